@@ -1,0 +1,31 @@
+# ecozone: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup demo serve test lint db-stop clean
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	@export DATABASE_URL="$$(scripts/postgis.sh ensure)" && \
+	uv run --frozen ecozone db upgrade && \
+	uv run --frozen ecozone sample load && \
+	echo "ecozone: serving on http://$(HOST):$(PORT) (Ctrl-C stops it; 'make db-stop' stops a project-local database)" && \
+	uv run --frozen ecozone serve --host $(HOST) --port $(PORT)
+
+test: setup
+	@export TEST_DATABASE_URL="$$(scripts/postgis.sh ensure)" && \
+	uv run --frozen pytest
+
+lint:
+	uv run --frozen ruff check api gis layers web tests
+	uv run --frozen lint-imports
+
+db-stop:
+	@scripts/postgis.sh stop
+
+clean:
+	rm -rf .pytest_cache test-output

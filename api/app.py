@@ -1,0 +1,45 @@
+"""The application factory: lifespan (engine, sessionmaker), routers and error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.errors import install_error_handlers
+from api.responses import ORJSONResponse
+from api.routes import collections, health
+from api.settings import ApiSettings
+from layers.db import DatabaseSettings, make_engine, make_sessionmaker
+
+
+def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = None) -> FastAPI:
+    """Build the application; tests pass explicit settings."""
+    api = api or ApiSettings()
+    db = db or DatabaseSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(db)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title=api.title,
+        root_path=api.root_path,
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+        docs_url="/docs",
+        openapi_url="/api",
+    )
+    app.state.api_settings = api
+    if api.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(collections.router)
+    return app

@@ -1,0 +1,275 @@
+"""The ``ecozone`` command line: migrations, imports, releases, sample data, serving."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from gis.errors import GisError
+from layers import schema
+from layers.catalog import COLLECTIONS
+from layers.db import DatabaseSettings, make_engine, make_sessionmaker
+from layers.importer import ImportOptions, ImportReport, import_file
+from layers.releases import list_releases, retire_release
+from layers.sample import default_realdata_dir, load_sample
+
+app = typer.Typer(help="ecozone: 生态环境分区管控 layers on PostGIS.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+sample_app = typer.Typer(
+    help="The small real sample from ../shared/realdata.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(sample_app, name="sample")
+
+console = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def _session() -> Session:  # type: ignore[misc]
+    engine = make_engine(DatabaseSettings())
+    try:
+        with make_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _fail(exc: GisError) -> typer.Exit:
+    where = f" [{exc.field}]" if exc.field else ""
+    err.print(f"[bold red]error{where}:[/] {exc.detail}")
+    return typer.Exit(code=2)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply the migrations up to REVISION (default: head)."""
+    schema.upgrade(DatabaseSettings().url, revision)
+    console.print(f"database at revision [bold]{revision}[/]")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert the migrations down to REVISION ('base' drops everything)."""
+    schema.downgrade(DatabaseSettings().url, revision)
+    console.print(f"database downgraded to [bold]{revision}[/]")
+
+
+def _parse_mapping(pairs: list[str], mapping_file: Path | None) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    if mapping_file is not None:
+        loaded = yaml.safe_load(mapping_file.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise typer.BadParameter("the mapping file must be a YAML mapping source: target")
+        mapping.update({str(k): str(v) for k, v in loaded.items()})
+    for pair in pairs:
+        if "=" not in pair:
+            raise typer.BadParameter(f"--map '{pair}' must be SOURCE=TARGET, e.g. 单元编码=code")
+        src, dst = pair.split("=", 1)
+        mapping[src.strip()] = dst.strip()
+    return mapping
+
+
+def print_report(report: ImportReport) -> None:
+    """Print an import summary."""
+    table = Table(
+        title=f"import {report.collection} / {report.release} (release id {report.release_id})"
+    )
+    table.add_column("", style="bold")
+    table.add_column("")
+    table.add_row("file", f"{report.file} ({report.format})")
+    table.add_row("CRS in", report.crs_in)
+    table.add_row("features read", str(report.features_read))
+    table.add_row("imported", str(report.features_imported))
+    table.add_row("repaired", str(report.repaired))
+    table.add_row("rejected", str(report.rejected))
+    for reason, count in report.rejected_reasons.items():
+        table.add_row("", f"{count}× {reason}")
+    for note in report.notes:
+        table.add_row("note", note)
+    table.add_row("columns", ", ".join(f"{k}→{v}" for k, v in report.column_mapping.items()) or "-")
+    table.add_row("time", f"{report.seconds:.2f} s")
+    console.print(table)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[
+        Path,
+        typer.Argument(help="Shapefile (.shp/.zip/folder), .gpkg, .geojson, .csv or 拐点坐标 .txt"),
+    ],
+    collection: Annotated[str, typer.Option(help="target collection, e.g. control_units")],
+    release: Annotated[str, typer.Option(help="new release name, e.g. JS-2023-update")],
+    valid_from: Annotated[
+        str | None, typer.Option(help="date the release takes effect (default today)")
+    ] = None,
+    crs: Annotated[
+        str | None, typer.Option(help="CRS when the file has none, e.g. EPSG:4490 or EPSG:4528")
+    ] = None,
+    source: Annotated[str, typer.Option(help="where the data comes from")] = "",
+    licence: Annotated[str, typer.Option(help="its licence / terms of use")] = "",
+    note: Annotated[str, typer.Option(help="free note stored on the release")] = "",
+    layer: Annotated[str | None, typer.Option(help="layer name inside a GeoPackage")] = None,
+    from_gcj02: Annotated[
+        bool, typer.Option("--from-gcj02", help="coordinates are GCJ-02 (高德/腾讯)")
+    ] = False,
+    from_bd09: Annotated[
+        bool, typer.Option("--from-bd09", help="coordinates are BD-09 (百度)")
+    ] = False,
+    synthetic: Annotated[
+        bool, typer.Option("--synthetic", help="label every feature synthetic")
+    ] = False,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="column mapping SOURCE=TARGET (repeatable)")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="YAML file of SOURCE: TARGET column mappings")
+    ] = None,
+) -> None:
+    """Import FILE as a new release of COLLECTION (all or nothing)."""
+    if from_gcj02 and from_bd09:
+        raise typer.BadParameter("give --from-gcj02 or --from-bd09, not both")
+    options = ImportOptions(
+        collection=collection,
+        release=release,
+        valid_from=date.fromisoformat(valid_from) if valid_from else None,
+        crs=crs,
+        source=source,
+        licence=licence,
+        note=note,
+        layer=layer,
+        from_gcj02=from_gcj02,
+        from_bd09=from_bd09,
+        synthetic=synthetic,
+        mapping=_parse_mapping(map_ or [], mapping),
+    )
+    columns = (TextColumn("[bold]writing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with _session() as session, Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("rows", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            report = import_file(session, file, options, progress=progress)
+        except GisError as exc:
+            raise _fail(exc) from None
+    print_report(report)
+
+
+@app.command("releases")
+def releases_command(collection: Annotated[str | None, typer.Argument()] = None) -> None:
+    """List the releases of one collection or of all."""
+    with _session() as session:
+        try:
+            releases = list_releases(session, collection)
+        except GisError as exc:
+            raise _fail(exc) from None
+    table = Table()
+    for column in (
+        "id",
+        "collection",
+        "release",
+        "valid from",
+        "valid to",
+        "features",
+        "CRS in",
+        "source",
+    ):
+        table.add_column(column)
+    for r in releases:
+        table.add_row(
+            str(r.id),
+            r.collection,
+            r.name + (" (synthetic)" if r.synthetic else ""),
+            r.valid_from.isoformat(),
+            r.valid_to.isoformat() if r.valid_to else "open",
+            str(r.feature_count),
+            r.source_crs,
+            r.source[:60],
+        )
+    console.print(table)
+
+
+@app.command("retire")
+def retire_command(
+    collection: str,
+    release: str,
+    valid_to: Annotated[
+        str, typer.Option(help="last day + 1 the release is in force (YYYY-MM-DD)")
+    ],
+) -> None:
+    """Close a release's validity; its features stay for history."""
+    with _session() as session:
+        try:
+            r = retire_release(session, collection, release, date.fromisoformat(valid_to))
+        except GisError as exc:
+            raise _fail(exc) from None
+    console.print(f"{r.collection}/{r.name} valid {r.valid_from} → {r.valid_to}")
+
+
+@app.command("collections")
+def collections_command() -> None:
+    """List the collections the store knows."""
+    table = Table()
+    for column in ("id", "title", "geometry", "fields"):
+        table.add_column(column)
+    for c in COLLECTIONS:
+        table.add_row(c.id, c.title, c.geometry, ", ".join(c.field_names))
+    console.print(table)
+
+
+@sample_app.command("load")
+def sample_load(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="realdata folder (default ../shared/realdata)")
+    ] = None,
+) -> None:
+    """Load the real sample layers not loaded yet (water, admin divisions, air stations)."""
+    folder = directory or default_realdata_dir()
+    if not folder.is_dir():
+        err.print(f"[yellow]no realdata folder at {folder}: nothing loaded[/]")
+        raise typer.Exit(code=0)
+    with _session() as session:
+        reports = load_sample(session, folder, progress=lambda msg: err.print(f"loading {msg}"))
+    for report in reports:
+        print_report(report)
+    if not reports:
+        console.print("sample already loaded")
+
+
+@app.command("serve")
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    reload: bool = False,
+) -> None:
+    """Serve the API with uvicorn (uvloop + httptools)."""
+    import uvicorn
+
+    uvicorn.run(
+        "api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        loop="uvloop",
+        http="httptools",
+    )
+
+
+def main() -> None:
+    """Entry point of the ``ecozone`` script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

@@ -1,0 +1,97 @@
+"""Request-scoped dependencies: the database session, settings, and common parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from api.errors import InvalidParameterError
+from api.settings import ApiSettings
+from gis.errors import InvalidBBoxError
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Open a session for the request; it is closed (not committed) afterwards."""
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_api_settings(request: Request) -> ApiSettings:
+    """The settings the app was built with."""
+    settings: ApiSettings = request.app.state.api_settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
+
+
+def parse_bbox(
+    bbox: Annotated[
+        str | None,
+        Query(
+            description="minx,miny,maxx,maxy in CRS84 (lon/lat)", examples=["120.0,31.8,120.5,32.1"]
+        ),
+    ] = None,
+) -> tuple[float, float, float, float] | None:
+    """Parse and check an OGC bbox parameter."""
+    if bbox is None:
+        return None
+    try:
+        parts = [float(p) for p in bbox.split(",")]
+    except ValueError:
+        raise InvalidBBoxError(
+            f"bbox '{bbox}' must be four numbers: minx,miny,maxx,maxy.", field="bbox"
+        ) from None
+    if len(parts) == 6:  # 3D bbox: drop the heights
+        parts = [parts[0], parts[1], parts[3], parts[4]]
+    if len(parts) != 4:
+        raise InvalidBBoxError(
+            f"bbox '{bbox}' must have 4 numbers (minx,miny,maxx,maxy); it has {len(parts)}.",
+            field="bbox",
+        )
+    minx, miny, maxx, maxy = parts
+    if (
+        not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90)
+        or minx > maxx
+    ):
+        raise InvalidBBoxError(
+            f"bbox '{bbox}' is out of range: lon in [-180,180], lat in [-90,90], min ≤ max.",
+            field="bbox",
+        )
+    return minx, miny, maxx, maxy
+
+
+def parse_as_of(
+    datetime_: Annotated[
+        str | None,
+        Query(
+            alias="datetime",
+            description="The instant whose releases to show (RFC 3339 date or date-time); default today.",
+        ),
+    ] = None,
+) -> date:
+    """Parse the OGC ``datetime`` parameter as the "as of" date of the releases."""
+    if datetime_ is None or datetime_ in ("", ".."):
+        return date.today()
+    if "/" in datetime_:
+        raise InvalidParameterError(
+            f"datetime '{datetime_}' is an interval; give one instant (e.g. 2024-06-30): "
+            "it selects the release in force then.",
+            field="datetime",
+        )
+    try:
+        return datetime.fromisoformat(datetime_.replace("Z", "+00:00")).date()
+    except ValueError:
+        raise InvalidParameterError(
+            f"datetime '{datetime_}' is not an RFC 3339 date or date-time (e.g. 2024-06-30).",
+            field="datetime",
+        ) from None
+
+
+BBoxDep = Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)]
+AsOfDep = Annotated[date, Depends(parse_as_of)]

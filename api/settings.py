@@ -1,0 +1,18 @@
+"""HTTP settings (env prefix ``APP_API_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ApiSettings(BaseSettings):
+    """Settings of the HTTP interface."""
+
+    model_config = SettingsConfigDict(env_prefix="APP_API_", env_file=".env", extra="ignore")
+
+    title: str = "ecozone 生态环境分区管控"
+    root_path: str = ""
+    default_limit: int = Field(default=100, ge=1)
+    max_limit: int = Field(default=10_000, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)

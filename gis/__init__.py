@@ -1,0 +1,1 @@
+"""Pure geometry and CRS functions: no database, no HTTP, no settings."""

@@ -1,0 +1,193 @@
+"""CRS parsing, cached transformers, Gauss-Krüger zone prefixes and China plausibility."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
+from gis.errors import OutOfChinaError, UnknownCRSError
+
+WGS84 = "EPSG:4326"
+CGCS2000 = "EPSG:4490"
+
+#: A generous lon/lat box around China's land and seas (incl. the South China Sea).
+CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
+
+_ALIASES = {
+    "WGS84": "EPSG:4326",
+    "WGS 84": "EPSG:4326",
+    "CRS84": "OGC:CRS84",
+    "CGCS2000": "EPSG:4490",
+    "XIAN80": "EPSG:4610",
+    "XIAN1980": "EPSG:4610",
+}
+
+
+def parse_crs(text: str | int, *, field: str = "crs") -> CRS:
+    """Resolve a CRS given as ``EPSG:N``, ``N``, an OGC URI, a name alias or WKT.
+
+    Raises:
+        UnknownCRSError: pyproj cannot resolve it.
+    """
+    raw = str(text).strip()
+    key = raw.upper().replace("_", "").replace("-", "")
+    candidate = _ALIASES.get(key, raw)
+    if candidate.isdigit():
+        candidate = f"EPSG:{candidate}"
+    if candidate.startswith(
+        ("http://www.opengis.net/def/crs/", "https://www.opengis.net/def/crs/")
+    ):
+        parts = candidate.rstrip("/").split("/")
+        candidate = f"{parts[-3]}:{parts[-1]}"
+    try:
+        return CRS.from_user_input(candidate)
+    except CRSError:
+        raise UnknownCRSError(
+            f"Unknown CRS '{raw}'. Give it as EPSG:N, e.g. EPSG:4490 (CGCS2000) or "
+            "EPSG:4528 (CGCS2000 3-degree Gauss-Krüger zone 40).",
+            field=field,
+        ) from None
+
+
+def crs_label(crs: CRS) -> str:
+    """Short label for a CRS: ``EPSG:N`` when it has one, else its name."""
+    epsg = crs.to_epsg(min_confidence=90)
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+@lru_cache(maxsize=128)
+def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
+
+
+def transformer(src: CRS, dst: CRS) -> Transformer:
+    """Cached lon/lat-ordered (``always_xy``) transformer between two CRSs."""
+    return _transformer(src.to_wkt(), dst.to_wkt())
+
+
+@dataclass(frozen=True)
+class GaussKruger:
+    """The Gauss-Krüger facts of a transverse-Mercator CRS.
+
+    Attributes:
+        central_meridian: longitude of the zone's central meridian.
+        zone: zone number as used in the easting prefix (3° or 6° numbering).
+        prefixed: whether the CRS's false easting includes the zone prefix.
+    """
+
+    central_meridian: float
+    zone: int
+    prefixed: bool
+
+
+def gauss_kruger(crs: CRS) -> GaussKruger | None:
+    """Describe ``crs`` as a Gauss-Krüger zone, or ``None`` if it is not one."""
+    if not crs.is_projected or crs.coordinate_operation is None:
+        return None
+    params = {p.name.lower(): p.value for p in crs.coordinate_operation.params}
+    if "transverse mercator" not in crs.coordinate_operation.method_name.lower():
+        return None
+    cm = float(params.get("longitude of natural origin", math.nan))
+    fe = float(params.get("false easting", math.nan))
+    if (
+        math.isnan(cm)
+        or math.isnan(fe)
+        or abs(params.get("scale factor at natural origin", 1) - 1) > 1e-9
+    ):
+        return None
+    if fe == 500_000:
+        zone3 = round(cm / 3)
+        zone = zone3 if abs(cm - zone3 * 3) < 1e-9 else round((cm + 3) / 6)
+        return GaussKruger(cm, zone, prefixed=False)
+    zone = int(fe // 1_000_000)
+    if fe - zone * 1_000_000 == 500_000:
+        return GaussKruger(cm, zone, prefixed=True)
+    return None
+
+
+def normalise_gk_easting(
+    easting: NDArray[np.float64], crs: CRS
+) -> tuple[NDArray[np.float64], str | None]:
+    """Make eastings agree with the CRS's zone-prefix convention.
+
+    Chinese submissions write Gauss-Krüger eastings both with the zone prefix
+    (``40 512345.6``) and without (``512345.6``), whatever CRS they name. When the
+    data and the CRS disagree and the prefix matches the zone, the prefix is added
+    or removed.
+
+    Returns:
+        The (possibly) adjusted eastings and a note saying what was done, or None.
+
+    Raises:
+        OutOfChinaError: the eastings carry a prefix of another zone.
+    """
+    gk = gauss_kruger(crs)
+    finite = easting[np.isfinite(easting)]
+    if gk is None or finite.size == 0:
+        return easting, None
+    data_prefixed = bool(np.all(finite >= 1_000_000))
+    data_plain = bool(np.all((finite > 0) & (finite < 1_000_000)))
+    if data_prefixed:
+        prefixes = np.unique(np.floor(finite / 1_000_000).astype(int))
+        if len(prefixes) != 1 or prefixes[0] != gk.zone:
+            raise OutOfChinaError(
+                f"Easting zone prefix {sorted(prefixes.tolist())} does not match zone "
+                f"{gk.zone} (central meridian {gk.central_meridian:g}°E) of the declared "
+                f"CRS {crs_label(crs)}. Declare the CRS of zone {prefixes[0]}.",
+                field="crs",
+            )
+        if not gk.prefixed:
+            return easting - gk.zone * 1_000_000, (
+                f"removed zone prefix {gk.zone} from eastings to match {crs_label(crs)}"
+            )
+    elif data_plain and gk.prefixed:
+        return easting + gk.zone * 1_000_000, (
+            f"added zone prefix {gk.zone} to eastings to match {crs_label(crs)}"
+        )
+    return easting, None
+
+
+def in_china(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Element-wise: is the lon/lat point inside :data:`CHINA_BOUNDS`?"""
+    x0, y0, x1, y1 = CHINA_BOUNDS
+    result: NDArray[np.bool_] = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+    return result
+
+
+def diagnose_outside_china(x: NDArray[np.float64], y: NDArray[np.float64], crs: CRS) -> str:
+    """Explain why coordinates ``x, y`` in ``crs`` do not land in China."""
+    label = crs_label(crs)
+    degree_like = bool(np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90))
+    if crs.is_projected and degree_like:
+        return (
+            f"The coordinates look like degrees (e.g. {x[0]:.6f}, {y[0]:.6f}) but {label} "
+            "is a projected CRS in metres. Declare a geographic CRS such as EPSG:4490 "
+            "or EPSG:4326."
+        )
+    if crs.is_geographic and not degree_like:
+        return (
+            f"The coordinates look like metres (e.g. {x[0]:.1f}, {y[0]:.1f}) but {label} "
+            "is geographic (degrees). Declare the projected CRS, e.g. EPSG:4528 "
+            "(CGCS2000 3-degree Gauss-Krüger zone 40) or EPSG:4549 (same, no zone prefix)."
+        )
+    with np.errstate(all="ignore"):
+        to_wgs = transformer(crs, CRS.from_user_input(WGS84))
+        slon, slat = to_wgs.transform(y, x)
+        if crs.is_geographic:
+            slon, slat = y, x
+    if np.all(np.isfinite(slon)) and bool(np.all(in_china(np.asarray(slon), np.asarray(slat)))):
+        return (
+            f"The coordinates are in China only with the axes swapped: {label} expects "
+            "easting/longitude first. If the file lists northing (x) before easting (y), "
+            "swap the columns."
+        )
+    return (
+        f"The coordinates (e.g. {x[0]:.3f}, {y[0]:.3f}) are not in China when read "
+        f"as {label}. Check the declared CRS."
+    )

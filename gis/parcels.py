@@ -1,0 +1,104 @@
+"""The 拐点坐标 (boundary-point) text format of Chinese land and project submissions.
+
+Each data line is ``x,y``, ``点号,x,y`` or ``点号,圈号,x,y`` with **x the northing** and
+y the easting (surveying order), usually in a CGCS2000 Gauss-Krüger zone. Lines ending
+in ``@`` (the 国土 exchange format's parcel header) start a new parcel; ``[section]``
+headers and ``key=value`` lines are skipped. A ring closes when a point repeats the
+ring's first point, or when the 圈号 changes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import shapely
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+from gis.errors import InvalidGeometryError
+
+_SPLIT = re.compile(r"[,，;；\s]+")
+_NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
+
+
+@dataclass
+class Parcel:
+    """One parcel read from the file: its name and rings of (easting, northing)."""
+
+    name: str
+    rings: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+    def geometry(self) -> BaseGeometry:
+        """Build the parcel's geometry: a point, a line, or polygon(s) with holes."""
+        rings = [pts for pts in self.rings.values() if pts]
+        if not rings:
+            raise InvalidGeometryError(f"Parcel '{self.name}' has no points.", field="file")
+        if len(rings) == 1 and len(rings[0]) == 1:
+            return shapely.Point(rings[0][0])
+        polys = []
+        for pts in rings:
+            if len(pts) < 3:
+                raise InvalidGeometryError(
+                    f"Parcel '{self.name}' has a ring of {len(pts)} points; "
+                    "a polygon ring needs at least 3.",
+                    field="file",
+                )
+            polys.append(Polygon(pts))
+        # Rings inside the first are holes; the rest are further parts.
+        outer, holes, parts = polys[0], [], []
+        for poly in polys[1:]:
+            (holes if outer.contains(poly) else parts).append(poly)
+        first = Polygon(outer.exterior.coords, [h.exterior.coords for h in holes])
+        return first if not parts else shapely.MultiPolygon([first, *parts])
+
+
+def parse_parcels(text: str) -> list[Parcel]:
+    """Parse 拐点坐标 text into parcels.
+
+    Raises:
+        InvalidGeometryError: no coordinate line was found, or a line is malformed.
+    """
+    parcels: list[Parcel] = []
+    current: Parcel | None = None
+    closed: set[str] = set()
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip().lstrip("\ufeff")
+        if not line or line.startswith(("#", "[")) or ("=" in line and not _NUMBER.match(line)):
+            continue
+        if line.endswith("@"):
+            fields = [f for f in _SPLIT.split(line.rstrip("@")) if f]
+            name = fields[2] if len(fields) > 2 else f"地块{len(parcels) + 1}"
+            current = Parcel(name=name)
+            parcels.append(current)
+            closed.clear()
+            continue
+        fields = [f for f in _SPLIT.split(line) if f]
+        numeric = [f for f in fields[-2:] if _NUMBER.match(f)]
+        if len(numeric) != 2:
+            if parcels or current is not None:
+                raise InvalidGeometryError(
+                    f"Line {lineno} is not 'x,y', '点号,x,y' or '点号,圈号,x,y': {line!r}",
+                    field="file",
+                )
+            continue  # a free-text title before the first coordinate
+        northing, easting = float(fields[-2]), float(fields[-1])
+        ring = fields[-3] if len(fields) >= 4 else "1"
+        if current is None:
+            current = Parcel(name="地块1")
+            parcels.append(current)
+        while ring in closed:  # a ring already closed: the next points start another
+            ring += "'"
+        pts = current.rings.setdefault(ring, [])
+        if len(pts) >= 3 and pts[0] == (easting, northing):
+            closed.add(ring)  # the closing point repeats the first
+            continue
+        pts.append((easting, northing))
+    parcels = [p for p in parcels if p.rings]
+    if not parcels:
+        raise InvalidGeometryError(
+            "No coordinate lines found: expected 'x,y', '点号,x,y' or '点号,圈号,x,y' "
+            "per line (x = northing, y = easting).",
+            field="file",
+        )
+    return parcels

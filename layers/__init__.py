@@ -1,0 +1,1 @@
+"""The store: collections, releases, PostGIS tables, queries and imports."""

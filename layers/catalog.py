@@ -1,0 +1,482 @@
+"""The catalogue of regulatory collections: their fields, labels, value lists and aliases.
+
+This is the one place that says what a collection is. The table definitions, the
+importer's column mapping and validation, and the API's collection metadata are all
+derived from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from layers.errors import CollectionNotFoundError
+
+FieldType = Literal["text", "int", "float", "date", "text[]"]
+GeometryKind = Literal["MULTIPOLYGON", "POINT", "GEOMETRY"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One typed attribute of a collection.
+
+    Attributes:
+        name: column name (snake_case English).
+        type: storage type.
+        label: Chinese label shown to reviewers.
+        choices: allowed values, when the field is a code list.
+        aliases: source field names (official codes, Chinese names) that map here.
+        synonyms: source values that normalise to one of ``choices``.
+    """
+
+    name: str
+    type: FieldType
+    label: str
+    choices: tuple[str, ...] | None = None
+    aliases: tuple[str, ...] = ()
+    synonyms: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A regulatory layer: one PostGIS table, versioned by releases."""
+
+    id: str
+    title: str
+    title_en: str
+    group: str
+    geometry: GeometryKind
+    fields: tuple[Field, ...]
+    has_area: bool = True
+    description: str = ""
+
+    def field(self, name: str) -> Field:
+        """Return the field called ``name``.
+
+        Raises:
+            KeyError: the collection has no such field.
+        """
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Names of the typed fields, in declaration order."""
+        return tuple(f.name for f in self.fields)
+
+
+def _code(*aliases: str) -> Field:
+    return Field("code", "text", "编码", aliases=("编码", "代码", "BM", "BSM", *aliases))
+
+
+def _name(*aliases: str) -> Field:
+    return Field("name", "text", "名称", aliases=("名称", "NAME", "MC", *aliases))
+
+
+_ADMIN_CODE = Field(
+    "admin_code",
+    "text",
+    "行政区代码",
+    aliases=("行政区代码", "行政区划代码", "XZQDM", "SZXJXZQDM", "adcode", "county_code"),
+)
+
+_INDUSTRY = (
+    Field(
+        "industry_category",
+        "text",
+        "行业类别",
+        aliases=("行业类别", "行业", "industry", "HYLB"),
+    ),
+    Field(
+        "industry_code",
+        "text",
+        "国民经济行业代码(GB/T 4754)",
+        aliases=("行业代码", "industry_code", "HYDM"),
+    ),
+    Field(
+        "risk_grade",
+        "text",
+        "环境风险等级",
+        choices=("一般", "较大", "重大"),
+        aliases=("风险等级", "环境风险等级", "FXDJ"),
+        synonyms={"一般环境风险": "一般", "较大环境风险": "较大", "重大环境风险": "重大"},
+    ),
+)
+
+UNIT_CLASSES = ("优先保护单元", "重点管控单元", "一般管控单元")
+
+COLLECTIONS: tuple[Collection, ...] = (
+    Collection(
+        id="red_lines",
+        title="生态保护红线",
+        title_en="Ecological protection red lines",
+        group="生态保护红线",
+        geometry="MULTIPOLYGON",
+        fields=(
+            _code("HXBM", "红线编码"),
+            _name("HXMC", "红线名称"),
+            Field(
+                "type",
+                "text",
+                "红线类型",
+                aliases=("HXLX", "红线类型", "类型"),
+            ),
+            Field("level", "text", "级别", aliases=("级别", "JB")),
+            _ADMIN_CODE,
+        ),
+        description="三区三线划定成果中的生态保护红线（水源涵养、生物多样性维护、水土保持等）。",
+    ),
+    Collection(
+        id="ecological_spaces",
+        title="生态空间管控区域",
+        title_en="Ecological space control areas (Jiangsu provincial tier)",
+        group="生态空间",
+        geometry="MULTIPOLYGON",
+        fields=(
+            _code(),
+            _name(),
+            Field("type", "text", "类型", aliases=("类型", "zone_type", "主导生态功能")),
+            Field(
+                "control_level",
+                "text",
+                "管控级别",
+                choices=("国家级生态保护红线", "生态空间管控区域"),
+                aliases=("管控级别", "zone_level", "级别"),
+            ),
+            _ADMIN_CODE,
+        ),
+        description="《江苏省生态空间管控区域规划》划定的省级生态空间管控区域。",
+    ),
+    Collection(
+        id="control_units",
+        title="环境管控单元",
+        title_en="Environmental control units (三线一单)",
+        group="管控单元",
+        geometry="MULTIPOLYGON",
+        fields=(
+            _code(
+                "HJZHGKDYBM", "环境综合管控单元编码", "单元编码", "环境管控单元编码", "unit_code"
+            ),
+            _name(
+                "HJZHGKDYMC", "环境综合管控单元名称", "单元名称", "环境管控单元名称", "unit_name"
+            ),
+            Field(
+                "unit_class",
+                "text",
+                "管控单元分类",
+                choices=UNIT_CLASSES,
+                aliases=("ZHGKDYFL", "管控单元分类", "综合管控单元分类", "管控类别", "单元类别"),
+                synonyms={
+                    "1": "优先保护单元",
+                    "2": "重点管控单元",
+                    "3": "一般管控单元",
+                    "优先": "优先保护单元",
+                    "重点": "重点管控单元",
+                    "一般": "一般管控单元",
+                    "优先保护": "优先保护单元",
+                    "重点管控": "重点管控单元",
+                    "一般管控": "一般管控单元",
+                    "priority": "优先保护单元",
+                    "key": "重点管控单元",
+                    "general": "一般管控单元",
+                },
+            ),
+            _ADMIN_CODE,
+            Field(
+                "spatial_constraints", "text", "空间布局约束", aliases=("KJBJYS", "空间布局约束")
+            ),
+            Field(
+                "emission_controls", "text", "污染物排放管控", aliases=("PWWPFGK", "污染物排放管控")
+            ),
+            Field("risk_controls", "text", "环境风险防控", aliases=("HJFXFK", "环境风险防控")),
+            Field(
+                "resource_efficiency",
+                "text",
+                "资源开发效率要求",
+                aliases=("ZYKFXLYQ", "资源开发效率要求", "资源利用效率", "资源利用效率要求"),
+            ),
+            Field("banned_industries", "text[]", "禁止类行业", aliases=("禁止类行业", "禁止行业")),
+            Field(
+                "restricted_industries", "text[]", "限制类行业", aliases=("限制类行业", "限制行业")
+            ),
+        ),
+        description="“三线一单”生态环境分区管控的环境管控单元及其生态环境准入清单。",
+    ),
+    Collection(
+        id="monitoring_stations",
+        title="监测站点",
+        title_en="Monitoring stations",
+        group="监测站点",
+        geometry="POINT",
+        has_area=False,
+        fields=(
+            _code("监测点编码", "站点编码", "断面编码"),
+            _name("监测点名称", "站点名称", "断面名称"),
+            Field(
+                "medium",
+                "text",
+                "监测要素",
+                choices=("air", "surface_water", "groundwater", "soil", "noise", "marine"),
+                aliases=("要素", "监测要素", "介质"),
+                synonyms={
+                    "大气": "air",
+                    "空气": "air",
+                    "环境空气": "air",
+                    "地表水": "surface_water",
+                    "地下水": "groundwater",
+                    "土壤": "soil",
+                    "噪声": "noise",
+                    "海洋": "marine",
+                    "近岸海域": "marine",
+                    "aqi_station": "air",
+                },
+            ),
+            Field(
+                "level",
+                "text",
+                "级别",
+                choices=("国控", "省控", "市控", "其他"),
+                aliases=("级别", "站点级别"),
+            ),
+            Field("operator", "text", "运维单位", aliases=("运维单位", "管理单位")),
+            Field(
+                "status",
+                "text",
+                "状态",
+                choices=("active", "retired"),
+                aliases=("状态", "运行状态"),
+                synonyms={"运行": "active", "在用": "active", "停运": "retired", "撤销": "retired"},
+            ),
+            _ADMIN_CODE,
+        ),
+    ),
+    Collection(
+        id="outfalls",
+        title="入河入海排污口",
+        title_en="Sewage outfalls",
+        group="排污口",
+        geometry="POINT",
+        has_area=False,
+        fields=(
+            _code("排污口编码", "outfall_code"),
+            _name("排污口名称", "outfall_name"),
+            Field(
+                "type",
+                "text",
+                "排污口类型",
+                choices=("入河", "入湖", "入江", "入海"),
+                aliases=("排污口类型", "入河方式", "类型"),
+                synonyms={
+                    "入河排污口": "入河",
+                    "入湖排污口": "入湖",
+                    "入江排污口": "入江",
+                    "入海排污口": "入海",
+                },
+            ),
+            Field("receiving_water", "text", "受纳水体", aliases=("受纳水体", "受纳水体名称")),
+            Field(
+                "discharger",
+                "text",
+                "责任主体",
+                aliases=("责任主体", "排污单位", "responsible_unit"),
+            ),
+            Field(
+                "permitted_flow_m3d",
+                "float",
+                "许可排放量(m³/d)",
+                aliases=("许可排放量", "设计排放量", "permitted_flow"),
+            ),
+            Field(
+                "status",
+                "text",
+                "查测溯治阶段",
+                choices=("排查", "监测", "溯源", "整治", "销号"),
+                aliases=("整治状态", "阶段", "survey_stage"),
+            ),
+            Field("deadline", "date", "整治时限", aliases=("整治时限", "完成时限")),
+            _ADMIN_CODE,
+        ),
+    ),
+    Collection(
+        id="wetlands",
+        title="湿地",
+        title_en="Wetlands",
+        group="湿地",
+        geometry="MULTIPOLYGON",
+        fields=(
+            _code(),
+            _name("湿地名称"),
+            Field(
+                "category",
+                "text",
+                "湿地类别",
+                choices=("湖泊", "河流", "沼泽", "近海与海岸", "人工"),
+                aliases=("湿地类", "湿地类别", "wetland_l2"),
+                synonyms={
+                    "湖泊湿地": "湖泊",
+                    "河流湿地": "河流",
+                    "沼泽湿地": "沼泽",
+                    "近海与海岸湿地": "近海与海岸",
+                    "人工湿地": "人工",
+                    "库塘湿地": "人工",
+                },
+            ),
+            Field(
+                "protection_status",
+                "text",
+                "保护级别",
+                choices=("国际重要", "国家重要", "省级重要", "湿地公园", "一般"),
+                aliases=("保护级别", "重要性", "wetland_grade"),
+                synonyms={
+                    "国际重要湿地": "国际重要",
+                    "国家重要湿地": "国家重要",
+                    "省级重要湿地": "省级重要",
+                    "一般湿地": "一般",
+                },
+            ),
+            _ADMIN_CODE,
+        ),
+    ),
+    Collection(
+        id="water_bodies",
+        title="水体与岸线",
+        title_en="Water bodies and shorelines",
+        group="水体",
+        geometry="GEOMETRY",
+        has_area=False,
+        fields=(
+            _code("水体编码"),
+            _name("河流名称", "湖泊名称", "水体名称"),
+            Field(
+                "kind",
+                "text",
+                "水体类型",
+                choices=("river", "lake", "canal", "reservoir", "coast"),
+                aliases=("水体类型",),
+                synonyms={
+                    "河流": "river",
+                    "湖泊": "lake",
+                    "运河": "canal",
+                    "水库": "reservoir",
+                    "海岸线": "coast",
+                    "coastline": "coast",
+                },
+            ),
+            Field(
+                "yangtze_class",
+                "text",
+                "长江保护法分类",
+                choices=("mainstem", "important_tributary", "tributary", "none"),
+                aliases=("长江分类",),
+                synonyms={
+                    "干流": "mainstem",
+                    "重要支流": "important_tributary",
+                    "支流": "tributary",
+                },
+            ),
+            Field("rank", "int", "等级", aliases=("等级", "level_river")),
+        ),
+        description="河流、湖泊、运河、水库与海岸线；yangtze_class 为《长江保护法》意义上的干流/支流属性。",
+    ),
+    Collection(
+        id="drinking_water_zones",
+        title="饮用水水源保护区",
+        title_en="Drinking-water source protection zones",
+        group="水源保护区",
+        geometry="MULTIPOLYGON",
+        fields=(
+            _code("水源地编码"),
+            _name("保护区名称"),
+            Field(
+                "grade",
+                "text",
+                "保护区级别",
+                choices=("一级", "二级", "准保护区"),
+                aliases=("级别", "保护区级别"),
+                synonyms={"一级保护区": "一级", "二级保护区": "二级"},
+            ),
+            Field("water_source", "text", "水源地", aliases=("水源地", "水源地名称")),
+            _ADMIN_CODE,
+        ),
+    ),
+    Collection(
+        id="industrial_parks",
+        title="工业园区",
+        title_en="Industrial parks",
+        group="园区与企业",
+        geometry="MULTIPOLYGON",
+        fields=(
+            _code("园区编码"),
+            _name("园区名称"),
+            Field("level", "text", "园区级别", aliases=("级别", "园区级别")),
+            *_INDUSTRY,
+            _ADMIN_CODE,
+        ),
+    ),
+    Collection(
+        id="enterprises",
+        title="重点排污企业",
+        title_en="Enterprises (pollution sources)",
+        group="园区与企业",
+        geometry="POINT",
+        has_area=False,
+        fields=(
+            _code("统一社会信用代码", "uscc"),
+            _name("企业名称", "单位名称"),
+            *_INDUSTRY,
+            Field("park_code", "text", "所在园区编码", aliases=("园区编码",)),
+            _ADMIN_CODE,
+        ),
+    ),
+    Collection(
+        id="farmland_zones",
+        title="优先保护类耕地集中区",
+        title_en="Priority-protection farmland concentrations",
+        group="生态空间",
+        geometry="MULTIPOLYGON",
+        fields=(_code(), _name(), _ADMIN_CODE),
+        description="土壤环境优先保护类耕地集中区域。",
+    ),
+    Collection(
+        id="admin_divisions",
+        title="行政区划",
+        title_en="Administrative divisions",
+        group="行政区",
+        geometry="MULTIPOLYGON",
+        fields=(
+            Field("adcode", "text", "行政区划代码", aliases=("行政区划代码", "XZQDM", "code")),
+            _name("XZQMC", "行政区名称"),
+            Field(
+                "level",
+                "text",
+                "级别",
+                choices=("province", "city", "county"),
+                aliases=("级别",),
+                synonyms={
+                    "省": "province",
+                    "市": "city",
+                    "县": "county",
+                    "区县": "county",
+                    "district": "county",
+                },
+            ),
+            Field("parent_adcode", "text", "上级行政区划代码", aliases=("上级代码", "city_adcode")),
+        ),
+    ),
+)
+
+_BY_ID = {c.id: c for c in COLLECTIONS}
+
+
+def get_collection(collection_id: str) -> Collection:
+    """Return the collection with this id.
+
+    Raises:
+        CollectionNotFoundError: no such collection.
+    """
+    try:
+        return _BY_ID[collection_id]
+    except KeyError:
+        raise CollectionNotFoundError(collection_id) from None

@@ -1,0 +1,51 @@
+"""Database settings and the engine/session factories (nothing is built at import)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ecozone"
+
+
+class DatabaseSettings(BaseSettings):
+    """PostGIS connection and pool settings (``DATABASE_URL`` or ``APP_DB_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="APP_DB_", env_file=".env", extra="ignore")
+
+    url: str = Field(
+        default=DEFAULT_URL, validation_alias=AliasChoices("DATABASE_URL", "APP_DB_URL")
+    )
+    pool_size: int = Field(default=5, ge=1)
+    max_overflow: int = Field(default=10, ge=0)
+    statement_timeout_ms: int = Field(default=60_000, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _normalise_scheme(cls, value: str) -> str:
+        """Use psycopg 3 whatever scheme the URL was written with."""
+        if not value.strip():
+            raise ValueError("DATABASE_URL is empty")
+        for prefix in ("postgresql+psycopg2://", "postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+
+def make_engine(settings: DatabaseSettings) -> Engine:
+    """Build the engine: pre-ping, pool sizes and a statement timeout."""
+    options = f"-c statement_timeout={settings.statement_timeout_ms}"
+    return create_engine(
+        settings.url,
+        pool_pre_ping=True,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        connect_args={"options": options},
+    )
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Build the session factory (objects stay usable after commit)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -1,0 +1,451 @@
+"""Import a file into a new release of a collection, atomically.
+
+The pipeline: read (layers.io) → pick the CRS → fix Gauss-Krüger prefixes →
+reproject to WGS84 → undo GCJ-02/BD-09 if asked → check the data is in China →
+repair geometries → map and validate attributes → COPY into PostGIS with its new
+release, in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from psycopg.types.json import Jsonb
+from pyproj import CRS
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gis.crs import (
+    WGS84,
+    crs_label,
+    diagnose_outside_china,
+    in_china,
+    normalise_gk_easting,
+    parse_crs,
+    transformer,
+)
+from gis.errors import MissingCRSError, OutOfChinaError
+from gis.geometry import repair_geometries
+from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
+from layers.catalog import Collection, Field, get_collection
+from layers.errors import (
+    ImportFileError,
+    MappingError,
+    NoValidFeaturesError,
+    ReleaseConflictError,
+)
+from layers.io import SourceData, read_source
+from layers.models import STORAGE_SRID, Release, feature_table
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+_COPY_CHUNK = 5_000
+_LIST_SPLIT = re.compile(r"[,，、;；|]+")
+
+
+@dataclass
+class ImportOptions:
+    """What the caller says about an import (the CLI's and the HTTP form's options)."""
+
+    collection: str
+    release: str
+    valid_from: date | None = None
+    crs: str | None = None
+    source: str = ""
+    licence: str = ""
+    note: str = ""
+    layer: str | None = None
+    from_gcj02: bool = False
+    from_bd09: bool = False
+    synthetic: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ImportReport:
+    """The summary of an import, stored on the release and printed by the CLI."""
+
+    collection: str
+    release: str
+    release_id: int
+    file: str
+    format: str
+    crs_in: str
+    features_read: int
+    features_imported: int
+    repaired: int
+    rejected: int
+    rejected_reasons: dict[str, int]
+    rejected_examples: list[str]
+    notes: list[str]
+    column_mapping: dict[str, str]
+    bbox: list[float]
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-JSON form of the report."""
+        return asdict(self)
+
+
+def _normalise_name(name: str) -> str:
+    return str(name).strip().lower()
+
+
+def resolve_mapping(
+    collection: Collection, columns: Iterable[str], explicit: dict[str, str]
+) -> dict[str, str]:
+    """Map source columns to catalogue fields: explicit entries, then known aliases.
+
+    Raises:
+        MappingError: an explicit entry names a field the collection does not have.
+    """
+    targets = set(collection.field_names) | {"synthetic"}
+    for src, dst in explicit.items():
+        if dst not in targets:
+            raise MappingError(
+                f"Mapping '{src}={dst}': collection '{collection.id}' has no field '{dst}'. "
+                f"Fields: {', '.join(sorted(targets))}.",
+                field="mapping",
+            )
+    by_alias: dict[str, str] = {}
+    for f in collection.fields:
+        for alias in (f.name, *f.aliases):
+            by_alias.setdefault(_normalise_name(alias), f.name)
+    by_alias.setdefault("synthetic", "synthetic")
+    explicit_norm = {_normalise_name(k): v for k, v in explicit.items()}
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for column in columns:
+        key = _normalise_name(column)
+        dst = explicit_norm.get(key) or by_alias.get(key)
+        if dst and dst not in taken:
+            mapping[column] = dst
+            taken.add(dst)
+    return mapping
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def convert_value(f: Field, value: Any) -> Any:
+    """Convert one source value to the field's type, normalising code-list values.
+
+    Raises:
+        ValueError: the value cannot be converted or is not in the code list.
+    """
+    if _is_missing(value) or (
+        f.type != "text[]" and isinstance(value, (list, tuple)) and not value
+    ):
+        return None
+    if f.type == "text[]":
+        items = (
+            value if isinstance(value, (list, tuple, np.ndarray)) else _LIST_SPLIT.split(str(value))
+        )
+        return [str(v).strip() for v in items if str(v).strip()]
+    if f.type == "int":
+        number = float(value)
+        if not number.is_integer():
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(number)
+    if f.type == "float":
+        return float(value)
+    if f.type == "date":
+        return pd.Timestamp(str(value).strip()).date()
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    if f.choices is not None:
+        text = f.synonyms.get(text, text)
+        if text not in f.choices:
+            raise ValueError(f"{text!r} is not one of {', '.join(f.choices)}")
+    return text
+
+
+def _to_bool(value: Any) -> bool:
+    if _is_missing(value):
+        return False
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return str(value).strip().lower() in ("1", "true", "yes", "y", "是", "t")
+
+
+def _jsonable(value: Any) -> Any:
+    if _is_missing(value):
+        return None
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if isinstance(value, (date, pd.Timestamp)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _choose_crs(file_crs: CRS | None, declared: str | None, notes: list[str]) -> CRS:
+    if declared:
+        crs = parse_crs(declared)
+        if file_crs is not None and not crs.equals(file_crs, ignore_axis_order=True):
+            notes.append(
+                f"the file declares {crs_label(file_crs)}; --crs {crs_label(crs)} was used instead"
+            )
+        return crs
+    if file_crs is None:
+        raise MissingCRSError(
+            "The file has no CRS. Give it with --crs (HTTP form field 'crs'), e.g. "
+            "--crs EPSG:4490 for CGCS2000 lon/lat or --crs EPSG:4528 for CGCS2000 "
+            "3-degree Gauss-Krüger zone 40; or add a .prj file to the shapefile.",
+            field="crs",
+        )
+    return file_crs
+
+
+def _reproject(geoms: np.ndarray, crs: CRS, options: ImportOptions, notes: list[str]) -> np.ndarray:
+    """Bring geometries to WGS84 lon/lat; refuse data that cannot be in China."""
+    coords = shapely.get_coordinates(geoms)
+    if coords.size == 0:
+        return geoms
+    eastings, note = normalise_gk_easting(coords[:, 0], crs)
+    if note:
+        notes.append(note)
+    wgs84 = CRS.from_user_input(WGS84)
+    if crs.equals(wgs84, ignore_axis_order=True) or crs_label(crs) in ("EPSG:4490", "OGC:CRS84"):
+        lon, lat = eastings, coords[:, 1]  # CGCS2000 and WGS84 agree to centimetres
+    else:
+        with np.errstate(all="ignore"):
+            lon, lat = transformer(crs, wgs84).transform(eastings, coords[:, 1])
+    if options.from_gcj02 or options.from_bd09:
+        lon, lat = (gcj02_to_wgs84 if options.from_gcj02 else bd09_to_wgs84)(lon, lat)
+        notes.append(
+            "converted from " + ("GCJ-02" if options.from_gcj02 else "BD-09") + " to WGS84"
+        )
+    inside = np.isfinite(lon) & np.isfinite(lat) & in_china(np.asarray(lon), np.asarray(lat))
+    if inside.mean() < 0.5:
+        raise OutOfChinaError(diagnose_outside_china(coords[:, 0], coords[:, 1], crs), field="crs")
+    return shapely.set_coordinates(geoms.copy(), np.column_stack([lon, lat]))
+
+
+def _feature_outside(geoms: list[Any]) -> set[int]:
+    outside = set()
+    for i, geom in enumerate(geoms):
+        if geom is None:
+            continue
+        c = shapely.get_coordinates(geom)
+        if not bool(np.all(in_china(c[:, 0], c[:, 1]))):
+            outside.add(i)
+    return outside
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    options: ImportOptions,
+    *,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import ``path`` as a new release; commit on success, leave nothing on failure.
+
+    Raises:
+        ReleaseConflictError: the release name exists already for the collection.
+        MissingCRSError, UnknownCRSError, OutOfChinaError: CRS problems.
+        ImportFileError, NoValidFeaturesError, MappingError: file problems.
+    """
+    started = time.perf_counter()
+    get_collection(options.collection)
+    _check_new_release(session, options.collection, options.release)
+    source = read_source(path, layer=options.layer)
+    return import_source(
+        session, source, options, label=path.name, progress=progress, started=started
+    )
+
+
+def import_source(
+    session: Session,
+    source: SourceData,
+    options: ImportOptions,
+    *,
+    label: str,
+    progress: Progress | None = None,
+    started: float | None = None,
+) -> ImportReport:
+    """Import features already read (e.g. a GeoDataFrame built by the demo) as a release.
+
+    Raises:
+        The same errors as :func:`import_file`.
+    """
+    started = started if started is not None else time.perf_counter()
+    collection = get_collection(options.collection)
+    _check_new_release(session, collection.id, options.release)
+    notes = list(source.notes)
+    crs = _choose_crs(source.crs, options.crs, notes)
+    frame = source.frame
+    geoms = _reproject(np.asarray(frame.geometry.values, dtype=object), crs, options, notes)
+    repaired = repair_geometries(geoms, collection.geometry)
+    rejected: dict[int, str] = dict(repaired.rejected)
+    for i in _feature_outside(repaired.geoms):
+        rejected.setdefault(i, "coordinates outside China")
+
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    mapping = resolve_mapping(collection, columns, options.mapping)
+    rows, attr_rejects = _rows(
+        collection, frame, columns, mapping, repaired.geoms, rejected, options
+    )
+    rejected.update(attr_rejects)
+    if not rows:
+        reasons = Counter(rejected.values()).most_common(3)
+        raise NoValidFeaturesError(
+            f"None of the {len(frame)} features can be imported: "
+            + "; ".join(f"{n}× {r}" for r, n in reasons),
+            field="file",
+        )
+    release = Release(
+        collection=collection.id,
+        name=options.release,
+        valid_from=options.valid_from or date.today(),
+        source=options.source,
+        licence=options.licence,
+        note=options.note,
+        source_crs=crs_label(crs),
+        synthetic=options.synthetic,
+        feature_count=len(rows),
+        import_report={},
+    )
+    session.add(release)
+    session.flush()
+    _copy_rows(session, collection, release.id, rows, progress)
+    reasons_count = Counter(re.sub(r"'[^']*'", "…", r) for r in rejected.values())
+    report = ImportReport(
+        collection=collection.id,
+        release=release.name,
+        release_id=release.id,
+        file=label,
+        format=source.format,
+        crs_in=crs_label(crs),
+        features_read=len(frame),
+        features_imported=len(rows),
+        repaired=len(repaired.repaired),
+        rejected=len(rejected),
+        rejected_reasons=dict(reasons_count.most_common()),
+        rejected_examples=[f"feature {i + 1}: {r}" for i, r in sorted(rejected.items())[:10]],
+        notes=notes,
+        column_mapping=mapping,
+        bbox=[
+            round(float(v), 7)
+            for v in shapely.total_bounds([g for g in repaired.geoms if g is not None])
+        ],
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    release.import_report = report.as_dict()
+    session.commit()
+    logger.info(
+        "imported %s features into %s release %s",
+        report.features_imported,
+        collection.id,
+        release.name,
+    )
+    return report
+
+
+def _check_new_release(session: Session, collection_id: str, name: str) -> None:
+    exists = session.scalar(
+        select(Release.id).where(Release.collection == collection_id, Release.name == name)
+    )
+    if exists is not None:
+        raise ReleaseConflictError(
+            f"Release '{name}' of '{collection_id}' exists already; releases are never "
+            "overwritten. Import under a new release name.",
+            field="release",
+        )
+
+
+def _rows(
+    collection: Collection,
+    frame: pd.DataFrame,
+    columns: list[str],
+    mapping: dict[str, str],
+    geoms: list[Any],
+    rejected: dict[int, str],
+    options: ImportOptions,
+) -> tuple[list[tuple[Any, ...]], dict[int, str]]:
+    fields = {f.name: f for f in collection.fields}
+    extra_columns = [c for c in columns if c not in mapping]
+    records = frame[columns].to_dict("records") if columns else [{} for _ in range(len(frame))]
+    wkb = shapely.to_wkb(
+        shapely.set_srid(
+            np.array([g if g is not None else shapely.Point() for g in geoms]), STORAGE_SRID
+        ),
+        hex=True,
+        include_srid=True,
+    )
+    rows: list[tuple[Any, ...]] = []
+    bad: dict[int, str] = {}
+    for i, record in enumerate(records):
+        if i in rejected:
+            continue
+        values: dict[str, Any] = {}
+        synthetic = options.synthetic
+        try:
+            for src, dst in mapping.items():
+                if dst == "synthetic":
+                    synthetic = synthetic or _to_bool(record[src])
+                    continue
+                try:
+                    values[dst] = convert_value(fields[dst], record[src])
+                except (ValueError, TypeError) as exc:
+                    raise ValueError(f"field '{dst}' (column '{src}'): {exc}") from exc
+        except ValueError as exc:
+            bad[i] = str(exc)
+            continue
+        extras = {c: _jsonable(record[c]) for c in extra_columns}
+        rows.append(
+            (
+                *(values.get(name) for name in collection.field_names),
+                synthetic,
+                Jsonb({k: v for k, v in extras.items() if v is not None}),
+                wkb[i],
+            )
+        )
+    return rows, bad
+
+
+def _copy_rows(
+    session: Session,
+    collection: Collection,
+    release_id: int,
+    rows: list[tuple[Any, ...]],
+    progress: Progress | None,
+) -> None:
+    table = feature_table(collection.id)
+    names = ["release_id", *collection.field_names, "synthetic", "props", "geom"]
+    columns = ", ".join(f'"{n}"' for n in names)
+    driver = session.connection().connection.driver_connection
+    if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
+        raise ImportFileError("No database connection for COPY.")
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(
+            f"COPY {table.name} ({columns}) FROM STDIN"
+        ) as copy,
+    ):
+        for start in range(0, len(rows), _COPY_CHUNK):
+            for row in rows[start : start + _COPY_CHUNK]:
+                copy.write_row((release_id, *row))
+            if progress:
+                progress(min(start + _COPY_CHUNK, len(rows)), len(rows))

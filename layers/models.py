@@ -1,0 +1,120 @@
+"""PostGIS tables: releases, and one typed feature table per catalogue collection."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    Computed,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+from layers.catalog import COLLECTIONS, Collection, FieldType
+
+#: Every geometry is stored in WGS84 lon/lat; CGCS2000 (EPSG:4490) input is taken as
+#: identical to it (the two frames differ by centimetres, far below the data's scale).
+STORAGE_SRID = 4326
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose metadata names constraints deterministically."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Release(Base):
+    """One release of one collection: the unit that "as of" dates select."""
+
+    __tablename__ = "releases"
+    __table_args__ = (UniqueConstraint("collection", "name", name="uq_releases_collection_name"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    collection: Mapped[str] = mapped_column(Text, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    source: Mapped[str] = mapped_column(Text, default="")
+    licence: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    source_crs: Mapped[str] = mapped_column(Text, default="")
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    feature_count: Mapped[int] = mapped_column(Integer, default=0)
+    import_report: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    imported_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+_SQL_TYPES: dict[FieldType, TypeEngine[Any]] = {
+    "text": Text(),
+    "int": Integer(),
+    "float": Float(),
+    "date": Date(),
+    "text[]": ARRAY(Text()),
+}
+
+
+def _feature_table(collection: Collection) -> Table:
+    columns: list[Any] = [
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column(
+            "release_id",
+            BigInteger,
+            ForeignKey("releases.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        *(Column(f.name, _SQL_TYPES[f.type], nullable=True) for f in collection.fields),
+        Column("synthetic", Boolean, nullable=False, server_default="false"),
+        Column("props", JSONB, nullable=False, server_default="{}"),
+        Column(
+            "geom",
+            Geometry(collection.geometry, srid=STORAGE_SRID, spatial_index=True),
+            nullable=False,
+        ),
+    ]
+    if collection.has_area:
+        columns.append(
+            Column(
+                "area_m2",
+                Float,
+                Computed("ST_Area(CAST(geom AS geography))", persisted=True),
+            )
+        )
+    table = Table(collection.id, Base.metadata, *columns)
+    Index(f"ix_{collection.id}_release_id", table.c.release_id)
+    return table
+
+
+FEATURE_TABLES: dict[str, Table] = {c.id: _feature_table(c) for c in COLLECTIONS}
+
+
+def feature_table(collection_id: str) -> Table:
+    """Return the feature table of a collection (the id was checked by the catalogue)."""
+    return FEATURE_TABLES[collection_id]

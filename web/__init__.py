@@ -1,0 +1,1 @@
+"""Human interface: HTML pages and the Leaflet map."""
