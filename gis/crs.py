@@ -77,12 +77,13 @@ class GaussKruger:
 
     Attributes:
         central_meridian: longitude of the zone's central meridian.
-        zone: zone number as used in the easting prefix (3° or 6° numbering).
+        zones: zone numbers an easting prefix may carry for this meridian (3° and/or
+            6° numbering; a prefixed CRS has exactly its own).
         prefixed: whether the CRS's false easting includes the zone prefix.
     """
 
     central_meridian: float
-    zone: int
+    zones: tuple[int, ...]
     prefixed: bool
 
 
@@ -90,24 +91,24 @@ def gauss_kruger(crs: CRS) -> GaussKruger | None:
     """Describe ``crs`` as a Gauss-Krüger zone, or ``None`` if it is not one."""
     if not crs.is_projected or crs.coordinate_operation is None:
         return None
-    params = {p.name.lower(): p.value for p in crs.coordinate_operation.params}
     if "transverse mercator" not in crs.coordinate_operation.method_name.lower():
         return None
+    params = {p.name.lower(): p.value for p in crs.coordinate_operation.params}
     cm = float(params.get("longitude of natural origin", math.nan))
     fe = float(params.get("false easting", math.nan))
-    if (
-        math.isnan(cm)
-        or math.isnan(fe)
-        or abs(params.get("scale factor at natural origin", 1) - 1) > 1e-9
-    ):
+    scale = float(params.get("scale factor at natural origin", 1.0))
+    if math.isnan(cm) or math.isnan(fe) or abs(scale - 1) > 1e-9:
         return None
     if fe == 500_000:
-        zone3 = round(cm / 3)
-        zone = zone3 if abs(cm - zone3 * 3) < 1e-9 else round((cm + 3) / 6)
-        return GaussKruger(cm, zone, prefixed=False)
+        zones = []
+        if abs(cm / 3 - round(cm / 3)) < 1e-9:
+            zones.append(round(cm / 3))  # 3-degree numbering
+        if abs((cm + 3) / 6 - round((cm + 3) / 6)) < 1e-9:
+            zones.append(round((cm + 3) / 6))  # 6-degree numbering
+        return GaussKruger(cm, tuple(zones), prefixed=False)
     zone = int(fe // 1_000_000)
     if fe - zone * 1_000_000 == 500_000:
-        return GaussKruger(cm, zone, prefixed=True)
+        return GaussKruger(cm, (zone,), prefixed=True)
     return None
 
 
@@ -129,26 +130,28 @@ def normalise_gk_easting(
     """
     gk = gauss_kruger(crs)
     finite = easting[np.isfinite(easting)]
-    if gk is None or finite.size == 0:
+    if gk is None or finite.size == 0 or not gk.zones:
         return easting, None
-    data_prefixed = bool(np.all(finite >= 1_000_000))
-    data_plain = bool(np.all((finite > 0) & (finite < 1_000_000)))
-    if data_prefixed:
-        prefixes = np.unique(np.floor(finite / 1_000_000).astype(int))
-        if len(prefixes) != 1 or prefixes[0] != gk.zone:
+    # A zone prefix is 13-23 (6-degree zones) or 24-45 (3-degree zones) million;
+    # anything else (e.g. a northing in the easting column) is not a prefix.
+    if bool(np.all((finite >= 13_000_000) & (finite < 46_000_000))):
+        prefixes = np.unique(np.floor(finite / 1_000_000).astype(int)).tolist()
+        if len(prefixes) != 1 or prefixes[0] not in gk.zones:
             raise OutOfChinaError(
-                f"Easting zone prefix {sorted(prefixes.tolist())} does not match zone "
-                f"{gk.zone} (central meridian {gk.central_meridian:g}°E) of the declared "
-                f"CRS {crs_label(crs)}. Declare the CRS of zone {prefixes[0]}.",
+                f"Easting zone prefix {prefixes} does not match zone "
+                f"{'/'.join(map(str, gk.zones))} (central meridian {gk.central_meridian:g}°E) "
+                f"of the declared CRS {crs_label(crs)}. Declare the CRS of zone {prefixes[0]}.",
                 field="crs",
             )
         if not gk.prefixed:
-            return easting - gk.zone * 1_000_000, (
-                f"removed zone prefix {gk.zone} from eastings to match {crs_label(crs)}"
+            zone = prefixes[0]
+            return easting - zone * 1_000_000, (
+                f"removed zone prefix {zone} from eastings to match {crs_label(crs)}"
             )
-    elif data_plain and gk.prefixed:
-        return easting + gk.zone * 1_000_000, (
-            f"added zone prefix {gk.zone} to eastings to match {crs_label(crs)}"
+    elif bool(np.all((finite > 0) & (finite < 1_000_000))) and gk.prefixed:
+        zone = gk.zones[0]
+        return easting + zone * 1_000_000, (
+            f"added zone prefix {zone} to eastings to match {crs_label(crs)}"
         )
     return easting, None
 
@@ -163,7 +166,7 @@ def in_china(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.b
 def diagnose_outside_china(x: NDArray[np.float64], y: NDArray[np.float64], crs: CRS) -> str:
     """Explain why coordinates ``x, y`` in ``crs`` do not land in China."""
     label = crs_label(crs)
-    degree_like = bool(np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90))
+    degree_like = bool(np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 180))
     if crs.is_projected and degree_like:
         return (
             f"The coordinates look like degrees (e.g. {x[0]:.6f}, {y[0]:.6f}) but {label} "

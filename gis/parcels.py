@@ -67,8 +67,12 @@ def parse_parcels(text: str) -> list[Parcel]:
         if not line or line.startswith(("#", "[")) or ("=" in line and not _NUMBER.match(line)):
             continue
         if line.endswith("@"):
-            fields = [f for f in _SPLIT.split(line.rstrip("@")) if f]
-            name = fields[2] if len(fields) > 2 else f"地块{len(parcels) + 1}"
+            # 界址点数,地块面积,地块编号,地块名称,图形属性,图幅号,地块用途,地类编码,@
+            header = [f.strip() for f in re.split(r"[,，]", line.rstrip("@"))]
+            name = next(
+                (f for f in (header[3:4] + header[2:3]) if f and f not in ("点", "线", "面")),
+                f"地块{len(parcels) + 1}",
+            )
             current = Parcel(name=name)
             parcels.append(current)
             closed.clear()

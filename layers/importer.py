@@ -20,10 +20,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import psycopg
 import shapely
 from psycopg.types.json import Jsonb
 from pyproj import CRS
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis.crs import (
@@ -327,9 +329,19 @@ def import_source(
         feature_count=len(rows),
         import_report={},
     )
-    session.add(release)
-    session.flush()
-    _copy_rows(session, collection, release.id, rows, progress)
+    try:
+        session.add(release)
+        session.flush()
+        _copy_rows(session, collection, release.id, rows, progress)
+    except (DBAPIError, psycopg.Error) as exc:
+        session.rollback()
+        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
+        raise ImportFileError(
+            f"The database refused the data; nothing was imported: {first}", field="file"
+        ) from exc
+    except BaseException:
+        session.rollback()
+        raise
     reasons_count = Counter(re.sub(r"'[^']*'", "…", r) for r in rejected.values())
     report = ImportReport(
         collection=collection.id,
@@ -440,9 +452,7 @@ def _copy_rows(
         raise ImportFileError("No database connection for COPY.")
     with (
         driver.cursor() as cursor,
-        cursor.copy(
-            f"COPY {table.name} ({columns}) FROM STDIN"
-        ) as copy,
+        cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy,
     ):
         for start in range(0, len(rows), _COPY_CHUNK):
             for row in rows[start : start + _COPY_CHUNK]:

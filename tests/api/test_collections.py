@@ -1,0 +1,166 @@
+"""The first read API: collections, items (bbox, paging, as-of), single items, problems."""
+
+from datetime import date
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from layers.catalog import COLLECTIONS
+from layers.importer import ImportOptions, import_source
+from layers.io import SourceData
+
+
+def _load(
+    session, collection: str, release: str, frame: gpd.GeoDataFrame, valid_from=date(2024, 1, 1)
+):
+    source = SourceData(frame=frame, crs=frame.crs, format="test")
+    return import_source(
+        session,
+        source,
+        ImportOptions(collection=collection, release=release, valid_from=valid_from),
+        label="test",
+    )
+
+
+@pytest.fixture
+def stations(db_session):
+    n = 23
+    frame = gpd.GeoDataFrame(
+        {
+            "code": [f"{1000 + i}A" for i in range(n)],
+            "name": [f"站{i}" for i in range(n)],
+            "medium": ["air"] * n,
+        },
+        geometry=[shapely.Point(119.0 + i * 0.1, 32.0) for i in range(n)],
+        crs=4326,
+    )
+    return _load(db_session, "monitoring_stations", "st-2024", frame)
+
+
+def test_collections_lists_every_catalogue_collection(client, stations):
+    body = client.get("/collections").json()
+    ids = [c["id"] for c in body["collections"]]
+    assert ids == [c.id for c in COLLECTIONS]
+    st = next(c for c in body["collections"] if c["id"] == "monitoring_stations")
+    assert st["release"]["name"] == "st-2024"
+    assert st["extent"]["spatial"]["bbox"][0] == pytest.approx([119.0, 32.0, 121.2, 32.0])
+    assert any(link["rel"] == "items" for link in st["links"])
+
+
+def test_items_is_geojson_with_release_and_count(client, stations):
+    response = client.get("/collections/monitoring_stations/items", params={"limit": 5})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    body = response.json()
+    assert body["type"] == "FeatureCollection"
+    assert body["numberReturned"] == 5 and body["numberMatched"] == 23
+    feature = body["features"][0]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [119.0, 32.0]}
+    assert feature["properties"]["release"] == "st-2024"
+    assert feature["properties"]["medium"] == "air"
+
+
+def test_paging_walks_the_collection_exactly_once(client, stations):
+    seen = []
+    url = "/collections/monitoring_stations/items?limit=5"
+    pages = 0
+    while url:
+        body = client.get(url).json()
+        seen += [f["id"] for f in body["features"]]
+        nxt = [link["href"] for link in body["links"] if link["rel"] == "next"]
+        url = nxt[0].replace("http://testserver", "") if nxt else None
+        pages += 1
+        assert pages < 20
+    assert len(seen) == 23 and len(set(seen)) == 23
+
+
+def test_prev_link_on_later_pages(client, stations):
+    body = client.get("/collections/monitoring_stations/items?limit=5&offset=10").json()
+    prev = [link["href"] for link in body["links"] if link["rel"] == "prev"]
+    assert prev and "offset=5" in prev[0]
+
+
+def test_bbox_filters_and_omits_count(client, stations):
+    body = client.get(
+        "/collections/monitoring_stations/items", params={"bbox": "119.05,31.9,119.35,32.1"}
+    ).json()
+    assert [f["properties"]["code"] for f in body["features"]] == ["1001A", "1002A", "1003A"]
+    assert "numberMatched" not in body
+
+
+def test_datetime_before_any_release_is_empty(client, stations):
+    body = client.get(
+        "/collections/monitoring_stations/items", params={"datetime": "2023-06-30"}
+    ).json()
+    assert body["features"] == [] and body["release"] is None
+
+
+def test_single_item_has_source_properties_and_links(client, db_session):
+    frame = gpd.GeoDataFrame(
+        {"name": ["长江"], "kind": ["river"], "yangtze_class": ["mainstem"], "GBCODE": [21011]},
+        geometry=[shapely.LineString([(120.1, 31.95), (120.4, 31.96)])],
+        crs=4326,
+    )
+    report = _load(db_session, "water_bodies", "wb", frame)
+    items = client.get("/collections/water_bodies/items").json()
+    fid = items["features"][0]["id"]
+    feature = client.get(f"/collections/water_bodies/items/{fid}").json()
+    assert feature["properties"]["yangtze_class"] == "mainstem"
+    assert feature["properties"]["source_properties"] == {"GBCODE": 21011}
+    assert feature["properties"]["release"] == report.release
+    assert {link["rel"] for link in feature["links"]} == {"self", "collection"}
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "field"),
+    [
+        ("/collections/nope/items", 404, "collection"),
+        ("/collections/red_lines/items/999999", 404, "featureId"),
+        ("/collections/red_lines/items?bbox=1,2,3", 400, "bbox"),
+        ("/collections/red_lines/items?bbox=200,0,210,1", 400, "bbox"),
+        ("/collections/red_lines/items?datetime=yesterday", 400, "datetime"),
+        ("/collections/red_lines/items?limit=10001", 400, "limit"),
+    ],
+)
+def test_bad_requests_are_problems_naming_the_field(client, url, status, field):
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status and body["field"] == field and body["detail"]
+
+
+def test_validation_error_is_a_problem(client):
+    response = client.get("/collections/red_lines/items?limit=0")
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == ["query", "limit"]
+
+
+def test_releases_endpoint_includes_import_report(client, stations):
+    body = client.get("/collections/monitoring_stations/releases").json()
+    [release] = body["releases"]
+    assert release["import_report"]["features_imported"] == 23
+
+
+def test_500_hides_the_error_and_carries_a_request_id(database_url):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import ApiSettings
+    from layers.db import DatabaseSettings
+
+    app = create_app(
+        ApiSettings(_env_file=None), DatabaseSettings(url=database_url, _env_file=None)
+    )
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        response = c.get("/boom")
+    assert response.status_code == 500
+    assert "secret" not in response.text and "Traceback" not in response.text
+    assert response.json()["request_id"] == response.headers["x-request-id"]

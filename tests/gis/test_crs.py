@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+from pyproj import CRS
+
+from gis.crs import (
+    diagnose_outside_china,
+    gauss_kruger,
+    normalise_gk_easting,
+    parse_crs,
+)
+from gis.errors import OutOfChinaError, UnknownCRSError
+
+
+@pytest.mark.parametrize(
+    ("text", "epsg"),
+    [
+        ("EPSG:4490", 4490),
+        ("4528", 4528),
+        ("CGCS2000", 4490),
+        ("wgs84", 4326),
+        ("http://www.opengis.net/def/crs/EPSG/0/4549", 4549),
+        ("EPSG:2364", 2364),
+    ],
+)
+def test_parse_crs_accepts_common_spellings(text, epsg):
+    assert parse_crs(text).to_epsg() == epsg
+
+
+def test_parse_crs_rejects_unknown_with_field_and_example():
+    with pytest.raises(UnknownCRSError) as info:
+        parse_crs("EPSG:999999")
+    assert info.value.field == "crs"
+    assert "EPSG:4490" in info.value.detail
+
+
+def test_gauss_kruger_knows_prefix_and_zone():
+    prefixed = gauss_kruger(CRS.from_epsg(4528))
+    plain = gauss_kruger(CRS.from_epsg(4549))
+    assert prefixed is not None and prefixed.prefixed and prefixed.zones == (40,)
+    assert plain is not None and not plain.prefixed and 40 in plain.zones
+    assert gauss_kruger(CRS.from_epsg(4490)) is None
+    assert gauss_kruger(CRS.from_epsg(3857)) is None  # Mercator is not GK
+
+
+def test_normalise_strips_matching_prefix_for_plain_crs():
+    eastings = np.array([40_512_345.6, 40_498_000.0])
+    fixed, note = normalise_gk_easting(eastings, CRS.from_epsg(4549))
+    np.testing.assert_allclose(fixed, [512_345.6, 498_000.0])
+    assert note is not None and "removed zone prefix 40" in note
+
+
+def test_normalise_adds_prefix_for_prefixed_crs():
+    fixed, note = normalise_gk_easting(np.array([512_345.6]), CRS.from_epsg(4528))
+    np.testing.assert_allclose(fixed, [40_512_345.6])
+    assert note is not None and "added" in note
+
+
+def test_normalise_refuses_prefix_of_another_zone():
+    with pytest.raises(OutOfChinaError) as info:
+        normalise_gk_easting(np.array([39_512_345.6]), CRS.from_epsg(4549))
+    assert "39" in info.value.detail and "zone 39" in info.value.detail
+
+
+def test_normalise_leaves_consistent_data_alone():
+    eastings = np.array([40_512_345.6])
+    fixed, note = normalise_gk_easting(eastings, CRS.from_epsg(4528))
+    assert note is None and fixed[0] == eastings[0]
+
+
+def test_diagnose_degrees_declared_as_metres():
+    msg = diagnose_outside_china(np.array([120.27]), np.array([31.95]), CRS.from_epsg(4549))
+    assert "degrees" in msg and "EPSG:4490" in msg
+
+
+def test_diagnose_metres_declared_as_degrees():
+    msg = diagnose_outside_china(
+        np.array([525_000.0]), np.array([3_535_000.0]), CRS.from_epsg(4490)
+    )
+    assert "metres" in msg and "EPSG:4528" in msg
+
+
+def test_diagnose_swapped_axes():
+    # northing first, easting second, read as x/y of CGCS2000 / CM 120E
+    msg = diagnose_outside_china(
+        np.array([3_535_000.0]), np.array([525_000.0]), CRS.from_epsg(4549)
+    )
+    assert "swap" in msg
+
+
+def test_diagnose_swapped_lat_lon():
+    msg = diagnose_outside_china(np.array([31.95]), np.array([120.27]), CRS.from_epsg(4326))
+    assert "swap" in msg
