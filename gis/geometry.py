@@ -70,32 +70,55 @@ def repair_geometries(
 ) -> Repaired:
     """Drop empty/NaN geometries, make invalid ones valid, coerce to ``kind``.
 
-    Z/M values are dropped (everything is stored 2D).
+    Z/M values are dropped (everything is stored 2D). The common case (valid geometries
+    of the right type) is handled with vectorised shapely calls; only the exceptions are
+    looked at one by one.
     """
-    result = Repaired(geoms=[])
-    for i, geom in enumerate(geoms):
-        if geom is None or geom.is_empty:
-            result.geoms.append(None)
-            result.rejected[i] = "empty or missing geometry"
-            continue
-        coords = shapely.get_coordinates(geom)
-        if not np.all(np.isfinite(coords)):
-            result.geoms.append(None)
+    arr = np.asarray(list(geoms), dtype=object)
+    n = len(arr)
+    result = Repaired(geoms=[None] * n)
+    missing = np.array([g is None for g in arr], dtype=bool)
+    present = np.where(missing, shapely.Point(), arr)
+    empty = missing | shapely.is_empty(present)
+    for i in np.flatnonzero(empty):
+        result.rejected[int(i)] = "empty or missing geometry"
+    work = np.where(empty, None, present)
+    idx = np.flatnonzero(~empty)
+    if idx.size == 0:
+        return result
+    sub = shapely.force_2d(work[idx])
+    coords, which = shapely.get_coordinates(sub, return_index=True)
+    bad_coord = np.zeros(len(sub), dtype=bool)
+    np.logical_or.at(bad_coord, which, ~np.all(np.isfinite(coords), axis=1))
+    valid = shapely.is_valid(sub)
+    types = shapely.get_type_id(sub)  # 0 point, 3 polygon, 4 multipoint, 6 multipolygon
+    fast = ~bad_coord & valid
+    if kind == "MULTIPOLYGON":
+        polygons = fast & (types == 3)
+        sub[polygons] = shapely.multipolygons(sub[polygons], indices=np.arange(int(polygons.sum())))
+        fast &= (types == 3) | (types == 6)
+    elif kind == "POINT":
+        fast &= types == 0
+    else:
+        fast &= types != 7  # collections go the slow way
+    for j in np.flatnonzero(fast):
+        result.geoms[int(idx[j])] = sub[j]
+    for j in np.flatnonzero(~fast):
+        i = int(idx[j])
+        geom = sub[j]
+        if bad_coord[j]:
             result.rejected[i] = "NaN or infinite coordinates"
             continue
-        geom = shapely.force_2d(geom)
-        if not geom.is_valid:
+        if not valid[j]:
             reason = shapely.is_valid_reason(geom)
             geom = shapely.make_valid(geom)
             if geom.is_empty:
-                result.geoms.append(None)
                 result.rejected[i] = f"invalid geometry that cannot be repaired ({reason})"
                 continue
             result.repaired.append(i)
         coerced, why = _coerce(geom, kind)
         if coerced is None:
-            result.geoms.append(None)
             result.rejected[i] = why
             continue
-        result.geoms.append(coerced)
+        result.geoms[i] = coerced
     return result

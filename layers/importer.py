@@ -8,6 +8,7 @@ release, in one transaction.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psycopg
+from psycopg.copy import QueuedLibpqWriter
 import shapely
 from psycopg.types.json import Jsonb
 from pyproj import CRS
@@ -54,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
-_COPY_CHUNK = 5_000
+_COPY_CHUNK = 10_000
 _LIST_SPLIT = re.compile(r"[,，、;；|]+")
 
 
@@ -245,14 +247,13 @@ def _reproject(geoms: np.ndarray, crs: CRS, options: ImportOptions, notes: list[
 
 
 def _feature_outside(geoms: list[Any]) -> set[int]:
-    outside = set()
-    for i, geom in enumerate(geoms):
-        if geom is None:
-            continue
-        c = shapely.get_coordinates(geom)
-        if not bool(np.all(in_china(c[:, 0], c[:, 1]))):
-            outside.add(i)
-    return outside
+    """Indices of geometries whose bounds leave China's box."""
+    present = [i for i, g in enumerate(geoms) if g is not None]
+    if not present:
+        return set()
+    b = shapely.bounds(np.array([geoms[i] for i in present], dtype=object))
+    inside = in_china(b[:, 0], b[:, 1]) & in_china(b[:, 2], b[:, 3])
+    return {present[k] for k in np.flatnonzero(~inside)}
 
 
 def import_file(
@@ -310,7 +311,7 @@ def import_source(
         collection, frame, columns, mapping, repaired.geoms, rejected, options
     )
     rejected.update(attr_rejects)
-    if not rows:
+    if rows.empty:
         reasons = Counter(rejected.values()).most_common(3)
         raise NoValidFeaturesError(
             f"None of the {len(frame)} features can be imported: "
@@ -387,6 +388,25 @@ def _check_new_release(session: Session, collection_id: str, name: str) -> None:
         )
 
 
+def _pg_array(items: list[str] | None) -> str | None:
+    if items is None:
+        return None
+    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in items)
+    return "{" + ",".join(quoted) + "}"
+
+
+def _convert_column(f: Field, values: pd.Series, src: str, bad: dict[int, str]) -> list[Any]:
+    """Convert one source column; rows that fail are recorded in ``bad``."""
+    out: list[Any] = []
+    for i, value in enumerate(values.tolist()):
+        try:
+            out.append(convert_value(f, value))
+        except (ValueError, TypeError) as exc:
+            bad.setdefault(i, f"field '{f.name}' (column '{src}'): {exc}")
+            out.append(None)
+    return out
+
+
 def _rows(
     collection: Collection,
     frame: pd.DataFrame,
@@ -395,67 +415,87 @@ def _rows(
     geoms: list[Any],
     rejected: dict[int, str],
     options: ImportOptions,
-) -> tuple[list[tuple[Any, ...]], dict[int, str]]:
+) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Build the table of rows to COPY (typed fields, synthetic, props, EWKB), column-wise."""
     fields = {f.name: f for f in collection.fields}
+    n = len(frame)
+    bad: dict[int, str] = {}
+    data: dict[str, list[Any]] = {name: [None] * n for name in collection.field_names}
+    synthetic = np.full(n, options.synthetic, dtype=bool)
+    for src, dst in mapping.items():
+        if dst == "synthetic":
+            synthetic |= np.array([_to_bool(v) for v in frame[src].tolist()], dtype=bool)
+            continue
+        data[dst] = _convert_column(fields[dst], frame[src], src, bad)
+    for name in collection.field_names:
+        if fields[name].type == "text[]":
+            data[name] = [_pg_array(v) for v in data[name]]
     extra_columns = [c for c in columns if c not in mapping]
-    records = frame[columns].to_dict("records") if columns else [{} for _ in range(len(frame))]
+    if extra_columns:
+        props = [
+            json.dumps(
+                {k: v for k, v in ((c, _jsonable(r[c])) for c in extra_columns) if v is not None},
+                ensure_ascii=False,
+            )
+            for r in frame[extra_columns].to_dict("records")
+        ]
+    else:
+        props = ["{}"] * n
+    placeholder = shapely.Point()
     wkb = shapely.to_wkb(
-        shapely.set_srid(
-            np.array([g if g is not None else shapely.Point() for g in geoms]), STORAGE_SRID
-        ),
+        shapely.set_srid(np.array([g if g is not None else placeholder for g in geoms]), STORAGE_SRID),
         hex=True,
         include_srid=True,
     )
-    rows: list[tuple[Any, ...]] = []
-    bad: dict[int, str] = {}
-    for i, record in enumerate(records):
-        if i in rejected:
-            continue
-        values: dict[str, Any] = {}
-        synthetic = options.synthetic
-        try:
-            for src, dst in mapping.items():
-                if dst == "synthetic":
-                    synthetic = synthetic or _to_bool(record[src])
-                    continue
-                try:
-                    values[dst] = convert_value(fields[dst], record[src])
-                except (ValueError, TypeError) as exc:
-                    raise ValueError(f"field '{dst}' (column '{src}'): {exc}") from exc
-        except ValueError as exc:
-            bad[i] = str(exc)
-            continue
-        extras = {c: _jsonable(record[c]) for c in extra_columns}
-        rows.append(
-            (
-                *(values.get(name) for name in collection.field_names),
-                synthetic,
-                Jsonb({k: v for k, v in extras.items() if v is not None}),
-                wkb[i],
-            )
-        )
-    return rows, bad
+    table = pd.DataFrame(data, dtype=object)
+    table["synthetic"] = synthetic
+    table["props"] = props
+    table["geom"] = wkb
+    keep = np.ones(n, dtype=bool)
+    for i in (*rejected, *bad):
+        keep[i] = False
+    return table[keep].reset_index(drop=True), bad
+
+
+def _csv_column(values: pd.Series) -> pd.Series:
+    """One column as CSV fields: NULL empty, everything else quoted (COPY csv rules)."""
+    present = values.notna()
+    text = values[present].astype(str)
+    out = pd.Series("", index=values.index, dtype=object)
+    out[present] = '"' + text.str.replace('"', '""', regex=False) + '"'
+    return out
+
+
+def _csv_chunk(chunk: pd.DataFrame) -> str:
+    columns = [_csv_column(chunk[c]) for c in chunk.columns]
+    lines = columns[0].str.cat(columns[1:], sep=",")
+    return "\n".join(lines.tolist()) + "\n"
 
 
 def _copy_rows(
     session: Session,
     collection: Collection,
     release_id: int,
-    rows: list[tuple[Any, ...]],
+    rows: pd.DataFrame,
     progress: Progress | None,
 ) -> None:
+    """Stream the rows with ``COPY … (FORMAT csv)`` on the session's own connection.
+
+    A queued writer sends each chunk from a background thread, so building the next
+    chunk overlaps with PostgreSQL parsing and indexing the previous one.
+    """
     table = feature_table(collection.id)
     names = ["release_id", *collection.field_names, "synthetic", "props", "geom"]
     columns = ", ".join(f'"{n}"' for n in names)
+    rows = rows.copy()
+    rows.insert(0, "release_id", release_id)
     driver = session.connection().connection.driver_connection
     if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
         raise ImportFileError("No database connection for COPY.")
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy,
-    ):
-        for start in range(0, len(rows), _COPY_CHUNK):
-            for row in rows[start : start + _COPY_CHUNK]:
-                copy.write_row((release_id, *row))
-            if progress:
-                progress(min(start + _COPY_CHUNK, len(rows)), len(rows))
+    sql = f"COPY {table.name} ({columns}) FROM STDIN WITH (FORMAT csv)"  # noqa: S608 - catalogue names
+    with driver.cursor() as cursor:
+        with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+            for start in range(0, len(rows), _COPY_CHUNK):
+                copy.write(_csv_chunk(rows.iloc[start : start + _COPY_CHUNK]))
+                if progress:
+                    progress(min(start + _COPY_CHUNK, len(rows)), len(rows))
