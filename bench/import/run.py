@@ -25,9 +25,11 @@ import psycopg
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from layers import schema  # noqa: E402
+from layers import schema
 
-SERVER = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
+SERVER = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres").rsplit(
+    "/", 1
+)[0]
 
 
 def make_file(path: Path, rows: int) -> None:
@@ -43,7 +45,10 @@ def make_file(path: Path, rows: int) -> None:
     text_ = "禁止新建、扩建化工、石化、焦化等项目。" * 3
     frame = gpd.GeoDataFrame(
         {
-            "code": [f"ZH320281{c}{i:04d}" for i, c in zip(range(rows), rng.integers(1, 4, rows), strict=True)],
+            "code": [
+                f"ZH320281{c}{i:04d}"
+                for i, c in zip(range(rows), rng.integers(1, 4, rows), strict=True)
+            ],
             "name": [f"单元{i}" for i in range(rows)],
             "unit_class": classes,
             "admin_code": "320281",
@@ -78,8 +83,21 @@ def run_ecozone(path: Path, url: str, tag: str) -> float:
     env = {**os.environ, "DATABASE_URL": url}
     started = time.perf_counter()
     subprocess.run(
-        ["uv", "run", "--frozen", "ecozone", "import", str(path), "--collection", "control_units", "--release", tag],
-        check=True, env=env, capture_output=True,
+        [
+            "uv",
+            "run",
+            "--frozen",
+            "ecozone",
+            "import",
+            str(path),
+            "--collection",
+            "control_units",
+            "--release",
+            tag,
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
     )
     return time.perf_counter() - started
 
@@ -87,9 +105,23 @@ def run_ecozone(path: Path, url: str, tag: str) -> float:
 def run_ogr2ogr(path: Path, url: str, tag: str) -> float:
     started = time.perf_counter()
     subprocess.run(
-        ["ogr2ogr", "-f", "PostgreSQL", f"PG:{url.replace('postgresql://', 'postgresql://')}", str(path),
-         "-nln", f"ogr_{tag}", "-lco", "GEOMETRY_NAME=geom", "-nlt", "PROMOTE_TO_MULTI", "-lco", "SPATIAL_INDEX=GIST"],
-        check=True, capture_output=True,
+        [
+            "ogr2ogr",
+            "-f",
+            "PostgreSQL",
+            f"PG:{url.replace('postgresql://', 'postgresql://')}",
+            str(path),
+            "-nln",
+            f"ogr_{tag}",
+            "-lco",
+            "GEOMETRY_NAME=geom",
+            "-nlt",
+            "PROMOTE_TO_MULTI",
+            "-lco",
+            "SPATIAL_INDEX=GIST",
+        ],
+        check=True,
+        capture_output=True,
     )
     return time.perf_counter() - started
 
@@ -110,9 +142,19 @@ def run_geopandas(path: Path, url: str, tag: str) -> float:
     # Run as a command too, so that both sides pay interpreter start-up and imports.
     started = time.perf_counter()
     subprocess.run(
-        ["uv", "run", "--frozen", "python", "-c", GEOPANDAS_SCRIPT, str(path),
-         url.replace("postgresql://", "postgresql+psycopg://"), f"gpd_{tag}"],
-        check=True, capture_output=True,
+        [
+            "uv",
+            "run",
+            "--frozen",
+            "python",
+            "-c",
+            GEOPANDAS_SCRIPT,
+            str(path),
+            url.replace("postgresql://", "postgresql+psycopg://"),
+            f"gpd_{tag}",
+        ],
+        check=True,
+        capture_output=True,
     )
     return time.perf_counter() - started
 
@@ -130,7 +172,11 @@ def main() -> None:
     url = fresh_db()
     try:
         schema.upgrade(url.replace("postgresql://", "postgresql+psycopg://"))
-        systems = {"ecozone import": run_ecozone, "ogr2ogr -f PostgreSQL": run_ogr2ogr, "geopandas.to_postgis": run_geopandas}
+        systems = {
+            "ecozone import": run_ecozone,
+            "ogr2ogr -f PostgreSQL": run_ogr2ogr,
+            "geopandas.to_postgis": run_geopandas,
+        }
         times: dict[str, list[float]] = {k: [] for k in systems}
         for i in range(args.repeat):
             for name, fn in systems.items():
