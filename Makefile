@@ -22,6 +22,8 @@ test: setup
 
 lint:
 	uv run --frozen ruff check api gis layers web tests
+	uv run --frozen ruff format --check api gis layers web tests
+	uv run --frozen mypy
 	uv run --frozen lint-imports
 
 db-stop:

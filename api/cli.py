@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -36,7 +37,7 @@ err = Console(stderr=True)
 
 
 @contextmanager
-def _session() -> Session:  # type: ignore[misc]
+def _session() -> Iterator[Session]:
     engine = make_engine(DatabaseSettings())
     try:
         with make_sessionmaker(engine)() as session:

@@ -78,15 +78,16 @@ def repair_geometries(
     n = len(arr)
     result = Repaired(geoms=[None] * n)
     missing = np.array([g is None for g in arr], dtype=bool)
-    present = np.where(missing, shapely.Point(), arr)
+    present = np.asarray(
+        [shapely.Point() if m else g for m, g in zip(missing, arr, strict=True)], dtype=object
+    )
     empty = missing | shapely.is_empty(present)
-    for i in np.flatnonzero(empty):
-        result.rejected[int(i)] = "empty or missing geometry"
-    work = np.where(empty, None, present)
+    for k in np.flatnonzero(empty).tolist():
+        result.rejected[k] = "empty or missing geometry"
     idx = np.flatnonzero(~empty)
     if idx.size == 0:
         return result
-    sub = shapely.force_2d(work[idx])
+    sub = shapely.force_2d(present[idx])
     coords, which = shapely.get_coordinates(sub, return_index=True)
     bad_coord = np.zeros(len(sub), dtype=bool)
     np.logical_or.at(bad_coord, which, ~np.all(np.isfinite(coords), axis=1))

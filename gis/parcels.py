@@ -46,7 +46,9 @@ class Parcel:
                 )
             polys.append(Polygon(pts))
         # Rings inside the first are holes; the rest are further parts.
-        outer, holes, parts = polys[0], [], []
+        outer = polys[0]
+        holes: list[Polygon] = []
+        parts: list[Polygon] = []
         for poly in polys[1:]:
             (holes if outer.contains(poly) else parts).append(poly)
         first = Polygon(outer.exterior.coords, [h.exterior.coords for h in holes])

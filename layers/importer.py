@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psycopg
-from psycopg.copy import QueuedLibpqWriter
 import shapely
-from psycopg.types.json import Jsonb
+from psycopg.copy import QueuedLibpqWriter
 from pyproj import CRS
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -134,10 +133,10 @@ def resolve_mapping(
     taken: set[str] = set()
     for column in columns:
         key = _normalise_name(column)
-        dst = explicit_norm.get(key) or by_alias.get(key)
-        if dst and dst not in taken:
-            mapping[column] = dst
-            taken.add(dst)
+        found = explicit_norm.get(key) or by_alias.get(key)
+        if found and found not in taken:
+            mapping[column] = found
+            taken.add(found)
     return mapping
 
 
@@ -243,7 +242,8 @@ def _reproject(geoms: np.ndarray, crs: CRS, options: ImportOptions, notes: list[
     inside = np.isfinite(lon) & np.isfinite(lat) & in_china(np.asarray(lon), np.asarray(lat))
     if inside.mean() < 0.5:
         raise OutOfChinaError(diagnose_outside_china(coords[:, 0], coords[:, 1], crs), field="crs")
-    return shapely.set_coordinates(geoms.copy(), np.column_stack([lon, lat]))
+    moved: np.ndarray = shapely.set_coordinates(geoms.copy(), np.column_stack([lon, lat]))
+    return moved
 
 
 def _feature_outside(geoms: list[Any]) -> set[int]:
@@ -443,7 +443,9 @@ def _rows(
         props = ["{}"] * n
     placeholder = shapely.Point()
     wkb = shapely.to_wkb(
-        shapely.set_srid(np.array([g if g is not None else placeholder for g in geoms]), STORAGE_SRID),
+        shapely.set_srid(
+            np.array([g if g is not None else placeholder for g in geoms]), STORAGE_SRID
+        ),
         hex=True,
         include_srid=True,
     )
@@ -468,7 +470,7 @@ def _csv_column(values: pd.Series) -> pd.Series:
 
 def _csv_chunk(chunk: pd.DataFrame) -> str:
     columns = [_csv_column(chunk[c]) for c in chunk.columns]
-    lines = columns[0].str.cat(columns[1:], sep=",")
+    lines = columns[0].str.cat(columns[1:], sep=",")  # type: ignore[arg-type]
     return "\n".join(lines.tolist()) + "\n"
 
 
@@ -492,10 +494,9 @@ def _copy_rows(
     driver = session.connection().connection.driver_connection
     if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
         raise ImportFileError("No database connection for COPY.")
-    sql = f"COPY {table.name} ({columns}) FROM STDIN WITH (FORMAT csv)"  # noqa: S608 - catalogue names
-    with driver.cursor() as cursor:
-        with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
-            for start in range(0, len(rows), _COPY_CHUNK):
-                copy.write(_csv_chunk(rows.iloc[start : start + _COPY_CHUNK]))
-                if progress:
-                    progress(min(start + _COPY_CHUNK, len(rows)), len(rows))
+    sql = f"COPY {table.name} ({columns}) FROM STDIN WITH (FORMAT csv)"
+    with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+        for start in range(0, len(rows), _COPY_CHUNK):
+            copy.write(_csv_chunk(rows.iloc[start : start + _COPY_CHUNK]))
+            if progress:
+                progress(min(start + _COPY_CHUNK, len(rows)), len(rows))
