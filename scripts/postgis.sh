@@ -9,7 +9,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 db="${ECOZONE_DB:-ecozone}"
 port="${ECOZONE_PGPORT:-54329}"
-data="$here/.pgdata"
+data="${ECOZONE_PGDATA:-$here/.pgdata}"
+probe="${ECOZONE_PROBE_PORT:-5432}"   # where a system PostgreSQL is looked for
 say() { echo "postgis.sh: $*" >&2; }
 
 pgbin() {
@@ -38,9 +39,9 @@ case "${1:-ensure}" in
       say "using DATABASE_URL"
       echo "$DATABASE_URL"; exit 0
     fi
-    if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
-      say "using the local PostgreSQL on 127.0.0.1:5432 (database $db)"
-      ensure_db "postgresql://postgres@127.0.0.1:5432"; exit 0
+    if pg_isready -q -h 127.0.0.1 -p "$probe" 2>/dev/null && psql -h 127.0.0.1 -p "$probe" -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
+      say "using the local PostgreSQL on 127.0.0.1:$probe (database $db)"
+      ensure_db "postgresql://postgres@127.0.0.1:$probe"; exit 0
     fi
     bin=$(pgbin)
     if [ ! -s "$data/PG_VERSION" ]; then
@@ -66,7 +67,7 @@ case "${1:-ensure}" in
     fi
     ;;
   status)
-    pg_isready -h 127.0.0.1 -p 5432 || true
+    pg_isready -h 127.0.0.1 -p "$probe" || true
     [ -s "$data/PG_VERSION" ] && pg_isready -h 127.0.0.1 -p "$port" || true
     ;;
   *) echo "usage: $0 ensure|stop|status" >&2; exit 2 ;;
