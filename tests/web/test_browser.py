@@ -259,6 +259,13 @@ def test_phone_layout_collapses_panel(browser_context_factory, live_server, outp
     page.screenshot(path=str(output_dir / "07-phone.png"))
     page.click("#panel-toggle")
     assert page.is_visible("#panel")
+    # the drawer covers the map's controls (they must not show through it)
+    zoom_in = page.locator(".leaflet-control-zoom-in").bounding_box()
+    top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('#panel') !== null",
+        [zoom_in["x"] + 5, zoom_in["y"] + 5],
+    )
+    assert top
     page.screenshot(path=str(output_dir / "08-phone-panel.png"))
     page.click("#panel-toggle")
     assert not page.is_visible("#panel")

@@ -132,7 +132,12 @@
     onAdd: function () {
       var div = L.DomUtil.create("div", "map-legend");
       div.id = "legend";
+      if (PHONE.matches) div.classList.add("collapsed");
       L.DomEvent.disableScrollPropagation(div);
+      L.DomEvent.disableClickPropagation(div);
+      div.addEventListener("click", function (ev) {
+        if (ev.target.tagName === "H4") div.classList.toggle("collapsed");
+      });
       return div;
     },
   });
