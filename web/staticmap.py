@@ -46,7 +46,7 @@ def _merc(lon: float, lat: float) -> tuple[float, float]:
 
 def _coords(geometry: dict[str, Any]) -> Iterable[tuple[float, float]]:
     kind = geometry.get("type")
-    c = geometry.get("coordinates")
+    c: Any = geometry.get("coordinates")
     if kind == "Point":
         yield c[0], c[1]
     elif kind in ("MultiPoint", "LineString"):
@@ -80,7 +80,7 @@ def bounds_of(geometries: Iterable[dict[str, Any]]) -> tuple[float, float, float
 
 
 def _nice(length: float) -> float:
-    exp = 10 ** math.floor(math.log10(length))
+    exp = 10.0 ** math.floor(math.log10(length))
     for step in (5, 2, 1):
         if step * exp <= length:
             return step * exp
@@ -120,7 +120,7 @@ class _Frame:
 
 def _svg_geometry(frame: _Frame, geometry: dict[str, Any], style: Style) -> str:
     kind = geometry.get("type")
-    c = geometry.get("coordinates")
+    c: Any = geometry.get("coordinates")
     dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
     paint = (
         f'stroke="{style.stroke}" stroke-width="{style.width}" fill="{style.fill}" '

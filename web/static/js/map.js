@@ -10,9 +10,9 @@
 
   /* ---------- configuration ---------- */
 
-  // Vector tiles (issue 5) switch: when true and L.vectorGrid is loaded, layers come from
-  // /collections/{id}/tiles/WebMercatorQuad/{z}/{x}/{y}; otherwise bbox-limited GeoJSON.
-  var USE_TILES = false;
+  // Layers are bbox-limited GeoJSON pages, reloaded on moveend, with a minimum zoom for the
+  // heavy ones. When vector tiles (issue 5, /collections/{id}/tiles/WebMercatorQuad/{z}/{x}/{y})
+  // land, makeEntry()/layerSource() are the one place to switch to Leaflet.VectorGrid.
   var PAGE_LIMIT = 4000;
   var DEFAULT_ON = ["admin_divisions", "water_bodies", "red_lines", "control_units", "drinking_water_zones", "ecological_spaces"];
   var MIN_ZOOM = {
