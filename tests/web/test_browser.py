@@ -270,3 +270,21 @@ def test_phone_layout_collapses_panel(browser_context_factory, live_server, outp
     page.click("#panel-toggle")
     assert not page.is_visible("#panel")
     watch.assert_clean()
+
+
+def test_upload_project_file_sets_the_project(browser_context_factory, live_server, output_dir):
+    ctx = browser_context_factory(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    watch = PageWatch(page, live_server)
+    page.goto(live_server + "/")
+    _wait_ready(page)
+    page.click("button[data-tab=screen]")
+    text = "1,3537100.0,40525100.0\n2,3537100.0,40525600.0\n3,3536700.0,40525600.0\n4,3536700.0,40525100.0\n1,3537100.0,40525100.0\n"
+    page.set_input_files(
+        "#project-file",
+        files=[{"name": "拐点坐标.txt", "mimeType": "text/plain", "buffer": text.encode()}],
+    )
+    page.wait_for_function("window.ecozone.project !== null")
+    assert "EPSG:4528" in page.inner_text("#project-status")
+    page.screenshot(path=str(output_dir / "09-uploaded.png"))
+    watch.assert_clean()
