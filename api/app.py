@@ -13,6 +13,7 @@ from api.responses import ORJSONResponse
 from api.routes import collections, health
 from api.settings import ApiSettings
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
+from web import router as web_router
 
 
 def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = None) -> FastAPI:
@@ -42,4 +43,6 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(collections.router)
+    app.include_router(web_router.router)
+    web_router.mount_static(app)
     return app

@@ -1,0 +1,153 @@
+"""Web fixtures: a committed test database with small layers, a live server, a browser."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import throwaway_screening_stub as stub
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from fixture_layers import load_fixture_layers
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from api.settings import ApiSettings
+from layers import schema
+from layers.db import DatabaseSettings
+from web import router as web_router
+
+
+def _root_conftest():
+    # tests/ has no __init__.py, so "import conftest" would find this file; load the root one
+    # by path to reuse its create_database/drop_database.
+    spec = importlib.util.spec_from_file_location(
+        "ecozone_root_conftest", Path(__file__).resolve().parents[1] / "conftest.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_root = _root_conftest()
+create_database, drop_database = _root.create_database, _root.drop_database
+
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "web"
+CHROMIUM = os.environ.get("ECOZONE_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def web_database_url() -> Iterator[str]:
+    """A fresh migrated database with the fixture layers committed (a server process sees them)."""
+    url = create_database("ecozone_webtest")
+    schema.upgrade(url)
+    engine = create_engine(url)
+    with Session(engine) as session:
+        load_fixture_layers(session)
+    engine.dispose()
+    yield url
+    drop_database(url)
+
+
+def build_app(database_url: str) -> FastAPI:
+    """The real app, plus the THROWAWAY screening stub until issue 4 is merged."""
+    app = create_app(
+        ApiSettings(_env_file=None),
+        DatabaseSettings(
+            DATABASE_URL=database_url, _env_file=None
+        ),  # `url=` is ignored: the field has only aliases
+    )
+    app.include_router(stub.router)
+    app.dependency_overrides[web_router.screening_reader] = lambda: stub.read_screening
+    return app
+
+
+@pytest.fixture(scope="session")
+def web_app(web_database_url: str) -> FastAPI:
+    return build_app(web_database_url)
+
+
+@pytest.fixture
+def web_client(web_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(web_app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(web_database_url: str) -> Iterator[str]:
+    """Uvicorn on a free loopback port, serving the app in a background thread."""
+    port = _free_port()
+    config = uvicorn.Config(
+        build_app(web_database_url), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    return OUTPUT
+
+
+@pytest.fixture(scope="session")
+def browser_context_factory(tmp_path_factory: pytest.TempPathFactory):
+    """Launch Debian's chromium headless with a fresh profile; yields a factory of contexts."""
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        message = f"chromium not found at {CHROMIUM} (scripts/setup.sh installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    contexts = []
+    with sync_playwright() as p:
+
+        def make(**kwargs):
+            profile = tmp_path_factory.mktemp("chromium-profile")
+            ctx = p.chromium.launch_persistent_context(
+                str(profile),
+                executable_path=CHROMIUM,
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-background-networking",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-default-apps",
+                ],
+                locale="zh-CN",
+                **kwargs,
+            )
+            contexts.append(ctx)
+            return ctx
+
+        yield make
+        for ctx in contexts:
+            ctx.close()

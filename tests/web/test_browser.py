@@ -1,0 +1,290 @@
+"""The reviewer's map in a real headless chromium: layers, drawing, screening, report, phone.
+
+Screenshots land in test-output/web/; timings in bench/web/RESULTS.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "web" / "RESULTS"
+
+
+class PageWatch:
+    """Collects console errors, page errors and every request's host."""
+
+    def __init__(self, page, origin: str) -> None:
+        self.origin = urlparse(origin).netloc
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.failed: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("request", self._request)
+        page.on("requestfailed", self._failed)
+        page.on("response", self._response)
+
+    def _console(self, msg) -> None:
+        if msg.type == "error":
+            self.errors.append(f"console: {msg.text}")
+
+    def _request(self, request) -> None:
+        parsed = urlparse(request.url)
+        if parsed.scheme in ("data", "blob", "about"):
+            return
+        if parsed.netloc != self.origin:
+            self.foreign.append(request.url)
+
+    def _failed(self, request) -> None:
+        failure = request.failure or ""
+        if "ERR_ABORTED" not in failure:  # aborted = a superseded layer load
+            self.failed.append(f"{request.url}: {failure}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.failed.append(f"{response.status} {response.url}")
+
+    def assert_clean(self) -> None:
+        assert self.foreign == [], f"requests to other hosts: {self.foreign}"
+        assert self.errors == [], f"console errors: {self.errors}"
+        assert self.failed == [], f"failed requests: {self.failed}"
+
+
+def _wait_ready(page) -> None:
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+
+
+def _draw_polygon(page, lonlats: list[tuple[float, float]]) -> None:
+    """Click the vertices of a polygon on the map (through geoman's draw mode)."""
+    page.click("button[data-tab=screen]")
+    page.click("button[data-draw=Polygon]")
+    points = page.evaluate(
+        """(lls) => lls.map(([lon, lat]) => {
+            const p = window.ecozone.map.latLngToContainerPoint([lat, lon]);
+            const r = document.getElementById('map').getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y];
+        })""",
+        [list(p) for p in lonlats],
+    )
+    for x, y in points:
+        page.mouse.click(x, y)
+        page.wait_for_timeout(80)
+    page.mouse.click(*points[0])  # closing click on the first vertex finishes the polygon
+    page.wait_for_function("window.ecozone.project !== null", timeout=5000)
+
+
+def _record_bench(numbers: dict[str, float]) -> None:
+    BENCH.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# bench/web: measured by tests/web/test_browser.py (headless chromium, 1366x768, loopback)",
+        f"# {datetime.now(UTC).isoformat(timespec='seconds')}",
+    ]
+    lines += [f"{k}\t{v:.0f}" for k, v in numbers.items()]
+    BENCH.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_map_layers_draw_screen_report(browser_context_factory, live_server, output_dir):
+    ctx = browser_context_factory(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    watch = PageWatch(page, live_server)
+
+    started = time.perf_counter()
+    page.goto(live_server + "/")
+    _wait_ready(page)
+    # performance.now() counts from the navigation's time origin
+    first_render_ms = page.evaluate("window.ecozone.timings.firstRenderMs")
+    wall_first_render_ms = (time.perf_counter() - started) * 1000
+
+    state = page.evaluate(
+        """() => Object.fromEntries(Object.entries(window.ecozone.entries).map(
+            ([id, e]) => [id, {visible: e.visible, count: e.count, release: e.release && e.release.name}]))"""
+    )
+    assert state["water_bodies"]["count"] == 3
+    assert state["control_units"]["release"] == "test-units-2024"
+    assert state["control_units"]["count"] == 3
+    # the legend lists the control-unit classes; scale bar and coordinates are there
+    legend = page.inner_text("#legend")
+    assert "优先保护单元" in legend
+    assert "重点管控单元" in legend
+    assert "一般管控单元" in legend
+    assert page.locator(".leaflet-control-scale-line").count() == 1
+    page.mouse.move(900, 400)
+    assert "经度" in page.inner_text("#coords")
+    page.screenshot(path=str(output_dir / "01-map.png"))
+
+    # toggle a layer on (monitoring stations) and one off (control units)
+    page.check("input[data-layer=monitoring_stations]")
+    page.wait_for_function("window.ecozone.entries.monitoring_stations.count === 2")
+    page.uncheck("input[data-layer=control_units]")
+    page.wait_for_function(
+        "!window.ecozone.map.hasLayer(window.ecozone.entries.control_units.group)"
+    )
+    page.screenshot(path=str(output_dir / "02-toggled.png"))
+    page.check("input[data-layer=control_units]")
+    page.wait_for_function("window.ecozone.entries.control_units.count === 3")
+
+    # popup of a control unit: attributes, release and 准入清单
+    page.evaluate(
+        """() => { const e = window.ecozone.entries.control_units;
+                   const l = e.group.getLayers().find(l => l.feature.properties.unit_class === '优先保护单元');
+                   l.fire('click', {latlng: l.getBounds().getCenter()}); }"""
+    )
+    page.wait_for_selector(".leaflet-popup-content .entry-list")
+    popup = page.inner_text(".leaflet-popup-content")
+    assert "长江江阴段优先保护单元" in popup
+    assert "生态环境准入清单" in popup
+    assert "空间布局约束" in popup
+    assert "test-units-2024" in popup
+    assert "2024-01-01" in popup
+    assert "测试夹具" in popup
+    page.wait_for_load_state("networkidle")  # the full feature (source_properties) arrived
+    page.screenshot(path=str(output_dir / "03-popup.png"))
+    page.keyboard.press("Escape")
+    page.evaluate("window.ecozone.map.closePopup()")
+
+    # as-of date: 2021 shows the 2020 release of control units
+    page.fill("#as-of", "2021-06-01")
+    page.dispatch_event("#as-of", "change")
+    page.wait_for_function(
+        "window.ecozone.entries.control_units.release && window.ecozone.entries.control_units.release.name === 'test-units-2020'"
+    )
+    assert page.evaluate("window.ecozone.entries.control_units.count") == 1
+    page.fill("#as-of", datetime.now(UTC).date().isoformat())
+    page.dispatch_event("#as-of", "change")
+    page.wait_for_function(
+        "window.ecozone.entries.control_units.release.name === 'test-units-2024'"
+    )
+
+    # search by name and by coordinates
+    page.fill("#search", "江阴")
+    page.wait_for_selector("#search-results li[data-i]")
+    assert "江阴市" in page.inner_text("#search-results")
+    page.fill("#search", "X=3538000 Y=40525000")
+    page.wait_for_function(
+        "document.getElementById('search-results').innerText.includes('EPSG:4528')"
+    )
+    page.click("#search-results li[data-i]")
+    page.wait_for_function("Math.abs(window.ecozone.map.getCenter().lng - 120.2645) < 0.01")
+    page.keyboard.press("Escape")
+    page.fill("#search", "")
+
+    # draw a site ~500 m south of the Yangtze, screen it as a new chemical plant
+    page.evaluate("window.ecozone.map.setView([31.948, 120.265], 14, {animate: false})")
+    page.wait_for_timeout(300)
+    _draw_polygon(
+        page, [(120.262, 31.944), (120.268, 31.944), (120.268, 31.9475), (120.262, 31.9475)]
+    )
+    assert page.evaluate("window.ecozone.project.type") == "Polygon"
+    page.fill("#project-name", "江阴沿江化工项目（测试）")
+    page.select_option("#industry", "化工")
+    page.select_option("#kind", "新建")
+    page.fill("#buffer", "1000")
+    clicked = time.perf_counter()
+    page.click("#run-screening")
+    page.wait_for_selector("#verdict-banner")
+    verdict_wall_ms = (time.perf_counter() - clicked) * 1000
+    verdict_ms = page.evaluate("window.ecozone.timings.screenToVerdictMs")
+    banner = page.locator("#verdict-banner")
+    assert banner.get_attribute("data-verdict") == "DENY"
+    assert "不予准入" in banner.inner_text()
+    assert "rgb(198, 40, 40)" in banner.evaluate("e => getComputedStyle(e).backgroundColor")
+    rules = page.inner_text("#screen-result")
+    assert "长江保护法" in rules
+    assert "第二十六条" in rules
+    assert "长江" in rules
+    # evidence highlighted, and a distance line drawn to the Yangtze
+    page.wait_for_function(
+        "window.ecozone.map.hasLayer && document.querySelectorAll('.distance-label').length > 0"
+    )
+    assert "m" in page.inner_text(".distance-label >> nth=0")
+    page.screenshot(path=str(output_dir / "04-screening-deny.png"))
+
+    # the printable report (HTML) opens from the result
+    report_href = page.get_attribute("#report-link", "href")
+    report = ctx.new_page()
+    report_watch = PageWatch(report, live_server)
+    report.goto(live_server + report_href)
+    assert "DENY" in report.inner_text("#verdict")
+    assert report.locator("#rules tr").count() >= 2
+    assert "长江" in report.inner_text("#evidence")
+    assert "合成数据" in report.inner_text("body")
+    assert report.locator(".map svg").count() == 1
+    report.screenshot(path=str(output_dir / "05-report.png"), full_page=True)
+    pdf = report.request.get(live_server + report_href + ".pdf")
+    assert pdf.status == 200
+    assert pdf.body()[:5] == b"%PDF-"
+    (output_dir / "report.pdf").write_bytes(pdf.body())
+    report_watch.assert_clean()
+    report.close()
+
+    # saved screenings: the list shows it, and reopening restores the banner
+    page.click("button[data-tab=history]")
+    page.wait_for_selector("#history-list li.item")
+    assert "江阴沿江化工项目" in page.inner_text("#history-list")
+    page.evaluate(
+        "window.ecozone.screening = null; document.getElementById('screen-result').innerHTML = ''"
+    )
+    page.click("#history-list li.item >> nth=0")
+    page.wait_for_selector("#verdict-banner[data-verdict=DENY]")
+    page.screenshot(path=str(output_dir / "06-reopened.png"))
+
+    watch.assert_clean()
+    _record_bench(
+        {
+            "first_map_render_ms (navigation start -> layers drawn, in-page clock)": first_render_ms,
+            "first_map_render_wall_ms (goto -> ready, test clock)": wall_first_render_ms,
+            "screen_click_to_verdict_ms (in-page clock)": verdict_ms,
+            "screen_click_to_verdict_wall_ms (click -> banner visible, test clock)": verdict_wall_ms,
+        }
+    )
+
+
+def test_phone_layout_collapses_panel(browser_context_factory, live_server, output_dir):
+    ctx = browser_context_factory(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = ctx.new_page()
+    watch = PageWatch(page, live_server)
+    page.goto(live_server + "/")
+    _wait_ready(page)
+    assert not page.is_visible("#panel")
+    map_box = page.locator("#map").bounding_box()
+    assert map_box["width"] >= 380
+    page.screenshot(path=str(output_dir / "07-phone.png"))
+    page.click("#panel-toggle")
+    assert page.is_visible("#panel")
+    # the drawer covers the map's controls (they must not show through it)
+    zoom_in = page.locator(".leaflet-control-zoom-in").bounding_box()
+    top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('#panel') !== null",
+        [zoom_in["x"] + 5, zoom_in["y"] + 5],
+    )
+    assert top
+    page.screenshot(path=str(output_dir / "08-phone-panel.png"))
+    page.click("#panel-toggle")
+    assert not page.is_visible("#panel")
+    watch.assert_clean()
+
+
+def test_upload_project_file_sets_the_project(browser_context_factory, live_server, output_dir):
+    ctx = browser_context_factory(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    watch = PageWatch(page, live_server)
+    page.goto(live_server + "/")
+    _wait_ready(page)
+    page.click("button[data-tab=screen]")
+    text = "1,3537100.0,40525100.0\n2,3537100.0,40525600.0\n3,3536700.0,40525600.0\n4,3536700.0,40525100.0\n1,3537100.0,40525100.0\n"
+    page.set_input_files(
+        "#project-file",
+        files=[{"name": "拐点坐标.txt", "mimeType": "text/plain", "buffer": text.encode()}],
+    )
+    page.wait_for_function("window.ecozone.project !== null")
+    assert "EPSG:4528" in page.inner_text("#project-status")
+    page.screenshot(path=str(output_dir / "09-uploaded.png"))
+    watch.assert_clean()

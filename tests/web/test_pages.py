@@ -1,0 +1,202 @@
+"""Pages render, load only vendored assets; search, upload and report work over HTTP."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from fixture_layers import SITE_NEAR_YANGTZE
+from shapely.geometry import mapping
+
+from web.coords import parse_point
+from web.report import DISCLAIMER, SYNTHETIC_NOTE, render_report
+from web.router import STATIC
+
+ASSET = re.compile(r'(?:src|href)="([^"]+)"')
+
+
+def test_map_page_loads_only_local_assets(web_client):
+    response = web_client.get("/")
+    assert response.status_code == 200
+    assert "生态环境分区管控" in response.text
+    assets = ASSET.findall(response.text)
+    assert any(a.endswith("leaflet.js") for a in assets)
+    for asset in assets:
+        assert asset.startswith(("/static/", "data:")), asset
+        if asset.startswith("/static/"):
+            assert web_client.get(asset).status_code == 200, asset
+
+
+def test_static_files_reference_no_other_host():
+    for path in STATIC.rglob("*"):
+        if path.suffix not in (".js", ".css", ".html"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in re.findall(r"url\((['\"]?)(https?:)?//", text):
+            pytest.fail(f"{path} loads {match} from another host")
+        assert "sourceMappingURL" not in text, path
+
+
+def test_vendored_libraries_carry_licences():
+    vendor = STATIC / "vendor"
+    readme = (vendor / "README.md").read_text(encoding="utf-8")
+    for lib in ("leaflet", "leaflet-geoman"):
+        assert (vendor / lib / "LICENSE").is_file()
+        assert f"`{lib}/`" in readme
+
+
+def test_search_finds_admin_division_by_name(web_client):
+    body = web_client.get("/web/search", params={"q": "江阴"}).json()
+    first = body["results"][0]
+    assert first["name"] == "江阴市"
+    assert first["collection"] == "admin_divisions"
+    assert first["bbox"][0] == pytest.approx(120.02)
+
+
+def test_search_reads_gauss_kruger_coordinates(web_client):
+    body = web_client.get("/web/search", params={"q": "3538000, 40525000"}).json()
+    lon, lat = body["results"][0]["point"]
+    assert lon == pytest.approx(120.264, abs=0.01)
+    assert lat == pytest.approx(31.965, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("120.27, 31.955", (120.27, 31.955)),
+        ("31.955 120.27", (120.27, 31.955)),
+        ("E120.27° N31.955°", (120.27, 31.955)),
+    ],
+)
+def test_parse_point_reads_lon_lat_in_either_order(text, expected):
+    point = parse_point(text)
+    assert (point.lon, point.lat) == pytest.approx(expected)
+
+
+def test_parse_point_plain_gk_easting_needs_a_nearby_longitude():
+    assert parse_point("3538000 525000") is None
+    point = parse_point("3538000 525000", near_lon=120.5)
+    assert point.lon == pytest.approx(120.264, abs=0.01)
+
+
+def test_project_file_reads_geojson(web_client):
+    fc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": mapping(SITE_NEAR_YANGTZE)}],
+    }
+    response = web_client.post(
+        "/web/project-file",
+        files={"file": ("site.geojson", json.dumps(fc).encode(), "application/geo+json")},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["geometry"]["type"] == "Polygon"
+
+
+def test_project_file_reads_zipped_shapefile_in_gauss_kruger(web_client, tmp_path: Path):
+    frame = gpd.GeoDataFrame({"name": ["厂址"]}, geometry=[SITE_NEAR_YANGTZE], crs="EPSG:4326")
+    frame.to_crs("EPSG:4528").to_file(tmp_path / "site.shp", encoding="UTF-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for part in tmp_path.glob("site.*"):
+            zf.write(part, part.name)
+    response = web_client.post(
+        "/web/project-file", files={"file": ("site.zip", buffer.getvalue(), "application/zip")}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["crs"] == "EPSG:4528"
+    xs = [p[0] for p in body["geometry"]["coordinates"][0]]
+    assert min(xs) == pytest.approx(120.262, abs=1e-4)
+
+
+def test_project_file_reads_parcel_text_with_zone_prefix(web_client):
+    text = "[地块坐标]\n1,3537100.0,40525100.0\n2,3537100.0,40525600.0\n3,3536700.0,40525600.0\n4,3536700.0,40525100.0\n1,3537100.0,40525100.0\n"
+    response = web_client.post(
+        "/web/project-file", files={"file": ("拐点坐标.txt", text.encode(), "text/plain")}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["geometry"]["type"] == "Polygon"
+    assert "EPSG:4528" in body["crs"]
+
+
+def test_project_file_rejects_unknown_type_as_problem(web_client):
+    response = web_client.post(
+        "/web/project-file", files={"file": ("site.docx", b"x", "application/octet-stream")}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_render_report_is_a_pure_function_of_the_screening():
+    screening = {
+        "id": "abc",
+        "name": "测试项目",
+        "verdict": "DENY",
+        "as_of": "2024-06-30",
+        "results": [
+            {
+                "rule_id": "r1",
+                "title": "规则一",
+                "outcome": "DENY",
+                "citation": {"document": "长江保护法", "article": "第二十六条", "text": "禁止……"},
+                "evidence": [
+                    {
+                        "collection": "water_bodies",
+                        "feature_id": 1,
+                        "name": "长江",
+                        "distance_m": 480,
+                    }
+                ],
+            }
+        ],
+    }
+    releases = [
+        {
+            "id": 1,
+            "collection": "water_bodies",
+            "name": "r",
+            "valid_from": "2024-01-01",
+            "source": "S",
+            "licence": "L",
+            "synthetic": True,
+        }
+    ]
+    html = render_report(screening, releases)
+    assert "不予准入" in html
+    assert "《长江保护法》第二十六条" in html
+    assert "480 m" in html
+    assert DISCLAIMER in html
+    assert SYNTHETIC_NOTE in html
+    assert "水体与岸线" in html
+
+
+def test_report_routes_render_html_and_pdf(web_client):
+    created = web_client.post(
+        "/screenings",
+        json={
+            "name": "沿江化工",
+            "geometry": mapping(SITE_NEAR_YANGTZE),
+            "industry": "化工",
+            "kind": "新建",
+            "buffer_m": 500,
+        },
+    ).json()
+    html = web_client.get(f"/screenings/{created['id']}/report")
+    assert html.status_code == 200
+    assert "<svg" in html.text
+    assert "test-water-2024" in html.text
+    pdf = web_client.get(f"/screenings/{created['id']}/report.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+
+
+def test_report_of_unknown_screening_is_404(web_client):
+    response = web_client.get("/screenings/nope/report")
+    assert response.status_code == 404

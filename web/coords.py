@@ -1,0 +1,91 @@
+"""Typed-in coordinates: lon/lat or CGCS2000 Gauss-Krüger x/y, to a lon/lat point."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from pyproj import CRS
+
+from gis.crs import in_china, transformer
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class ParsedPoint:
+    """A point read from text, in lon/lat, with how it was read."""
+
+    lon: float
+    lat: float
+    how: str
+
+
+def _is_lon(v: float) -> bool:
+    return 73 <= v <= 136
+
+
+def _is_lat(v: float) -> bool:
+    return 3 <= v <= 54
+
+
+def _is_northing(v: float) -> bool:
+    return 300_000 <= v <= 6_100_000
+
+
+def _is_easting(v: float) -> bool:
+    prefixed = 13_000_000 <= v < 46_000_000
+    return prefixed or 100_000 <= v < 1_000_000
+
+
+def gk_epsg(easting: float, near_lon: float | None) -> int | None:
+    """The CGCS2000 Gauss-Krüger EPSG code for an easting.
+
+    A prefixed easting names its zone (13-23: 6° zones, EPSG:4491-4501; 25-45: 3° zones,
+    EPSG:4513-4533). A plain easting needs ``near_lon`` to pick the 3° zone by central
+    meridian (EPSG:4534-4554, "CM 75E" to "CM 135E").
+    """
+    if easting >= 1_000_000:
+        zone = int(easting // 1_000_000)
+        if 25 <= zone <= 45:
+            return 4513 + zone - 25
+        if 13 <= zone <= 23:
+            return 4491 + zone - 13
+        return None
+    if near_lon is None:
+        return None
+    cm = round(near_lon / 3) * 3
+    if not 75 <= cm <= 135:
+        return None
+    return 4534 + (cm - 75) // 3
+
+
+def parse_point(text: str, near_lon: float | None = None) -> ParsedPoint | None:
+    """Read ``"120.27, 31.95"``, ``"31.95 120.27"`` or GK ``"X=3538000 Y=40525000"``.
+
+    Gauss-Krüger coordinates follow the surveying order (x = northing first); the other
+    order is accepted when the numbers make it unambiguous. Returns None when the text
+    is not a point in China.
+    """
+    numbers = [float(n) for n in _NUMBER.findall(text)]
+    if len(numbers) != 2:
+        return None
+    a, b = numbers
+    if _is_lon(a) and _is_lat(b):
+        return ParsedPoint(a, b, "经度,纬度")
+    if _is_lat(a) and _is_lon(b):
+        return ParsedPoint(b, a, "纬度,经度")
+    if _is_northing(a) and _is_easting(b):
+        northing, easting = a, b
+    elif _is_northing(b) and _is_easting(a):
+        northing, easting = b, a
+    else:
+        return None
+    epsg = gk_epsg(easting, near_lon)
+    if epsg is None:
+        return None
+    lon, lat = transformer(CRS.from_epsg(epsg), CRS.from_epsg(4326)).transform(easting, northing)
+    if not bool(in_china(np.array([lon]), np.array([lat]))[0]):
+        return None
+    return ParsedPoint(float(lon), float(lat), f"CGCS2000 高斯-克吕格 EPSG:{epsg} (X 北, Y 东)")

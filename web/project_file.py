@@ -1,0 +1,118 @@
+"""An uploaded project file (GeoJSON, zipped Shapefile, 拐点坐标 txt) to one lon/lat geometry."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS
+from shapely.geometry import mapping
+
+from gis.crs import crs_label, in_china, normalise_gk_easting, parse_crs, transformer
+from gis.errors import MissingCRSError, OutOfChinaError
+from layers.errors import ImportFileError, NoValidFeaturesError
+from layers.io import read_source
+from web.coords import gk_epsg
+
+ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".gpkg")
+MAX_BYTES = 20 * 1024 * 1024
+_LONLAT = CRS.from_epsg(4326)
+
+
+@dataclass
+class ProjectGeometry:
+    """The project's geometry in lon/lat and what was done to read it."""
+
+    geometry: dict[str, Any]
+    feature_count: int
+    crs: str
+    format: str
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return {
+            "geometry": self.geometry,
+            "feature_count": self.feature_count,
+            "crs": self.crs,
+            "format": self.format,
+            "notes": self.notes,
+        }
+
+
+def _guess_gk(xs: np.ndarray[Any, Any], near_lon: float | None) -> CRS | None:
+    finite = xs[np.isfinite(xs)]
+    if finite.size == 0:
+        return None
+    epsg = gk_epsg(float(np.median(finite)), near_lon)
+    return CRS.from_epsg(epsg) if epsg else None
+
+
+def read_project_file(
+    filename: str, data: bytes, *, crs: str | None = None, near_lon: float | None = None
+) -> ProjectGeometry:
+    """Read an uploaded file and return its features, merged, in lon/lat.
+
+    A file without a CRS is taken as lon/lat when its coordinates look like degrees,
+    else as CGCS2000 Gauss-Krüger (zone from the easting prefix, or from ``near_lon``).
+
+    Raises:
+        ImportFileError: unsupported type, too large or unreadable.
+        MissingCRSError: projected coordinates whose zone cannot be told.
+        OutOfChinaError: the result is not in China.
+    """
+    suffix = Path(filename).suffix.lower()
+    if suffix not in ACCEPTED_SUFFIXES:
+        raise ImportFileError(
+            f"不支持的文件类型 '{suffix}'：请上传 GeoJSON、zip 压缩的 Shapefile 或拐点坐标 txt。",
+            field="file",
+        )
+    if len(data) > MAX_BYTES:
+        raise ImportFileError("文件超过 20 MB。", field="file")
+    with tempfile.TemporaryDirectory(prefix="ecozone-upload-") as tmp:
+        path = Path(tmp) / f"project{suffix}"
+        path.write_bytes(data)
+        source = read_source(path)
+    frame = source.frame
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    geoms = np.array([g for g in geoms if g is not None and not g.is_empty], dtype=object)
+    if geoms.size == 0:
+        raise NoValidFeaturesError("文件中没有几何要素。", field="file")
+    notes = list(source.notes)
+    coords = shapely.get_coordinates(geoms)
+    src = parse_crs(crs) if crs else source.crs
+    if src is None:
+        if (np.abs(coords[:, 0]) <= 180).all() and (np.abs(coords[:, 1]) <= 90).all():
+            src = _LONLAT
+            notes.append("文件未声明坐标系：按经纬度 (CGCS2000/WGS84) 读取")
+        else:
+            src = _guess_gk(coords[:, 0], near_lon)
+            if src is None:
+                raise MissingCRSError(
+                    "文件未声明坐标系，且无法从横坐标判断高斯-克吕格分带；请选择坐标系。",
+                    field="crs",
+                )
+            notes.append(f"文件未声明坐标系：按 {crs_label(src)} 读取")
+    if src.is_projected:
+        eastings, note = normalise_gk_easting(coords[:, 0].copy(), src)
+        if note:
+            notes.append(note)
+            coords = np.column_stack([eastings, coords[:, 1]])
+        # CGCS2000 and WGS84 lon/lat differ by centimetres: only projected input moves.
+        lon, lat = transformer(src, _LONLAT).transform(coords[:, 0], coords[:, 1])
+        geoms = shapely.set_coordinates(geoms.copy(), np.column_stack([lon, lat]))
+    out = shapely.get_coordinates(geoms)
+    if not bool(in_china(out[:, 0], out[:, 1]).all()):
+        raise OutOfChinaError("项目坐标不在中国范围内：请检查坐标系。", field="crs")
+    merged = shapely.make_valid(shapely.union_all(geoms))
+    return ProjectGeometry(
+        geometry=mapping(merged),
+        feature_count=int(geoms.size),
+        crs=crs_label(src),
+        format=source.format,
+        notes=notes,
+    )

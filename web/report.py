@@ -1,0 +1,230 @@
+"""The printable screening report: HTML from a stored screening, and its PDF (WeasyPrint).
+
+``render_report`` is a pure function of the screening dict (the ``POST /screenings``
+response) and the releases it used; ``report_inputs`` gathers those releases and the
+map image from the store.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pyproj import CRS
+from shapely.geometry import mapping, shape
+from sqlalchemy.orm import Session
+
+from gis.crs import transformer
+from layers.catalog import COLLECTIONS
+from layers.models import Release
+from web.places import context_geometries, feature_geometries, releases_by_id
+from web.staticmap import MapLayer, Style, bounds_of, render_svg
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+VERDICTS: dict[str, tuple[str, str]] = {
+    "DENY": ("不予准入", "deny"),
+    "REQUIRE": ("有条件准入（须落实要求）", "require"),
+    "FLAG": ("需关注", "flag"),
+    "PASS": ("未发现冲突", "pass"),
+}
+
+DISCLAIMER = (
+    "本报告由 ecozone 根据所列图层版本自动生成，仅供项目选址的前期筛查参考，"
+    "不替代生态环境主管部门的审查意见和法定环评程序。"
+)
+SYNTHETIC_NOTE = (
+    "注意：本次筛查使用的部分图层为演示用合成数据（synthetic），不代表真实的管控边界，"
+    "不得用于实际审批。"
+)
+
+_LONLAT = CRS.from_epsg(4326)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja2 environment of the pages (built on first use, not at import)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["collection_titles"] = {c.id: c.title for c in COLLECTIONS}
+    env.globals["verdicts"] = VERDICTS
+    return env
+
+
+def release_dict(release: Release) -> dict[str, Any]:
+    """The fields of a release the report shows."""
+    return {
+        "id": release.id,
+        "collection": release.collection,
+        "name": release.name,
+        "valid_from": release.valid_from.isoformat(),
+        "valid_to": release.valid_to.isoformat() if release.valid_to else None,
+        "source": release.source,
+        "licence": release.licence,
+        "note": release.note,
+        "synthetic": release.synthetic,
+    }
+
+
+def _sources(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Distinct (source, licence) pairs with the collections that use them."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    titles = {c.id: c.title for c in COLLECTIONS}
+    for r in releases:
+        key = (r.get("source") or "未注明", r.get("licence") or "未注明")
+        entry = seen.setdefault(key, {"source": key[0], "licence": key[1], "collections": []})
+        title = titles.get(r["collection"], r["collection"])
+        if title not in entry["collections"]:
+            entry["collections"].append(title)
+    return list(seen.values())
+
+
+def render_report(
+    screening: dict[str, Any],
+    releases: list[dict[str, Any]],
+    *,
+    map_svg: str | None = None,
+    pdf_href: str | None = None,
+) -> str:
+    """The report page of a screening.
+
+    Args:
+        screening: the stored screening, as ``GET /screenings/{id}`` returns it.
+        releases: the releases it used (``release_dict`` form).
+        map_svg: an SVG image of the project and its evidence, when one was drawn.
+        pdf_href: link to the PDF version (left out in the PDF itself).
+    """
+    verdict = str(screening.get("verdict") or "")
+    synthetic = any(r.get("synthetic") for r in releases)
+    evidence_rows = [
+        {"rule_id": result.get("rule_id"), **item}
+        for result in screening.get("results") or []
+        for item in result.get("evidence") or []
+    ]
+    return (
+        environment()
+        .get_template("report.html")
+        .render(
+            s=screening,
+            verdict=verdict,
+            verdict_label=VERDICTS.get(verdict, (verdict or "—", "unknown"))[0],
+            verdict_class=VERDICTS.get(verdict, ("", "unknown"))[1],
+            results=screening.get("results") or [],
+            evidence_rows=evidence_rows,
+            releases=releases,
+            sources=_sources(releases),
+            synthetic=synthetic,
+            synthetic_note=SYNTHETIC_NOTE,
+            disclaimer=DISCLAIMER,
+            map_svg=map_svg,
+            pdf_href=pdf_href,
+            generated=date.today().isoformat(),
+        )
+    )
+
+
+def _buffer(geometry: dict[str, Any], metres: float) -> dict[str, Any] | None:
+    """The project's buffer in lon/lat, built in the local UTM zone."""
+    if metres <= 0:
+        return None
+    geom = shape(geometry)
+    c = geom.centroid
+    utm = CRS.from_epsg((32600 if c.y >= 0 else 32700) + int((c.x + 180) // 6) + 1)
+    fwd, back = transformer(_LONLAT, utm), transformer(utm, _LONLAT)
+    projected = shapely.transform(geom, lambda xy: _apply(fwd, xy))
+    buffered = projected.buffer(metres)
+    return dict(mapping(shapely.transform(buffered, lambda xy: _apply(back, xy))))
+
+
+def _apply(t: Any, xy: Any) -> Any:
+    x, y = t.transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+def report_map(session: Session, screening: dict[str, Any], as_of: date) -> str | None:
+    """SVG map of the project, its buffer, its evidence features and the water/admin context."""
+    geometry = screening.get("geometry")
+    if not isinstance(geometry, dict):
+        return None
+    refs = [
+        (str(e.get("collection")), int(e["feature_id"]))
+        for r in screening.get("results") or []
+        for e in r.get("evidence") or []
+        if e.get("feature_id") is not None
+    ]
+    evidence = list(feature_geometries(session, refs).values())
+    buffer = _buffer(geometry, float(screening.get("buffer_m") or 0))
+    bounds = bounds_of([buffer or geometry])
+    if bounds is None:
+        return None
+    # Frame the project and its buffer, widened to show the nearest hits (up to 5 km away);
+    # large hits (a river, a unit) are clipped by the frame rather than zooming out to them.
+    distances = [
+        float(e["distance_m"])
+        for r in screening.get("results") or []
+        for e in r.get("evidence") or []
+        if e.get("distance_m") is not None
+    ]
+    reach_m = max(600.0, min(max(distances, default=0.0), 5000.0) * 1.4)
+    x0, y0, x1, y1 = bounds
+    dy = reach_m / 111_320
+    dx = dy / max(math.cos(math.radians((y0 + y1) / 2)), 0.1)
+    bbox = (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+    layers = [
+        MapLayer(
+            "水体",
+            context_geometries(session, "water_bodies", bbox, as_of=as_of),
+            Style(stroke="#6fa8dc", fill="#cfe2f3", width=0.8, fill_opacity=1),
+        ),
+        MapLayer(
+            "行政区",
+            context_geometries(session, "admin_divisions", bbox, as_of=as_of),
+            Style(stroke="#888", width=0.8, dash="4 3"),
+        ),
+        MapLayer(
+            "证据要素",
+            evidence,
+            Style(stroke="#d81b60", fill="#f48fb1", width=2, fill_opacity=0.12, radius=5),
+        ),
+    ]
+    if buffer:
+        layers.append(MapLayer("缓冲区", [buffer], Style(stroke="#1565c0", width=1.2, dash="6 4")))
+    layers.append(
+        MapLayer("项目", [geometry], Style(stroke="#0d47a1", fill="#42a5f5", width=2.5, radius=6))
+    )
+    return render_svg(layers, bbox, title=str(screening.get("name") or "项目"))
+
+
+def report_inputs(
+    session: Session, screening: dict[str, Any]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The releases a screening used and its map image, read from the store."""
+    ids = [
+        int(layer["release_id"])
+        for layer in screening.get("layers") or []
+        if layer.get("release_id")
+    ]
+    releases = [release_dict(r) for r in releases_by_id(session, ids)]
+    try:
+        as_of = date.fromisoformat(str(screening.get("as_of"))[:10])
+    except ValueError:
+        as_of = date.today()
+    return releases, report_map(session, screening, as_of)
+
+
+def render_pdf(html: str, base_url: str) -> bytes:
+    """Print the report HTML to PDF with WeasyPrint (fonts from fonts-noto-cjk)."""
+    from weasyprint import HTML  # type: ignore[import-untyped]  # imported here: pango is loaded only when a PDF is asked for
+
+    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf()
+    return pdf

@@ -1,0 +1,154 @@
+"""Pages and page helpers: the map (``/``), screening reports, place search, project upload.
+
+``mount_static`` serves ``web/static`` (vendored Leaflet and plugins, our JS/CSS) at
+``/static``; nothing is loaded from another host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    File,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+)
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
+
+from layers.catalog import COLLECTIONS
+from web.coords import parse_point
+from web.places import search_places
+from web.project_file import read_project_file
+from web.report import environment, render_pdf, render_report, report_inputs
+
+STATIC = Path(__file__).parent / "static"
+
+router = APIRouter(tags=["web"])
+
+ScreeningReader = Callable[[Session, str], dict[str, Any] | None]
+
+
+def get_session(request: Request) -> Any:
+    """Open a session for the request (the same sessionmaker the API uses)."""
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def _no_screening_store(session: Session, screening_id: str) -> dict[str, Any] | None:  # noqa: ARG001 (a reader's signature)
+    # Until the screening store (issue 4, layers.screening) is merged there is none to read.
+    raise HTTPException(status_code=501, detail="The screening store is not available yet.")
+
+
+def screening_reader() -> ScreeningReader:
+    """How the report pages read a stored screening: ``(session, id) -> dict | None``.
+
+    The one place to wire the screening store; tests override this dependency.
+    """
+    return _no_screening_store
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+ReaderDep = Annotated[ScreeningReader, Depends(screening_reader)]
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve ``web/static`` at ``/static``."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def map_page(request: Request) -> HTMLResponse:
+    """The reviewer's map."""
+    root = request.scope.get("root_path", "")
+    groups: list[str] = []
+    for c in COLLECTIONS:
+        if c.group not in groups:
+            groups.append(c.group)
+    html = environment().get_template("map.html").render(root=root, groups=groups)
+    return HTMLResponse(html)
+
+
+@router.get("/web/search", operation_id="web-search_places")
+def search(
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="名称、代码或坐标")],
+    near_lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    datetime_: Annotated[date | None, Query(alias="datetime")] = None,
+) -> JSONResponse:
+    """Places by name or code (admin divisions, water bodies, units…) or typed coordinates."""
+    results: list[dict[str, Any]] = []
+    point = parse_point(q, near_lon)
+    if point is not None:
+        results.append(
+            {
+                "kind": "point",
+                "name": f"{point.lon:.6f}, {point.lat:.6f}",
+                "how": point.how,
+                "point": [point.lon, point.lat],
+            }
+        )
+    else:
+        results = [
+            {"kind": "feature", **p.as_dict()}
+            for p in search_places(session, q, as_of=datetime_ or date.today())
+        ]
+    return JSONResponse({"query": q, "results": results})
+
+
+@router.post("/web/project-file", operation_id="web-read_project_file")
+async def project_file(
+    file: Annotated[UploadFile, File(description="GeoJSON, zip 压缩的 Shapefile 或拐点坐标 txt")],
+    crs: Annotated[str | None, Form()] = None,
+    near_lon: Annotated[float | None, Form()] = None,
+) -> JSONResponse:
+    """Read an uploaded project file and return its merged geometry in lon/lat."""
+    data = await file.read()
+    result = read_project_file(file.filename or "project", data, crs=crs or None, near_lon=near_lon)
+    return JSONResponse(result.as_dict())
+
+
+def _screening(reader: ScreeningReader, session: Session, screening_id: str) -> dict[str, Any]:
+    screening = reader(session, screening_id)
+    if screening is None:
+        raise HTTPException(status_code=404, detail=f"No screening '{screening_id}'.")
+    return screening
+
+
+@router.get(
+    "/screenings/{screening_id}/report", response_class=HTMLResponse, include_in_schema=False
+)
+def screening_report(
+    request: Request, screening_id: str, session: SessionDep, reader: ReaderDep
+) -> HTMLResponse:
+    """The printable report of a stored screening (HTML)."""
+    screening = _screening(reader, session, screening_id)
+    releases, svg = report_inputs(session, screening)
+    pdf_href = str(request.url_for("screening_report_pdf", screening_id=screening_id).path)
+    return HTMLResponse(render_report(screening, releases, map_svg=svg, pdf_href=pdf_href))
+
+
+@router.get("/screenings/{screening_id}/report.pdf", include_in_schema=False)
+def screening_report_pdf(
+    request: Request, screening_id: str, session: SessionDep, reader: ReaderDep
+) -> Response:
+    """The printable report of a stored screening (PDF, printed by WeasyPrint)."""
+    screening = _screening(reader, session, screening_id)
+    releases, svg = report_inputs(session, screening)
+    html = render_report(screening, releases, map_svg=svg)
+    pdf = render_pdf(html, base_url=str(request.base_url))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="screening-{screening_id}.pdf"'},
+    )
