@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
 from api.responses import ORJSONResponse
-from api.routes import collections, health
+from api.routes import collections, health, landing
 from api.settings import ApiSettings
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 
@@ -40,6 +40,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     if api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
     install_error_handlers(app)
+    app.include_router(landing.router)
     app.include_router(health.router)
     app.include_router(collections.router)
     return app

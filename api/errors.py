@@ -22,6 +22,7 @@ from gis.errors import (
 from layers.errors import (
     CollectionNotFoundError,
     FeatureNotFoundError,
+    FilterError,
     ImportFileError,
     MappingError,
     NoValidFeaturesError,
@@ -45,6 +46,7 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     ReleaseConflictError: 409,
     InvalidBBoxError: 400,
     InvalidParameterError: 400,
+    FilterError: 400,
     UnknownCRSError: 400,
     MissingCRSError: 422,
     OutOfChinaError: 422,
@@ -105,10 +107,13 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors)
         first = errors[0]["msg"] if errors else ""
+        # A malformed query or path parameter is a bad request URI: 400, as OGC API
+        # Features requires (/req/core/query-param-invalid); a bad body stays 422.
+        in_uri = bool(errors) and all(e["loc"][:1] in (["query"], ["path"]) for e in errors)
         return problem(
             request,
-            422,
-            type_="validation-error",
+            400 if in_uri else 422,
+            type_="invalid-parameter" if in_uri else "validation-error",
             detail=f"Invalid {fields}: {first}",
             errors=errors,
         )

@@ -13,7 +13,9 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ecozone"
 class DatabaseSettings(BaseSettings):
     """PostGIS connection and pool settings (``DATABASE_URL`` or ``APP_DB_*``)."""
 
-    model_config = SettingsConfigDict(env_prefix="APP_DB_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="APP_DB_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     url: str = Field(
         default=DEFAULT_URL, validation_alias=AliasChoices("DATABASE_URL", "APP_DB_URL")
