@@ -132,7 +132,11 @@ def geometry_in(geom: ColumnElement[Any], crs: ApiCRS) -> ColumnElement[Any]:
 def envelope_from(bbox: tuple[float, float, float, float], crs: ApiCRS) -> ColumnElement[Any]:
     """A bbox given in ``crs`` (x/y order), as a WGS84 polygon for ``ST_Intersects``."""
     env: ColumnElement[Any] = func.ST_MakeEnvelope(*bbox, crs.srid)
-    return env if crs.srid == 4326 else func.ST_Transform(func.ST_Segmentize(env, 0.0), 4326)
+    if crs.srid == 4326:
+        return env
+    # densify first, so the edges of a projected box stay edges after the transform
+    step = max(bbox[2] - bbox[0], bbox[3] - bbox[1], 1e-6) / 16
+    return func.ST_Transform(func.ST_Segmentize(env, step), 4326)
 
 
 def _feature_json(
