@@ -10,9 +10,10 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
 from api.responses import ORJSONResponse
-from api.routes import collections, health, landing
+from api.routes import collections, health, landing, tiles
 from api.settings import ApiSettings
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
+from layers.tiles import TileCache
 
 
 def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = None) -> FastAPI:
@@ -25,6 +26,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         engine = make_engine(db)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.tile_cache = TileCache(api.tile_cache_bytes)
         yield
         engine.dispose()
 
@@ -43,4 +45,5 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.include_router(landing.router)
     app.include_router(health.router)
     app.include_router(collections.router)
+    app.include_router(tiles.router)
     return app

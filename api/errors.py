@@ -28,6 +28,7 @@ from layers.errors import (
     NoValidFeaturesError,
     ReleaseConflictError,
     ReleaseNotFoundError,
+    TileOutOfRangeError,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     InvalidBBoxError: 400,
     InvalidParameterError: 400,
     FilterError: 400,
+    TileOutOfRangeError: 404,
     UnknownCRSError: 400,
     MissingCRSError: 422,
     OutOfChinaError: 422,
