@@ -123,7 +123,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem(request, exc.status_code, type_=f"http-{exc.status_code}", detail=detail)
+        response = problem(request, exc.status_code, type_=f"http-{exc.status_code}", detail=detail)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
@@ -132,3 +135,34 @@ def install_error_handlers(app: FastAPI) -> None:
         response = problem(request, 500, type_="internal-error", detail=None, request_id=request_id)
         response.headers["X-Request-ID"] = request_id
         return response
+
+
+class UploadLimitMiddleware:
+    """Answer 413 before reading a body whose Content-Length is over the upload limit.
+
+    FastAPI parses a multipart body before any dependency runs, so the check has to sit
+    in front of the app; uploads without a length are counted by the import route.
+    """
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        """Wrap ``app``."""
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Check the declared length of POST/PUT bodies."""
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            for name, value in scope.get("headers", []):
+                if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                    from starlette.requests import Request as StarletteRequest
+
+                    response = problem(
+                        StarletteRequest(scope),  # type: ignore[arg-type]
+                        413,
+                        type_="payload-too-large",
+                        detail=f"file: the body is over the upload limit of {self.max_bytes} bytes.",
+                        field="file",
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

@@ -16,6 +16,8 @@ class ApiSettings(BaseSettings):
     default_limit: int = Field(default=100, ge=1)
     max_limit: int = Field(default=10_000, ge=1, le=10_000)
     cors_origins: list[str] = Field(default_factory=list)
+    public_reads: bool = True
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     tile_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
 
     @model_validator(mode="after")
