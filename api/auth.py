@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep
 from layers.keys import authenticate, role_allows
@@ -52,11 +53,20 @@ def require_role(role: str) -> Callable[..., ApiKey]:
     return dependency
 
 
-def read_access(request: Request, session: SessionDep) -> None:
-    """Let reads through when they are public (the default), else require a viewer key."""
+async def read_access(request: Request) -> None:
+    """Let reads through when they are public (the default), else require a viewer key.
+
+    Async, and without a session when reads are public, so the hot read paths pay
+    nothing for it.
+    """
     if request.app.state.api_settings.public_reads:
         return
-    require_role("viewer")(request, session)
+
+    def check() -> None:
+        with request.app.state.sessionmaker() as session:
+            require_role("viewer")(request, session)
+
+    await run_in_threadpool(check)
 
 
 EditorDep = Annotated[ApiKey, Depends(require_role("editor"))]
