@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.errors import install_error_handlers
+from api.auth import read_access
+from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.responses import ORJSONResponse
-from api.routes import collections, health
+from api.routes import collections, health, landing, tiles, writes
 from api.settings import ApiSettings
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
+from layers.tiles import TileCache
 from web import router as web_router
 
 
@@ -26,6 +28,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         engine = make_engine(db)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.tile_cache = TileCache(api.tile_cache_bytes)
         yield
         engine.dispose()
 
@@ -41,8 +44,13 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     if api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
     install_error_handlers(app)
+    app.add_middleware(UploadLimitMiddleware, max_bytes=api.max_upload_bytes)
     app.include_router(health.router)
-    app.include_router(collections.router)
+    reads = [Depends(read_access)]
+    app.include_router(landing.router)
+    app.include_router(collections.router, dependencies=reads)
+    app.include_router(tiles.router, dependencies=reads)
+    app.include_router(writes.router)
     app.include_router(web_router.router)
     web_router.mount_static(app)
     return app

@@ -29,8 +29,10 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 sample_app = typer.Typer(
     help="The small real sample from ../shared/realdata.", no_args_is_help=True
 )
+keys_app = typer.Typer(help="API keys for writes (stored hashed).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(sample_app, name="sample")
+app.add_typer(keys_app, name="keys")
 
 console = Console()
 err = Console(stderr=True)
@@ -247,6 +249,54 @@ def sample_load(
         print_report(report)
     if not reports:
         console.print("sample already loaded")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="viewer, editor or admin")] = "editor",
+    name: Annotated[str, typer.Option(help="who or what the key is for")] = "",
+) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+    from layers.keys import create_key
+
+    with _session() as session:
+        try:
+            key, plaintext = create_key(session, role, name or role)
+        except GisError as exc:
+            raise _fail(exc) from None
+    err.print(f"key {key.id} ({key.role}, {key.name}); store it now, it is not shown again:")
+    console.print(plaintext)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (id, prefix, role, name, created, revoked)."""
+    from layers.keys import list_keys
+
+    table = Table("id", "prefix", "role", "name", "created", "revoked")
+    with _session() as session:
+        for k in list_keys(session):
+            table.add_row(
+                str(k.id),
+                k.prefix,
+                k.role,
+                k.name,
+                f"{k.created_at:%Y-%m-%d}",
+                f"{k.revoked_at:%Y-%m-%d}" if k.revoked_at else "",
+            )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: int) -> None:
+    """Revoke a key by id."""
+    from layers.keys import revoke_key
+
+    with _session() as session:
+        if revoke_key(session, key_id) is None:
+            err.print(f"no key {key_id}")
+            raise typer.Exit(code=2)
+    console.print(f"key {key_id} revoked")
 
 
 @app.command("serve")

@@ -20,7 +20,7 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_api_settings(request: Request) -> ApiSettings:
+async def get_api_settings(request: Request) -> ApiSettings:
     """The settings the app was built with."""
     settings: ApiSettings = request.app.state.api_settings
     return settings
@@ -93,5 +93,18 @@ def parse_as_of(
         ) from None
 
 
+async def as_of_param(
+    datetime_: Annotated[
+        str | None,
+        Query(
+            alias="datetime",
+            description="The instant whose releases to show (RFC 3339 date or date-time); default today.",
+        ),
+    ] = None,
+) -> date:
+    """:func:`parse_as_of` as a dependency (async: pure parsing needs no worker thread)."""
+    return parse_as_of(datetime_)
+
+
 BBoxDep = Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)]
-AsOfDep = Annotated[date, Depends(parse_as_of)]
+AsOfDep = Annotated[date, Depends(as_of_param)]

@@ -22,11 +22,13 @@ from gis.errors import (
 from layers.errors import (
     CollectionNotFoundError,
     FeatureNotFoundError,
+    FilterError,
     ImportFileError,
     MappingError,
     NoValidFeaturesError,
     ReleaseConflictError,
     ReleaseNotFoundError,
+    TileOutOfRangeError,
 )
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     ReleaseConflictError: 409,
     InvalidBBoxError: 400,
     InvalidParameterError: 400,
+    FilterError: 400,
+    TileOutOfRangeError: 404,
     UnknownCRSError: 400,
     MissingCRSError: 422,
     OutOfChinaError: 422,
@@ -105,10 +109,13 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors)
         first = errors[0]["msg"] if errors else ""
+        # A malformed query or path parameter is a bad request URI: 400, as OGC API
+        # Features requires (/req/core/query-param-invalid); a bad body stays 422.
+        in_uri = bool(errors) and all(e["loc"][:1] in (["query"], ["path"]) for e in errors)
         return problem(
             request,
-            422,
-            type_="validation-error",
+            400 if in_uri else 422,
+            type_="invalid-parameter" if in_uri else "validation-error",
             detail=f"Invalid {fields}: {first}",
             errors=errors,
         )
@@ -116,7 +123,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem(request, exc.status_code, type_=f"http-{exc.status_code}", detail=detail)
+        response = problem(request, exc.status_code, type_=f"http-{exc.status_code}", detail=detail)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
@@ -125,3 +135,34 @@ def install_error_handlers(app: FastAPI) -> None:
         response = problem(request, 500, type_="internal-error", detail=None, request_id=request_id)
         response.headers["X-Request-ID"] = request_id
         return response
+
+
+class UploadLimitMiddleware:
+    """Answer 413 before reading a body whose Content-Length is over the upload limit.
+
+    FastAPI parses a multipart body before any dependency runs, so the check has to sit
+    in front of the app; uploads without a length are counted by the import route.
+    """
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        """Wrap ``app``."""
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Check the declared length of POST/PUT bodies."""
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            for name, value in scope.get("headers", []):
+                if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                    from starlette.requests import Request as StarletteRequest
+
+                    response = problem(
+                        StarletteRequest(scope),  # type: ignore[arg-type]
+                        413,
+                        type_="payload-too-large",
+                        detail=f"file: the body is over the upload limit of {self.max_bytes} bytes.",
+                        field="file",
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

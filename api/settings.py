@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,5 +14,14 @@ class ApiSettings(BaseSettings):
     title: str = "ecozone 生态环境分区管控"
     root_path: str = ""
     default_limit: int = Field(default=100, ge=1)
-    max_limit: int = Field(default=10_000, ge=1)
+    max_limit: int = Field(default=10_000, ge=1, le=10_000)
     cors_origins: list[str] = Field(default_factory=list)
+    public_reads: bool = True
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    tile_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+
+    @model_validator(mode="after")
+    def _limits(self) -> ApiSettings:
+        if self.default_limit > self.max_limit:
+            raise ValueError("default_limit must not exceed max_limit")
+        return self

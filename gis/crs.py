@@ -194,3 +194,70 @@ def diagnose_outside_china(x: NDArray[np.float64], y: NDArray[np.float64], crs: 
         f"The coordinates (e.g. {x[0]:.3f}, {y[0]:.3f}) are not in China when read "
         f"as {label}. Check the declared CRS."
     )
+
+
+# --- CRSs offered by the OGC API (Features Part 2) --------------------------------------
+
+CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+_EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
+
+#: EPSG codes of CGCS2000 Gauss-Krüger projections: 6-degree zones 13-23 with prefix
+#: (4491-4501) and by central meridian (4502-4512), 3-degree zones 25-45 with prefix
+#: (4513-4533) and by central meridian (4534-4554).
+CGCS2000_GK_EPSG = tuple(range(4491, 4555))
+
+#: Geographic and projected CRSs the API offers besides CRS84, in the order it lists them.
+OFFERED_EPSG = (4326, 4490, 3857, *CGCS2000_GK_EPSG)
+
+
+@dataclass(frozen=True)
+class ApiCRS:
+    """A CRS as the OGC API uses it: URI, PostGIS SRID and axis order.
+
+    Attributes:
+        uri: the OGC URI clients send in ``crs``/``bbox-crs`` and get in ``Content-Crs``.
+        srid: the PostGIS SRID to transform to or from.
+        lat_first: the authority's axis order puts latitude/northing first (EPSG:4326,
+            EPSG:4490, the CGCS2000 Gauss-Krüger zones), so coordinates are swapped
+            relative to PostGIS's x/y (OGC API Features Part 2, "axis order").
+    """
+
+    uri: str
+    srid: int
+    lat_first: bool
+
+
+CRS84_API = ApiCRS(CRS84_URI, 4326, False)
+
+
+def offered_crs_uris() -> list[str]:
+    """URIs of every CRS the API offers, CRS84 first."""
+    return [CRS84_URI, *(_EPSG_URI.format(code) for code in OFFERED_EPSG)]
+
+
+@lru_cache(maxsize=256)
+def api_crs(text: str, *, field: str = "crs") -> ApiCRS:
+    """Resolve a ``crs``/``bbox-crs`` value (OGC URI, ``EPSG:N`` or ``[EPSG:N]``).
+
+    Raises:
+        UnknownCRSError: it is not one of :func:`offered_crs_uris`.
+    """
+    raw = text.strip().strip("[]<>")
+    upper = raw.upper()
+    if upper in ("CRS84", "OGC:CRS84", CRS84_URI.upper()) or upper.endswith("/OGC/1.3/CRS84"):
+        return CRS84_API
+    code: int | None = None
+    if upper.startswith("EPSG:") and upper[5:].isdigit():
+        code = int(upper[5:])
+    elif "/EPSG/" in upper and upper.rsplit("/", 1)[-1].isdigit():
+        code = int(upper.rsplit("/", 1)[-1])
+    if code is None or code not in OFFERED_EPSG:
+        raise UnknownCRSError(
+            f"{field} '{text}' is not offered. Use {CRS84_URI}, EPSG:4326, EPSG:4490, "
+            "EPSG:3857 or a CGCS2000 Gauss-Krüger zone EPSG:4491–4554 (as "
+            f"{_EPSG_URI.format('N')}).",
+            field=field,
+        )
+    axes = CRS.from_epsg(code).axis_info
+    lat_first = bool(axes) and axes[0].direction in ("north", "south")
+    return ApiCRS(_EPSG_URI.format(code), code, lat_first)

@@ -62,3 +62,15 @@ class MappingError(AppError):
     """A column mapping names an unknown target field."""
 
     code = "invalid-column-mapping"
+
+
+class FilterError(AppError):
+    """A CQL2 filter, ``sortby`` or ``properties`` value that cannot be applied."""
+
+    code = "invalid-filter"
+
+
+class TileOutOfRangeError(AppError):
+    """A z/x/y outside the tile matrix set."""
+
+    code = "tile-out-of-range"

@@ -67,7 +67,7 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/map", response_class=HTMLResponse, include_in_schema=False)
 def map_page(request: Request) -> HTMLResponse:
     """The reviewer's map."""
     root = request.scope.get("root_path", "")

@@ -1,22 +1,59 @@
-"""Collections, their releases and their features (the OGC API Features core paths)."""
+"""Collections, their releases, queryables and features (OGC API Features Parts 1–3)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
-from api.deps import ApiSettingsDep, AsOfDep, BBoxDep, SessionDep, parse_as_of
+from api.deps import ApiSettingsDep, AsOfDep, SessionDep, parse_as_of
 from api.errors import InvalidParameterError
+from api.ogc import GEOJSON, HTML, JSON, MVT, base_url, link, self_links, wants_html
 from api.responses import GeoJSONResponse, ORJSONResponse
-from layers.catalog import COLLECTIONS, Collection, get_collection
-from layers.features import get_feature, list_features
+from gis.crs import CRS84_API, CRS84_URI, ApiCRS, api_crs, offered_crs_uris
+from gis.errors import InvalidBBoxError
+from layers.catalog import COLLECTIONS, Collection, FieldType, get_collection
+from layers.cql import FilterContext, build_filter, queryable_names
+from layers.items import ItemsQuery, feature_by_id, items_page, parse_properties, parse_sortby
 from layers.models import Release
 from layers.releases import list_releases, release_as_of
+from web.ogc import render_resource
 
 router = APIRouter(tags=["collections"])
 
-GEOJSON = "application/geo+json"
+#: Query parameters of the items path besides the collection's property names.
+ITEMS_PARAMS = frozenset(
+    {
+        "bbox",
+        "bbox-crs",
+        "crs",
+        "limit",
+        "offset",
+        "datetime",
+        "filter",
+        "filter-lang",
+        "filter-crs",
+        "properties",
+        "sortby",
+        "f",
+    }
+)
+
+_JSON_SCHEMA_TYPES: dict[FieldType, dict[str, Any]] = {
+    "text": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "date": {"type": "string", "format": "date"},
+    "text[]": {"type": "array", "items": {"type": "string"}},
+}
+
+_GEOMETRY_SCHEMA = {
+    "MULTIPOLYGON": "https://geojson.org/schema/MultiPolygon.json",
+    "POINT": "https://geojson.org/schema/Point.json",
+    "GEOMETRY": "https://geojson.org/schema/Geometry.json",
+}
 
 
 def release_public(release: Release) -> dict[str, Any]:
@@ -40,15 +77,30 @@ def release_public(release: Release) -> dict[str, Any]:
 def _collection_public(
     request: Request, collection: Collection, release: Release | None
 ) -> dict[str, Any]:
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     bbox = (release.import_report or {}).get("bbox") if release else None
+    here = f"{base}/collections/{collection.id}"
+    temporal = (
+        [
+            [
+                release.valid_from.isoformat(),
+                release.valid_to.isoformat() if release.valid_to else None,
+            ]
+        ]
+        if release
+        else [[None, None]]
+    )
     return {
         "id": collection.id,
         "title": collection.title,
         "description": collection.description or collection.title_en,
         "itemType": "feature",
-        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
-        "extent": {"spatial": {"bbox": [bbox] if bbox else [[-180, -90, 180, 90]]}},
+        "crs": offered_crs_uris(),
+        "storageCrs": CRS84_URI,
+        "extent": {
+            "spatial": {"bbox": [bbox] if bbox else [[-180, -90, 180, 90]], "crs": CRS84_URI},
+            "temporal": {"interval": temporal},
+        },
         "group": collection.group,
         "geometry_type": collection.geometry,
         "fields": [
@@ -62,52 +114,117 @@ def _collection_public(
         ],
         "release": release_public(release) if release else None,
         "links": [
-            {
-                "href": f"{base}/collections/{collection.id}",
-                "rel": "self",
-                "type": "application/json",
-                "title": collection.title,
-            },
-            {
-                "href": f"{base}/collections/{collection.id}/items",
-                "rel": "items",
-                "type": GEOJSON,
-                "title": collection.title,
-            },
-            {
-                "href": f"{base}/collections/{collection.id}/releases",
-                "rel": "releases",
-                "type": "application/json",
-            },
+            link(here, "self", JSON, collection.title),
+            link(f"{here}?f=html", "alternate", HTML, collection.title),
+            link(f"{here}/items", "items", GEOJSON, collection.title),
+            link(f"{here}/items?f=html", "items", HTML, collection.title),
+            link(
+                f"{here}/queryables",
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "application/schema+json",
+                "Queryables",
+            ),
+            link(
+                f"{here}/tiles/WebMercatorQuad",
+                "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                JSON,
+                "Vector tiles (TileJSON)",
+            ),
+            link(
+                f"{here}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}",
+                "item",
+                MVT,
+                "Mapbox vector tile template",
+            ),
+            link(f"{here}/releases", "releases", JSON, "Releases"),
+            link(f"{base}/map?collection={collection.id}", "describedby", HTML, "Map 地图"),
         ],
     }
 
 
-@router.get("/collections", operation_id="collections-list_collections")
-def list_collections(request: Request, session: SessionDep, as_of: AsOfDep) -> ORJSONResponse:
+@router.get(
+    "/collections", operation_id="collections-list_collections", response_class=ORJSONResponse
+)
+def list_collections(request: Request, session: SessionDep, as_of: AsOfDep) -> Response:
     """Every collection of the store, with the release in force at ``datetime``."""
-    base = str(request.base_url).rstrip("/")
     body = {
         "collections": [
             _collection_public(request, c, release_as_of(session, c.id, as_of)) for c in COLLECTIONS
         ],
-        "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
+        "links": self_links(request, JSON, "Collections"),
     }
+    if wants_html(request):
+        return HTMLResponse(
+            render_resource("collections", "图层 Collections", body, base=base_url(request))
+        )
     return ORJSONResponse(body)
 
 
-@router.get("/collections/{collection_id}", operation_id="collections-get_collection")
+@router.get(
+    "/collections/{collection_id}",
+    operation_id="collections-get_collection",
+    response_class=ORJSONResponse,
+)
 def get_collection_meta(
     request: Request, collection_id: str, session: SessionDep, as_of: AsOfDep
-) -> ORJSONResponse:
-    """One collection: fields, extent and the release in force at ``datetime``."""
+) -> Response:
+    """One collection: fields, extent, CRSs and the release in force at ``datetime``."""
     collection = get_collection(collection_id)
-    return ORJSONResponse(
-        _collection_public(request, collection, release_as_of(session, collection_id, as_of))
-    )
+    body = _collection_public(request, collection, release_as_of(session, collection_id, as_of))
+    if wants_html(request):
+        base = base_url(request)
+        return HTMLResponse(
+            render_resource(
+                "collection",
+                collection.title,
+                body,
+                base=base,
+                map_href=f"{base}/map?collection={collection_id}",
+            )
+        )
+    return ORJSONResponse(body)
 
 
-@router.get("/collections/{collection_id}/releases", operation_id="collections-list_releases")
+@router.get(
+    "/collections/{collection_id}/queryables",
+    operation_id="collections-get_queryables",
+    response_class=ORJSONResponse,
+)
+def get_queryables(request: Request, collection_id: str) -> ORJSONResponse:
+    """The properties a ``filter`` or ``sortby`` may name (JSON Schema)."""
+    collection = get_collection(collection_id)
+    properties: dict[str, Any] = {
+        "id": {"title": "id", "type": "integer"},
+        **{
+            f.name: {
+                "title": f.label,
+                **_JSON_SCHEMA_TYPES[f.type],
+                **({"enum": list(f.choices)} if f.choices else {}),
+            }
+            for f in collection.fields
+        },
+        "geom": {
+            "title": "geometry",
+            "format": "geometry-any",
+            "$ref": _GEOMETRY_SCHEMA[collection.geometry],
+        },
+    }
+    body = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base_url(request)}/collections/{collection_id}/queryables",
+        "type": "object",
+        "title": collection.title,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    return ORJSONResponse(body, media_type="application/schema+json")
+
+
+@router.get(
+    "/collections/{collection_id}/releases",
+    operation_id="collections-list_releases",
+    response_class=ORJSONResponse,
+)
 def get_releases(collection_id: str, session: SessionDep) -> ORJSONResponse:
     """All releases of a collection (source, licence, validity, import report)."""
     releases = list_releases(session, collection_id)
@@ -117,6 +234,62 @@ def get_releases(collection_id: str, session: SessionDep) -> ORJSONResponse:
             "releases": [{**release_public(r), "import_report": r.import_report} for r in releases],
         }
     )
+
+
+def parse_bbox_in(text: str, crs: ApiCRS) -> tuple[float, float, float, float]:
+    """Parse ``bbox`` given in ``crs``'s axis order; return it in x/y order.
+
+    Raises:
+        InvalidBBoxError: not 4 (or 6) numbers, min above max, or lon/lat out of range.
+    """
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        raise InvalidBBoxError(
+            f"bbox '{text}' must be four numbers: minx,miny,maxx,maxy.", field="bbox"
+        ) from None
+    if len(parts) == 6:  # 3D bbox: drop the heights
+        parts = [parts[0], parts[1], parts[3], parts[4]]
+    if len(parts) != 4 or any(p != p or p in (float("inf"), float("-inf")) for p in parts):
+        raise InvalidBBoxError(
+            f"bbox '{text}' must have 4 finite numbers (minx,miny,maxx,maxy).", field="bbox"
+        )
+    a, b, c, d = parts
+    minx, miny, maxx, maxy = (b, a, d, c) if crs.lat_first else (a, b, c, d)
+    if minx > maxx or miny > maxy:
+        raise InvalidBBoxError(f"bbox '{text}': a minimum is above its maximum.", field="bbox")
+    if crs.srid in (4326, 4490) and not (
+        -180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90
+    ):
+        raise InvalidBBoxError(
+            f"bbox '{text}' is out of range: lon in [-180,180], lat in [-90,90].", field="bbox"
+        )
+    return minx, miny, maxx, maxy
+
+
+def _page_links(
+    request: Request, limit: int, offset: int, has_more: bool, collection_id: str
+) -> list[dict[str, Any]]:
+    url = request.url.remove_query_params("f")
+
+    def at(new_offset: int) -> str:
+        return str(url.include_query_params(limit=limit, offset=new_offset))
+
+    base = base_url(request)
+    links = [
+        link(str(request.url), "self", GEOJSON),
+        link(str(url.include_query_params(f="html")), "alternate", HTML),
+        link(f"{base}/collections/{collection_id}", "collection", JSON),
+    ]
+    if has_more:
+        links.append(link(at(offset + limit), "next", GEOJSON, "Next page"))
+    if offset > 0:
+        links.append(link(at(max(0, offset - limit)), "prev", GEOJSON, "Previous page"))
+    return links
+
+
+def _crs_header(crs: ApiCRS) -> dict[str, str]:
+    return {"Content-Crs": f"<{crs.uri}>"}
 
 
 @router.get(
@@ -129,45 +302,136 @@ def get_items(
     collection_id: str,
     session: SessionDep,
     settings: ApiSettingsDep,
-    bbox: BBoxDep,
     as_of: AsOfDep,
-    limit: Annotated[
-        int | None, Query(ge=1, description="page size (default 100, max 10,000)")
+    bbox: Annotated[
+        str | None,
+        Query(
+            description="minx,miny,maxx,maxy in `bbox-crs` (default CRS84 lon/lat)",
+            examples=["120.0,31.8,120.5,32.1"],
+        ),
     ] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> GeoJSONResponse:
-    """Features of the release in force at ``datetime``, as a GeoJSON FeatureCollection."""
-    page_size = limit or settings.default_limit
-    if page_size > settings.max_limit:
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox")] = None,
+    crs: Annotated[str | None, Query(description="CRS of the returned geometries")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=10_000, description="page size (default 100, max 10,000)")
+    ] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    filter_: Annotated[
+        str | None,
+        Query(
+            alias="filter",
+            description=(
+                "CQL2 filter over the queryables. Besides the standard operators, "
+                "S_DWITHIN_M(geom, POINT(lon lat) | COLLECTION('id'[, 'cql2-text']), metres) "
+                "selects features within a geodesic distance in metres."
+            ),
+            examples=["S_DWITHIN_M(geom, POINT(120.27 31.95), 1000)"],
+        ),
+    ] = None,
+    filter_lang: Annotated[
+        str, Query(alias="filter-lang", pattern="^cql2-(text|json)$")
+    ] = "cql2-text",
+    filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
+    properties: Annotated[
+        str | None, Query(description="comma-separated properties to return")
+    ] = None,
+    sortby: Annotated[
+        str | None, Query(description="comma-separated properties, - for descending")
+    ] = None,
+    f: Annotated[str | None, Query(pattern="^(json|geojson|html)$")] = None,  # noqa: ARG001 - in the OpenAPI; read by wants_html
+) -> Response:
+    """Features of the release in force at ``datetime``, as a GeoJSON FeatureCollection.
+
+    Paging follows the ``next``/``prev`` links. ``numberMatched`` is given when it is cheap
+    (no bbox/filter, or a release of at most 10,000 features).
+    """
+    collection = get_collection(collection_id)
+    if "limit" not in request.query_params:
+        limit = settings.default_limit
+    if limit > settings.max_limit:
         raise InvalidParameterError(
-            f"limit {page_size} is above the maximum {settings.max_limit}.", field="limit"
+            f"limit {limit} is above the maximum {settings.max_limit}.", field="limit"
         )
-    page = list_features(
-        session, collection_id, as_of=as_of, bbox=bbox, limit=page_size, offset=offset
+    out_crs = api_crs(crs, field="crs") if crs else CRS84_API
+    in_crs = api_crs(bbox_crs, field="bbox-crs") if bbox_crs else CRS84_API
+    where = []
+    simple = {k: v for k, v in request.query_params.items() if k not in ITEMS_PARAMS}
+    for name, value in simple.items():
+        if name.startswith("_"):
+            continue  # cache busters
+        if name not in collection.field_names:
+            raise InvalidParameterError(
+                f"Unknown query parameter '{name}'. Parameters: {', '.join(sorted(ITEMS_PARAMS))} "
+                f"or a property name ({', '.join(collection.field_names)}).",
+                field=name,
+            )
+        where.append(_equality(collection, name, value, as_of))
+    if filter_:
+        fcrs = api_crs(filter_crs, field="filter-crs") if filter_crs else CRS84_API
+        ctx = FilterContext(collection, as_of, fcrs.srid, fcrs.lat_first)
+        where.append(build_filter(filter_, filter_lang, ctx))
+    query = ItemsQuery(
+        collection_id=collection_id,
+        as_of=as_of,
+        bbox=parse_bbox_in(bbox, in_crs) if bbox else None,
+        bbox_crs=in_crs,
+        where=where,
+        properties=parse_properties(collection, properties),
+        sortby=parse_sortby(collection, sortby),
+        crs=out_crs,
+        limit=limit,
+        offset=offset,
     )
-    links = _page_links(request, page_size, offset, len(page.features))
+    page = items_page(session, query)
+    links = _page_links(request, limit, offset, page.has_more, collection_id)
     body: dict[str, Any] = {
         "type": "FeatureCollection",
-        "features": page.features,
-        "numberReturned": len(page.features),
+        "features": orjson.Fragment(page.features),
+        "numberReturned": page.number_returned,
         "links": links,
+        "timeStamp": _now(),
         "release": release_public(page.release) if page.release else None,
     }
     if page.number_matched is not None:
         body["numberMatched"] = page.number_matched
-    return GeoJSONResponse(body)
+    if wants_html(request):
+        body["features"] = orjson.loads(page.features)
+        columns = list(query.properties or collection.field_names)
+        return HTMLResponse(
+            render_resource(
+                "items",
+                f"{collection.title} · items",
+                body,
+                base=base_url(request),
+                collection_id=collection_id,
+                columns=columns,
+                map_href=f"{base_url(request)}/map?collection={collection_id}",
+            )
+        )
+    return GeoJSONResponse(body, headers=_crs_header(out_crs))
 
 
-def _page_links(request: Request, limit: int, offset: int, returned: int) -> list[dict[str, Any]]:
-    def url(new_offset: int) -> str:
-        return str(request.url.include_query_params(limit=limit, offset=new_offset))
+def _now() -> str:
+    from datetime import UTC, datetime
 
-    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
-    if returned == limit:
-        links.append({"href": url(offset + limit), "rel": "next", "type": GEOJSON})
-    if offset > 0:
-        links.append({"href": url(max(0, offset - limit)), "rel": "prev", "type": GEOJSON})
-    return links
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _equality(collection: Collection, name: str, value: str, as_of: Any) -> Any:
+    """``?name=value`` (Part 1 property filter), through the filter compiler's checks."""
+    kind = collection.field(name).type
+    literal_value: Any = value
+    try:
+        if kind == "int":
+            literal_value = int(value)
+        elif kind == "float":
+            literal_value = float(value)
+        elif kind == "date":
+            literal_value = {"date": value}
+    except ValueError:
+        raise InvalidParameterError(f"{name}={value!r} is not a {kind}.", field=name) from None
+    doc = {"op": "=", "args": [{"property": name}, literal_value]}
+    return build_filter(orjson.dumps(doc).decode(), "cql2-json", FilterContext(collection, as_of))
 
 
 @router.get(
@@ -181,17 +445,34 @@ def get_item(
     feature_id: int,
     session: SessionDep,
     datetime_: Annotated[str | None, Query(alias="datetime")] = None,
-) -> GeoJSONResponse:
+    crs: Annotated[str | None, Query(description="CRS of the returned geometry")] = None,
+    properties: Annotated[str | None, Query()] = None,
+    f: Annotated[str | None, Query(pattern="^(json|geojson|html)$")] = None,  # noqa: ARG001 - in the OpenAPI; read by wants_html
+) -> Response:
     """One feature, with its release and the source attributes it was imported with."""
+    collection = get_collection(collection_id)
     as_of = parse_as_of(datetime_) if datetime_ else None
-    feature = get_feature(session, collection_id, feature_id, as_of=as_of)
-    base = str(request.base_url).rstrip("/")
+    out_crs = api_crs(crs, field="crs") if crs else CRS84_API
+    feature = orjson.loads(
+        feature_by_id(
+            session,
+            collection_id,
+            feature_id,
+            as_of=as_of,
+            crs=out_crs,
+            properties=parse_properties(collection, properties),
+        )
+    )
+    base = base_url(request)
     feature["links"] = [
-        {"href": str(request.url), "rel": "self", "type": GEOJSON},
-        {
-            "href": f"{base}/collections/{collection_id}",
-            "rel": "collection",
-            "type": "application/json",
-        },
+        *self_links(request, GEOJSON),
+        link(f"{base}/collections/{collection_id}", "collection", JSON),
     ]
-    return GeoJSONResponse(feature)
+    if wants_html(request):
+        return HTMLResponse(
+            render_resource("feature", f"{collection.title} #{feature_id}", feature, base=base)
+        )
+    return GeoJSONResponse(feature, headers=_crs_header(out_crs))
+
+
+__all__ = ["queryable_names", "router"]

@@ -81,12 +81,12 @@ def test_prev_link_on_later_pages(client, stations):
     assert prev and "offset=5" in prev[0]
 
 
-def test_bbox_filters_and_omits_count(client, stations):
+def test_bbox_filters_and_counts_small_releases_exactly(client, stations):
     body = client.get(
         "/collections/monitoring_stations/items", params={"bbox": "119.05,31.9,119.35,32.1"}
     ).json()
     assert [f["properties"]["code"] for f in body["features"]] == ["1001A", "1002A", "1003A"]
-    assert "numberMatched" not in body
+    assert body["numberMatched"] == 3
 
 
 def test_datetime_before_any_release_is_empty(client, stations):
@@ -109,7 +109,7 @@ def test_single_item_has_source_properties_and_links(client, db_session):
     assert feature["properties"]["yangtze_class"] == "mainstem"
     assert feature["properties"]["source_properties"] == {"GBCODE": 21011}
     assert feature["properties"]["release"] == report.release
-    assert {link["rel"] for link in feature["links"]} == {"self", "collection"}
+    assert {"self", "collection"} <= {link["rel"] for link in feature["links"]}
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,6 @@ def test_single_item_has_source_properties_and_links(client, db_session):
         ("/collections/red_lines/items?bbox=1,2,3", 400, "bbox"),
         ("/collections/red_lines/items?bbox=200,0,210,1", 400, "bbox"),
         ("/collections/red_lines/items?datetime=yesterday", 400, "datetime"),
-        ("/collections/red_lines/items?limit=10001", 400, "limit"),
     ],
 )
 def test_bad_requests_are_problems_naming_the_field(client, url, status, field):
@@ -131,9 +130,10 @@ def test_bad_requests_are_problems_naming_the_field(client, url, status, field):
     assert body["status"] == status and body["field"] == field and body["detail"]
 
 
-def test_validation_error_is_a_problem(client):
+def test_query_validation_error_is_a_400_problem(client):
+    # OGC API Features: invalid query parameters are 400 (bodies stay 422)
     response = client.get("/collections/red_lines/items?limit=0")
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["loc"] == ["query", "limit"]
 

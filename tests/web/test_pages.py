@@ -20,8 +20,9 @@ from web.router import STATIC
 ASSET = re.compile(r'(?:src|href)="([^"]+)"')
 
 
-def test_map_page_loads_only_local_assets(web_client):
-    response = web_client.get("/")
+@pytest.mark.parametrize("path", ["/", "/map"])
+def test_map_page_loads_only_local_assets(web_client, path):
+    response = web_client.get(path, headers={"accept": "text/html"})
     assert response.status_code == 200
     assert "生态环境分区管控" in response.text
     assets = ASSET.findall(response.text)
