@@ -23,10 +23,17 @@ from layers.errors import (
     CollectionNotFoundError,
     FeatureNotFoundError,
     ImportFileError,
+    InvalidFilterError,
     MappingError,
+    NoRuleSetError,
     NoValidFeaturesError,
+    ProjectGeometryError,
     ReleaseConflictError,
     ReleaseNotFoundError,
+    RuleSetError,
+    ScreeningNotFoundError,
+    UnknownFilterFieldError,
+    UnknownIndustryError,
 )
 
 logger = logging.getLogger(__name__)
@@ -52,6 +59,13 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     ImportFileError: 422,
     NoValidFeaturesError: 422,
     MappingError: 422,
+    ScreeningNotFoundError: 404,
+    UnknownIndustryError: 422,
+    ProjectGeometryError: 422,
+    NoRuleSetError: 422,
+    RuleSetError: 500,
+    InvalidFilterError: 422,
+    UnknownFilterFieldError: 422,
 }
 
 _TITLES = {

@@ -62,3 +62,49 @@ class MappingError(AppError):
     """A column mapping names an unknown target field."""
 
     code = "invalid-column-mapping"
+
+
+class InvalidFilterError(AppError):
+    """A filter expression that cannot be parsed or uses something not allowed."""
+
+    code = "invalid-filter"
+
+
+class UnknownFilterFieldError(InvalidFilterError):
+    """A filter names a field the collection does not have (or does not allow)."""
+
+    code = "unknown-filter-field"
+
+
+class RuleSetError(AppError):
+    """A rule file that does not validate, or no rule set in force at a date."""
+
+    code = "invalid-rule-set"
+
+
+class NoRuleSetError(AppError):
+    """No rule set is in force on the requested date."""
+
+    code = "no-rule-set"
+
+
+class UnknownIndustryError(AppError):
+    """A project industry category that the rule set does not know."""
+
+    code = "unknown-industry"
+
+
+class ProjectGeometryError(AppError):
+    """A project geometry that is too large or too complex to screen."""
+
+    code = "project-geometry-too-large"
+
+
+class ScreeningNotFoundError(AppError):
+    """No screening has this id."""
+
+    code = "screening-not-found"
+
+    def __init__(self, screening_id: int) -> None:
+        """Name the unknown screening."""
+        super().__init__(f"No screening with id {screening_id}.", field="id")
