@@ -440,9 +440,7 @@ def _copy_rows(
         raise ImportFileError("No database connection for COPY.")
     with (
         driver.cursor() as cursor,
-        cursor.copy(
-            f"COPY {table.name} ({columns}) FROM STDIN"
-        ) as copy,
+        cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy,
     ):
         for start in range(0, len(rows), _COPY_CHUNK):
             for row in rows[start : start + _COPY_CHUNK]:
