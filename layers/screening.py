@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+import psycopg
 import shapely
 from pyproj import CRS, Geod
 from shapely.geometry.base import BaseGeometry
@@ -49,6 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.dialects.postgresql import array as pg_array
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
 from gis.crs import (
@@ -231,10 +234,17 @@ class _Branch:
 
 @dataclass(frozen=True)
 class Plan:
-    """The compiled query of a rule set for one buffer: what every screening runs."""
+    """The query of a rule set: what every screening runs, compiled once.
+
+    ``sql`` and ``static_params`` are the statement compiled for psycopg (IN lists
+    expanded), so a screening pays neither SQLAlchemy's compile nor its cache-key walk.
+    """
 
     statement: Select[Any]
     branches: tuple[_Branch, ...]
+    sql: str
+    param_names: tuple[str, ...]
+    static_params: dict[str, Any]
 
 
 def _conditions(rule: Rule) -> ColumnElement[bool] | None:
@@ -248,7 +258,7 @@ def _conditions(rule: Rule) -> ColumnElement[bool] | None:
         parts.append(
             func.coalesce(
                 table.c[rule.layer.industry_field].op("&&")(
-                    bindparam("labels", type_=ARRAY(Text()))
+                    bindparam("labels", type_=ARRAY(Text()), required=False)
                 ),
                 false(),
             )
@@ -256,17 +266,18 @@ def _conditions(rule: Rule) -> ColumnElement[bool] | None:
     return and_(*parts) if parts else None
 
 
-def build_plan(rule_set: LoadedRuleSet, buffer_m: float) -> Plan:
+def build_plan(rule_set: LoadedRuleSet) -> Plan:
     """Build the one query that answers every rule (and the hit list) for a project.
 
     Parameters bound at execution: ``ewkb`` (project geometry, EWKB with SRID 4326),
-    ``as_of`` (date), ``polygonal`` (bool) and ``labels`` (the project's industry labels).
+    ``as_of`` (date), ``polygonal`` (bool), ``labels`` (the project's industry labels)
+    and ``r_<collection>`` (the search radius per collection, in metres).
     """
     project = select(
-        func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary())).label("geom")
+        func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary(), required=False)).label("geom")
     ).cte("project")
     project_geog = cast(project.c.geom, GEOGRAPHY)
-    as_of = bindparam("as_of", type_=Date())
+    as_of = bindparam("as_of", type_=Date(), required=False)
     release = (
         select(Release.collection, Release.id, Release.name)
         .where(
@@ -282,15 +293,14 @@ def build_plan(rule_set: LoadedRuleSet, buffer_m: float) -> Plan:
         .ext(distinct_on(Release.collection))
         .cte("rel")
     )
-    polygonal = bindparam("polygonal", type_=Boolean())
+    polygonal = bindparam("polygonal", type_=Boolean(), required=False)
 
     branches: list[_Branch] = []
     selects: list[Select[Any]] = []
     for collection in COLLECTIONS:
         rules = [r for r in rule_set.rules if r.layer and r.layer.collection == collection.id]
         radius = max(
-            [buffer_m]
-            + [r.predicate.distance_m or 0.0 for r in rules if r.predicate.op == "dwithin"]
+            [0.0] + [r.predicate.distance_m or 0.0 for r in rules if r.predicate.op == "dwithin"]
         )
         report: dict[str, None] = {}
         for r in rules:
@@ -319,7 +329,26 @@ def build_plan(rule_set: LoadedRuleSet, buffer_m: float) -> Plan:
             cast(null(), ARRAY(Text())),
         )
     )
-    return Plan(statement=union_all(*selects), branches=tuple(branches))  # type: ignore[arg-type]
+    statement = union_all(*selects)
+    compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+    static = {k: v for k, v in compiled.construct_params(_check=False).items() if v is not None}
+    # $n placeholders for psycopg's RawCursor: the query is longer than psycopg caches
+    # its %(name)s conversion for, and converting it each time costs milliseconds.
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    raw = re.sub(r"%\(([^)]+)\)s", number, str(compiled))
+    return Plan(
+        statement=statement,  # type: ignore[arg-type]
+        branches=tuple(branches),
+        sql=raw,
+        param_names=tuple(names),
+        static_params=static,
+    )
 
 
 def _branch_select(
@@ -364,7 +393,7 @@ def _branch_select(
         if branch.conditions
         else null()
     )
-    radius = branch.radius_m
+    radius = bindparam(f"r_{collection.id}", type_=Float(), required=False)
     return (
         select(
             literal(collection.id, Text()).label("collection"),
@@ -395,21 +424,47 @@ def _branch_select(
                     radius / _M_PER_DEG_LAT + 1e-6,
                 )
             ),
-            func.ST_DWithin(cast(table.c.geom, GEOGRAPHY), project_geog, float(radius)),
+            func.ST_DWithin(cast(table.c.geom, GEOGRAPHY), project_geog, radius),
         )
     )
 
 
-_PLANS: dict[tuple[int, str, float], Plan] = {}
+_DIALECT = psycopg_dialect()
 
 
-def _plan_for(rule_set: LoadedRuleSet, buffer_m: float) -> Plan:
-    key = (rule_set.id, rule_set.source_hash, buffer_m)
+@dataclass
+class _Result:
+    collection: str
+    id: int | None
+    name: str | None
+    release_id: int
+    distance_m: float
+    intersects: bool
+    covers: bool
+    covered: bool
+    overlap_m2: float | None
+    attrs: dict[str, Any] | None
+    matched: list[str] | None
+
+
+def _run(session: Session, plan: Plan, params: dict[str, Any]) -> list[_Result]:
+    """Execute the plan's SQL as a server-side prepared statement on the session's connection."""
+    driver = session.connection().connection.driver_connection
+    if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
+        raise RuntimeError("no DBAPI connection")
+    with psycopg.RawCursor(driver) as cursor:
+        cursor.execute(plan.sql, [params[n] for n in plan.param_names], prepare=True)
+        return [_Result(*row) for row in cursor.fetchall()]
+
+
+_PLANS: dict[tuple[int, str], Plan] = {}
+
+
+def _plan_for(rule_set: LoadedRuleSet) -> Plan:
+    key = (rule_set.id, rule_set.source_hash)
     plan = _PLANS.get(key)
     if plan is None:
-        if len(_PLANS) > 256:  # many distinct buffers: start over rather than grow
-            _PLANS.clear()
-        plan = _PLANS[key] = build_plan(rule_set, buffer_m)
+        plan = _PLANS[key] = build_plan(rule_set)
     return plan
 
 
@@ -558,8 +613,16 @@ def screen(
     labels = rules.project_labels(project.industry, project.industry_code)
     tags = rules.project_tags(labels, project.tags)
     geom = geometry or prepare_geometry(project.geometry, project.crs)
-    plan = _plan_for(rules, float(project.buffer_m))
+    plan = _plan_for(rules)
+    applicable = [r for r in rules.rules if _applies(r, labels, tags, project.kind)]
+    radii = {b.collection: float(project.buffer_m) for b in plan.branches}
+    for rule in applicable:
+        if rule.layer is not None and rule.predicate.op == "dwithin":
+            c = rule.layer.collection
+            radii[c] = max(radii[c], rule.predicate.distance_m or 0.0)
     params = {
+        **plan.static_params,
+        **{f"r_{c}": r for c, r in radii.items()},
         "ewkb": shapely.to_wkb(shapely.set_srid(geom.geom, STORAGE_SRID), include_srid=True),
         "as_of": as_of,
         "polygonal": geom.polygonal,
@@ -567,7 +630,7 @@ def screen(
     }
     rows_by: dict[str, list[_Row]] = {b.collection: [] for b in plan.branches}
     releases: dict[str, dict[str, Any]] = {}
-    for r in session.execute(plan.statement, params):
+    for r in _run(session, plan, params):
         if r.id is None:
             releases[r.collection] = {"release_id": r.release_id, "release": r.name}
             continue
@@ -620,7 +683,7 @@ def screen(
             "title": c.title,
             "release_id": releases.get(c.id, {}).get("release_id"),
             "release": releases.get(c.id, {}).get("release"),
-            "search_radius_m": next(b.radius_m for b in plan.branches if b.collection == c.id),
+            "search_radius_m": radii[c.id],
         }
         for c in COLLECTIONS
     ]
