@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +28,7 @@ from api.cli import _fail, _session, app, console, err
 from gis.crs import WGS84, crs_label
 from gis.errors import GisError
 from layers.catalog import COLLECTIONS
+from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.io import read_source
 from layers.rules import DEFAULT_RULES_DIR, load_rule_set, rule_set_for
 from layers.screening import ProjectInput, create_screening, screen
@@ -141,6 +144,53 @@ def _site_value(record: dict[str, Any], key: str, default: Any) -> Any:
     return default if value is None or (isinstance(value, float) and value != value) else value
 
 
+def _site_projects(
+    records: list[dict[str, Any]],
+    geoms: list[Any],
+    industry: str | None,
+    kind: str,
+    when: date,
+    buffer_m: float,
+) -> list[ProjectInput]:
+    projects = []
+    for i, (record, geom) in enumerate(zip(records, geoms, strict=True)):
+        code = _site_value(record, "industry_code", None)
+        projects.append(
+            ProjectInput(
+                name=str(_site_value(record, "name", f"site {i + 1}")),
+                geometry=mapping(geom),
+                industry=str(_site_value(record, "industry", industry or "")),
+                industry_code=str(code) if code is not None else None,
+                kind=str(_site_value(record, "kind", kind)),
+                as_of=when,
+                buffer_m=buffer_m,
+            )
+        )
+    return projects
+
+
+def _site_row(i: int, project: ProjectInput, body: dict[str, Any] | None, error: str) -> list[Any]:
+    row: list[Any] = [i + 1, project.name, project.industry, project.kind]
+    if body is None:
+        return [*row, "ERROR", "", "", "", error] + [""] * len(COLLECTIONS)
+    by_outcome: dict[str, list[str]] = {"DENY": [], "REQUIRE": [], "FLAG": []}
+    for r in body["results"]:
+        if r["outcome"] in by_outcome:
+            by_outcome[r["outcome"]].append(r["rule_id"])
+    nearest: dict[str, float] = {}
+    for hit in body["hits"]:
+        nearest.setdefault(hit["collection"], hit["distance_m"])
+    return [
+        *row,
+        body["verdict"],
+        " ".join(by_outcome["DENY"]),
+        " ".join(by_outcome["REQUIRE"]),
+        " ".join(by_outcome["FLAG"]),
+        "",
+        *(nearest.get(c.id, "") for c in COLLECTIONS),
+    ]
+
+
 @app.command("screen-batch")
 def screen_batch_command(
     sites: Annotated[Path, typer.Argument(help="sites: .csv with lon/lat columns, or .gpkg")],
@@ -153,11 +203,12 @@ def screen_batch_command(
     as_of: Annotated[str | None, typer.Option(help="date of rules and layers")] = None,
     buffer_m: Annotated[float, typer.Option(help="buffer for the nearest distances")] = 500.0,
     layer: Annotated[str | None, typer.Option(help="layer name inside a GeoPackage")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="parallel DB connections")] = 4,
 ) -> None:
     """Screen every site of SITES (columns name/industry/industry_code/kind optional); nothing is stored.
 
-    Writes one row per site: verdict, triggered rules by outcome, and the nearest feature
-    distance per collection (within the search radius; empty beyond).
+    Writes one row per site, in input order: verdict, triggered rules by outcome, and the
+    nearest feature distance per collection within the buffer (empty beyond).
     """
     started = time.perf_counter()
     try:
@@ -168,74 +219,65 @@ def screen_batch_command(
     file_crs = _file_crs(crs, source.crs)
     if file_crs != WGS84:  # reproject once, vectorised, rather than per site
         frame = frame.set_crs(file_crs, allow_override=True).to_crs(WGS84)
-    records = frame.drop(columns=frame.geometry.name).to_dict("records")
-    geoms = list(frame.geometry.values)
     when = date.fromisoformat(as_of) if as_of else date.today()
-    nearest_cols = [f"nearest_{c.id}_m" for c in COLLECTIONS]
-    header = ["site", "name", "industry", "kind", "verdict", "deny", "require", "flag", "error"]
-    denied = 0
-    with (
-        _session() as session,
-        out.open("w", newline="", encoding="utf-8") as fh,
-        Progress(
-            TextColumn("[bold]screening"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err,
-        ) as bar,
-    ):
-        writer = csv.writer(fh)
-        writer.writerow(header + nearest_cols)
+    projects = _site_projects(
+        frame.drop(columns=frame.geometry.name).to_dict("records"),
+        list(frame.geometry.values),
+        industry,
+        kind,
+        when,
+        buffer_m,
+    )
+    engine = make_engine(DatabaseSettings())
+    factory = make_sessionmaker(engine)
+    with factory() as session:
         try:
             rules = rule_set_for(session, when)
         except GisError as exc:
             raise _fail(exc) from None
-        task = bar.add_task("sites", total=len(records))
-        for i, (record, geom) in enumerate(zip(records, geoms, strict=True)):
-            site_name = str(_site_value(record, "name", f"site {i + 1}"))
-            site_industry = str(_site_value(record, "industry", industry or ""))
-            site_kind = str(_site_value(record, "kind", kind))
-            row: list[Any] = [i + 1, site_name, site_industry, site_kind]
-            try:
-                project = ProjectInput(
-                    name=site_name,
-                    geometry=mapping(geom),
-                    industry=site_industry,
-                    industry_code=_site_value(record, "industry_code", None),
-                    kind=site_kind,
-                    as_of=when,
-                    buffer_m=buffer_m,
-                )
-                body = screen(session, project, rule_set=rules).body
-            except GisError as exc:
-                writer.writerow([*row, "ERROR", "", "", "", exc.detail] + [""] * len(nearest_cols))
-                bar.advance(task)
-                continue
-            by_outcome: dict[str, list[str]] = {"DENY": [], "REQUIRE": [], "FLAG": []}
-            for r in body["results"]:
-                if r["outcome"] in by_outcome:
-                    by_outcome[r["outcome"]].append(r["rule_id"])
-            nearest: dict[str, float] = {}
-            for hit in body["hits"]:
-                nearest.setdefault(hit["collection"], hit["distance_m"])
-            denied += body["verdict"] == "DENY"
-            writer.writerow(
-                [
-                    *row,
-                    body["verdict"],
-                    " ".join(by_outcome["DENY"]),
-                    " ".join(by_outcome["REQUIRE"]),
-                    " ".join(by_outcome["FLAG"]),
-                    "",
-                    *(nearest.get(c.id, "") for c in COLLECTIONS),
-                ]
-            )
+        session.commit()  # a fresh DB keeps the repository rule set it just loaded
+    local = threading.local()
+    opened: list[Any] = []
+
+    def run(i: int) -> list[Any]:
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = factory()
+            opened.append(session)
+        try:
+            return _site_row(i, projects[i], screen(session, projects[i], rule_set=rules).body, "")
+        except GisError as exc:
+            session.rollback()
+            return _site_row(i, projects[i], None, exc.detail)
+
+    rows: list[list[Any]] = []
+    columns = (
+        TextColumn("[bold]screening"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with (
+        Progress(*columns, TimeRemainingColumn(), console=err) as bar,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
+        task = bar.add_task("sites", total=len(projects))
+        for row in pool.map(run, range(len(projects)), chunksize=64):
+            rows.append(row)
             bar.advance(task)
-        session.rollback()  # nothing is stored by a batch (a fresh DB's rule set included)
+    for session in opened:
+        session.close()  # rolls back: nothing is stored by a batch
+    engine.dispose()
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["site", "name", "industry", "kind", "verdict", "deny", "require", "flag", "error"]
+            + [f"nearest_{c.id}_m" for c in COLLECTIONS]
+        )
+        writer.writerows(rows)
     seconds = time.perf_counter() - started
+    denied = sum(1 for r in rows if r[4] == "DENY")
     console.print(
-        f"{len(records)} sites screened in {seconds:.1f} s ({len(records) / max(seconds, 1e-9):.0f}/s); "
+        f"{len(rows)} sites screened in {seconds:.1f} s ({len(rows) / max(seconds, 1e-9):.0f}/s); "
         f"{denied} DENY; written to {out}"
     )
