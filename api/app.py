@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
 from api.responses import ORJSONResponse
-from api.routes import collections, health, screenings
+from api.routes import collections, health, queries, screenings
 from api.settings import ApiSettings
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 
@@ -43,4 +43,5 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.include_router(health.router)
     app.include_router(collections.router)
     app.include_router(screenings.router)
+    app.include_router(queries.router)
     return app

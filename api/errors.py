@@ -24,6 +24,7 @@ from layers.errors import (
     FeatureNotFoundError,
     ImportFileError,
     InvalidFilterError,
+    InvalidProximityError,
     MappingError,
     NoRuleSetError,
     NoValidFeaturesError,
@@ -66,6 +67,7 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     RuleSetError: 500,
     InvalidFilterError: 422,
     UnknownFilterFieldError: 422,
+    InvalidProximityError: 422,
 }
 
 _TITLES = {

@@ -108,3 +108,9 @@ class ScreeningNotFoundError(AppError):
     def __init__(self, screening_id: int) -> None:
         """Name the unknown screening."""
         super().__init__(f"No screening with id {screening_id}.", field="id")
+
+
+class InvalidProximityError(AppError):
+    """A proximity query that is out of range."""
+
+    code = "invalid-proximity-query"
