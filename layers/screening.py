@@ -18,6 +18,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -166,21 +167,23 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
         )
     if not np.all(np.isfinite(coords)):
         raise InvalidGeometryError("geometry has NaN or infinite coordinates.", field="geometry")
-    source = parse_crs(crs or WGS84, field="crs")
     geom = shapely.force_2d(geom)
-    easting, note = normalise_gk_easting(coords[:, 0].astype(float), source)
-    if note:
-        warnings.append(note)
-    if source.equals(CRS.from_user_input(WGS84), ignore_axis_order=True) or crs_label(source) in (
-        "EPSG:4490",
-        "OGC:CRS84",
-    ):
-        lon, lat = easting, coords[:, 1]
+    source = _lonlat_crs(crs)
+    if source is not None:  # WGS84 / CGCS2000 lon/lat: no pyproj work per request
+        lon, lat = coords[:, 0], coords[:, 1]
     else:
-        with np.errstate(all="ignore"):
-            lon, lat = transformer(source, CRS.from_user_input(WGS84)).transform(
-                easting, coords[:, 1]
-            )
+        source = parse_crs(crs or WGS84, field="crs")
+        easting, note = normalise_gk_easting(coords[:, 0].astype(float), source)
+        if note:
+            warnings.append(note)
+        if source.equals(_wgs84_crs(), ignore_axis_order=True) or crs_label(source) in (
+            "EPSG:4490",
+            "OGC:CRS84",
+        ):
+            lon, lat = easting, coords[:, 1]
+        else:
+            with np.errstate(all="ignore"):
+                lon, lat = transformer(source, _wgs84_crs()).transform(easting, coords[:, 1])
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     if not bool(np.all(np.isfinite(lon) & np.isfinite(lat) & in_china(lon, lat))):
         raise OutOfChinaError(
@@ -208,6 +211,21 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
             field="geometry",
         )
     return ProjectGeometry(geom=geom, area_m2=area, length_m=length, warnings=warnings)
+
+
+_LONLAT = {"EPSG:4326", "EPSG:4490", "OGC:CRS84", "WGS84", "CGCS2000", "CRS84", "4326", "4490"}
+
+
+@lru_cache(maxsize=1)
+def _wgs84_crs() -> CRS:
+    return CRS.from_user_input(WGS84)
+
+
+def _lonlat_crs(crs: str | None) -> CRS | None:
+    """WGS84 when ``crs`` names WGS84/CGCS2000 lon/lat (taken as identical), else None."""
+    if crs is None or crs.strip().upper() in _LONLAT:
+        return _wgs84_crs()
+    return None
 
 
 def _measure(geom: BaseGeometry) -> tuple[float, float]:
