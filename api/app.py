@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.auth import read_access
 from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.responses import ORJSONResponse
-from api.routes import collections, health, landing, tiles, writes
+from api.routes import collections, health, landing, queries, screenings, tiles, writes
 from api.settings import ApiSettings
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.tiles import TileCache
@@ -51,6 +51,8 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.include_router(collections.router, dependencies=reads)
     app.include_router(tiles.router, dependencies=reads)
     app.include_router(writes.router)
+    app.include_router(screenings.router)
+    app.include_router(queries.router)
     app.include_router(web_router.router)
     web_router.mount_static(app)
     return app

@@ -324,3 +324,6 @@ def main() -> None:
     """Entry point of the ``ecozone`` script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()
+
+
+from api import cli_screening  # noqa: E402, F401 - registers screen, screen-batch and rules

@@ -24,11 +24,19 @@ from layers.errors import (
     FeatureNotFoundError,
     FilterError,
     ImportFileError,
+    InvalidFilterError,
+    InvalidProximityError,
     MappingError,
+    NoRuleSetError,
     NoValidFeaturesError,
+    ProjectGeometryError,
     ReleaseConflictError,
     ReleaseNotFoundError,
+    RuleSetError,
+    ScreeningNotFoundError,
     TileOutOfRangeError,
+    UnknownFilterFieldError,
+    UnknownIndustryError,
 )
 
 logger = logging.getLogger(__name__)
@@ -56,6 +64,14 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     ImportFileError: 422,
     NoValidFeaturesError: 422,
     MappingError: 422,
+    ScreeningNotFoundError: 404,
+    UnknownIndustryError: 422,
+    ProjectGeometryError: 422,
+    NoRuleSetError: 422,
+    RuleSetError: 500,
+    InvalidFilterError: 422,
+    UnknownFilterFieldError: 422,
+    InvalidProximityError: 422,
 }
 
 _TITLES = {

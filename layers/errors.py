@@ -67,6 +67,10 @@ class MappingError(AppError):
 class FilterError(AppError):
     """A CQL2 filter, ``sortby`` or ``properties`` value that cannot be applied."""
 
+
+class InvalidFilterError(AppError):
+    """A filter expression that cannot be parsed or uses something not allowed."""
+
     code = "invalid-filter"
 
 
@@ -74,3 +78,49 @@ class TileOutOfRangeError(AppError):
     """A z/x/y outside the tile matrix set."""
 
     code = "tile-out-of-range"
+
+
+class UnknownFilterFieldError(InvalidFilterError):
+    """A filter names a field the collection does not have (or does not allow)."""
+
+    code = "unknown-filter-field"
+
+
+class RuleSetError(AppError):
+    """A rule file that does not validate, or no rule set in force at a date."""
+
+    code = "invalid-rule-set"
+
+
+class NoRuleSetError(AppError):
+    """No rule set is in force on the requested date."""
+
+    code = "no-rule-set"
+
+
+class UnknownIndustryError(AppError):
+    """A project industry category that the rule set does not know."""
+
+    code = "unknown-industry"
+
+
+class ProjectGeometryError(AppError):
+    """A project geometry that is too large or too complex to screen."""
+
+    code = "project-geometry-too-large"
+
+
+class ScreeningNotFoundError(AppError):
+    """No screening has this id."""
+
+    code = "screening-not-found"
+
+    def __init__(self, screening_id: int) -> None:
+        """Name the unknown screening."""
+        super().__init__(f"No screening with id {screening_id}.", field="id")
+
+
+class InvalidProximityError(AppError):
+    """A proximity query that is out of range."""
+
+    code = "invalid-proximity-query"

@@ -183,3 +183,55 @@ FEATURE_TABLES: dict[str, Table] = {c.id: _feature_table(c) for c in COLLECTIONS
 def feature_table(collection_id: str) -> Table:
     """Return the feature table of a collection (the id was checked by the catalogue)."""
     return FEATURE_TABLES[collection_id]
+
+
+class RuleSet(Base):
+    """One loaded version of the screening rules (the YAML in ``rules/``)."""
+
+    __tablename__ = "rule_sets"
+    __table_args__ = (UniqueConstraint("source_hash", name="uq_rule_sets_source_hash"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[date] = mapped_column(Date, index=True)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    source_hash: Mapped[str] = mapped_column(Text)
+    industries: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class RuleRow(Base):
+    """One rule of a rule set, stored as its validated JSON body."""
+
+    __tablename__ = "rules"
+    __table_args__ = (
+        UniqueConstraint("rule_set_id", "rule_id", name="uq_rules_rule_set_id_rule_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    rule_set_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("rule_sets.id", ondelete="CASCADE"), index=True
+    )
+    rule_id: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class Screening(Base):
+    """A stored siting screening: the request, the result and the overall verdict."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    name: Mapped[str] = mapped_column(Text)
+    rule_set_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("rule_sets.id", ondelete="RESTRICT"), index=True
+    )
+    verdict: Mapped[str] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(
+        Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True), nullable=False
+    )
+    request: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONB)

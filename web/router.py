@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,16 +16,17 @@ from fastapi import (
     FastAPI,
     File,
     Form,
-    HTTPException,
     Query,
     Request,
     UploadFile,
 )
+from fastapi import Path as FastAPIPath
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
 from layers.catalog import COLLECTIONS
+from layers.screening import get_screening
 from web.coords import parse_point
 from web.places import search_places
 from web.project_file import read_project_file
@@ -36,8 +36,6 @@ STATIC = Path(__file__).parent / "static"
 
 router = APIRouter(tags=["web"])
 
-ScreeningReader = Callable[[Session, str], dict[str, Any] | None]
-
 
 def get_session(request: Request) -> Any:
     """Open a session for the request (the same sessionmaker the API uses)."""
@@ -45,21 +43,7 @@ def get_session(request: Request) -> Any:
         yield session
 
 
-def _no_screening_store(session: Session, screening_id: str) -> dict[str, Any] | None:  # noqa: ARG001 (a reader's signature)
-    # Until the screening store (issue 4, layers.screening) is merged there is none to read.
-    raise HTTPException(status_code=501, detail="The screening store is not available yet.")
-
-
-def screening_reader() -> ScreeningReader:
-    """How the report pages read a stored screening: ``(session, id) -> dict | None``.
-
-    The one place to wire the screening store; tests override this dependency.
-    """
-    return _no_screening_store
-
-
 SessionDep = Annotated[Session, Depends(get_session)]
-ReaderDep = Annotated[ScreeningReader, Depends(screening_reader)]
 
 
 def mount_static(app: FastAPI) -> None:
@@ -118,21 +102,17 @@ async def project_file(
     return JSONResponse(result.as_dict())
 
 
-def _screening(reader: ScreeningReader, session: Session, screening_id: str) -> dict[str, Any]:
-    screening = reader(session, screening_id)
-    if screening is None:
-        raise HTTPException(status_code=404, detail=f"No screening '{screening_id}'.")
-    return screening
+ScreeningId = Annotated[int, FastAPIPath(ge=1, le=2**63 - 1)]
 
 
 @router.get(
     "/screenings/{screening_id}/report", response_class=HTMLResponse, include_in_schema=False
 )
 def screening_report(
-    request: Request, screening_id: str, session: SessionDep, reader: ReaderDep
+    request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> HTMLResponse:
     """The printable report of a stored screening (HTML)."""
-    screening = _screening(reader, session, screening_id)
+    screening = get_screening(session, screening_id)
     releases, svg = report_inputs(session, screening)
     pdf_href = str(request.url_for("screening_report_pdf", screening_id=screening_id).path)
     return HTMLResponse(render_report(screening, releases, map_svg=svg, pdf_href=pdf_href))
@@ -140,10 +120,10 @@ def screening_report(
 
 @router.get("/screenings/{screening_id}/report.pdf", include_in_schema=False)
 def screening_report_pdf(
-    request: Request, screening_id: str, session: SessionDep, reader: ReaderDep
+    request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> Response:
     """The printable report of a stored screening (PDF, printed by WeasyPrint)."""
-    screening = _screening(reader, session, screening_id)
+    screening = get_screening(session, screening_id)
     releases, svg = report_inputs(session, screening)
     html = render_report(screening, releases, map_svg=svg)
     pdf = render_pdf(html, base_url=str(request.base_url))

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import throwaway_screening_stub as stub
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -24,7 +23,6 @@ from api.app import create_app
 from api.settings import ApiSettings
 from layers import schema
 from layers.db import DatabaseSettings
-from web import router as web_router
 
 
 def _root_conftest():
@@ -59,16 +57,10 @@ def web_database_url() -> Iterator[str]:
 
 
 def build_app(database_url: str) -> FastAPI:
-    """The real app, plus the THROWAWAY screening stub until issue 4 is merged."""
-    app = create_app(
-        ApiSettings(_env_file=None),
-        DatabaseSettings(
-            DATABASE_URL=database_url, _env_file=None
-        ),  # `url=` is ignored: the field has only aliases
+    """The real app (real screening engine and store) on the web test database."""
+    return create_app(
+        ApiSettings(_env_file=None), DatabaseSettings(url=database_url, _env_file=None)
     )
-    app.include_router(stub.router)
-    app.dependency_overrides[web_router.screening_reader] = lambda: stub.read_screening
-    return app
 
 
 @pytest.fixture(scope="session")

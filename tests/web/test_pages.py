@@ -199,5 +199,6 @@ def test_report_routes_render_html_and_pdf(web_client):
 
 
 def test_report_of_unknown_screening_is_404(web_client):
-    response = web_client.get("/screenings/nope/report")
+    response = web_client.get("/screenings/987654321/report")
     assert response.status_code == 404
+    assert web_client.get("/screenings/nope/report").status_code == 400

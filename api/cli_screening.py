@@ -1,0 +1,283 @@
+"""The screening commands of the ``ecozone`` CLI: ``screen``, ``screen-batch`` and ``rules load``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import shapely
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from shapely.geometry import mapping
+
+from api.cli import _fail, _session, app, console, err
+from gis.crs import WGS84, crs_label
+from gis.errors import GisError
+from layers.catalog import COLLECTIONS
+from layers.db import DatabaseSettings, make_engine, make_sessionmaker
+from layers.io import read_source
+from layers.rules import DEFAULT_RULES_DIR, load_rule_set, rule_set_for
+from layers.screening import ProjectInput, create_screening, screen
+
+rules_app = typer.Typer(help="Screening rule sets (the YAML in rules/).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+_OUTCOME_STYLE = {"DENY": "bold red", "REQUIRE": "magenta", "FLAG": "yellow", "PASS": "green"}
+
+
+@rules_app.command("load")
+def rules_load(
+    directory: Annotated[Path, typer.Option("--dir", help="folder of rule YAML files")] = (
+        DEFAULT_RULES_DIR
+    ),
+    valid_from: Annotated[
+        str | None, typer.Option(help="date the rule set takes effect (default: the file's)")
+    ] = None,
+) -> None:
+    """Validate the rule files and store them as a new rule-set version (idempotent)."""
+    with _session() as session:
+        try:
+            result = load_rule_set(
+                session, directory, date.fromisoformat(valid_from) if valid_from else None
+            )
+        except GisError as exc:
+            raise _fail(exc) from None
+    state = "loaded" if result.created else "already loaded (same content)"
+    console.print(
+        f"rule set {result.rule_set_id} version {result.version} valid from "
+        f"{result.valid_from}: {result.rules} rules, {state} [dim]{result.source_hash[:12]}[/]"
+    )
+
+
+def _file_crs(crs: str | None, file_crs: Any) -> str:
+    if crs:
+        return crs
+    if file_crs is None:
+        return WGS84
+    label = crs_label(file_crs)
+    return label if label.startswith("EPSG:") else str(file_crs.to_wkt())
+
+
+def _print_result(result: dict[str, Any]) -> None:
+    verdict = result["verdict"]
+    console.print(
+        f"screening [bold]{result.get('id', '-')}[/] {result['project']['name']}: "
+        f"[{_OUTCOME_STYLE.get(verdict, '')}]{verdict}[/] (as of {result['as_of']}, "
+        f"rule set {result['rule_set']['version']})"
+    )
+    table = Table()
+    for column in ("rule", "outcome", "title", "evidence"):
+        table.add_column(column)
+    for r in result["results"]:
+        if r["outcome"] == "NOT_APPLICABLE" or (r["outcome"] == "PASS" and not r["evidence"]):
+            continue
+        evidence = "; ".join(
+            f"{e['collection']}#{e['feature_id']} {e['name'] or ''} {e['distance_m']:.0f} m"
+            + (f", {e['overlap_m2']:.0f} m²" if e.get("overlap_m2") else "")
+            for e in r["evidence"][:3]
+        )
+        style = _OUTCOME_STYLE.get(r["outcome"], "")
+        table.add_row(r["rule_id"], f"[{style}]{r['outcome']}[/]", r["title"], evidence)
+    console.print(table)
+    for warning in result["warnings"]:
+        err.print(f"[yellow]warning:[/] {warning}")
+
+
+@app.command("screen")
+def screen_command(
+    file: Annotated[Path, typer.Argument(help="project footprint: .geojson, .gpkg, .shp, .csv")],
+    industry: Annotated[str, typer.Option(help="industry category, e.g. 化工")],
+    kind: Annotated[str, typer.Option(help="新建, 扩建, 改建 or 迁建")] = "新建",
+    industry_code: Annotated[str | None, typer.Option(help="GB/T 4754 code, e.g. C26")] = None,
+    name: Annotated[str | None, typer.Option(help="project name (default: file name)")] = None,
+    crs: Annotated[str | None, typer.Option(help="CRS when the file has none")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="date of rules and layers (default today)")
+    ] = None,
+    buffer_m: Annotated[float, typer.Option(help="hit-list buffer in metres")] = 500.0,
+    tag: Annotated[list[str] | None, typer.Option(help="project tag (repeatable)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print the full JSON result")] = False,
+) -> None:
+    """Screen the project in FILE (all its features as one footprint) and store the result."""
+    if kind not in ("新建", "扩建", "改建", "迁建"):
+        raise typer.BadParameter("--kind must be 新建, 扩建, 改建 or 迁建")
+    try:
+        source = read_source(file)
+        footprint = shapely.union_all(list(source.frame.geometry.values))
+        project = ProjectInput(
+            name=name or file.stem,
+            geometry=mapping(footprint),
+            crs=_file_crs(crs, source.crs),
+            industry=industry,
+            industry_code=industry_code,
+            kind=kind,
+            as_of=date.fromisoformat(as_of) if as_of else None,
+            buffer_m=buffer_m,
+            tags=tuple(tag or ()),
+        )
+        with _session() as session:
+            result = create_screening(session, project)
+    except GisError as exc:
+        raise _fail(exc) from None
+    if json_out:
+        console.print_json(json.dumps(result, ensure_ascii=False, default=str))
+    else:
+        _print_result(result)
+
+
+def _site_value(record: dict[str, Any], key: str, default: Any) -> Any:
+    value = record.get(key)
+    return default if value is None or (isinstance(value, float) and value != value) else value
+
+
+def _site_projects(
+    records: list[dict[str, Any]],
+    geoms: list[Any],
+    industry: str | None,
+    kind: str,
+    when: date,
+    buffer_m: float,
+) -> list[ProjectInput]:
+    projects = []
+    for i, (record, geom) in enumerate(zip(records, geoms, strict=True)):
+        code = _site_value(record, "industry_code", None)
+        projects.append(
+            ProjectInput(
+                name=str(_site_value(record, "name", f"site {i + 1}")),
+                geometry=mapping(geom),
+                industry=str(_site_value(record, "industry", industry or "")),
+                industry_code=str(code) if code is not None else None,
+                kind=str(_site_value(record, "kind", kind)),
+                as_of=when,
+                buffer_m=buffer_m,
+            )
+        )
+    return projects
+
+
+def _site_row(i: int, project: ProjectInput, body: dict[str, Any] | None, error: str) -> list[Any]:
+    row: list[Any] = [i + 1, project.name, project.industry, project.kind]
+    if body is None:
+        return [*row, "ERROR", "", "", "", error] + [""] * len(COLLECTIONS)
+    by_outcome: dict[str, list[str]] = {"DENY": [], "REQUIRE": [], "FLAG": []}
+    for r in body["results"]:
+        if r["outcome"] in by_outcome:
+            by_outcome[r["outcome"]].append(r["rule_id"])
+    nearest: dict[str, float] = {}
+    for hit in body["hits"]:
+        nearest.setdefault(hit["collection"], hit["distance_m"])
+    return [
+        *row,
+        body["verdict"],
+        " ".join(by_outcome["DENY"]),
+        " ".join(by_outcome["REQUIRE"]),
+        " ".join(by_outcome["FLAG"]),
+        "",
+        *(nearest.get(c.id, "") for c in COLLECTIONS),
+    ]
+
+
+@app.command("screen-batch")
+def screen_batch_command(
+    sites: Annotated[Path, typer.Argument(help="sites: .csv with lon/lat columns, or .gpkg")],
+    out: Annotated[Path, typer.Option(help="output CSV, one row per site")],
+    industry: Annotated[
+        str | None, typer.Option(help="industry for sites without an `industry` column")
+    ] = None,
+    kind: Annotated[str, typer.Option(help="kind for sites without a `kind` column")] = "新建",
+    crs: Annotated[str | None, typer.Option(help="CRS when the file has none")] = None,
+    as_of: Annotated[str | None, typer.Option(help="date of rules and layers")] = None,
+    buffer_m: Annotated[float, typer.Option(help="buffer for the nearest distances")] = 500.0,
+    layer: Annotated[str | None, typer.Option(help="layer name inside a GeoPackage")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="parallel DB connections")] = 4,
+) -> None:
+    """Screen every site of SITES (columns name/industry/industry_code/kind optional); nothing is stored.
+
+    Writes one row per site, in input order: verdict, triggered rules by outcome, and the
+    nearest feature distance per collection within the buffer (empty beyond).
+    """
+    started = time.perf_counter()
+    try:
+        source = read_source(sites, layer=layer)
+    except GisError as exc:
+        raise _fail(exc) from None
+    frame = source.frame
+    file_crs = _file_crs(crs, source.crs)
+    if file_crs != WGS84:  # reproject once, vectorised, rather than per site
+        frame = frame.set_crs(file_crs, allow_override=True).to_crs(WGS84)
+    when = date.fromisoformat(as_of) if as_of else date.today()
+    projects = _site_projects(
+        frame.drop(columns=frame.geometry.name).to_dict("records"),
+        list(frame.geometry.values),
+        industry,
+        kind,
+        when,
+        buffer_m,
+    )
+    engine = make_engine(DatabaseSettings())
+    factory = make_sessionmaker(engine)
+    with factory() as session:
+        try:
+            rules = rule_set_for(session, when)
+        except GisError as exc:
+            raise _fail(exc) from None
+        session.commit()  # a fresh DB keeps the repository rule set it just loaded
+    local = threading.local()
+    opened: list[Any] = []
+
+    def run(i: int) -> list[Any]:
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = factory()
+            opened.append(session)
+        try:
+            return _site_row(i, projects[i], screen(session, projects[i], rule_set=rules).body, "")
+        except GisError as exc:
+            session.rollback()
+            return _site_row(i, projects[i], None, exc.detail)
+
+    rows: list[list[Any]] = []
+    columns = (
+        TextColumn("[bold]screening"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with (
+        Progress(*columns, TimeRemainingColumn(), console=err) as bar,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
+        task = bar.add_task("sites", total=len(projects))
+        for row in pool.map(run, range(len(projects)), chunksize=64):
+            rows.append(row)
+            bar.advance(task)
+    for session in opened:
+        session.close()  # rolls back: nothing is stored by a batch
+    engine.dispose()
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["site", "name", "industry", "kind", "verdict", "deny", "require", "flag", "error"]
+            + [f"nearest_{c.id}_m" for c in COLLECTIONS]
+        )
+        writer.writerows(rows)
+    seconds = time.perf_counter() - started
+    denied = sum(1 for r in rows if r[4] == "DENY")
+    console.print(
+        f"{len(rows)} sites screened in {seconds:.1f} s ({len(rows) / max(seconds, 1e-9):.0f}/s); "
+        f"{denied} DENY; written to {out}"
+    )

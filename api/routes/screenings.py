@@ -1,0 +1,99 @@
+"""Siting screenings: screen a project against the rules and layers in force, and read them back."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import SessionDep
+from api.responses import ORJSONResponse
+from layers.screening import (
+    MAX_BUFFER_M,
+    ProjectInput,
+    create_screening,
+    get_screening,
+    list_screenings,
+)
+
+router = APIRouter(tags=["screenings"])
+
+
+class ScreeningCreate(BaseModel):
+    """A project to screen (the body of ``POST /screenings``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["某化工新建项目"])
+    geometry: dict[str, Any] = Field(
+        description="GeoJSON Point, LineString, Polygon or Multi* in `crs`",
+        examples=[{"type": "Point", "coordinates": [119.0, 32.2]}],
+    )
+    crs: str | None = Field(
+        default=None,
+        description="CRS of the coordinates (default EPSG:4326); e.g. EPSG:4490, EPSG:4528",
+    )
+    industry: str = Field(description="industry category, e.g. 化工 (see the rule set)")
+    industry_code: str | None = Field(
+        default=None, max_length=8, description="GB/T 4754-2017 code, e.g. C26 or C2661"
+    )
+    kind: Literal["新建", "扩建", "改建", "迁建"]
+    tags: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="project facts, e.g. 排放污染物, 供水设施, 有限人为活动, 国家重大项目",
+    )
+    as_of: date | None = Field(default=None, description="date of the rules and layers; today")
+    buffer_m: float = Field(default=500.0, ge=0, le=MAX_BUFFER_M)
+
+    def to_input(self) -> ProjectInput:
+        """The engine's view of the request."""
+        return ProjectInput(
+            name=self.name,
+            geometry=self.geometry,
+            crs=self.crs,
+            industry=self.industry,
+            industry_code=self.industry_code,
+            kind=self.kind,
+            tags=tuple(self.tags),
+            as_of=self.as_of,
+            buffer_m=self.buffer_m,
+        )
+
+
+@router.post("/screenings", operation_id="screenings-create_screening", status_code=201)
+def create_screening_route(body: ScreeningCreate, session: SessionDep) -> ORJSONResponse:
+    """Screen a project and store the result.
+
+    The verdict is the worst triggered outcome (DENY > REQUIRE > FLAG > PASS). Each rule
+    result carries its citation, the measures to require and the features that
+    triggered it; `layers` lists the release used per collection and `hits` every
+    feature within `buffer_m`.
+    """
+    result = create_screening(session, body.to_input())
+    return ORJSONResponse(
+        result, status_code=201, headers={"Location": f"/screenings/{result['id']}"}
+    )
+
+
+@router.get("/screenings/{screening_id}", operation_id="screenings-get_screening")
+def get_screening_route(
+    screening_id: Annotated[int, Path(ge=1, le=2**63 - 1)], session: SessionDep
+) -> ORJSONResponse:
+    """A stored screening, exactly as it was returned when created."""
+    return ORJSONResponse(get_screening(session, screening_id))
+
+
+@router.get("/screenings", operation_id="screenings-list_screenings")
+def list_screenings_route(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ORJSONResponse:
+    """Stored screenings, newest first (summaries; GET one for the full result)."""
+    items, total = list_screenings(session, limit=limit, offset=offset)
+    return ORJSONResponse(
+        {"screenings": items, "numberMatched": total, "numberReturned": len(items)}
+    )

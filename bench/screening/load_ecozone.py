@@ -1,0 +1,96 @@
+"""Copy the bench-kit's Jiangsu-sized tables (database `bench`) into an ecozone database.
+
+    uv run python bench/screening/load_ecozone.py --src postgresql://postgres@127.0.0.1:5432/bench \
+        --dst postgresql://postgres@127.0.0.1:5432/ecozone_screening_bench
+
+Creates the destination database if missing, migrates it to head, and loads one release
+per collection (valid from 2020-01-01):
+  control_units (50,000)  class → unit_class; access_list → spatial_constraints;
+                          banned/restricted industries derived from the access-list text
+  water_bodies  (1,989)   rivers; rank 1 → mainstem, rank 2 → important_tributary, else tributary
+  outfalls      (20,000)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from layers import schema
+
+BANNED = {  # access-list clause → banned industries (the kit writes these clauses)
+    "禁止新建、扩建钢铁、水泥、平板玻璃": ["钢铁", "水泥", "平板玻璃"],
+    "禁止新建、扩建排放污染物的工业项目": ["化工", "电镀", "焦化", "制革"],
+}
+RESTRICTED = {"新建化工项目须进入合规化工园区": ["化工"]}
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--src", default="postgresql://postgres@127.0.0.1:5432/bench")
+    ap.add_argument("--dst", default="postgresql://postgres@127.0.0.1:5432/ecozone_screening_bench")
+    a = ap.parse_args()
+    t0 = time.time()
+    dst = make_url(a.dst)
+    with psycopg.connect(_libpq(str(dst.set(database="postgres"))), autocommit=True) as c:
+        if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dst.database,)).fetchone():
+            c.execute(f'CREATE DATABASE "{dst.database}"')
+    with psycopg.connect(_libpq(a.dst), autocommit=True) as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    schema.upgrade(a.dst.replace("postgresql://", "postgresql+psycopg://"))
+    with psycopg.connect(_libpq(a.src)) as src, psycopg.connect(_libpq(a.dst)) as out:
+        if out.execute("SELECT count(*) FROM releases").fetchone()[0]:
+            print("destination already loaded")
+            return
+        rel = {}
+        for coll, n_src in (("control_units", "control_units"), ("water_bodies", "rivers"), ("outfalls", "outfalls")):
+            n = src.execute(f"SELECT count(*) FROM {n_src}").fetchone()[0]
+            rel[coll] = out.execute(
+                "INSERT INTO releases (collection, name, valid_from, source, licence, note, source_crs,"
+                " synthetic, feature_count, import_report) VALUES (%s, 'bench-kit', '2020-01-01',"
+                " 'shared/bench-kit/load_data.py', '', 'synthetic benchmark data', 'EPSG:4326', true, %s, '{}')"
+                " RETURNING id",
+                (coll, n),
+            ).fetchone()[0]
+
+        def banned(text: str, table: dict[str, list[str]]) -> list[str] | None:
+            found = sorted({i for k, v in table.items() if k in text for i in v})
+            return found or None
+
+        with src.cursor(name="cu") as cur, out.cursor().copy(
+            "COPY control_units (release_id, code, name, unit_class, spatial_constraints,"
+            " banned_industries, restricted_industries, synthetic, geom) FROM STDIN"
+        ) as cp:
+            cur.execute("SELECT code, name, class, access_list, ST_AsHEXEWKB(geom) FROM control_units ORDER BY id")
+            for code, name, cls, access, wkb in cur:
+                cp.write_row((rel["control_units"], code, name, cls + "单元", access,
+                              banned(access, BANNED), banned(access, RESTRICTED), True, wkb))
+        with src.cursor(name="rv") as cur, out.cursor().copy(
+            "COPY water_bodies (release_id, code, name, kind, yangtze_class, rank, synthetic, geom) FROM STDIN"
+        ) as cp:
+            cur.execute("SELECT id, name, rank, ST_AsHEXEWKB(geom) FROM rivers ORDER BY id")
+            for rid, name, rank, wkb in cur:
+                cls = "mainstem" if rank == 1 else "important_tributary" if rank == 2 else "tributary"
+                cp.write_row((rel["water_bodies"], f"R{rid}", name, "river", cls, rank, True, wkb))
+        with src.cursor(name="of") as cur, out.cursor().copy(
+            "COPY outfalls (release_id, code, name, type, synthetic, geom) FROM STDIN"
+        ) as cp:
+            cur.execute("SELECT code, name, kind, ST_AsHEXEWKB(geom) FROM outfalls ORDER BY id")
+            for code, name, kind, wkb in cur:
+                cp.write_row((rel["outfalls"], code, name, kind, True, wkb))
+        out.commit()
+        out.autocommit = True
+        for t in ("control_units", "water_bodies", "outfalls", "releases"):
+            out.execute(f"ANALYZE {t}")
+    print(f"loaded in {time.time() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

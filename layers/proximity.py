@@ -1,0 +1,127 @@
+"""Proximity queries: features of one collection near (geodesic metres) features of another."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, cast, func, select, true
+from sqlalchemy.orm import Session
+
+from layers.catalog import get_collection
+from layers.errors import InvalidProximityError
+from layers.features import _columns, _feature
+from layers.filters import GEOGRAPHY, parse_filter
+from layers.models import feature_table
+from layers.releases import release_as_of
+from layers.screening import _M_PER_DEG_LAT, _M_PER_DEG_LON
+
+MAX_DISTANCE_M = 50_000.0
+
+
+@dataclass(frozen=True)
+class LayerQuery:
+    """A collection and an optional CQL2 filter on it."""
+
+    collection: str
+    filter: str | None = None
+
+    def condition(self) -> ColumnElement[bool] | None:
+        """The filter as an expression (checked against the collection's fields)."""
+        get_collection(self.collection)
+        return parse_filter(self.collection, self.filter) if self.filter else None
+
+
+def proximity(
+    session: Session,
+    features: LayerQuery,
+    near: LayerQuery,
+    distance_m: float,
+    *,
+    as_of: date,
+    limit: int = 1000,
+) -> dict[str, Any]:
+    """Features of ``features`` within ``distance_m`` of any feature of ``near``.
+
+    Each returned feature carries ``distance_m`` (geodesic, to the nearest target) and
+    ``near_id``/``near_name`` of that target; features are sorted by distance. Both
+    collections are read in the release in force on ``as_of``.
+
+    Raises:
+        CollectionNotFoundError, InvalidFilterError, UnknownFilterFieldError: bad input.
+        InvalidProximityError: distance out of range.
+    """
+    if not 0 <= distance_m <= MAX_DISTANCE_M:
+        raise InvalidProximityError(
+            f"distance_m must be between 0 and {MAX_DISTANCE_M:,.0f} m.", field="distance_m"
+        )
+    feature_filter = features.condition()
+    near_filter = near.condition()
+    src_release = release_as_of(session, features.collection, as_of)
+    dst_release = release_as_of(session, near.collection, as_of)
+    base = {
+        "type": "FeatureCollection",
+        "features": [],
+        "releases": {
+            features.collection: src_release.id if src_release else None,
+            near.collection: dst_release.id if dst_release else None,
+        },
+        "distance_m": distance_m,
+    }
+    if src_release is None or dst_release is None:
+        return base
+    src = feature_table(features.collection)
+    dst = feature_table(near.collection)
+    src_geog = cast(src.c.geom, GEOGRAPHY)
+    dst_geog = cast(dst.c.geom, GEOGRAPHY)
+    nearest: Select[Any] = (
+        select(
+            dst.c.id.label("near_id"),
+            dst.c.name.label("near_name"),
+            func.ST_Distance(src_geog, dst_geog).label("distance_m"),
+        )
+        .where(
+            dst.c.release_id == dst_release.id,
+            # the && box (conservative metres → degrees) lets the GiST index on geom work
+            dst.c.geom.op("&&")(
+                func.ST_Expand(
+                    src.c.geom,
+                    distance_m / _M_PER_DEG_LON + 1e-6,
+                    distance_m / _M_PER_DEG_LAT + 1e-6,
+                )
+            ),
+            func.ST_DWithin(src_geog, dst_geog, distance_m),
+        )
+        .order_by("distance_m", dst.c.id)
+        .limit(1)
+    )
+    if near_filter is not None:
+        nearest = nearest.where(near_filter)
+    lateral = nearest.lateral("nearest")
+    collection = get_collection(features.collection)
+    stmt = (
+        select(*_columns(collection), lateral.c.near_id, lateral.c.near_name, lateral.c.distance_m)
+        .select_from(src)
+        .join(lateral, true())
+        .where(src.c.release_id == src_release.id)
+        .order_by(lateral.c.distance_m, src.c.id)
+        .limit(limit)
+    )
+    if feature_filter is not None:
+        stmt = stmt.where(feature_filter)
+    out = []
+    for row in session.execute(stmt):
+        mapping = dict(row._mapping)
+        extra = {
+            "distance_m": round(float(mapping.pop("distance_m")), 2),
+            "near_collection": near.collection,
+            "near_id": mapping.pop("near_id"),
+            "near_name": mapping.pop("near_name"),
+        }
+        feature = _feature(mapping, None)
+        feature["properties"].update(extra)
+        out.append(feature)
+    base["features"] = out
+    base["numberReturned"] = len(out)
+    return base

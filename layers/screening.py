@@ -1,0 +1,818 @@
+"""The siting-screening engine: one SQL round trip per project, rules evaluated generically.
+
+For a project geometry, every catalogue collection is searched within a radius (the
+request's ``buffer_m``, widened to the largest distance any rule asks of that
+collection) in the release in force on ``as_of``. The query returns, per feature, the
+geodesic distance, whether it intersects, the geodesic overlap area and one boolean
+per rule condition (its CQL2 filter and industry match). Rules are then evaluated on
+those rows by their predicate; no rule has code of its own.
+
+Distances are ``ST_Distance(geography)`` on the WGS84 spheroid; the search uses the
+geometry GiST index through a conservative ``&&`` box and then ``ST_DWithin(geography)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import psycopg
+import shapely
+from pyproj import CRS, Geod
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Date,
+    Float,
+    LargeBinary,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import JSONB, distinct_on
+from sqlalchemy.dialects.postgresql import array as pg_array
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
+from sqlalchemy.orm import Session
+
+from gis.crs import (
+    WGS84,
+    crs_label,
+    diagnose_outside_china,
+    in_china,
+    normalise_gk_easting,
+    parse_crs,
+    transformer,
+)
+from gis.errors import InvalidGeometryError, OutOfChinaError
+from layers.catalog import COLLECTIONS, get_collection
+from layers.errors import ProjectGeometryError, ScreeningNotFoundError
+from layers.filters import GEOGRAPHY, parse_filter
+from layers.models import STORAGE_SRID, Release, Screening, feature_table
+from layers.rules import SEVERITY, LoadedRuleSet, Rule, rule_set_for
+
+logger = logging.getLogger(__name__)
+
+MAX_VERTICES = 10_000
+MAX_AREA_M2 = 1_000 * 1_000_000.0
+MAX_BUFFER_M = 50_000.0
+GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
+
+#: Metres per degree used to size the index box: lower bounds, so the box always
+#: contains the geodesic search circle (latitude up to 55°N covers all of China).
+_M_PER_DEG_LAT = 110_000.0
+_M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(55.0))
+
+_GEOD = Geod(ellps="WGS84")
+
+
+# ----------------------------------------------------------------------------- input
+@dataclass(frozen=True)
+class ProjectInput:
+    """A project to screen, as the API and CLI receive it."""
+
+    name: str
+    geometry: dict[str, Any]
+    industry: str
+    kind: str
+    crs: str | None = None
+    industry_code: str | None = None
+    as_of: date | None = None
+    buffer_m: float = 500.0
+    tags: tuple[str, ...] = ()
+
+    def echo(self) -> dict[str, Any]:
+        """The project as echoed in a result (input geometry kept as given)."""
+        return {
+            "name": self.name,
+            "industry": self.industry,
+            "industry_code": self.industry_code,
+            "kind": self.kind,
+            "tags": list(self.tags),
+            "crs": self.crs or WGS84,
+            "buffer_m": self.buffer_m,
+        }
+
+
+@dataclass
+class ProjectGeometry:
+    """A project geometry in WGS84, with its measures and the repairs made to it."""
+
+    geom: BaseGeometry
+    area_m2: float
+    length_m: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def polygonal(self) -> bool:
+        """Whether the project has an area (overlaps are then measured)."""
+        return self.geom.geom_type in ("Polygon", "MultiPolygon")
+
+
+def _shape(geojson: Any) -> BaseGeometry:
+    if not isinstance(geojson, dict) or geojson.get("type") not in GEOMETRY_TYPES:
+        kind = geojson.get("type") if isinstance(geojson, dict) else type(geojson).__name__
+        raise InvalidGeometryError(
+            f"geometry must be a GeoJSON {', '.join(GEOMETRY_TYPES)}; got {kind!r}.",
+            field="geometry",
+        )
+    try:
+        geom = shapely.geometry.shape(geojson)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        raise InvalidGeometryError(
+            f"geometry is not valid GeoJSON {geojson.get('type')}: {exc}", field="geometry"
+        ) from None
+    if geom.is_empty:
+        raise InvalidGeometryError("geometry is empty.", field="geometry")
+    return geom
+
+
+def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
+    """Parse, reproject to WGS84, check and repair a project geometry.
+
+    Raises:
+        InvalidGeometryError: not GeoJSON of an accepted type, empty, or NaN coordinates.
+        UnknownCRSError: ``crs`` is not a CRS.
+        OutOfChinaError: the coordinates are not in China in the declared CRS.
+        ProjectGeometryError: more than 10,000 vertices or more than 1,000 km².
+    """
+    geom = _shape(geojson)
+    warnings: list[str] = []
+    coords = shapely.get_coordinates(geom)
+    if len(coords) > MAX_VERTICES:
+        raise ProjectGeometryError(
+            f"geometry has {len(coords)} vertices; at most {MAX_VERTICES:,} are screened. "
+            "Simplify it first.",
+            field="geometry",
+        )
+    if not np.all(np.isfinite(coords)):
+        raise InvalidGeometryError("geometry has NaN or infinite coordinates.", field="geometry")
+    geom = shapely.force_2d(geom)
+    source = _lonlat_crs(crs)
+    if source is not None:  # WGS84 / CGCS2000 lon/lat: no pyproj work per request
+        lon, lat = coords[:, 0], coords[:, 1]
+    else:
+        source = parse_crs(crs or WGS84, field="crs")
+        easting, note = normalise_gk_easting(coords[:, 0].astype(float), source)
+        if note:
+            warnings.append(note)
+        if source.equals(_wgs84_crs(), ignore_axis_order=True) or crs_label(source) in (
+            "EPSG:4490",
+            "OGC:CRS84",
+        ):
+            lon, lat = easting, coords[:, 1]
+        else:
+            with np.errstate(all="ignore"):
+                lon, lat = transformer(source, _wgs84_crs()).transform(easting, coords[:, 1])
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if not bool(np.all(np.isfinite(lon) & np.isfinite(lat) & in_china(lon, lat))):
+        raise OutOfChinaError(
+            diagnose_outside_china(coords[:, 0], coords[:, 1], source), field="geometry"
+        )
+    geom = shapely.set_coordinates(geom, np.column_stack([lon, lat]))
+    if not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        repaired = shapely.make_valid(geom)
+        if geom.geom_type in ("Polygon", "MultiPolygon"):
+            parts = [
+                p for p in shapely.get_parts(repaired) if p.geom_type in ("Polygon", "MultiPolygon")
+            ]
+            repaired = shapely.union_all(parts) if parts else shapely.Polygon()
+        if repaired.is_empty:
+            raise InvalidGeometryError(
+                f"geometry is invalid ({reason}) and cannot be repaired.", field="geometry"
+            )
+        warnings.append(f"几何无效（{reason}），已自动修复（make_valid）后筛查；请核对项目范围。")
+        geom = repaired
+    area, length = _measure(geom)
+    if area > MAX_AREA_M2:
+        raise ProjectGeometryError(
+            f"geometry covers {area / 1e6:,.1f} km²; at most 1,000 km² are screened.",
+            field="geometry",
+        )
+    return ProjectGeometry(geom=geom, area_m2=area, length_m=length, warnings=warnings)
+
+
+_LONLAT = {"EPSG:4326", "EPSG:4490", "OGC:CRS84", "WGS84", "CGCS2000", "CRS84", "4326", "4490"}
+
+
+@lru_cache(maxsize=1)
+def _wgs84_crs() -> CRS:
+    return CRS.from_user_input(WGS84)
+
+
+def _lonlat_crs(crs: str | None) -> CRS | None:
+    """WGS84 when ``crs`` names WGS84/CGCS2000 lon/lat (taken as identical), else None."""
+    if crs is None or crs.strip().upper() in _LONLAT:
+        return _wgs84_crs()
+    return None
+
+
+def _measure(geom: BaseGeometry) -> tuple[float, float]:
+    area, perimeter = _GEOD.geometry_area_perimeter(geom)
+    if geom.geom_type in ("LineString", "MultiLineString"):
+        return 0.0, float(_GEOD.geometry_length(geom))
+    return abs(float(area)), 0.0 if geom.geom_type.endswith("Point") else float(perimeter)
+
+
+# ------------------------------------------------------------------------------ plan
+@dataclass(frozen=True)
+class _Condition:
+    rule_id: str
+    expression: ColumnElement[bool]
+
+
+@dataclass(frozen=True)
+class _Branch:
+    collection: str
+    radius_m: float
+    report_fields: tuple[str, ...]
+    conditions: tuple[_Condition, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The query of a rule set: what every screening runs, compiled once.
+
+    ``sql`` and ``static_params`` are the statement compiled for psycopg (IN lists
+    expanded), so a screening pays neither SQLAlchemy's compile nor its cache-key walk.
+    """
+
+    statement: Select[Any]
+    branches: tuple[_Branch, ...]
+    sql: str
+    param_names: tuple[str, ...]
+    static_params: dict[str, Any]
+
+
+def _conditions(rule: Rule) -> ColumnElement[bool] | None:
+    if rule.layer is None:
+        return None
+    table = feature_table(rule.layer.collection)
+    parts: list[ColumnElement[bool]] = []
+    if rule.layer.filter:
+        parts.append(parse_filter(rule.layer.collection, rule.layer.filter))
+    if rule.layer.industry_field:
+        parts.append(
+            func.coalesce(
+                table.c[rule.layer.industry_field].op("&&")(
+                    bindparam("labels", type_=ARRAY(Text()), required=False)
+                ),
+                false(),
+            )
+        )
+    return and_(*parts) if parts else None
+
+
+def build_plan(rule_set: LoadedRuleSet) -> Plan:
+    """Build the one query that answers every rule (and the hit list) for a project.
+
+    Parameters bound at execution: ``ewkb`` (project geometry, EWKB with SRID 4326),
+    ``as_of`` (date), ``polygonal`` (bool), ``labels`` (the project's industry labels)
+    and ``r_<collection>`` (the search radius per collection, in metres).
+    """
+    project = select(
+        func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary(), required=False)).label("geom")
+    ).cte("project")
+    project_geog = cast(project.c.geom, GEOGRAPHY)
+    as_of = bindparam("as_of", type_=Date(), required=False)
+    release = (
+        select(Release.collection, Release.id, Release.name)
+        .where(
+            Release.valid_from <= as_of,
+            or_(Release.valid_to.is_(None), Release.valid_to > as_of),
+        )
+        .order_by(
+            Release.collection,
+            Release.valid_from.desc(),
+            Release.imported_at.desc(),
+            Release.id.desc(),
+        )
+        .ext(distinct_on(Release.collection))
+        .cte("rel")
+    )
+    polygonal = bindparam("polygonal", type_=Boolean(), required=False)
+
+    branches: list[_Branch] = []
+    selects: list[Select[Any]] = []
+    for collection in COLLECTIONS:
+        rules = [r for r in rule_set.rules if r.layer and r.layer.collection == collection.id]
+        radius = max(
+            [0.0] + [r.predicate.distance_m or 0.0 for r in rules if r.predicate.op == "dwithin"]
+        )
+        report: dict[str, None] = {}
+        for r in rules:
+            if r.layer is not None:
+                report.update(dict.fromkeys(r.layer.report_fields))
+                if r.layer.industry_field:
+                    report[r.layer.industry_field] = None
+        conditions = tuple(
+            _Condition(r.id, expr) for r in rules if (expr := _conditions(r)) is not None
+        )
+        branch = _Branch(collection.id, radius, tuple(report), conditions)
+        branches.append(branch)
+        selects.append(_branch_select(branch, project, project_geog, release, polygonal))
+    selects.append(
+        select(
+            release.c.collection,
+            cast(null(), BigInteger()).label("id"),
+            release.c.name,
+            release.c.id.label("release_id"),
+            cast(null(), Float()),
+            cast(null(), Boolean()),
+            cast(null(), Boolean()),
+            cast(null(), Boolean()),
+            cast(null(), Float()),
+            cast(null(), JSONB),
+            cast(null(), ARRAY(Text())),
+        )
+    )
+    statement = union_all(*selects)
+    compiled = statement.compile(dialect=_dialect(), compile_kwargs={"render_postcompile": True})
+    static = {k: v for k, v in compiled.construct_params(_check=False).items() if v is not None}
+    # $n placeholders for psycopg's RawCursor: the query is longer than psycopg caches
+    # its %(name)s conversion for, and converting it each time costs milliseconds.
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    raw = re.sub(r"%\(([^)]+)\)s", number, str(compiled))
+    return Plan(
+        statement=statement,  # type: ignore[arg-type]
+        branches=tuple(branches),
+        sql=raw,
+        param_names=tuple(names),
+        static_params=static,
+    )
+
+
+def _branch_select(
+    branch: _Branch,
+    project: Any,
+    project_geog: ColumnElement[Any],
+    release: Any,
+    polygonal: ColumnElement[bool],
+) -> Select[Any]:
+    collection = get_collection(branch.collection)
+    table = feature_table(collection.id)
+    intersects = func.ST_Intersects(table.c.geom, project.c.geom)
+    overlap: ColumnElement[Any] = (
+        case(
+            (
+                and_(polygonal, intersects),
+                func.ST_Area(cast(func.ST_Intersection(table.c.geom, project.c.geom), GEOGRAPHY)),
+            ),
+            else_=0.0,
+        )
+        if collection.has_area
+        else null()
+    )
+    attrs: ColumnElement[Any] = (
+        func.jsonb_build_object(
+            *[a for f in branch.report_fields for a in (literal(f), table.c[f])]
+        )
+        if branch.report_fields
+        else null()
+    )
+    matched: ColumnElement[Any] = (
+        func.array_remove(
+            pg_array[Any](
+                [
+                    case((c.expression, literal(c.rule_id, Text())), else_=null())
+                    for c in branch.conditions
+                ],
+                type_=Text(),
+            ),
+            null(),
+        )
+        if branch.conditions
+        else null()
+    )
+    radius = bindparam(f"r_{collection.id}", type_=Float(), required=False)
+    return (
+        select(
+            literal(collection.id, Text()).label("collection"),
+            table.c.id.label("id"),
+            table.c.name.label("name"),
+            table.c.release_id.label("release_id"),
+            func.ST_Distance(cast(table.c.geom, GEOGRAPHY), project_geog).label("distance_m"),
+            intersects.label("intersects"),
+            case((intersects, func.ST_Covers(table.c.geom, project.c.geom)), else_=false()).label(
+                "covers"
+            ),
+            case(
+                (intersects, func.ST_CoveredBy(table.c.geom, project.c.geom)), else_=false()
+            ).label("covered"),
+            cast(overlap, Float()).label("overlap_m2"),
+            cast(attrs, JSONB).label("attrs"),
+            cast(matched, ARRAY(Text())).label("matched"),
+        )
+        .select_from(table)
+        .join(project, true())
+        .where(
+            table.c.release_id
+            == select(release.c.id).where(release.c.collection == collection.id).scalar_subquery(),
+            table.c.geom.op("&&")(
+                func.ST_Expand(
+                    project.c.geom,
+                    radius / _M_PER_DEG_LON + 1e-6,
+                    radius / _M_PER_DEG_LAT + 1e-6,
+                )
+            ),
+            func.ST_DWithin(cast(table.c.geom, GEOGRAPHY), project_geog, radius),
+        )
+    )
+
+
+@lru_cache(maxsize=1)
+def _dialect() -> Any:
+    return psycopg_dialect()  # type: ignore[no-untyped-call]
+
+
+@dataclass
+class _Result:
+    collection: str
+    id: int | None
+    name: str | None
+    release_id: int
+    distance_m: float
+    intersects: bool
+    covers: bool
+    covered: bool
+    overlap_m2: float | None
+    attrs: dict[str, Any] | None
+    matched: list[str] | None
+
+
+def _run(session: Session, plan: Plan, params: dict[str, Any]) -> list[_Result]:
+    """Execute the plan's SQL as a server-side prepared statement on the session's connection."""
+    driver = session.connection().connection.driver_connection
+    if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
+        raise RuntimeError("no DBAPI connection")
+    with psycopg.RawCursor(driver) as cursor:
+        cursor.execute(plan.sql, [params[n] for n in plan.param_names], prepare=True)
+        return [_Result(*row) for row in cursor.fetchall()]
+
+
+_PLANS: dict[tuple[int, str], Plan] = {}
+
+
+def _plan_for(rule_set: LoadedRuleSet) -> Plan:
+    key = (rule_set.id, rule_set.source_hash)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = build_plan(rule_set)
+    return plan
+
+
+# ------------------------------------------------------------------------- evaluate
+@dataclass
+class _Row:
+    collection: str
+    id: int
+    name: str | None
+    release_id: int
+    distance_m: float
+    intersects: bool
+    covers: bool
+    covered: bool
+    overlap_m2: float | None
+    attrs: dict[str, Any] | None
+    matched: frozenset[str]
+
+
+def _applies(rule: Rule, labels: frozenset[str], tags: frozenset[str], kind: str) -> bool:
+    scope = rule.applies_to
+    if scope.industries is not None and not labels & set(scope.industries):
+        return False
+    if scope.kinds is not None and kind not in scope.kinds:
+        return False
+    if scope.tags_any is not None and not tags & set(scope.tags_any):
+        return False
+    return not tags & set(scope.tags_none)
+
+
+def _evidence(row: _Row, area_m2: float, polygonal: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "collection": row.collection,
+        "feature_id": row.id,
+        "name": row.name,
+        "release_id": row.release_id,
+        "distance_m": 0.0 if row.intersects else round(row.distance_m, 2),
+    }
+    if row.overlap_m2 is not None and polygonal:
+        item["overlap_m2"] = round(row.overlap_m2, 2)
+        item["overlap_ratio"] = round(row.overlap_m2 / area_m2, 6) if area_m2 > 0 else None
+    if row.attrs:
+        item["attributes"] = row.attrs
+    return item
+
+
+def _evaluate(
+    rule: Rule,
+    rows: list[_Row],
+    layer_missing: bool,
+    project: ProjectGeometry,
+) -> tuple[str, list[dict[str, Any]], bool]:
+    """Outcome, evidence and whether the rule could be checked."""
+    if rule.layer is None:
+        return rule.outcome, [], True
+    if layer_missing:
+        return "PASS", [], False
+    conditional = rule.layer.filter is not None or rule.layer.industry_field is not None
+    candidates = [r for r in rows if not conditional or rule.id in r.matched]
+    pred = rule.predicate
+    if pred.op == "intersects":
+        hits = [r for r in candidates if r.intersects]
+    elif pred.op == "dwithin":
+        limit = pred.distance_m or 0.0
+        hits = [
+            r
+            for r in candidates
+            if (r.intersects or r.distance_m <= limit)
+            and not (pred.exclude_intersecting and r.intersects)
+        ]
+    elif pred.op == "within":
+        hits = [r for r in candidates if r.covers]
+    elif pred.op == "contains":
+        hits = [r for r in candidates if r.covered]
+    else:  # not_intersects: triggered when nothing matching intersects; nearest as context
+        if any(r.intersects for r in candidates):
+            return (
+                "PASS",
+                [
+                    _evidence(r, project.area_m2, project.polygonal)
+                    for r in candidates
+                    if r.intersects
+                ],
+                True,
+            )
+        near = sorted(candidates, key=lambda r: r.distance_m)[:3]
+        return rule.outcome, [_evidence(r, project.area_m2, project.polygonal) for r in near], True
+    hits.sort(key=lambda r: (0.0 if r.intersects else r.distance_m, r.id))
+    evidence = [_evidence(r, project.area_m2, project.polygonal) for r in hits]
+    return (rule.outcome if hits else "PASS"), evidence, True
+
+
+def _rule_result(
+    rule: Rule, outcome: str, evidence: list[dict[str, Any]], checked: bool
+) -> dict[str, Any]:
+    return {
+        "rule_id": rule.id,
+        "title": rule.title,
+        "outcome": outcome,
+        "checked": checked,
+        "predicate": rule.predicate.model_dump(mode="json", exclude_none=True),
+        "collection": rule.layer.collection if rule.layer else None,
+        "citation": rule.citation.model_dump(mode="json"),
+        "measures": list(rule.measures)
+        if outcome not in ("PASS", "NOT_APPLICABLE") or rule.outcome == "PASS"
+        else [],
+        "evidence": evidence,
+        **({"note": rule.note} if rule.note else {}),
+    }
+
+
+@dataclass
+class ScreeningResult:
+    """The outcome of screening one project (before it is stored)."""
+
+    verdict: str
+    rule_set_id: int
+    geometry: ProjectGeometry
+    body: dict[str, Any]
+
+
+def screen(
+    session: Session,
+    project: ProjectInput,
+    *,
+    rule_set: LoadedRuleSet | None = None,
+    geometry: ProjectGeometry | None = None,
+) -> ScreeningResult:
+    """Screen a project against the rule set and layers in force on its ``as_of``.
+
+    Nothing is written (except, on a fresh database, the repository's rule set; the
+    caller's commit keeps it).
+
+    Raises:
+        InvalidGeometryError, UnknownCRSError, OutOfChinaError, ProjectGeometryError:
+            the geometry cannot be screened.
+        UnknownIndustryError: the industry is not a category of the rule set.
+        NoRuleSetError: no rule set in force on ``as_of``.
+    """
+    if not 0 <= project.buffer_m <= MAX_BUFFER_M:
+        raise ProjectGeometryError(
+            f"buffer_m must be between 0 and {MAX_BUFFER_M:,.0f} m.", field="buffer_m"
+        )
+    as_of = project.as_of or date.today()
+    rules = rule_set or rule_set_for(session, as_of)
+    labels = rules.project_labels(project.industry, project.industry_code)
+    tags = rules.project_tags(labels, project.tags)
+    geom = geometry or prepare_geometry(project.geometry, project.crs)
+    plan = _plan_for(rules)
+    applicable = [r for r in rules.rules if _applies(r, labels, tags, project.kind)]
+    radii = {b.collection: float(project.buffer_m) for b in plan.branches}
+    for rule in applicable:
+        if rule.layer is not None and rule.predicate.op == "dwithin":
+            c = rule.layer.collection
+            radii[c] = max(radii[c], rule.predicate.distance_m or 0.0)
+    params = {
+        **plan.static_params,
+        **{f"r_{c}": r for c, r in radii.items()},
+        "ewkb": shapely.to_wkb(shapely.set_srid(geom.geom, STORAGE_SRID), include_srid=True),
+        "as_of": as_of,
+        "polygonal": geom.polygonal,
+        "labels": sorted(labels),
+    }
+    rows_by: dict[str, list[_Row]] = {b.collection: [] for b in plan.branches}
+    releases: dict[str, dict[str, Any]] = {}
+    for r in _run(session, plan, params):
+        if r.id is None:
+            releases[r.collection] = {"release_id": r.release_id, "release": r.name}
+            continue
+        rows_by[r.collection].append(
+            _Row(
+                r.collection,
+                r.id,
+                r.name,
+                r.release_id,
+                float(r.distance_m),
+                bool(r.intersects),
+                bool(r.covers),
+                bool(r.covered),
+                r.overlap_m2,
+                r.attrs,
+                frozenset(r.matched or ()),
+            )
+        )
+    warnings = list(geom.warnings)
+    results = []
+    worst = "PASS"
+    for rule in rules.rules:
+        if not _applies(rule, labels, tags, project.kind):
+            results.append(_rule_result(rule, "NOT_APPLICABLE", [], True))
+            continue
+        collection_id = rule.layer.collection if rule.layer else None
+        missing = collection_id is not None and collection_id not in releases
+        outcome, evidence, checked = _evaluate(
+            rule, rows_by.get(collection_id or "", []), missing, geom
+        )
+        if not checked:
+            warnings.append(
+                f"规则 {rule.id} 未能核查：图层 {collection_id} 在 {as_of.isoformat()} 无有效版本。"
+            )
+        results.append(_rule_result(rule, outcome, evidence, checked))
+        if SEVERITY[outcome] > SEVERITY[worst]:
+            worst = outcome
+    hits = sorted(
+        (
+            _evidence(r, geom.area_m2, geom.polygonal)
+            for b in plan.branches
+            for r in rows_by[b.collection]
+            if r.intersects or r.distance_m <= project.buffer_m
+        ),
+        key=lambda e: (_ORDER[e["collection"]], e["distance_m"], e["feature_id"]),
+    )
+    layers = [
+        {
+            "collection": c.id,
+            "title": c.title,
+            "release_id": releases.get(c.id, {}).get("release_id"),
+            "release": releases.get(c.id, {}).get("release"),
+            "search_radius_m": radii[c.id],
+        }
+        for c in COLLECTIONS
+    ]
+    body = {
+        "as_of": as_of.isoformat(),
+        # the project echo at top level (what clients and the report read first) …
+        **{k: v for k, v in project.echo().items() if k != "crs"},
+        "geometry": shapely.geometry.mapping(geom.geom),
+        # … and in full, with the input CRS and derived measures
+        "project": {
+            **project.echo(),
+            "geometry_wgs84": shapely.geometry.mapping(geom.geom),
+            "area_m2": round(geom.area_m2, 2),
+            "length_m": round(geom.length_m, 2),
+            "industry_labels": sorted(labels),
+            "effective_tags": sorted(tags),
+        },
+        "verdict": worst,
+        "rule_set": {
+            "id": rules.id,
+            "version": rules.version,
+            "valid_from": rules.valid_from.isoformat(),
+            "source_hash": rules.source_hash,
+        },
+        "results": results,
+        "layers": layers,
+        "hits": hits,
+        "warnings": warnings,
+    }
+    return ScreeningResult(verdict=worst, rule_set_id=rules.id, geometry=geom, body=body)
+
+
+_ORDER = {c.id: i for i, c in enumerate(COLLECTIONS)}
+
+
+# -------------------------------------------------------------------------- storage
+def create_screening(session: Session, project: ProjectInput) -> dict[str, Any]:
+    """Screen a project and store the screening; commit. Nothing is stored on error."""
+    result = screen(session, project)
+    request = {**project.echo(), "geometry": project.geometry, "as_of": result.body["as_of"]}
+    row = session.execute(
+        insert(Screening)
+        .values(
+            name=project.name,
+            rule_set_id=result.rule_set_id,
+            verdict=result.verdict,
+            geom=func.ST_GeomFromEWKB(
+                shapely.to_wkb(
+                    shapely.set_srid(result.geometry.geom, STORAGE_SRID), include_srid=True
+                )
+            ),
+            request=request,
+            result=result.body,
+        )
+        .returning(Screening.id, Screening.created_at)
+    ).one()
+    session.commit()
+    return _public(row.id, row.created_at, result.body)
+
+
+def _public(screening_id: int, created_at: datetime, body: dict[str, Any]) -> dict[str, Any]:
+    return {"id": screening_id, "created_at": created_at.isoformat(), **body}
+
+
+def get_screening(session: Session, screening_id: int) -> dict[str, Any]:
+    """A stored screening by id.
+
+    Raises:
+        ScreeningNotFoundError: no such id.
+    """
+    row = session.execute(
+        select(Screening.id, Screening.created_at, Screening.result).where(
+            Screening.id == screening_id
+        )
+    ).first()
+    if row is None:
+        raise ScreeningNotFoundError(screening_id)
+    return _public(row.id, row.created_at, row.result)
+
+
+def list_screenings(
+    session: Session, *, limit: int = 20, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """Stored screenings, newest first (summaries), and the total count."""
+    rows = session.execute(
+        select(
+            Screening.id,
+            Screening.created_at,
+            Screening.name,
+            Screening.verdict,
+            Screening.result["as_of"].astext.label("as_of"),
+            Screening.result["project"]["industry"].astext.label("industry"),
+            Screening.result["project"]["kind"].astext.label("kind"),
+        )
+        .order_by(Screening.created_at.desc(), Screening.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    total = session.scalar(select(func.count()).select_from(Screening)) or 0
+    items = [
+        {
+            "id": r.id,
+            "created_at": r.created_at.isoformat(),
+            "name": r.name,
+            "verdict": r.verdict,
+            "as_of": r.as_of,
+            "industry": r.industry,
+            "kind": r.kind,
+        }
+        for r in rows
+    ]
+    return items, total

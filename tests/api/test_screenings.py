@@ -1,0 +1,141 @@
+"""HTTP contract of /screenings: 201 with the stored screening, GET, list, problem+json 4xx."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import geopandas as gpd
+import pytest
+from pyproj import Geod
+from shapely.geometry import LineString
+from sqlalchemy import func, select
+
+from layers.importer import ImportOptions, import_source
+from layers.io import SourceData
+from layers.models import Screening
+
+GEOD = Geod(ellps="WGS84")
+
+
+@pytest.fixture
+def yangtze(db_session) -> int:
+    frame = gpd.GeoDataFrame(
+        [{"name": "长江", "yangtze_class": "mainstem", "kind": "river"}],
+        geometry=[LineString([(119.0, 32.0), (119.0, 32.5)])],
+        crs="EPSG:4326",
+    )
+    return import_source(
+        db_session,
+        SourceData(frame, frame.crs, "test"),
+        ImportOptions(collection="water_bodies", release="api-test", valid_from=date(2020, 1, 1)),
+        label="test",
+    ).release_id
+
+
+def body(**kw):
+    lon, lat, _ = GEOD.fwd(119.0, 32.2, 90.0, 800.0)
+    base = {
+        "name": "某化工新建项目",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "crs": "EPSG:4490",
+        "industry": "化工",
+        "industry_code": "C26",
+        "kind": "新建",
+        "as_of": "2025-06-30",
+        "buffer_m": 1000,
+    }
+    base.update(kw)
+    return base
+
+
+def count(db_session) -> int:
+    return db_session.scalar(select(func.count()).select_from(Screening))
+
+
+def test_post_screening_returns_201_with_verdict_and_evidence(client, yangtze):
+    response = client.post("/screenings", json=body())
+    assert response.status_code == 201, response.text
+    data = response.json()
+    assert data["id"]
+    assert data["created_at"]
+    assert data["as_of"] == "2025-06-30"
+    assert response.headers["location"] == f"/screenings/{data['id']}"
+    assert data["verdict"] == "DENY"
+    assert data["project"]["name"] == "某化工新建项目"
+    rule = next(r for r in data["results"] if r["rule_id"] == "R-CJBHF-26-2")
+    assert rule["outcome"] == "DENY"
+    assert rule["citation"]["article"] == "第二十六条第二款"
+    assert rule["measures"]
+    assert abs(rule["evidence"][0]["distance_m"] - 800.0) < 1.0
+    assert {x["collection"] for x in data["layers"]} >= {"water_bodies", "red_lines"}
+    assert (
+        next(x for x in data["layers"] if x["collection"] == "water_bodies")["release_id"]
+        == yangtze
+    )
+    assert data["hits"][0]["name"] == "长江"
+
+
+def test_get_and_list_screenings(client, yangtze):
+    first = client.post("/screenings", json=body(name="甲")).json()
+    second = client.post(
+        "/screenings", json=body(name="乙", industry="食品", industry_code=None)
+    ).json()
+    assert second["verdict"] == "PASS"
+    again = client.get(f"/screenings/{first['id']}")
+    assert again.status_code == 200
+    assert again.json() == first
+    listing = client.get("/screenings", params={"limit": 2}).json()
+    assert [s["id"] for s in listing["screenings"]] == [second["id"], first["id"]]
+    assert (
+        client.get("/screenings", params={"limit": 1, "offset": 1}).json()["screenings"][0]["id"]
+        == first["id"]
+    )
+
+
+def test_get_unknown_screening_404(client):
+    response = client.get("/screenings/987654321")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"industry": "炼丹"}, 422, "industry"),
+        ({"geometry": {"type": "Polygon", "coordinates": [[1, 2]]}}, 422, "geometry"),
+        (
+            {"geometry": {"type": "Point", "coordinates": [2.35, 48.85]}, "crs": None},
+            422,
+            "geometry",
+        ),
+        ({"crs": "EPSG:999999"}, 400, "crs"),
+        ({"buffer_m": -1}, 422, "buffer_m"),
+        ({"buffer_m": 60000}, 422, "buffer_m"),
+        ({"kind": "拆除"}, 422, "kind"),
+    ],
+)
+def test_bad_input_is_problem_naming_field_and_stores_nothing(
+    client, db_session, change, status, field
+):
+    before = count(db_session)
+    response = client.post("/screenings", json=body(**change))
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    named = problem.get("field") or " ".join(
+        ".".join(map(str, e["loc"])) for e in problem.get("errors", [])
+    )
+    assert field in named
+    if field == "industry":
+        assert "化工" in problem["detail"]
+    assert count(db_session) == before
+
+
+def test_self_intersecting_polygon_is_repaired_and_warned(client):
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[119, 32], [119.01, 32.01], [119.01, 32], [119, 32.01], [119, 32]]],
+    }
+    response = client.post("/screenings", json=body(geometry=bowtie))
+    assert response.status_code == 201
+    assert any("修复" in w for w in response.json()["warnings"])

@@ -1,0 +1,97 @@
+"""Rule files: validation at load, versioned rule sets, and the rule set in force at a date."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from layers.errors import NoRuleSetError, RuleSetError
+from layers.rules import (
+    DEFAULT_RULES_DIR,
+    load_rule_set,
+    normalise_code,
+    read_rule_files,
+    rule_set_for,
+    rule_set_id_as_of,
+)
+
+
+@pytest.fixture
+def rules_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, target)
+    return target
+
+
+def test_repository_rules_validate_and_cite():
+    rule_file, digest = read_rule_files()
+    ids = {r.id for r in rule_file.rules}
+    assert {"R-CJBHF-26-2", "R-WPPL-64", "JS-B1", "JS-B3", "JS-B38"} <= ids
+    assert len(digest) == 64
+    for rule in rule_file.rules:
+        assert rule.citation.text
+        assert rule.measures
+        assert rule.citation.verified == (rule.citation.status != "UNVERIFIED")
+
+
+def test_load_is_idempotent_by_content(db_session, rules_dir):
+    first = load_rule_set(db_session, rules_dir)
+    again = load_rule_set(db_session, rules_dir)
+    assert first.created
+    assert not again.created
+    assert again.rule_set_id == first.rule_set_id
+
+
+def test_new_content_is_a_new_version_picked_by_as_of(db_session, rules_dir):
+    first = load_rule_set(db_session, rules_dir)
+    path = rules_dir / "20_jiangsu.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["rules"][0]["title"] = "占用江苏省生态空间管控区域（修订）"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    second = load_rule_set(db_session, rules_dir, valid_from=date(2025, 1, 1))
+    assert second.created
+    assert second.rule_set_id != first.rule_set_id
+    assert rule_set_id_as_of(db_session, date(2024, 6, 1)) == first.rule_set_id
+    assert rule_set_id_as_of(db_session, date(2025, 6, 1)) == second.rule_set_id
+    rs = rule_set_for(db_session, date(2025, 6, 1))
+    assert next(r for r in rs.rules if r.id == "JS-ECO-SPACE").title.endswith("（修订）")
+
+
+def test_fresh_database_loads_repository_rules(db_session):
+    rs = rule_set_for(db_session, date(2025, 6, 30))
+    assert rs.rules
+    assert "化工" in rs.industries
+
+
+def test_no_rule_set_before_valid_from(db_session):
+    with pytest.raises(NoRuleSetError) as err:
+        rule_set_for(db_session, date(2000, 1, 1))
+    assert err.value.field == "as_of"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda r: r.update(outcome="MAYBE"), "outcome"),
+        (lambda r: r["layer"].update(filter="colour = 'red'"), "colour"),
+        (lambda r: r["layer"].update(collection="nowhere"), "nowhere"),
+        (lambda r: r.update(predicate={"op": "dwithin"}), "distance_m"),
+    ],
+)
+def test_invalid_rules_rejected_at_load(rules_dir, mutate, message):
+    path = rules_dir / "10_national.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    mutate(data["rules"][0])
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RuleSetError, match=message):
+        read_rule_files(rules_dir)
+
+
+def test_normalise_code():
+    assert normalise_code("2521") == "C2521"
+    assert normalise_code("C2600") == "C26"
+    assert normalise_code("c3360") == "C3360"
