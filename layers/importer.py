@@ -326,7 +326,8 @@ def import_source(
         licence=options.licence,
         note=options.note,
         source_crs=crs_label(crs),
-        synthetic=options.synthetic,
+        # a release holding any synthetic feature is labelled synthetic as a whole
+        synthetic=bool(options.synthetic or rows["synthetic"].any()),
         feature_count=len(rows),
         import_report={},
     )

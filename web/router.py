@@ -63,6 +63,17 @@ def map_page(request: Request) -> HTMLResponse:
     return HTMLResponse(html)
 
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples.geojson"
+
+
+@router.get("/web/examples", operation_id="web-list_examples")
+def examples() -> Response:
+    """The worked example projects of the demo (GeoJSON with industry, kind, expected verdict)."""
+    if not EXAMPLES.exists():
+        return JSONResponse({"type": "FeatureCollection", "features": []})
+    return Response(EXAMPLES.read_bytes(), media_type="application/geo+json")
+
+
 @router.get("/web/search", operation_id="web-search_places")
 def search(
     session: SessionDep,

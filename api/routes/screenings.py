@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SessionDep
 from api.responses import ORJSONResponse
+from layers.rules import read_rule_files
 from layers.screening import (
     MAX_BUFFER_M,
     ProjectInput,
@@ -96,4 +97,18 @@ def list_screenings_route(
     items, total = list_screenings(session, limit=limit, offset=offset)
     return ORJSONResponse(
         {"screenings": items, "numberMatched": total, "numberReturned": len(items)}
+    )
+
+
+@router.get("/industries", operation_id="screenings-list_industries")
+def list_industries() -> ORJSONResponse:
+    """Industry categories a screening accepts, with their GB/T 4754 code prefixes."""
+    rule_file, _ = read_rule_files()
+    return ORJSONResponse(
+        {
+            "industries": [
+                {"name": name, "codes": list(ind.codes), "tags": list(ind.tags)}
+                for name, ind in rule_file.industries.items()
+            ]
+        }
     )

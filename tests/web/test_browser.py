@@ -288,3 +288,29 @@ def test_upload_project_file_sets_the_project(browser_context_factory, live_serv
     assert "EPSG:4528" in page.inner_text("#project-status")
     page.screenshot(path=str(output_dir / "09-uploaded.png"))
     watch.assert_clean()
+
+
+def test_examples_menu_industries_attribution_and_synthetic_badge(
+    browser_context_factory, live_server, output_dir
+):
+    ctx = browser_context_factory(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    watch = PageWatch(page, live_server)
+    page.goto(live_server + "/")
+    _wait_ready(page)
+    # the industry list is the rule set's (no category the engine would refuse)
+    page.wait_for_function("document.querySelectorAll('#industry option').length > 20")
+    options = page.eval_on_selector_all("#industry option", "els => els.map(e => e.value)")
+    assert "化工" in options and "排污口" in options and "一般制造业" not in options
+    # the fixture releases are synthetic: the badge says so, and sources are attributed
+    assert page.is_visible("#synthetic-badge")
+    assert "数据：" in page.inner_text(".leaflet-control-attribution")
+    # picking a worked example fills the project form and draws it
+    page.click("text=项目筛查")
+    page.wait_for_function("document.querySelectorAll('#example option').length > 8")
+    page.select_option("#example", index=1)
+    assert page.input_value("#industry") == "化工"
+    assert "示例" in page.inner_text("#project-status")
+    assert page.evaluate("window.ecozone.project !== null")
+    page.screenshot(path=str(output_dir / "10-example.png"))
+    watch.assert_clean()

@@ -338,8 +338,29 @@
     div.innerHTML = any || state.project ? html : html + '<div class="muted">未选择图层</div>';
   }
 
+  /* ---------- sources, attribution and the synthetic-data label ---------- */
+
+  var attributions = [];
+  function showSources(collections) {
+    attributions.forEach(function (a) { map.attributionControl.removeAttribution(a); });
+    var sources = {};
+    var synthetic = [];
+    collections.forEach(function (c) {
+      if (!c.release) return;
+      if (c.release.synthetic) synthetic.push(c.title);
+      var src = (c.release.source || "").split(/[,，(（]/)[0].trim();
+      if (src) sources[src] = true;
+    });
+    attributions = Object.keys(sources).map(function (s) { return "数据：" + esc(s); });
+    attributions.forEach(function (a) { map.attributionControl.addAttribution(a); });
+    var badge = document.getElementById("synthetic-badge");
+    badge.hidden = synthetic.length === 0;
+    badge.title = "以下图层为演示用合成数据，不代表真实管控边界：" + synthetic.join("、");
+  }
+
   function loadCollections() {
     return getJSON("/collections?datetime=" + encodeURIComponent(state.asOf)).then(function (body) {
+      showSources(body.collections || []);
       (body.collections || []).forEach(function (meta) {
         state.collections[meta.id] = meta;
         if (state.entries[meta.id]) {
@@ -820,7 +841,53 @@
   }
   document.getElementById("history-refresh").addEventListener("click", loadHistory);
 
+  /* ---------- industries (the rule set's categories) and worked examples ---------- */
+
+  function loadIndustries() {
+    return getJSON("/industries").then(function (body) {
+      var select = document.getElementById("industry");
+      var current = select.value;
+      select.innerHTML = (body.industries || []).map(function (ind) {
+        var code = (ind.codes || [])[0] || "";
+        return '<option value="' + esc(ind.name) + '" data-code="' + esc(code) + '">' +
+          esc(ind.name) + (code ? " (" + esc(code) + ")" : "") + "</option>";
+      }).join("");
+      if (current) select.value = current;
+    }).catch(function () { /* the built-in list stays */ });
+  }
+
+  var examples = [];
+  function loadExamples() {
+    return getJSON("/web/examples").then(function (fc) {
+      examples = fc.features || [];
+      var select = document.getElementById("example");
+      examples.forEach(function (f, i) {
+        var o = document.createElement("option");
+        o.value = String(i);
+        o.textContent = f.properties.name + "（预期 " + f.properties.expected_verdict + "）";
+        select.appendChild(o);
+      });
+    }).catch(function () { /* no examples */ });
+  }
+  document.getElementById("example").addEventListener("change", function (ev) {
+    var f = examples[Number(ev.target.value)];
+    if (!f) return;
+    var p = f.properties;
+    clearScreening();
+    setProject(f.geometry, "示例：" + (p.description || p.name));
+    document.getElementById("project-name").value = p.name;
+    document.getElementById("industry").value = p.industry;
+    document.getElementById("kind").value = p.kind;
+    document.getElementById("buffer").value = p.buffer_m || 0;
+    var bounds = L.geoJSON(f.geometry).getBounds();
+    if (f.geometry.type === "Point") map.setView(bounds.getCenter(), 13, { animate: false });
+    else map.fitBounds(bounds.pad(1), { maxZoom: 14, animate: false });
+  });
+
   /* ---------- start ---------- */
+
+  loadIndustries();
+  loadExamples();
 
   if (PHONE.matches) openPanel(false);
   var t0 = performance.now();
