@@ -357,7 +357,8 @@ class _Compiler:
             return col.is_not(None) if node.not_ else col.is_(None)
         if type(node).__name__ in _SPATIAL:
             fn = getattr(func, _SPATIAL[type(node).__name__])
-            return fn(self._geom_attr(node.lhs), self._geometry(node.rhs))
+            result: ColumnElement[bool] = fn(self._geom_attr(node.lhs), self._geometry(node.rhs))
+            return result
         if isinstance(node, ast.BBox):
             env = func.ST_MakeEnvelope(node.minx, node.miny, node.maxx, node.maxy, 4326)
             return func.ST_Intersects(self._geom_attr(node.lhs), env)

@@ -94,7 +94,7 @@ def tile_statement(
         table.c.id,
     ]
     for name in properties:
-        column = table.c[name]
+        column: Any = table.c[name]
         if collection.field(name).type == "text[]":
             column = func.array_to_string(column, ",")
         elif collection.field(name).type == "date":
