@@ -1,4 +1,4 @@
-"""The application factory: lifespan (engine, sessionmaker), routers and error handlers."""
+"""The application factory: lifespan (engine, sessionmaker, read pool), routers and error handlers."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from api.responses import ORJSONResponse
 from api.routes import collections, health, landing, queries, screenings, tiles, writes
 from api.settings import ApiSettings
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
+from layers.fastread import PoolReader, make_read_pool
 from layers.tiles import TileCache
 from web import router as web_router
 
@@ -29,8 +30,14 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.tile_cache = TileCache(api.tile_cache_bytes)
-        yield
-        engine.dispose()
+        pool = make_read_pool(db)
+        await pool.open(wait=False)
+        app.state.reader = PoolReader(pool)
+        try:
+            yield
+        finally:
+            await pool.close()
+            engine.dispose()
 
     app = FastAPI(
         title=api.title,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.errors import InvalidParameterError
 from api.settings import ApiSettings
 from gis.errors import InvalidBBoxError
+from layers.fastread import Reader, SessionReader
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -26,7 +27,24 @@ async def get_api_settings(request: Request) -> ApiSettings:
     return settings
 
 
+async def get_reader(request: Request) -> Reader:
+    """The reader of the hot read paths: the app's async pool.
+
+    When ``get_session`` is overridden (tests reading inside a rolled-back transaction),
+    the same statements run on that session instead, so they see its rows.
+    """
+    override = request.app.dependency_overrides.get(get_session)
+    if override is not None:
+        session = override()
+        if isinstance(session, Iterator):
+            session = next(session)
+        return SessionReader(session)
+    reader: Reader = request.app.state.reader
+    return reader
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+ReaderDep = Annotated[Reader, Depends(get_reader)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 

@@ -23,6 +23,9 @@ class DatabaseSettings(BaseSettings):
     pool_size: int = Field(default=5, ge=1)
     max_overflow: int = Field(default=10, ge=0)
     statement_timeout_ms: int = Field(default=60_000, ge=0)
+    #: The async pool of the hot read paths (items, features, tiles), per worker process.
+    read_pool_min_size: int = Field(default=2, ge=0)
+    read_pool_max_size: int = Field(default=10, ge=1)
 
     @field_validator("url")
     @classmethod

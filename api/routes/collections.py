@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import ApiSettingsDep, AsOfDep, SessionDep, parse_as_of
+from api.deps import ApiSettingsDep, AsOfDep, ReaderDep, SessionDep, parse_as_of
 from api.errors import InvalidParameterError
 from api.ogc import GEOJSON, HTML, JSON, MVT, base_url, link, self_links, wants_html
 from api.responses import GeoJSONResponse, ORJSONResponse
@@ -16,7 +16,15 @@ from gis.crs import CRS84_API, CRS84_URI, ApiCRS, api_crs, offered_crs_uris
 from gis.errors import InvalidBBoxError
 from layers.catalog import COLLECTIONS, Collection, FieldType, get_collection
 from layers.cql import FilterContext, build_filter, queryable_names
-from layers.items import ItemsQuery, feature_by_id, items_page, parse_properties, parse_sortby
+from layers.fastread import (
+    Fragment,
+    ItemsRequest,
+    expression_fragment,
+    feature_by_id,
+    filter_fragment,
+    items_page,
+)
+from layers.items import parse_properties, parse_sortby
 from layers.models import Release
 from layers.releases import list_releases, release_as_of
 from web.ogc import render_resource
@@ -297,10 +305,10 @@ def _crs_header(crs: ApiCRS) -> dict[str, str]:
     operation_id="collections-list_features",
     response_class=GeoJSONResponse,
 )
-def get_items(
+async def get_items(
     request: Request,
     collection_id: str,
-    session: SessionDep,
+    reader: ReaderDep,
     settings: ApiSettingsDep,
     as_of: AsOfDep,
     bbox: Annotated[
@@ -354,7 +362,7 @@ def get_items(
         )
     out_crs = api_crs(crs, field="crs") if crs else CRS84_API
     in_crs = api_crs(bbox_crs, field="bbox-crs") if bbox_crs else CRS84_API
-    where = []
+    where: list[Fragment] = []
     simple = {k: v for k, v in request.query_params.items() if k not in ITEMS_PARAMS}
     for name, value in simple.items():
         if name.startswith("_"):
@@ -365,12 +373,12 @@ def get_items(
                 f"or a property name ({', '.join(collection.field_names)}).",
                 field=name,
             )
-        where.append(_equality(collection, name, value, as_of))
+        where.append(expression_fragment(collection, _equality(collection, name, value, as_of)))
     if filter_:
         fcrs = api_crs(filter_crs, field="filter-crs") if filter_crs else CRS84_API
         ctx = FilterContext(collection, as_of, fcrs.srid, fcrs.lat_first)
-        where.append(build_filter(filter_, filter_lang, ctx))
-    query = ItemsQuery(
+        where.append(filter_fragment(filter_, filter_lang, ctx))
+    query = ItemsRequest(
         collection_id=collection_id,
         as_of=as_of,
         bbox=parse_bbox_in(bbox, in_crs) if bbox else None,
@@ -382,7 +390,7 @@ def get_items(
         limit=limit,
         offset=offset,
     )
-    page = items_page(session, query)
+    page = await items_page(reader, query)
     links = _page_links(request, limit, offset, page.has_more, collection_id)
     body: dict[str, Any] = {
         "type": "FeatureCollection",
@@ -390,7 +398,7 @@ def get_items(
         "numberReturned": page.number_returned,
         "links": links,
         "timeStamp": _now(),
-        "release": release_public(page.release) if page.release else None,
+        "release": page.release,
     }
     if page.number_matched is not None:
         body["numberMatched"] = page.number_matched
@@ -439,11 +447,11 @@ def _equality(collection: Collection, name: str, value: str, as_of: Any) -> Any:
     operation_id="collections-get_feature",
     response_class=GeoJSONResponse,
 )
-def get_item(
+async def get_item(
     request: Request,
     collection_id: str,
     feature_id: int,
-    session: SessionDep,
+    reader: ReaderDep,
     datetime_: Annotated[str | None, Query(alias="datetime")] = None,
     crs: Annotated[str | None, Query(description="CRS of the returned geometry")] = None,
     properties: Annotated[str | None, Query()] = None,
@@ -454,8 +462,8 @@ def get_item(
     as_of = parse_as_of(datetime_) if datetime_ else None
     out_crs = api_crs(crs, field="crs") if crs else CRS84_API
     feature = orjson.loads(
-        feature_by_id(
-            session,
+        await feature_by_id(
+            reader,
             collection_id,
             feature_id,
             as_of=as_of,
