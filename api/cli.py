@@ -18,7 +18,6 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from gis.errors import GisError
-from layers import schema
 from layers.catalog import COLLECTIONS
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.importer import ImportOptions, ImportReport, import_file
@@ -66,6 +65,8 @@ def _fail(exc: GisError) -> typer.Exit:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply the migrations up to REVISION (default: head)."""
+    from layers import schema  # Alembic is imported only for this command
+
     schema.upgrade(DatabaseSettings().url, revision)
     console.print(f"database at revision [bold]{revision}[/]")
 
@@ -73,6 +74,8 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Revert the migrations down to REVISION ('base' drops everything)."""
+    from layers import schema
+
     schema.downgrade(DatabaseSettings().url, revision)
     console.print(f"database downgraded to [bold]{revision}[/]")
 

@@ -396,8 +396,34 @@ def _pg_array(items: list[str] | None) -> str | None:
     return "{" + ",".join(quoted) + "}"
 
 
+def _convert_text_column(f: Field, values: pd.Series, src: str, bad: dict[int, str]) -> list[Any]:
+    """Vectorised :func:`convert_value` for text fields (the bulk of most layers)."""
+    text = values.astype(object).where(values.notna(), None)
+    as_str = text.map(
+        lambda v: (
+            None
+            if v is None
+            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+        )
+    )
+    stripped = as_str.str.strip()
+    stripped = stripped.where(stripped.notna() & (stripped != ""), None)
+    if f.choices is not None:
+        stripped = stripped.map(lambda v: f.synonyms.get(v, v) if v is not None else None)
+        invalid = stripped.notna() & ~stripped.isin(f.choices)
+        for i in np.flatnonzero(invalid.to_numpy()):
+            bad.setdefault(
+                int(i),
+                f"field '{f.name}' (column '{src}'): {stripped.iloc[i]!r} is not one of "
+                f"{', '.join(f.choices)}",
+            )
+    return list(stripped.to_numpy(dtype=object))
+
+
 def _convert_column(f: Field, values: pd.Series, src: str, bad: dict[int, str]) -> list[Any]:
     """Convert one source column; rows that fail are recorded in ``bad``."""
+    if f.type == "text" and not bool(values.map(lambda v: isinstance(v, (list, tuple))).any()):
+        return _convert_text_column(f, values, src, bad)
     out: list[Any] = []
     for i, value in enumerate(values.tolist()):
         try:
@@ -469,8 +495,14 @@ def _csv_column(values: pd.Series) -> pd.Series:
     return out
 
 
+#: Columns whose values never hold a quote, comma or newline (ids, flags, hex EWKB).
+_PLAIN_CSV = ("release_id", "synthetic", "geom")
+
+
 def _csv_chunk(chunk: pd.DataFrame) -> str:
-    columns = [_csv_column(chunk[c]) for c in chunk.columns]
+    columns = [
+        chunk[c].astype(str) if c in _PLAIN_CSV else _csv_column(chunk[c]) for c in chunk.columns
+    ]
     lines = columns[0].str.cat(columns[1:], sep=",")  # type: ignore[arg-type]
     return "\n".join(lines.tolist()) + "\n"
 

@@ -129,6 +129,7 @@ def run_ogr2ogr(path: Path, url: str, tag: str) -> float:
 GEOPANDAS_SCRIPT = """
 import sys
 import geopandas as gpd
+from sqlalchemy import create_engine, text
 path, url, table = sys.argv[1:4]
 frame = gpd.read_file(path)
 engine = create_engine(url)
