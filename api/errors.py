@@ -24,11 +24,14 @@ from layers.errors import (
     FeatureNotFoundError,
     FilterError,
     ImportFileError,
+    InvalidFeatureError,
     InvalidFilterError,
     InvalidProximityError,
+    KeyNotFoundError,
     MappingError,
     NoRuleSetError,
     NoValidFeaturesError,
+    PreconditionFailedError,
     ProjectGeometryError,
     ReleaseConflictError,
     ReleaseNotFoundError,
@@ -72,6 +75,9 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     InvalidFilterError: 422,
     UnknownFilterFieldError: 422,
     InvalidProximityError: 422,
+    InvalidFeatureError: 422,
+    PreconditionFailedError: 412,
+    KeyNotFoundError: 404,
 }
 
 _TITLES = {
@@ -82,6 +88,7 @@ _TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict 冲突",
+    412: "Precondition failed 版本不符",
     413: "Payload too large 文件过大",
     422: "Unprocessable input 输入无法处理",
     500: "Internal server error 服务器内部错误",

@@ -124,3 +124,25 @@ class InvalidProximityError(AppError):
     """A proximity query that is out of range."""
 
     code = "invalid-proximity-query"
+
+
+class InvalidFeatureError(AppError):
+    """A feature body that is not a GeoJSON Feature or whose properties do not validate."""
+
+    code = "invalid-feature"
+
+
+class PreconditionFailedError(AppError):
+    """``If-Match`` names another version of the resource than the stored one."""
+
+    code = "precondition-failed"
+
+
+class KeyNotFoundError(AppError):
+    """No API key has this id."""
+
+    code = "key-not-found"
+
+    def __init__(self, key_id: int) -> None:
+        """Name the unknown key."""
+        super().__init__(f"No API key with id {key_id}.", field="id")

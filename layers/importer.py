@@ -38,8 +38,8 @@ from gis.crs import (
     parse_crs,
     transformer,
 )
-from gis.errors import MissingCRSError, OutOfChinaError
-from gis.geometry import repair_geometries
+from gis.errors import InvalidGeometryError, MissingCRSError, OutOfChinaError
+from gis.geometry import TargetKind, repair_geometries
 from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
 from layers.catalog import Collection, Field, get_collection
 from layers.errors import (
@@ -254,6 +254,27 @@ def _feature_outside(geoms: list[Any]) -> set[int]:
     b = shapely.bounds(np.array([geoms[i] for i in present], dtype=object))
     inside = in_china(b[:, 0], b[:, 1]) & in_china(b[:, 2], b[:, 3])
     return {present[k] for k in np.flatnonzero(~inside)}
+
+
+def storage_geometry(geom: Any, crs: CRS, kind: TargetKind) -> Any:
+    """One geometry as the importer would store it: to WGS84, repaired, coerced, in China.
+
+    Used by the feature edits of the API, so a POSTed feature passes the same checks
+    as an imported one.
+
+    Raises:
+        OutOfChinaError: the coordinates cannot be in China for ``crs``.
+        InvalidGeometryError: the geometry is empty, has NaN coordinates, cannot be
+            repaired, or is not of the collection's type.
+    """
+    notes: list[str] = []
+    moved = _reproject(np.array([geom], dtype=object), crs, ImportOptions("", ""), notes)
+    repaired = repair_geometries(moved, kind)
+    if 0 in repaired.rejected:
+        raise InvalidGeometryError(f"geometry: {repaired.rejected[0]}.", field="geometry")
+    if _feature_outside(repaired.geoms):
+        raise OutOfChinaError("geometry: coordinates outside China.", field="geometry")
+    return repaired.geoms[0]
 
 
 def import_file(

@@ -6,12 +6,15 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field, TypeAdapter, ValidationError
 
-from api.deps import ApiSettingsDep, AsOfDep, ReaderDep, SessionDep, parse_as_of
+from api.deps import AsOfDep, ReaderDep, SessionDep, get_reader, parse_as_of
 from api.errors import InvalidParameterError
 from api.ogc import GEOJSON, HTML, JSON, MVT, base_url, link, self_links, wants_html
 from api.responses import GeoJSONResponse, ORJSONResponse
+from api.settings import ApiSettings
 from gis.crs import CRS84_API, CRS84_URI, ApiCRS, api_crs, offered_crs_uris
 from gis.errors import InvalidBBoxError
 from layers.catalog import COLLECTIONS, Collection, FieldType, get_collection
@@ -300,59 +303,114 @@ def _crs_header(crs: ApiCRS) -> dict[str, str]:
     return {"Content-Crs": f"<{crs.uri}>"}
 
 
+def _query_param(
+    name: str, description: str | None = None, schema: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """One OpenAPI query parameter (the items route reads its parameters itself)."""
+    out: dict[str, Any] = {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema or {"type": "string"},
+    }
+    if description:
+        out["description"] = description
+    out.update(extra)
+    return out
+
+
+_FILTER_DOC = (
+    "CQL2 filter over the queryables. Besides the standard operators, "
+    "S_DWITHIN_M(geom, POINT(lon lat) | COLLECTION('id'[, 'cql2-text']), metres) "
+    "selects features within a geodesic distance in metres."
+)
+
+#: The items route's query parameters as documented in the OpenAPI document. The route
+#: reads ``request.query_params`` once instead of declaring 13 FastAPI parameters: their
+#: validation cost ~40 % of the Python time of a point query (bench/RESULTS.md).
+ITEMS_OPENAPI_PARAMETERS: list[dict[str, Any]] = [
+    _query_param(
+        "bbox",
+        "minx,miny,maxx,maxy in `bbox-crs` (default CRS84 lon/lat)",
+        examples={"bbox": {"value": "120.0,31.8,120.5,32.1"}},
+    ),
+    _query_param("bbox-crs", "CRS of bbox"),
+    _query_param("crs", "CRS of the returned geometries"),
+    _query_param(
+        "limit",
+        "page size (default 100, max 10,000)",
+        {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 100},
+    ),
+    _query_param("offset", None, {"type": "integer", "minimum": 0, "maximum": 10_000_000}),
+    _query_param(
+        "filter",
+        _FILTER_DOC,
+        examples={"dwithin": {"value": "S_DWITHIN_M(geom, POINT(120.27 31.95), 1000)"}},
+    ),
+    _query_param(
+        "filter-lang",
+        None,
+        {"type": "string", "pattern": "^cql2-(text|json)$", "default": "cql2-text"},
+    ),
+    _query_param("filter-crs", "CRS of the coordinates in `filter`"),
+    _query_param("properties", "comma-separated properties to return"),
+    _query_param("sortby", "comma-separated properties, - for descending"),
+    _query_param("f", None, {"type": "string", "pattern": "^(json|geojson|html)$"}),
+    _query_param(
+        "datetime",
+        "The instant whose releases to show (RFC 3339 date or date-time); default today.",
+    ),
+]
+
+_LIMIT = TypeAdapter(Annotated[int, Field(ge=1, le=10_000)])
+_OFFSET = TypeAdapter(Annotated[int, Field(ge=0, le=10_000_000)])
+_FILTER_LANG = TypeAdapter(Annotated[str, Field(pattern="^cql2-(text|json)$")])
+_F = TypeAdapter(Annotated[str, Field(pattern="^(json|geojson|html)$")])
+
+
+def _checked(adapter: TypeAdapter[Any], name: str, raw: str, errors: list[dict[str, Any]]) -> Any:
+    """Validate one raw query value as FastAPI would (same messages, same ``loc``)."""
+    try:
+        return adapter.validate_python(raw)
+    except ValidationError as exc:
+        errors.extend({**e, "loc": ("query", name)} for e in exc.errors(include_url=False))
+        return None
+
+
 @router.get(
     "/collections/{collection_id}/items",
     operation_id="collections-list_features",
     response_class=GeoJSONResponse,
+    openapi_extra={"parameters": ITEMS_OPENAPI_PARAMETERS},
 )
-async def get_items(
-    request: Request,
-    collection_id: str,
-    reader: ReaderDep,
-    settings: ApiSettingsDep,
-    as_of: AsOfDep,
-    bbox: Annotated[
-        str | None,
-        Query(
-            description="minx,miny,maxx,maxy in `bbox-crs` (default CRS84 lon/lat)",
-            examples=["120.0,31.8,120.5,32.1"],
-        ),
-    ] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox")] = None,
-    crs: Annotated[str | None, Query(description="CRS of the returned geometries")] = None,
-    limit: Annotated[
-        int, Query(ge=1, le=10_000, description="page size (default 100, max 10,000)")
-    ] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    filter_: Annotated[
-        str | None,
-        Query(
-            alias="filter",
-            description=(
-                "CQL2 filter over the queryables. Besides the standard operators, "
-                "S_DWITHIN_M(geom, POINT(lon lat) | COLLECTION('id'[, 'cql2-text']), metres) "
-                "selects features within a geodesic distance in metres."
-            ),
-            examples=["S_DWITHIN_M(geom, POINT(120.27 31.95), 1000)"],
-        ),
-    ] = None,
-    filter_lang: Annotated[
-        str, Query(alias="filter-lang", pattern="^cql2-(text|json)$")
-    ] = "cql2-text",
-    filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
-    properties: Annotated[
-        str | None, Query(description="comma-separated properties to return")
-    ] = None,
-    sortby: Annotated[
-        str | None, Query(description="comma-separated properties, - for descending")
-    ] = None,
-    f: Annotated[str | None, Query(pattern="^(json|geojson|html)$")] = None,  # noqa: ARG001 - in the OpenAPI; read by wants_html
-) -> Response:
+async def get_items(request: Request, collection_id: str) -> Response:
     """Features of the release in force at ``datetime``, as a GeoJSON FeatureCollection.
 
     Paging follows the ``next``/``prev`` links. ``numberMatched`` is given when it is cheap
     (no bbox/filter, or a release of at most 10,000 features).
     """
+    params = request.query_params
+    reader = await get_reader(request)
+    settings: ApiSettings = request.app.state.api_settings
+    as_of = parse_as_of(params.get("datetime"))
+    errors: list[dict[str, Any]] = []
+    raw_limit = params.get("limit")
+    limit = 100 if raw_limit is None else _checked(_LIMIT, "limit", raw_limit, errors)
+    raw_offset = params.get("offset")
+    offset = 0 if raw_offset is None else _checked(_OFFSET, "offset", raw_offset, errors)
+    filter_lang = params.get("filter-lang", "cql2-text")
+    _checked(_FILTER_LANG, "filter-lang", filter_lang, errors)
+    if "f" in params:
+        _checked(_F, "f", params["f"], errors)
+    if errors:
+        raise RequestValidationError(errors)
+    bbox = params.get("bbox")
+    bbox_crs = params.get("bbox-crs")
+    crs = params.get("crs")
+    filter_ = params.get("filter")
+    filter_crs = params.get("filter-crs")
+    properties = params.get("properties")
+    sortby = params.get("sortby")
     collection = get_collection(collection_id)
     if "limit" not in request.query_params:
         limit = settings.default_limit

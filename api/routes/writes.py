@@ -1,4 +1,4 @@
-"""Writes behind API keys: HTTP imports as jobs, retiring releases, feature deletion, audit."""
+"""Writes behind API keys: imports as jobs, releases, feature edits, screenings, keys, audit."""
 
 from __future__ import annotations
 
@@ -12,28 +12,35 @@ from typing import Annotated, Any
 from fastapi import (
     APIRouter,
     BackgroundTasks,
+    Body,
     Depends,
     File,
     Form,
+    Header,
     HTTPException,
     Query,
     Request,
     Response,
     UploadFile,
 )
-from sqlalchemy import delete, select
+from pydantic import BaseModel, Field
+from sqlalchemy import select
 
-from api.auth import EditorDep, require_role
+from api.auth import AdminDep, EditorDep, require_role
 from api.deps import SessionDep
 from api.ogc import base_url
 from api.responses import ORJSONResponse
 from api.routes.collections import release_public
+from gis.crs import CRS84_API, ApiCRS, api_crs
+from layers import edits
 from layers.catalog import get_collection
-from layers.errors import FeatureNotFoundError, ImportFileError
+from layers.edits import Written
+from layers.errors import ImportFileError
 from layers.importer import ImportOptions
-from layers.jobs import bump_revision, create_job, get_job, job_public, run_import_job
-from layers.keys import list_audit, record
-from layers.models import Release, feature_table
+from layers.items import feature_by_id
+from layers.jobs import create_job, get_job, job_public, run_import_job
+from layers.keys import list_audit, list_keys, record
+from layers.models import Release
 from layers.releases import retire_release
 
 router = APIRouter(tags=["writes"])
@@ -172,6 +179,122 @@ def retire(
     return ORJSONResponse(release_public(retired))
 
 
+def _content_crs(request: Request) -> ApiCRS:
+    header = request.headers.get("content-crs")
+    return api_crs(header, field="Content-Crs") if header else CRS84_API
+
+
+def _feature_response(
+    request: Request, session: SessionDep, collection_id: str, written: Written, status: int
+) -> Response:
+    location = f"{base_url(request)}/collections/{collection_id}/items/{written.feature_id}"
+    return Response(
+        feature_by_id(session, collection_id, written.feature_id),
+        status_code=status,
+        media_type="application/geo+json",
+        headers={"Location": location, "ETag": written.etag},
+    )
+
+
+_FEATURE_BODY = Body(
+    description="A GeoJSON Feature; coordinates in CRS84 unless the Content-Crs header says else.",
+    media_type="application/geo+json",
+)
+
+
+@router.post(
+    "/collections/{collection_id}/items",
+    operation_id="writes-create_feature",
+    status_code=201,
+    response_class=Response,
+)
+def create_feature(
+    request: Request,
+    collection_id: str,
+    key: EditorDep,
+    session: SessionDep,
+    feature: Annotated[dict[str, Any], _FEATURE_BODY],
+    release: Annotated[
+        str | None, Query(description="the release to add to (default: the one in force today)")
+    ] = None,
+) -> Response:
+    """Add a feature to a release (OGC API Features Part 4 style); 201 with its Location."""
+    written = edits.create_feature(
+        session,
+        key,
+        collection_id,
+        feature,
+        crs=_content_crs(request),
+        release_name=release,
+        request_id=_request_id(request),
+    )
+    return _feature_response(request, session, collection_id, written, 201)
+
+
+@router.put(
+    "/collections/{collection_id}/items/{feature_id}",
+    operation_id="writes-replace_feature",
+    response_class=Response,
+)
+def replace_feature(
+    request: Request,
+    collection_id: str,
+    feature_id: int,
+    key: EditorDep,
+    session: SessionDep,
+    feature: Annotated[dict[str, Any], _FEATURE_BODY],
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Replace a feature's properties and geometry (412 when ``If-Match`` is stale)."""
+    written = edits.update_feature(
+        session,
+        key,
+        collection_id,
+        feature_id,
+        feature,
+        merge=False,
+        crs=_content_crs(request),
+        if_match=if_match,
+        request_id=_request_id(request),
+    )
+    return _feature_response(request, session, collection_id, written, 200)
+
+
+@router.patch(
+    "/collections/{collection_id}/items/{feature_id}",
+    operation_id="writes-patch_feature",
+    response_class=Response,
+)
+def patch_feature(
+    request: Request,
+    collection_id: str,
+    feature_id: int,
+    key: EditorDep,
+    session: SessionDep,
+    patch: Annotated[
+        dict[str, Any],
+        Body(
+            description="JSON merge patch (RFC 7396) of `properties` and/or `geometry`.",
+            media_type="application/merge-patch+json",
+        ),
+    ],
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Merge-patch a feature's properties and/or geometry (412 when ``If-Match`` is stale)."""
+    written = edits.update_feature(
+        session,
+        key,
+        collection_id,
+        feature_id,
+        patch,
+        merge=True,
+        crs=_content_crs(request),
+        if_match=if_match,
+        request_id=_request_id(request),
+    )
+    return _feature_response(request, session, collection_id, written, 200)
+
+
 @router.delete(
     "/collections/{collection_id}/items/{feature_id}",
     operation_id="writes-delete_feature",
@@ -179,29 +302,110 @@ def retire(
     response_class=Response,
 )
 def delete_feature(
-    request: Request, collection_id: str, feature_id: int, key: EditorDep, session: SessionDep
+    request: Request,
+    collection_id: str,
+    feature_id: int,
+    key: EditorDep,
+    session: SessionDep,
+    if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Delete one feature from its release (OGC API Features Part 4 style)."""
-    get_collection(collection_id)
-    table = feature_table(collection_id)
-    release_id = session.scalar(
-        delete(table).where(table.c.id == feature_id).returning(table.c.release_id)
-    )
-    if release_id is None:
-        raise FeatureNotFoundError(collection_id, feature_id)
-    release = session.get(Release, release_id)
-    if release is not None:
-        release.feature_count = max(0, release.feature_count - 1)
-    bump_revision(session, release_id)
-    record(
+    edits.delete_feature(
         session,
         key,
-        "delete-feature",
-        f"collections/{collection_id}/items/{feature_id}",
-        before=[feature_id],
+        collection_id,
+        feature_id,
+        if_match=if_match,
         request_id=_request_id(request),
     )
-    session.commit()
+    return Response(status_code=204)
+
+
+class ReleaseCreate(BaseModel):
+    """A new release: empty, or a copy of another release's features (``copy_from``)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    valid_from: date
+    valid_to: date | None = None
+    source: str = ""
+    licence: str = ""
+    note: str = ""
+    synthetic: bool = False
+    copy_from: str | None = Field(default=None, description="name of a release to copy")
+
+
+@router.post(
+    "/collections/{collection_id}/releases",
+    operation_id="writes-create_release",
+    status_code=201,
+    response_class=ORJSONResponse,
+)
+def create_release(
+    request: Request,
+    collection_id: str,
+    body: ReleaseCreate,
+    key: EditorDep,
+    session: SessionDep,
+) -> ORJSONResponse:
+    """Create a release, empty or copied from another one; features can then be POSTed into it.
+
+    An empty release whose ``valid_from`` has come becomes the release in force (the
+    newest wins): give a future ``valid_from`` or ``copy_from`` to avoid an empty map.
+    """
+    release = edits.create_release(
+        session,
+        key,
+        collection_id,
+        **body.model_dump(),
+        request_id=_request_id(request),
+    )
+    return ORJSONResponse(
+        release_public(release),
+        status_code=201,
+        headers={"Location": f"{base_url(request)}/collections/{collection_id}/releases"},
+    )
+
+
+@router.delete(
+    "/screenings/{screening_id}",
+    operation_id="writes-delete_screening",
+    status_code=204,
+    response_class=Response,
+)
+def delete_screening(
+    request: Request, screening_id: int, key: EditorDep, session: SessionDep
+) -> Response:
+    """Delete a stored screening (editor; audited)."""
+    edits.delete_screening(session, key, screening_id, request_id=_request_id(request))
+    return Response(status_code=204)
+
+
+@router.get("/keys", operation_id="writes-list_keys", response_class=ORJSONResponse)
+def get_keys(key: AdminDep, session: SessionDep) -> ORJSONResponse:  # noqa: ARG001 - the role check
+    """Every API key (never its secret), newest first (admin only)."""
+    return ORJSONResponse(
+        {
+            "keys": [
+                {
+                    "id": k.id,
+                    "prefix": k.prefix,
+                    "name": k.name,
+                    "role": k.role,
+                    "created_at": k.created_at.isoformat() if k.created_at else None,
+                    "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+                }
+                for k in list_keys(session)
+            ]
+        }
+    )
+
+
+@router.delete(
+    "/keys/{key_id}", operation_id="writes-revoke_key", status_code=204, response_class=Response
+)
+def revoke_key(request: Request, key_id: int, key: AdminDep, session: SessionDep) -> Response:
+    """Revoke an API key (admin; audited). The key stays listed with its ``revoked_at``."""
+    edits.revoke_key(session, key, key_id, request_id=_request_id(request))
     return Response(status_code=204)
 
 

@@ -1,0 +1,468 @@
+"""Audited writes: feature edits (Features Part 4 style), new releases, screenings, keys.
+
+Each public function is one unit of work: it checks, writes, records an audit entry and
+commits once, so a write that fails leaves nothing behind (the session is rolled back).
+
+Feature edits act on a release that may be published: the release's ``revision`` is
+bumped (tile ETags and caches change with it) and its ``feature_count`` is kept right,
+and the audit log keeps the feature as it was before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import shapely
+import shapely.geometry
+from geoalchemy2.shape import from_shape
+from pyproj import CRS
+from sqlalchemy import delete, insert, literal, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gis.crs import CRS84_API, ApiCRS
+from layers.catalog import Collection, get_collection
+from layers.errors import (
+    FeatureNotFoundError,
+    InvalidFeatureError,
+    KeyNotFoundError,
+    PreconditionFailedError,
+    ReleaseConflictError,
+    ReleaseNotFoundError,
+    ScreeningNotFoundError,
+)
+from layers.importer import convert_value, resolve_mapping, storage_geometry
+from layers.jobs import bump_revision
+from layers.keys import record
+from layers.models import STORAGE_SRID, ApiKey, Release, Screening, feature_table
+from layers.releases import get_release, release_as_of
+
+
+@dataclass(frozen=True)
+class Written:
+    """The outcome of a feature write: its id, release and new ETag."""
+
+    feature_id: int
+    release: Release
+    etag: str
+
+
+# --- feature bodies ----------------------------------------------------------------------
+
+
+def _geometry(doc: Any, crs: ApiCRS, collection: Collection) -> Any:
+    if not isinstance(doc, dict) or "type" not in doc:
+        raise InvalidFeatureError("geometry must be a GeoJSON geometry object.", field="geometry")
+    try:
+        geom = shapely.geometry.shape(doc)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        raise InvalidFeatureError(f"geometry cannot be read: {exc}.", field="geometry") from None
+    if crs.lat_first:
+        geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
+    source = CRS.from_user_input("OGC:CRS84" if crs == CRS84_API else f"EPSG:{crs.srid}")
+    return from_shape(storage_geometry(geom, source, collection.geometry), srid=STORAGE_SRID)
+
+
+def _properties(
+    collection: Collection, props: Any, *, partial: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Typed column values and extra (source) attributes of a ``properties`` object.
+
+    Names and aliases of the catalogue map to columns with the importer's conversion and
+    code-list normalisation; other names are kept as source attributes. Unless
+    ``partial``, every catalogue field not given is set to null.
+    """
+    if props is None:
+        props = {}
+    if not isinstance(props, dict):
+        raise InvalidFeatureError("properties must be a JSON object.", field="properties")
+    mapping = resolve_mapping(collection, props.keys(), {})
+    fields = {f.name: f for f in collection.fields}
+    values: dict[str, Any] = {} if partial else dict.fromkeys(collection.field_names)
+    extras: dict[str, Any] = {}
+    for name, value in props.items():
+        target = mapping.get(name)
+        if name in ("id", "release") and target is None:
+            continue  # read-only members of the read form
+        if target is None:
+            extras[name] = value
+        elif target == "synthetic":
+            values["synthetic"] = bool(value)
+        else:
+            try:
+                values[target] = None if value is None else convert_value(fields[target], value)
+            except (ValueError, TypeError) as exc:
+                raise InvalidFeatureError(
+                    f"properties.{name}: {exc}.", field=f"properties.{name}"
+                ) from None
+    return values, extras
+
+
+def _feature_doc(doc: Any) -> dict[str, Any]:
+    if not isinstance(doc, dict) or doc.get("type") != "Feature":
+        raise InvalidFeatureError("The body must be a GeoJSON Feature.", field="type")
+    return doc
+
+
+# --- reading the current row -------------------------------------------------------------
+
+
+def _current(session: Session, collection_id: str, feature_id: int) -> dict[str, Any]:
+    """The stored row (locked), its ETag and its pre-edit snapshot for the audit log."""
+    table = feature_table(collection_id).name  # a catalogue id, never user input
+    row = (
+        session.execute(
+            text(
+                f"SELECT t.release_id, md5(CAST(t AS text)) AS etag, "  # noqa: S608
+                f"to_jsonb(t) - 'geom' AS attrs, ST_AsGeoJSON(t.geom)::jsonb AS geometry "
+                f'FROM "{table}" AS t WHERE t.id = :fid FOR UPDATE'
+            ),
+            {"fid": feature_id},
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise FeatureNotFoundError(collection_id, feature_id)
+    return dict(row)
+
+
+def feature_etag(session: Session, collection_id: str, feature_id: int) -> str:
+    """The ETag of a stored feature (a hash of its row).
+
+    Raises:
+        FeatureNotFoundError: no such feature.
+    """
+    get_collection(collection_id)
+    table = feature_table(collection_id).name
+    value = session.scalar(
+        text(f'SELECT md5(CAST(t AS text)) FROM "{table}" AS t WHERE t.id = :fid'),  # noqa: S608
+        {"fid": feature_id},
+    )
+    if value is None:
+        raise FeatureNotFoundError(collection_id, feature_id)
+    return f'"{value}"'
+
+
+def _check_if_match(if_match: str | None, current: dict[str, Any]) -> None:
+    if if_match is None:
+        return
+    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+    if "*" not in tags and f'"{current["etag"]}"' not in tags:
+        raise PreconditionFailedError(
+            "If-Match does not match the feature's current ETag; read it again.",
+            field="If-Match",
+        )
+
+
+# --- feature writes ----------------------------------------------------------------------
+
+
+def release_for_write(session: Session, collection_id: str, name: str | None) -> Release:
+    """The release a new feature goes to: ``name``, or the one in force today.
+
+    Raises:
+        ReleaseNotFoundError: no such release, or none is in force.
+    """
+    if name is not None:
+        return get_release(session, collection_id, name)
+    release = release_as_of(session, collection_id, date.today())
+    if release is None:
+        raise ReleaseNotFoundError(
+            f"No release of '{collection_id}' is in force today; name one with ?release=.",
+            field="release",
+        )
+    return release
+
+
+def create_feature(
+    session: Session,
+    key: ApiKey | None,
+    collection_id: str,
+    doc: Any,
+    *,
+    crs: ApiCRS = CRS84_API,
+    release_name: str | None = None,
+    request_id: str | None = None,
+) -> Written:
+    """Add a feature (a GeoJSON Feature) to a release; audited, committed.
+
+    Raises:
+        InvalidFeatureError, InvalidGeometryError, OutOfChinaError: the body.
+        ReleaseNotFoundError: no such release, or none in force.
+    """
+    collection = get_collection(collection_id)
+    doc = _feature_doc(doc)
+    release = release_for_write(session, collection_id, release_name)
+    values, extras = _properties(collection, doc.get("properties"), partial=False)
+    values.setdefault("synthetic", release.synthetic)
+    table = feature_table(collection_id)
+    fid = session.scalar(
+        insert(table)
+        .values(
+            release_id=release.id,
+            props=extras,
+            geom=_geometry(doc.get("geometry"), crs, collection),
+            **values,
+        )
+        .returning(table.c.id)
+    )
+    if fid is None:  # pragma: no cover - INSERT … RETURNING always returns the row
+        raise InvalidFeatureError("The feature was not stored.")
+    release.feature_count += 1
+    bump_revision(session, release.id)
+    record(
+        session,
+        key,
+        "create-feature",
+        f"collections/{collection_id}/items/{fid}",
+        after=[fid],
+        detail={"release": release.name},
+        request_id=request_id,
+    )
+    etag = feature_etag(session, collection_id, fid)
+    session.commit()
+    return Written(fid, release, etag)
+
+
+def update_feature(
+    session: Session,
+    key: ApiKey | None,
+    collection_id: str,
+    feature_id: int,
+    doc: Any,
+    *,
+    merge: bool,
+    crs: ApiCRS = CRS84_API,
+    if_match: str | None = None,
+    request_id: str | None = None,
+) -> Written:
+    """Replace a feature (PUT) or merge-patch it (PATCH, RFC 7396); audited, committed.
+
+    A replacement needs a geometry and sets every catalogue field not given to null and
+    drops the source attributes not given; a merge patch changes only what it names (a
+    null property clears it).
+
+    Raises:
+        FeatureNotFoundError: no such feature.
+        PreconditionFailedError: ``if_match`` is not the feature's ETag.
+        InvalidFeatureError, InvalidGeometryError, OutOfChinaError: the body.
+    """
+    collection = get_collection(collection_id)
+    if not isinstance(doc, dict):
+        raise InvalidFeatureError("The body must be a JSON object.", field="type")
+    if not merge:
+        doc = _feature_doc(doc)
+    current = _current(session, collection_id, feature_id)
+    _check_if_match(if_match, current)
+    values, extras = _properties(collection, doc.get("properties"), partial=merge)
+    if merge:
+        props = {**current["attrs"].get("props", {}), **extras}
+        props = {k: v for k, v in props.items() if v is not None}
+    else:
+        props = extras
+    changes: dict[str, Any] = {**values, "props": props}
+    if "geometry" in doc or not merge:
+        changes["geom"] = _geometry(doc.get("geometry"), crs, collection)
+    table = feature_table(collection_id)
+    session.execute(update(table).where(table.c.id == feature_id).values(**changes))
+    release_id = int(current["release_id"])
+    bump_revision(session, release_id)
+    record(
+        session,
+        key,
+        "patch-feature" if merge else "replace-feature",
+        f"collections/{collection_id}/items/{feature_id}",
+        before=[feature_id],
+        after=[feature_id],
+        detail={"before": {**current["attrs"], "geometry": current["geometry"]}},
+        request_id=request_id,
+    )
+    etag = feature_etag(session, collection_id, feature_id)
+    release = session.get(Release, release_id)
+    session.commit()
+    if release is None:  # pragma: no cover - the foreign key forbids it
+        raise ReleaseNotFoundError(f"No release {release_id}.")
+    return Written(feature_id, release, etag)
+
+
+def delete_feature(
+    session: Session,
+    key: ApiKey | None,
+    collection_id: str,
+    feature_id: int,
+    *,
+    if_match: str | None = None,
+    request_id: str | None = None,
+) -> None:
+    """Delete a feature from its release; audited (with the feature as it was), committed.
+
+    Raises:
+        FeatureNotFoundError: no such feature.
+        PreconditionFailedError: ``if_match`` is not the feature's ETag.
+    """
+    get_collection(collection_id)
+    current = _current(session, collection_id, feature_id)
+    _check_if_match(if_match, current)
+    table = feature_table(collection_id)
+    session.execute(delete(table).where(table.c.id == feature_id))
+    release_id = int(current["release_id"])
+    release = session.get(Release, release_id)
+    if release is not None:
+        release.feature_count = max(0, release.feature_count - 1)
+    bump_revision(session, release_id)
+    record(
+        session,
+        key,
+        "delete-feature",
+        f"collections/{collection_id}/items/{feature_id}",
+        before=[feature_id],
+        detail={"before": {**current["attrs"], "geometry": current["geometry"]}},
+        request_id=request_id,
+    )
+    session.commit()
+
+
+# --- releases ----------------------------------------------------------------------------
+
+
+def create_release(
+    session: Session,
+    key: ApiKey | None,
+    collection_id: str,
+    *,
+    name: str,
+    valid_from: date,
+    valid_to: date | None = None,
+    source: str = "",
+    licence: str = "",
+    note: str = "",
+    synthetic: bool = False,
+    copy_from: str | None = None,
+    request_id: str | None = None,
+) -> Release:
+    """Create a release, empty or as a copy of another release's features; audited.
+
+    Raises:
+        ReleaseConflictError: the name exists already (releases are never overwritten).
+        ReleaseNotFoundError: ``copy_from`` names no release; ``valid_to`` is not after
+            ``valid_from``.
+    """
+    get_collection(collection_id)
+    if valid_to is not None and valid_to <= valid_from:
+        raise ReleaseNotFoundError(
+            f"valid_to {valid_to} must be after valid_from {valid_from}.", field="valid_to"
+        )
+    exists = session.scalar(
+        select(Release.id).where(Release.collection == collection_id, Release.name == name)
+    )
+    if exists is not None:
+        raise ReleaseConflictError(
+            f"Release '{name}' of '{collection_id}' exists already; releases are never "
+            "overwritten.",
+            field="name",
+        )
+    origin = get_release(session, collection_id, copy_from) if copy_from else None
+    if origin is not None:
+        origin.import_report = dict(origin.import_report or {})  # load before the insert
+    release = Release(
+        collection=collection_id,
+        name=name,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        source=source,
+        licence=licence,
+        note=note,
+        source_crs=origin.source_crs if origin else "",
+        synthetic=bool(synthetic or (origin.synthetic if origin else False)),
+        feature_count=0,
+        import_report={"copied_from": origin.name} if origin else {},
+    )
+    try:
+        session.add(release)
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ReleaseConflictError(
+            f"Release '{name}' of '{collection_id}' exists already.", field="name"
+        ) from None
+    if origin is not None:
+        table = feature_table(collection_id)
+        columns = [c for c in table.c if c.name not in ("id", "release_id") and c.computed is None]
+        session.execute(
+            insert(table).from_select(
+                ["release_id", *(c.name for c in columns)],
+                select(literal(release.id), *columns).where(table.c.release_id == origin.id),
+            )
+        )
+        release.feature_count = origin.feature_count
+        bbox = origin.import_report.get("bbox")
+        if bbox:
+            release.import_report = {**release.import_report, "bbox": bbox}
+    record(
+        session,
+        key,
+        "create-release",
+        f"collections/{collection_id}/releases/{name}",
+        before=[origin.id] if origin else [],
+        after=[release.id],
+        detail={"valid_from": valid_from.isoformat(), "copied_from": copy_from},
+        request_id=request_id,
+    )
+    session.commit()
+    return release
+
+
+# --- screenings and keys -----------------------------------------------------------------
+
+
+def delete_screening(
+    session: Session, key: ApiKey | None, screening_id: int, *, request_id: str | None = None
+) -> None:
+    """Delete a stored screening; audited, committed.
+
+    Raises:
+        ScreeningNotFoundError: no such screening.
+    """
+    screening = session.get(Screening, screening_id)
+    if screening is None:
+        raise ScreeningNotFoundError(screening_id)
+    record(
+        session,
+        key,
+        "delete-screening",
+        f"screenings/{screening_id}",
+        before=[screening_id],
+        detail={"name": screening.name, "verdict": screening.verdict},
+        request_id=request_id,
+    )
+    session.delete(screening)
+    session.commit()
+
+
+def revoke_key(
+    session: Session, key: ApiKey | None, key_id: int, *, request_id: str | None = None
+) -> ApiKey:
+    """Revoke an API key (it stays listed); audited, committed. Revoking twice is a no-op.
+
+    Raises:
+        KeyNotFoundError: no such key.
+    """
+    target = session.get(ApiKey, key_id)
+    if target is None:
+        raise KeyNotFoundError(key_id)
+    if target.revoked_at is None:
+        target.revoked_at = datetime.now(UTC)
+        record(
+            session,
+            key,
+            "revoke-key",
+            f"keys/{key_id}",
+            before=[key_id],
+            detail={"name": target.name, "role": target.role},
+            request_id=request_id,
+        )
+        session.commit()
+    return target

@@ -1,0 +1,323 @@
+"""Feature edits (POST/PUT/PATCH/DELETE), new releases, screening deletion and key revocation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from api.settings import ApiSettings
+from layers import schema
+from layers.db import DatabaseSettings
+from layers.importer import ImportOptions, import_file
+from layers.keys import create_key
+from layers.models import Release, RuleSet, Screening
+from tests.conftest import create_database, drop_database
+
+TILE = "/collections/outfalls/tiles/WebMercatorQuad/8/212/105"
+
+
+def _outfall(i: int) -> dict:
+    return {
+        "type": "Feature",
+        "properties": {"code": f"PWK{i}", "name": f"排污口{i}", "type": "入河"},
+        "geometry": {"type": "Point", "coordinates": [119.0 + i * 0.01, 31.0]},
+    }
+
+
+@pytest.fixture(scope="module")
+def edit_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = create_database("ecozone_edit")
+    schema.upgrade(url)
+    path = tmp_path_factory.mktemp("edit") / "o.geojson"
+    doc = {"type": "FeatureCollection", "features": [_outfall(i) for i in range(10)]}
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    engine = create_engine(url)
+    with Session(engine) as session:
+        import_file(session, Path(path), ImportOptions("outfalls", "2024", date(2024, 1, 1)))
+        rules = RuleSet(version="t", valid_from=date(2024, 1, 1), source_hash="x", industries={})
+        session.add(rules)
+        session.flush()
+        session.add(
+            Screening(
+                name="s",
+                rule_set_id=rules.id,
+                verdict="ok",
+                geom="SRID=4326;POINT(119 31)",
+                request={},
+                result={},
+            )
+        )
+        session.commit()
+    engine.dispose()
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def keys(edit_db: str) -> dict[str, str]:
+    engine = create_engine(edit_db)
+    with Session(engine) as session:
+        out = {r: create_key(session, r, f"test {r}")[1] for r in ("viewer", "editor", "admin")}
+        out["spare"] = create_key(session, "editor", "spare")[1]
+    engine.dispose()
+    return out
+
+
+@pytest.fixture(scope="module")
+def client(edit_db: str) -> Iterator[TestClient]:
+    app = create_app(ApiSettings(_env_file=None), DatabaseSettings(url=edit_db, _env_file=None))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _release(db: str, name: str = "2024") -> tuple[int, int]:
+    engine = create_engine(db)
+    with Session(engine) as session:
+        r = session.scalars(select(Release).where(Release.name == name)).one()
+        out = (r.feature_count, r.revision)
+    engine.dispose()
+    return out
+
+
+def _audit(client: TestClient, keys: dict[str, str]) -> list[dict]:
+    return client.get("/audit", headers=_auth(keys["admin"])).json()["entries"]
+
+
+def test_post_feature_creates_normalises_counts_and_audits(client, keys, edit_db):
+    body = {
+        "type": "Feature",
+        "properties": {"编码": "NEW1", "name": "新排污口", "type": "入河排污口", "extra": 7},
+        "geometry": {"type": "Point", "coordinates": [119.5, 31.02]},
+    }
+    assert client.post("/collections/outfalls/items", json=body).status_code == 401
+    r = client.post("/collections/outfalls/items", json=body, headers=_auth(keys["viewer"]))
+    assert r.status_code == 403
+    count, revision = _release(edit_db)
+    etag = client.get(TILE).headers["etag"]
+    r = client.post("/collections/outfalls/items", json=body, headers=_auth(keys["editor"]))
+    assert r.status_code == 201, r.text
+    fid = r.json()["id"]
+    assert r.headers["location"].endswith(f"/collections/outfalls/items/{fid}")
+    assert r.headers["etag"].startswith('"')
+    got = client.get(f"/collections/outfalls/items/{fid}").json()
+    assert got["properties"]["code"] == "NEW1"
+    assert got["properties"]["type"] == "入河"  # code-list synonym normalised
+    assert got["geometry"]["coordinates"] == [119.5, 31.02]
+    assert _release(edit_db) == (count + 1, revision + 1)
+    assert client.get(TILE).headers["etag"] != etag
+    entry = _audit(client, keys)[0]
+    assert (entry["action"], entry["after_ids"]) == ("create-feature", [fid])
+
+
+def test_post_feature_in_content_crs_with_lat_first_axes(client, keys):
+    body = {
+        "type": "Feature",
+        "properties": {"code": "LATLON"},
+        "geometry": {"type": "Point", "coordinates": [31.05, 119.25]},
+    }
+    r = client.post(
+        "/collections/outfalls/items",
+        json=body,
+        headers={
+            **_auth(keys["editor"]),
+            "Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/4326>",
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["geometry"]["coordinates"] == [119.25, 31.05]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {
+                "type": "Feature",
+                "properties": {"type": "入洋"},
+                "geometry": {"type": "Point", "coordinates": [119, 31]},
+            },
+            "properties.type",
+        ),
+        (
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": [2.35, 48.85]},
+            },
+            "crs",
+        ),
+        (
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "LineString", "coordinates": [[119, 31], [119.1, 31]]},
+            },
+            "geometry",
+        ),
+        ({"type": "FeatureCollection", "features": []}, "type"),
+        ({"type": "Feature", "properties": {}, "geometry": {"type": "Point"}}, "geometry"),
+    ],
+)
+def test_bad_feature_is_422_and_nothing_is_written(client, keys, edit_db, body, field):
+    before = _release(edit_db)
+    n_audit = len(_audit(client, keys))
+    r = client.post("/collections/outfalls/items", json=body, headers=_auth(keys["editor"]))
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["field"] == field
+    assert _release(edit_db) == before
+    assert len(_audit(client, keys)) == n_audit
+
+
+def test_post_to_unknown_release_or_collection_is_404(client, keys):
+    r = client.post(
+        "/collections/outfalls/items",
+        params={"release": "nope"},
+        json=_outfall(1),
+        headers=_auth(keys["editor"]),
+    )
+    assert r.status_code == 404
+    r = client.post("/collections/nope/items", json=_outfall(1), headers=_auth(keys["editor"]))
+    assert r.status_code == 404
+
+
+def test_put_replaces_and_patch_merges_with_if_match(client, keys, edit_db):
+    fid = client.get("/collections/outfalls/items", params={"limit": 1}).json()["features"][0]["id"]
+    url = f"/collections/outfalls/items/{fid}"
+    editor = _auth(keys["editor"])
+    _, revision = _release(edit_db)
+    put = {
+        "type": "Feature",
+        "properties": {"code": "PUT1", "receiving_water": "太湖"},
+        "geometry": {"type": "Point", "coordinates": [119.3, 31.1]},
+    }
+    r = client.put(url, json=put, headers=editor)
+    assert r.status_code == 200, r.text
+    etag = r.headers["etag"]
+    props = r.json()["properties"]
+    assert props["code"] == "PUT1"
+    assert props["name"] is None  # a replacement clears what it does not give
+    assert _release(edit_db)[1] == revision + 1
+    stale = {**editor, "If-Match": '"0000"'}
+    r = client.patch(url, json={"properties": {"name": "改名"}}, headers=stale)
+    assert r.status_code == 412
+    assert client.get(url).json()["properties"]["name"] is None
+    r = client.patch(
+        url,
+        json={"properties": {"name": "改名", "receiving_water": None}},
+        headers={**editor, "If-Match": etag},
+    )
+    assert r.status_code == 200, r.text
+    props = r.json()["properties"]
+    assert (props["code"], props["name"], props["receiving_water"]) == ("PUT1", "改名", None)
+    assert r.json()["geometry"]["coordinates"] == [119.3, 31.1]
+    assert r.headers["etag"] != etag
+    r = client.patch(
+        url, json={"geometry": {"type": "Point", "coordinates": [119.4, 31.1]}}, headers=editor
+    )
+    assert r.json()["geometry"]["coordinates"] == [119.4, 31.1]
+    entries = _audit(client, keys)
+    assert [e["action"] for e in entries[:3]] == [
+        "patch-feature",
+        "patch-feature",
+        "replace-feature",
+    ]
+    assert entries[2]["before_ids"] == entries[2]["after_ids"] == [fid]
+    assert entries[2]["detail"]["before"]["code"] != "PUT1"
+    assert (
+        client.put("/collections/outfalls/items/999999", json=put, headers=editor).status_code
+        == 404
+    )
+    assert client.patch(url, json={"properties": {"name": "x"}}).status_code == 401
+
+
+def test_delete_with_stale_if_match_is_412_and_keeps_the_feature(client, keys, edit_db):
+    fid = client.get("/collections/outfalls/items", params={"limit": 1}).json()["features"][0]["id"]
+    url = f"/collections/outfalls/items/{fid}"
+    count, _ = _release(edit_db)
+    r = client.delete(url, headers={**_auth(keys["editor"]), "If-Match": '"stale"'})
+    assert r.status_code == 412
+    assert client.get(url).status_code == 200
+    assert client.delete(url, headers=_auth(keys["editor"])).status_code == 204
+    assert _release(edit_db)[0] == count - 1
+    assert client.delete(url, headers=_auth(keys["editor"])).status_code == 404
+
+
+def test_create_release_empty_or_copied_then_post_into_it(client, keys, edit_db):
+    editor = _auth(keys["editor"])
+    body = {"name": "2030", "valid_from": "2030-01-01", "source": "省厅", "note": "draft"}
+    assert (
+        client.post(
+            "/collections/outfalls/releases", json=body, headers=_auth(keys["viewer"])
+        ).status_code
+        == 403
+    )
+    r = client.post("/collections/outfalls/releases", json=body, headers=editor)
+    assert r.status_code == 201, r.text
+    assert r.json()["feature_count"] == 0
+    assert (
+        client.post("/collections/outfalls/releases", json=body, headers=editor).status_code == 409
+    )
+    assert (
+        client.post(
+            "/collections/outfalls/releases", json={"name": "x"}, headers=editor
+        ).status_code
+        == 422
+    )
+    r = client.post(
+        "/collections/outfalls/items", params={"release": "2030"}, json=_outfall(3), headers=editor
+    )
+    assert r.status_code == 201
+    assert r.json()["properties"]["release"] == "2030"
+    assert _release(edit_db, "2030")[0] == 1
+    count = _release(edit_db)[0]
+    copy = {"name": "2031", "valid_from": "2031-01-01", "copy_from": "2024"}
+    r = client.post("/collections/outfalls/releases", json=copy, headers=editor)
+    assert r.status_code == 201, r.text
+    assert r.json()["feature_count"] == count
+    items = client.get("/collections/outfalls/items", params={"datetime": "2031-06-01"}).json()
+    assert items["numberMatched"] == count
+    bad = {"name": "2032", "valid_from": "2032-01-01", "copy_from": "nope"}
+    assert (
+        client.post("/collections/outfalls/releases", json=bad, headers=editor).status_code == 404
+    )
+    entry = _audit(client, keys)[0]
+    assert entry["action"] == "create-release"
+    assert entry["after_ids"] and entry["before_ids"]
+
+
+def test_delete_screening_is_an_audited_editor_write(client, keys):
+    assert client.delete("/screenings/1").status_code == 401
+    assert client.delete("/screenings/1", headers=_auth(keys["viewer"])).status_code == 403
+    assert client.delete("/screenings/1", headers=_auth(keys["editor"])).status_code == 204
+    assert client.delete("/screenings/1", headers=_auth(keys["editor"])).status_code == 404
+    entry = _audit(client, keys)[0]
+    assert (entry["action"], entry["before_ids"]) == ("delete-screening", [1])
+
+
+def test_admin_lists_and_revokes_keys(client, keys):
+    assert client.get("/keys", headers=_auth(keys["editor"])).status_code == 403
+    listed = client.get("/keys", headers=_auth(keys["admin"])).json()["keys"]
+    assert all("key_hash" not in k for k in listed)
+    spare = next(k for k in listed if k["name"] == "spare")
+    assert client.get("/jobs/1", headers=_auth(keys["spare"])).status_code == 404  # key works
+    assert client.delete(f"/keys/{spare['id']}", headers=_auth(keys["editor"])).status_code == 403
+    assert client.delete(f"/keys/{spare['id']}", headers=_auth(keys["admin"])).status_code == 204
+    assert client.get("/jobs/1", headers=_auth(keys["spare"])).status_code == 401
+    assert client.delete("/keys/99999", headers=_auth(keys["admin"])).status_code == 404
+    entry = _audit(client, keys)[0]
+    assert (entry["action"], entry["before_ids"]) == ("revoke-key", [spare["id"]])
+    again = client.get("/keys", headers=_auth(keys["admin"])).json()["keys"]
+    assert next(k for k in again if k["id"] == spare["id"])["revoked_at"]
