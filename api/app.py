@@ -15,6 +15,7 @@ from api.routes import collections, health, landing, queries, screenings, tiles,
 from api.settings import ApiSettings
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.fastread import PoolReader, make_read_pool
+from layers.screening import PoolScreeningStore
 from layers.tiles import TileCache
 from web import router as web_router
 
@@ -33,6 +34,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         pool = make_read_pool(db)
         await pool.open(wait=False)
         app.state.reader = PoolReader(pool)
+        app.state.screening_store = PoolScreeningStore(pool, app.state.sessionmaker)
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ from api.errors import InvalidParameterError
 from api.settings import ApiSettings
 from gis.errors import InvalidBBoxError
 from layers.fastread import Reader, SessionReader
+from layers.screening import ScreeningStore, SessionScreeningStore
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -33,18 +34,35 @@ async def get_reader(request: Request) -> Reader:
     When ``get_session`` is overridden (tests reading inside a rolled-back transaction),
     the same statements run on that session instead, so they see its rows.
     """
-    override = request.app.dependency_overrides.get(get_session)
-    if override is not None:
-        session = override()
-        if isinstance(session, Iterator):
-            session = next(session)
+    session = _overridden_session(request)
+    if session is not None:
         return SessionReader(session)
     reader: Reader = request.app.state.reader
     return reader
 
 
+async def get_screening_store(request: Request) -> ScreeningStore:
+    """Where ``POST /screenings`` runs: the app's async pool, or an overriding session."""
+    session = _overridden_session(request)
+    if session is not None:
+        return SessionScreeningStore(session)
+    store: ScreeningStore = request.app.state.screening_store
+    return store
+
+
+def _overridden_session(request: Request) -> Session | None:
+    override = request.app.dependency_overrides.get(get_session)
+    if override is None:
+        return None
+    session = override()
+    if isinstance(session, Iterator):
+        session = next(session)
+    return session  # type: ignore[no-any-return]
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
+ScreeningStoreDep = Annotated[ScreeningStore, Depends(get_screening_store)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 

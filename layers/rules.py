@@ -289,6 +289,11 @@ def _loaded(row: RuleSet, bodies: list[dict[str, Any]]) -> LoadedRuleSet:
     )
 
 
+def cached_rule_set(rule_set_id: int | None) -> LoadedRuleSet | None:
+    """The rule set with this id if this process has loaded it already."""
+    return None if rule_set_id is None else _CACHE.get(rule_set_id)
+
+
 def get_rule_set(session: Session, rule_set_id: int) -> LoadedRuleSet:
     """The rule set with this id (cached: stored rule sets never change)."""
     cached = _CACHE.get(rule_set_id)

@@ -13,17 +13,20 @@ geometry GiST index through a conservative ``&&`` box and then ``ST_DWithin(geog
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
+import orjson
 import psycopg
 import shapely
+from psycopg_pool import AsyncConnectionPool
 from pyproj import CRS, Geod
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
@@ -42,7 +45,6 @@ from sqlalchemy import (
     cast,
     false,
     func,
-    insert,
     literal,
     null,
     or_,
@@ -53,7 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from gis.crs import (
     WGS84,
@@ -64,12 +66,12 @@ from gis.crs import (
     parse_crs,
     transformer,
 )
-from gis.errors import InvalidGeometryError, OutOfChinaError
+from gis.errors import GisError, InvalidGeometryError, OutOfChinaError
 from layers.catalog import COLLECTIONS, get_collection
 from layers.errors import ProjectGeometryError, ScreeningNotFoundError
 from layers.filters import GEOGRAPHY, parse_filter
-from layers.models import STORAGE_SRID, Release, Screening, feature_table
-from layers.rules import SEVERITY, LoadedRuleSet, Rule, rule_set_for
+from layers.models import STORAGE_SRID, Release, RuleSet, Screening, feature_table
+from layers.rules import SEVERITY, LoadedRuleSet, Rule, cached_rule_set, rule_set_for
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +86,9 @@ _M_PER_DEG_LAT = 110_000.0
 _M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(55.0))
 
 _GEOD = Geod(ellps="WGS84")
+
+#: The ``collection`` of the plan's last row, whose ``release_id`` is the rule set in force.
+_RULE_SET_ROW = "#rule_set"
 
 
 # ----------------------------------------------------------------------------- input
@@ -248,6 +253,10 @@ class _Branch:
     radius_m: float
     report_fields: tuple[str, ...]
     conditions: tuple[_Condition, ...]
+    #: Whether a rule of this collection tests ``within`` / ``contains`` (else the
+    #: ``ST_Covers`` / ``ST_CoveredBy`` columns are constant false and cost nothing).
+    covers: bool = False
+    covered: bool = False
 
 
 @dataclass(frozen=True)
@@ -329,7 +338,15 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         conditions = tuple(
             _Condition(r.id, expr) for r in rules if (expr := _conditions(r)) is not None
         )
-        branch = _Branch(collection.id, radius, tuple(report), conditions)
+        ops = {r.predicate.op for r in rules}
+        branch = _Branch(
+            collection.id,
+            radius,
+            tuple(report),
+            conditions,
+            covers="within" in ops,
+            covered="contains" in ops,
+        )
         branches.append(branch)
         selects.append(_branch_select(branch, project, project_geog, release, polygonal))
     selects.append(
@@ -343,6 +360,25 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             cast(null(), Boolean()),
             cast(null(), Boolean()),
             cast(null(), Float()),
+            cast(null(), JSONB),
+            cast(null(), ARRAY(Text())),
+        )
+    )
+    # … and the id of the rule set in force, so a cached rule set is checked in the same trip
+    in_force = (
+        select(RuleSet.id)
+        .where(RuleSet.valid_from <= as_of)
+        .order_by(RuleSet.valid_from.desc(), RuleSet.loaded_at.desc(), RuleSet.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    selects.append(
+        select(
+            literal(_RULE_SET_ROW, Text()),
+            cast(null(), BigInteger()),
+            cast(null(), Text()),
+            in_force,
+            *[cast(null(), t) for t in (Float(), Boolean(), Boolean(), Boolean(), Float())],
             cast(null(), JSONB),
             cast(null(), ARRAY(Text())),
         )
@@ -420,11 +456,15 @@ def _branch_select(
             table.c.release_id.label("release_id"),
             func.ST_Distance(cast(table.c.geom, GEOGRAPHY), project_geog).label("distance_m"),
             intersects.label("intersects"),
-            case((intersects, func.ST_Covers(table.c.geom, project.c.geom)), else_=false()).label(
-                "covers"
-            ),
-            case(
-                (intersects, func.ST_CoveredBy(table.c.geom, project.c.geom)), else_=false()
+            (
+                case((intersects, func.ST_Covers(table.c.geom, project.c.geom)), else_=false())
+                if branch.covers
+                else false()
+            ).label("covers"),
+            (
+                case((intersects, func.ST_CoveredBy(table.c.geom, project.c.geom)), else_=false())
+                if branch.covered
+                else false()
             ).label("covered"),
             cast(overlap, Float()).label("overlap_m2"),
             cast(attrs, JSONB).label("attrs"),
@@ -452,8 +492,7 @@ def _dialect() -> Any:
     return psycopg_dialect()  # type: ignore[no-untyped-call]
 
 
-@dataclass
-class _Result:
+class _Result(NamedTuple):
     collection: str
     id: int | None
     name: str | None
@@ -467,14 +506,18 @@ class _Result:
     matched: list[str] | None
 
 
-def _run(session: Session, plan: Plan, params: dict[str, Any]) -> list[_Result]:
+def _run(session: Session, plan: Plan, args: list[Any]) -> list[tuple[Any, ...]]:
     """Execute the plan's SQL as a server-side prepared statement on the session's connection."""
+    with psycopg.RawCursor(_driver(session)) as cursor:
+        cursor.execute(plan.sql, args, prepare=True)
+        return cursor.fetchall()
+
+
+def _driver(session: Session) -> psycopg.Connection[Any]:
     driver = session.connection().connection.driver_connection
     if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
         raise RuntimeError("no DBAPI connection")
-    with psycopg.RawCursor(driver) as cursor:
-        cursor.execute(plan.sql, [params[n] for n in plan.param_names], prepare=True)
-        return [_Result(*row) for row in cursor.fetchall()]
+    return driver  # type: ignore[no-any-return]
 
 
 _PLANS: dict[tuple[int, str], Plan] = {}
@@ -606,6 +649,63 @@ class ScreeningResult:
     body: dict[str, Any]
 
 
+def _check_buffer(project: ProjectInput) -> None:
+    if not 0 <= project.buffer_m <= MAX_BUFFER_M:
+        raise ProjectGeometryError(
+            f"buffer_m must be between 0 and {MAX_BUFFER_M:,.0f} m.", field="buffer_m"
+        )
+
+
+@dataclass
+class _Prepared:
+    """Everything a screening binds before its one round trip."""
+
+    rules: LoadedRuleSet
+    as_of: date
+    labels: frozenset[str]
+    tags: frozenset[str]
+    geom: ProjectGeometry
+    plan: Plan
+    radii: dict[str, float]
+    args: list[Any]
+
+
+def _prepare(
+    rules: LoadedRuleSet, project: ProjectInput, as_of: date, geom: ProjectGeometry | None
+) -> _Prepared:
+    labels = rules.project_labels(project.industry, project.industry_code)
+    tags = rules.project_tags(labels, project.tags)
+    geom = geom or prepare_geometry(project.geometry, project.crs)
+    plan = _plan_for(rules)
+    radii = {b.collection: float(project.buffer_m) for b in plan.branches}
+    for rule in rules.rules:
+        if (
+            rule.layer is not None
+            and rule.predicate.op == "dwithin"
+            and _applies(rule, labels, tags, project.kind)
+        ):
+            c = rule.layer.collection
+            radii[c] = max(radii[c], rule.predicate.distance_m or 0.0)
+    params = {
+        **plan.static_params,
+        **{f"r_{c}": r for c, r in radii.items()},
+        "ewkb": shapely.to_wkb(shapely.set_srid(geom.geom, STORAGE_SRID), include_srid=True),
+        "as_of": as_of,
+        "polygonal": geom.polygonal,
+        "labels": sorted(labels),
+    }
+    args = [params[n] for n in plan.param_names]
+    return _Prepared(rules, as_of, labels, tags, geom, plan, radii, args)
+
+
+def _rule_set_in_force(rows: list[tuple[Any, ...]]) -> int | None:
+    """The rule set id the plan's SQL found in force (its last row)."""
+    for row in reversed(rows):
+        if row[0] == _RULE_SET_ROW:
+            return int(row[3]) if row[3] is not None else None
+    raise AssertionError("the plan's SQL always returns the rule-set row")  # pragma: no cover
+
+
 def screen(
     session: Session,
     project: ProjectInput,
@@ -624,33 +724,24 @@ def screen(
         UnknownIndustryError: the industry is not a category of the rule set.
         NoRuleSetError: no rule set in force on ``as_of``.
     """
-    if not 0 <= project.buffer_m <= MAX_BUFFER_M:
-        raise ProjectGeometryError(
-            f"buffer_m must be between 0 and {MAX_BUFFER_M:,.0f} m.", field="buffer_m"
-        )
+    _check_buffer(project)
     as_of = project.as_of or date.today()
     rules = rule_set or rule_set_for(session, as_of)
-    labels = rules.project_labels(project.industry, project.industry_code)
-    tags = rules.project_tags(labels, project.tags)
-    geom = geometry or prepare_geometry(project.geometry, project.crs)
-    plan = _plan_for(rules)
-    applicable = [r for r in rules.rules if _applies(r, labels, tags, project.kind)]
-    radii = {b.collection: float(project.buffer_m) for b in plan.branches}
-    for rule in applicable:
-        if rule.layer is not None and rule.predicate.op == "dwithin":
-            c = rule.layer.collection
-            radii[c] = max(radii[c], rule.predicate.distance_m or 0.0)
-    params = {
-        **plan.static_params,
-        **{f"r_{c}": r for c, r in radii.items()},
-        "ewkb": shapely.to_wkb(shapely.set_srid(geom.geom, STORAGE_SRID), include_srid=True),
-        "as_of": as_of,
-        "polygonal": geom.polygonal,
-        "labels": sorted(labels),
-    }
-    rows_by: dict[str, list[_Row]] = {b.collection: [] for b in plan.branches}
+    prepared = _prepare(rules, project, as_of, geometry)
+    result = _assemble(prepared, project, _run(session, prepared.plan, prepared.args))
+    if rule_set is None:
+        _IN_FORCE[as_of] = rules.id  # the guess of create_screening_async
+    return result
+
+
+def _assemble(p: _Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) -> ScreeningResult:
+    """Evaluate the rules on the rows of the plan's SQL and build the result body."""
+    rules, geom, as_of, labels, tags, radii = p.rules, p.geom, p.as_of, p.labels, p.tags, p.radii
+    rows_by: dict[str, list[_Row]] = {b.collection: [] for b in p.plan.branches}
     releases: dict[str, dict[str, Any]] = {}
-    for r in _run(session, plan, params):
+    for r in map(_Result._make, rows):
+        if r.collection == _RULE_SET_ROW:
+            continue
         if r.id is None:
             releases[r.collection] = {"release_id": r.release_id, "release": r.name}
             continue
@@ -691,7 +782,7 @@ def screen(
     hits = sorted(
         (
             _evidence(r, geom.area_m2, geom.polygonal)
-            for b in plan.branches
+            for b in p.plan.branches
             for r in rows_by[b.collection]
             if r.intersects or r.distance_m <= project.buffer_m
         ),
@@ -740,28 +831,175 @@ _ORDER = {c.id: i for i, c in enumerate(COLLECTIONS)}
 
 
 # -------------------------------------------------------------------------- storage
+#: Stores a screening in one statement. ``set_config(…, true)`` is ``SET LOCAL
+#: synchronous_commit = off`` for the statement's own transaction: the commit returns
+#: before its WAL reaches disk, so a crash may lose the screenings of the last few
+#: hundred milliseconds (never corrupt them). A screening is reproducible from its
+#: request, rule set and release ids, so this is acceptable; nothing else is written so.
+_INSERT_SQL = (
+    "INSERT INTO screenings (name, rule_set_id, verdict, geom, request, result) "
+    "SELECT $1, $2, $3, ST_GeomFromEWKB($4), $5::jsonb, $6::jsonb "
+    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS local_setting "
+    "RETURNING id, created_at"
+)
+
+
+def _insert_args(project: ProjectInput, result: ScreeningResult, body_json: bytes) -> list[Any]:
+    request = {**project.echo(), "geometry": project.geometry, "as_of": result.body["as_of"]}
+    return [
+        project.name,
+        result.rule_set_id,
+        result.verdict,
+        shapely.to_wkb(shapely.set_srid(result.geometry.geom, STORAGE_SRID), include_srid=True),
+        orjson.dumps(request).decode(),
+        body_json.decode(),
+    ]
+
+
+def _insert(session: Session, args: list[Any]) -> tuple[int, datetime]:
+    with psycopg.RawCursor(_driver(session)) as cursor:
+        cursor.execute(_INSERT_SQL, args, prepare=True)
+        row = cursor.fetchone()
+    if row is None:  # pragma: no cover - INSERT … RETURNING returns its row
+        raise RuntimeError("no row returned")
+    return int(row[0]), row[1]
+
+
 def create_screening(session: Session, project: ProjectInput) -> dict[str, Any]:
     """Screen a project and store the screening; commit. Nothing is stored on error."""
     result = screen(session, project)
-    request = {**project.echo(), "geometry": project.geometry, "as_of": result.body["as_of"]}
-    row = session.execute(
-        insert(Screening)
-        .values(
-            name=project.name,
-            rule_set_id=result.rule_set_id,
-            verdict=result.verdict,
-            geom=func.ST_GeomFromEWKB(
-                shapely.to_wkb(
-                    shapely.set_srid(result.geometry.geom, STORAGE_SRID), include_srid=True
-                )
-            ),
-            request=request,
-            result=result.body,
-        )
-        .returning(Screening.id, Screening.created_at)
-    ).one()
+    screening_id, created_at = _insert(
+        session, _insert_args(project, result, orjson.dumps(result.body))
+    )
     session.commit()
-    return _public(row.id, row.created_at, result.body)
+    return _public(screening_id, created_at, result.body)
+
+
+class ScreeningStore(Protocol):
+    """Where the async screening path runs its two statements."""
+
+    async def fetch(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+        """All rows of a ``$n`` statement."""
+        ...
+
+    async def insert(self, args: list[Any]) -> tuple[int, datetime]:
+        """Store a screening (``_INSERT_SQL``) and commit it: its id and creation time."""
+        ...
+
+    async def create_sync(self, project: ProjectInput) -> dict[str, Any]:
+        """:func:`create_screening` on a session (the path that resolves the rule set)."""
+        ...
+
+
+class PoolScreeningStore:
+    """The server's store: the async read pool (autocommit) and, rarely, a session."""
+
+    def __init__(self, pool: AsyncConnectionPool[Any], sessions: sessionmaker[Session]) -> None:
+        """Run on ``pool``; fall back to sessions from ``sessions``."""
+        self.pool = pool
+        self.sessions = sessions
+
+    async def _execute(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+        for attempt in (0, 1):  # a connection the server dropped is replaced once
+            try:
+                async with self.pool.connection() as conn:
+                    cursor = psycopg.AsyncRawCursor(conn)
+                    await cursor.execute(sql, args, prepare=True)
+                    return await cursor.fetchall()
+            except psycopg.OperationalError as exc:
+                if attempt or isinstance(exc, psycopg.errors.QueryCanceled):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def fetch(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+        """All rows."""
+        return await self._execute(sql, args)
+
+    async def insert(self, args: list[Any]) -> tuple[int, datetime]:
+        """One autocommit statement: its own transaction."""
+        rows = await self._execute(_INSERT_SQL, args)
+        return int(rows[0][0]), rows[0][1]
+
+    async def create_sync(self, project: ProjectInput) -> dict[str, Any]:
+        """In a worker thread, on a new session."""
+
+        def run() -> dict[str, Any]:
+            with self.sessions() as session:
+                return create_screening(session, project)
+
+        return await asyncio.to_thread(run)
+
+
+class SessionScreeningStore:
+    """A store on one sync session (tests that roll back), each call in a worker thread."""
+
+    def __init__(self, session: Session) -> None:
+        """Run on ``session``; ``insert`` commits it as :func:`create_screening` does."""
+        self.session = session
+
+    async def fetch(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+        """All rows."""
+
+        def run() -> list[tuple[Any, ...]]:
+            with psycopg.RawCursor(_driver(self.session)) as cursor:
+                cursor.execute(sql, args, prepare=True)
+                return cursor.fetchall()
+
+        return await asyncio.to_thread(run)
+
+    async def insert(self, args: list[Any]) -> tuple[int, datetime]:
+        """Insert and commit."""
+
+        def run() -> tuple[int, datetime]:
+            row = _insert(self.session, args)
+            self.session.commit()
+            return row
+
+        return await asyncio.to_thread(run)
+
+    async def create_sync(self, project: ProjectInput) -> dict[str, Any]:
+        """:func:`create_screening` on the session."""
+        return await asyncio.to_thread(create_screening, self.session, project)
+
+
+#: The rule set last found in force per ``as_of`` (per process). Only a guess: the
+#: screening statement returns the id actually in force, and a different id sends the
+#: request down the resolving path, so a rule set loaded by another process is honoured.
+_IN_FORCE: dict[date, int] = {}
+
+
+async def create_screening_async(store: ScreeningStore, project: ProjectInput) -> tuple[int, bytes]:
+    """Screen a project and store it in two statements; its id and public JSON.
+
+    The first statement returns every spatial lookup, the releases in force and the id
+    of the rule set in force; when that is the cached rule set the rules are evaluated
+    and the result stored by the second. Otherwise (first request, a new rule set, an
+    input the cached rules reject) the request takes :func:`create_screening`, which
+    resolves the rule set (storing the repository's on a fresh database) and raises
+    the authoritative error. The result body is serialised once, for both the database
+    and the response.
+    """
+    as_of = project.as_of or date.today()
+    rules = cached_rule_set(_IN_FORCE.get(as_of))
+    prepared: _Prepared | None = None
+    if rules is not None:
+        try:
+            _check_buffer(project)
+            prepared = _prepare(rules, project, as_of, None)
+        except GisError:
+            prepared = None
+    if rules is not None and prepared is not None:
+        rows = await store.fetch(prepared.plan.sql, prepared.args)
+        if _rule_set_in_force(rows) == rules.id:
+            result = _assemble(prepared, project, rows)
+            body_json = orjson.dumps(result.body)
+            screening_id, created_at = await store.insert(_insert_args(project, result, body_json))
+            head = orjson.dumps({"id": screening_id, "created_at": created_at.isoformat()})
+            return screening_id, head[:-1] + b"," + body_json[1:]
+    public = await store.create_sync(project)
+    if len(_IN_FORCE) > 1024:
+        _IN_FORCE.clear()
+    return int(public["id"]), orjson.dumps(public)
 
 
 def _public(screening_id: int, created_at: datetime, body: dict[str, Any]) -> dict[str, Any]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import SessionDep
+from api.deps import ScreeningStoreDep, SessionDep
 from api.responses import ORJSONResponse
 from layers.rules import read_rule_files
 from layers.screening import (
     MAX_BUFFER_M,
     ProjectInput,
-    create_screening,
+    create_screening_async,
     get_screening,
     list_screenings,
 )
@@ -64,8 +64,13 @@ class ScreeningCreate(BaseModel):
         )
 
 
-@router.post("/screenings", operation_id="screenings-create_screening", status_code=201)
-def create_screening_route(body: ScreeningCreate, session: SessionDep) -> ORJSONResponse:
+@router.post(
+    "/screenings",
+    operation_id="screenings-create_screening",
+    status_code=201,
+    response_class=ORJSONResponse,
+)
+async def create_screening_route(body: ScreeningCreate, store: ScreeningStoreDep) -> Response:
     """Screen a project and store the result.
 
     The verdict is the worst triggered outcome (DENY > REQUIRE > FLAG > PASS). Each rule
@@ -73,9 +78,12 @@ def create_screening_route(body: ScreeningCreate, session: SessionDep) -> ORJSON
     triggered it; `layers` lists the release used per collection and `hits` every
     feature within `buffer_m`.
     """
-    result = create_screening(session, body.to_input())
-    return ORJSONResponse(
-        result, status_code=201, headers={"Location": f"/screenings/{result['id']}"}
+    screening_id, content = await create_screening_async(store, body.to_input())
+    return Response(
+        content,
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": f"/screenings/{screening_id}"},
     )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
 import geopandas as gpd
+import orjson
 import pytest
 import shapely
+import sqlalchemy as sa
 from pyproj import Geod
 from shapely.geometry import LineString, Point, Polygon, box, mapping
 
@@ -15,7 +18,14 @@ from gis.errors import InvalidGeometryError, OutOfChinaError
 from layers.errors import ProjectGeometryError, UnknownIndustryError
 from layers.importer import ImportOptions, import_source
 from layers.io import SourceData
-from layers.screening import ProjectInput, prepare_geometry, screen
+from layers.screening import (
+    ProjectInput,
+    SessionScreeningStore,
+    create_screening,
+    create_screening_async,
+    prepare_geometry,
+    screen,
+)
 
 GEOD = Geod(ellps="WGS84")
 AS_OF = date(2025, 6, 30)
@@ -438,3 +448,33 @@ def test_too_many_vertices_and_too_large_rejected():
         prepare_geometry(mapping(ring), None)
     with pytest.raises(ProjectGeometryError):
         prepare_geometry(mapping(box(118, 31, 119, 32)), None)
+
+
+def test_async_path_stores_what_the_session_path_stores(db_session, yangtze):
+    """The one-round-trip path (cached rule set checked in its statement) equals create_screening."""
+    site = project(Point(east(119.0, 32.0, 800)))
+    reference = create_screening(db_session, site)  # resolves and caches the rule set
+    store = SessionScreeningStore(db_session)
+    calls: list[str] = []
+    fallback = store.create_sync
+
+    async def counted(p: ProjectInput) -> dict[str, Any]:
+        calls.append(p.name)
+        return await fallback(p)
+
+    store.create_sync = counted  # type: ignore[method-assign]
+    screening_id, content = asyncio.run(create_screening_async(store, site))
+    assert calls == []  # the fast path
+    public = orjson.loads(content)
+    assert public["id"] == screening_id != reference["id"]
+    drop = ("id", "created_at")
+    as_json = orjson.loads(orjson.dumps(reference))  # shapely's tuples as JSON arrays
+    assert {k: v for k, v in public.items() if k not in drop} == {
+        k: v for k, v in as_json.items() if k not in drop
+    }
+    assert public["verdict"] == "DENY"
+    stored = db_session.execute(
+        sa.text("SELECT result, request FROM screenings WHERE id = :i"), {"i": screening_id}
+    ).one()
+    assert stored.result == {k: v for k, v in public.items() if k not in drop}
+    assert stored.request["geometry"] == orjson.loads(orjson.dumps(site.geometry))
