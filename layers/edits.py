@@ -16,9 +16,10 @@ from typing import Any
 
 import shapely
 import shapely.geometry
+from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape
 from pyproj import CRS
-from sqlalchemy import delete, insert, literal, select, text, update
+from sqlalchemy import cast, delete, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -211,6 +212,7 @@ def create_feature(
     )
     if fid is None:  # pragma: no cover - INSERT … RETURNING always returns the row
         raise InvalidFeatureError("The feature was not stored.")
+    _set_area(session, collection, fid)
     release.feature_count += 1
     bump_revision(session, release.id)
     record(
@@ -225,6 +227,18 @@ def create_feature(
     etag = feature_etag(session, collection_id, fid)
     session.commit()
     return Written(fid, release, etag)
+
+
+def _set_area(session: Session, collection: Collection, feature_id: int) -> None:
+    """Write the geodesic area of one edited feature (bulk imports compute it themselves)."""
+    if not collection.has_area:
+        return
+    table = feature_table(collection.id)
+    session.execute(
+        update(table)
+        .where(table.c.id == feature_id)
+        .values(area_m2=func.ST_Area(cast(table.c.geom, Geography)))
+    )
 
 
 def update_feature(
@@ -268,6 +282,8 @@ def update_feature(
         changes["geom"] = _geometry(doc.get("geometry"), crs, collection)
     table = feature_table(collection_id)
     session.execute(update(table).where(table.c.id == feature_id).values(**changes))
+    if "geom" in changes:
+        _set_area(session, collection, feature_id)
     release_id = int(current["release_id"])
     bump_revision(session, release_id)
     record(

@@ -39,7 +39,7 @@ from gis.crs import (
     transformer,
 )
 from gis.errors import InvalidGeometryError, MissingCRSError, OutOfChinaError
-from gis.geometry import TargetKind, repair_geometries
+from gis.geometry import TargetKind, ellipsoidal_areas_m2, repair_geometries
 from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
 from layers.catalog import Collection, Field, get_collection
 from layers.errors import (
@@ -419,18 +419,21 @@ def _pg_array(items: list[str] | None) -> str | None:
 
 def _convert_text_column(f: Field, values: pd.Series, src: str, bad: dict[int, str]) -> list[Any]:
     """Vectorised :func:`convert_value` for text fields (the bulk of most layers)."""
-    text = values.astype(object).where(values.notna(), None)
-    as_str = text.map(
-        lambda v: (
-            None
-            if v is None
-            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+    if values.dtype == object and bool(values.map(type).isin([str, type(None)]).all()):
+        as_str = values  # the common case: strings (and missing values) already
+    else:
+        as_str = values.astype(object).map(
+            lambda v: (
+                None
+                if _is_missing(v)
+                else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+            )
         )
-    )
     stripped = as_str.str.strip()
     stripped = stripped.where(stripped.notna() & (stripped != ""), None)
+    if f.choices is not None and f.synonyms:
+        stripped = stripped.replace(f.synonyms)
     if f.choices is not None:
-        stripped = stripped.map(lambda v: f.synonyms.get(v, v) if v is not None else None)
         invalid = stripped.notna() & ~stripped.isin(f.choices)
         for i in np.flatnonzero(invalid.to_numpy()):
             bad.setdefault(
@@ -490,17 +493,14 @@ def _rows(
     else:
         props = ["{}"] * n
     placeholder = shapely.Point()
-    wkb = shapely.to_wkb(
-        shapely.set_srid(
-            np.array([g if g is not None else placeholder for g in geoms]), STORAGE_SRID
-        ),
-        hex=True,
-        include_srid=True,
-    )
+    geom_array = np.array([g if g is not None else placeholder for g in geoms], dtype=object)
+    wkb = shapely.to_wkb(shapely.set_srid(geom_array, STORAGE_SRID), hex=True, include_srid=True)
     table = pd.DataFrame(data, dtype=object)
     table["synthetic"] = synthetic
     table["props"] = props
     table["geom"] = wkb
+    if collection.has_area:
+        table["area_m2"] = np.round(ellipsoidal_areas_m2(geom_array), 2)
     keep = np.ones(n, dtype=bool)
     for i in (*rejected, *bad):
         keep[i] = False
@@ -541,10 +541,9 @@ def _copy_rows(
     chunk overlaps with PostgreSQL parsing and indexing the previous one.
     """
     table = feature_table(collection.id)
-    names = ["release_id", *collection.field_names, "synthetic", "props", "geom"]
-    columns = ", ".join(f'"{n}"' for n in names)
     rows = rows.copy()
     rows.insert(0, "release_id", release_id)
+    columns = ", ".join(f'"{n}"' for n in rows.columns)
     driver = session.connection().connection.driver_connection
     if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
         raise ImportFileError("No database connection for COPY.")

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Computed,
     Date,
     DateTime,
     Float,
@@ -165,13 +164,9 @@ def _feature_table(collection: Collection) -> Table:
         ),
     ]
     if collection.has_area:
-        columns.append(
-            Column(
-                "area_m2",
-                Float,
-                Computed("ST_Area(CAST(geom AS geography))", persisted=True),
-            )
-        )
+        # Ellipsoidal area, written by whoever writes the geometry: the importer computes
+        # it in bulk (gis.geometry.ellipsoidal_areas_m2), single edits with ST_Area(geography).
+        columns.append(Column("area_m2", Float, nullable=True))
     table = Table(collection.id, Base.metadata, *columns)
     Index(f"ix_{collection.id}_release_id", table.c.release_id)
     return table

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import shapely.geometry
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -321,3 +322,35 @@ def test_admin_lists_and_revokes_keys(client, keys):
     assert (entry["action"], entry["before_ids"]) == ("revoke-key", [spare["id"]])
     again = client.get("/keys", headers=_auth(keys["admin"])).json()["keys"]
     assert next(k for k in again if k["id"] == spare["id"])["revoked_at"]
+
+
+def test_edited_polygon_gets_its_geodesic_area(client, keys, edit_db):
+    from pyproj import Geod
+
+    editor = _auth(keys["editor"])
+    body = {"name": "edit-areas", "valid_from": "2020-01-01", "source": "测试", "licence": "CC0"}
+    assert (
+        client.post("/collections/farmland_zones/releases", json=body, headers=editor).status_code
+        == 201
+    )
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[120, 32], [120.01, 32], [120.01, 32.01], [120, 32.01], [120, 32]]],
+    }
+    r = client.post(
+        "/collections/farmland_zones/items?release=edit-areas",
+        json={"type": "Feature", "properties": {"name": "田"}, "geometry": square},
+        headers=editor,
+    )
+    assert r.status_code == 201, r.text
+    url = r.headers["location"]
+    geod = Geod(ellps="WGS84")
+    expected = abs(geod.geometry_area_perimeter(shapely.geometry.shape(square))[0])
+    assert abs(client.get(url).json()["properties"]["area_m2"] - expected) / expected < 1e-4
+    bigger = {
+        "type": "Polygon",
+        "coordinates": [[[120, 32], [120.02, 32], [120.02, 32.02], [120, 32.02], [120, 32]]],
+    }
+    client.patch(url, json={"geometry": bigger}, headers=editor)
+    expected = abs(geod.geometry_area_perimeter(shapely.geometry.shape(bigger))[0])
+    assert abs(client.get(url).json()["properties"]["area_m2"] - expected) / expected < 1e-4

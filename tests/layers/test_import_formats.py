@@ -206,3 +206,31 @@ def test_gcj02_boundary_converted_to_tianditu(db_session, realdata):
 
     assert centroid_shift("gcj-raw") > 300  # as shipped: ~500 m off
     assert centroid_shift("gcj-fixed", from_gcj02=True) < 100
+
+
+def test_imported_areas_agree_with_postgis_geodesic_area(db_session, tmp_path):
+    rng = np.random.default_rng(3)
+    polys = [
+        shapely.Point(x, y).buffer(r, quad_segs=16)
+        for x, y, r in zip(
+            rng.uniform(114, 122, 50),
+            rng.uniform(25, 35, 50),
+            rng.uniform(0.001, 0.1, 50),
+            strict=True,
+        )
+    ]
+    path = tmp_path / "zones.gpkg"
+    gpd.GeoDataFrame({"name": [f"z{i}" for i in range(50)]}, geometry=polys, crs=4326).to_file(
+        path, driver="GPKG"
+    )
+    report = import_file(
+        db_session, path, ImportOptions(collection="farmland_zones", release="areas")
+    )
+    worst = db_session.execute(
+        text(
+            "SELECT max(abs(area_m2 - ST_Area(geom::geography)) / ST_Area(geom::geography)) "
+            "FROM farmland_zones WHERE release_id = :r"
+        ),
+        {"r": report.release_id},
+    ).scalar_one()
+    assert worst < 1e-4
