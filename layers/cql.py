@@ -50,7 +50,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
 
 from layers.catalog import Collection, Field, get_collection
-from layers.errors import CollectionNotFoundError, FilterError
+from layers.errors import CollectionNotFoundError, FilterError, UnknownQueryableError
 from layers.models import Release, feature_table
 
 #: The custom functions this server declares (listed in /conformance and the OpenAPI).
@@ -215,7 +215,7 @@ class _Compiler:
             )
         name = node.name
         if name not in queryable_names(self.collection):
-            raise FilterError(
+            raise UnknownQueryableError(
                 f"'{name}' is not a queryable of '{self.collection.id}'. Queryables: "
                 f"{', '.join(queryable_names(self.collection))}.",
                 field="filter",

@@ -68,6 +68,12 @@ class FilterError(AppError):
     """A CQL2 filter, ``sortby`` or ``properties`` value that cannot be applied."""
 
 
+class UnknownQueryableError(FilterError):
+    """A filter names a property that is not a queryable of the collection."""
+
+    code = "unknown-queryable"
+
+
 class InvalidFilterError(AppError):
     """A filter expression that cannot be parsed or uses something not allowed."""
 
