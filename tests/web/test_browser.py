@@ -1,16 +1,23 @@
 """The reviewer's map in a real headless chromium: layers, drawing, screening, report, phone.
 
-Screenshots land in test-output/web/; timings in bench/web/RESULTS.
+Screenshots land in test-output/web/; timings in test-output/web/RESULTS, or in the
+committed bench/web/RESULTS when ECOZONE_BENCH_WEB=1 (so a plain test run leaves the tree clean).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "web" / "RESULTS"
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = (
+    ROOT / "bench" / "web" / "RESULTS"
+    if os.environ.get("ECOZONE_BENCH_WEB")
+    else ROOT / "test-output" / "web" / "RESULTS"
+)
 
 
 class PageWatch:
