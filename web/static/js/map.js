@@ -353,6 +353,8 @@
     });
     attributions = Object.keys(sources).map(function (s) { return "数据：" + esc(s); });
     attributions.forEach(function (a) { map.attributionControl.addAttribution(a); });
+    var container = map.attributionControl.getContainer();
+    if (container) container.title = container.textContent; // the full text on narrow screens
     var badge = document.getElementById("synthetic-badge");
     badge.hidden = synthetic.length === 0;
     badge.title = "以下图层为演示用合成数据，不代表真实管控边界：" + synthetic.join("、");
