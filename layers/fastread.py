@@ -372,10 +372,15 @@ def items_sql(query: ItemsRequest) -> tuple[str, dict[str, Any]]:
     if query.bbox is None and not query.where:
         matched = "r.feature_count"
     else:
+        # A page that is not full (or an empty first page) already tells the count:
+        # offset + rows read. Only a full page, or a page past the end, counts again
+        # (the filter is evaluated a second time, which doubled a geodesic query's cost).
         params["cl"] = query.count_limit
         matched = (
-            f"CASE WHEN r.feature_count <= %(cl)s THEN "
-            f"(SELECT count(*) FROM {table} WHERE {where}) END"
+            f"CASE WHEN r.feature_count <= %(cl)s THEN CASE "
+            "WHEN pg.n BETWEEN 1 AND %(lim)s THEN %(off)s + pg.n "
+            "WHEN pg.n = 0 AND %(off)s = 0 THEN 0 "
+            f"ELSE (SELECT count(*) FROM {table} WHERE {where}) END END"
         )
     sql = (
         f"WITH r AS ({_release_cte(RELEASE_COLUMNS)}) "
