@@ -16,6 +16,7 @@ transaction), so what is tested is what is served.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -337,47 +338,77 @@ def items_sql(query: ItemsRequest) -> tuple[str, dict[str, Any]]:
 
     Its single row: the release columns, the page's features joined by commas, the
     number of rows read (``limit + 1`` means there are more) and numberMatched.
-    No row: no release is in force.
+    No row: no release is in force. The text depends only on the page's shape (not on
+    coordinates, dates or paging), so it is built once per shape (:func:`_items_text`).
     """
-    collection = get_collection(query.collection_id)
-    table = _ident(feature_table(collection.id).name)
     params: dict[str, Any] = {
-        "rc": collection.id,
+        "rc": query.collection_id,
         "rd": query.as_of,
         "lim": query.limit,
         "lim1": query.limit + 1,
         "off": query.offset,
     }
-    conds = [f"{table}.release_id = r.id"]
     if query.bbox is not None:
-        conds.append(f"ST_Intersects({table}.geom, {_envelope_sql(query.bbox_crs)})")
         params.update(zip(("bx0", "by0", "bx1", "by1"), query.bbox, strict=True))
         if query.bbox_crs.srid != 4326:
             b = query.bbox
             params["bstep"] = max(b[2] - b[0], b[3] - b[1], 1e-6) / 16
     for i, fragment in enumerate(query.where):
-        renamed = fragment.renamed(f"w{i}_")
-        conds.append(f"({renamed.sql})")
-        params.update(renamed.params)
+        prefix = f"w{i}_"
+        params.update({prefix + k: v for k, v in fragment.params.items()})
+    if query.bbox is not None or query.where:
+        params["cl"] = query.count_limit
+    sql = _items_text(
+        query.collection_id,
+        query.bbox_crs if query.bbox is not None else None,
+        tuple(f.sql for f in query.where),
+        query.properties,
+        query.sortby,
+        query.crs,
+    )
+    return sql, params
+
+
+@functools.lru_cache(maxsize=1024)
+def _items_text(
+    collection_id: str,
+    bbox_crs: ApiCRS | None,
+    where_sql: tuple[str, ...],
+    properties: tuple[str, ...] | None,
+    sortby: tuple[tuple[str, bool], ...],
+    crs: ApiCRS,
+) -> str:
+    """The SQL text of :func:`items_sql` for one page shape."""
+    collection = get_collection(collection_id)
+    table = _ident(feature_table(collection.id).name)
+    conds = [f"{table}.release_id = r.id"]
+    if bbox_crs is not None:
+        conds.append(f"ST_Intersects({table}.geom, {_envelope_sql(bbox_crs)})")
+    for i, fragment_sql in enumerate(where_sql):
+        conds.append(f"({Fragment(fragment_sql).renamed(f'w{i}_').sql})")
     where = " AND ".join(conds)
-    names = query.properties if query.properties is not None else property_names(collection)
-    feature = feature_json_sql(collection, names, query.crs, "r.name")
-    keys = [(f"s{i}", name, asc) for i, (name, asc) in enumerate(query.sortby)]
+    names = properties if properties is not None else property_names(collection)
+    feature = feature_json_sql(collection, names, crs, "r.name")
+    keys = [(f"s{i}", name, asc) for i, (name, asc) in enumerate(sortby)]
     inner_cols = "".join(f", {table}.{_ident(name)} AS {k}" for k, name, _ in keys)
     inner_order = ", ".join(
         [f"{table}.{_ident(name)} {'ASC' if asc else 'DESC'}" for _, name, asc in keys]
         + [f"{table}.id"]
     )
     outer_order = ", ".join([f"p.{k} {'ASC' if asc else 'DESC'}" for k, _, asc in keys] + ["p.fid"])
-    if query.bbox is None and not query.where:
+    if bbox_crs is None and not where_sql:
         matched = "r.feature_count"
     else:
-        params["cl"] = query.count_limit
+        # A page that is not full (or an empty first page) already tells the count:
+        # offset + rows read. Only a full page, or a page past the end, counts again
+        # (the filter is evaluated a second time, which doubled a geodesic query's cost).
         matched = (
-            f"CASE WHEN r.feature_count <= %(cl)s THEN "
-            f"(SELECT count(*) FROM {table} WHERE {where}) END"
+            f"CASE WHEN r.feature_count <= %(cl)s THEN CASE "
+            "WHEN pg.n BETWEEN 1 AND %(lim)s THEN %(off)s + pg.n "
+            "WHEN pg.n = 0 AND %(off)s = 0 THEN 0 "
+            f"ELSE (SELECT count(*) FROM {table} WHERE {where}) END END"
         )
-    sql = (
+    return (
         f"WITH r AS ({_release_cte(RELEASE_COLUMNS)}) "
         f"SELECT {', '.join('r.' + c for c in RELEASE_COLUMNS)}, pg.features, pg.n, {matched} "
         "FROM r CROSS JOIN LATERAL ("
@@ -387,7 +418,6 @@ def items_sql(query: ItemsRequest) -> tuple[str, dict[str, Any]]:
         f"FROM {table} WHERE {where} ORDER BY {inner_order} "
         "LIMIT %(lim1)s OFFSET %(off)s) p) pg"
     )
-    return sql, params
 
 
 async def items_page(reader: Reader, query: ItemsRequest) -> ItemsResult:

@@ -67,6 +67,12 @@ CASES = [
     ("water_bodies", {"filter": "S_DWITHIN_M(geom, COLLECTION('outfalls'), 500)"}),
     ("water_bodies", {"as_of": date(2021, 1, 1)}),
     ("water_bodies", {"as_of": date(2019, 1, 1)}),
+    # numberMatched from the page itself (partial page, offset) or counted (full page,
+    # past the end, empty first page)
+    ("outfalls", {"bbox": (119.0, 31.0, 119.3, 31.2), "limit": 2, "offset": 1}),
+    ("outfalls", {"bbox": (119.0, 31.0, 119.3, 31.2), "limit": 10_000, "offset": 3}),
+    ("outfalls", {"bbox": (119.0, 31.0, 119.3, 31.2), "limit": 5, "offset": 100_000}),
+    ("outfalls", {"bbox": (0.0, 0.0, 0.1, 0.1)}),
 ]
 
 
