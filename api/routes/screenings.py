@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ScreeningStoreDep, SessionDep
 from api.responses import ORJSONResponse
-from layers.rules import read_rule_files
+from layers.rules import rule_set_for
 from layers.screening import (
     MAX_BUFFER_M,
     ProjectInput,
@@ -109,14 +109,21 @@ def list_screenings_route(
 
 
 @router.get("/industries", operation_id="screenings-list_industries")
-def list_industries() -> ORJSONResponse:
-    """Industry categories a screening accepts, with their GB/T 4754 code prefixes."""
-    rule_file, _ = read_rule_files()
+def list_industries(
+    session: SessionDep,
+    as_of: Annotated[date | None, Query(description="date of the rule set (default today)")] = None,
+) -> ORJSONResponse:
+    """Industry categories a screening accepts on ``as_of``, with their GB/T 4754 code prefixes.
+
+    They come from the rule set in force, the same one a screening validates against.
+    """
+    rules = rule_set_for(session, as_of or date.today())
     return ORJSONResponse(
         {
+            "rule_set": {"id": rules.id, "version": rules.version},
             "industries": [
                 {"name": name, "codes": list(ind.codes), "tags": list(ind.tags)}
-                for name, ind in rule_file.industries.items()
-            ]
+                for name, ind in rules.industries.items()
+            ],
         }
     )

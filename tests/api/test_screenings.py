@@ -139,3 +139,22 @@ def test_self_intersecting_polygon_is_repaired_and_warned(client):
     response = client.post("/screenings", json=body(geometry=bowtie))
     assert response.status_code == 201
     assert any("修复" in w for w in response.json()["warnings"])
+
+
+def test_industries_are_those_of_the_rule_set_screenings_use(client):
+    listed = client.get("/industries").json()
+    names = [i["name"] for i in listed["industries"]]
+    assert "化工" in names and "排污口" in names
+    assert next(i for i in listed["industries"] if i["name"] == "化工")["codes"][0].startswith(
+        "C26"
+    )
+    site = {"type": "Point", "coordinates": [120.27, 31.95]}
+    body = client.post(
+        "/screenings", json={"name": "x", "geometry": site, "industry": "化工", "kind": "新建"}
+    ).json()
+    assert body["rule_set"]["id"] == listed["rule_set"]["id"]
+    refused = client.post(
+        "/screenings", json={"name": "x", "geometry": site, "industry": "火电", "kind": "新建"}
+    )
+    assert refused.status_code == 422
+    assert "化工" in refused.json()["detail"]
