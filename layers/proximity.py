@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from layers.catalog import get_collection
 from layers.errors import InvalidProximityError
-from layers.features import _columns, _feature
+from layers.features import feature_columns, feature_json
 from layers.filters import GEOGRAPHY, parse_filter
 from layers.models import feature_table
 from layers.releases import release_as_of
@@ -101,7 +101,12 @@ def proximity(
     lateral = nearest.lateral("nearest")
     collection = get_collection(features.collection)
     stmt = (
-        select(*_columns(collection), lateral.c.near_id, lateral.c.near_name, lateral.c.distance_m)
+        select(
+            *feature_columns(collection),
+            lateral.c.near_id,
+            lateral.c.near_name,
+            lateral.c.distance_m,
+        )
         .select_from(src)
         .join(lateral, true())
         .where(src.c.release_id == src_release.id)
@@ -119,7 +124,7 @@ def proximity(
             "near_id": mapping.pop("near_id"),
             "near_name": mapping.pop("near_name"),
         }
-        feature = _feature(mapping, None)
+        feature = feature_json(mapping, None)
         feature["properties"].update(extra)
         out.append(feature)
     base["features"] = out
