@@ -307,7 +307,7 @@ def _envelope_sql(crs: ApiCRS) -> str:
 
 @dataclass
 class ItemsRequest:
-    """One items request, parsed and checked (the SQL-fragment twin of ``ItemsQuery``)."""
+    """One items request, parsed and checked (checked against the reference reader in tests/ogc/reference_reader.py)."""
 
     collection_id: str
     as_of: date
@@ -493,7 +493,7 @@ class LayerTile:
 
 
 def _tile_layer_sql(collection: Collection, properties: Sequence[str], z: int, release: str) -> str:
-    """``ST_AsMVT`` of the release's features in the tile (as ``layers.tiles.tile_statement``)."""
+    """``ST_AsMVT`` of the release's features in the tile (the reference in tests/ogc/reference_reader.py must match)."""
     table = _ident(feature_table(collection.id).name)
     env = "ST_TileEnvelope(%(tz)s, %(tx)s, %(ty)s)"
     geom = f"{table}.geom"

@@ -8,12 +8,11 @@ README section "For other systems: OGC API" for the measurements behind this cho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, ColumnElement, Select, Text, cast, func, literal, select
+from sqlalchemy import JSON, ColumnElement, Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from gis.crs import CRS84_API, ApiCRS
@@ -29,48 +28,6 @@ COUNT_LIMIT = 10_000
 
 #: Properties every feature may carry besides the catalogue fields.
 EXTRA_PROPERTIES = ("release_id", "release", "synthetic", "area_m2")
-
-
-@dataclass
-class ItemsQuery:
-    """One items request, already parsed and checked.
-
-    Attributes:
-        collection_id: the collection.
-        as_of: the date whose release is read.
-        bbox: minx, miny, maxx, maxy in ``bbox_crs``, x/y (easting/northing) order.
-        bbox_crs: the CRS of ``bbox``.
-        where: extra conditions (compiled CQL2 filters) over the collection's table.
-        properties: the properties to return (``None``: all).
-        sortby: (property, ascending) pairs; the id always breaks ties.
-        crs: the CRS of the returned geometries.
-        limit: page size.
-        offset: rows to skip.
-        count_limit: releases up to this size get an exact numberMatched.
-    """
-
-    collection_id: str
-    as_of: date
-    bbox: tuple[float, float, float, float] | None = None
-    bbox_crs: ApiCRS = CRS84_API
-    where: list[ColumnElement[bool]] = field(default_factory=list)
-    properties: tuple[str, ...] | None = None
-    sortby: tuple[tuple[str, bool], ...] = ()
-    crs: ApiCRS = CRS84_API
-    limit: int = 100
-    offset: int = 0
-    count_limit: int = COUNT_LIMIT
-
-
-@dataclass
-class ItemsPage:
-    """A page: the features as one JSON array (bytes) and what paging needs."""
-
-    features: bytes
-    number_returned: int
-    number_matched: int | None
-    has_more: bool
-    release: Release | None
 
 
 def property_names(collection: Collection) -> tuple[str, ...]:
@@ -129,16 +86,6 @@ def geometry_in(geom: ColumnElement[Any], crs: ApiCRS) -> ColumnElement[Any]:
     return func.ST_FlipCoordinates(out) if crs.lat_first else out
 
 
-def envelope_from(bbox: tuple[float, float, float, float], crs: ApiCRS) -> ColumnElement[Any]:
-    """A bbox given in ``crs`` (x/y order), as a WGS84 polygon for ``ST_Intersects``."""
-    env: ColumnElement[Any] = func.ST_MakeEnvelope(*bbox, crs.srid)
-    if crs.srid == 4326:
-        return env
-    # densify first, so the edges of a projected box stay edges after the transform
-    step = max(bbox[2] - bbox[0], bbox[3] - bbox[1], 1e-6) / 16
-    return func.ST_Transform(func.ST_Segmentize(env, step), 4326)
-
-
 def _feature_json(
     collection: Collection,
     release_name: str | None,
@@ -169,48 +116,6 @@ def _feature_json(
         "properties",
         func.json_build_object(*args),
     ).cast(Text)
-
-
-def _filtered(query: ItemsQuery, release: Release, collection: Collection) -> Select[Any]:
-    table = feature_table(collection.id)
-    stmt: Select[Any] = select(table.c.id).where(table.c.release_id == release.id)
-    if query.bbox is not None:
-        stmt = stmt.where(
-            func.ST_Intersects(table.c.geom, envelope_from(query.bbox, query.bbox_crs))
-        )
-    for condition in query.where:
-        stmt = stmt.where(condition)
-    return stmt
-
-
-def items_page(session: Session, query: ItemsQuery) -> ItemsPage:
-    """One page of the features of the release in force on ``query.as_of``."""
-    collection = get_collection(query.collection_id)
-    release = release_as_of(session, collection.id, query.as_of)
-    if release is None:
-        return ItemsPage(b"[]", 0, 0, False, None)
-    table = feature_table(collection.id)
-    base = _filtered(query, release, collection)
-    stmt = base.with_only_columns(
-        _feature_json(collection, release.name, query.properties, query.crs)
-    )
-    order = [
-        table.c[name].asc() if ascending else table.c[name].desc()
-        for name, ascending in query.sortby
-    ]
-    stmt = stmt.order_by(*order, table.c.id).limit(query.limit + 1).offset(query.offset)
-    rows = list(session.scalars(stmt))
-    has_more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    features = ("[" + ",".join(rows) + "]").encode()
-    matched: int | None
-    if query.bbox is None and not query.where:
-        matched = release.feature_count
-    elif release.feature_count <= query.count_limit:
-        matched = session.scalar(select(func.count()).select_from(base.subquery()))
-    else:
-        matched = None
-    return ItemsPage(features, len(rows), matched, has_more, release)
 
 
 def feature_by_id(

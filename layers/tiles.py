@@ -14,14 +14,9 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Select, Text, cast, func, literal, select
-from sqlalchemy.orm import Session
 
 from layers.catalog import Collection
 from layers.errors import TileOutOfRangeError
-from layers.models import Release, feature_table
 
 #: WebMercatorQuad's extent in metres and the MVT grid.
 _WORLD_M = 2 * math.pi * 6_378_137
@@ -72,60 +67,6 @@ def tile_properties(collection: Collection) -> tuple[str, ...]:
         if f.choices and f.name not in names:
             names.append(f.name)
     return tuple(names)
-
-
-def tile_statement(
-    collection: Collection, release_id: int, z: int, x: int, y: int, properties: tuple[str, ...]
-) -> Select[Any]:
-    """One MVT layer (named after the collection) of the release's features in the tile.
-
-    Geometries are simplified in lon/lat with a tolerance of half a tile pixel at this
-    zoom (before the transform, so fewer vertices are projected), then clipped and
-    snapped to the 4096 grid by ST_AsMVTGeom.
-    """
-    table = feature_table(collection.id)
-    env = func.ST_TileEnvelope(z, x, y)
-    pixel_deg = _WORLD_M / 2**z / EXTENT / 111_320.0
-    geom: Any = table.c.geom
-    if z < 14 and collection.geometry != "POINT":
-        geom = func.ST_Simplify(geom, pixel_deg / 2, True)
-    columns: list[Any] = [
-        func.ST_AsMVTGeom(func.ST_Transform(geom, 3857), env, EXTENT, BUFFER, True).label("geom"),
-        table.c.id,
-    ]
-    for name in properties:
-        column: Any = table.c[name]
-        if collection.field(name).type == "text[]":
-            column = func.array_to_string(column, ",")
-        elif collection.field(name).type == "date":
-            column = cast(column, Text)
-        columns.append(column.label(name))
-    envelope_4326 = func.ST_Transform(func.ST_Expand(env, _WORLD_M / 2**z / EXTENT * BUFFER), 4326)
-    rows = (
-        select(*columns)
-        .where(table.c.release_id == release_id, table.c.geom.op("&&")(envelope_4326))
-        .subquery("t")
-    )
-    return select(
-        func.coalesce(
-            func.ST_AsMVT(literal_column_record(rows), collection.id, EXTENT, "geom", "id"),
-            literal(b""),
-        )
-    ).select_from(rows)
-
-
-def literal_column_record(subquery: Any) -> Any:
-    """``t.*`` of a subquery as one record argument (ST_AsMVT's first parameter)."""
-    from sqlalchemy import literal_column
-
-    return literal_column(f"{subquery.name}.*")
-
-
-def render_tile(session: Session, collection: Collection, release: Release, key: TileKey) -> bytes:
-    """Build the tile's bytes in PostGIS."""
-    stmt = tile_statement(collection, release.id, key.z, key.x, key.y, key.properties)
-    data = session.scalar(stmt)
-    return bytes(data or b"")
 
 
 class TileCache:

@@ -23,9 +23,9 @@ from layers.fastread import (
     items_page,
     point_filter,
 )
-from layers.items import ItemsQuery
 from layers.items import feature_by_id as old_feature_by_id
-from layers.items import items_page as old_items_page
+from tests.ogc.reference_reader import ItemsQuery
+from tests.ogc.reference_reader import items_page as old_items_page
 
 AS_OF = date(2025, 1, 1)
 
@@ -167,7 +167,8 @@ def _tile_at(lon, lat, z):
 def test_tiles_match_the_sqlalchemy_path(session, z, x, y):
     from layers.fastread import render_tiles
     from layers.releases import release_as_of
-    from layers.tiles import TileKey, render_tile, tile_properties
+    from layers.tiles import TileKey, tile_properties
+    from tests.ogc.reference_reader import render_tile
 
     layers = [
         (get_collection(c), tile_properties(get_collection(c)))

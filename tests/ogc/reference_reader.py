@@ -1,0 +1,170 @@
+"""The reference reader: the first, SQLAlchemy-built items and tile queries.
+
+The product serves items and tiles through ``layers.fastread`` (one hand-written SQL
+statement per request). This independent implementation is kept here, in the tests, as
+the oracle the fast path must match byte for byte (``test_fastread.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
+from sqlalchemy.orm import Session
+
+from gis.crs import CRS84_API, ApiCRS
+from layers.catalog import Collection, get_collection
+from layers.items import COUNT_LIMIT, _feature_json
+from layers.models import Release, feature_table
+from layers.releases import release_as_of
+from layers.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
+
+
+@dataclass
+class ItemsQuery:
+    """One items request, already parsed and checked.
+
+    Attributes:
+        collection_id: the collection.
+        as_of: the date whose release is read.
+        bbox: minx, miny, maxx, maxy in ``bbox_crs``, x/y (easting/northing) order.
+        bbox_crs: the CRS of ``bbox``.
+        where: extra conditions (compiled CQL2 filters) over the collection's table.
+        properties: the properties to return (``None``: all).
+        sortby: (property, ascending) pairs; the id always breaks ties.
+        crs: the CRS of the returned geometries.
+        limit: page size.
+        offset: rows to skip.
+        count_limit: releases up to this size get an exact numberMatched.
+    """
+
+    collection_id: str
+    as_of: date
+    bbox: tuple[float, float, float, float] | None = None
+    bbox_crs: ApiCRS = CRS84_API
+    where: list[ColumnElement[bool]] = field(default_factory=list)
+    properties: tuple[str, ...] | None = None
+    sortby: tuple[tuple[str, bool], ...] = ()
+    crs: ApiCRS = CRS84_API
+    limit: int = 100
+    offset: int = 0
+    count_limit: int = COUNT_LIMIT
+
+
+@dataclass
+class ItemsPage:
+    """A page: the features as one JSON array (bytes) and what paging needs."""
+
+    features: bytes
+    number_returned: int
+    number_matched: int | None
+    has_more: bool
+    release: Release | None
+
+
+def envelope_from(bbox: tuple[float, float, float, float], crs: ApiCRS) -> ColumnElement[Any]:
+    """A bbox given in ``crs`` (x/y order), as a WGS84 polygon for ``ST_Intersects``."""
+    env: ColumnElement[Any] = func.ST_MakeEnvelope(*bbox, crs.srid)
+    if crs.srid == 4326:
+        return env
+    # densify first, so the edges of a projected box stay edges after the transform
+    step = max(bbox[2] - bbox[0], bbox[3] - bbox[1], 1e-6) / 16
+    return func.ST_Transform(func.ST_Segmentize(env, step), 4326)
+
+
+def _filtered(query: ItemsQuery, release: Release, collection: Collection) -> Select[Any]:
+    table = feature_table(collection.id)
+    stmt: Select[Any] = select(table.c.id).where(table.c.release_id == release.id)
+    if query.bbox is not None:
+        stmt = stmt.where(
+            func.ST_Intersects(table.c.geom, envelope_from(query.bbox, query.bbox_crs))
+        )
+    for condition in query.where:
+        stmt = stmt.where(condition)
+    return stmt
+
+
+def items_page(session: Session, query: ItemsQuery) -> ItemsPage:
+    """One page of the features of the release in force on ``query.as_of``."""
+    collection = get_collection(query.collection_id)
+    release = release_as_of(session, collection.id, query.as_of)
+    if release is None:
+        return ItemsPage(b"[]", 0, 0, False, None)
+    table = feature_table(collection.id)
+    base = _filtered(query, release, collection)
+    stmt = base.with_only_columns(
+        _feature_json(collection, release.name, query.properties, query.crs)
+    )
+    order = [
+        table.c[name].asc() if ascending else table.c[name].desc()
+        for name, ascending in query.sortby
+    ]
+    stmt = stmt.order_by(*order, table.c.id).limit(query.limit + 1).offset(query.offset)
+    rows = list(session.scalars(stmt))
+    has_more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    features = ("[" + ",".join(rows) + "]").encode()
+    matched: int | None
+    if query.bbox is None and not query.where:
+        matched = release.feature_count
+    elif release.feature_count <= query.count_limit:
+        matched = session.scalar(select(func.count()).select_from(base.subquery()))
+    else:
+        matched = None
+    return ItemsPage(features, len(rows), matched, has_more, release)
+
+
+def tile_statement(
+    collection: Collection, release_id: int, z: int, x: int, y: int, properties: tuple[str, ...]
+) -> Select[Any]:
+    """One MVT layer (named after the collection) of the release's features in the tile.
+
+    Geometries are simplified in lon/lat with a tolerance of half a tile pixel at this
+    zoom (before the transform, so fewer vertices are projected), then clipped and
+    snapped to the 4096 grid by ST_AsMVTGeom.
+    """
+    table = feature_table(collection.id)
+    env = func.ST_TileEnvelope(z, x, y)
+    pixel_deg = _WORLD_M / 2**z / EXTENT / 111_320.0
+    geom: Any = table.c.geom
+    if z < 14 and collection.geometry != "POINT":
+        geom = func.ST_Simplify(geom, pixel_deg / 2, True)
+    columns: list[Any] = [
+        func.ST_AsMVTGeom(func.ST_Transform(geom, 3857), env, EXTENT, BUFFER, True).label("geom"),
+        table.c.id,
+    ]
+    for name in properties:
+        column: Any = table.c[name]
+        if collection.field(name).type == "text[]":
+            column = func.array_to_string(column, ",")
+        elif collection.field(name).type == "date":
+            column = cast(column, Text)
+        columns.append(column.label(name))
+    envelope_4326 = func.ST_Transform(func.ST_Expand(env, _WORLD_M / 2**z / EXTENT * BUFFER), 4326)
+    rows = (
+        select(*columns)
+        .where(table.c.release_id == release_id, table.c.geom.op("&&")(envelope_4326))
+        .subquery("t")
+    )
+    return select(
+        func.coalesce(
+            func.ST_AsMVT(literal_column_record(rows), collection.id, EXTENT, "geom", "id"),
+            literal(b""),
+        )
+    ).select_from(rows)
+
+
+def literal_column_record(subquery: Any) -> Any:
+    """``t.*`` of a subquery as one record argument (ST_AsMVT's first parameter)."""
+    from sqlalchemy import literal_column
+
+    return literal_column(f"{subquery.name}.*")
+
+
+def render_tile(session: Session, collection: Collection, release: Release, key: TileKey) -> bytes:
+    """Build the tile's bytes in PostGIS."""
+    stmt = tile_statement(collection, release.id, key.z, key.x, key.y, key.properties)
+    data = session.scalar(stmt)
+    return bytes(data or b"")
