@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine
@@ -26,6 +28,14 @@ class DatabaseSettings(BaseSettings):
     #: The async pool of the hot read paths (items, features, tiles), per worker process.
     read_pool_min_size: int = Field(default=2, ge=0)
     read_pool_max_size: int = Field(default=10, ge=1)
+    #: ``plan_cache_mode`` of the read pool's connections. Its statements are prepared
+    #: once per connection and differ per request only in coordinates, dates and radii,
+    #: which do not change the best plan (GiST index scans), so a generic plan is reused
+    #: instead of planning each execution again; PostgreSQL's ``auto`` kept re-planning
+    #: the screening statement (~1 ms of planning per screening, bench/RESULTS.md).
+    read_plan_cache_mode: Literal["auto", "force_generic_plan", "force_custom_plan"] = (
+        "force_generic_plan"
+    )
 
     @field_validator("url")
     @classmethod

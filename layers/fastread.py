@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -139,11 +140,31 @@ def point_filter(collection: Collection, text: str) -> Fragment | None:
             return None
         point = "ST_SetSRID(ST_MakePoint(%(fx)s, %(fy)s), 4326)"
         sql = (
-            f"({table}.geom && ST_Expand({point}, %(fpad)s) AND "
+            f"({table}.geom && ST_Expand({point}, %(fpx)s, %(fpy)s) AND "
             f"ST_DWithin(CAST({table}.geom AS geography), CAST({point} AS geography), %(fd)s))"
         )
-        return Fragment(sql, {"fx": x, "fy": y, "fpad": distance * _DEG_PER_M, "fd": distance})
+        pad_x, pad_y = point_pad(y, distance)
+        return Fragment(sql, {"fx": x, "fy": y, "fpx": pad_x, "fpy": pad_y, "fd": distance})
     return None
+
+
+def point_pad(lat: float, distance_m: float) -> tuple[float, float]:
+    """Degrees of longitude and latitude that always contain a geodesic circle at ``lat``.
+
+    The index pre-filter of ``S_DWITHIN_M`` around a point: a degree of latitude is at
+    least 110,574 m and a degree of longitude at latitude φ at least 111,000·cos φ m
+    (WGS84), taken at the circle's most poleward latitude; beyond 80° the box spans
+    every longitude. Tighter than :data:`layers.cql._DEG_PER_M` (a bound for all of
+    China), so fewer long rivers reach the exact geodesic test. Falls back to that
+    bound (always containing) for distances over 1,000 km.
+    """
+    if distance_m > _MAX_DISTANCE_M:  # pragma: no cover - rejected before
+        return distance_m * _DEG_PER_M, distance_m * _DEG_PER_M
+    pad_y = distance_m / 110_000.0
+    edge = min(abs(lat) + pad_y, 90.0)
+    if edge >= 80.0:
+        return 360.0, pad_y
+    return distance_m / (111_000.0 * math.cos(math.radians(edge))), pad_y
 
 
 def filter_fragment(text: str, lang: str, ctx: FilterContext) -> Fragment:
@@ -181,10 +202,15 @@ class PoolReader:
         """All rows; a connection the server dropped is replaced and the statement retried once."""
         for attempt in (0, 1):
             try:
-                async with self.pool.connection() as conn:
+                # getconn/putconn rather than ``pool.connection()``: the same checkout
+                # and return without an async context manager per request.
+                conn = await self.pool.getconn()
+                try:
                     cur = await conn.execute(sql, params, prepare=True, binary=True)
                     rows: list[tuple[Any, ...]] = await cur.fetchall()
                     return rows
+                finally:
+                    await self.pool.putconn(conn)
             except psycopg.OperationalError as exc:
                 if attempt or isinstance(exc, psycopg.errors.QueryCanceled):
                     raise
@@ -215,7 +241,10 @@ def libpq_url(settings: DatabaseSettings) -> str:
 
 def make_read_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Any]:
     """An (unopened) async pool for the read paths; open it with ``await pool.open()``."""
-    options = f"-c statement_timeout={settings.statement_timeout_ms}"
+    options = (
+        f"-c statement_timeout={settings.statement_timeout_ms} "
+        f"-c plan_cache_mode={settings.read_plan_cache_mode}"
+    )
     return AsyncConnectionPool(
         libpq_url(settings),
         min_size=settings.read_pool_min_size,
@@ -240,9 +269,17 @@ def _release_cte(columns: Sequence[str], rc: str = "rc") -> str:
 
 
 def release_public_row(row: Sequence[Any]) -> dict[str, Any]:
-    """The wire form of a release from :data:`RELEASE_COLUMNS` (as ``release_public``)."""
+    """The wire form of a release from :data:`RELEASE_COLUMNS` (as ``release_public``).
+
+    Built once per distinct row (the same release heads every page); the dict is
+    shared, so callers must not change it.
+    """
+    key = tuple(row)
+    cached = _RELEASES.get(key)
+    if cached is not None:
+        return cached
     r = dict(zip(RELEASE_COLUMNS, row, strict=False))
-    return {
+    out = {
         "id": r["id"],
         "collection": r["collection"],
         "name": r["name"],
@@ -256,6 +293,13 @@ def release_public_row(row: Sequence[Any]) -> dict[str, Any]:
         "feature_count": r["feature_count"],
         "imported_at": r["imported_at"].isoformat() if r["imported_at"] else None,
     }
+    if len(_RELEASES) > 1024:
+        _RELEASES.clear()
+    _RELEASES[key] = out
+    return out
+
+
+_RELEASES: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
 # --- items ---------------------------------------------------------------------------
