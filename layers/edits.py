@@ -34,6 +34,7 @@ from layers.errors import (
     ReleaseNotFoundError,
     ScreeningNotFoundError,
 )
+from layers.etags import etag_matches, row_etag_sql
 from layers.importer import convert_value, resolve_mapping, storage_geometry
 from layers.jobs import bump_revision
 from layers.keys import record
@@ -116,7 +117,7 @@ def _current(session: Session, collection_id: str, feature_id: int) -> dict[str,
     row = (
         session.execute(
             text(
-                f"SELECT t.release_id, md5(CAST(t AS text)) AS etag, "  # noqa: S608
+                f"SELECT t.release_id, {row_etag_sql('t')} AS etag, "  # noqa: S608
                 f"to_jsonb(t) - 'geom' AS attrs, ST_AsGeoJSON(t.geom)::jsonb AS geometry "
                 f'FROM "{table}" AS t WHERE t.id = :fid FOR UPDATE'
             ),
@@ -139,7 +140,7 @@ def feature_etag(session: Session, collection_id: str, feature_id: int) -> str:
     get_collection(collection_id)
     table = feature_table(collection_id).name
     value = session.scalar(
-        text(f'SELECT md5(CAST(t AS text)) FROM "{table}" AS t WHERE t.id = :fid'),  # noqa: S608
+        text(f'SELECT {row_etag_sql("t")} FROM "{table}" AS t WHERE t.id = :fid'),  # noqa: S608
         {"fid": feature_id},
     )
     if value is None:
@@ -148,10 +149,15 @@ def feature_etag(session: Session, collection_id: str, feature_id: int) -> str:
 
 
 def _check_if_match(if_match: str | None, current: dict[str, Any]) -> None:
+    """Refuse the write unless ``If-Match`` names the stored row's ETag (or is ``*``).
+
+    The comparison is strong (RFC 9110 §13.1.1): a weak tag, which the single-feature
+    read gives for a non-default representation (another ``crs``, ``properties``),
+    never matches, so only the ETag of the default GeoJSON representation allows a write.
+    """
     if if_match is None:
         return
-    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
-    if "*" not in tags and f'"{current["etag"]}"' not in tags:
+    if not etag_matches(if_match, f'"{current["etag"]}"', weak=False):
         raise PreconditionFailedError(
             "If-Match does not match the feature's current ETag; read it again.",
             field="If-Match",
