@@ -443,3 +443,68 @@ def test_item_html_page_has_no_etag_and_ignores_if_none_match(client, keys):
     assert r.headers["content-type"].startswith("text/html")
     assert "etag" not in r.headers
     assert r.headers["vary"] == "Accept"
+
+
+# --- the collection's extent follows the edits ---------------------------------------------
+
+FAR = [87.6, 43.8]  # Ürümqi, far west of every test outfall
+
+
+def _extent(client: TestClient, as_of: str | None = None) -> list[float]:
+    params = {"datetime": as_of} if as_of else {}
+    return client.get("/collections/outfalls", params=params).json()["extent"]["spatial"]["bbox"][0]
+
+
+def test_extent_grows_when_a_feature_moves_far_away_and_shrinks_back(client, keys):
+    url = _posted(client, keys, "EXTENT-MOVE")
+    editor = _auth(keys["editor"])
+    before = _extent(client)
+    assert before[0] > FAR[0]
+    r = client.patch(url, json={"geometry": {"type": "Point", "coordinates": FAR}}, headers=editor)
+    assert r.status_code == 200, r.text
+    moved = _extent(client)
+    assert moved[0] <= FAR[0] <= moved[2]
+    assert moved[1] <= FAR[1] <= moved[3]
+    assert moved[1:3] == [before[1], before[2]]  # the other edges stay where they were
+    home = {"type": "Point", "coordinates": [119.05, 31.0]}
+    assert client.patch(url, json={"geometry": home}, headers=editor).status_code == 200
+    assert _extent(client) == before  # the box shrinks again, recomputed
+
+
+def test_extent_is_unchanged_by_a_properties_only_patch(client, keys):
+    url = _posted(client, keys, "EXTENT-PROPS")
+    before = _extent(client)
+    r = client.patch(url, json={"properties": {"name": "只改属性"}}, headers=_auth(keys["editor"]))
+    assert r.status_code == 200
+    assert _extent(client) == before
+
+
+def test_extent_shrinks_when_the_feature_on_its_edge_is_deleted(client, keys):
+    before = _extent(client)
+    editor = _auth(keys["editor"])
+    body = {**_outfall(0), "geometry": {"type": "Point", "coordinates": FAR}}
+    r = client.post("/collections/outfalls/items", json=body, headers=editor)
+    assert r.status_code == 201
+    grown = _extent(client)
+    assert (grown[0], grown[3]) == (FAR[0], FAR[1])  # the west and north edges
+    assert client.delete(r.headers["location"], headers=editor).status_code == 204
+    assert _extent(client) == before
+
+
+def test_extent_of_an_empty_release_comes_from_its_features(client, keys):
+    editor = _auth(keys["editor"])
+    body = {"name": "2040", "valid_from": "2040-01-01"}
+    assert (
+        client.post("/collections/outfalls/releases", json=body, headers=editor).status_code == 201
+    )
+    assert _extent(client, "2040-06-01") == [-180, -90, 180, 90]  # no features, no extent
+    r = client.post(
+        "/collections/outfalls/items",
+        params={"release": "2040"},
+        json={**_outfall(0), "geometry": {"type": "Point", "coordinates": FAR}},
+        headers=editor,
+    )
+    assert r.status_code == 201, r.text
+    assert _extent(client, "2040-06-01") == [*FAR, *FAR]
+    assert client.delete(r.headers["location"], headers=editor).status_code == 204
+    assert _extent(client, "2040-06-01") == [-180, -90, 180, 90]
