@@ -4,8 +4,9 @@ Each public function is one unit of work: it checks, writes, records an audit en
 commits once, so a write that fails leaves nothing behind (the session is rolled back).
 
 Feature edits act on a release that may be published: the release's ``revision`` is
-bumped (tile ETags and caches change with it) and its ``feature_count`` is kept right,
-and the audit log keeps the feature as it was before.
+bumped (tile ETags and caches change with it), its ``feature_count`` and stored ``bbox``
+(the collection's extent) are kept right, and the audit log keeps the feature as it was
+before.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from layers.errors import (
     ReleaseNotFoundError,
     ScreeningNotFoundError,
 )
+from layers.etags import etag_matches, row_etag_sql
 from layers.importer import convert_value, resolve_mapping, storage_geometry
 from layers.jobs import bump_revision
 from layers.keys import record
@@ -116,8 +118,10 @@ def _current(session: Session, collection_id: str, feature_id: int) -> dict[str,
     row = (
         session.execute(
             text(
-                f"SELECT t.release_id, md5(CAST(t AS text)) AS etag, "  # noqa: S608
-                f"to_jsonb(t) - 'geom' AS attrs, ST_AsGeoJSON(t.geom)::jsonb AS geometry "
+                f"SELECT t.release_id, {row_etag_sql('t')} AS etag, "  # noqa: S608
+                f"to_jsonb(t) - 'geom' AS attrs, ST_AsGeoJSON(t.geom)::jsonb AS geometry, "
+                f"ST_XMin(t.geom) AS xmin, ST_YMin(t.geom) AS ymin, "
+                f"ST_XMax(t.geom) AS xmax, ST_YMax(t.geom) AS ymax "
                 f'FROM "{table}" AS t WHERE t.id = :fid FOR UPDATE'
             ),
             {"fid": feature_id},
@@ -139,7 +143,7 @@ def feature_etag(session: Session, collection_id: str, feature_id: int) -> str:
     get_collection(collection_id)
     table = feature_table(collection_id).name
     value = session.scalar(
-        text(f'SELECT md5(CAST(t AS text)) FROM "{table}" AS t WHERE t.id = :fid'),  # noqa: S608
+        text(f'SELECT {row_etag_sql("t")} FROM "{table}" AS t WHERE t.id = :fid'),  # noqa: S608
         {"fid": feature_id},
     )
     if value is None:
@@ -148,14 +152,112 @@ def feature_etag(session: Session, collection_id: str, feature_id: int) -> str:
 
 
 def _check_if_match(if_match: str | None, current: dict[str, Any]) -> None:
+    """Refuse the write unless ``If-Match`` names the stored row's ETag (or is ``*``).
+
+    The comparison is strong (RFC 9110 §13.1.1): a weak tag, which the single-feature
+    read gives for a non-default representation (another ``crs``, ``properties``),
+    never matches, so only the ETag of the default GeoJSON representation allows a write.
+    """
     if if_match is None:
         return
-    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
-    if "*" not in tags and f'"{current["etag"]}"' not in tags:
+    if not etag_matches(if_match, f'"{current["etag"]}"', weak=False):
         raise PreconditionFailedError(
             "If-Match does not match the feature's current ETag; read it again.",
             field="If-Match",
         )
+
+
+# --- the release's extent ----------------------------------------------------------------
+
+#: A bounding box (minx, miny, maxx, maxy) in CRS84.
+Box = tuple[float, float, float, float]
+
+#: Stored boxes are rounded to 7 decimals (as the importer writes them); a geometry this
+#: close to an edge of the box is taken to define that edge.
+_EDGE = 1e-7
+
+
+def _geometry_box(session: Session, collection_id: str, feature_id: int) -> Box:
+    table = feature_table(collection_id).name  # a catalogue id, never user input
+    row = session.execute(
+        text(
+            "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) "  # noqa: S608
+            f'FROM "{table}" WHERE id = :fid'
+        ),
+        {"fid": feature_id},
+    ).one()
+    return (row[0], row[1], row[2], row[3])
+
+
+def _box_of(current: dict[str, Any]) -> Box:
+    """The bounding box of the stored geometry read by :func:`_current`."""
+    return (current["xmin"], current["ymin"], current["xmax"], current["ymax"])
+
+
+def _may_shrink(stored: list[float], old: Box | None, new: Box | None) -> bool:
+    """Whether replacing ``old`` by ``new`` (``None``: nothing) may pull an edge of ``stored`` in.
+
+    Only an edge that ``old`` reached and ``new`` does not reach can move in; every other
+    feature lies inside the box already.
+    """
+    if old is None:
+        return False
+    lows = (old[i] <= stored[i] + _EDGE and (new is None or new[i] > old[i]) for i in (0, 1))
+    highs = (old[i] >= stored[i] - _EDGE and (new is None or new[i] < old[i]) for i in (2, 3))
+    return any(lows) or any(highs)
+
+
+def _keep_extent(
+    session: Session, collection_id: str, release_id: int, *, old: Box | None, new: Box | None
+) -> None:
+    """Keep the release's stored ``bbox`` right after one feature's geometry changed.
+
+    The box (the collection's spatial extent in ``/collections/{id}`` and the TileJSON
+    ``bounds``) is written to the release's import report at import, and copied by
+    ``copy_from``. An added or moved geometry (``new``) widens it; only when the geometry
+    removed or moved away (``old``) reached an edge that ``new`` does not reach can it
+    shrink, and then it is recomputed over the release's features (``ST_Extent``, one
+    pass over the release's rows). A release left without features has no box.
+
+    The release row is locked first, so concurrent edits of one release update the box
+    one after the other: the later one reads the box the earlier one wrote, and its
+    recomputation (a new statement, READ COMMITTED) sees the earlier one's rows.
+    """
+    report = session.scalar(
+        text("SELECT import_report FROM releases WHERE id = :rid FOR UPDATE"),
+        {"rid": release_id},
+    )
+    report = dict(report or {})
+    stored = report.get("bbox")
+    box: list[float] | None
+    if isinstance(stored, list) and len(stored) == 4 and not _may_shrink(stored, old, new):
+        if new is None:
+            return
+        box = [
+            min(stored[0], new[0]),
+            min(stored[1], new[1]),
+            max(stored[2], new[2]),
+            max(stored[3], new[3]),
+        ]
+    else:
+        table = feature_table(collection_id).name  # a catalogue id, never user input
+        row = session.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "  # noqa: S608
+                f'(SELECT ST_Extent(geom) AS e FROM "{table}" WHERE release_id = :rid) AS s'
+            ),
+            {"rid": release_id},
+        ).one()
+        box = None if row[0] is None else [row[0], row[1], row[2], row[3]]
+    if box is None:
+        report.pop("bbox", None)
+    else:
+        report["bbox"] = [round(float(v), 7) for v in box]
+    if report.get("bbox") == stored:
+        return
+    release = session.get(Release, release_id)
+    if release is not None:
+        release.import_report = report
 
 
 # --- feature writes ----------------------------------------------------------------------
@@ -215,6 +317,9 @@ def create_feature(
     _set_area(session, collection, fid)
     release.feature_count += 1
     bump_revision(session, release.id)
+    _keep_extent(
+        session, collection_id, release.id, old=None, new=_geometry_box(session, collection_id, fid)
+    )
     record(
         session,
         key,
@@ -282,9 +387,11 @@ def update_feature(
         changes["geom"] = _geometry(doc.get("geometry"), crs, collection)
     table = feature_table(collection_id)
     session.execute(update(table).where(table.c.id == feature_id).values(**changes))
+    release_id = int(current["release_id"])
     if "geom" in changes:
         _set_area(session, collection, feature_id)
-    release_id = int(current["release_id"])
+        new = _geometry_box(session, collection_id, feature_id)
+        _keep_extent(session, collection_id, release_id, old=_box_of(current), new=new)
     bump_revision(session, release_id)
     record(
         session,
@@ -329,6 +436,7 @@ def delete_feature(
     if release is not None:
         release.feature_count = max(0, release.feature_count - 1)
     bump_revision(session, release_id)
+    _keep_extent(session, collection_id, release_id, old=_box_of(current), new=None)
     record(
         session,
         key,

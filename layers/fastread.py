@@ -35,6 +35,7 @@ from layers.catalog import Collection, get_collection
 from layers.cql import _DEG_PER_M, _MAX_DISTANCE_M, FilterContext, build_filter
 from layers.db import DatabaseSettings
 from layers.errors import FeatureNotFoundError
+from layers.etags import row_etag_sql
 from layers.items import COUNT_LIMIT, property_names
 from layers.models import feature_table
 from layers.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
@@ -484,6 +485,22 @@ async def items_page(reader: Reader, query: ItemsRequest) -> ItemsResult:
     )
 
 
+@dataclass(frozen=True)
+class FeatureRead:
+    """One feature as GeoJSON bytes and the ETag of its stored row.
+
+    Attributes:
+        body: the GeoJSON Feature.
+        etag: the stored row's strong ETag, quoted: the value :func:`layers.edits.feature_etag`
+            gives and an edit's ``If-Match`` is compared against. It does not depend on the
+            requested ``crs`` or ``properties``; the route decides how to label those
+            representations.
+    """
+
+    body: bytes
+    etag: str
+
+
 async def feature_by_id(
     reader: Reader,
     collection_id: str,
@@ -492,8 +509,8 @@ async def feature_by_id(
     as_of: date | None = None,
     crs: ApiCRS = CRS84_API,
     properties: tuple[str, ...] | None = None,
-) -> bytes:
-    """One feature as GeoJSON bytes, with its release and source attributes (one round trip).
+) -> FeatureRead:
+    """One feature with its release and source attributes, and its row's ETag (one round trip).
 
     Raises:
         FeatureNotFoundError: no such id, or it is not in the release in force on ``as_of``.
@@ -510,8 +527,10 @@ async def feature_by_id(
         release_last=True,
     )
     params: dict[str, Any] = {"fid": feature_id}
+    # ``{table}`` alone is the whole feature row (not the joined release), as the edits
+    # hash it.
     sql = (
-        f"SELECT CAST({feature} AS TEXT) FROM {table} "
+        f"SELECT CAST({feature} AS TEXT), {row_etag_sql(table)} FROM {table} "
         f"JOIN releases ON releases.id = {table}.release_id WHERE {table}.id = %(fid)s"
     )
     if as_of is not None:
@@ -520,7 +539,7 @@ async def feature_by_id(
     rows = await reader.fetch(sql, params)
     if not rows:
         raise FeatureNotFoundError(collection_id, feature_id)
-    return str(rows[0][0]).encode()
+    return FeatureRead(str(rows[0][0]).encode(), f'"{rows[0][1]}"')
 
 
 # --- tiles ---------------------------------------------------------------------------

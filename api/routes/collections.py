@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field, TypeAdapter, ValidationError
@@ -23,6 +23,7 @@ from gis.crs import CRS84_API, CRS84_URI, ApiCRS, api_crs, offered_crs_uris
 from gis.errors import InvalidBBoxError
 from layers.catalog import COLLECTIONS, Collection, FieldType, get_collection
 from layers.cql import FilterContext, build_filter, queryable_names
+from layers.etags import etag_matches
 from layers.fastread import (
     Fragment,
     ItemsRequest,
@@ -561,6 +562,7 @@ def _equality(collection: Collection, name: str, value: str, as_of: Any) -> Any:
     "/collections/{collection_id}/items/{feature_id}",
     operation_id="collections-get_feature",
     response_class=GeoJSONResponse,
+    responses={304: {"description": "Not Modified: `If-None-Match` names the current ETag."}},
 )
 async def get_item(
     request: Request,
@@ -571,31 +573,48 @@ async def get_item(
     crs: Annotated[str | None, Query(description="CRS of the returned geometry")] = None,
     properties: Annotated[str | None, Query()] = None,
     f: Annotated[str | None, Query(pattern="^(json|geojson|html)$")] = None,  # noqa: ARG001 - in the OpenAPI; read by wants_html
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """One feature, with its release and the source attributes it was imported with."""
+    """One feature, with its release and the source attributes it was imported with.
+
+    The GeoJSON response carries an `ETag`; send it back in `If-None-Match` to get a
+    `304 Not Modified` while the feature is unchanged. For the default representation
+    (no `crs` other than CRS84, no `properties`) it is a strong ETag, the same value an
+    edit (`PUT`/`PATCH`/`DELETE`) checks `If-Match` against: read, then write with
+    `If-Match: <ETag>` and get a 412 if someone changed the feature in between. Another
+    `crs` or a `properties` selection is a different representation of the same row, so
+    its ETag is weak (`W/"…"`, same hash): it validates caches (`If-None-Match` compares
+    weakly) but `If-Match` compares strongly, so it never allows a write. The HTML page
+    has no ETag.
+    """
     collection = get_collection(collection_id)
     as_of = parse_as_of(datetime_) if datetime_ else None
     out_crs = api_crs(crs, field="crs") if crs else CRS84_API
-    feature = orjson.loads(
-        await feature_by_id(
-            reader,
-            collection_id,
-            feature_id,
-            as_of=as_of,
-            crs=out_crs,
-            properties=parse_properties(collection, properties),
-        )
+    selected = parse_properties(collection, properties)
+    html = wants_html(request)
+    read = await feature_by_id(
+        reader, collection_id, feature_id, as_of=as_of, crs=out_crs, properties=selected
     )
+    # JSON and HTML are negotiated on Accept at one URL (see ``wants_html``).
+    headers = {"Vary": "Accept"}
+    if not html:
+        default = out_crs == CRS84_API and selected is None
+        etag = read.etag if default else f"W/{read.etag}"
+        headers["ETag"] = etag
+        if if_none_match is not None and etag_matches(if_none_match, etag, weak=True):
+            return Response(status_code=304, headers=headers)
+    feature = orjson.loads(read.body)
     base = base_url(request)
     feature["links"] = [
         *self_links(request, GEOJSON),
         link(f"{base}/collections/{collection_id}", "collection", JSON),
     ]
-    if wants_html(request):
+    if html:
         return HTMLResponse(
-            render_resource("feature", f"{collection.title} #{feature_id}", feature, base=base)
+            render_resource("feature", f"{collection.title} #{feature_id}", feature, base=base),
+            headers=headers,
         )
-    return GeoJSONResponse(feature, headers=_crs_header(out_crs))
+    return GeoJSONResponse(feature, headers={**headers, **_crs_header(out_crs)})
 
 
 __all__ = ["queryable_names", "router"]

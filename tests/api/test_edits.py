@@ -354,3 +354,157 @@ def test_edited_polygon_gets_its_geodesic_area(client, keys, edit_db):
     client.patch(url, json={"geometry": bigger}, headers=editor)
     expected = abs(geod.geometry_area_perimeter(shapely.geometry.shape(bigger))[0])
     assert abs(client.get(url).json()["properties"]["area_m2"] - expected) / expected < 1e-4
+
+
+# --- ETags of the single-feature read and If-Match on writes -----------------------------
+
+
+def _posted(client: TestClient, keys: dict[str, str], code: str) -> str:
+    body = {**_outfall(5), "properties": {"code": code, "name": code, "type": "入河"}}
+    r = client.post("/collections/outfalls/items", json=body, headers=_auth(keys["editor"]))
+    assert r.status_code == 201, r.text
+    return r.headers["location"]
+
+
+def test_get_item_sends_a_strong_etag_and_304_on_if_none_match(client, keys):
+    url = _posted(client, keys, "ETAG-304")
+    r = client.get(url)
+    assert r.status_code == 200
+    etag = r.headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"') and len(etag) == 34
+    assert r.headers["vary"] == "Accept"
+    for if_none_match in (etag, f"W/{etag}", "*", f'"other", {etag}'):
+        r = client.get(url, headers={"If-None-Match": if_none_match})
+        assert r.status_code == 304, if_none_match
+        assert r.content == b""
+        assert r.headers["etag"] == etag
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get(url).headers["etag"] == etag  # stable while the row is unchanged
+
+
+def test_get_item_etag_is_the_one_the_write_returned(client, keys):
+    body = {**_outfall(6), "properties": {"code": "ETAG-POST"}}
+    r = client.post("/collections/outfalls/items", json=body, headers=_auth(keys["editor"]))
+    assert client.get(r.headers["location"]).headers["etag"] == r.headers["etag"]
+
+
+def test_get_then_patch_with_its_etag_then_the_old_etag_is_412(client, keys):
+    url = _posted(client, keys, "ETAG-PATCH")
+    editor = _auth(keys["editor"])
+    etag = client.get(url).headers["etag"]
+    r = client.patch(url, json={"properties": {"name": "改"}}, headers={**editor, "If-Match": etag})
+    assert r.status_code == 200, r.text
+    new = client.get(url).headers["etag"]
+    assert new != etag
+    assert r.headers["etag"] == new
+    stale = {**editor, "If-Match": etag}
+    assert client.patch(url, json={"properties": {"name": "x"}}, headers=stale).status_code == 412
+    assert client.put(url, json=_outfall(5), headers=stale).status_code == 412
+    assert client.delete(url, headers=stale).status_code == 412
+    assert client.get(url).json()["properties"]["name"] == "改"
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+    assert client.get(url, headers={"If-None-Match": new}).status_code == 304
+    assert client.delete(url, headers={**editor, "If-Match": new}).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"crs": "http://www.opengis.net/def/crs/EPSG/0/4490"},
+        {"crs": "http://www.opengis.net/def/crs/EPSG/0/4527"},
+        {"properties": "code,name"},
+    ],
+)
+def test_other_representations_get_a_weak_etag_that_cannot_write(client, keys, params):
+    url = _posted(client, keys, "ETAG-WEAK")
+    strong = client.get(url).headers["etag"]
+    r = client.get(url, params=params)
+    assert r.headers["etag"] == f"W/{strong}"
+    assert client.get(url, params=params, headers={"If-None-Match": strong}).status_code == 304
+    weak = {**_auth(keys["editor"]), "If-Match": r.headers["etag"]}
+    r = client.patch(url, json={"properties": {"name": "弱"}}, headers=weak)
+    assert r.status_code == 412
+    assert r.json()["field"] == "If-Match"
+    assert client.get(url).headers["etag"] == strong  # nothing was written
+
+
+def test_explicit_crs84_is_the_default_representation(client, keys):
+    url = _posted(client, keys, "ETAG-CRS84")
+    strong = client.get(url).headers["etag"]
+    crs84 = {"crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
+    assert client.get(url, params=crs84).headers["etag"] == strong
+
+
+def test_item_html_page_has_no_etag_and_ignores_if_none_match(client, keys):
+    url = _posted(client, keys, "ETAG-HTML")
+    etag = client.get(url).headers["etag"]
+    r = client.get(url, headers={"Accept": "text/html", "If-None-Match": etag})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "etag" not in r.headers
+    assert r.headers["vary"] == "Accept"
+
+
+# --- the collection's extent follows the edits ---------------------------------------------
+
+FAR = [87.6, 43.8]  # Ürümqi, far west of every test outfall
+
+
+def _extent(client: TestClient, as_of: str | None = None) -> list[float]:
+    params = {"datetime": as_of} if as_of else {}
+    return client.get("/collections/outfalls", params=params).json()["extent"]["spatial"]["bbox"][0]
+
+
+def test_extent_grows_when_a_feature_moves_far_away_and_shrinks_back(client, keys):
+    url = _posted(client, keys, "EXTENT-MOVE")
+    editor = _auth(keys["editor"])
+    before = _extent(client)
+    assert before[0] > FAR[0]
+    r = client.patch(url, json={"geometry": {"type": "Point", "coordinates": FAR}}, headers=editor)
+    assert r.status_code == 200, r.text
+    moved = _extent(client)
+    assert moved[0] <= FAR[0] <= moved[2]
+    assert moved[1] <= FAR[1] <= moved[3]
+    assert moved[1:3] == [before[1], before[2]]  # the other edges stay where they were
+    home = {"type": "Point", "coordinates": [119.05, 31.0]}
+    assert client.patch(url, json={"geometry": home}, headers=editor).status_code == 200
+    assert _extent(client) == before  # the box shrinks again, recomputed
+
+
+def test_extent_is_unchanged_by_a_properties_only_patch(client, keys):
+    url = _posted(client, keys, "EXTENT-PROPS")
+    before = _extent(client)
+    r = client.patch(url, json={"properties": {"name": "只改属性"}}, headers=_auth(keys["editor"]))
+    assert r.status_code == 200
+    assert _extent(client) == before
+
+
+def test_extent_shrinks_when_the_feature_on_its_edge_is_deleted(client, keys):
+    before = _extent(client)
+    editor = _auth(keys["editor"])
+    body = {**_outfall(0), "geometry": {"type": "Point", "coordinates": FAR}}
+    r = client.post("/collections/outfalls/items", json=body, headers=editor)
+    assert r.status_code == 201
+    grown = _extent(client)
+    assert (grown[0], grown[3]) == (FAR[0], FAR[1])  # the west and north edges
+    assert client.delete(r.headers["location"], headers=editor).status_code == 204
+    assert _extent(client) == before
+
+
+def test_extent_of_an_empty_release_comes_from_its_features(client, keys):
+    editor = _auth(keys["editor"])
+    body = {"name": "2040", "valid_from": "2040-01-01"}
+    assert (
+        client.post("/collections/outfalls/releases", json=body, headers=editor).status_code == 201
+    )
+    assert _extent(client, "2040-06-01") == [-180, -90, 180, 90]  # no features, no extent
+    r = client.post(
+        "/collections/outfalls/items",
+        params={"release": "2040"},
+        json={**_outfall(0), "geometry": {"type": "Point", "coordinates": FAR}},
+        headers=editor,
+    )
+    assert r.status_code == 201, r.text
+    assert _extent(client, "2040-06-01") == [*FAR, *FAR]
+    assert client.delete(r.headers["location"], headers=editor).status_code == 204
+    assert _extent(client, "2040-06-01") == [-180, -90, 180, 90]

@@ -149,10 +149,28 @@ def test_fast_and_compiled_point_filters_agree(session):
 )
 def test_feature_by_id_matches_the_sqlalchemy_path(session, as_of, properties):
     reader = SessionReader(session)
-    new = asyncio.run(feature_by_id(reader, "outfalls", 3, as_of=as_of, properties=properties))
+    read = asyncio.run(feature_by_id(reader, "outfalls", 3, as_of=as_of, properties=properties))
+    new = read.body
     old = old_feature_by_id(session, "outfalls", 3, as_of=as_of, properties=properties)
     assert orjson.loads(new) == orjson.loads(old)
     assert list(orjson.loads(new)["properties"]) == list(orjson.loads(old)["properties"])
+
+
+@pytest.mark.parametrize(
+    ("crs", "properties"),
+    [
+        (CRS84_API, None),
+        (api_crs("http://www.opengis.net/def/crs/EPSG/0/4490"), None),
+        (CRS84_API, ("name",)),
+    ],
+)
+def test_feature_by_id_etag_is_the_edits_etag_whatever_the_representation(session, crs, properties):
+    from layers.edits import feature_etag
+
+    reader = SessionReader(session)
+    read = asyncio.run(feature_by_id(reader, "outfalls", 3, crs=crs, properties=properties))
+    assert read.etag == feature_etag(session, "outfalls", 3)
+    assert read.etag.startswith('"') and len(read.etag) == 34
 
 
 def _tile_at(lon, lat, z):
