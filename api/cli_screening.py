@@ -158,7 +158,9 @@ def _site_projects(
         projects.append(
             ProjectInput(
                 name=str(_site_value(record, "name", f"site {i + 1}")),
-                geometry=mapping(geom),
+                # a feature without geometry (NULL in a GeoPackage) is screened as an empty
+                # point, so its row reports "geometry is empty" instead of ending the batch
+                geometry=mapping(geom if geom is not None else shapely.Point()),
                 industry=str(_site_value(record, "industry", industry or "")),
                 industry_code=str(code) if code is not None else None,
                 kind=str(_site_value(record, "kind", kind)),
