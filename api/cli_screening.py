@@ -37,6 +37,7 @@ rules_app = typer.Typer(help="Screening rule sets (the YAML in rules/).", no_arg
 app.add_typer(rules_app, name="rules")
 
 _OUTCOME_STYLE = {"DENY": "bold red", "REQUIRE": "magenta", "FLAG": "yellow", "PASS": "green"}
+_KINDS = ("新建", "扩建", "改建", "迁建")
 
 
 @rules_app.command("load")
@@ -113,7 +114,7 @@ def screen_command(
     json_out: Annotated[bool, typer.Option("--json", help="print the full JSON result")] = False,
 ) -> None:
     """Screen the project in FILE (all its features as one footprint) and store the result."""
-    if kind not in ("新建", "扩建", "改建", "迁建"):
+    if kind not in _KINDS:
         raise typer.BadParameter("--kind must be 新建, 扩建, 改建 or 迁建")
     try:
         source = read_source(file)
@@ -158,7 +159,9 @@ def _site_projects(
         projects.append(
             ProjectInput(
                 name=str(_site_value(record, "name", f"site {i + 1}")),
-                geometry=mapping(geom),
+                # a feature without geometry (NULL in a GeoPackage) is screened as an empty
+                # point, so its row reports "geometry is empty" instead of ending the batch
+                geometry=mapping(geom if geom is not None else shapely.Point()),
                 industry=str(_site_value(record, "industry", industry or "")),
                 industry_code=str(code) if code is not None else None,
                 kind=str(_site_value(record, "kind", kind)),
@@ -240,6 +243,9 @@ def screen_batch_command(
     opened: list[Any] = []
 
     def run(i: int) -> list[Any]:
+        if projects[i].kind not in _KINDS:  # the engine would skip every kind-scoped rule
+            detail = f"kind must be 新建, 扩建, 改建 or 迁建; got {projects[i].kind!r}."
+            return _site_row(i, projects[i], None, detail)
         session = getattr(local, "session", None)
         if session is None:
             session = local.session = factory()
