@@ -151,6 +151,15 @@ def feature_etag(session: Session, collection_id: str, feature_id: int) -> str:
     return f'"{value}"'
 
 
+def _count(session: Session, release_id: int, delta: int) -> None:
+    """Add ``delta`` to the release's ``feature_count`` in SQL (concurrent edits both count)."""
+    session.execute(
+        update(Release)
+        .where(Release.id == release_id)
+        .values(feature_count=func.greatest(Release.feature_count + delta, 0))
+    )
+
+
 def _check_if_match(if_match: str | None, current: dict[str, Any]) -> None:
     """Refuse the write unless ``If-Match`` names the stored row's ETag (or is ``*``).
 
@@ -315,7 +324,7 @@ def create_feature(
     if fid is None:  # pragma: no cover - INSERT … RETURNING always returns the row
         raise InvalidFeatureError("The feature was not stored.")
     _set_area(session, collection, fid)
-    release.feature_count += 1
+    _count(session, release.id, +1)
     bump_revision(session, release.id)
     _keep_extent(
         session, collection_id, release.id, old=None, new=_geometry_box(session, collection_id, fid)
@@ -432,9 +441,7 @@ def delete_feature(
     table = feature_table(collection_id)
     session.execute(delete(table).where(table.c.id == feature_id))
     release_id = int(current["release_id"])
-    release = session.get(Release, release_id)
-    if release is not None:
-        release.feature_count = max(0, release.feature_count - 1)
+    _count(session, release_id, -1)
     bump_revision(session, release_id)
     _keep_extent(session, collection_id, release_id, old=_box_of(current), new=None)
     record(

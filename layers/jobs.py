@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.errors import GisError
@@ -117,6 +117,8 @@ def job_public(job: Job, base: str) -> dict[str, Any]:
 
 def bump_revision(session: Session, release_id: int) -> None:
     """Mark a release as changed (its tiles' cache keys change with it)."""
-    release = session.get(Release, release_id)
-    if release is not None:
-        release.revision += 1
+    # An increment in SQL, not read-modify-write: two edits of one release at once
+    # both count (the row lock of the UPDATE orders them).
+    session.execute(
+        update(Release).where(Release.id == release_id).values(revision=Release.revision + 1)
+    )

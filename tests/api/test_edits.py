@@ -508,3 +508,45 @@ def test_extent_of_an_empty_release_comes_from_its_features(client, keys):
     assert _extent(client, "2040-06-01") == [*FAR, *FAR]
     assert client.delete(r.headers["location"], headers=editor).status_code == 204
     assert _extent(client, "2040-06-01") == [-180, -90, 180, 90]
+
+
+def test_concurrent_edits_of_one_release_both_count(edit_db):
+    """An edit that runs while another transaction holds the release row adds to its result.
+
+    Another writer bumps the release's count and revision and keeps its transaction open;
+    a feature created meanwhile waits for it and then counts on top of it (a
+    read-modify-write in Python would write the count it read before, losing one).
+    """
+    import time
+    from threading import Thread
+
+    from sqlalchemy import text
+
+    from layers.edits import create_feature
+
+    count, revision = _release(edit_db)
+    engine = create_engine(edit_db)
+    errors: list[BaseException] = []
+
+    def edit() -> None:
+        try:
+            with Session(engine) as session:
+                create_feature(session, None, "outfalls", _outfall(90))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with engine.connect() as other:
+        other.execute(
+            text(
+                "UPDATE releases SET feature_count = feature_count + 1, revision = revision + 1 "
+                "WHERE name = '2024' AND collection = 'outfalls'"
+            )
+        )
+        thread = Thread(target=edit)
+        thread.start()
+        time.sleep(0.5)  # the edit has read the release and now waits for the row lock
+        other.commit()
+    thread.join(timeout=30)
+    engine.dispose()
+    assert not errors
+    assert _release(edit_db) == (count + 2, revision + 2)
