@@ -81,9 +81,11 @@ MAX_AREA_M2 = 1_000 * 1_000_000.0
 MAX_BUFFER_M = 50_000.0
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
 
-#: Metres per degree used to size the index box: lower bounds, so the box always
-#: contains the geodesic search circle (latitude up to 55°N covers all of China).
+#: Metres per degree of latitude used to size the index box: a lower bound (a degree
+#: is at least 110,574 m), so the box always contains the geodesic search circle; the
+#: longitude side is sized per project (:func:`_lon_deg_per_m`).
 _M_PER_DEG_LAT = 110_000.0
+#: … and of longitude anywhere in China (at 55°N), where the latitude is not known ahead.
 _M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(55.0))
 
 _GEOD = Geod(ellps="WGS84")
@@ -454,6 +456,7 @@ def _branch_select(
         else null()
     )
     radius = bindparam(f"r_{collection.id}", type_=Float(), required=False)
+    lon_deg_per_m = bindparam("kx", type_=Float(), required=False)
     return (
         select(
             literal(collection.id, Text()).label("collection"),
@@ -484,7 +487,7 @@ def _branch_select(
             table.c.geom.op("&&")(
                 func.ST_Expand(
                     project.c.geom,
-                    radius / _M_PER_DEG_LON + 1e-6,
+                    radius * lon_deg_per_m + 1e-6,
                     radius / _M_PER_DEG_LAT + 1e-6,
                 )
             ),
@@ -718,9 +721,23 @@ def _prepare(
         "as_of": as_of,
         "polygonal": geom.polygonal,
         "labels": sorted(labels),
+        "kx": _lon_deg_per_m(geom.geom, max(radii.values())),
     }
     args = [params[n] for n in plan.param_names]
     return _Prepared(rules, as_of, labels, tags, geom, plan, radii, args)
+
+
+def _lon_deg_per_m(geom: BaseGeometry, radius_m: float) -> float:
+    """Degrees of longitude per metre that bound every search circle around ``geom``.
+
+    The index box of each collection is the project's box widened by ``radius`` times
+    this; a degree of longitude is at least 111,000·cos φ m at the circles' most
+    poleward latitude φ (their centres' highest |latitude| plus the radius). Tighter than
+    one bound for all of China (55°N), so fewer long rivers reach the exact geodesic test.
+    """
+    _minx, miny, _maxx, maxy = geom.bounds
+    edge = min(max(abs(miny), abs(maxy)) + radius_m / _M_PER_DEG_LAT, 89.0)
+    return 1.0 / (111_000.0 * math.cos(math.radians(edge)))
 
 
 def _rule_set_in_force(rows: list[tuple[Any, ...]]) -> int | None:
@@ -927,10 +944,13 @@ class PoolScreeningStore:
     async def _execute(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
         for attempt in (0, 1):  # a connection the server dropped is replaced once
             try:
-                async with self.pool.connection() as conn:
+                conn = await self.pool.getconn()  # as layers.fastread.PoolReader
+                try:
                     cursor = psycopg.AsyncRawCursor(conn)
                     await cursor.execute(sql, args, prepare=True)
                     return await cursor.fetchall()
+                finally:
+                    await self.pool.putconn(conn)
             except psycopg.OperationalError as exc:
                 if attempt or isinstance(exc, psycopg.errors.QueryCanceled):
                     raise

@@ -478,3 +478,27 @@ def test_async_path_stores_what_the_session_path_stores(db_session, yangtze):
     ).one()
     assert stored.result == {k: v for k, v in public.items() if k not in drop}
     assert stored.request["geometry"] == orjson.loads(orjson.dumps(site.geometry))
+
+
+def test_index_box_contains_every_search_circle():
+    """The per-project longitude padding always contains the geodesic circles (checked with pyproj)."""
+    import random
+
+    from pyproj import Geod
+
+    from layers.screening import _M_PER_DEG_LAT, _lon_deg_per_m
+
+    geod = Geod(ellps="WGS84")
+    rnd = random.Random(11)
+    for _ in range(2000):
+        lon, lat = rnd.uniform(73, 135), rnd.uniform(18, 54)
+        radius = rnd.choice([1.0, 500.0, 3000.0, rnd.uniform(0, 50_000)])
+        project = shapely.box(lon, lat, lon + rnd.uniform(0, 0.3), lat + rnd.uniform(0, 0.3))
+        kx = _lon_deg_per_m(project, radius)
+        minx, miny, maxx, maxy = project.bounds
+        for x, y in shapely.get_coordinates(project):
+            for az in range(0, 360, 10):
+                x2, y2, _ = geod.fwd(x, y, az, radius)
+                assert minx - radius * kx - 1e-9 <= x2 <= maxx + radius * kx + 1e-9
+                assert miny - radius / _M_PER_DEG_LAT - 1e-9 <= y2
+                assert y2 <= maxy + radius / _M_PER_DEG_LAT + 1e-9

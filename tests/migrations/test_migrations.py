@@ -51,3 +51,17 @@ def test_models_match_migrated_schema(engine):
         )
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def test_screening_bodies_are_lz4_compressed(engine):
+    """0005: new screenings' request and result are compressed with lz4 (Debian's PostgreSQL has it)."""
+    with engine.connect() as conn:
+        methods = dict(
+            conn.execute(
+                text(
+                    "SELECT attname, attcompression FROM pg_attribute "
+                    "WHERE attrelid = 'screenings'::regclass AND attname IN ('request', 'result')"
+                )
+            ).all()
+        )
+    assert methods == {"request": "l", "result": "l"}, methods
