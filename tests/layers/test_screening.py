@@ -489,7 +489,7 @@ def test_index_box_contains_every_search_circle():
     from layers.screening import _M_PER_DEG_LAT, _lon_deg_per_m
 
     geod = Geod(ellps="WGS84")
-    rnd = random.Random(11)
+    rnd = random.Random(11)  # noqa: S311 - reproducible test points
     for _ in range(2000):
         lon, lat = rnd.uniform(73, 135), rnd.uniform(18, 54)
         radius = rnd.choice([1.0, 500.0, 3000.0, rnd.uniform(0, 50_000)])
