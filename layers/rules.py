@@ -294,11 +294,15 @@ def cached_rule_set(rule_set_id: int | None) -> LoadedRuleSet | None:
     return None if rule_set_id is None else _CACHE.get(rule_set_id)
 
 
-def get_rule_set(session: Session, rule_set_id: int) -> LoadedRuleSet:
-    """The rule set with this id (cached: stored rule sets never change)."""
-    cached = _CACHE.get(rule_set_id)
-    if cached is not None:
-        return cached
+def get_rule_set(session: Session, rule_set_id: int, *, cached: bool = True) -> LoadedRuleSet:
+    """The rule set with this id (cached: stored rule sets never change).
+
+    ``cached=False`` reads it again (and caches that): the cache is per process and
+    keyed by id, so a process that talks to several databases checks the hash.
+    """
+    hit = _CACHE.get(rule_set_id) if cached else None
+    if hit is not None:
+        return hit
     row = session.get(RuleSet, rule_set_id)
     if row is None:
         raise NoRuleSetError(f"No rule set with id {rule_set_id}.", field="rule_set")

@@ -72,7 +72,14 @@ from layers.catalog import COLLECTIONS, get_collection
 from layers.errors import ProjectGeometryError, ScreeningNotFoundError
 from layers.filters import GEOGRAPHY, parse_filter
 from layers.models import STORAGE_SRID, Release, RuleSet, Screening, feature_table
-from layers.rules import SEVERITY, LoadedRuleSet, Rule, cached_rule_set, rule_set_for
+from layers.rules import (
+    SEVERITY,
+    LoadedRuleSet,
+    Rule,
+    cached_rule_set,
+    get_rule_set,
+    rule_set_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -886,7 +893,7 @@ _INSERT_SQL = (
 )
 
 
-def _insert_args(project: ProjectInput, result: ScreeningResult, body_json: bytes) -> list[Any]:
+def _insert_args(project: ProjectInput, result: ScreeningResult) -> list[Any]:
     request = {**project.echo(), "geometry": project.geometry, "as_of": result.body["as_of"]}
     return [
         project.name,
@@ -894,8 +901,43 @@ def _insert_args(project: ProjectInput, result: ScreeningResult, body_json: byte
         result.verdict,
         shapely.to_wkb(shapely.set_srid(result.geometry.geom, STORAGE_SRID), include_srid=True),
         orjson.dumps(request).decode(),
-        body_json.decode(),
+        orjson.dumps(stored_body(result.body)).decode(),
     ]
+
+
+#: What a stored rule result keeps; the rest (title, predicate, collection, citation,
+#: measures, note) is the rule's own text, rebuilt from the stored rule set on read.
+_STORED_KEYS = ("rule_id", "outcome", "checked", "evidence")
+
+
+def stored_body(body: dict[str, Any]) -> dict[str, Any]:
+    """The result as stored: each rule result without the rule set's own text.
+
+    A screening records the id of its rule set, and stored rule sets never change, so
+    the citations and measures (two thirds of a result's bytes) are not copied into
+    every screening; :func:`public_body` puts them back, with the same function that
+    wrote them, so a read returns what the POST returned.
+    """
+    return {
+        **body,
+        "results": [{k: r[k] for k in _STORED_KEYS} for r in body.get("results", [])],
+    }
+
+
+def public_body(body: dict[str, Any], rules: LoadedRuleSet | None) -> dict[str, Any]:
+    """A stored result as it was returned: the rules' text rebuilt from ``rules``.
+
+    Results stored whole (before bodies were stored compact) are returned as stored.
+    """
+    by_id = {r.id: r for r in rules.rules} if rules is not None else {}
+    results = []
+    for r in body.get("results", []):
+        rule = by_id.get(r.get("rule_id"))
+        if "citation" in r or rule is None:
+            results.append(r)
+        else:
+            results.append(_rule_result(rule, r["outcome"], r["evidence"], r["checked"]))
+    return {**body, "results": results} if "results" in body else body
 
 
 def _insert(session: Session, args: list[Any]) -> tuple[int, datetime]:
@@ -910,9 +952,7 @@ def _insert(session: Session, args: list[Any]) -> tuple[int, datetime]:
 def create_screening(session: Session, project: ProjectInput) -> dict[str, Any]:
     """Screen a project and store the screening; commit. Nothing is stored on error."""
     result = screen(session, project)
-    screening_id, created_at = _insert(
-        session, _insert_args(project, result, orjson.dumps(result.body))
-    )
+    screening_id, created_at = _insert(session, _insert_args(project, result))
     session.commit()
     return _public(screening_id, created_at, result.body)
 
@@ -1021,8 +1061,7 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
     and the result stored by the second. Otherwise (first request, a new rule set, an
     input the cached rules reject) the request takes :func:`create_screening`, which
     resolves the rule set (storing the repository's on a fresh database) and raises
-    the authoritative error. The result body is serialised once, for both the database
-    and the response.
+    the authoritative error. The database keeps the compact form (:func:`stored_body`).
     """
     as_of = project.as_of or date.today()
     rules = cached_rule_set(_IN_FORCE.get(as_of))
@@ -1037,10 +1076,9 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
         rows = await store.fetch(prepared.plan.sql, prepared.args)
         if _rule_set_in_force(rows) == rules.id:
             result = _assemble(prepared, project, rows)
-            body_json = orjson.dumps(result.body)
-            screening_id, created_at = await store.insert(_insert_args(project, result, body_json))
+            screening_id, created_at = await store.insert(_insert_args(project, result))
             head = orjson.dumps({"id": screening_id, "created_at": created_at.isoformat()})
-            return screening_id, head[:-1] + b"," + body_json[1:]
+            return screening_id, head[:-1] + b"," + orjson.dumps(result.body)[1:]
     public = await store.create_sync(project)
     if len(_IN_FORCE) > 1024:
         _IN_FORCE.clear()
@@ -1058,13 +1096,22 @@ def get_screening(session: Session, screening_id: int) -> dict[str, Any]:
         ScreeningNotFoundError: no such id.
     """
     row = session.execute(
-        select(Screening.id, Screening.created_at, Screening.result).where(
-            Screening.id == screening_id
+        select(
+            Screening.id,
+            Screening.created_at,
+            Screening.result,
+            Screening.rule_set_id,
+            RuleSet.source_hash,
         )
+        .join(RuleSet, RuleSet.id == Screening.rule_set_id)
+        .where(Screening.id == screening_id)
     ).first()
     if row is None:
         raise ScreeningNotFoundError(screening_id)
-    return _public(row.id, row.created_at, row.result)
+    rules = get_rule_set(session, row.rule_set_id)
+    if rules.source_hash != row.source_hash:  # a cached rule set of another database
+        rules = get_rule_set(session, row.rule_set_id, cached=False)
+    return _public(row.id, row.created_at, public_body(row.result, rules))
 
 
 def list_screenings(

@@ -22,9 +22,11 @@ from layers.screening import (
     ProjectInput,
     SessionScreeningStore,
     create_screening,
+    get_screening,
     create_screening_async,
     prepare_geometry,
     screen,
+    stored_body,
 )
 
 GEOD = Geod(ellps="WGS84")
@@ -476,8 +478,33 @@ def test_async_path_stores_what_the_session_path_stores(db_session, yangtze):
     stored = db_session.execute(
         sa.text("SELECT result, request FROM screenings WHERE id = :i"), {"i": screening_id}
     ).one()
-    assert stored.result == {k: v for k, v in public.items() if k not in drop}
+    body = {k: v for k, v in public.items() if k not in drop}
+    # stored compact: the rules' own text is not copied into every screening …
+    assert stored.result == stored_body(body)
+    assert all(
+        set(r) == {"rule_id", "outcome", "checked", "evidence"} for r in stored.result["results"]
+    )
+    assert len(orjson.dumps(stored.result)) < len(content) / 2
+    # … and a read gives back exactly what the POST returned
+    assert get_screening(db_session, screening_id) == public
     assert stored.request["geometry"] == orjson.loads(orjson.dumps(site.geometry))
+
+
+def test_screenings_stored_whole_are_read_as_stored(db_session, yangtze):
+    """A result stored before bodies were stored compact (citations inline) reads unchanged."""
+    site = project(Point(east(119.0, 32.0, 800)))
+    created = create_screening(db_session, site)
+    whole = orjson.loads(
+        orjson.dumps({k: v for k, v in created.items() if k not in ("id", "created_at")})
+    )
+    whole["results"][0]["citation"] = {"document": "旧的全文存储", "article": "", "text": ""}
+    db_session.execute(
+        sa.text("UPDATE screenings SET result = CAST(:r AS jsonb) WHERE id = :i"),
+        {"r": orjson.dumps(whole).decode(), "i": created["id"]},
+    )
+    got = get_screening(db_session, created["id"])
+    assert got["results"][0]["citation"]["document"] == "旧的全文存储"
+    assert got["results"][1:] == whole["results"][1:]
 
 
 def test_index_box_contains_every_search_circle():
