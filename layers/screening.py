@@ -151,6 +151,14 @@ def _shape(geojson: Any) -> BaseGeometry:
             f"geometry must be a GeoJSON {', '.join(GEOMETRY_TYPES)}; got {kind!r}.",
             field="geometry",
         )
+    coords = geojson.get("coordinates")
+    if (  # the common case without shapely's generic GeoJSON walk
+        geojson["type"] == "Point"
+        and isinstance(coords, list)
+        and len(coords) in (2, 3)
+        and all(type(c) in (int, float) for c in coords)
+    ):
+        return shapely.Point(coords[0], coords[1])
     try:
         geom = shapely.geometry.shape(geojson)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
@@ -244,10 +252,12 @@ def _lonlat_crs(crs: str | None) -> CRS | None:
 
 
 def _measure(geom: BaseGeometry) -> tuple[float, float]:
+    if geom.geom_type in ("Point", "MultiPoint"):
+        return 0.0, 0.0
     area, perimeter = _GEOD.geometry_area_perimeter(geom)
     if geom.geom_type in ("LineString", "MultiLineString"):
         return 0.0, float(_GEOD.geometry_length(geom))
-    return abs(float(area)), 0.0 if geom.geom_type.endswith("Point") else float(perimeter)
+    return abs(float(area)), float(perimeter)
 
 
 # ------------------------------------------------------------------------------ plan
@@ -280,7 +290,7 @@ class Plan:
 
     statement: Select[Any]
     branches: tuple[_Branch, ...]
-    sql: str
+    sql: bytes
     param_names: tuple[str, ...]
 
 
@@ -415,7 +425,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
     return Plan(
         statement=statement,  # type: ignore[arg-type]
         branches=tuple(branches),
-        sql=raw,
+        sql=raw.encode(),  # bytes: psycopg would encode the ~15 KB text on every execution
         param_names=tuple(names),
     )
 
@@ -890,7 +900,7 @@ _INSERT_SQL = (
     "SELECT $1, $2, $3, ST_GeomFromEWKB($4), $5::jsonb, $6::jsonb "
     "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS local_setting "
     "RETURNING id, created_at"
-)
+).encode()
 
 
 def _insert_args(project: ProjectInput, result: ScreeningResult) -> list[Any]:
@@ -960,7 +970,7 @@ def create_screening(session: Session, project: ProjectInput) -> dict[str, Any]:
 class ScreeningStore(Protocol):
     """Where the async screening path runs its two statements."""
 
-    async def fetch(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+    async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         """All rows of a ``$n`` statement."""
         ...
 
@@ -981,7 +991,7 @@ class PoolScreeningStore:
         self.pool = pool
         self.sessions = sessions
 
-    async def _execute(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+    async def _execute(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         for attempt in (0, 1):  # a connection the server dropped is replaced once
             try:
                 conn = await self.pool.getconn()  # as layers.fastread.PoolReader
@@ -996,7 +1006,7 @@ class PoolScreeningStore:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def fetch(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+    async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         """All rows."""
         return await self._execute(sql, args)
 
@@ -1022,7 +1032,7 @@ class SessionScreeningStore:
         """Run on ``session``; ``insert`` commits it as :func:`create_screening` does."""
         self.session = session
 
-    async def fetch(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+    async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         """All rows."""
 
         def run() -> list[tuple[Any, ...]]:
