@@ -896,11 +896,11 @@ _ORDER = {c.id: i for i, c in enumerate(COLLECTIONS)}
 #: hundred milliseconds (never corrupt them). A screening is reproducible from its
 #: request, rule set and release ids, so this is acceptable; nothing else is written so.
 _INSERT_SQL = (
-    "INSERT INTO screenings (name, rule_set_id, verdict, geom, request, result) "
-    "SELECT $1, $2, $3, ST_GeomFromEWKB($4), $5::jsonb, $6::jsonb "
-    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS local_setting "
-    "RETURNING id, created_at"
-).encode()
+    b"INSERT INTO screenings (name, rule_set_id, verdict, geom, request, result) "
+    b"SELECT $1, $2, $3, ST_GeomFromEWKB($4), $5::jsonb, $6::jsonb "
+    b"FROM (SELECT set_config('synchronous_commit', 'off', true)) AS local_setting "
+    b"RETURNING id, created_at"
+)
 
 
 def _insert_args(project: ProjectInput, result: ScreeningResult) -> list[Any]:
