@@ -474,6 +474,7 @@ def _branch_select(
     )
     radius = bindparam(f"r_{collection.id}", type_=Float(), required=False)
     lon_deg_per_m = bindparam("kx", type_=Float(), required=False)
+    diagonal_deg_per_m = bindparam("kd", type_=Float(), required=False)
     return (
         select(
             literal(collection.id, Text()).label("collection"),
@@ -508,6 +509,9 @@ def _branch_select(
                     radius / _M_PER_DEG_LAT + 1e-6,
                 )
             ),
+            # planar pre-test in degrees, implied by the geodesic one (the box's diagonal
+            # per metre): far cheaper than the geodesic test on long rivers and coasts
+            func.ST_DWithin(table.c.geom, project.c.geom, radius * diagonal_deg_per_m),
             func.ST_DWithin(cast(table.c.geom, GEOGRAPHY), project_geog, radius),
         )
     )
@@ -738,7 +742,8 @@ def _prepare(
         "as_of": as_of,
         "polygonal": geom.polygonal,
         "labels": sorted(labels),
-        "kx": _lon_deg_per_m(geom.geom, max(radii.values())),
+        "kx": (kx := _lon_deg_per_m(geom.geom, max(radii.values()))),
+        "kd": math.hypot(kx, 1.0 / _M_PER_DEG_LAT) * (1 + 1e-9) + 1e-12,
     }
     args = [params[n] for n in plan.param_names]
     return _Prepared(rules, as_of, labels, tags, geom, plan, radii, args)
