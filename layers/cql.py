@@ -67,6 +67,10 @@ CUSTOM_FUNCTIONS = {
 #: northern tip is at 53.6°N); used only as an index pre-filter before the exact test.
 _DEG_PER_M = 1.0 / (111_320.0 * math.cos(math.radians(60)))
 _MAX_DISTANCE_M = 1_000_000.0
+#: Within ``pad`` degrees on both axes is within ``pad·√2`` degrees in the plane: the
+#: planar ``ST_DWithin`` pre-test (cheap) that the geodesic one (costly on long lines)
+#: implies, so it never drops a match.
+_DIAGONAL = math.sqrt(2.0) * (1 + 1e-9)
 
 _SPATIAL = {
     "GeometryIntersects": "ST_Intersects",
@@ -428,6 +432,7 @@ class _Compiler:
         other = self._geometry(target)
         return and_(
             geom.op("&&")(func.ST_Expand(other, pad)),
+            func.ST_DWithin(geom, other, pad * _DIAGONAL),
             func.ST_DWithin(_geog(geom), _geog(other), distance),
         )
 
@@ -451,6 +456,7 @@ class _Compiler:
         conditions: list[ColumnElement[bool]] = [
             other_table.c.release_id == release_as_of_subquery(other.id, self.ctx.as_of),
             other_table.c.geom.op("&&")(func.ST_Expand(geom, pad)),
+            func.ST_DWithin(geom, other_table.c.geom, pad * _DIAGONAL),
             func.ST_DWithin(_geog(geom), _geog(other_table.c.geom), distance),
         ]
         if len(args) == 2 and args[1].strip():

@@ -142,10 +142,14 @@ def point_filter(collection: Collection, text: str) -> Fragment | None:
         point = "ST_SetSRID(ST_MakePoint(%(fx)s, %(fy)s), 4326)"
         sql = (
             f"({table}.geom && ST_Expand({point}, %(fpx)s, %(fpy)s) AND "
+            f"ST_DWithin({table}.geom, {point}, %(fpd)s) AND "
             f"ST_DWithin(CAST({table}.geom AS geography), CAST({point} AS geography), %(fd)s))"
         )
         pad_x, pad_y = point_pad(y, distance)
-        return Fragment(sql, {"fx": x, "fy": y, "fpx": pad_x, "fpy": pad_y, "fd": distance})
+        # the planar pre-test (cheap) implied by the box, before the geodesic test
+        diagonal = math.hypot(pad_x, pad_y) * (1 + 1e-9)
+        params = {"fx": x, "fy": y, "fpx": pad_x, "fpy": pad_y, "fpd": diagonal, "fd": distance}
+        return Fragment(sql, params)
     return None
 
 

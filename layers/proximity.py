@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -90,6 +92,13 @@ def proximity(
                     distance_m / _M_PER_DEG_LON + 1e-6,
                     distance_m / _M_PER_DEG_LAT + 1e-6,
                 )
+            ),
+            # planar pre-test in degrees implied by the box (cheap on long lines)
+            func.ST_DWithin(
+                src.c.geom,
+                dst.c.geom,
+                math.hypot(distance_m / _M_PER_DEG_LON, distance_m / _M_PER_DEG_LAT) * 1.000001
+                + 2e-6,
             ),
             func.ST_DWithin(src_geog, dst_geog, distance_m),
         )

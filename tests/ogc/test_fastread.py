@@ -203,6 +203,7 @@ def test_tiles_match_the_sqlalchemy_path(session, z, x, y):
 
 def test_point_pad_contains_the_geodesic_circle():
     """S_DWITHIN_M's index box around a point always contains the circle (checked with pyproj)."""
+    import math
     import random
 
     from pyproj import Geod
@@ -218,3 +219,5 @@ def test_point_pad_contains_the_geodesic_circle():
             x2, y2, _ = geod.fwd(100.0, lat, az, distance)
             assert abs(x2 - 100.0) <= pad_x + 1e-9
             assert abs(y2 - lat) <= pad_y + 1e-9
+            # … so the planar pre-test (the box's half-diagonal) never drops a match either
+            assert math.hypot(x2 - 100.0, y2 - lat) <= math.hypot(pad_x, pad_y) * (1 + 1e-9)
