@@ -14,6 +14,7 @@ from api.deps import AsOfDep, ReaderDep, SessionDep
 from api.ogc import JSON, MVT, base_url, link
 from api.responses import ORJSONResponse
 from layers.catalog import COLLECTIONS, Collection, get_collection
+from layers.etags import etag_matches
 from layers.fastread import Reader, releases_in_force, render_layer, render_tiles
 from layers.items import parse_properties
 from layers.releases import release_as_of
@@ -61,7 +62,7 @@ async def _layers(
         release_id, revision = releases[collection.id]
         key = TileKey(collection.id, release_id, revision, z, x, y, props)
         out.append((key, b""))
-    if request.headers.get("if-none-match") == etag_of([key for key, _ in out]):
+    if _not_modified(request, etag_of([key for key, _ in out])):
         return out  # a 304: the bytes are not needed
     for i, (key, _) in enumerate(out):
         data = cache.get(key)
@@ -72,6 +73,12 @@ async def _layers(
     return out
 
 
+def _not_modified(request: Request, etag: str) -> bool:
+    """``If-None-Match`` names this tile (weak comparison, ``*`` and lists: RFC 9110 §13.1.2)."""
+    value = request.headers.get("if-none-match")
+    return value is not None and etag_matches(value, etag, weak=True)
+
+
 def _combined_etag(keys: list[TileKey]) -> str:
     joined = "|".join(key.etag.strip('"') for key in keys)
     return '"' + hashlib.blake2s(joined.encode(), digest_size=12).hexdigest() + '"'
@@ -79,7 +86,7 @@ def _combined_etag(keys: list[TileKey]) -> str:
 
 def _tile_response(request: Request, etag: str, data: bytes | None) -> Response:
     headers = {"ETag": etag, "Cache-Control": _CACHE_CONTROL, "Vary": "Accept-Encoding"}
-    if request.headers.get("if-none-match") == etag:
+    if _not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     return Response(content=data or b"", media_type=MVT, headers=headers)
 

@@ -33,6 +33,11 @@ def test_collection_tile_is_mvt_with_properties(ogc):
         headers={"if-none-match": r.headers["etag"]},
     )
     assert again.status_code == 304
+    url = f"/collections/control_units/tiles/WebMercatorQuad/12/{x}/{y}"
+    etag = r.headers["etag"]
+    for value in (f"W/{etag}", f'"other", {etag}', "*"):  # weak form, a list, any
+        assert ogc.get(url, headers={"if-none-match": value}).status_code == 304, value
+    assert ogc.get(url, headers={"if-none-match": '"other"'}).status_code == 200
 
 
 def test_low_zoom_tile_holds_every_unit(ogc):
