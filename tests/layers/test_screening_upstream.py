@@ -123,6 +123,8 @@ def test_rule_applies_to_discharging_projects_only(db_session, river, water_zone
     site = Point(along(EDGE, 800.0))
     assert upstream_result(db_session, site, industry="房地产")["outcome"] == "NOT_APPLICABLE"
     assert upstream_result(db_session, site, industry="排污口")["outcome"] == "FLAG"
+    dock = project(site, industry="交通", buffer_m=0, tags=("码头",))
+    assert result(screen(db_session, dock).body, RULE)["outcome"] == "FLAG"
 
 
 def test_river_digitised_the_other_way_flips_the_answer(db_session, water_zone):
