@@ -41,6 +41,10 @@ Verification = Literal["V-OFF", "V-STAT", "PARTIAL", "UNVERIFIED", "SEED"]
 #: Overall verdict order: the worst triggered outcome wins.
 SEVERITY: dict[str, int] = {"NOT_APPLICABLE": 0, "PASS": 0, "FLAG": 1, "REQUIRE": 2, "DENY": 3}
 
+#: How near (metres, geodesic) a river line the project and the feature of an
+#: ``upstream`` rule must be to count as on that river, unless the rule sets ``snap_m``.
+DEFAULT_SNAP_M = 500.0
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -95,21 +99,65 @@ class LayerCondition(_Strict):
 
 
 class Predicate(_Strict):
-    """The spatial relation between the project and a consulted feature."""
+    """The spatial relation between the project and a consulted feature.
 
-    op: Literal["intersects", "dwithin", "within", "contains", "not_intersects", "always"]
+    ``upstream`` follows a river: the project triggers the rule when it lies upstream of a
+    consulted feature, at most ``distance_m`` metres along the river. The river is one
+    LineString/MultiLineString feature of the ``via`` collection (optionally filtered by
+    ``via_filter``) in its release in force, and its **vertex order is taken as the flow
+    direction** (hydrographic lines are digitised downstream; a river digitised the other
+    way, or whose direction is unknown, gives wrong answers). The project and the feature
+    are on the river when each is within ``snap_m`` metres (geodesic; default
+    :data:`DEFAULT_SNAP_M`) of the same line. Positions along the line are
+    ``ST_LineLocatePoint`` of the closest point (after a direction-preserving
+    ``ST_LineMerge``); the distance is the geodesic length of the line between them.
+    Only one line feature is followed, never a network of several.
+    """
+
+    op: Literal[
+        "intersects", "dwithin", "within", "contains", "not_intersects", "always", "upstream"
+    ]
     distance_m: float | None = Field(default=None, ge=0, le=50_000)
     exclude_intersecting: bool = Field(
         default=False, description="for dwithin: only features near but not touching"
     )
+    via: str | None = Field(
+        default=None, description="for upstream: the collection of the river lines followed"
+    )
+    via_filter: str | None = Field(
+        default=None, description="for upstream: CQL2 text selecting the river lines of via"
+    )
+    snap_m: float | None = Field(
+        default=None,
+        gt=0,
+        le=5_000,
+        description=f"for upstream: how near (m) the river the project and feature must be "
+        f"(default {DEFAULT_SNAP_M:g})",
+    )
 
     @model_validator(mode="after")
     def _distance(self) -> Predicate:
-        if self.op == "dwithin" and self.distance_m is None:
-            raise ValueError("op 'dwithin' needs distance_m")
-        if self.op != "dwithin" and (self.distance_m is not None or self.exclude_intersecting):
+        if self.op in ("dwithin", "upstream") and self.distance_m is None:
+            raise ValueError(f"op '{self.op}' needs distance_m")
+        if self.op not in ("dwithin", "upstream") and self.distance_m is not None:
             raise ValueError(f"op '{self.op}' takes no distance_m / exclude_intersecting")
+        if self.op != "dwithin" and self.exclude_intersecting:
+            raise ValueError(f"op '{self.op}' takes no distance_m / exclude_intersecting")
+        if self.op == "upstream" and not self.via:
+            raise ValueError(
+                "op 'upstream' needs via: the collection whose river lines are followed "
+                "(e.g. via: water_bodies)"
+            )
+        if self.op != "upstream" and (
+            self.via is not None or self.via_filter is not None or self.snap_m is not None
+        ):
+            raise ValueError(f"op '{self.op}' takes no via / via_filter / snap_m (upstream only)")
         return self
+
+    @property
+    def snap(self) -> float:
+        """The snap distance of an ``upstream`` predicate, in metres."""
+        return self.snap_m if self.snap_m is not None else DEFAULT_SNAP_M
 
 
 class Rule(_Strict):
@@ -165,12 +213,33 @@ def _check_layers(rules: tuple[Rule, ...]) -> None:
                 parse_filter(collection.id, rule.layer.filter)
             for name in (*rule.layer.report_fields, rule.layer.industry_field or "name"):
                 collection.field(name)
+            if rule.predicate.via is not None:
+                _check_via(rule, collection.id, rule.predicate.via)
         except AppError as exc:
             raise RuleSetError(f"{where}: {exc.detail}", field="rules") from None
         except KeyError as exc:
             raise RuleSetError(
                 f"{where}: collection '{rule.layer.collection}' has no field {exc}", field="rules"
             ) from None
+
+
+def _check_via(rule: Rule, target: str, via: str) -> None:
+    """The river collection of an ``upstream`` rule: known, line-capable, not the target.
+
+    Raises:
+        AppError: a :class:`RuleSetError` or a filter error, which the caller prefixes.
+    """
+    river = get_collection(via)
+    if river.geometry != "GEOMETRY":  # the catalogue's only kind that may hold lines
+        raise RuleSetError(
+            f"via collection '{via}' holds {river.geometry}, not river lines", field="rules"
+        )
+    if river.id == target:
+        raise RuleSetError(
+            f"via collection '{via}' must differ from the layer's collection", field="rules"
+        )
+    if rule.predicate.via_filter:
+        parse_filter(river.id, rule.predicate.via_filter)
 
 
 def read_rule_files(directory: Path = DEFAULT_RULES_DIR) -> tuple[RuleFile, str]:

@@ -4,8 +4,11 @@ For a project geometry, every catalogue collection is searched within a radius (
 request's ``buffer_m``, widened to the largest distance any rule asks of that
 collection) in the release in force on ``as_of``. The query returns, per feature, the
 geodesic distance, whether it intersects, the geodesic overlap area and one boolean
-per rule condition (its CQL2 filter and industry match). Rules are then evaluated on
-those rows by their predicate; no rule has code of its own.
+per rule condition (its CQL2 filter and industry match). Each ``upstream`` rule adds
+one branch to the same statement: its target features on a river line near the project,
+with the along-river distance and whether the project is upstream
+(:func:`_upstream_select`). Rules are then evaluated on those rows by their predicate;
+no rule has code of its own.
 
 Distances are ``ST_Distance(geography)`` on the WGS84 spheroid; the search uses the
 geometry GiST index through a conservative ``&&`` box and then ``ST_DWithin(geography)``.
@@ -99,6 +102,8 @@ _GEOD = Geod(ellps="WGS84")
 
 #: The ``collection`` of the plan's last row, whose ``release_id`` is the rule set in force.
 _RULE_SET_ROW = "#rule_set"
+#: The ``collection`` of an ``upstream`` rule's rows: this prefix and the rule id.
+_UPSTREAM_ROW = "#upstream/"
 
 
 # ----------------------------------------------------------------------------- input
@@ -280,6 +285,19 @@ class _Branch:
 
 
 @dataclass(frozen=True)
+class _UpstreamBranch:
+    """The lookup of one ``upstream`` rule: targets on a river below the project."""
+
+    rule_id: str
+    #: The rule's index in the rule set.
+    position: int
+    #: Name of the boolean parameter that switches the branch on (the rule applies).
+    param: str
+    #: Metres around the project within which a target can be reached (index search).
+    reach_m: float
+
+
+@dataclass(frozen=True)
 class Plan:
     """The query of a rule set: what every screening runs, compiled once.
 
@@ -292,6 +310,7 @@ class Plan:
     branches: tuple[_Branch, ...]
     sql: bytes
     param_names: tuple[str, ...]
+    upstream: tuple[_UpstreamBranch, ...] = ()
 
 
 def _conditions(rule: Rule) -> ColumnElement[bool] | None:
@@ -345,7 +364,11 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
     branches: list[_Branch] = []
     selects: list[Select[Any]] = []
     for collection in COLLECTIONS:
-        rules = [r for r in rule_set.rules if r.layer and r.layer.collection == collection.id]
+        rules = [
+            r
+            for r in rule_set.rules
+            if r.layer and r.layer.collection == collection.id and r.predicate.op != "upstream"
+        ]
         radius = max(
             [0.0] + [r.predicate.distance_m or 0.0 for r in rules if r.predicate.op == "dwithin"]
         )
@@ -369,6 +392,12 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         )
         branches.append(branch)
         selects.append(_branch_select(branch, project, project_geog, release, polygonal))
+    upstream: list[_UpstreamBranch] = []
+    for position, rule in enumerate(rule_set.rules):
+        if rule.predicate.op == "upstream" and rule.layer is not None:
+            up = _UpstreamBranch(rule.id, position, f"up_{len(upstream)}", _reach(rule))
+            upstream.append(up)
+            selects.append(_upstream_select(rule, up, project, project_geog, release))
     selects.append(
         select(
             release.c.collection,
@@ -427,6 +456,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         branches=tuple(branches),
         sql=raw.encode(),  # bytes: psycopg would encode the ~15 KB text on every execution
         param_names=tuple(names),
+        upstream=tuple(upstream),
     )
 
 
@@ -514,6 +544,201 @@ def _branch_select(
             func.ST_DWithin(table.c.geom, project.c.geom, radius * diagonal_deg_per_m),
             func.ST_DWithin(cast(table.c.geom, GEOGRAPHY), project_geog, radius),
         )
+    )
+
+
+def _reach(rule: Rule) -> float:
+    """Metres around the project within which a target of an ``upstream`` rule can lie.
+
+    The along-river length is at least the geodesic distance between the two positions
+    on the line, and each position is the planar (degree) closest point of its geometry,
+    at most snap_m / cos φ (< 2 snap_m in China) from it; so the target lies within
+    ``distance_m + 4 snap_m`` of the project. Only the index search uses this bound.
+    """
+    return (rule.predicate.distance_m or 0.0) + 4.0 * rule.predicate.snap
+
+
+def _upstream_select(
+    rule: Rule,
+    up: _UpstreamBranch,
+    project: Any,
+    project_geog: ColumnElement[Any],
+    release: Any,
+) -> Select[Any]:
+    """The lookup of one ``upstream`` rule: one row per (target feature, river line) pair.
+
+    A river line is a part of ``ST_LineMerge(geom, true)`` (direction-preserving) of a
+    line feature of the ``via`` collection (its release in force, its ``via_filter``),
+    clipped to the window of :func:`_reach` around the project, within ``snap_m``
+    (geodesic) of the project; a target (the rule's collection, filter and industry
+    match, its release in force) pairs with it when it lies within ``snap_m`` of that
+    line. The vertex order of the line is the flow direction. Positions along the line
+    (``ST_LineLocatePoint``): the closest point of each geometry to the line, or, when it
+    crosses the line, the project's last (most downstream) and the target's first (most
+    upstream) crossing point. A river that leaves the window and comes back gives two
+    lines, each checked on its own (a project beside both passes of a meander is
+    checked on both).
+
+    The rows share the plan's columns: ``collection`` is ``#upstream/<rule id>``; ``id``,
+    ``name``, ``release_id`` are the target's; ``distance_m`` is the geodesic length of
+    the line between the two positions (``ST_Length(geography)`` of
+    ``ST_LineSubstring``); ``intersects`` says whether the project is upstream (its
+    position before the target's); ``attrs`` is ``{"via": {collection, feature_id, name,
+    release_id}, "attributes": {report fields}}``. The branch runs only when the rule
+    applies to the project (the boolean parameter ``up.param``).
+    """
+    layer, pred = rule.layer, rule.predicate
+    if layer is None or pred.via is None:  # pragma: no cover - the rule model forbids it
+        raise ValueError(f"rule {rule.id}: upstream needs a layer and via")
+    target = feature_table(layer.collection)
+    river = feature_table(pred.via)
+    snap = pred.snap
+    lon_deg_per_m = bindparam("kx", type_=Float(), required=False)
+    diagonal_deg_per_m = bindparam("kd", type_=Float(), required=False)
+
+    def near(geom: Any, metres: float) -> ColumnElement[bool]:
+        """Within ``metres`` (geodesic) of the project, with the branches' index pre-tests."""
+        return and_(
+            geom.op("&&")(
+                func.ST_Expand(
+                    project.c.geom,
+                    lon_deg_per_m * metres + 1e-6,
+                    metres / _M_PER_DEG_LAT + 1e-6,
+                )
+            ),
+            func.ST_DWithin(geom, project.c.geom, diagonal_deg_per_m * metres),
+            func.ST_DWithin(cast(geom, GEOGRAPHY), project_geog, metres),
+        )
+
+    def in_force(table: Any, collection_id: str) -> ColumnElement[bool]:
+        return (  # type: ignore[no-any-return]
+            table.c.release_id
+            == select(release.c.id).where(release.c.collection == collection_id).scalar_subquery()
+        )
+
+    # Only the river within reach of the project matters (a stretch that leaves the
+    # window is longer than distance_m), so each line is clipped to it first: the
+    # geodesic tests and positions then work on a few vertices, not a whole river.
+    # ST_ClipByBox2D keeps the vertex order; ST_LineMerge(…, true) then joins the parts
+    # that meet end to start without reversing any (PostGIS ≥ 3.3 with GEOS ≥ 3.11).
+    window = func.Box2D(
+        func.ST_Expand(
+            project.c.geom,
+            lon_deg_per_m * up.reach_m + 1e-6,
+            up.reach_m / _M_PER_DEG_LAT + 1e-6,
+        )
+    )
+    clipped = func.ST_CollectionExtract(func.ST_ClipByBox2D(river.c.geom, window), 2)
+    part = func.ST_Dump(func.ST_LineMerge(clipped, true())).table_valued("path", "geom")
+    river_where = [
+        bindparam(up.param, type_=Boolean(), required=False).is_(true()),
+        in_force(river, pred.via),
+        func.ST_Dimension(river.c.geom) == 1,
+        # the index and planar pre-tests; the geodesic test is on the clipped lines
+        river.c.geom.op("&&")(
+            func.ST_Expand(
+                project.c.geom, lon_deg_per_m * snap + 1e-6, snap / _M_PER_DEG_LAT + 1e-6
+            )
+        ),
+        func.ST_DWithin(river.c.geom, project.c.geom, diagonal_deg_per_m * snap),
+    ]
+    if pred.via_filter:
+        river_where.append(parse_filter(pred.via, pred.via_filter))
+    rivers = (
+        select(
+            river.c.id.label("id"),
+            river.c.name.label("name"),
+            river.c.release_id.label("release_id"),
+            part.c.geom.label("line"),
+        )
+        .select_from(river)
+        .join(project, true())
+        .join(part, true())
+        .where(*river_where, func.ST_DWithin(cast(part.c.geom, GEOGRAPHY), project_geog, snap))
+        .subquery(f"{up.param}_river")
+    )
+
+    def position(geom: Any, *, last: bool) -> ColumnElement[Any]:
+        points = func.ST_DumpPoints(func.ST_Intersection(rivers.c.line, geom)).table_valued(
+            "path", "geom"
+        )
+        located = func.ST_LineLocatePoint(rivers.c.line, points.c.geom)
+        crossing = (
+            select(func.max(located) if last else func.min(located))
+            .select_from(points)
+            .scalar_subquery()
+        )
+        return case(
+            (func.ST_Intersects(rivers.c.line, geom), crossing),
+            else_=func.ST_LineLocatePoint(rivers.c.line, func.ST_ClosestPoint(rivers.c.line, geom)),
+        )
+
+    attrs: ColumnElement[Any] = (
+        func.jsonb_build_object(
+            *[a for f in layer.report_fields for a in (literal(f), target.c[f])]
+        )
+        if layer.report_fields
+        else null()
+    )
+    condition = _conditions(rule)
+    pairs = (
+        select(
+            target.c.id.label("id"),
+            target.c.name.label("name"),
+            target.c.release_id.label("release_id"),
+            rivers.c.id.label("river_id"),
+            rivers.c.name.label("river_name"),
+            rivers.c.release_id.label("river_release_id"),
+            rivers.c.line.label("line"),
+            position(project.c.geom, last=True).label("at_project"),
+            position(target.c.geom, last=False).label("at_target"),
+            cast(attrs, JSONB).label("attrs"),
+        )
+        .select_from(rivers)
+        .join(project, true())
+        .join(
+            target,
+            and_(
+                in_force(target, layer.collection),
+                near(target.c.geom, up.reach_m),
+                func.ST_DWithin(
+                    cast(target.c.geom, GEOGRAPHY), cast(rivers.c.line, GEOGRAPHY), snap
+                ),
+                *([condition] if condition is not None else []),
+            ),
+        )
+        .offset(0)  # a fence: the positions are computed once, not inlined thrice
+        .subquery(f"{up.param}_pair")
+    )
+    lo = func.least(pairs.c.at_project, pairs.c.at_target)
+    hi = func.greatest(pairs.c.at_project, pairs.c.at_target)
+    via = func.jsonb_build_object(
+        literal("collection"),
+        literal(pred.via, Text()),
+        literal("feature_id"),
+        pairs.c.river_id,
+        literal("name"),
+        pairs.c.river_name,
+        literal("release_id"),
+        pairs.c.river_release_id,
+    )
+    return select(
+        literal(_UPSTREAM_ROW + rule.id, Text()).label("collection"),
+        pairs.c.id,
+        pairs.c.name,
+        pairs.c.release_id,
+        func.ST_Length(cast(func.ST_LineSubstring(pairs.c.line, lo, hi), GEOGRAPHY)).label(
+            "distance_m"
+        ),
+        (pairs.c.at_project < pairs.c.at_target).label("intersects"),
+        false().label("covers"),
+        false().label("covered"),
+        cast(null(), Float()).label("overlap_m2"),
+        cast(
+            func.jsonb_build_object(literal("via"), via, literal("attributes"), pairs.c.attrs),
+            JSONB,
+        ).label("attrs"),
+        cast(null(), ARRAY(Text())).label("matched"),
     )
 
 
@@ -615,9 +840,11 @@ def _evaluate(
         return rule.outcome, [], True
     if layer_missing:
         return "PASS", [], False
+    pred = rule.predicate
+    if pred.op == "upstream":
+        return _evaluate_upstream(rule, rows)
     conditional = rule.layer.filter is not None or rule.layer.industry_field is not None
     candidates = [r for r in rows if not conditional or rule.id in r.matched]
-    pred = rule.predicate
     if pred.op == "intersects":
         hits = [r for r in candidates if r.intersects]
     elif pred.op == "dwithin":
@@ -647,6 +874,38 @@ def _evaluate(
         return rule.outcome, [_evidence(r, project.area_m2, project.polygonal) for r in near], True
     hits.sort(key=lambda r: (0.0 if r.intersects else r.distance_m, r.id))
     evidence = [_evidence(r, project.area_m2, project.polygonal) for r in hits]
+    return (rule.outcome if hits else "PASS"), evidence, True
+
+
+def _evaluate_upstream(rule: Rule, rows: list[_Row]) -> tuple[str, list[dict[str, Any]], bool]:
+    """An ``upstream`` rule on its lookup's rows (see :func:`_upstream_select`).
+
+    A target is hit when, on some river line, the project is upstream of it
+    (``intersects`` carries that flag) at most ``distance_m`` along the river; its
+    evidence gives the shortest such along-river distance and the river followed.
+    """
+    limit = rule.predicate.distance_m or 0.0
+    best: dict[int, _Row] = {}
+    for r in rows:
+        if r.intersects and r.distance_m <= limit:
+            seen = best.get(r.id)
+            if seen is None or r.distance_m < seen.distance_m:
+                best[r.id] = r
+    hits = sorted(best.values(), key=lambda r: (r.distance_m, r.id))
+    evidence = []
+    for r in hits:
+        extra = r.attrs or {}
+        item: dict[str, Any] = {
+            "collection": rule.layer.collection if rule.layer else None,
+            "feature_id": r.id,
+            "name": r.name,
+            "release_id": r.release_id,
+            "distance_m": round(r.distance_m, 2),
+        }
+        if extra.get("attributes"):
+            item["attributes"] = extra["attributes"]
+        item["via"] = extra.get("via")
+        evidence.append(item)
     return (rule.outcome if hits else "PASS"), evidence, True
 
 
@@ -736,13 +995,19 @@ def _prepare(
         ):
             c = rule.layer.collection
             radii[c] = max(radii[c], rule.predicate.distance_m or 0.0)
+    applying = {
+        up.param: _applies(rules.rules[up.position], labels, tags, project.kind)
+        for up in plan.upstream
+    }
+    reach = max([*radii.values(), *(u.reach_m for u in plan.upstream if applying[u.param])])
     params = {
         **{f"r_{c}": r for c, r in radii.items()},
+        **applying,
         "ewkb": shapely.to_wkb(shapely.set_srid(geom.geom, STORAGE_SRID), include_srid=True),
         "as_of": as_of,
         "polygonal": geom.polygonal,
         "labels": sorted(labels),
-        "kx": (kx := _lon_deg_per_m(geom.geom, max(radii.values()))),
+        "kx": (kx := _lon_deg_per_m(geom.geom, reach)),
         "kd": math.hypot(kx, 1.0 / _M_PER_DEG_LAT) * (1 + 1e-9) + 1e-12,
     }
     args = [params[n] for n in plan.param_names]
@@ -802,6 +1067,7 @@ def _assemble(p: _Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) 
     """Evaluate the rules on the rows of the plan's SQL and build the result body."""
     rules, geom, as_of, labels, tags, radii = p.rules, p.geom, p.as_of, p.labels, p.tags, p.radii
     rows_by: dict[str, list[_Row]] = {b.collection: [] for b in p.plan.branches}
+    upstream_by: dict[str, list[_Row]] = {u.rule_id: [] for u in p.plan.upstream}
     releases: dict[str, dict[str, Any]] = {}
     for r in map(_Result._make, rows):
         if r.collection == _RULE_SET_ROW:
@@ -809,7 +1075,12 @@ def _assemble(p: _Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) 
         if r.id is None:
             releases[r.collection] = {"release_id": r.release_id, "release": r.name}
             continue
-        rows_by[r.collection].append(
+        target = (
+            upstream_by[r.collection[len(_UPSTREAM_ROW) :]]
+            if r.collection.startswith(_UPSTREAM_ROW)
+            else rows_by[r.collection]
+        )
+        target.append(
             _Row(
                 r.collection,
                 r.id,
@@ -832,13 +1103,16 @@ def _assemble(p: _Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) 
             results.append(_rule_result(rule, "NOT_APPLICABLE", [], True))
             continue
         collection_id = rule.layer.collection if rule.layer else None
-        missing = collection_id is not None and collection_id not in releases
-        outcome, evidence, checked = _evaluate(
-            rule, rows_by.get(collection_id or "", []), missing, geom
-        )
+        needed = [c for c in (collection_id, rule.predicate.via) if c is not None]
+        absent = [c for c in needed if c not in releases]
+        if rule.predicate.op == "upstream":
+            rule_rows = upstream_by.get(rule.id, [])
+        else:
+            rule_rows = rows_by.get(collection_id or "", [])
+        outcome, evidence, checked = _evaluate(rule, rule_rows, bool(absent), geom)
         if not checked:
             warnings.append(
-                f"规则 {rule.id} 未能核查：图层 {collection_id} 在 {as_of.isoformat()} 无有效版本。"
+                f"规则 {rule.id} 未能核查：图层 {'、'.join(absent)} 在 {as_of.isoformat()} 无有效版本。"
             )
         results.append(_rule_result(rule, outcome, evidence, checked))
         if SEVERITY[outcome] > SEVERITY[worst]:
