@@ -202,3 +202,40 @@ def test_report_of_unknown_screening_is_404(web_client):
     response = web_client.get("/screenings/987654321/report")
     assert response.status_code == 404
     assert web_client.get("/screenings/nope/report").status_code == 400
+
+
+def test_report_labels_along_river_distances():
+    """Evidence of an upstream rule reads as a distance along the named river, not a straight one."""
+    from web.report import render_report
+
+    screening = {
+        "id": 1,
+        "name": "排污口",
+        "verdict": "FLAG",
+        "results": [
+            {
+                "rule_id": "JS-B10-UPSTREAM",
+                "title": "水源地上游",
+                "outcome": "FLAG",
+                "evidence": [
+                    {
+                        "collection": "drinking_water_zones",
+                        "feature_id": 7,
+                        "name": "某水源地",
+                        "release_id": 3,
+                        "distance_m": 812.4,
+                        "via": {"collection": "water_bodies", "feature_id": 2, "name": "长江"},
+                    },
+                    {
+                        "collection": "water_bodies",
+                        "feature_id": 2,
+                        "name": "长江",
+                        "distance_m": 40.0,
+                    },
+                ],
+            }
+        ],
+    }
+    html = render_report(screening, [])
+    assert "沿河上游 812 m（经 长江）" in html
+    assert "40 m" in html and "沿河上游 40 m" not in html

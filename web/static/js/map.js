@@ -657,7 +657,10 @@
         html += '<ul class="evidence">' + r.evidence.map(function (ev, j) {
           var meta = state.collections[ev.collection];
           var parts = [meta ? meta.title : ev.collection, ev.name || ("#" + ev.feature_id)];
-          if (ev.distance_m != null) parts.push("距离 " + fmtMetres(ev.distance_m));
+          if (ev.distance_m != null) {
+            parts.push(ev.via ? "沿河上游 " + fmtMetres(ev.distance_m) + "（经 " + (ev.via.name || ("#" + ev.via.feature_id)) + "）"
+                              : "距离 " + fmtMetres(ev.distance_m));
+          }
           if (ev.overlap_m2) parts.push("重叠 " + (ev.overlap_m2 / 1e4).toFixed(2) + " 公顷" + (ev.overlap_ratio != null ? "（" + (ev.overlap_ratio * 100).toFixed(1) + "%）" : ""));
           return '<li data-r="' + i + '" data-e="' + j + '">' + esc(parts.join(" · ")) + "</li>";
         }).join("") + "</ul>";
@@ -767,7 +770,7 @@
       if (!pair) return;
       var a = map.unproject(L.point(pair.a[0], pair.a[1]), 18), b = map.unproject(L.point(pair.b[0], pair.b[1]), 18);
       L.polyline([a, b], { pane: "evidence", color: "#d81b60", weight: 2, dashArray: "6 4" })
-        .bindTooltip(fmtMetres(ev.distance_m) + " · " + (ev.name || ""), { permanent: true, direction: "center", className: "distance-label" })
+        .bindTooltip((ev.via ? "沿河 " : "") + fmtMetres(ev.distance_m) + " · " + (ev.name || ""), { permanent: true, direction: "center", className: "distance-label" })
         .addTo(distanceLayer);
     });
   }
