@@ -30,14 +30,13 @@ from gis.errors import GisError
 from layers.catalog import COLLECTIONS
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.io import read_source
-from layers.rules import DEFAULT_RULES_DIR, load_rule_set, rule_set_for
+from layers.rules import DEFAULT_RULES_DIR, KINDS, load_rule_set, rule_set_for
 from layers.screening import ProjectInput, create_screening, screen
 
 rules_app = typer.Typer(help="Screening rule sets (the YAML in rules/).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
 _OUTCOME_STYLE = {"DENY": "bold red", "REQUIRE": "magenta", "FLAG": "yellow", "PASS": "green"}
-_KINDS = ("新建", "扩建", "改建", "迁建")
 
 
 @rules_app.command("load")
@@ -114,7 +113,7 @@ def screen_command(
     json_out: Annotated[bool, typer.Option("--json", help="print the full JSON result")] = False,
 ) -> None:
     """Screen the project in FILE (all its features as one footprint) and store the result."""
-    if kind not in _KINDS:
+    if kind not in KINDS:
         raise typer.BadParameter("--kind must be 新建, 扩建, 改建 or 迁建")
     try:
         source = read_source(file)
@@ -243,9 +242,6 @@ def screen_batch_command(
     opened: list[Any] = []
 
     def run(i: int) -> list[Any]:
-        if projects[i].kind not in _KINDS:  # the engine would skip every kind-scoped rule
-            detail = f"kind must be 新建, 扩建, 改建 or 迁建; got {projects[i].kind!r}."
-            return _site_row(i, projects[i], None, detail)
         session = getattr(local, "session", None)
         if session is None:
             session = local.session = factory()

@@ -40,6 +40,7 @@ from layers.errors import (
     TileOutOfRangeError,
     UnknownFilterFieldError,
     UnknownIndustryError,
+    UnknownKindError,
 )
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     MappingError: 422,
     ScreeningNotFoundError: 404,
     UnknownIndustryError: 422,
+    UnknownKindError: 422,
     ProjectGeometryError: 422,
     NoRuleSetError: 422,
     RuleSetError: 500,

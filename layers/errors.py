@@ -110,6 +110,12 @@ class UnknownIndustryError(AppError):
     code = "unknown-industry"
 
 
+class UnknownKindError(AppError):
+    """A project kind other than 新建, 扩建, 改建 or 迁建."""
+
+    code = "unknown-kind"
+
+
 class ProjectGeometryError(AppError):
     """A project geometry that is too large or too complex to screen."""
 

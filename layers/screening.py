@@ -72,10 +72,11 @@ from gis.crs import (
 )
 from gis.errors import GisError, InvalidGeometryError, OutOfChinaError
 from layers.catalog import COLLECTIONS, get_collection
-from layers.errors import ProjectGeometryError, ScreeningNotFoundError
+from layers.errors import ProjectGeometryError, ScreeningNotFoundError, UnknownKindError
 from layers.filters import GEOGRAPHY, parse_filter
 from layers.models import STORAGE_SRID, Release, RuleSet, Screening, feature_table
 from layers.rules import (
+    KINDS,
     SEVERITY,
     LoadedRuleSet,
     Rule,
@@ -958,10 +959,19 @@ class ScreeningResult:
     body: dict[str, Any]
 
 
-def _check_buffer(project: ProjectInput) -> None:
+def _check_input(project: ProjectInput) -> None:
+    """What the rules cannot check themselves: the buffer and the kind.
+
+    A kind outside :data:`layers.rules.KINDS` would make every kind-scoped rule silently
+    not apply (the HTTP body's model refuses it too; this guards every other caller).
+    """
     if not 0 <= project.buffer_m <= MAX_BUFFER_M:
         raise ProjectGeometryError(
             f"buffer_m must be between 0 and {MAX_BUFFER_M:,.0f} m.", field="buffer_m"
+        )
+    if project.kind not in KINDS:
+        raise UnknownKindError(
+            f"kind must be one of {', '.join(KINDS)}; got {project.kind!r}.", field="kind"
         )
 
 
@@ -1053,7 +1063,7 @@ def screen(
         UnknownIndustryError: the industry is not a category of the rule set.
         NoRuleSetError: no rule set in force on ``as_of``.
     """
-    _check_buffer(project)
+    _check_input(project)
     as_of = project.as_of or date.today()
     rules = rule_set or rule_set_for(session, as_of)
     prepared = _prepare(rules, project, as_of, geometry)
@@ -1357,7 +1367,7 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
     prepared: _Prepared | None = None
     if rules is not None:
         try:
-            _check_buffer(project)
+            _check_input(project)
             prepared = _prepare(rules, project, as_of, None)
         except GisError:
             prepared = None

@@ -547,3 +547,14 @@ def test_planar_pretest_never_drops_a_feature_within_the_radius():
         kd = math.hypot(kx, 1.0 / _M_PER_DEG_LAT) * (1 + 1e-9) + 1e-12
         x2, y2, _ = GEOD.fwd(lon, lat, rnd.uniform(0, 360), radius * rnd.uniform(0.0, 1.0))
         assert here.distance(Point(x2, y2)) <= radius * kd
+
+
+def test_an_unknown_kind_is_refused_by_the_engine(db_session, yangtze):
+    """Every caller (API, CLI, batch) gets the engine's refusal, not silently skipped rules."""
+    from layers.errors import UnknownKindError
+
+    site = project(Point(east(119.0, 32.0, 800)))
+    with pytest.raises(UnknownKindError) as caught:
+        screen(db_session, ProjectInput(**{**site.__dict__, "kind": "拆除"}))
+    assert caught.value.field == "kind"
+    assert "拆除" in caught.value.detail
