@@ -163,6 +163,43 @@ def in_china(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.b
     return result
 
 
+#: Metres in a degree of latitude, a lower bound (WGS84: 110,574 m at the equator).
+M_PER_DEG_LAT_MIN = 110_000.0
+
+
+@dataclass(frozen=True)
+class DegreesPerMetre:
+    """Degrees per metre that always cover a geodesic distance (see :func:`degrees_per_metre`)."""
+
+    lon: float
+    lat: float
+
+    @property
+    def planar(self) -> float:
+        """Planar degrees per metre: the box's half-diagonal (``hypot(lon, lat)``)."""
+        return math.hypot(self.lon, self.lat) * (1 + 1e-9)
+
+
+def degrees_per_metre(max_abs_lat: float, metres: float) -> DegreesPerMetre:
+    """Degrees per metre that bound every geodesic circle of up to ``metres`` (WGS84).
+
+    For any point at ``|latitude| <= max_abs_lat``, everything within ``metres``
+    (geodesic) of it lies within ``metres·lon`` degrees of longitude and ``metres·lat``
+    degrees of latitude, hence within ``metres·planar`` degrees in the plane. These
+    size the index pre-filters (``&&`` box, then a planar ``ST_DWithin``) in front of the
+    costly geodesic test, so they must never be too small: a degree of latitude is at
+    least 110,000 m, and one of longitude at least 111,000·cos φ m at the circle's most
+    poleward latitude φ; past 89° the box spans every longitude. The bound is symmetric:
+    with ``max_abs_lat`` the north edge of :data:`CHINA_BOUNDS`, it covers any pair of
+    points one of which is in China.
+    """
+    lat = 1.0 / M_PER_DEG_LAT_MIN
+    edge = abs(max_abs_lat) + metres * lat
+    if edge >= 89.0:
+        return DegreesPerMetre(360.0 / metres if metres > 0 else 0.0, lat)
+    return DegreesPerMetre(1.0 / (111_000.0 * math.cos(math.radians(edge))), lat)
+
+
 def diagnose_outside_china(x: NDArray[np.float64], y: NDArray[np.float64], crs: CRS) -> str:
     """Explain why coordinates ``x, y`` in ``crs`` do not land in China."""
     label = crs_label(crs)

@@ -20,7 +20,6 @@ filter (``''`` for all). Distances are metres along the WGS84 ellipsoid
 from __future__ import annotations
 
 import json
-import math
 import os.path
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
 
+from gis.crs import CHINA_BOUNDS, degrees_per_metre
 from layers.catalog import Collection, Field, get_collection
 from layers.errors import CollectionNotFoundError, FilterError, UnknownQueryableError
 from layers.models import Release, feature_table
@@ -63,14 +63,7 @@ CUSTOM_FUNCTIONS = {
     ),
 }
 
-#: Degrees of longitude per metre at 60° latitude (the worst case inside China, whose
-#: northern tip is at 53.6°N); used only as an index pre-filter before the exact test.
-_DEG_PER_M = 1.0 / (111_320.0 * math.cos(math.radians(60)))
 _MAX_DISTANCE_M = 1_000_000.0
-#: Within ``pad`` degrees on both axes is within ``pad·√2`` degrees in the plane: the
-#: planar ``ST_DWithin`` pre-test (cheap) that the geodesic one (costly on long lines)
-#: implies, so it never drops a match.
-_DIAGONAL = math.sqrt(2.0) * (1 + 1e-9)
 
 _SPATIAL = {
     "GeometryIntersects": "ST_Intersects",
@@ -426,18 +419,13 @@ class _Compiler:
         geom = self._geom_attr(node.arguments[0])
         distance = self._distance(node.arguments[2])
         target = node.arguments[1]
-        pad = distance * _DEG_PER_M
         if isinstance(target, ast.Function) and target.name == "collection":
-            return self._near_collection(geom, target, distance, pad)
+            return self._near_collection(geom, target, distance)
         other = self._geometry(target)
-        return and_(
-            geom.op("&&")(func.ST_Expand(other, pad)),
-            func.ST_DWithin(geom, other, pad * _DIAGONAL),
-            func.ST_DWithin(_geog(geom), _geog(other), distance),
-        )
+        return _near(geom, other, distance)
 
     def _near_collection(
-        self, geom: ColumnElement[Any], target: Any, distance: float, pad: float
+        self, geom: ColumnElement[Any], target: Any, distance: float
     ) -> ColumnElement[bool]:
         if self.depth > 0:
             raise FilterError("COLLECTION(...) cannot be nested.", field="filter")
@@ -455,9 +443,7 @@ class _Compiler:
         other_table = feature_table(other.id).alias("near")
         conditions: list[ColumnElement[bool]] = [
             other_table.c.release_id == release_as_of_subquery(other.id, self.ctx.as_of),
-            other_table.c.geom.op("&&")(func.ST_Expand(geom, pad)),
-            func.ST_DWithin(geom, other_table.c.geom, pad * _DIAGONAL),
-            func.ST_DWithin(_geog(geom), _geog(other_table.c.geom), distance),
+            _near(other_table.c.geom, geom, distance),
         ]
         if len(args) == 2 and args[1].strip():
             inner_ctx = FilterContext(other, self.ctx.as_of)
@@ -466,6 +452,23 @@ class _Compiler:
         return exists(
             select(literal(1)).select_from(other_table).where(*conditions).correlate(self.table)
         )
+
+
+def _near(
+    geom: ColumnElement[Any], other: ColumnElement[Any], distance: float
+) -> ColumnElement[bool]:
+    """``geom`` within ``distance`` metres (geodesic) of ``other``, index pre-tests first.
+
+    The ``&&`` box (GiST) and a planar ``ST_DWithin`` in degrees, both implied by the
+    geodesic test for features in China (:func:`gis.crs.degrees_per_metre`), drop most
+    candidates before the geodesic test, which is what costs on long lines.
+    """
+    k = degrees_per_metre(CHINA_BOUNDS[3], distance)
+    return and_(
+        geom.op("&&")(func.ST_Expand(other, distance * k.lon, distance * k.lat)),
+        func.ST_DWithin(geom, other, distance * k.planar),
+        func.ST_DWithin(_geog(geom), _geog(other), distance),
+    )
 
 
 def _geog(expr: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +29,9 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
 
-from gis.crs import CRS84_API, ApiCRS
+from gis.crs import CRS84_API, ApiCRS, degrees_per_metre
 from layers.catalog import Collection, get_collection
-from layers.cql import _DEG_PER_M, _MAX_DISTANCE_M, FilterContext, build_filter
+from layers.cql import _MAX_DISTANCE_M, FilterContext, build_filter
 from layers.db import DatabaseSettings
 from layers.errors import FeatureNotFoundError
 from layers.etags import row_etag_sql
@@ -145,31 +144,19 @@ def point_filter(collection: Collection, text: str) -> Fragment | None:
             f"ST_DWithin({table}.geom, {point}, %(fpd)s) AND "
             f"ST_DWithin(CAST({table}.geom AS geography), CAST({point} AS geography), %(fd)s))"
         )
-        pad_x, pad_y = point_pad(y, distance)
-        # the planar pre-test (cheap) implied by the box, before the geodesic test
-        diagonal = math.hypot(pad_x, pad_y) * (1 + 1e-9)
-        params = {"fx": x, "fy": y, "fpx": pad_x, "fpy": pad_y, "fpd": diagonal, "fd": distance}
+        # the box and the planar pre-test (cheap) implied by the geodesic one, around this
+        # point's latitude, in front of the geodesic test
+        k = degrees_per_metre(y, distance)
+        params = {
+            "fx": x,
+            "fy": y,
+            "fpx": distance * k.lon,
+            "fpy": distance * k.lat,
+            "fpd": distance * k.planar,
+            "fd": distance,
+        }
         return Fragment(sql, params)
     return None
-
-
-def point_pad(lat: float, distance_m: float) -> tuple[float, float]:
-    """Degrees of longitude and latitude that always contain a geodesic circle at ``lat``.
-
-    The index pre-filter of ``S_DWITHIN_M`` around a point: a degree of latitude is at
-    least 110,574 m and a degree of longitude at latitude φ at least 111,000·cos φ m
-    (WGS84), taken at the circle's most poleward latitude; beyond 80° the box spans
-    every longitude. Tighter than :data:`layers.cql._DEG_PER_M` (a bound for all of
-    China), so fewer long rivers reach the exact geodesic test. Falls back to that
-    bound (always containing) for distances over 1,000 km.
-    """
-    if distance_m > _MAX_DISTANCE_M:  # pragma: no cover - rejected before
-        return distance_m * _DEG_PER_M, distance_m * _DEG_PER_M
-    pad_y = distance_m / 110_000.0
-    edge = min(abs(lat) + pad_y, 90.0)
-    if edge >= 80.0:
-        return 360.0, pad_y
-    return distance_m / (111_000.0 * math.cos(math.radians(edge))), pad_y
 
 
 def filter_fragment(text: str, lang: str, ctx: FilterContext) -> Fragment:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,13 +9,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, cast, func, select, true
 from sqlalchemy.orm import Session
 
+from gis.crs import CHINA_BOUNDS, degrees_per_metre
 from layers.catalog import get_collection
 from layers.errors import InvalidProximityError
 from layers.features import feature_columns, feature_json
 from layers.filters import GEOGRAPHY, parse_filter
 from layers.models import feature_table
 from layers.releases import release_as_of
-from layers.screening import _M_PER_DEG_LAT, _M_PER_DEG_LON
 
 MAX_DISTANCE_M = 50_000.0
 
@@ -76,6 +75,7 @@ def proximity(
     dst = feature_table(near.collection)
     src_geog = cast(src.c.geom, GEOGRAPHY)
     dst_geog = cast(dst.c.geom, GEOGRAPHY)
+    k = degrees_per_metre(CHINA_BOUNDS[3], distance_m)
     nearest: Select[Any] = (
         select(
             dst.c.id.label("near_id"),
@@ -84,21 +84,10 @@ def proximity(
         )
         .where(
             dst.c.release_id == dst_release.id,
-            # the && box (conservative metres → degrees) lets the GiST index on geom work
-            dst.c.geom.op("&&")(
-                func.ST_Expand(
-                    src.c.geom,
-                    distance_m / _M_PER_DEG_LON + 1e-6,
-                    distance_m / _M_PER_DEG_LAT + 1e-6,
-                )
-            ),
-            # planar pre-test in degrees implied by the box (cheap on long lines)
-            func.ST_DWithin(
-                src.c.geom,
-                dst.c.geom,
-                math.hypot(distance_m / _M_PER_DEG_LON, distance_m / _M_PER_DEG_LAT) * 1.000001
-                + 2e-6,
-            ),
+            # the && box (GiST) and a planar test in degrees, both implied by the geodesic
+            # test for features in China, before it (it is what costs on long lines)
+            dst.c.geom.op("&&")(func.ST_Expand(src.c.geom, distance_m * k.lon, distance_m * k.lat)),
+            func.ST_DWithin(src.c.geom, dst.c.geom, distance_m * k.planar),
             func.ST_DWithin(src_geog, dst_geog, distance_m),
         )
         .order_by("distance_m", dst.c.id)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -62,8 +61,11 @@ from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.crs import (
+    M_PER_DEG_LAT_MIN,
     WGS84,
+    DegreesPerMetre,
     crs_label,
+    degrees_per_metre,
     diagnose_outside_china,
     in_china,
     normalise_gk_easting,
@@ -91,13 +93,6 @@ MAX_VERTICES = 10_000
 MAX_AREA_M2 = 1_000 * 1_000_000.0
 MAX_BUFFER_M = 50_000.0
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
-
-#: Metres per degree of latitude used to size the index box: a lower bound (a degree
-#: is at least 110,574 m), so the box always contains the geodesic search circle; the
-#: longitude side is sized per project (:func:`_lon_deg_per_m`).
-_M_PER_DEG_LAT = 110_000.0
-#: … and of longitude anywhere in China (at 55°N), where the latitude is not known ahead.
-_M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(55.0))
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -537,7 +532,7 @@ def _branch_select(
                 func.ST_Expand(
                     project.c.geom,
                     radius * lon_deg_per_m + 1e-6,
-                    radius / _M_PER_DEG_LAT + 1e-6,
+                    radius / M_PER_DEG_LAT_MIN + 1e-6,
                 )
             ),
             # planar pre-test in degrees, implied by the geodesic one (the box's diagonal
@@ -604,7 +599,7 @@ def _upstream_select(
                 func.ST_Expand(
                     project.c.geom,
                     lon_deg_per_m * metres + 1e-6,
-                    metres / _M_PER_DEG_LAT + 1e-6,
+                    metres / M_PER_DEG_LAT_MIN + 1e-6,
                 )
             ),
             func.ST_DWithin(geom, project.c.geom, diagonal_deg_per_m * metres),
@@ -626,7 +621,7 @@ def _upstream_select(
         func.ST_Expand(
             project.c.geom,
             lon_deg_per_m * up.reach_m + 1e-6,
-            up.reach_m / _M_PER_DEG_LAT + 1e-6,
+            up.reach_m / M_PER_DEG_LAT_MIN + 1e-6,
         )
     )
     clipped = func.ST_CollectionExtract(func.ST_ClipByBox2D(river.c.geom, window), 2)
@@ -638,7 +633,7 @@ def _upstream_select(
         # the index and planar pre-tests; the geodesic test is on the clipped lines
         river.c.geom.op("&&")(
             func.ST_Expand(
-                project.c.geom, lon_deg_per_m * snap + 1e-6, snap / _M_PER_DEG_LAT + 1e-6
+                project.c.geom, lon_deg_per_m * snap + 1e-6, snap / M_PER_DEG_LAT_MIN + 1e-6
             )
         ),
         func.ST_DWithin(river.c.geom, project.c.geom, diagonal_deg_per_m * snap),
@@ -1017,24 +1012,22 @@ def _prepare(
         "as_of": as_of,
         "polygonal": geom.polygonal,
         "labels": sorted(labels),
-        "kx": (kx := _lon_deg_per_m(geom.geom, reach)),
-        "kd": math.hypot(kx, 1.0 / _M_PER_DEG_LAT) * (1 + 1e-9) + 1e-12,
+        "kx": (k := _degrees_per_metre(geom.geom, reach)).lon,
+        "kd": k.planar,
     }
     args = [params[n] for n in plan.param_names]
     return _Prepared(rules, as_of, labels, tags, geom, plan, radii, args)
 
 
-def _lon_deg_per_m(geom: BaseGeometry, radius_m: float) -> float:
-    """Degrees of longitude per metre that bound every search circle around ``geom``.
+def _degrees_per_metre(geom: BaseGeometry, radius_m: float) -> DegreesPerMetre:
+    """Degrees per metre that bound every search circle (up to ``radius_m``) around ``geom``.
 
-    The index box of each collection is the project's box widened by ``radius`` times
-    this; a degree of longitude is at least 111,000·cos φ m at the circles' most
-    poleward latitude φ (their centres' highest |latitude| plus the radius). Tighter than
-    one bound for all of China (55°N), so fewer long rivers reach the exact geodesic test.
+    Each collection's index box is the project's box widened by its radius times
+    ``lon``/``lat``, and its planar pre-test uses ``planar``; sized at the project's
+    highest |latitude|, tighter than one bound for all of China.
     """
     _minx, miny, _maxx, maxy = geom.bounds
-    edge = min(max(abs(miny), abs(maxy)) + radius_m / _M_PER_DEG_LAT, 89.0)
-    return 1.0 / (111_000.0 * math.cos(math.radians(edge)))
+    return degrees_per_metre(max(abs(miny), abs(maxy)), radius_m)
 
 
 def _rule_set_in_force(rows: list[tuple[Any, ...]]) -> int | None:

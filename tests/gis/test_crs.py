@@ -90,3 +90,36 @@ def test_diagnose_swapped_axes():
 def test_diagnose_swapped_lat_lon():
     msg = diagnose_outside_china(np.array([31.95]), np.array([120.27]), CRS.from_epsg(4326))
     assert "swap" in msg
+
+
+def test_degrees_per_metre_bounds_every_geodesic_circle():
+    """Box and planar pre-tests never drop a point within the distance (checked with pyproj)."""
+    import math
+    import random
+
+    from pyproj import Geod
+
+    from gis.crs import CHINA_BOUNDS, degrees_per_metre
+
+    geod = Geod(ellps="WGS84")
+    rnd = random.Random(5)  # noqa: S311 - reproducible test points
+    cases = [(rnd.uniform(-88, 88), rnd.uniform(0, 1_000_000)) for _ in range(3000)]
+    cases += [(89.5, 10.0), (0.0, 0.0), (53.6, 50_000.0)]
+    for lat, metres in cases:
+        k = degrees_per_metre(lat, metres)
+        for az in range(0, 360, 10):
+            lon2, lat2, _ = geod.fwd(100.0, lat, az, metres)
+            dx = abs((lon2 - 100.0 + 180.0) % 360.0 - 180.0)
+            assert dx <= metres * k.lon + 1e-9, (lat, metres, az)
+            assert abs(lat2 - lat) <= metres * k.lat + 1e-9, (lat, metres, az)
+            assert math.hypot(dx, lat2 - lat) <= metres * k.planar + 1e-9
+    # symmetric: a point anywhere within the distance of a point in China is covered by
+    # the China-wide bound (what the filters use where the latitude is not known ahead)
+    for _ in range(2000):
+        lat, metres = rnd.uniform(18, CHINA_BOUNDS[3]), rnd.uniform(0, 1_000_000)
+        k = degrees_per_metre(CHINA_BOUNDS[3], metres)
+        lon2, lat2, _ = geod.fwd(110.0, lat, rnd.uniform(0, 360), metres)
+        assert abs(lon2 - 110.0) <= metres * k.lon + 1e-9
+        assert abs(lat2 - lat) <= metres * k.lat + 1e-9
+    # and it is tighter than a bound for every latitude: at 32°N, 1 km is ~0.0107° of longitude
+    assert degrees_per_metre(32.0, 1000.0).lon * 1000.0 < 0.011

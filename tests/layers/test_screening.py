@@ -507,48 +507,6 @@ def test_screenings_stored_whole_are_read_as_stored(db_session, yangtze):
     assert got["results"][1:] == whole["results"][1:]
 
 
-def test_index_box_contains_every_search_circle():
-    """The per-project longitude padding always contains the geodesic circles (checked with pyproj)."""
-    import random
-
-    from pyproj import Geod
-
-    from layers.screening import _M_PER_DEG_LAT, _lon_deg_per_m
-
-    geod = Geod(ellps="WGS84")
-    rnd = random.Random(11)  # noqa: S311 - reproducible test points
-    for _ in range(2000):
-        lon, lat = rnd.uniform(73, 135), rnd.uniform(18, 54)
-        radius = rnd.choice([1.0, 500.0, 3000.0, rnd.uniform(0, 50_000)])
-        project = shapely.box(lon, lat, lon + rnd.uniform(0, 0.3), lat + rnd.uniform(0, 0.3))
-        kx = _lon_deg_per_m(project, radius)
-        minx, miny, maxx, maxy = project.bounds
-        for x, y in shapely.get_coordinates(project):
-            for az in range(0, 360, 10):
-                x2, y2, _ = geod.fwd(x, y, az, radius)
-                assert minx - radius * kx - 1e-9 <= x2 <= maxx + radius * kx + 1e-9
-                assert miny - radius / _M_PER_DEG_LAT - 1e-9 <= y2
-                assert y2 <= maxy + radius / _M_PER_DEG_LAT + 1e-9
-
-
-def test_planar_pretest_never_drops_a_feature_within_the_radius():
-    """Any point within r metres (geodesic) of the project is within r·kd degrees (planar)."""
-    import math
-    import random
-
-    from layers.screening import _M_PER_DEG_LAT, _lon_deg_per_m
-
-    rnd = random.Random(13)  # noqa: S311 - reproducible test points
-    for _ in range(5000):
-        lon, lat = rnd.uniform(73, 135), rnd.uniform(18, 54)
-        radius = rnd.choice([1.0, 500.0, 1000.0, 3000.0, rnd.uniform(0, 50_000)])
-        here = Point(lon, lat)
-        kx = _lon_deg_per_m(here, radius)
-        kd = math.hypot(kx, 1.0 / _M_PER_DEG_LAT) * (1 + 1e-9) + 1e-12
-        x2, y2, _ = GEOD.fwd(lon, lat, rnd.uniform(0, 360), radius * rnd.uniform(0.0, 1.0))
-        assert here.distance(Point(x2, y2)) <= radius * kd
-
-
 def test_an_unknown_kind_is_refused_by_the_engine(db_session, yangtze):
     """Every caller (API, CLI, batch) gets the engine's refusal, not silently skipped rules."""
     from layers.errors import UnknownKindError
