@@ -37,7 +37,6 @@ from layers.errors import (
 )
 from layers.etags import etag_matches, row_etag_sql
 from layers.importer import convert_value, resolve_mapping, storage_geometry
-from layers.jobs import bump_revision
 from layers.keys import record
 from layers.models import STORAGE_SRID, ApiKey, Release, Screening, feature_table
 from layers.releases import get_release, release_as_of
@@ -151,12 +150,19 @@ def feature_etag(session: Session, collection_id: str, feature_id: int) -> str:
     return f'"{value}"'
 
 
-def _count(session: Session, release_id: int, delta: int) -> None:
-    """Add ``delta`` to the release's ``feature_count`` in SQL (concurrent edits both count)."""
+def _release_changed(session: Session, release_id: int, *, count: int = 0) -> None:
+    """Bump the release's ``revision`` and add ``count`` to its ``feature_count``.
+
+    One UPDATE, incremented in SQL, so concurrent edits of one release both count (the
+    row lock of the UPDATE orders them); tile ETags and caches change with the revision.
+    """
     session.execute(
         update(Release)
         .where(Release.id == release_id)
-        .values(feature_count=func.greatest(Release.feature_count + delta, 0))
+        .values(
+            revision=Release.revision + 1,
+            feature_count=func.greatest(Release.feature_count + count, 0),
+        )
     )
 
 
@@ -324,8 +330,7 @@ def create_feature(
     if fid is None:  # pragma: no cover - INSERT … RETURNING always returns the row
         raise InvalidFeatureError("The feature was not stored.")
     _set_area(session, collection, fid)
-    _count(session, release.id, +1)
-    bump_revision(session, release.id)
+    _release_changed(session, release.id, count=+1)
     _keep_extent(
         session, collection_id, release.id, old=None, new=_geometry_box(session, collection_id, fid)
     )
@@ -401,7 +406,7 @@ def update_feature(
         _set_area(session, collection, feature_id)
         new = _geometry_box(session, collection_id, feature_id)
         _keep_extent(session, collection_id, release_id, old=_box_of(current), new=new)
-    bump_revision(session, release_id)
+    _release_changed(session, release_id)
     record(
         session,
         key,
@@ -441,8 +446,7 @@ def delete_feature(
     table = feature_table(collection_id)
     session.execute(delete(table).where(table.c.id == feature_id))
     release_id = int(current["release_id"])
-    _count(session, release_id, -1)
-    bump_revision(session, release_id)
+    _release_changed(session, release_id, count=-1)
     _keep_extent(session, collection_id, release_id, old=_box_of(current), new=None)
     record(
         session,

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.errors import GisError
 from layers.importer import ImportOptions, import_file
 from layers.keys import record
-from layers.models import ApiKey, Job, Release
+from layers.models import ApiKey, Job
 
 logger = logging.getLogger(__name__)
 
@@ -113,12 +113,3 @@ def job_public(job: Job, base: str) -> dict[str, Any]:
         "updated_at": job.updated_at.isoformat() if job.updated_at else None,
         "links": [{"href": f"{base}/jobs/{job.id}", "rel": "self", "type": "application/json"}],
     }
-
-
-def bump_revision(session: Session, release_id: int) -> None:
-    """Mark a release as changed (its tiles' cache keys change with it)."""
-    # An increment in SQL, not read-modify-write: two edits of one release at once
-    # both count (the row lock of the UPDATE orders them).
-    session.execute(
-        update(Release).where(Release.id == release_id).values(revision=Release.revision + 1)
-    )
