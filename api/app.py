@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.auth import read_access
+from api.auth import ReadGate
 from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.responses import ORJSONResponse
 from api.routes import collections, health, landing, queries, screenings, tiles, writes
@@ -50,15 +50,16 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         openapi_url="/api",
     )
     app.state.api_settings = api
-    if api.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
     install_error_handlers(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=api.max_upload_bytes)
+    # Outside the upload limit: without a key, a private server answers 401 first.
+    app.add_middleware(ReadGate, public_reads=api.public_reads)
+    if api.cors_origins:  # outermost: a 401 or 413 carries the CORS headers too
+        app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
     app.include_router(health.router)
-    reads = [Depends(read_access)]
     app.include_router(landing.router)
-    app.include_router(collections.router, dependencies=reads)
-    app.include_router(tiles.router, dependencies=reads)
+    app.include_router(collections.router)
+    app.include_router(tiles.router)
     app.include_router(writes.router)
     app.include_router(screenings.router)
     app.include_router(queries.router)

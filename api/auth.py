@@ -13,8 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import SessionDep
+from api.errors import problem
 from layers.keys import authenticate, role_allows
 from layers.models import ApiKey
 
@@ -53,20 +55,64 @@ def require_role(role: str) -> Callable[..., ApiKey]:
     return dependency
 
 
-async def read_access(request: Request) -> None:
-    """Let reads through when they are public (the default), else require a viewer key.
+#: What stays public when reads are private: the probes, the landing page and the map's
+#: page (it holds no data; its data comes from gated routes), static assets and the API's
+#: metadata. Everything else in the app, present or future, needs a viewer key.
+PUBLIC_PATHS = frozenset(
+    {"/", "/map", "/healthz", "/readyz", "/api", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    | {"/conformance", "/functions"}
+)
+PUBLIC_PREFIXES = ("/static/",)
 
-    Async, and without a session when reads are public, so the hot read paths pay
-    nothing for it.
+
+def is_public(path: str) -> bool:
+    """True for the paths that stay public when reads are private."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+class ReadGate:
+    """The one gate of private reads: every request outside :data:`PUBLIC_PATHS` needs a key.
+
+    A pure ASGI middleware in front of the routes, so it holds for every route the app
+    has or will have (plain Starlette routes included) and answers 401 before a body is
+    read. With public reads (the default) it costs one attribute lookup. Write routes
+    keep their own role checks (``require_role``) behind it.
     """
-    if request.app.state.api_settings.public_reads:
-        return
 
-    def check() -> None:
-        with request.app.state.sessionmaker() as session:
-            require_role("viewer")(request, session)
+    def __init__(self, app: ASGIApp, public_reads: bool) -> None:
+        """Wrap ``app``."""
+        self.app = app
+        self.public_reads = public_reads
 
-    await run_in_threadpool(check)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Let the request through, or answer 401/403 without touching its body."""
+        if self.public_reads or scope["type"] != "http" or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        if is_public(path):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+
+        def check() -> None:
+            with scope["app"].state.sessionmaker() as session:
+                require_role("viewer")(request, session)
+
+        try:
+            await run_in_threadpool(check)
+        except HTTPException as exc:
+            response = problem(
+                request, exc.status_code, type_=f"http-{exc.status_code}", detail=str(exc.detail)
+            )
+            if exc.headers:
+                response.headers.update(exc.headers)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 EditorDep = Annotated[ApiKey, Depends(require_role("editor"))]

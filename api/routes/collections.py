@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field, TypeAdapter, ValidationError
 from starlette.routing import Route
 
-from api.auth import read_access
 from api.deps import AsOfDep, ReaderDep, SessionDep, get_reader, parse_as_of
 from api.errors import InvalidParameterError
 from api.ogc import GEOJSON, HTML, JSON, MVT, base_url, link, self_links, wants_html
@@ -408,7 +407,6 @@ def _checked(adapter: TypeAdapter[Any], name: str, raw: str, errors: list[dict[s
 
 async def _items_route(request: Request) -> Response:
     """``GET /collections/{id}/items`` as a plain Starlette route (see below)."""
-    await read_access(request)
     return await get_items(request, request.path_params["collection_id"])
 
 
@@ -418,7 +416,7 @@ async def _items_route(request: Request) -> Response:
 # parameters itself, so FastAPI's per-request dependency solving, exit stacks and
 # response checks were pure overhead (~15 % of a point query's Python time), and being
 # first it is matched before the ~40 other routes (~10 % more). Errors still go through
-# the app's exception handlers; the router-level read dependency is applied by calling it.
+# the app's exception handlers; private reads are gated in front of every route (``api.auth.ReadGate``).
 FAST_ROUTES = [
     Route(
         "/collections/{collection_id}/items",
