@@ -22,8 +22,8 @@ test: setup
 	uv run --frozen pytest
 
 lint:
-	uv run --frozen ruff check api gis layers web tests
-	uv run --frozen ruff format --check api gis layers web tests
+	uv run --frozen ruff check api gis layers web tests migrations bench
+	uv run --frozen ruff format --check api gis layers web tests migrations bench
 	uv run --frozen mypy
 	uv run --frozen lint-imports
 

@@ -31,7 +31,11 @@ DSN = os.environ.get("FLOOR_DSN", "postgresql://postgres@127.0.0.1:5432/ecozone_
 TABLES = {  # collection -> (radius m, attribute columns, has_area)
     "red_lines": (500, "type, level", True),
     "ecological_spaces": (500, "type, control_level", True),
-    "control_units": (500, "code, unit_class, spatial_constraints, banned_industries, restricted_industries", True),
+    "control_units": (
+        500,
+        "code, unit_class, spatial_constraints, banned_industries, restricted_industries",
+        True,
+    ),
     "monitoring_stations": (500, "", False),
     "outfalls": (500, "", False),
     "wetlands": (500, "category, protection_status", True),
@@ -50,9 +54,16 @@ def build_sql(releases: dict[str, int]) -> str:
         rel = releases.get(table, -1)
         pairs = ", ".join(f"'{a.strip()}', {a.strip()}" for a in attrs.split(","))
         attr_json = f"jsonb_build_object({pairs})" if attrs else "NULL::jsonb"
-        overlap = "CASE WHEN ST_Intersects(t.geom, p.g) THEN ST_Area(ST_Intersection(t.geom, p.g)::geography) ELSE 0 END" if has_area else "NULL::float8"
-        match = ("ARRAY[coalesce(banned_industries && $2::text[], false), coalesce(restricted_industries && $2::text[], false)]"
-                 if table == "control_units" else "NULL::boolean[]")
+        overlap = (
+            "CASE WHEN ST_Intersects(t.geom, p.g) THEN ST_Area(ST_Intersection(t.geom, p.g)::geography) ELSE 0 END"
+            if has_area
+            else "NULL::float8"
+        )
+        match = (
+            "ARRAY[coalesce(banned_industries && $2::text[], false), coalesce(restricted_industries && $2::text[], false)]"
+            if table == "control_units"
+            else "NULL::boolean[]"
+        )
         parts.append(f"""
   SELECT '{table}' AS c, t.id, t.name, t.release_id,
          ST_Distance(t.geom::geography, p.g::geography) AS d, ST_Intersects(t.geom, p.g) AS i,
@@ -61,15 +72,18 @@ def build_sql(releases: dict[str, int]) -> str:
   WHERE t.release_id = {rel}
     AND t.geom && ST_Expand(p.g, {radius} / 63850.0, {radius} / 110000.0)
     AND ST_DWithin(t.geom::geography, p.g::geography, {radius})""")
-    return ("WITH p AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g) "
-            "SELECT coalesce(json_agg(r), '[]')::text FROM (" + " UNION ALL ".join(parts) + ") r")
+    return (
+        "WITH p AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g) "
+        "SELECT coalesce(json_agg(r), '[]')::text FROM (" + " UNION ALL ".join(parts) + ") r"
+    )
 
 
 async def _releases(con: asyncpg.Connection) -> dict[str, int]:
     rows = await con.fetch(
         "SELECT DISTINCT ON (collection) collection, id FROM releases "
         "WHERE valid_from <= current_date AND (valid_to IS NULL OR valid_to > current_date) "
-        "ORDER BY collection, valid_from DESC, id DESC")
+        "ORDER BY collection, valid_from DESC, id DESC"
+    )
     return {r["collection"]: r["id"] for r in rows}
 
 
@@ -77,7 +91,7 @@ LABELS = ["化工", "C2", "C26"]
 
 
 # ------------------------------------------------------------------ floor-http
-async def _lifespan(app):  # noqa: ANN001
+async def _lifespan(app):
     app.state.pool = await asyncpg.create_pool(DSN, min_size=4, max_size=8)
     async with app.state.pool.acquire() as con:
         app.state.sql = build_sql(await _releases(con))
@@ -114,15 +128,22 @@ async def floor_loop(bodies: list[dict], concurrency: int, duration: float, warm
                 if record:
                     lat.append(time.perf_counter() - t0)
 
-    await asyncio.gather(*(worker(w, time.perf_counter() + warmup, False) for w in range(concurrency)))
+    await asyncio.gather(
+        *(worker(w, time.perf_counter() + warmup, False) for w in range(concurrency))
+    )
     t0 = time.perf_counter()
     await asyncio.gather(*(worker(w, t0 + duration, True) for w in range(concurrency)))
     elapsed = time.perf_counter() - t0
     await pool.close()
     lat.sort()
     pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
-    return {"system": "floor-sql", "requests": len(lat), "rps": round(len(lat) / elapsed, 1),
-            "p50_ms": round(pct(0.5), 2), "p99_ms": round(pct(0.99), 2)}
+    return {
+        "system": "floor-sql",
+        "requests": len(lat),
+        "rps": round(len(lat) / elapsed, 1),
+        "p50_ms": round(pct(0.5), 2),
+        "p99_ms": round(pct(0.99), 2),
+    }
 
 
 if __name__ == "__main__":
@@ -130,7 +151,10 @@ if __name__ == "__main__":
 
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["sql"])
-    ap.add_argument("--bodies", default=os.path.join(os.path.dirname(__file__), "..", "..", "bench-out", "bodies.jsonl"))
+    ap.add_argument(
+        "--bodies",
+        default=os.path.join(os.path.dirname(__file__), "..", "..", "bench-out", "bodies.jsonl"),
+    )
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--duration", type=float, default=15)
     ap.add_argument("--warmup", type=float, default=5)

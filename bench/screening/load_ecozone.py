@@ -33,14 +33,18 @@ def _libpq(url: str) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--src", default="postgresql://postgres@127.0.0.1:5432/bench")
     ap.add_argument("--dst", default="postgresql://postgres@127.0.0.1:5432/ecozone_screening_bench")
     a = ap.parse_args()
     t0 = time.time()
     dst = make_url(a.dst)
     with psycopg.connect(_libpq(str(dst.set(database="postgres"))), autocommit=True) as c:
-        if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dst.database,)).fetchone():
+        if not c.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (dst.database,)
+        ).fetchone():
             c.execute(f'CREATE DATABASE "{dst.database}"')
     with psycopg.connect(_libpq(a.dst), autocommit=True) as c:
         c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
@@ -50,7 +54,11 @@ def main() -> None:
             print("destination already loaded")
             return
         rel = {}
-        for coll, n_src in (("control_units", "control_units"), ("water_bodies", "rivers"), ("outfalls", "outfalls")):
+        for coll, n_src in (
+            ("control_units", "control_units"),
+            ("water_bodies", "rivers"),
+            ("outfalls", "outfalls"),
+        ):
             n = src.execute(f"SELECT count(*) FROM {n_src}").fetchone()[0]
             rel[coll] = out.execute(
                 "INSERT INTO releases (collection, name, valid_from, source, licence, note, source_crs,"
@@ -64,24 +72,48 @@ def main() -> None:
             found = sorted({i for k, v in table.items() if k in text for i in v})
             return found or None
 
-        with src.cursor(name="cu") as cur, out.cursor().copy(
-            "COPY control_units (release_id, code, name, unit_class, spatial_constraints,"
-            " banned_industries, restricted_industries, synthetic, geom) FROM STDIN"
-        ) as cp:
-            cur.execute("SELECT code, name, class, access_list, ST_AsHEXEWKB(geom) FROM control_units ORDER BY id")
+        with (
+            src.cursor(name="cu") as cur,
+            out.cursor().copy(
+                "COPY control_units (release_id, code, name, unit_class, spatial_constraints,"
+                " banned_industries, restricted_industries, synthetic, geom) FROM STDIN"
+            ) as cp,
+        ):
+            cur.execute(
+                "SELECT code, name, class, access_list, ST_AsHEXEWKB(geom) FROM control_units ORDER BY id"
+            )
             for code, name, cls, access, wkb in cur:
-                cp.write_row((rel["control_units"], code, name, cls + "单元", access,
-                              banned(access, BANNED), banned(access, RESTRICTED), True, wkb))
-        with src.cursor(name="rv") as cur, out.cursor().copy(
-            "COPY water_bodies (release_id, code, name, kind, yangtze_class, rank, synthetic, geom) FROM STDIN"
-        ) as cp:
+                cp.write_row(
+                    (
+                        rel["control_units"],
+                        code,
+                        name,
+                        cls + "单元",
+                        access,
+                        banned(access, BANNED),
+                        banned(access, RESTRICTED),
+                        True,
+                        wkb,
+                    )
+                )
+        with (
+            src.cursor(name="rv") as cur,
+            out.cursor().copy(
+                "COPY water_bodies (release_id, code, name, kind, yangtze_class, rank, synthetic, geom) FROM STDIN"
+            ) as cp,
+        ):
             cur.execute("SELECT id, name, rank, ST_AsHEXEWKB(geom) FROM rivers ORDER BY id")
             for rid, name, rank, wkb in cur:
-                cls = "mainstem" if rank == 1 else "important_tributary" if rank == 2 else "tributary"
+                cls = (
+                    "mainstem" if rank == 1 else "important_tributary" if rank == 2 else "tributary"
+                )
                 cp.write_row((rel["water_bodies"], f"R{rid}", name, "river", cls, rank, True, wkb))
-        with src.cursor(name="of") as cur, out.cursor().copy(
-            "COPY outfalls (release_id, code, name, type, synthetic, geom) FROM STDIN"
-        ) as cp:
+        with (
+            src.cursor(name="of") as cur,
+            out.cursor().copy(
+                "COPY outfalls (release_id, code, name, type, synthetic, geom) FROM STDIN"
+            ) as cp,
+        ):
             cur.execute("SELECT code, name, kind, ST_AsHEXEWKB(geom) FROM outfalls ORDER BY id")
             for code, name, kind, wkb in cur:
                 cp.write_row((rel["outfalls"], code, name, kind, True, wkb))

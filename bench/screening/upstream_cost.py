@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import random
 from datetime import date
+from pathlib import Path
 
 import psycopg
 import uvloop
@@ -32,7 +33,7 @@ AS_OF = date(2025, 6, 30)
 
 
 def cpu_s(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
@@ -41,16 +42,21 @@ def main() -> None:
     with Session(engine) as session:
         rules = rule_set_for(session, AS_OF)
         centres = session.execute(
-            text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM drinking_water_zones) z")
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM drinking_water_zones) z"
+            )
         ).all()
     print("rules", len(rules.rules), [r.id for r in rules.rules if r.predicate.op == "upstream"])
-    rnd = random.Random(3)  # noqa: S311 - reproducible sites
+    rnd = random.Random(3)
     prepared = []
     for i in range(600):
         x, y = centres[i % len(centres)]
         site = S.ProjectInput(
             name="x",
-            geometry={"type": "Point", "coordinates": [x + rnd.uniform(-0.015, 0.015), y + rnd.uniform(-0.015, 0.015)]},
+            geometry={
+                "type": "Point",
+                "coordinates": [x + rnd.uniform(-0.015, 0.015), y + rnd.uniform(-0.015, 0.015)],
+            },
             industry="化工",
             kind="新建",
             as_of=AS_OF,
@@ -72,9 +78,13 @@ def main() -> None:
                     args[i] = args[i] and on
                 cursor = psycopg.AsyncRawCursor(conn)
                 await cursor.execute(plan.sql, args, prepare=True)
-                rows_up += sum(1 for r in await cursor.fetchall() if str(r[0]).startswith("#upstream/"))
+                rows_up += sum(
+                    1 for r in await cursor.fetchall() if str(r[0]).startswith("#upstream/")
+                )
             per = (cpu_s(pid) - start) / len(prepared) * 1e3
-            print(f"upstream branches {'on ' if on else 'off'}: {per:.2f} ms server CPU per lookup, {rows_up} upstream rows")
+            print(
+                f"upstream branches {'on ' if on else 'off'}: {per:.2f} ms server CPU per lookup, {rows_up} upstream rows"
+            )
         await conn.close()
 
     uvloop.run(run())
