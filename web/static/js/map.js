@@ -78,6 +78,13 @@
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
   }
+  // Leaflet parses a string given to bindTooltip/bindPopup/setContent as HTML; data goes
+  // in as a node whose text is set, never as markup.
+  function textEl(text, tag) {
+    var el = document.createElement(tag || "span");
+    el.textContent = text == null ? "" : String(text);
+    return el;
+  }
   function getJSON(path, opts) {
     return fetch(url(path), opts || {}).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
@@ -490,7 +497,7 @@
     if (searchMarker) { map.removeLayer(searchMarker); searchMarker = null; }
     if (r.kind === "point") {
       searchMarker = L.circleMarker([r.point[1], r.point[0]], { pane: "project", radius: 7, color: "#ff6f00", weight: 3, fillOpacity: 0.2 })
-        .bindTooltip(r.name).addTo(map);
+        .bindTooltip(textEl(r.name)).addTo(map);
       map.flyTo([r.point[1], r.point[0]], Math.max(map.getZoom(), 14), { duration: 0.6 });
       return;
     }
@@ -770,7 +777,8 @@
       if (!pair) return;
       var a = map.unproject(L.point(pair.a[0], pair.a[1]), 18), b = map.unproject(L.point(pair.b[0], pair.b[1]), 18);
       L.polyline([a, b], { pane: "evidence", color: "#d81b60", weight: 2, dashArray: "6 4" })
-        .bindTooltip((ev.via ? "沿河 " : "") + fmtMetres(ev.distance_m) + " · " + (ev.name || ""), { permanent: true, direction: "center", className: "distance-label" })
+        .bindTooltip(textEl((ev.via ? "沿河 " : "") + fmtMetres(ev.distance_m) + " · " + (ev.name || "")),
+          { permanent: true, direction: "center", className: "distance-label" })
         .addTo(distanceLayer);
     });
   }
