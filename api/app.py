@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.auth import read_access
 from api.errors import UploadLimitMiddleware, install_error_handlers
+from api.headers import SecurityHeadersMiddleware
 from api.responses import ORJSONResponse
 from api.routes import collections, health, landing, queries, screenings, tiles, writes
 from api.settings import ApiSettings
@@ -54,6 +55,8 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
     install_error_handlers(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=api.max_upload_bytes)
+    docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=tuple(p for p in docs if p))
     app.include_router(health.router)
     reads = [Depends(read_access)]
     app.include_router(landing.router)

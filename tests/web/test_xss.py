@@ -1,12 +1,14 @@
 """Data is never HTML: script-bearing names shown on the map and the report stay text.
 
 A feature edited through the API, a saved screening and an uploaded project file carry
-payloads; every view that shows them must show them literally and run none of them.
+payloads; every view that shows them must show them literally and run none of them. Pages
+also carry the security headers (a Content-Security-Policy without inline scripts).
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -17,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from layers.keys import create_key
 from web.report import render_report
+from web.router import STATIC
 from web.staticmap import MapLayer, Style, render_svg
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = '"><script>alert(2)</script>'
 FILE_NAME = "<img src=x onerror=alert(3)>.geojson"
+TEMPLATES = STATIC.parent / "templates"
 
 
 class Watch:
@@ -92,7 +96,7 @@ def _open_map(ctx, base: str):
     page = ctx.new_page()
     watch = Watch(page)
     page.goto(base + "/")
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+    page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=30_000)
     return page, watch
 
 
@@ -168,7 +172,7 @@ def test_uploaded_project_file_attributes_stay_text(browser_context_factory, pla
             }
         ],
     )
-    page.wait_for_function("window.ecozone.project !== null")
+    page.wait_for_function("() => window.ecozone.project !== null")
     assert FILE_NAME in page.inner_text("#project-status")
     assert page.locator("#project-status img").count() == 0
     page.screenshot(path=str(output_dir / "xss-02-uploaded.png"))
@@ -181,9 +185,13 @@ def test_report_page_shows_planted_names_as_text(browser_context_factory, plante
     watch = Watch(page)
     response = page.goto(planted["base"] + f"/screenings/{planted['screening']['id']}/report")
     assert response.status == 200
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     assert page.inner_text("h1") == SCRIPT
     assert IMG in page.inner_text("#evidence")
     assert page.locator("body img, body script:not([src])").count() == 0
+    # the stylesheet applied (it is a file now, not an inline <style>)
+    colour = page.locator("#verdict").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour == "rgb(198, 40, 40)"
     watch.assert_clean()
 
 
@@ -213,3 +221,39 @@ def test_render_report_escapes_names_and_the_map_title():
     assert "<script>alert" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert html.count("<script") == html.count("<script src=")
+
+
+def test_templates_have_no_inline_script_or_style():
+    for template in TEMPLATES.glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), f"inline script in {template.name}"
+        assert "<style" not in text, f"inline <style> in {template.name}"
+        assert not re.search(r"\son[a-z]+=", text), f"event handler attribute in {template.name}"
+        assert "javascript:" not in text, template.name
+        assert " style=" not in text, f"style attribute in {template.name}"
+
+
+@pytest.mark.parametrize("path", ["/map", "/collections?f=html", "/docs"])
+def test_html_pages_send_security_headers(web_client, path):
+    response = web_client.get(path, headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    csp = response.headers["content-security-policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["object-src"] == ["'none'"]
+    if path != "/docs":  # Swagger UI's page is FastAPI's, with its inline bootstrap script
+        assert directives["script-src"] == ["'self'"]
+        assert "'unsafe-inline'" not in directives["style-src"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("path", ["/collections", "/static/js/map.js", "/nowhere"])
+def test_other_responses_send_nosniff_but_no_page_policy(web_client, path):
+    response = web_client.get(path)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "content-security-policy" not in response.headers
+    assert "x-frame-options" not in response.headers
