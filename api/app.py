@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.auth import ReadGate
 from api.errors import UploadLimitMiddleware, install_error_handlers
+from api.headers import SecurityHeadersMiddleware
 from api.responses import ORJSONResponse
 from api.routes import collections, health, landing, queries, screenings, tiles, writes
 from api.settings import ApiSettings
@@ -54,6 +55,8 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.add_middleware(UploadLimitMiddleware, max_bytes=api.max_upload_bytes)
     # Outside the upload limit: without a key, a private server answers 401 first.
     app.add_middleware(ReadGate, public_reads=api.public_reads)
+    docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=tuple(p for p in docs if p))
     if api.cors_origins:  # outermost: a 401 or 413 carries the CORS headers too
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
     app.include_router(health.router)

@@ -27,6 +27,8 @@ from web.places import context_geometries, feature_geometries, releases_by_id
 from web.staticmap import MapLayer, Style, bounds_of, render_svg
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: The report's stylesheet: linked from the HTML page, handed to WeasyPrint for the PDF.
+REPORT_CSS = Path(__file__).parent / "static" / "css" / "report.css"
 
 VERDICTS: dict[str, tuple[str, str]] = {
     "DENY": ("不予准入", "deny"),
@@ -95,6 +97,7 @@ def render_report(
     *,
     map_svg: str | None = None,
     pdf_href: str | None = None,
+    static_href: str | None = None,
 ) -> str:
     """The report page of a screening.
 
@@ -103,6 +106,8 @@ def render_report(
         releases: the releases it used (``release_dict`` form).
         map_svg: an SVG image of the project and its evidence, when one was drawn.
         pdf_href: link to the PDF version (left out in the PDF itself).
+        static_href: where ``web/static`` is served; the page links its stylesheet and
+            script from there (left out in the PDF, which gets the stylesheet directly).
     """
     verdict = str(screening.get("verdict") or "")
     synthetic = any(r.get("synthetic") for r in releases)
@@ -128,6 +133,7 @@ def render_report(
             disclaimer=DISCLAIMER,
             map_svg=map_svg,
             pdf_href=pdf_href,
+            static_href=static_href,
             generated=date.today().isoformat(),
         )
     )
@@ -224,7 +230,9 @@ def report_inputs(
 
 def render_pdf(html: str, base_url: str) -> bytes:
     """Print the report HTML to PDF with WeasyPrint (fonts from fonts-noto-cjk)."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # imported here: pango is loaded only when a PDF is asked for
+    from weasyprint import CSS, HTML  # type: ignore[import-untyped]  # imported here: pango is loaded only when a PDF is asked for
 
-    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf(
+        stylesheets=[CSS(filename=str(REPORT_CSS))]
+    )
     return pdf

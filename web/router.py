@@ -126,7 +126,10 @@ def screening_report(
     screening = get_screening(session, screening_id)
     releases, svg = report_inputs(session, screening)
     pdf_href = str(request.url_for("screening_report_pdf", screening_id=screening_id).path)
-    return HTMLResponse(render_report(screening, releases, map_svg=svg, pdf_href=pdf_href))
+    static_href = request.scope.get("root_path", "") + "/static"
+    return HTMLResponse(
+        render_report(screening, releases, map_svg=svg, pdf_href=pdf_href, static_href=static_href)
+    )
 
 
 @router.get("/screenings/{screening_id}/report.pdf", include_in_schema=False)

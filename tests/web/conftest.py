@@ -8,7 +8,8 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,15 +44,21 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "web"
 CHROMIUM = os.environ.get("ECOZONE_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
-def web_database_url() -> Iterator[str]:
-    """A fresh migrated database with the fixture layers committed (a server process sees them)."""
-    url = create_database("ecozone_webtest")
+def make_web_database(prefix: str) -> str:
+    """A fresh migrated database with the fixture layers committed; returns its URL."""
+    url = create_database(prefix)
     schema.upgrade(url)
     engine = create_engine(url)
     with Session(engine) as session:
         load_fixture_layers(session)
     engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def web_database_url() -> Iterator[str]:
+    """A fresh migrated database with the fixture layers committed (a server process sees them)."""
+    url = make_web_database("ecozone_webtest")
     yield url
     drop_database(url)
 
@@ -80,12 +87,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(web_database_url: str) -> Iterator[str]:
+@contextmanager
+def serving(database_url: str) -> Iterator[str]:
     """Uvicorn on a free loopback port, serving the app in a background thread."""
     port = _free_port()
     config = uvicorn.Config(
-        build_app(web_database_url), host="127.0.0.1", port=port, log_level="warning"
+        build_app(database_url), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -95,9 +102,35 @@ def live_server(web_database_url: str) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(web_database_url: str) -> Iterator[str]:
+    """The app on the shared web test database, over real HTTP."""
+    with serving(web_database_url) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def own_live_server() -> Iterator[Callable[[str], tuple[str, str]]]:
+    """A factory of live servers, each on its own fresh fixture database.
+
+    For tests that plant data (edits, screenings) the shared database must not see.
+    Returns ``(base_url, database_url)``; servers stop and databases go at session end.
+    """
+    with ExitStack() as stack:
+
+        def make(prefix: str) -> tuple[str, str]:
+            url = make_web_database(prefix)
+            stack.callback(drop_database, url)
+            return stack.enter_context(serving(url)), url
+
+        yield make
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,11 @@ BENCH = (
 
 
 class PageWatch:
-    """Collects console errors, page errors and every request's host."""
+    """Collects console errors (CSP violations among them), page errors and every request's host.
+
+    The pages' Content-Security-Policy refuses eval, so waits pass functions
+    (``"() => …"``), which Playwright calls without evaluating a string in the page.
+    """
 
     def __init__(self, page, origin: str) -> None:
         self.origin = urlparse(origin).netloc
@@ -61,7 +65,7 @@ class PageWatch:
 
 
 def _wait_ready(page) -> None:
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+    page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=30_000)
 
 
 def _draw_polygon(page, lonlats: list[tuple[float, float]]) -> None:
@@ -80,7 +84,7 @@ def _draw_polygon(page, lonlats: list[tuple[float, float]]) -> None:
         page.mouse.click(x, y)
         page.wait_for_timeout(80)
     page.mouse.click(*points[0])  # closing click on the first vertex finishes the polygon
-    page.wait_for_function("window.ecozone.project !== null", timeout=5000)
+    page.wait_for_function("() => window.ecozone.project !== null", timeout=5000)
 
 
 def _record_bench(numbers: dict[str, float]) -> None:
@@ -124,14 +128,14 @@ def test_map_layers_draw_screen_report(browser_context_factory, live_server, out
 
     # toggle a layer on (monitoring stations) and one off (control units)
     page.check("input[data-layer=monitoring_stations]")
-    page.wait_for_function("window.ecozone.entries.monitoring_stations.count === 2")
+    page.wait_for_function("() => window.ecozone.entries.monitoring_stations.count === 2")
     page.uncheck("input[data-layer=control_units]")
     page.wait_for_function(
-        "!window.ecozone.map.hasLayer(window.ecozone.entries.control_units.group)"
+        "() => !window.ecozone.map.hasLayer(window.ecozone.entries.control_units.group)"
     )
     page.screenshot(path=str(output_dir / "02-toggled.png"))
     page.check("input[data-layer=control_units]")
-    page.wait_for_function("window.ecozone.entries.control_units.count === 3")
+    page.wait_for_function("() => window.ecozone.entries.control_units.count === 3")
 
     # popup of a control unit: attributes, release and 准入清单
     page.evaluate(
@@ -156,13 +160,13 @@ def test_map_layers_draw_screen_report(browser_context_factory, live_server, out
     page.fill("#as-of", "2021-06-01")
     page.dispatch_event("#as-of", "change")
     page.wait_for_function(
-        "window.ecozone.entries.control_units.release && window.ecozone.entries.control_units.release.name === 'test-units-2020'"
+        "() => window.ecozone.entries.control_units.release && window.ecozone.entries.control_units.release.name === 'test-units-2020'"
     )
     assert page.evaluate("window.ecozone.entries.control_units.count") == 1
     page.fill("#as-of", datetime.now(UTC).date().isoformat())
     page.dispatch_event("#as-of", "change")
     page.wait_for_function(
-        "window.ecozone.entries.control_units.release.name === 'test-units-2024'"
+        "() => window.ecozone.entries.control_units.release.name === 'test-units-2024'"
     )
 
     # search by name and by coordinates
@@ -171,10 +175,10 @@ def test_map_layers_draw_screen_report(browser_context_factory, live_server, out
     assert "江阴市" in page.inner_text("#search-results")
     page.fill("#search", "X=3538000 Y=40525000")
     page.wait_for_function(
-        "document.getElementById('search-results').innerText.includes('EPSG:4528')"
+        "() => document.getElementById('search-results').innerText.includes('EPSG:4528')"
     )
     page.click("#search-results li[data-i]")
-    page.wait_for_function("Math.abs(window.ecozone.map.getCenter().lng - 120.2645) < 0.01")
+    page.wait_for_function("() => Math.abs(window.ecozone.map.getCenter().lng - 120.2645) < 0.01")
     page.keyboard.press("Escape")
     page.fill("#search", "")
 
@@ -204,7 +208,7 @@ def test_map_layers_draw_screen_report(browser_context_factory, live_server, out
     assert "长江" in rules
     # evidence highlighted, and a distance line drawn to the Yangtze
     page.wait_for_function(
-        "window.ecozone.map.hasLayer && document.querySelectorAll('.distance-label').length > 0"
+        "() => window.ecozone.map.hasLayer && document.querySelectorAll('.distance-label').length > 0"
     )
     assert "m" in page.inner_text(".distance-label >> nth=0")
     page.screenshot(path=str(output_dir / "04-screening-deny.png"))
@@ -291,7 +295,7 @@ def test_upload_project_file_sets_the_project(browser_context_factory, live_serv
         "#project-file",
         files=[{"name": "拐点坐标.txt", "mimeType": "text/plain", "buffer": text.encode()}],
     )
-    page.wait_for_function("window.ecozone.project !== null")
+    page.wait_for_function("() => window.ecozone.project !== null")
     assert "EPSG:4528" in page.inner_text("#project-status")
     page.screenshot(path=str(output_dir / "09-uploaded.png"))
     watch.assert_clean()
@@ -306,7 +310,7 @@ def test_examples_menu_industries_attribution_and_synthetic_badge(
     page.goto(live_server + "/")
     _wait_ready(page)
     # the industry list is the rule set's (no category the engine would refuse)
-    page.wait_for_function("document.querySelectorAll('#industry option').length > 20")
+    page.wait_for_function("() => document.querySelectorAll('#industry option').length > 20")
     options = page.eval_on_selector_all("#industry option", "els => els.map(e => e.value)")
     assert "化工" in options and "排污口" in options and "一般制造业" not in options
     # the fixture releases are synthetic: the badge says so, and sources are attributed
@@ -314,7 +318,7 @@ def test_examples_menu_industries_attribution_and_synthetic_badge(
     assert "数据：" in page.inner_text(".leaflet-control-attribution")
     # picking a worked example fills the project form and draws it
     page.click("text=项目筛查")
-    page.wait_for_function("document.querySelectorAll('#example option').length > 8")
+    page.wait_for_function("() => document.querySelectorAll('#example option').length > 8")
     page.select_option("#example", index=1)
     assert page.input_value("#industry") == "化工"
     assert "示例" in page.inner_text("#project-status")

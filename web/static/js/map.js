@@ -78,6 +78,13 @@
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
   }
+  // Leaflet parses a string given to bindTooltip/bindPopup/setContent as HTML; data goes
+  // in as a node whose text is set, never as markup.
+  function textEl(text, tag) {
+    var el = document.createElement(tag || "span");
+    el.textContent = text == null ? "" : String(text);
+    return el;
+  }
   function getJSON(path, opts) {
     return fetch(url(path), opts || {}).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
@@ -281,8 +288,17 @@
     }
     var border = s.point && value !== undefined ? "#fff" : color;
     var width = s.line && s.weights && value ? Math.max(1, Math.round(s.weights[value])) : null;
-    return '<span class="' + cls + '" style="background:' + fill + ";border-color:" + border +
-      (width ? ";border-top-width:" + width + "px" : "") + '"></span>';
+    return '<span class="' + cls + '" data-fill="' + esc(fill) + '" data-border="' + esc(border) + '"' +
+      (width ? ' data-top="' + width + '"' : "") + "></span>";
+  }
+  // Swatch colours travel as data-* attributes and are applied through the CSSOM: the page's
+  // Content-Security-Policy (api/headers.py) refuses style attributes in markup.
+  function paintSwatches(root) {
+    root.querySelectorAll(".swatch[data-fill]").forEach(function (el) {
+      el.style.background = el.dataset.fill;
+      el.style.borderColor = el.dataset.border;
+      if (el.dataset.top) el.style.borderTopWidth = el.dataset.top + "px";
+    });
   }
 
   function renderLayerList() {
@@ -304,6 +320,7 @@
     });
     html += '<p class="muted">离线底图：浅色背景 + 本系统的行政区划和水体图层。点击要素查看属性与数据版本。</p>';
     list.innerHTML = html;
+    paintSwatches(list);
     list.querySelectorAll("input[data-layer]").forEach(function (box) {
       box.addEventListener("change", function () {
         var id = box.dataset.layer;
@@ -333,9 +350,10 @@
         html += '<div class="entry">' + swatchHTML(id, classColor(id, null)) + esc(e.meta.title) + "</div>";
       }
     });
-    if (state.project) html += '<div class="layer-title">项目</div><div class="entry"><span class="swatch" style="background:#42a5f5;border-color:#0d47a1"></span>拟建项目</div>';
-    if (state.screening) html += '<div class="entry"><span class="swatch" style="background:#f48fb1;border-color:#d81b60"></span>筛查命中要素</div>';
+    if (state.project) html += '<div class="layer-title">项目</div><div class="entry"><span class="swatch" data-fill="#42a5f5" data-border="#0d47a1"></span>拟建项目</div>';
+    if (state.screening) html += '<div class="entry"><span class="swatch" data-fill="#f48fb1" data-border="#d81b60"></span>筛查命中要素</div>';
     div.innerHTML = any || state.project ? html : html + '<div class="muted">未选择图层</div>';
+    paintSwatches(div);
   }
 
   /* ---------- sources, attribution and the synthetic-data label ---------- */
@@ -490,7 +508,7 @@
     if (searchMarker) { map.removeLayer(searchMarker); searchMarker = null; }
     if (r.kind === "point") {
       searchMarker = L.circleMarker([r.point[1], r.point[0]], { pane: "project", radius: 7, color: "#ff6f00", weight: 3, fillOpacity: 0.2 })
-        .bindTooltip(r.name).addTo(map);
+        .bindTooltip(textEl(r.name)).addTo(map);
       map.flyTo([r.point[1], r.point[0]], Math.max(map.getZoom(), 14), { duration: 0.6 });
       return;
     }
@@ -770,7 +788,8 @@
       if (!pair) return;
       var a = map.unproject(L.point(pair.a[0], pair.a[1]), 18), b = map.unproject(L.point(pair.b[0], pair.b[1]), 18);
       L.polyline([a, b], { pane: "evidence", color: "#d81b60", weight: 2, dashArray: "6 4" })
-        .bindTooltip((ev.via ? "沿河 " : "") + fmtMetres(ev.distance_m) + " · " + (ev.name || ""), { permanent: true, direction: "center", className: "distance-label" })
+        .bindTooltip(textEl((ev.via ? "沿河 " : "") + fmtMetres(ev.distance_m) + " · " + (ev.name || "")),
+          { permanent: true, direction: "center", className: "distance-label" })
         .addTo(distanceLayer);
     });
   }
@@ -823,7 +842,7 @@
       if (!items.length) { list.innerHTML = '<li class="muted">还没有保存的筛查。</li>'; return; }
       list.innerHTML = items.map(function (s) {
         var v = VERDICTS[s.verdict] || [s.verdict || "—", "unknown"];
-        return '<li class="item" data-id="' + esc(s.id) + '"><span class="badge outcome-' + v[1] + '" style="color:#fff;padding:0 6px;border-radius:3px">' +
+        return '<li class="item" data-id="' + esc(s.id) + '"><span class="badge outcome-' + v[1] + '">' +
           esc(s.verdict || "—") + "</span> <b>" + esc(s.name || "未命名") + '</b><div class="muted">' +
           esc((s.created_at || "").replace("T", " ").slice(0, 16)) + " · " + esc(s.industry || "") + " · " + esc(s.kind || "") + "</div></li>";
       }).join("");
