@@ -15,7 +15,7 @@ from api.routes import collections, health, landing, queries, screenings, tiles,
 from api.settings import ApiSettings
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.fastread import PoolReader, make_read_pool
-from layers.screening import PoolScreeningStore
+from layers.screening import PoolScreeningStore, make_screening_pool
 from layers.tiles import TileCache
 from web import router as web_router
 
@@ -34,10 +34,15 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         pool = make_read_pool(db)
         await pool.open(wait=False)
         app.state.reader = PoolReader(pool)
-        app.state.screening_store = PoolScreeningStore(pool, app.state.sessionmaker)
+        screening_pool = make_screening_pool(db)
+        await screening_pool.open(wait=False)
+        app.state.screening_store = PoolScreeningStore(
+            screening_pool, app.state.sessionmaker, db.screening_timeout_ms
+        )
         try:
             yield
         finally:
+            await screening_pool.close()
             await pool.close()
             engine.dispose()
 
@@ -50,6 +55,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         openapi_url="/api",
     )
     app.state.api_settings = api
+    app.state.db_settings = db
     if api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
     install_error_handlers(app)

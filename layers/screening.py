@@ -58,6 +58,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.crs import (
@@ -74,7 +75,15 @@ from gis.crs import (
 )
 from gis.errors import GisError, InvalidGeometryError, OutOfChinaError
 from layers.catalog import COLLECTIONS, get_collection
-from layers.errors import ProjectGeometryError, ScreeningNotFoundError, UnknownKindError
+from layers.db import DatabaseSettings, set_statement_timeout
+from layers.errors import (
+    ProjectGeometryError,
+    QueryTimeoutError,
+    ScreeningNotFoundError,
+    UnknownKindError,
+    database_error,
+)
+from layers.fastread import make_pool, pool_connection
 from layers.filters import GEOGRAPHY, parse_filter
 from layers.models import STORAGE_SRID, Release, RuleSet, Screening, feature_table
 from layers.rules import (
@@ -1265,26 +1274,49 @@ class ScreeningStore(Protocol):
         ...
 
 
-class PoolScreeningStore:
-    """The server's store: the async read pool (autocommit) and, rarely, a session."""
+def make_screening_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Any]:
+    """The (unopened) pool of ``POST /screenings``, apart from the read pool.
 
-    def __init__(self, pool: AsyncConnectionPool[Any], sessions: sessionmaker[Session]) -> None:
-        """Run on ``pool``; fall back to sessions from ``sessions``."""
+    Screenings queue on their own connections (``screening_pool_max_size``) under their
+    own statement timeout, so a burst of heavy screenings cannot starve item reads.
+    """
+    return make_pool(
+        settings,
+        name="ecozone-screening",
+        min_size=settings.screening_pool_min_size,
+        max_size=settings.screening_pool_max_size,
+        statement_timeout_ms=settings.screening_timeout_ms,
+    )
+
+
+class PoolScreeningStore:
+    """The server's store: the screening pool (autocommit) and, rarely, a session."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[Any],
+        sessions: sessionmaker[Session],
+        timeout_ms: int | None = None,
+    ) -> None:
+        """Run on ``pool``; fall back to sessions from ``sessions`` (``timeout_ms`` each)."""
         self.pool = pool
         self.sessions = sessions
+        self.timeout_ms = timeout_ms
 
     async def _execute(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         for attempt in (0, 1):  # a connection the server dropped is replaced once
             try:
-                conn = await self.pool.getconn()  # as layers.fastread.PoolReader
+                conn = await pool_connection(self.pool)  # as layers.fastread.PoolReader
                 try:
                     cursor = psycopg.AsyncRawCursor(conn)
                     await cursor.execute(sql, args, prepare=True)
                     return await cursor.fetchall()
                 finally:
                     await self.pool.putconn(conn)
-            except psycopg.OperationalError as exc:
-                if attempt or isinstance(exc, psycopg.errors.QueryCanceled):
+            except psycopg.errors.QueryCanceled:
+                raise QueryTimeoutError() from None
+            except psycopg.OperationalError:
+                if attempt:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -1302,7 +1334,12 @@ class PoolScreeningStore:
 
         def run() -> dict[str, Any]:
             with self.sessions() as session:
-                return create_screening(session, project)
+                if self.timeout_ms is not None:
+                    set_statement_timeout(session, self.timeout_ms)
+                try:
+                    return create_screening(session, project)
+                except OperationalError as exc:
+                    raise database_error(exc) or exc from None
 
         return await asyncio.to_thread(run)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SessionDep
@@ -41,6 +41,7 @@ class ProximityQuery(BaseModel):
     response_class=GeoJSONResponse,
 )
 def proximity_query(
+    request: Request,
     body: ProximityQuery,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
@@ -58,5 +59,6 @@ def proximity_query(
         body.distance_m,
         as_of=body.as_of or date.today(),
         limit=limit,
+        timeout_ms=request.app.state.db_settings.proximity_timeout_ms,
     )
     return GeoJSONResponse(result)
