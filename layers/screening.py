@@ -98,7 +98,12 @@ from layers.rules import (
 
 logger = logging.getLogger(__name__)
 
+#: Bounds on a project geometry (README, "Limits"): vertices, parts (of a Multi*), the
+#: diagonal of its bounding box (a project, not a province; a pipeline can be long) and
+#: its area. Each is checked in O(vertices) before any SQL is built.
 MAX_VERTICES = 10_000
+MAX_PARTS = 2_000
+MAX_EXTENT_M = 1_000_000.0
 MAX_AREA_M2 = 1_000 * 1_000_000.0
 MAX_BUFFER_M = 50_000.0
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
@@ -187,7 +192,8 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
         InvalidGeometryError: not GeoJSON of an accepted type, empty, or NaN coordinates.
         UnknownCRSError: ``crs`` is not a CRS.
         OutOfChinaError: the coordinates are not in China in the declared CRS.
-        ProjectGeometryError: more than 10,000 vertices or more than 1,000 km².
+        ProjectGeometryError: more than 10,000 vertices or 2,000 parts, a bounding box
+            whose diagonal is over 1,000 km, or more than 1,000 km².
     """
     geom = _shape(geojson)
     warnings: list[str] = []
@@ -200,6 +206,13 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
         )
     if not np.all(np.isfinite(coords)):
         raise InvalidGeometryError("geometry has NaN or infinite coordinates.", field="geometry")
+    n_parts = int(shapely.get_num_geometries(geom))
+    if n_parts > MAX_PARTS:
+        raise ProjectGeometryError(
+            f"geometry has {n_parts:,} parts; at most {MAX_PARTS:,} are screened. "
+            "Screen the parts as separate projects, or merge them.",
+            field="geometry",
+        )
     geom = shapely.force_2d(geom)
     source = _lonlat_crs(crs)
     if source is not None:  # WGS84 / CGCS2000 lon/lat: no pyproj work per request
@@ -221,6 +234,16 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
     if not bool(np.all(np.isfinite(lon) & np.isfinite(lat) & in_china(lon, lat))):
         raise OutOfChinaError(
             diagnose_outside_china(coords[:, 0], coords[:, 1], source), field="geometry"
+        )
+    extent = (
+        float(_GEOD.inv(lon.min(), lat.min(), lon.max(), lat.max())[2]) if len(lon) > 1 else 0.0
+    )
+    if extent > MAX_EXTENT_M:
+        raise ProjectGeometryError(
+            f"geometry spans {extent / 1000:,.0f} km (the diagonal of its bounding box); at "
+            f"most {MAX_EXTENT_M / 1000:,.0f} km are screened as one project. Split it into "
+            "sections.",
+            field="geometry",
         )
     geom = shapely.set_coordinates(geom, np.column_stack([lon, lat]))
     if not geom.is_valid:

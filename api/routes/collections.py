@@ -23,6 +23,7 @@ from gis.crs import CRS84_API, CRS84_URI, ApiCRS, api_crs, offered_crs_uris
 from gis.errors import InvalidBBoxError
 from layers.catalog import COLLECTIONS, Collection, FieldType, get_collection
 from layers.cql import FilterContext, build_filter, queryable_names
+from layers.errors import FilterError
 from layers.etags import etag_matches
 from layers.fastread import (
     Fragment,
@@ -555,7 +556,12 @@ def _equality(collection: Collection, name: str, value: str, as_of: Any) -> Any:
     except ValueError:
         raise InvalidParameterError(f"{name}={value!r} is not a {kind}.", field=name) from None
     doc = {"op": "=", "args": [{"property": name}, literal_value]}
-    return build_filter(orjson.dumps(doc).decode(), "cql2-json", FilterContext(collection, as_of))
+    try:
+        return build_filter(
+            orjson.dumps(doc).decode(), "cql2-json", FilterContext(collection, as_of)
+        )
+    except FilterError as exc:  # e.g. an integer out of the column's range
+        raise InvalidParameterError(f"{name}: {exc.detail}", field=name) from None
 
 
 @router.get(
