@@ -13,6 +13,7 @@ from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.responses import ORJSONResponse
 from api.routes import collections, health, landing, queries, screenings, tiles, writes
 from api.settings import ApiSettings
+from api.text_input import ControlCharacterMiddleware
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.fastread import PoolReader, make_read_pool
 from layers.screening import PoolScreeningStore, make_screening_pool
@@ -56,6 +57,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     )
     app.state.api_settings = api
     app.state.db_settings = db
+    app.add_middleware(ControlCharacterMiddleware)
     if api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
     install_error_handlers(app)

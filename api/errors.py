@@ -172,6 +172,7 @@ def install_error_handlers(app: FastAPI) -> None:
             400 if in_uri else 422,
             type_="invalid-parameter" if in_uri else "validation-error",
             detail=f"Invalid {fields}: {first}",
+            field=".".join(str(p) for p in errors[0]["loc"][1:]) or None if errors else None,
             errors=errors,
         )
 

@@ -14,7 +14,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from starlette.routing import Route
 
 from api.auth import read_access
-from api.deps import AsOfDep, ReaderDep, SessionDep, get_reader, parse_as_of
+from api.deps import AsOfDep, IdPath, ReaderDep, SessionDep, get_reader, parse_as_of
 from api.errors import InvalidParameterError
 from api.ogc import GEOJSON, HTML, JSON, MVT, base_url, link, self_links, wants_html
 from api.responses import GeoJSONResponse, ORJSONResponse
@@ -573,7 +573,7 @@ def _equality(collection: Collection, name: str, value: str, as_of: Any) -> Any:
 async def get_item(
     request: Request,
     collection_id: str,
-    feature_id: int,
+    feature_id: IdPath,
     reader: ReaderDep,
     datetime_: Annotated[str | None, Query(alias="datetime")] = None,
     crs: Annotated[str | None, Query(description="CRS of the returned geometry")] = None,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SessionDep
 from api.responses import GeoJSONResponse
+from api.text_input import CleanStr
 from layers.proximity import MAX_DISTANCE_M, LayerQuery, proximity
 
 router = APIRouter(tags=["queries"])
@@ -20,8 +21,8 @@ class LayerSelection(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    collection: str = Field(examples=["enterprises"])
-    filter: str | None = Field(default=None, examples=["industry_category = '化工'"])
+    collection: CleanStr = Field(max_length=100, examples=["enterprises"])
+    filter: CleanStr | None = Field(default=None, examples=["industry_category = '化工'"])
 
 
 class ProximityQuery(BaseModel):
