@@ -14,9 +14,10 @@ from api.headers import SecurityHeadersMiddleware
 from api.responses import ORJSONResponse
 from api.routes import collections, health, landing, queries, screenings, tiles, writes
 from api.settings import ApiSettings
+from api.text_input import ControlCharacterMiddleware
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.fastread import PoolReader, make_read_pool
-from layers.screening import PoolScreeningStore
+from layers.screening import PoolScreeningStore, make_screening_pool
 from layers.tiles import TileCache
 from web import router as web_router
 
@@ -35,10 +36,15 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         pool = make_read_pool(db)
         await pool.open(wait=False)
         app.state.reader = PoolReader(pool)
-        app.state.screening_store = PoolScreeningStore(pool, app.state.sessionmaker)
+        screening_pool = make_screening_pool(db)
+        await screening_pool.open(wait=False)
+        app.state.screening_store = PoolScreeningStore(
+            screening_pool, app.state.sessionmaker, db.screening_timeout_ms
+        )
         try:
             yield
         finally:
+            await screening_pool.close()
             await pool.close()
             engine.dispose()
 
@@ -51,6 +57,8 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         openapi_url="/api",
     )
     app.state.api_settings = api
+    app.state.db_settings = db
+    app.add_middleware(ControlCharacterMiddleware)
     install_error_handlers(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=api.max_upload_bytes)
     # Outside the upload limit: without a key, a private server answers 401 first.

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from api.errors import InvalidParameterError
@@ -144,3 +144,12 @@ async def as_of_param(
 
 BBoxDep = Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)]
 AsOfDep = Annotated[date, Depends(as_of_param)]
+
+
+#: The largest value of a bigint column (ids, counts).
+BIGINT_MAX = 2**63 - 1
+#: An id path parameter of a bigint column: beyond it is a 400 naming the parameter
+#: before any SQL runs (PostgreSQL would refuse the value: a 500).
+IdPath = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
+#: ``offset`` of a paged list, within bigint for the same reason.
+OffsetQuery = Annotated[int, Query(ge=0, le=BIGINT_MAX)]

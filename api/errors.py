@@ -6,8 +6,11 @@ import logging
 import uuid
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.responses import ProblemResponse
@@ -33,14 +36,17 @@ from layers.errors import (
     NoValidFeaturesError,
     PreconditionFailedError,
     ProjectGeometryError,
+    QueryTimeoutError,
     ReleaseConflictError,
     ReleaseNotFoundError,
     RuleSetError,
     ScreeningNotFoundError,
+    ServerBusyError,
     TileOutOfRangeError,
     UnknownFilterFieldError,
     UnknownIndustryError,
     UnknownKindError,
+    database_error,
 )
 
 logger = logging.getLogger(__name__)
@@ -80,7 +86,12 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     InvalidFeatureError: 422,
     PreconditionFailedError: 412,
     KeyNotFoundError: 404,
+    QueryTimeoutError: 503,
+    ServerBusyError: 503,
 }
+
+#: Seconds a client should wait before retrying a 503 (query timeout, busy pool).
+RETRY_AFTER_S = 5
 
 _TITLES = {
     400: "Bad request 请求参数错误",
@@ -94,6 +105,7 @@ _TITLES = {
     413: "Payload too large 文件过大",
     422: "Unprocessable input 输入无法处理",
     500: "Internal server error 服务器内部错误",
+    503: "Service unavailable 服务繁忙",
 }
 
 
@@ -125,9 +137,27 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GisError)
     async def _domain(request: Request, exc: GisError) -> ProblemResponse:
-        return problem(
-            request, _status_for(exc), type_=exc.code, detail=exc.detail, field=exc.field
-        )
+        status = _status_for(exc)
+        response = problem(request, status, type_=exc.code, detail=exc.detail, field=exc.field)
+        if status == 503:
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
+    # Driver and pool errors that are about load, raised where no layer translated them
+    # (sync sessions): a cancelled statement or no free connection is a 503, not a 500.
+    async def _database(request: Request, exc: Exception) -> ProblemResponse:
+        domain = database_error(exc)
+        if domain is None:
+            return await _unexpected(request, exc)
+        return await _domain(request, domain)
+
+    for driver_error in (
+        sqlalchemy.exc.OperationalError,
+        sqlalchemy.exc.TimeoutError,
+        psycopg.errors.QueryCanceled,
+        PoolTimeout,
+    ):
+        app.add_exception_handler(driver_error, _database)  # type: ignore[arg-type]
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
@@ -142,6 +172,7 @@ def install_error_handlers(app: FastAPI) -> None:
             400 if in_uri else 422,
             type_="invalid-parameter" if in_uri else "validation-error",
             detail=f"Invalid {fields}: {first}",
+            field=".".join(str(p) for p in errors[0]["loc"][1:]) or None if errors else None,
             errors=errors,
         )
 

@@ -298,3 +298,27 @@ def api_crs(text: str, *, field: str = "crs") -> ApiCRS:
     axes = CRS.from_epsg(code).axis_info
     lat_first = bool(axes) and axes[0].direction in ("north", "south")
     return ApiCRS(_EPSG_URI.format(code), code, lat_first)
+
+
+#: The longest ``crs`` value accepted from a request.
+MAX_CRS_CHARS = 100
+
+
+def offered_crs(text: str, *, field: str = "crs") -> str:
+    """``text`` when it names a CRS the API offers, else :class:`UnknownCRSError`.
+
+    Accepted: what :func:`api_crs` resolves (``EPSG:N``, its OGC URI, CRS84), a bare
+    code and the names WGS84, CGCS2000 and CRS84; never a PROJ string or WKT, and at most
+    :data:`MAX_CRS_CHARS` characters. For a ``crs`` given with a project (screening, the
+    map's upload) before :func:`parse_crs` reads it.
+    """
+    raw = text.strip()
+    if len(raw) > MAX_CRS_CHARS:
+        raise UnknownCRSError(
+            f"{field} has {len(raw):,} characters; give a CRS as EPSG:N (at most "
+            f"{MAX_CRS_CHARS} characters), e.g. EPSG:4490 or EPSG:4528.",
+            field=field,
+        )
+    candidate = _ALIASES.get(raw.upper().replace("_", "").replace("-", ""), raw)
+    api_crs(f"EPSG:{candidate}" if candidate.isdigit() else candidate, field=field)
+    return raw

@@ -65,6 +65,18 @@ CUSTOM_FUNCTIONS = {
 
 _MAX_DISTANCE_M = 1_000_000.0
 
+#: Bounds on one filter, checked before any SQL is built (README, "Limits"): its text,
+#: the nesting of its expression tree (a chain of N ``AND`` terms nests N deep), the
+#: values of one ``IN`` list and the vertices of one geometry literal.
+MAX_FILTER_CHARS = 20_000
+MAX_FILTER_DEPTH = 100
+MAX_IN_VALUES = 1_000
+MAX_LITERAL_VERTICES = 10_000
+
+#: The range of an ``id`` (bigint) and of a catalogue integer field (integer).
+_BIGINT = (-(2**63), 2**63 - 1)
+_INTEGER = (-(2**31), 2**31 - 1)
+
 _SPATIAL = {
     "GeometryIntersects": "ST_Intersects",
     "GeometryDisjoint": "ST_Disjoint",
@@ -169,21 +181,62 @@ def parse_filter(text: str | dict[str, Any], lang: str = "cql2-text") -> Any:
     """
     from pygeofilter.parsers.cql2_json.parser import walk_cql_json
 
+    if isinstance(text, str) and len(text) > MAX_FILTER_CHARS:
+        raise FilterError(
+            f"filter has {len(text):,} characters; at most {MAX_FILTER_CHARS:,} are accepted. "
+            "Use fewer terms, or IN (...) instead of a chain of OR.",
+            field="filter",
+        )
     try:
         if lang == "cql2-json":
             doc = json.loads(text) if isinstance(text, str) else text
-            return walk_cql_json(_from_json(doc))
-        if lang != "cql2-text":
+            tree = walk_cql_json(_from_json(doc))
+        elif lang != "cql2-text":
             raise FilterError(
                 f"filter-lang '{lang}' is not supported; use cql2-text or cql2-json.",
                 field="filter-lang",
             )
-        return _text_parser().parse(str(text))
+        else:
+            tree = _text_parser().parse(str(text))
     except FilterError:
         raise
+    except RecursionError:
+        raise _too_deep() from None
     except Exception as exc:  # lark and pygeofilter raise many unrelated types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FilterError(f"filter is not valid {lang}: {first[:200]}", field="filter") from None
+    _check_size(tree)
+    return tree
+
+
+def _too_deep() -> FilterError:
+    return FilterError(
+        f"filter nests more than {MAX_FILTER_DEPTH} levels (a chain of N AND/OR terms nests "
+        f"about N deep); use IN (...) for alternatives of one property, or fewer terms.",
+        field="filter",
+    )
+
+
+def _check_size(tree: Any) -> None:
+    """Refuse a tree deeper than :data:`MAX_FILTER_DEPTH` or an oversized ``IN`` list.
+
+    Iterative, so a degenerate tree cannot exhaust the stack here; O(nodes).
+    """
+    from pygeofilter import ast
+
+    stack: list[tuple[Any, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_FILTER_DEPTH:
+            raise _too_deep()
+        if isinstance(node, ast.In) and len(node.sub_nodes) > MAX_IN_VALUES:
+            raise FilterError(
+                f"IN has {len(node.sub_nodes):,} values; at most {MAX_IN_VALUES:,} are "
+                "accepted. Split the query or filter on a coarser property.",
+                field="filter",
+            )
+        if isinstance(node, ast.Node):
+            stack.extend((sub, depth + 1) for sub in node.get_sub_nodes() or ())
 
 
 # --- compiling -----------------------------------------------------------------------
@@ -248,10 +301,19 @@ class _Compiler:
             if isinstance(value, str):
                 return value
         elif kind == "int":
+            number = None
             if isinstance(value, int) and not isinstance(value, bool):
-                return value
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
+                number = value
+            elif isinstance(value, float) and value.is_integer():
+                number = int(value)
+            if number is not None:
+                low, high = _BIGINT if name == "id" else _INTEGER
+                if not low <= number <= high:
+                    raise FilterError(
+                        f"Value {number} is out of range for property '{name}' ({low} to {high}).",
+                        field="filter",
+                    )
+                return number
         elif kind == "float":
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return float(value)
@@ -296,6 +358,13 @@ class _Compiler:
             ) from None
         if geom.is_empty:
             raise FilterError("filter contains an empty geometry literal.", field="filter")
+        vertices = shapely.get_num_coordinates(geom)
+        if vertices > MAX_LITERAL_VERTICES:
+            raise FilterError(
+                f"filter's geometry literal has {vertices:,} vertices; at most "
+                f"{MAX_LITERAL_VERTICES:,} are accepted. Simplify it first.",
+                field="filter",
+            )
         if self.ctx.geometry_lat_first:
             geom = shapely.ops.transform(lambda x, y: (y, x), geom)
         expr: ColumnElement[Any] = func.ST_GeomFromText(literal(geom.wkt), self.ctx.geometry_srid)
@@ -502,7 +571,10 @@ def compile_filter(ast_node: Any, ctx: FilterContext) -> ColumnElement[bool]:
         FilterError: it names a property that is not queryable, compares a property with
             a value of the wrong type, or uses an unsupported operator or function.
     """
-    return _Compiler(ctx, feature_table(ctx.collection.id)).compile(ast_node)
+    try:
+        return _Compiler(ctx, feature_table(ctx.collection.id)).compile(ast_node)
+    except RecursionError:  # a tree not from parse_filter, which bounds the depth
+        raise _too_deep() from None
 
 
 def build_filter(text: str, lang: str, ctx: FilterContext) -> ColumnElement[bool]:

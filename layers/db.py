@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ecozone"
@@ -24,10 +24,22 @@ class DatabaseSettings(BaseSettings):
     )
     pool_size: int = Field(default=5, ge=1)
     max_overflow: int = Field(default=10, ge=0)
+    #: The sync engine's statement timeout (writes, imports, stored screenings).
     statement_timeout_ms: int = Field(default=60_000, ge=0)
+    #: Statement timeouts per route class, short enough that one client cannot hold a
+    #: pool: the read pool (items, features, tiles), the screening pool and proximity.
+    read_timeout_ms: int = Field(default=10_000, ge=1)
+    screening_timeout_ms: int = Field(default=15_000, ge=1)
+    proximity_timeout_ms: int = Field(default=20_000, ge=1)
+    #: Seconds a request waits for a pooled connection before a 503 (``Retry-After``).
+    pool_timeout_s: float = Field(default=5.0, gt=0)
     #: The async pool of the hot read paths (items, features, tiles), per worker process.
     read_pool_min_size: int = Field(default=2, ge=0)
     read_pool_max_size: int = Field(default=10, ge=1)
+    #: The async pool of ``POST /screenings``, separate so that slow screenings queue on
+    #: their own connections and never starve the read pool.
+    screening_pool_min_size: int = Field(default=1, ge=0)
+    screening_pool_max_size: int = Field(default=4, ge=1)
     #: ``plan_cache_mode`` of the read pool's connections. Its statements are prepared
     #: once per connection and differ per request only in coordinates, dates and radii,
     #: which do not change the best plan (GiST index scans), so a generic plan is reused
@@ -64,3 +76,10 @@ def make_engine(settings: DatabaseSettings) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Build the session factory (objects stay usable after commit)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def set_statement_timeout(session: Session, timeout_ms: int) -> None:
+    """Lower the statement timeout for the rest of ``session``'s transaction."""
+    session.execute(
+        text("SELECT set_config('statement_timeout', :t, true)"), {"t": f"{timeout_ms}ms"}
+    )

@@ -67,6 +67,41 @@ def _geometry(doc: Any, crs: ApiCRS, collection: Collection) -> Any:
     return from_shape(storage_geometry(geom, source, collection.geometry), srid=STORAGE_SRID)
 
 
+#: The longest string a feature property may hold (README, "Limits").
+MAX_PROPERTY_CHARS = 10_000
+#: The range of a catalogue integer field (an ``integer`` column).
+_INTEGER = (-(2**31), 2**31 - 1)
+
+
+def _check_strings(props: dict[str, Any]) -> None:
+    """Refuse a property string over :data:`MAX_PROPERTY_CHARS` or with a NUL.
+
+    PostgreSQL refuses NUL in text and jsonb; names and nested values are checked alike,
+    in O(size).
+    """
+    stack: list[tuple[str, Any]] = [("properties", props)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key or len(key) > 200:
+                    raise InvalidFeatureError(
+                        f"{path}: a property name is longer than 200 characters or has a NUL.",
+                        field=path,
+                    )
+                stack.append((f"{path}.{key}", item))
+        elif isinstance(value, list):
+            stack.extend((path, item) for item in value)
+        elif isinstance(value, str):
+            if len(value) > MAX_PROPERTY_CHARS:
+                raise InvalidFeatureError(
+                    f"{path} has {len(value):,} characters; at most {MAX_PROPERTY_CHARS:,}.",
+                    field=path,
+                )
+            if "\x00" in value:
+                raise InvalidFeatureError(f"{path} must not contain NUL.", field=path)
+
+
 def _properties(
     collection: Collection, props: Any, *, partial: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -80,6 +115,7 @@ def _properties(
         props = {}
     if not isinstance(props, dict):
         raise InvalidFeatureError("properties must be a JSON object.", field="properties")
+    _check_strings(props)
     mapping = resolve_mapping(collection, props.keys(), {})
     fields = {f.name: f for f in collection.fields}
     values: dict[str, Any] = {} if partial else dict.fromkeys(collection.field_names)
@@ -95,6 +131,9 @@ def _properties(
         else:
             try:
                 values[target] = None if value is None else convert_value(fields[target], value)
+                number = values[target] if fields[target].type == "int" else None
+                if number is not None and not _INTEGER[0] <= number <= _INTEGER[1]:
+                    raise ValueError(f"{number} is out of the integer range")
             except (ValueError, TypeError) as exc:
                 raise InvalidFeatureError(
                     f"properties.{name}: {exc}.", field=f"properties.{name}"

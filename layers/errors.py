@@ -158,3 +158,49 @@ class KeyNotFoundError(AppError):
     def __init__(self, key_id: int) -> None:
         """Name the unknown key."""
         super().__init__(f"No API key with id {key_id}.", field="id")
+
+
+class QueryTimeoutError(AppError):
+    """A statement ran into its route's statement timeout and was cancelled (retry later)."""
+
+    code = "query-timeout"
+
+    def __init__(self, detail: str | None = None, *, field: str | None = None) -> None:
+        """Say that the query took too long; ``field`` names an input that caused it."""
+        super().__init__(
+            detail
+            or "The query did not finish within its time limit and was cancelled; retry later "
+            "or narrow the request (bbox, filter, limit).",
+            field=field,
+        )
+
+
+class ServerBusyError(AppError):
+    """Every pooled connection stayed in use for the pool's timeout (retry later)."""
+
+    code = "server-busy"
+
+    def __init__(self) -> None:
+        """Say that the server is busy."""
+        super().__init__("All database connections for this kind of request are busy; retry later.")
+
+
+def database_error(exc: BaseException) -> AppError | None:
+    """The domain error for a driver or pool error that is about load, else None.
+
+    A statement cancelled by ``statement_timeout`` (``QueryCanceled``, also wrapped by
+    SQLAlchemy) is a :class:`QueryTimeoutError`; no free pooled connection (psycopg's
+    ``PoolTimeout`` or SQLAlchemy's pool ``TimeoutError``) a :class:`ServerBusyError`.
+    """
+    import psycopg
+    import sqlalchemy.exc
+    from psycopg_pool import PoolTimeout
+
+    if isinstance(exc, AppError):
+        return exc
+    cause = exc.orig if isinstance(exc, sqlalchemy.exc.DBAPIError) else exc
+    if isinstance(cause, psycopg.errors.QueryCanceled):
+        return QueryTimeoutError()
+    if isinstance(exc, PoolTimeout | sqlalchemy.exc.TimeoutError):
+        return ServerBusyError()
+    return None

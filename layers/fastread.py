@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any, Protocol
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
@@ -33,7 +33,7 @@ from gis.crs import CRS84_API, ApiCRS, degrees_per_metre
 from layers.catalog import Collection, get_collection
 from layers.cql import _MAX_DISTANCE_M, FilterContext, build_filter
 from layers.db import DatabaseSettings
-from layers.errors import FeatureNotFoundError
+from layers.errors import FeatureNotFoundError, QueryTimeoutError, ServerBusyError
 from layers.etags import row_etag_sql
 from layers.items import COUNT_LIMIT, property_names
 from layers.models import feature_table
@@ -183,6 +183,19 @@ class Reader(Protocol):
         ...
 
 
+async def pool_connection(pool: AsyncConnectionPool[Any]) -> psycopg.AsyncConnection[Any]:
+    """A connection of ``pool``; a pool with none free within its timeout is busy.
+
+    Raises:
+        ServerBusyError: every connection stayed in use for the pool's timeout.
+    """
+    try:
+        conn: psycopg.AsyncConnection[Any] = await pool.getconn()
+    except PoolTimeout:
+        raise ServerBusyError() from None
+    return conn
+
+
 class PoolReader:
     """Statements on an async psycopg pool (autocommit, prepared, binary results)."""
 
@@ -196,15 +209,17 @@ class PoolReader:
             try:
                 # getconn/putconn rather than ``pool.connection()``: the same checkout
                 # and return without an async context manager per request.
-                conn = await self.pool.getconn()
+                conn = await pool_connection(self.pool)
                 try:
                     cur = await conn.execute(sql, params, prepare=True, binary=True)
                     rows: list[tuple[Any, ...]] = await cur.fetchall()
                     return rows
                 finally:
                     await self.pool.putconn(conn)
-            except psycopg.OperationalError as exc:
-                if attempt or isinstance(exc, psycopg.errors.QueryCanceled):
+            except psycopg.errors.QueryCanceled:
+                raise QueryTimeoutError() from None
+            except psycopg.OperationalError:
+                if attempt:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -233,17 +248,36 @@ def libpq_url(settings: DatabaseSettings) -> str:
 
 def make_read_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Any]:
     """An (unopened) async pool for the read paths; open it with ``await pool.open()``."""
+    return make_pool(
+        settings,
+        name="ecozone-read",
+        min_size=settings.read_pool_min_size,
+        max_size=settings.read_pool_max_size,
+        statement_timeout_ms=settings.read_timeout_ms,
+    )
+
+
+def make_pool(
+    settings: DatabaseSettings,
+    *,
+    name: str,
+    min_size: int,
+    max_size: int,
+    statement_timeout_ms: int,
+) -> AsyncConnectionPool[Any]:
+    """An (unopened) autocommit pool whose statements are cancelled after the timeout."""
     options = (
-        f"-c statement_timeout={settings.statement_timeout_ms} "
+        f"-c statement_timeout={statement_timeout_ms} "
         f"-c plan_cache_mode={settings.read_plan_cache_mode}"
     )
     return AsyncConnectionPool(
         libpq_url(settings),
-        min_size=settings.read_pool_min_size,
-        max_size=settings.read_pool_max_size,
+        min_size=min_size,
+        max_size=max_size,
         kwargs={"autocommit": True, "options": options},
         open=False,
-        name="ecozone-read",
+        name=name,
+        timeout=settings.pool_timeout_s,
     )
 
 

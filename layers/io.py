@@ -100,10 +100,29 @@ def _read_vector(source: str, encoding: str | None, layer: str | None, fmt: str)
     return SourceData(frame=frame, crs=frame.crs, format=fmt, notes=notes)
 
 
+#: Bounds on a CSV's header, checked before pandas parses (README, "Limits").
+MAX_CSV_COLUMNS = 1_000
+MAX_CSV_HEADER_CHARS = 100_000
+
+
 def _read_csv(path: Path) -> SourceData:
     text = _decode_text(path.read_bytes())
+    import csv
     from io import StringIO
 
+    end = text.find("\n", 0, MAX_CSV_HEADER_CHARS + 1)
+    if end == -1 and len(text) > MAX_CSV_HEADER_CHARS:
+        raise ImportFileError(
+            f"The CSV's header line is over {MAX_CSV_HEADER_CHARS:,} characters; is it a CSV?",
+            field="file",
+        )
+    header = next(csv.reader([text[: end if end != -1 else len(text)]]), [])
+    if len(header) > MAX_CSV_COLUMNS:
+        raise ImportFileError(
+            f"The CSV has {len(header):,} columns; at most {MAX_CSV_COLUMNS:,} are imported. "
+            "Keep the coordinate and attribute columns only.",
+            field="file",
+        )
     table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
     table.columns = [str(c).strip() for c in table.columns]
     lower = {c.lower(): c for c in table.columns}

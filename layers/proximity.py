@@ -7,11 +7,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, cast, func, select, true
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from gis.crs import CHINA_BOUNDS, degrees_per_metre
 from layers.catalog import get_collection
-from layers.errors import InvalidProximityError
+from layers.db import set_statement_timeout
+from layers.errors import InvalidProximityError, QueryTimeoutError, database_error
 from layers.features import feature_columns, feature_json
 from layers.filters import GEOGRAPHY, parse_filter
 from layers.models import feature_table
@@ -41,6 +43,7 @@ def proximity(
     *,
     as_of: date,
     limit: int = 1000,
+    timeout_ms: int | None = None,
 ) -> dict[str, Any]:
     """Features of ``features`` within ``distance_m`` of any feature of ``near``.
 
@@ -50,7 +53,8 @@ def proximity(
 
     Raises:
         CollectionNotFoundError, InvalidFilterError, UnknownFilterFieldError: bad input.
-        InvalidProximityError: distance out of range.
+        InvalidProximityError: distance out of range, or the query did not finish within
+            ``timeout_ms`` (the statement timeout of the transaction, when given).
     """
     if not 0 <= distance_m <= MAX_DISTANCE_M:
         raise InvalidProximityError(
@@ -112,8 +116,21 @@ def proximity(
     )
     if feature_filter is not None:
         stmt = stmt.where(feature_filter)
+    if timeout_ms is not None:
+        set_statement_timeout(session, timeout_ms)
+    try:
+        rows = session.execute(stmt).all()
+    except OperationalError as exc:
+        if not isinstance(database_error(exc), QueryTimeoutError):
+            raise
+        seconds = f"{timeout_ms / 1000:g} s" if timeout_ms else "the time limit"
+        raise InvalidProximityError(
+            f"The proximity query did not finish within {seconds}: use a smaller "
+            "distance_m or filter features/near to fewer features.",
+            field="distance_m",
+        ) from None
     out = []
-    for row in session.execute(stmt):
+    for row in rows:
         mapping = dict(row._mapping)
         extra = {
             "distance_m": round(float(mapping.pop("distance_m")), 2),

@@ -58,6 +58,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.crs import (
@@ -74,7 +75,15 @@ from gis.crs import (
 )
 from gis.errors import GisError, InvalidGeometryError, OutOfChinaError
 from layers.catalog import COLLECTIONS, get_collection
-from layers.errors import ProjectGeometryError, ScreeningNotFoundError, UnknownKindError
+from layers.db import DatabaseSettings, set_statement_timeout
+from layers.errors import (
+    ProjectGeometryError,
+    QueryTimeoutError,
+    ScreeningNotFoundError,
+    UnknownKindError,
+    database_error,
+)
+from layers.fastread import make_pool, pool_connection
 from layers.filters import GEOGRAPHY, parse_filter
 from layers.models import STORAGE_SRID, Release, RuleSet, Screening, feature_table
 from layers.rules import (
@@ -89,7 +98,12 @@ from layers.rules import (
 
 logger = logging.getLogger(__name__)
 
+#: Bounds on a project geometry (README, "Limits"): vertices, parts (of a Multi*), the
+#: diagonal of its bounding box (a project, not a province; a pipeline can be long) and
+#: its area. Each is checked in O(vertices) before any SQL is built.
 MAX_VERTICES = 10_000
+MAX_PARTS = 2_000
+MAX_EXTENT_M = 1_000_000.0
 MAX_AREA_M2 = 1_000 * 1_000_000.0
 MAX_BUFFER_M = 50_000.0
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
@@ -178,7 +192,8 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
         InvalidGeometryError: not GeoJSON of an accepted type, empty, or NaN coordinates.
         UnknownCRSError: ``crs`` is not a CRS.
         OutOfChinaError: the coordinates are not in China in the declared CRS.
-        ProjectGeometryError: more than 10,000 vertices or more than 1,000 km².
+        ProjectGeometryError: more than 10,000 vertices or 2,000 parts, a bounding box
+            whose diagonal is over 1,000 km, or more than 1,000 km².
     """
     geom = _shape(geojson)
     warnings: list[str] = []
@@ -191,6 +206,13 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
         )
     if not np.all(np.isfinite(coords)):
         raise InvalidGeometryError("geometry has NaN or infinite coordinates.", field="geometry")
+    n_parts = int(shapely.get_num_geometries(geom))
+    if n_parts > MAX_PARTS:
+        raise ProjectGeometryError(
+            f"geometry has {n_parts:,} parts; at most {MAX_PARTS:,} are screened. "
+            "Screen the parts as separate projects, or merge them.",
+            field="geometry",
+        )
     geom = shapely.force_2d(geom)
     source = _lonlat_crs(crs)
     if source is not None:  # WGS84 / CGCS2000 lon/lat: no pyproj work per request
@@ -212,6 +234,16 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
     if not bool(np.all(np.isfinite(lon) & np.isfinite(lat) & in_china(lon, lat))):
         raise OutOfChinaError(
             diagnose_outside_china(coords[:, 0], coords[:, 1], source), field="geometry"
+        )
+    extent = (
+        float(_GEOD.inv(lon.min(), lat.min(), lon.max(), lat.max())[2]) if len(lon) > 1 else 0.0
+    )
+    if extent > MAX_EXTENT_M:
+        raise ProjectGeometryError(
+            f"geometry spans {extent / 1000:,.0f} km (the diagonal of its bounding box); at "
+            f"most {MAX_EXTENT_M / 1000:,.0f} km are screened as one project. Split it into "
+            "sections.",
+            field="geometry",
         )
     geom = shapely.set_coordinates(geom, np.column_stack([lon, lat]))
     if not geom.is_valid:
@@ -1265,26 +1297,49 @@ class ScreeningStore(Protocol):
         ...
 
 
-class PoolScreeningStore:
-    """The server's store: the async read pool (autocommit) and, rarely, a session."""
+def make_screening_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Any]:
+    """The (unopened) pool of ``POST /screenings``, apart from the read pool.
 
-    def __init__(self, pool: AsyncConnectionPool[Any], sessions: sessionmaker[Session]) -> None:
-        """Run on ``pool``; fall back to sessions from ``sessions``."""
+    Screenings queue on their own connections (``screening_pool_max_size``) under their
+    own statement timeout, so a burst of heavy screenings cannot starve item reads.
+    """
+    return make_pool(
+        settings,
+        name="ecozone-screening",
+        min_size=settings.screening_pool_min_size,
+        max_size=settings.screening_pool_max_size,
+        statement_timeout_ms=settings.screening_timeout_ms,
+    )
+
+
+class PoolScreeningStore:
+    """The server's store: the screening pool (autocommit) and, rarely, a session."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[Any],
+        sessions: sessionmaker[Session],
+        timeout_ms: int | None = None,
+    ) -> None:
+        """Run on ``pool``; fall back to sessions from ``sessions`` (``timeout_ms`` each)."""
         self.pool = pool
         self.sessions = sessions
+        self.timeout_ms = timeout_ms
 
     async def _execute(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         for attempt in (0, 1):  # a connection the server dropped is replaced once
             try:
-                conn = await self.pool.getconn()  # as layers.fastread.PoolReader
+                conn = await pool_connection(self.pool)  # as layers.fastread.PoolReader
                 try:
                     cursor = psycopg.AsyncRawCursor(conn)
                     await cursor.execute(sql, args, prepare=True)
                     return await cursor.fetchall()
                 finally:
                     await self.pool.putconn(conn)
-            except psycopg.OperationalError as exc:
-                if attempt or isinstance(exc, psycopg.errors.QueryCanceled):
+            except psycopg.errors.QueryCanceled:
+                raise QueryTimeoutError() from None
+            except psycopg.OperationalError:
+                if attempt:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -1302,7 +1357,12 @@ class PoolScreeningStore:
 
         def run() -> dict[str, Any]:
             with self.sessions() as session:
-                return create_screening(session, project)
+                if self.timeout_ms is not None:
+                    set_statement_timeout(session, self.timeout_ms)
+                try:
+                    return create_screening(session, project)
+                except OperationalError as exc:
+                    raise database_error(exc) or exc from None
 
         return await asyncio.to_thread(run)
 

@@ -12,7 +12,7 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import mapping
 
-from gis.crs import crs_label, in_china, normalise_gk_easting, parse_crs, transformer
+from gis.crs import crs_label, in_china, normalise_gk_easting, offered_crs, parse_crs, transformer
 from gis.errors import MissingCRSError, OutOfChinaError
 from layers.errors import ImportFileError, NoValidFeaturesError
 from layers.io import read_source
@@ -84,7 +84,7 @@ def read_project_file(
         raise NoValidFeaturesError("文件中没有几何要素。", field="file")
     notes = list(source.notes)
     coords = shapely.get_coordinates(geoms)
-    src = parse_crs(crs) if crs else source.crs
+    src = parse_crs(offered_crs(crs)) if crs else source.crs
     if src is None:
         if (np.abs(coords[:, 0]) <= 180).all() and (np.abs(coords[:, 1]) <= 90).all():
             src = _LONLAT

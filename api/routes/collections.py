@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field, TypeAdapter, ValidationError
 from starlette.routing import Route
 
-from api.deps import AsOfDep, ReaderDep, SessionDep, get_reader, parse_as_of
+from api.deps import AsOfDep, IdPath, ReaderDep, SessionDep, get_reader, parse_as_of
 from api.errors import InvalidParameterError
 from api.ogc import GEOJSON, HTML, JSON, MVT, base_url, link, self_links, wants_html
 from api.responses import GeoJSONResponse, ORJSONResponse
@@ -22,6 +22,7 @@ from gis.crs import CRS84_API, CRS84_URI, ApiCRS, api_crs, offered_crs_uris
 from gis.errors import InvalidBBoxError
 from layers.catalog import COLLECTIONS, Collection, FieldType, get_collection
 from layers.cql import FilterContext, build_filter, queryable_names
+from layers.errors import FilterError
 from layers.etags import etag_matches
 from layers.fastread import (
     Fragment,
@@ -553,7 +554,12 @@ def _equality(collection: Collection, name: str, value: str, as_of: Any) -> Any:
     except ValueError:
         raise InvalidParameterError(f"{name}={value!r} is not a {kind}.", field=name) from None
     doc = {"op": "=", "args": [{"property": name}, literal_value]}
-    return build_filter(orjson.dumps(doc).decode(), "cql2-json", FilterContext(collection, as_of))
+    try:
+        return build_filter(
+            orjson.dumps(doc).decode(), "cql2-json", FilterContext(collection, as_of)
+        )
+    except FilterError as exc:  # e.g. an integer out of the column's range
+        raise InvalidParameterError(f"{name}: {exc.detail}", field=name) from None
 
 
 @router.get(
@@ -565,7 +571,7 @@ def _equality(collection: Collection, name: str, value: str, as_of: Any) -> Any:
 async def get_item(
     request: Request,
     collection_id: str,
-    feature_id: int,
+    feature_id: IdPath,
     reader: ReaderDep,
     datetime_: Annotated[str | None, Query(alias="datetime")] = None,
     crs: Annotated[str | None, Query(description="CRS of the returned geometry")] = None,

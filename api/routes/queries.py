@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SessionDep
 from api.responses import GeoJSONResponse
+from api.text_input import CleanStr
 from layers.proximity import MAX_DISTANCE_M, LayerQuery, proximity
 
 router = APIRouter(tags=["queries"])
@@ -20,8 +21,8 @@ class LayerSelection(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    collection: str = Field(examples=["enterprises"])
-    filter: str | None = Field(default=None, examples=["industry_category = '化工'"])
+    collection: CleanStr = Field(max_length=100, examples=["enterprises"])
+    filter: CleanStr | None = Field(default=None, examples=["industry_category = '化工'"])
 
 
 class ProximityQuery(BaseModel):
@@ -41,6 +42,7 @@ class ProximityQuery(BaseModel):
     response_class=GeoJSONResponse,
 )
 def proximity_query(
+    request: Request,
     body: ProximityQuery,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
@@ -58,5 +60,6 @@ def proximity_query(
         body.distance_m,
         as_of=body.as_of or date.today(),
         limit=limit,
+        timeout_ms=request.app.state.db_settings.proximity_timeout_ms,
     )
     return GeoJSONResponse(result)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.routing import Route
 
-from api.deps import ScreeningStoreDep, SessionDep, get_screening_store
+from api.deps import IdPath, OffsetQuery, ScreeningStoreDep, SessionDep, get_screening_store
 from api.responses import ORJSONResponse
+from api.text_input import CleanStr
+from gis.crs import offered_crs
 from layers.rules import rule_set_for
 from layers.screening import (
     MAX_BUFFER_M,
@@ -29,21 +31,25 @@ class ScreeningCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, examples=["某化工新建项目"])
+    name: CleanStr = Field(min_length=1, max_length=200, examples=["某化工新建项目"])
     geometry: dict[str, Any] = Field(
         description="GeoJSON Point, LineString, Polygon or Multi* in `crs`",
         examples=[{"type": "Point", "coordinates": [119.0, 32.2]}],
     )
-    crs: str | None = Field(
+    crs: CleanStr | None = Field(
         default=None,
-        description="CRS of the coordinates (default EPSG:4326); e.g. EPSG:4490, EPSG:4528",
+        max_length=100,
+        description="CRS of the coordinates (default EPSG:4326): EPSG:4326, EPSG:4490, "
+        "EPSG:3857 or a CGCS2000 Gauss-Krüger zone EPSG:4491–4554 (or its OGC URI)",
     )
-    industry: str = Field(description="industry category, e.g. 化工 (see the rule set)")
-    industry_code: str | None = Field(
+    industry: CleanStr = Field(
+        max_length=100, description="industry category, e.g. 化工 (see the rule set)"
+    )
+    industry_code: CleanStr | None = Field(
         default=None, max_length=8, description="GB/T 4754-2017 code, e.g. C26 or C2661"
     )
     kind: Literal["新建", "扩建", "改建", "迁建"]
-    tags: list[str] = Field(
+    tags: list[Annotated[CleanStr, Field(min_length=1, max_length=50)]] = Field(
         default_factory=list,
         max_length=20,
         description="project facts, e.g. 排放污染物, 供水设施, 有限人为活动, 国家重大项目",
@@ -56,7 +62,7 @@ class ScreeningCreate(BaseModel):
         return ProjectInput(
             name=self.name,
             geometry=self.geometry,
-            crs=self.crs,
+            crs=offered_crs(self.crs, field="crs") if self.crs else None,
             industry=self.industry,
             industry_code=self.industry_code,
             kind=self.kind,
@@ -118,9 +124,7 @@ async def create_screening_route(body: ScreeningCreate, store: ScreeningStoreDep
 
 
 @router.get("/screenings/{screening_id}", operation_id="screenings-get_screening")
-def get_screening_route(
-    screening_id: Annotated[int, Path(ge=1, le=2**63 - 1)], session: SessionDep
-) -> ORJSONResponse:
+def get_screening_route(screening_id: IdPath, session: SessionDep) -> ORJSONResponse:
     """A stored screening, exactly as it was returned when created."""
     return ORJSONResponse(get_screening(session, screening_id))
 
@@ -129,7 +133,7 @@ def get_screening_route(
 def list_screenings_route(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> ORJSONResponse:
     """Stored screenings, newest first (summaries; GET one for the full result)."""
     items, total = list_screenings(session, limit=limit, offset=offset)

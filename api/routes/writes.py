@@ -27,10 +27,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.auth import AdminDep, EditorDep, require_role
-from api.deps import SessionDep
+from api.deps import IdPath, OffsetQuery, SessionDep
 from api.ogc import base_url
 from api.responses import ORJSONResponse
 from api.routes.collections import release_public
+from api.text_input import CleanStr
 from gis.crs import CRS84_API, ApiCRS, api_crs
 from layers import edits
 from layers.catalog import get_collection
@@ -140,7 +141,7 @@ async def create_import(
     response_class=ORJSONResponse,
     dependencies=[Depends(require_role("viewer"))],
 )
-def read_job(request: Request, job_id: int, session: SessionDep) -> ORJSONResponse:
+def read_job(request: Request, job_id: IdPath, session: SessionDep) -> ORJSONResponse:
     """A job's status and progress (and its import report when it succeeded)."""
     job = get_job(session, job_id)
     if job is None:
@@ -239,7 +240,7 @@ def create_feature(
 def replace_feature(
     request: Request,
     collection_id: str,
-    feature_id: int,
+    feature_id: IdPath,
     key: EditorDep,
     session: SessionDep,
     feature: Annotated[dict[str, Any], _FEATURE_BODY],
@@ -268,7 +269,7 @@ def replace_feature(
 def patch_feature(
     request: Request,
     collection_id: str,
-    feature_id: int,
+    feature_id: IdPath,
     key: EditorDep,
     session: SessionDep,
     patch: Annotated[
@@ -304,7 +305,7 @@ def patch_feature(
 def delete_feature(
     request: Request,
     collection_id: str,
-    feature_id: int,
+    feature_id: IdPath,
     key: EditorDep,
     session: SessionDep,
     if_match: Annotated[str | None, Header()] = None,
@@ -324,14 +325,16 @@ def delete_feature(
 class ReleaseCreate(BaseModel):
     """A new release: empty, or a copy of another release's features (``copy_from``)."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: CleanStr = Field(min_length=1, max_length=200)
     valid_from: date
     valid_to: date | None = None
-    source: str = ""
-    licence: str = ""
-    note: str = ""
+    source: CleanStr = Field(default="", max_length=1000)
+    licence: CleanStr = Field(default="", max_length=1000)
+    note: CleanStr = Field(default="", max_length=4000)
     synthetic: bool = False
-    copy_from: str | None = Field(default=None, description="name of a release to copy")
+    copy_from: CleanStr | None = Field(
+        default=None, max_length=200, description="name of a release to copy"
+    )
 
 
 @router.post(
@@ -373,7 +376,7 @@ def create_release(
     response_class=Response,
 )
 def delete_screening(
-    request: Request, screening_id: int, key: EditorDep, session: SessionDep
+    request: Request, screening_id: IdPath, key: EditorDep, session: SessionDep
 ) -> Response:
     """Delete a stored screening (editor; audited)."""
     edits.delete_screening(session, key, screening_id, request_id=_request_id(request))
@@ -403,7 +406,7 @@ def get_keys(key: AdminDep, session: SessionDep) -> ORJSONResponse:  # noqa: ARG
 @router.delete(
     "/keys/{key_id}", operation_id="writes-revoke_key", status_code=204, response_class=Response
 )
-def revoke_key(request: Request, key_id: int, key: AdminDep, session: SessionDep) -> Response:
+def revoke_key(request: Request, key_id: IdPath, key: AdminDep, session: SessionDep) -> Response:
     """Revoke an API key (admin; audited). The key stays listed with its ``revoked_at``."""
     edits.revoke_key(session, key, key_id, request_id=_request_id(request))
     return Response(status_code=204)
@@ -418,7 +421,7 @@ def revoke_key(request: Request, key_id: int, key: AdminDep, session: SessionDep
 def get_audit(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> ORJSONResponse:
     """The audit log of writes, newest first (admin only)."""
     entries = list_audit(session, limit=limit, offset=offset)

@@ -601,3 +601,100 @@ def test_concurrent_creators_and_deleters_on_one_release(edit_db, keys):
         extent = _extent(http)
         assert extent[:2] == extent_before[:2]
         assert extent[2:] == [max(extent_before[2], 121.39), max(extent_before[3], 32.39)]
+
+
+# --- bounded input (README, "Limits") --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"name": "n" * 201}, "name"),
+        ({"source": "s" * 1001}, "source"),
+        ({"licence": "l" * 1001}, "licence"),
+        ({"note": "n" * 4001}, "note"),
+        ({"name": "a\x00b"}, "name"),
+        ({"copy_from": "2024\x00"}, "copy_from"),
+        ({"note": "x\x1bq"}, "note"),
+    ],
+)
+def test_release_strings_are_capped_and_clean(client, keys, extra, field):
+    body = {"name": "limits", "valid_from": "2031-01-01", **extra}
+    r = client.post("/collections/outfalls/releases", json=body, headers=_auth(keys["editor"]))
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("properties", "field"),
+    [
+        ({"name": "x" * 10_001}, "properties.name"),
+        ({"name": "a\x00b"}, "properties.name"),
+        ({"remark": {"nested": ["ok", "a\x00"]}}, "properties.remark.nested"),
+        (
+            {"permitted_flow_m3d": 1, "code": "P", "source_note": "y" * 10_001},
+            "properties.source_note",
+        ),
+    ],
+)
+def test_feature_property_strings_are_capped_and_clean(client, keys, edit_db, properties, field):
+    before = _release(edit_db)
+    body = {
+        "type": "Feature",
+        "properties": properties,
+        "geometry": {"type": "Point", "coordinates": [119.2, 31.2]},
+    }
+    r = client.post("/collections/outfalls/items", json=body, headers=_auth(keys["editor"]))
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field
+    assert _release(edit_db) == before
+
+
+def test_an_integer_property_beyond_its_column_is_422(client, keys):
+    editor = _auth(keys["editor"])
+    release = {"name": "int-range", "valid_from": "2099-01-01"}
+    assert (
+        client.post("/collections/water_bodies/releases", json=release, headers=editor).status_code
+        == 201
+    )
+
+    def post(rank: int):
+        body = {
+            "type": "Feature",
+            "properties": {"name": "河", "rank": rank},
+            "geometry": {"type": "LineString", "coordinates": [[119, 31], [119.1, 31]]},
+        }
+        return client.post(
+            "/collections/water_bodies/items",
+            params={"release": "int-range"},
+            json=body,
+            headers=editor,
+        )
+
+    r = post(2**40)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "properties.rank"
+    assert post(2**31 - 1).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/collections/outfalls/items/{2**63}",
+        f"/jobs/{2**63}",
+        f"/screenings/{2**63}",
+        f"/keys/{2**63}",
+    ],
+)
+def test_ids_beyond_bigint_in_write_paths_are_400(client, keys, path):
+    headers = _auth(keys["admin"])
+    method = client.get if path.startswith("/jobs") else client.delete
+    r = method(path, headers=headers)
+    assert r.status_code == 400, r.text
+    assert r.json()["field"].endswith("_id")
+
+
+def test_audit_offset_beyond_bigint_is_400(client, keys):
+    r = client.get("/audit", params={"offset": 2**63}, headers=_auth(keys["admin"]))
+    assert r.status_code == 400
+    assert r.json()["field"] == "offset"
