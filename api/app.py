@@ -15,8 +15,10 @@ from api.routes import collections, health, landing, queries, screenings, tiles,
 from api.settings import ApiSettings
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.fastread import PoolReader, make_read_pool
+from layers.jobs import recover_interrupted_jobs
 from layers.screening import PoolScreeningStore
 from layers.tiles import TileCache
+from web import project_file
 from web import router as web_router
 
 
@@ -30,6 +32,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         engine = make_engine(db)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        recover_interrupted_jobs(app.state.sessionmaker)  # jobs a dead process left running
         app.state.tile_cache = TileCache(api.tile_cache_bytes)
         pool = make_read_pool(db)
         await pool.open(wait=False)
@@ -53,7 +56,12 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     if api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
     install_error_handlers(app)
-    app.add_middleware(UploadLimitMiddleware, max_bytes=api.max_upload_bytes)
+    app.add_middleware(
+        UploadLimitMiddleware,
+        max_bytes=api.max_upload_bytes,
+        path_limits={"/web/project-file": project_file.MAX_BYTES},
+        idle_timeout=api.body_idle_timeout_s,
+    )
     app.include_router(health.router)
     reads = [Depends(read_access)]
     app.include_router(landing.router)
