@@ -17,8 +17,10 @@ from api.settings import ApiSettings
 from api.text_input import ControlCharacterMiddleware
 from layers.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.fastread import PoolReader, make_read_pool
+from layers.jobs import recover_interrupted_jobs
 from layers.screening import PoolScreeningStore, make_screening_pool
 from layers.tiles import TileCache
+from web import project_file
 from web import router as web_router
 
 
@@ -32,6 +34,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         engine = make_engine(db)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        recover_interrupted_jobs(app.state.sessionmaker)  # jobs a dead process left running
         app.state.tile_cache = TileCache(api.tile_cache_bytes)
         pool = make_read_pool(db)
         await pool.open(wait=False)
@@ -60,7 +63,12 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.state.db_settings = db
     app.add_middleware(ControlCharacterMiddleware)
     install_error_handlers(app)
-    app.add_middleware(UploadLimitMiddleware, max_bytes=api.max_upload_bytes)
+    app.add_middleware(
+        UploadLimitMiddleware,
+        max_bytes=api.max_upload_bytes,
+        path_limits={"/web/project-file": project_file.MAX_BYTES},
+        idle_timeout=api.body_idle_timeout_s,
+    )
     # Outside the upload limit: without a key, a private server answers 401 first.
     app.add_middleware(ReadGate, public_reads=api.public_reads)
     docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)

@@ -6,6 +6,7 @@ import logging
 import uuid
 from typing import Any
 
+import anyio
 import psycopg
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
@@ -46,6 +47,7 @@ from layers.errors import (
     UnknownFilterFieldError,
     UnknownIndustryError,
     UnknownKindError,
+    UploadTooLargeError,
     database_error,
 )
 
@@ -72,6 +74,7 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     OutOfChinaError: 422,
     InvalidGeometryError: 422,
     ImportFileError: 422,
+    UploadTooLargeError: 413,
     NoValidFeaturesError: 422,
     MappingError: 422,
     ScreeningNotFoundError: 404,
@@ -100,6 +103,7 @@ _TITLES = {
     404: "Not found 未找到",
     405: "Method not allowed",
     406: "Not acceptable",
+    408: "Request timeout 请求超时",
     409: "Conflict 冲突",
     412: "Precondition failed 版本不符",
     413: "Payload too large 文件过大",
@@ -193,32 +197,130 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
 
-class UploadLimitMiddleware:
-    """Answer 413 before reading a body whose Content-Length is over the upload limit.
+class _BodyRefused(Exception):
+    """Raised from the wrapped ``receive`` once a body is over its limit or stalls."""
 
-    FastAPI parses a multipart body before any dependency runs, so the check has to sit
-    in front of the app; uploads without a length are counted by the import route.
+
+class UploadLimitMiddleware:
+    """Bound request bodies before they cost: 413 over the limit, 408 when the client stalls.
+
+    FastAPI parses a multipart body before any dependency runs, so the check sits in
+    front of the app (pure ASGI). A declared ``Content-Length`` over the limit is refused
+    before anything is read; the server (uvicorn's h11/httptools) never hands the app more
+    than the declared length, so such a body needs no counting. A body without a length
+    (chunked) is counted while it streams and refused at the limit. Until a body is
+    complete, each wait for the next chunk is bounded by ``idle_timeout`` seconds: a client
+    that declares more than it sends is answered 408 and the connection closed (uvicorn
+    itself has no such timeout; ``--timeout-keep-alive`` covers only idle connections
+    between requests). ``path_limits`` gives routes a smaller cap (suffix of the path).
     """
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: Any,
+        max_bytes: int,
+        path_limits: dict[str, int] | None = None,
+        idle_timeout: float = 30.0,
+    ) -> None:
         """Wrap ``app``."""
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
+        self.idle_timeout = idle_timeout
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        """Check the declared length of POST/PUT bodies."""
-        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
-            for name, value in scope.get("headers", []):
-                if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                    from starlette.requests import Request as StarletteRequest
+        """Check the declared length, then count and time the body as it streams."""
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        limit = next(
+            (n for suffix, n in self.path_limits.items() if path.endswith(suffix)), self.max_bytes
+        )
+        declared: int | None = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                declared = int(value) if value.isdigit() else None
+        if declared is not None and declared > limit:
+            await self._refuse(scope, send, 413, limit)
+            return
+        guard = _BodyGuard(receive, send, limit if declared is None else None, self.idle_timeout)
+        try:
+            await self.app(scope, guard.receive, guard.send)
+        except Exception:
+            # whatever the app made of our signal (maybe wrapped in a group), we answer
+            if guard.refused is None or guard.started:
+                raise
+        if guard.refused is not None and not guard.started:
+            await self._refuse(scope, send, guard.refused, limit)
 
-                    response = problem(
-                        StarletteRequest(scope),  # type: ignore[arg-type]
-                        413,
-                        type_="payload-too-large",
-                        detail=f"file: the body is over the upload limit of {self.max_bytes} bytes.",
-                        field="file",
-                    )
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+    @staticmethod
+    async def _refuse(scope: Any, send: Any, status: int, limit: int) -> None:
+        from starlette.requests import Request as StarletteRequest
+
+        request = StarletteRequest(scope)
+        if status == 413:
+            response = problem(
+                request,  # type: ignore[arg-type]
+                413,
+                type_="payload-too-large",
+                detail=f"file: the body is over the upload limit of {limit} bytes.",
+                field="file",
+            )
+        else:
+            response = problem(
+                request,  # type: ignore[arg-type]
+                408,
+                type_="request-timeout",
+                detail="The request body stopped arriving before it was complete.",
+            )
+        # the rest of the body is never read: the server must not reuse the connection
+        response.headers["Connection"] = "close"
+
+        async def no_body() -> dict[str, Any]:
+            return {"type": "http.disconnect"}
+
+        await response(scope, no_body, send)
+
+
+class _BodyGuard:
+    """The ``receive``/``send`` pair of one request under :class:`UploadLimitMiddleware`."""
+
+    def __init__(self, receive: Any, send: Any, limit: int | None, idle_timeout: float) -> None:
+        self._receive = receive
+        self._send = send
+        self.limit = limit
+        self.idle_timeout = idle_timeout
+        self.size = 0
+        self.complete = False
+        self.started = False
+        self.refused: int | None = None
+
+    async def receive(self) -> Any:
+        if self.refused is not None:
+            raise _BodyRefused
+        if self.complete:
+            # e.g. a streaming response listening for the disconnect: no timeout then
+            return await self._receive()
+        try:
+            with anyio.fail_after(self.idle_timeout):
+                message = await self._receive()
+        except TimeoutError:
+            self.refused = 408
+            raise _BodyRefused from None
+        if message["type"] == "http.request":
+            self.size += len(message.get("body", b""))
+            self.complete = not message.get("more_body", False)
+            if self.limit is not None and self.size > self.limit:
+                self.refused = 413
+                raise _BodyRefused
+        return message
+
+    async def send(self, message: Any) -> None:
+        if self.refused is not None and not self.started:
+            # the app turned our signal into its own answer (FastAPI: 400 "error parsing
+            # the body"); the middleware answers instead
+            raise _BodyRefused
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)

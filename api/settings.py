@@ -18,6 +18,8 @@ class ApiSettings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     public_reads: bool = True
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    # longest wait for the next chunk of an unfinished request body before a 408
+    body_idle_timeout_s: float = Field(default=30.0, gt=0)
     tile_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
 
     @model_validator(mode="after")

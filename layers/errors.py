@@ -52,6 +52,12 @@ class ImportFileError(AppError):
     code = "import-file-invalid"
 
 
+class UploadTooLargeError(AppError):
+    """An upload, or what an archive in it would unpack to, is over a size or count limit."""
+
+    code = "payload-too-large"
+
+
 class NoValidFeaturesError(AppError):
     """Every feature of the file was rejected."""
 

@@ -284,8 +284,12 @@ def import_file(
     options: ImportOptions,
     *,
     progress: Progress | None = None,
+    label: str | None = None,
 ) -> ImportReport:
     """Import ``path`` as a new release; commit on success, leave nothing on failure.
+
+    ``label`` is the name reports and messages give the file (an upload's own name, so
+    the server's temporary path is never shown); by default the path itself.
 
     Raises:
         ReleaseConflictError: the release name exists already for the collection.
@@ -294,10 +298,10 @@ def import_file(
     """
     started = time.perf_counter()
     get_collection(options.collection)
-    _check_new_release(session, options.collection, options.release)
-    source = read_source(path, layer=options.layer)
+    check_new_release(session, options.collection, options.release)
+    source = read_source(path, layer=options.layer, label=label)
     return import_source(
-        session, source, options, label=path.name, progress=progress, started=started
+        session, source, options, label=label or path.name, progress=progress, started=started
     )
 
 
@@ -317,7 +321,7 @@ def import_source(
     """
     started = started if started is not None else time.perf_counter()
     collection = get_collection(options.collection)
-    _check_new_release(session, collection.id, options.release)
+    check_new_release(session, collection.id, options.release)
     notes = list(source.notes)
     crs = _choose_crs(source.crs, options.crs, notes)
     frame = source.frame
@@ -429,7 +433,12 @@ def import_source(
     return report
 
 
-def _check_new_release(session: Session, collection_id: str, name: str) -> None:
+def check_new_release(session: Session, collection_id: str, name: str) -> None:
+    """Refuse a release name the collection already has (releases are never overwritten).
+
+    Raises:
+        ReleaseConflictError: the name exists (field ``release``).
+    """
     exists = session.scalar(
         select(Release.id).where(Release.collection == collection_id, Release.name == name)
     )

@@ -6,10 +6,13 @@ file declares (or ``None``) is returned beside it for the importer to decide.
 
 from __future__ import annotations
 
+import codecs
 import logging
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import geopandas as gpd
 import pandas as pd
@@ -17,13 +20,55 @@ import pyogrio
 from pyproj import CRS
 
 from gis.parcels import parse_parcels
-from layers.errors import ImportFileError
+from layers.errors import ImportFileError, UploadTooLargeError
 
 logger = logging.getLogger(__name__)
 
 _LON = ("lon", "lng", "long", "longitude", "经度", "东经", "x", "easting", "e")
 _LAT = ("lat", "latitude", "纬度", "北纬", "y", "northing", "n")
 _VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml", ".gml")
+
+
+# How much of a .dbf the encoding sniffer reads: its header plus this many record bytes.
+DBF_SNIFF_BYTES = 1024 * 1024
+# The longest .dbf header (32 bytes + 32 per field, at most 255 fields, + terminator).
+_DBF_MAX_HEADER = 32 + 32 * 255 + 1
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What a zip may hold, checked from its central directory before any member is read.
+
+    A zip bomb (a few MB declaring GBs of zeros) is refused here, before GDAL's
+    ``/vsizip/`` or the encoding sniffer decompress anything.
+    """
+
+    max_total_bytes: int = 2 * 1024**3
+    max_members: int = 1000
+    max_ratio: float = 100.0
+    # the ratio is only judged for members at least this large (tiny files compress oddly)
+    ratio_floor_bytes: int = 1024 * 1024
+
+
+IMPORT_LIMITS = ArchiveLimits()
+PROJECT_FILE_LIMITS = ArchiveLimits(max_total_bytes=100 * 1024 * 1024)
+
+# Characters never allowed in an uploaded file's name (NUL, other C0/C1 controls, separators).
+_BAD_NAME_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+
+
+def check_upload_name(name: str) -> str:
+    """Return an uploaded file's name if it is printable, else refuse it.
+
+    Raises:
+        ImportFileError: the name holds a NUL or another control character (field ``file``).
+    """
+    if any(unicodedata.category(ch) in _BAD_NAME_CATEGORIES for ch in name):
+        raise ImportFileError(
+            "file: the file name holds a control character (such as NUL); rename the file.",
+            field="file",
+        )
+    return name
 
 
 @dataclass
@@ -45,15 +90,66 @@ def _decode_text(data: bytes) -> str:
     raise ImportFileError("The text file is neither UTF-8 nor GBK.", field="file")
 
 
-def _dbf_encoding(dbf: bytes) -> str:
-    """Guess a .dbf's encoding when no .cpg says it: UTF-8 if it decodes, else GBK."""
-    header_len = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 10 else 0
-    body = dbf[header_len:]
+def _dbf_encoding(dbf: IO[bytes]) -> str:
+    """Guess a .dbf's encoding when no .cpg says it: UTF-8 if it decodes, else GBK.
+
+    Only the header and the first :data:`DBF_SNIFF_BYTES` of records are read, so a
+    huge (or bomb) .dbf costs at most about a megabyte here.
+    """
+    head = dbf.read(32)
+    header_len = int.from_bytes(head[8:10], "little") if len(head) >= 10 else 0
+    header_len = min(max(header_len, len(head)), _DBF_MAX_HEADER)
+    dbf.read(header_len - len(head))
+    body = dbf.read(DBF_SNIFF_BYTES)
     try:
-        body.decode("utf-8")
+        # incremental: a character cut at the end of the prefix is not an error
+        codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
     except UnicodeDecodeError:
         return "GB18030"
     return "UTF-8"
+
+
+def check_archive(
+    path: Path, limits: ArchiveLimits | None = None, *, label: str | None = None
+) -> None:
+    """Refuse a zip whose central directory promises too much, before reading any member.
+
+    ``limits`` defaults to :data:`IMPORT_LIMITS`. The sizes are those the zip declares
+    (Python's zipfile never inflates a member past its declared size).
+
+    Raises:
+        UploadTooLargeError: too many members, too many bytes once uncompressed, or a
+            compression ratio only a zip bomb has (field ``file``).
+        ImportFileError: not a zip file.
+    """
+    name = label or path.name
+    limits = limits or IMPORT_LIMITS
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFileError(f"file: '{name}' is not a readable zip file.", field="file") from exc
+    if len(members) > limits.max_members:
+        raise UploadTooLargeError(
+            f"file: '{name}' holds {len(members)} files; at most {limits.max_members} "
+            "are accepted.",
+            field="file",
+        )
+    total = sum(m.file_size for m in members)
+    if total > limits.max_total_bytes:
+        raise UploadTooLargeError(
+            f"file: '{name}' would unpack to {total} bytes; at most "
+            f"{limits.max_total_bytes} are accepted.",
+            field="file",
+        )
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size >= limits.ratio_floor_bytes and ratio > limits.max_ratio:
+            raise UploadTooLargeError(
+                f"file: '{name}' member '{m.filename}' is compressed {ratio:.0f}:1; at most "
+                f"{limits.max_ratio:.0f}:1 is accepted (a zip bomb?).",
+                field="file",
+            )
 
 
 def _shapefile_in_zip(path: Path) -> tuple[str, str | None]:
@@ -75,29 +171,54 @@ def _shapefile_in_zip(path: Path) -> tuple[str, str | None]:
         if (stem + ".cpg").lower() in lower:
             encoding = None
         elif (stem + ".dbf").lower() in lower:
-            encoding = _dbf_encoding(zf.read(lower[(stem + ".dbf").lower()]))
+            with zf.open(lower[(stem + ".dbf").lower()]) as dbf:
+                encoding = _dbf_encoding(dbf)
         else:
             encoding = None
         return f"/vsizip/{path}/{shps[0]}", encoding
 
 
-def _read_vector(source: str, encoding: str | None, layer: str | None, fmt: str) -> SourceData:
+def _read_vector(
+    source: str, encoding: str | None, layer: str | None, fmt: str, scrub: _Scrub
+) -> SourceData:
     notes = []
     kwargs: dict[str, object] = {}
     if encoding:
         kwargs["encoding"] = encoding
         notes.append(f"no .cpg: attribute encoding detected as {encoding}")
-    if layer:
-        kwargs["layer"] = layer
-    elif fmt == "GeoPackage":
-        layers = pyogrio.list_layers(source)
-        if len(layers) > 1:
-            notes.append(f"GeoPackage has {len(layers)} layers; read the first, '{layers[0][0]}'")
     try:
+        if layer:
+            kwargs["layer"] = layer
+        elif fmt == "GeoPackage":
+            layers = pyogrio.list_layers(source)
+            if len(layers) > 1:
+                notes.append(
+                    f"GeoPackage has {len(layers)} layers; read the first, '{layers[0][0]}'"
+                )
         frame = pyogrio.read_dataframe(source, **kwargs)
     except Exception as exc:  # pyogrio raises several GDAL-specific types
-        raise ImportFileError(f"Cannot read the file as {fmt}: {exc}", field="file") from exc
+        raise ImportFileError(
+            f"Cannot read the file as {fmt}: {scrub(str(exc))}", field="file"
+        ) from exc
     return SourceData(frame=frame, crs=frame.crs, format=fmt, notes=notes)
+
+
+class _Scrub:
+    """Replace a server-side path in a message with the name the user knows the file by."""
+
+    def __init__(self, path: Path, label: str) -> None:
+        self.path = path
+        self.label = label
+
+    def __call__(self, message: str) -> str:
+        for server, shown in (
+            (f"/vsizip/{self.path}", self.label),
+            (str(self.path), self.label),
+            (f"{self.path.parent}/", ""),
+            (str(self.path.parent), ""),
+        ):
+            message = message.replace(server, shown)
+        return message
 
 
 #: Bounds on a CSV's header, checked before pandas parses (README, "Limits").
@@ -163,14 +284,31 @@ def _read_parcels(path: Path) -> SourceData:
     )
 
 
-def read_source(path: Path, *, layer: str | None = None) -> SourceData:
+def read_source(
+    path: Path,
+    *,
+    layer: str | None = None,
+    label: str | None = None,
+    limits: ArchiveLimits | None = None,
+) -> SourceData:
     """Read ``path`` (file, zip or shapefile folder) without reprojecting it.
+
+    Args:
+        path: the file to read.
+        layer: the layer of a multi-layer file (GeoPackage) to read.
+        label: the name messages show for the file instead of ``path`` (an upload's
+            own name: server paths never reach HTTP clients).
+        limits: what a zip may hold, checked before anything in it is read (default
+            :data:`IMPORT_LIMITS`).
 
     Raises:
         ImportFileError: the file is missing, of an unknown kind or unreadable.
+        UploadTooLargeError: a zip over ``limits``.
     """
+    label = label if label is not None else str(path)
+    scrub = _Scrub(path, label)
     if not path.exists():
-        raise ImportFileError(f"No such file: {path}", field="file")
+        raise ImportFileError(f"No such file: {label}", field="file")
     suffix = path.suffix.lower()
     if path.is_dir():
         shps = sorted(path.glob("*.shp")) + sorted(path.glob("*.SHP"))
@@ -180,17 +318,19 @@ def read_source(path: Path, *, layer: str | None = None) -> SourceData:
             )
         path, suffix = shps[0], ".shp"
     if suffix == ".zip":
+        check_archive(path, limits, label=label)
         source, encoding = _shapefile_in_zip(path)
-        return _read_vector(source, encoding, layer, "Shapefile (zip)")
+        return _read_vector(source, encoding, layer, "Shapefile (zip)", scrub)
     if suffix == ".shp":
         encoding = None
         if not path.with_suffix(".cpg").exists() and path.with_suffix(".dbf").exists():
-            encoding = _dbf_encoding(path.with_suffix(".dbf").read_bytes())
-        return _read_vector(str(path), encoding, layer, "Shapefile")
+            with path.with_suffix(".dbf").open("rb") as dbf:
+                encoding = _dbf_encoding(dbf)
+        return _read_vector(str(path), encoding, layer, "Shapefile", scrub)
     if suffix == ".gpkg":
-        return _read_vector(str(path), None, layer, "GeoPackage")
+        return _read_vector(str(path), None, layer, "GeoPackage", scrub)
     if suffix in (".geojson", ".json"):
-        return _read_vector(str(path), None, layer, "GeoJSON")
+        return _read_vector(str(path), None, layer, "GeoJSON", scrub)
     if suffix == ".csv":
         return _read_csv(path)
     if suffix == ".txt":

@@ -3,26 +3,189 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import socket
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.errors import GisError
-from layers.importer import ImportOptions, import_file
+from layers.errors import ReleaseConflictError
+from layers.importer import ImportOptions, check_new_release, import_file
 from layers.keys import record
 from layers.models import ApiKey, Job
 
 logger = logging.getLogger(__name__)
 
+#: The error of a job whose process died while it was queued or running.
+INTERRUPTED = {
+    "type": "/problems/job-interrupted",
+    "detail": "服务重启时任务中断 / the server stopped while the job ran; re-submit the import",
+}
+#: A job of another host is taken as dead when it has not moved for this long.
+OTHER_HOST_STALE_AFTER = timedelta(hours=6)
+
+
+def _start_ticks(pid: int) -> str | None:
+    """A process's start time (clock ticks since boot, /proc), None when unknown or gone.
+
+    With the pid it identifies a process even after the pid is reused (a container's
+    server is pid 1 after every restart).
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces: count the fields after its ")"
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+@cache
+def worker_id() -> str:
+    """This process as "host:pid:start-ticks", recorded on the jobs it runs."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid) or '?'}"
+
+
+def _is_dead(worker: str | None, updated_at: datetime, now: datetime) -> bool:
+    if worker is None:  # written before jobs recorded their worker (migration 0006)
+        return True
+    host, _, rest = worker.partition(":")
+    pid_text, _, ticks = rest.partition(":")
+    if host != socket.gethostname():
+        return now - updated_at > OTHER_HOST_STALE_AFTER
+    if not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        pass
+    current = _start_ticks(pid)
+    return current is not None and ticks != "?" and current != ticks
+
+
+def fail_interrupted_jobs(session: Session) -> int:
+    """Fail the jobs that dead processes left queued or running; return how many.
+
+    A job belongs to the process in its ``worker`` ("host:pid:start-ticks"). On this
+    host, the job is failed when that process is gone (or its pid now names another
+    process, told by its start time). A job of another host is failed only when it has
+    not moved for :data:`OTHER_HOST_STALE_AFTER`, since that host's processes cannot be
+    seen from here. Live workers' jobs are never touched. Called at start-up.
+    """
+    now = datetime.now(UTC)
+    active = session.scalars(
+        select(Job).where(Job.status.in_(("queued", "running"))).with_for_update(skip_locked=True)
+    ).all()
+    failed = 0
+    for job in active:
+        if _is_dead(job.worker, job.updated_at, now):
+            job.status = "failed"
+            job.error = dict(INTERRUPTED)
+            job.updated_at = now
+            failed += 1
+    session.commit()
+    if failed:
+        logger.warning("%s job(s) left queued/running by a dead process marked failed", failed)
+    return failed
+
+
+def recover_interrupted_jobs(factory: sessionmaker[Session]) -> int:
+    """Run :func:`fail_interrupted_jobs` at start-up; a database not up yet is only logged."""
+    try:
+        with factory() as session:
+            return fail_interrupted_jobs(session)
+    except SQLAlchemyError:
+        logger.warning("could not check for interrupted jobs at start-up", exc_info=True)
+        return 0
+
 
 def create_job(session: Session, kind: str, params: dict[str, Any], key: ApiKey | None) -> Job:
-    """A queued job (committed, so a poller sees it at once)."""
-    job = Job(kind=kind, status="queued", params=params, key_id=key.id if key else None)
+    """A queued job of this process (committed, so a poller sees it at once)."""
+    job = Job(
+        kind=kind,
+        status="queued",
+        params=params,
+        key_id=key.id if key else None,
+        worker=worker_id(),
+    )
     session.add(job)
+    session.commit()
+    return job
+
+
+def _release_reserved(collection: str, release: str) -> ReleaseConflictError:
+    return ReleaseConflictError(
+        f"Release '{release}' of '{collection}' is being imported by another job; "
+        "releases are never overwritten. Import under a new release name.",
+        field="release",
+    )
+
+
+def check_release_free(session: Session, collection: str, release: str) -> None:
+    """Refuse early a release name that exists or that an active import job reserves.
+
+    A cheap check before an upload is stored; :func:`create_import_job` makes the
+    race-safe one.
+
+    Raises:
+        ReleaseConflictError: the name is taken (field ``release``).
+    """
+    check_new_release(session, collection, release)
+    active = session.scalar(
+        select(Job.id).where(
+            Job.collection == collection,
+            Job.release_name == release,
+            Job.status.in_(("queued", "running")),
+        )
+    )
+    if active is not None:
+        raise _release_reserved(collection, release)
+
+
+def create_import_job(
+    session: Session, collection: str, release: str, params: dict[str, Any], key: ApiKey | None
+) -> Job:
+    """A queued import job that reserves ``release`` in ``collection`` (committed).
+
+    The job row is written first and the release checked after it, so two racing
+    imports cannot both pass: the unique index over active import jobs refuses the
+    second row, and a release committed by a job that has just finished is seen.
+
+    Raises:
+        ReleaseConflictError: the release exists, or another queued/running job imports it.
+    """
+    job = Job(
+        kind="import",
+        status="queued",
+        params=params,
+        key_id=key.id if key else None,
+        worker=worker_id(),
+        collection=collection,
+        release_name=release,
+    )
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise _release_reserved(collection, release) from exc
+    try:
+        check_new_release(session, collection, release)
+    except ReleaseConflictError:
+        session.rollback()
+        raise
     session.commit()
     return job
 
@@ -50,12 +213,17 @@ def run_import_job(
     options: ImportOptions,
     key_id: int | None,
     request_id: str | None = None,
+    *,
+    label: str | None = None,
+    workdir: Path | None = None,
 ) -> None:
     """Run an import job to the end; record its outcome on the job and in the audit log.
 
-    The uploaded file is deleted afterwards, whatever the outcome.
+    ``label`` is the upload's own name, shown in the report and problems instead of
+    ``path``. The uploaded file, and ``workdir`` (the upload's temporary folder) when
+    given, are deleted afterwards, whatever the outcome.
     """
-    _update(factory, job_id, status="running")
+    _update(factory, job_id, status="running", worker=worker_id())
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
@@ -66,7 +234,7 @@ def run_import_job(
 
     try:
         with factory() as session:
-            report = import_file(session, path, options, progress=progress)
+            report = import_file(session, path, options, progress=progress, label=label)
             key = session.get(ApiKey, key_id) if key_id else None
             record(
                 session,
@@ -96,6 +264,8 @@ def run_import_job(
         )
     finally:
         path.unlink(missing_ok=True)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def job_public(job: Job, base: str) -> dict[str, Any]:

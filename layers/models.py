@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -119,6 +120,14 @@ class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status"),
+        # one active import per release name: the loser of a race is refused at once (409)
+        Index(
+            "uq_jobs_active_release",
+            "collection",
+            "release_name",
+            unique=True,
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -134,6 +143,11 @@ class Job(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # the process running the job, "host:pid:start-ticks" (layers.jobs.worker_id)
+    worker: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # what an import job writes: reserved while the job is queued or running
+    collection: Mapped[str | None] = mapped_column(Text, nullable=True)
+    release_name: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 _SQL_TYPES: dict[FieldType, TypeEngine[Any]] = {

@@ -14,11 +14,13 @@ from shapely.geometry import mapping
 
 from gis.crs import crs_label, in_china, normalise_gk_easting, offered_crs, parse_crs, transformer
 from gis.errors import MissingCRSError, OutOfChinaError
-from layers.errors import ImportFileError, NoValidFeaturesError
-from layers.io import read_source
+from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
+from layers.io import PROJECT_FILE_LIMITS, check_upload_name, read_source
 from web.coords import gk_epsg
 
 ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".gpkg")
+# The upload cap of POST /web/project-file, enforced while the body streams in
+# (api.errors.UploadLimitMiddleware) and again here.
 MAX_BYTES = 20 * 1024 * 1024
 _LONLAT = CRS.from_epsg(4326)
 
@@ -61,22 +63,24 @@ def read_project_file(
     else as CGCS2000 Gauss-Krüger (zone from the easting prefix, or from ``near_lon``).
 
     Raises:
-        ImportFileError: unsupported type, too large or unreadable.
+        ImportFileError: unsupported type, a control character in the name, unreadable.
+        UploadTooLargeError: over :data:`MAX_BYTES`, or a zip unpacking to more than
+            :data:`layers.io.PROJECT_FILE_LIMITS` allows.
         MissingCRSError: projected coordinates whose zone cannot be told.
         OutOfChinaError: the result is not in China.
     """
-    suffix = Path(filename).suffix.lower()
+    suffix = Path(check_upload_name(filename)).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
         raise ImportFileError(
             f"不支持的文件类型 '{suffix}'：请上传 GeoJSON、zip 压缩的 Shapefile 或拐点坐标 txt。",
             field="file",
         )
     if len(data) > MAX_BYTES:
-        raise ImportFileError("文件超过 20 MB。", field="file")
+        raise UploadTooLargeError("文件超过 20 MB。", field="file")
     with tempfile.TemporaryDirectory(prefix="ecozone-upload-") as tmp:
         path = Path(tmp) / f"project{suffix}"
         path.write_bytes(data)
-        source = read_source(path)
+        source = read_source(path, label=filename, limits=PROJECT_FILE_LIMITS)
     frame = source.frame
     geoms = np.asarray(frame.geometry.values, dtype=object)
     geoms = np.array([g for g in geoms if g is not None and not g.is_empty], dtype=object)

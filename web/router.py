@@ -29,7 +29,7 @@ from layers.catalog import COLLECTIONS
 from layers.screening import get_screening
 from web.coords import parse_point
 from web.places import search_places
-from web.project_file import read_project_file
+from web.project_file import MAX_BYTES, read_project_file
 from web.report import environment, render_pdf, render_report, report_inputs
 
 STATIC = Path(__file__).parent / "static"
@@ -102,13 +102,16 @@ def search(
 
 
 @router.post("/web/project-file", operation_id="web-read_project_file")
-async def project_file(
+def project_file(
     file: Annotated[UploadFile, File(description="GeoJSON, zip 压缩的 Shapefile 或拐点坐标 txt")],
     crs: Annotated[str | None, Form()] = None,
     near_lon: Annotated[float | None, Form()] = None,
 ) -> JSONResponse:
-    """Read an uploaded project file and return its merged geometry in lon/lat."""
-    data = await file.read()
+    """Read an uploaded project file (at most 20 MB) and return its merged geometry in lon/lat."""
+    # A plain def: FastAPI runs it in its threadpool, so reading and parsing the file never
+    # blocks the event loop; the 20 MB cap is enforced while the body streams in
+    # (api.errors.UploadLimitMiddleware), so this read is bounded.
+    data = file.file.read(MAX_BYTES + 1)
     result = read_project_file(file.filename or "project", data, crs=crs or None, near_lon=near_lon)
     return JSONResponse(result.as_dict())
 

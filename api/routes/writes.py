@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 from fastapi import (
     APIRouter,
     BackgroundTasks,
     Body,
     Depends,
-    File,
-    Form,
     Header,
     HTTPException,
     Query,
     Request,
     Response,
-    UploadFile,
 )
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
 
 from api.auth import AdminDep, EditorDep, require_role
 from api.deps import IdPath, OffsetQuery, SessionDep
@@ -38,8 +39,15 @@ from layers.catalog import get_collection
 from layers.edits import Written
 from layers.errors import ImportFileError
 from layers.importer import ImportOptions
+from layers.io import check_archive, check_upload_name
 from layers.items import feature_by_id
-from layers.jobs import create_job, get_job, job_public, run_import_job
+from layers.jobs import (
+    check_release_free,
+    create_import_job,
+    get_job,
+    job_public,
+    run_import_job,
+)
 from layers.keys import list_audit, list_keys, record
 from layers.models import Release
 from layers.releases import retire_release
@@ -53,11 +61,101 @@ def _request_id(request: Request) -> str:
     return request.headers.get("x-request-id") or uuid.uuid4().hex
 
 
+class ImportForm(BaseModel):
+    """The form fields of an import besides ``file``: the CLI's options."""
+
+    release: str = Field(min_length=1, max_length=200)
+    valid_from: date | None = None
+    crs: str | None = None
+    source: str = ""
+    licence: str = ""
+    note: str = ""
+    layer: str | None = None
+    from_gcj02: bool = False
+    from_bd09: bool = False
+    synthetic: bool = False
+    mapping: str = Field(default="", description="src=field pairs, comma-separated")
+
+
+def _import_form_schema() -> dict[str, Any]:
+    schema = ImportForm.model_json_schema()
+    schema["title"] = "Body_writes-create_import"
+    schema["properties"] = {
+        "file": {
+            "type": "string",
+            "contentMediaType": "application/octet-stream",
+            "title": "File",
+            "description": "GeoJSON, Shapefile (.zip), GeoPackage, …",
+        },
+        **schema["properties"],
+    }
+    schema["required"] = ["file", *schema.get("required", [])]
+    return schema
+
+
+def _form_error(field: str, message: str, value: Any = None) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", field), "msg": message, "input": value}]
+    )
+
+
+def _options(collection_id: str, form: FormData) -> tuple[UploadFile, ImportOptions]:
+    """The uploaded file and the import options of a parsed form (422 naming the field)."""
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise _form_error("file", "Field required: a file part named 'file'")
+    fields = {k: v for k, v in form.multi_items() if k != "file" and isinstance(v, str)}
+    # an empty optional field is absent (as FastAPI's Form() parameters treat it)
+    fields = {k: v for k, v in fields.items() if v != "" or k == "release"}
+    try:
+        parsed = ImportForm.model_validate(fields)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+    pairs: dict[str, str] = {}
+    for item in filter(None, (p.strip() for p in parsed.mapping.split(","))):
+        if "=" not in item:
+            raise ImportFileError(f"mapping '{item}' is not src=field.", field="mapping")
+        src, dst = item.split("=", 1)
+        pairs[src.strip()] = dst.strip()
+    options = ImportOptions(
+        collection=collection_id,
+        release=parsed.release,
+        valid_from=parsed.valid_from,
+        crs=parsed.crs,
+        source=parsed.source,
+        licence=parsed.licence,
+        note=parsed.note,
+        layer=parsed.layer,
+        from_gcj02=parsed.from_gcj02,
+        from_bd09=parsed.from_bd09,
+        synthetic=parsed.synthetic,
+        mapping=pairs,
+    )
+    return file, options
+
+
+def _spool(source: BinaryIO, target: Path) -> int:
+    """Copy the parsed upload to ``target`` (in a worker thread: disk I/O); its size."""
+    size = 0
+    with target.open("wb") as out:
+        while chunk := source.read(_CHUNK):
+            size += out.write(chunk)
+    return size
+
+
 @router.post(
     "/collections/{collection_id}/imports",
     operation_id="writes-create_import",
     status_code=202,
     response_class=ORJSONResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": _import_form_schema()}},
+        }
+    },
 )
 async def create_import(
     request: Request,
@@ -65,61 +163,38 @@ async def create_import(
     key: EditorDep,
     session: SessionDep,
     background: BackgroundTasks,
-    file: Annotated[UploadFile, File(description="GeoJSON, Shapefile (.zip), GeoPackage, …")],
-    release: Annotated[str, Form(min_length=1, max_length=200)],
-    valid_from: Annotated[date | None, Form()] = None,
-    crs: Annotated[str | None, Form()] = None,
-    source: Annotated[str, Form()] = "",
-    licence: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
-    layer: Annotated[str | None, Form()] = None,
-    from_gcj02: Annotated[bool, Form()] = False,
-    from_bd09: Annotated[bool, Form()] = False,
-    synthetic: Annotated[bool, Form()] = False,
-    mapping: Annotated[str, Form(description="src=field pairs, comma-separated")] = "",
 ) -> ORJSONResponse:
-    """Upload a file as a new release (the CLI's options); answered 202 with a job to poll."""
+    """Upload a file as a new release (the CLI's options); answered 202 with a job to poll.
+
+    Multipart form: ``file`` and ``release`` (required), ``valid_from``, ``crs``,
+    ``source``, ``licence``, ``note``, ``layer``, ``from_gcj02``, ``from_bd09``,
+    ``synthetic``, ``mapping``. The key is checked before the body is read; a release
+    name that exists, or that a queued or running import already reserves, is 409 before
+    the file is looked at; a zip that would unpack to too much is 413 before it is read.
+    """
+    # The body is parsed here, after the key dependency, not by FastAPI before it: an
+    # unauthenticated upload costs nothing. Its size is bounded while it streams
+    # (api.errors.UploadLimitMiddleware).
     get_collection(collection_id)
-    limit = request.app.state.api_settings.max_upload_bytes
-    suffix = Path(file.filename or "upload").suffix[:16]
-    folder = Path(tempfile.mkdtemp(prefix="ecozone-import-"))
-    target = folder / f"upload{suffix}"
-    size = 0
-    with target.open("wb") as out:
-        while chunk := await file.read(_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                out.close()
-                shutil.rmtree(folder, ignore_errors=True)
-                raise HTTPException(413, f"file: the upload is over the limit of {limit} bytes.")
-            out.write(chunk)
-    pairs: dict[str, str] = {}
-    for item in filter(None, (p.strip() for p in mapping.split(","))):
-        if "=" not in item:
-            raise ImportFileError(f"mapping '{item}' is not src=field.", field="mapping")
-        src, dst = item.split("=", 1)
-        pairs[src.strip()] = dst.strip()
-    options = ImportOptions(
-        collection=collection_id,
-        release=release,
-        valid_from=valid_from,
-        crs=crs,
-        source=source,
-        licence=licence,
-        note=note,
-        layer=layer,
-        from_gcj02=from_gcj02,
-        from_bd09=from_bd09,
-        synthetic=synthetic,
-        mapping=pairs,
-    )
-    params: dict[str, Any] = {
-        "collection": collection_id,
-        "release": release,
-        "file": file.filename,
-        "bytes": size,
-    }
-    job = create_job(session, "import", params, key)
+    async with request.form(max_files=1, max_fields=20) as form:
+        file, options = _options(collection_id, form)
+        filename = check_upload_name(file.filename or "upload")
+        await run_in_threadpool(check_release_free, session, collection_id, options.release)
+        folder = Path(tempfile.mkdtemp(prefix="ecozone-import-"))
+        try:
+            suffix = re.sub(r"[^A-Za-z0-9.]", "", Path(filename).suffix)[:16]
+            target = folder / f"upload{suffix}"
+            size = await run_in_threadpool(_spool, file.file, target)
+            if suffix.lower() == ".zip":  # a zip bomb is refused before anything unpacks it
+                await run_in_threadpool(check_archive, target, label=filename)
+            params: dict[str, Any] = {"collection": collection_id, "release": options.release}
+            params |= {"file": filename, "bytes": size}
+            job = await run_in_threadpool(
+                create_import_job, session, collection_id, options.release, params, key
+            )
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
     background.add_task(
         run_import_job,
         request.app.state.sessionmaker,
@@ -128,6 +203,8 @@ async def create_import(
         options,
         key.id,
         _request_id(request),
+        label=filename,
+        workdir=folder,
     )
     body = job_public(job, base_url(request))
     return ORJSONResponse(
