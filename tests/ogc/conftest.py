@@ -89,16 +89,14 @@ def _write(path: Path, features: list[dict]) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database with water bodies, outfalls and control units imported (committed).
+def seed_database(prefix: str, folder: Path) -> str:
+    """A new migrated database with water bodies, outfalls and control units imported (committed).
 
     water_bodies has two releases: "2020" (valid 2020-01-01 to 2024-01-01, 5 features)
     and "2024" (from 2024-01-01, N_RIVERS features).
     """
-    url = create_database("ecozone_ogc")
+    url = create_database(prefix)
     schema.upgrade(url)
-    folder = tmp_path_factory.mktemp("seed")
     engine = create_engine(url)
     with Session(engine) as session:
         import_file(
@@ -125,6 +123,13 @@ def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
         retire_release(session, "water_bodies", "2020", date(2024, 1, 1))
     engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The read-only tests' database (:func:`seed_database`)."""
+    url = seed_database("ecozone_ogc", tmp_path_factory.mktemp("seed"))
     yield url
     drop_database(url)
 
