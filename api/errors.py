@@ -116,7 +116,7 @@ _TITLES = {
 def _status_for(exc: GisError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 400
 
 
@@ -161,7 +161,7 @@ def install_error_handlers(app: FastAPI) -> None:
         psycopg.errors.QueryCanceled,
         PoolTimeout,
     ):
-        app.add_exception_handler(driver_error, _database)  # type: ignore[arg-type]
+        app.add_exception_handler(driver_error, _database)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
@@ -261,7 +261,7 @@ class UploadLimitMiddleware:
         request = StarletteRequest(scope)
         if status == 413:
             response = problem(
-                request,  # type: ignore[arg-type]
+                request,
                 413,
                 type_="payload-too-large",
                 detail=f"file: the body is over the upload limit of {limit} bytes.",
@@ -269,7 +269,7 @@ class UploadLimitMiddleware:
             )
         else:
             response = problem(
-                request,  # type: ignore[arg-type]
+                request,
                 408,
                 type_="request-timeout",
                 detail="The request body stopped arriving before it was complete.",

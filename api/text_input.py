@@ -72,7 +72,7 @@ class ControlCharacterMiddleware:
                 from starlette.requests import Request
 
                 response = problem(
-                    Request(scope),  # type: ignore[arg-type]
+                    Request(scope),
                     400,
                     type_="invalid-parameter",
                     detail=f"{field} {CONTROL_MESSAGE}.",

@@ -128,7 +128,7 @@ def _text_parser() -> Any:
         'expression "," expression ")" -> dwithin_m\n',
     ).replace("""SINGLE_QUOTED: "'" /.*?/ "'\"""", """SINGLE_QUOTED: /'(?:[^']|'')*'/""")
 
-    class Transformer(upstream.CQLTransformer):  # type: ignore[misc, name-defined]
+    class Transformer(upstream.CQLTransformer):  # type: ignore[misc]
         def dwithin_m(self, args: list[Any]) -> Any:
             from pygeofilter import ast
 

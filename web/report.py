@@ -230,7 +230,7 @@ def report_inputs(
 
 def render_pdf(html: str, base_url: str) -> bytes:
     """Print the report HTML to PDF with WeasyPrint (fonts from fonts-noto-cjk)."""
-    from weasyprint import CSS, HTML  # type: ignore[import-untyped]  # imported here: pango is loaded only when a PDF is asked for
+    from weasyprint import CSS, HTML  # imported here: pango is loaded only when a PDF is asked for
 
     pdf: bytes = HTML(string=html, base_url=base_url).write_pdf(
         stylesheets=[CSS(filename=str(REPORT_CSS))]
