@@ -10,14 +10,12 @@ import select
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func
 from sqlalchemy import select as sa_select
@@ -26,13 +24,12 @@ from sqlalchemy.orm import Session
 import layers.io
 from api.app import create_app
 from api.settings import ApiSettings
-from layers import schema
 from layers.db import DatabaseSettings
 from layers.io import ArchiveLimits
 from layers.jobs import create_import_job
 from layers.keys import create_key
 from layers.models import Job
-from tests.conftest import create_database, drop_database
+from tests.conftest import migrated_database, serve_in_thread
 
 LIMIT = 1_000_000
 GEOJSON = {
@@ -50,10 +47,8 @@ BOUNDARY = "ecozoneTestBoundary"
 
 @pytest.fixture(scope="module")
 def upload_db() -> Iterator[str]:
-    url = create_database("ecozone_uploads")
-    schema.upgrade(url)
-    yield url
-    drop_database(url)
+    with migrated_database("ecozone_uploads") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -81,22 +76,8 @@ def client(upload_db) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def live_port(upload_db) -> Iterator[int]:
     """uvicorn in a thread of this process (so its memory can be measured here)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(_app(upload_db), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield port
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(_app(upload_db)) as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 def _multipart(fields: dict[str, str], filename: bytes, content: bytes) -> bytes:

@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.settings import ApiSettings
-from layers import schema
 from layers.db import DatabaseSettings
 from layers.keys import create_key
-from tests.conftest import create_database, drop_database
+from tests.conftest import migrated_database
 
 GEOJSON = {
     "type": "FeatureCollection",
@@ -32,10 +31,8 @@ GEOJSON = {
 
 @pytest.fixture(scope="module")
 def write_db() -> Iterator[str]:
-    url = create_database("ecozone_write")
-    schema.upgrade(url)
-    yield url
-    drop_database(url)
+    with migrated_database("ecozone_write") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
@@ -23,7 +18,7 @@ from api.settings import ApiSettings
 from layers import schema
 from layers.db import DatabaseSettings
 from layers.importer import ImportOptions, import_file
-from tests.conftest import create_database, drop_database
+from tests.conftest import create_database, drop_database, serve_in_subprocess
 
 N_RIVERS = 230
 N_OUTFALLS = 120
@@ -142,51 +137,9 @@ def ogc(seeded_url: str) -> Iterator[TestClient]:
         yield client
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(seeded_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """uvicorn serving the app on a free loopback port against the seeded database."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    env = {"DATABASE_URL": seeded_url, "PATH": "/usr/bin:/bin"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=Path(__file__).resolve().parents[2],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"uvicorn did not start: {log.read_text()[-2000:]}")
+    with serve_in_subprocess({"DATABASE_URL": seeded_url}, log) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()

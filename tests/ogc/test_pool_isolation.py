@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import math
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
 from layers.screening import MAX_VERTICES
-from tests.ogc.conftest import _free_port
+from tests.conftest import serve_in_subprocess
 
 N_SCREENINGS = 10
 
@@ -27,39 +24,14 @@ N_SCREENINGS = 10
 @pytest.fixture(scope="module")
 def small_pool_server(seeded_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """uvicorn with a screening pool of 2 connections (the read pool keeps its default)."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("pool-server") / "uvicorn.log"
     env = {
         "DATABASE_URL": seeded_url,
-        "PATH": "/usr/bin:/bin",
         "APP_DB_SCREENING_POOL_MAX_SIZE": "2",
         "APP_DB_POOL_TIMEOUT_S": "30",
     }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port)],
-            cwd=Path(__file__).resolve().parents[2],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"uvicorn did not start: {log.read_text()[-2000:]}")
+    with serve_in_subprocess(env, log) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _heavy_project() -> dict:

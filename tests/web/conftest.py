@@ -5,15 +5,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fixture_layers import load_fixture_layers
@@ -24,6 +20,7 @@ from api.app import create_app
 from api.settings import ApiSettings
 from layers import schema
 from layers.db import DatabaseSettings
+from tests.conftest import serve_in_thread
 
 
 def _root_conftest():
@@ -81,32 +78,11 @@ def web_client(web_app: FastAPI) -> Iterator[TestClient]:
         yield client
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serving(database_url: str) -> Iterator[str]:
     """Uvicorn on a free loopback port, serving the app in a background thread."""
-    port = _free_port()
-    config = uvicorn.Config(
-        build_app(database_url), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_in_thread(build_app(database_url)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
