@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
 
-import anyio
 import psycopg
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
@@ -303,7 +303,7 @@ class _BodyGuard:
             # e.g. a streaming response listening for the disconnect: no timeout then
             return await self._receive()
         try:
-            with anyio.fail_after(self.idle_timeout):
+            async with asyncio.timeout(self.idle_timeout):
                 message = await self._receive()
         except TimeoutError:
             self.refused = 408
