@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from layers.catalog import get_collection
-from layers.errors import ReleaseNotFoundError
+from layers.errors import InvalidDateRangeError, ReleaseNotFoundError
 from layers.models import Release
 
 
@@ -60,10 +60,15 @@ def get_release(session: Session, collection_id: str, name: str) -> Release:
 
 
 def retire_release(session: Session, collection_id: str, name: str, valid_to: date) -> Release:
-    """Close a release's validity at ``valid_to`` (its features stay, for history)."""
+    """Close a release's validity at ``valid_to`` (its features stay, for history).
+
+    Raises:
+        ReleaseNotFoundError: no release ``name`` in the collection.
+        InvalidDateRangeError: ``valid_to`` is not after the release's ``valid_from``.
+    """
     release = get_release(session, collection_id, name)
     if valid_to <= release.valid_from:
-        raise ReleaseNotFoundError(
+        raise InvalidDateRangeError(
             f"valid_to {valid_to} must be after the release's valid_from {release.valid_from}.",
             field="valid_to",
         )
