@@ -37,6 +37,7 @@ from layers.errors import FeatureNotFoundError, QueryTimeoutError, ServerBusyErr
 from layers.etags import row_etag_sql
 from layers.items import COUNT_LIMIT, property_names
 from layers.models import feature_table
+from layers.releases import in_force_sql
 from layers.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -281,17 +282,7 @@ def make_pool(
     )
 
 
-# --- the release in force ------------------------------------------------------------
-
-
-def _release_cte(columns: Sequence[str], rc: str = "rc") -> str:
-    """The release of ``%(rc)s`` in force on ``%(rd)s`` (:func:`layers.releases.release_as_of`)."""
-    cols = ", ".join(_ident(c) for c in columns)
-    return (
-        f"SELECT {cols} FROM releases WHERE collection = %({rc})s "
-        "AND valid_from <= %(rd)s AND (valid_to IS NULL OR valid_to > %(rd)s) "
-        "ORDER BY valid_from DESC, imported_at DESC, id DESC LIMIT 1"
-    )
+# --- the release in force (its SQL: layers.releases.in_force_sql) ------------------------
 
 
 def release_public_row(row: Sequence[Any]) -> dict[str, Any]:
@@ -479,7 +470,7 @@ def _items_text(
             f"ELSE (SELECT count(*) FROM {table} WHERE {where}) END END"
         )
     return (
-        f"WITH r AS ({_release_cte(RELEASE_COLUMNS)}) "
+        f"WITH r AS ({in_force_sql(RELEASE_COLUMNS)}) "
         f"SELECT {', '.join('r.' + c for c in RELEASE_COLUMNS)}, pg.features, pg.n, {matched} "
         "FROM r CROSS JOIN LATERAL ("
         f"SELECT array_to_string((array_agg(p.f ORDER BY {outer_order}))[1:%(lim)s], ',') "
@@ -560,7 +551,7 @@ async def feature_by_id(
     )
     if as_of is not None:
         params.update(rc=collection.id, rd=as_of)
-        sql += f" AND {table}.release_id = ({_release_cte(('id',))})"
+        sql += f" AND {table}.release_id = ({in_force_sql(('id',))})"
     rows = await reader.fetch(sql, params)
     if not rows:
         raise FeatureNotFoundError(collection_id, feature_id)
@@ -629,7 +620,7 @@ def tiles_sql(
     for i, (collection, properties) in enumerate(layers):
         params[f"rc{i}"] = collection.id
         layer = _tile_layer_sql(collection, properties, z, "r.id")
-        release = _release_cte(("id", "revision"), f"rc{i}")
+        release = in_force_sql(("id", "revision"), f"rc{i}")
         parts.append(f"(SELECT {i} AS k, r.id, r.revision, ({layer}) FROM ({release}) r)")
     return " UNION ALL ".join(parts), params
 
@@ -661,7 +652,7 @@ async def releases_in_force(
     parts = []
     for i, collection in enumerate(collections):
         params[f"rc{i}"] = collection.id
-        release = _release_cte(("id", "revision", "collection"), f"rc{i}")
+        release = in_force_sql(("id", "revision", "collection"), f"rc{i}")
         parts.append(f"({release})")
     rows = await reader.fetch(" UNION ALL ".join(parts), params)
     return {str(c): (int(rid), int(rev)) for rid, rev, c in rows}

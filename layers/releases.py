@@ -1,10 +1,20 @@
-"""Releases: listing, "as of" selection and retirement."""
+"""Releases: listing, "as of" selection, their wire form and retirement.
+
+The release in force at a date is defined here once (:func:`in_force_on`,
+:data:`NEWEST_FIRST`, :func:`select_in_force`) and used by every reader: the ORM
+(:func:`release_as_of`), CQL2 ``COLLECTION(...)`` (:mod:`layers.cql`), the screening plan
+(:mod:`layers.screening`) and, as SQL text generated from the same select, the hot read
+paths (:func:`in_force_sql`, :mod:`layers.fastread`).
+"""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
 
 from layers.catalog import get_collection
@@ -23,24 +33,54 @@ def list_releases(session: Session, collection_id: str | None = None) -> list[Re
     return list(session.scalars(stmt))
 
 
-def release_as_of(session: Session, collection_id: str, as_of: date) -> Release | None:
-    """The release of a collection in force on ``as_of``.
+def in_force_on(as_of: date | ColumnElement[Any]) -> ColumnElement[bool]:
+    """Whether a release is in force on ``as_of``.
 
-    A release is in force from its ``valid_from`` until its ``valid_to`` (exclusive,
-    open when null). When several are, the one that started latest wins: a newer
-    release supersedes an older one without the older being edited.
+    A release is in force from its ``valid_from`` until its ``valid_to`` (exclusive, open
+    when null).
     """
-    stmt = (
-        select(Release)
-        .where(
-            Release.collection == collection_id,
-            Release.valid_from <= as_of,
-            or_(Release.valid_to.is_(None), Release.valid_to > as_of),
-        )
-        .order_by(Release.valid_from.desc(), Release.imported_at.desc(), Release.id.desc())
-        .limit(1)
+    return and_(
+        Release.valid_from <= as_of, or_(Release.valid_to.is_(None), Release.valid_to > as_of)
     )
-    return session.scalars(stmt).first()
+
+
+#: Among the releases of a collection in force, the first in this order wins: the one that
+#: started latest (a newer release supersedes an older one without the older being
+#: edited), then the latest import.
+NEWEST_FIRST = (Release.valid_from.desc(), Release.imported_at.desc(), Release.id.desc())
+
+
+def select_in_force(
+    collection_id: str | ColumnElement[Any], as_of: date | ColumnElement[Any], *columns: Any
+) -> Select[Any]:
+    """The release (``columns``, default the whole row) of a collection in force on ``as_of``."""
+    return (
+        select(*(columns or (Release,)))
+        .where(Release.collection == collection_id, in_force_on(as_of))
+        .order_by(*NEWEST_FIRST)
+        .limit(literal_column("1"))
+    )
+
+
+@functools.cache
+def in_force_sql(columns: tuple[str, ...], collection: str = "rc", as_of: str = "rd") -> str:
+    """:func:`select_in_force` as psycopg SQL text, for statements written as text.
+
+    Its parameters are ``%(<collection>)s`` and ``%(<as_of>)s``; the text is built once
+    per shape (``columns`` and parameter names).
+    """
+    stmt = select_in_force(
+        bindparam(collection),
+        bindparam(as_of),
+        *(Release.__table__.c[name] for name in columns),
+    )
+    dialect = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
+    return " ".join(str(stmt.compile(dialect=dialect)).split())
+
+
+def release_as_of(session: Session, collection_id: str, as_of: date) -> Release | None:
+    """The release of a collection in force on ``as_of`` (:func:`select_in_force`)."""
+    return session.scalars(select_in_force(collection_id, as_of)).first()
 
 
 def get_release(session: Session, collection_id: str, name: str) -> Release:

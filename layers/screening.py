@@ -50,7 +50,6 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     true,
     union_all,
@@ -86,6 +85,7 @@ from layers.errors import (
 from layers.fastread import make_pool, pool_connection
 from layers.filters import GEOGRAPHY, parse_filter
 from layers.models import STORAGE_SRID, Release, RuleSet, Screening, feature_table
+from layers.releases import NEWEST_FIRST, in_force_on
 from layers.rules import (
     KINDS,
     SEVERITY,
@@ -374,16 +374,8 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
     as_of = bindparam("as_of", type_=Date(), required=False)
     release = (
         select(Release.collection, Release.id, Release.name)
-        .where(
-            Release.valid_from <= as_of,
-            or_(Release.valid_to.is_(None), Release.valid_to > as_of),
-        )
-        .order_by(
-            Release.collection,
-            Release.valid_from.desc(),
-            Release.imported_at.desc(),
-            Release.id.desc(),
-        )
+        .where(in_force_on(as_of))
+        .order_by(Release.collection, *NEWEST_FIRST)
         .ext(distinct_on(Release.collection))
         .cte("rel")
     )
