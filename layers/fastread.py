@@ -37,7 +37,7 @@ from layers.errors import FeatureNotFoundError, QueryTimeoutError, ServerBusyErr
 from layers.etags import row_etag_sql
 from layers.items import COUNT_LIMIT, property_names
 from layers.models import feature_table
-from layers.releases import in_force_sql
+from layers.releases import PUBLIC_FIELDS, in_force_sql, release_public_values
 from layers.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -45,21 +45,7 @@ _DIALECT = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
 _PARAM = re.compile(r"(?<!%)%\((\w+)\)s")
 
 #: The release columns a page reports (``release_public``) plus the revision.
-RELEASE_COLUMNS = (
-    "id",
-    "collection",
-    "name",
-    "valid_from",
-    "valid_to",
-    "source",
-    "licence",
-    "note",
-    "source_crs",
-    "synthetic",
-    "feature_count",
-    "imported_at",
-    "revision",
-)
+RELEASE_COLUMNS = (*PUBLIC_FIELDS, "revision")
 
 
 def _ident(name: str) -> str:
@@ -286,7 +272,7 @@ def make_pool(
 
 
 def release_public_row(row: Sequence[Any]) -> dict[str, Any]:
-    """The wire form of a release from :data:`RELEASE_COLUMNS` (as ``release_public``).
+    """The wire form of a release from :data:`RELEASE_COLUMNS` (``release_public_values``).
 
     Built once per distinct row (the same release heads every page); the dict is
     shared, so callers must not change it.
@@ -295,21 +281,7 @@ def release_public_row(row: Sequence[Any]) -> dict[str, Any]:
     cached = _RELEASES.get(key)
     if cached is not None:
         return cached
-    r = dict(zip(RELEASE_COLUMNS, row, strict=False))
-    out = {
-        "id": r["id"],
-        "collection": r["collection"],
-        "name": r["name"],
-        "valid_from": r["valid_from"].isoformat(),
-        "valid_to": r["valid_to"].isoformat() if r["valid_to"] else None,
-        "source": r["source"],
-        "licence": r["licence"],
-        "note": r["note"],
-        "source_crs": r["source_crs"],
-        "synthetic": r["synthetic"],
-        "feature_count": r["feature_count"],
-        "imported_at": r["imported_at"].isoformat() if r["imported_at"] else None,
-    }
+    out = release_public_values(dict(zip(RELEASE_COLUMNS, row, strict=False)))
     if len(_RELEASES) > 1024:
         _RELEASES.clear()
     _RELEASES[key] = out

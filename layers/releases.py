@@ -1,5 +1,9 @@
 """Releases: listing, "as of" selection, their wire form and retirement.
 
+A release's wire form (JSON) is :func:`release_public` (of an ORM row) or
+:func:`release_public_values` (of the same fields read as SQL columns); nothing else
+builds it.
+
 The release in force at a date is defined here once (:func:`in_force_on`,
 :data:`NEWEST_FIRST`, :func:`select_in_force`) and used by every reader: the ORM
 (:func:`release_as_of`), CQL2 ``COLLECTION(...)`` (:mod:`layers.cql`), the screening plan
@@ -10,6 +14,7 @@ paths (:func:`in_force_sql`, :mod:`layers.fastread`).
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -31,6 +36,37 @@ def list_releases(session: Session, collection_id: str | None = None) -> list[Re
         get_collection(collection_id)
         stmt = stmt.where(Release.collection == collection_id)
     return list(session.scalars(stmt))
+
+
+#: The fields of a release's wire form, in order.
+PUBLIC_FIELDS = (
+    "id",
+    "collection",
+    "name",
+    "valid_from",
+    "valid_to",
+    "source",
+    "licence",
+    "note",
+    "source_crs",
+    "synthetic",
+    "feature_count",
+    "imported_at",
+)
+_DATES = ("valid_from", "valid_to", "imported_at")
+
+
+def release_public_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The wire form of a release from its :data:`PUBLIC_FIELDS` values (dates as ISO text)."""
+    out = {name: values[name] for name in PUBLIC_FIELDS}
+    for name in _DATES:
+        out[name] = out[name].isoformat() if out[name] else None
+    return out
+
+
+def release_public(release: Release) -> dict[str, Any]:
+    """The wire form of a release."""
+    return release_public_values({name: getattr(release, name) for name in PUBLIC_FIELDS})
 
 
 def in_force_on(as_of: date | ColumnElement[Any]) -> ColumnElement[bool]:

@@ -34,7 +34,7 @@ from layers.fastread import (
 )
 from layers.items import parse_properties, parse_sortby
 from layers.models import Release
-from layers.releases import list_releases, release_as_of
+from layers.releases import list_releases, release_as_of, release_public
 from web.ogc import render_resource
 
 router = APIRouter(tags=["collections"])
@@ -70,24 +70,6 @@ _GEOMETRY_SCHEMA = {
     "POINT": "https://geojson.org/schema/Point.json",
     "GEOMETRY": "https://geojson.org/schema/Geometry.json",
 }
-
-
-def release_public(release: Release) -> dict[str, Any]:
-    """Wire form of a release."""
-    return {
-        "id": release.id,
-        "collection": release.collection,
-        "name": release.name,
-        "valid_from": release.valid_from.isoformat(),
-        "valid_to": release.valid_to.isoformat() if release.valid_to else None,
-        "source": release.source,
-        "licence": release.licence,
-        "note": release.note,
-        "source_crs": release.source_crs,
-        "synthetic": release.synthetic,
-        "feature_count": release.feature_count,
-        "imported_at": release.imported_at.isoformat() if release.imported_at else None,
-    }
 
 
 def _collection_public(
