@@ -30,7 +30,7 @@ import psycopg
 import shapely
 from psycopg import sql as psycopg_sql
 from psycopg_pool import AsyncConnectionPool
-from pyproj import CRS, Geod
+from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     ARRAY,
@@ -64,15 +64,11 @@ from gis.crs import (
     M_PER_DEG_LAT_MIN,
     WGS84,
     DegreesPerMetre,
-    crs_label,
     degrees_per_metre,
-    diagnose_outside_china,
-    in_china,
-    normalise_gk_easting,
     parse_crs,
-    transformer,
+    to_wgs84,
 )
-from gis.errors import GisError, InvalidGeometryError, OutOfChinaError
+from gis.errors import GisError, InvalidGeometryError
 from layers.catalog import COLLECTIONS, get_collection
 from layers.db import DatabaseSettings, set_statement_timeout
 from layers.errors import (
@@ -214,27 +210,11 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
             field="geometry",
         )
     geom = shapely.force_2d(geom)
-    source = _lonlat_crs(crs)
-    if source is not None:  # WGS84 / CGCS2000 lon/lat: no pyproj work per request
-        lon, lat = coords[:, 0], coords[:, 1]
-    else:
-        source = parse_crs(crs or WGS84, field="crs")
-        easting, note = normalise_gk_easting(coords[:, 0].astype(float), source)
-        if note:
-            warnings.append(note)
-        if source.equals(_wgs84_crs(), ignore_axis_order=True) or crs_label(source) in (
-            "EPSG:4490",
-            "OGC:CRS84",
-        ):
-            lon, lat = easting, coords[:, 1]
-        else:
-            with np.errstate(all="ignore"):
-                lon, lat = transformer(source, _wgs84_crs()).transform(easting, coords[:, 1])
-    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    if not bool(np.all(np.isfinite(lon) & np.isfinite(lat) & in_china(lon, lat))):
-        raise OutOfChinaError(
-            diagnose_outside_china(coords[:, 0], coords[:, 1], source), field="geometry"
-        )
+    # WGS84 / CGCS2000 lon/lat by name: no pyproj work per request
+    source = None if _is_lonlat_name(crs) else parse_crs(crs or WGS84, field="crs")
+    out = to_wgs84(coords[:, 0].astype(float), coords[:, 1], source, field="geometry")
+    warnings.extend(out.notes)
+    lon, lat = out.lon, out.lat
     extent = (
         float(_GEOD.inv(lon.min(), lat.min(), lon.max(), lat.max())[2]) if len(lon) > 1 else 0.0
     )
@@ -272,16 +252,9 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
 _LONLAT = {"EPSG:4326", "EPSG:4490", "OGC:CRS84", "WGS84", "CGCS2000", "CRS84", "4326", "4490"}
 
 
-@lru_cache(maxsize=1)
-def _wgs84_crs() -> CRS:
-    return CRS.from_user_input(WGS84)
-
-
-def _lonlat_crs(crs: str | None) -> CRS | None:
-    """WGS84 when ``crs`` names WGS84/CGCS2000 lon/lat (taken as identical), else None."""
-    if crs is None or crs.strip().upper() in _LONLAT:
-        return _wgs84_crs()
-    return None
+def _is_lonlat_name(crs: str | None) -> bool:
+    """Whether ``crs`` names WGS84/CGCS2000 lon/lat (taken as identical), or is absent."""
+    return crs is None or crs.strip().upper() in _LONLAT
 
 
 def _measure(geom: BaseGeometry) -> tuple[float, float]:
