@@ -101,7 +101,7 @@ def _print_result(result: dict[str, Any]) -> None:
 def screen_command(
     file: Annotated[Path, typer.Argument(help="project footprint: .geojson, .gpkg, .shp, .csv")],
     industry: Annotated[str, typer.Option(help="industry category, e.g. 化工")],
-    kind: Annotated[str, typer.Option(help="新建, 扩建, 改建 or 迁建")] = "新建",
+    kind: Annotated[str, typer.Option(help=f"one of {', '.join(KINDS)}")] = KINDS[0],
     industry_code: Annotated[str | None, typer.Option(help="GB/T 4754 code, e.g. C26")] = None,
     name: Annotated[str | None, typer.Option(help="project name (default: file name)")] = None,
     crs: Annotated[str | None, typer.Option(help="CRS when the file has none")] = None,
@@ -114,7 +114,7 @@ def screen_command(
 ) -> None:
     """Screen the project in FILE (all its features as one footprint) and store the result."""
     if kind not in KINDS:
-        raise typer.BadParameter("--kind must be 新建, 扩建, 改建 or 迁建")
+        raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
     try:
         source = read_source(file)
         footprint = shapely.union_all(list(source.frame.geometry.values))
@@ -200,7 +200,7 @@ def screen_batch_command(
     industry: Annotated[
         str | None, typer.Option(help="industry for sites without an `industry` column")
     ] = None,
-    kind: Annotated[str, typer.Option(help="kind for sites without a `kind` column")] = "新建",
+    kind: Annotated[str, typer.Option(help="kind for sites without a `kind` column")] = KINDS[0],
     crs: Annotated[str | None, typer.Option(help="CRS when the file has none")] = None,
     as_of: Annotated[str | None, typer.Option(help="date of rules and layers")] = None,
     buffer_m: Annotated[float, typer.Option(help="buffer for the nearest distances")] = 500.0,

@@ -125,7 +125,7 @@ class UnknownIndustryError(AppError):
 
 
 class UnknownKindError(AppError):
-    """A project kind other than 新建, 扩建, 改建 or 迁建."""
+    """A project kind not in :data:`layers.rules.KINDS`."""
 
     code = "unknown-kind"
 

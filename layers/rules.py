@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -34,8 +34,10 @@ DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 Outcome = Literal["DENY", "REQUIRE", "FLAG", "PASS"]
 ResultOutcome = Literal["DENY", "REQUIRE", "FLAG", "PASS", "NOT_APPLICABLE"]
+#: The kinds of project (new, extension, reconstruction, relocation): the one list, which
+#: the API's request model, the CLI and the screening's check use.
 Kind = Literal["新建", "扩建", "改建", "迁建"]
-KINDS: tuple[str, ...] = ("新建", "扩建", "改建", "迁建")
+KINDS: tuple[Kind, ...] = get_args(Kind)
 Verification = Literal["V-OFF", "V-STAT", "PARTIAL", "UNVERIFIED", "SEED"]
 
 #: Overall verdict order: the worst triggered outcome wins.
