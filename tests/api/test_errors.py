@@ -186,3 +186,27 @@ def test_a_domain_error_without_a_status_is_a_500_with_only_the_request_id(clien
     assert body["request_id"] == "req-7"
     assert "detail" not in body and "field" not in body
     assert "secret" not in r.text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["retire", "outfalls", "2024", "--valid-to", "2024-13-01"],
+        ["import", "x.geojson", "--collection", "outfalls", "--release", "r", "--valid-from", "x"],
+        ["rules", "load", "--valid-from", "2024/01/01"],
+        ["screen", "x.geojson", "--industry", "化工", "--as-of", "soon"],
+        ["screen-batch", "x.csv", "--out", "o.csv", "--as-of", "31.12.2024"],
+    ],
+)
+def test_cli_malformed_date_is_a_usage_error_naming_the_option(args):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    option = next(
+        a for a in args if a.startswith("--") and a in ("--valid-to", "--valid-from", "--as-of")
+    )
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output
+    assert "is not a date" in result.output
