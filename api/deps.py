@@ -65,14 +65,18 @@ ScreeningStoreDep = Annotated[ScreeningStore, Depends(get_screening_store)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 
+#: The OGC ``datetime`` parameter: the instant whose releases to show.
+DatetimeQuery = Annotated[
+    str | None,
+    Query(
+        alias="datetime",
+        description="The instant whose releases to show (RFC 3339 date or date-time); default today.",
+    ),
+]
+
+
 def parse_as_of(
-    datetime_: Annotated[
-        str | None,
-        Query(
-            alias="datetime",
-            description="The instant whose releases to show (RFC 3339 date or date-time); default today.",
-        ),
-    ] = None,
+    datetime_: DatetimeQuery = None,
 ) -> date:
     """Parse the OGC ``datetime`` parameter as the "as of" date of the releases."""
     if datetime_ is None or datetime_ in ("", ".."):
@@ -93,13 +97,7 @@ def parse_as_of(
 
 
 async def as_of_param(
-    datetime_: Annotated[
-        str | None,
-        Query(
-            alias="datetime",
-            description="The instant whose releases to show (RFC 3339 date or date-time); default today.",
-        ),
-    ] = None,
+    datetime_: DatetimeQuery = None,
 ) -> date:
     """:func:`parse_as_of` as a dependency (async: pure parsing needs no worker thread)."""
     return parse_as_of(datetime_)

@@ -23,6 +23,7 @@ from gis.errors import GisError
 from layers.db import DatabaseSettings
 from layers.errors import AppError, UploadTooLargeError
 from layers.keys import create_key
+from tests.api.test_input_limits import screening
 from tests.conftest import migrated_database
 
 
@@ -150,13 +151,7 @@ def test_reads_with_a_malformed_date_name_it(client):
 
 
 def test_screening_with_a_malformed_as_of_names_it(client):
-    body = {
-        "name": "p",
-        "geometry": {"type": "Point", "coordinates": [119.0, 31.0]},
-        "industry": "化工",
-        "kind": "新建",
-        "as_of": "31/12/2024",
-    }
+    body = screening(as_of="31/12/2024")
     r = client.post("/screenings", content=json.dumps(body, ensure_ascii=False))
     _problem(r, 422, "validation-error", "as_of")
 
