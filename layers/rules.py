@@ -21,7 +21,7 @@ from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from layers.catalog import get_collection
@@ -389,14 +389,19 @@ def get_rule_set(session: Session, rule_set_id: int, *, cached: bool = True) -> 
     return loaded
 
 
-def rule_set_id_as_of(session: Session, as_of: date) -> int | None:
+def select_rule_set_in_force(as_of: date | ColumnElement[Any]) -> Select[int]:
     """Id of the rule set in force on ``as_of``: latest ``valid_from``, then latest load."""
-    return session.scalar(
+    return (
         select(RuleSet.id)
         .where(RuleSet.valid_from <= as_of)
         .order_by(RuleSet.valid_from.desc(), RuleSet.loaded_at.desc(), RuleSet.id.desc())
         .limit(1)
     )
+
+
+def rule_set_id_as_of(session: Session, as_of: date) -> int | None:
+    """Id of the rule set in force on ``as_of`` (:func:`select_rule_set_in_force`)."""
+    return session.scalar(select_rule_set_in_force(as_of))
 
 
 @dataclass

@@ -90,6 +90,7 @@ from layers.rules import (
     cached_rule_set,
     get_rule_set,
     rule_set_for,
+    select_rule_set_in_force,
 )
 
 logger = logging.getLogger(__name__)
@@ -407,13 +408,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         )
     )
     # … and the id of the rule set in force, so a cached rule set is checked in the same trip
-    in_force = (
-        select(RuleSet.id)
-        .where(RuleSet.valid_from <= as_of)
-        .order_by(RuleSet.valid_from.desc(), RuleSet.loaded_at.desc(), RuleSet.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    in_force = select_rule_set_in_force(as_of).scalar_subquery()
     selects.append(
         select(
             literal(_RULE_SET_ROW, Text()),
