@@ -192,23 +192,43 @@ class PoolReader:
 
     async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """All rows; a connection the server dropped is replaced and the statement retried once."""
-        for attempt in (0, 1):
+        return await fetch_on_pool(self.pool, sql, params)
+
+
+async def fetch_on_pool(
+    pool: AsyncConnectionPool[Any], sql: str | bytes, params: Any, *, raw: bool = False
+) -> list[tuple[Any, ...]]:
+    """Run one prepared statement on ``pool`` and return all its rows.
+
+    ``raw``: positional ``$n`` parameters and text results (``AsyncRawCursor``), else
+    named parameters and binary results. A connection the server dropped is replaced and
+    the statement retried once.
+
+    Raises:
+        QueryTimeoutError: the statement ran into its statement timeout.
+        ServerBusyError: no connection was free within the pool's timeout.
+    """
+    for attempt in (0, 1):
+        try:
+            # getconn/putconn rather than ``pool.connection()``: the same checkout
+            # and return without an async context manager per request.
+            conn = await pool_connection(pool)
             try:
-                # getconn/putconn rather than ``pool.connection()``: the same checkout
-                # and return without an async context manager per request.
-                conn = await pool_connection(self.pool)
-                try:
-                    cur = await conn.execute(sql, params, prepare=True, binary=True)
-                    rows: list[tuple[Any, ...]] = await cur.fetchall()
-                    return rows
-                finally:
-                    await self.pool.putconn(conn)
-            except psycopg.errors.QueryCanceled:
-                raise QueryTimeoutError() from None
-            except psycopg.OperationalError:
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+                if raw:
+                    cursor = psycopg.AsyncRawCursor(conn)
+                    await cursor.execute(sql, params, prepare=True)
+                    return await cursor.fetchall()
+                cur = await conn.execute(sql, params, prepare=True, binary=True)
+                rows: list[tuple[Any, ...]] = await cur.fetchall()
+                return rows
+            finally:
+                await pool.putconn(conn)
+        except psycopg.errors.QueryCanceled:
+            raise QueryTimeoutError() from None
+        except psycopg.OperationalError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class SessionReader:

@@ -73,12 +73,11 @@ from layers.catalog import COLLECTIONS, get_collection
 from layers.db import DatabaseSettings, set_statement_timeout
 from layers.errors import (
     ProjectGeometryError,
-    QueryTimeoutError,
     ScreeningNotFoundError,
     UnknownKindError,
     database_error,
 )
-from layers.fastread import make_pool, pool_connection
+from layers.fastread import fetch_on_pool, make_pool
 from layers.filters import GEOGRAPHY, parse_filter
 from layers.models import STORAGE_SRID, Release, RuleSet, Screening, feature_table
 from layers.releases import NEWEST_FIRST, in_force_on
@@ -1287,21 +1286,7 @@ class PoolScreeningStore:
         self.timeout_ms = timeout_ms
 
     async def _execute(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
-        for attempt in (0, 1):  # a connection the server dropped is replaced once
-            try:
-                conn = await pool_connection(self.pool)  # as layers.fastread.PoolReader
-                try:
-                    cursor = psycopg.AsyncRawCursor(conn)
-                    await cursor.execute(sql, args, prepare=True)
-                    return await cursor.fetchall()
-                finally:
-                    await self.pool.putconn(conn)
-            except psycopg.errors.QueryCanceled:
-                raise QueryTimeoutError() from None
-            except psycopg.OperationalError:
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await fetch_on_pool(self.pool, sql, args, raw=True)
 
     async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         """All rows."""
