@@ -148,7 +148,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GisError)
     async def _domain(request: Request, exc: GisError) -> ProblemResponse:
         status = status_for(exc)
-        if status is None:  # an error without a status of its own: a bug, never a 4xx
+        if status is None or status == 500:  # a bug (no status: never a 4xx), or ours
             return await _unexpected(request, exc)
         response = problem(request, status, type_=exc.code, detail=exc.detail, field=exc.field)
         if status == 503:

@@ -21,7 +21,7 @@ from api.errors import STATUS_BY_ERROR
 from api.settings import ApiSettings
 from gis.errors import GisError
 from layers.db import DatabaseSettings
-from layers.errors import AppError, UploadTooLargeError
+from layers.errors import AppError, RuleSetError, UploadTooLargeError
 from layers.keys import create_key
 from tests.api.test_input_limits import screening
 from tests.conftest import migrated_database
@@ -164,14 +164,16 @@ def test_a_bad_filter_has_its_own_problem_type(client):
     _problem(r, 400, "invalid-query", "sortby")
 
 
-def test_a_domain_error_without_a_status_is_a_500_with_only_the_request_id(client, monkeypatch):
+class _UnlistedError(AppError):
+    code = "unlisted"
+
+
+@pytest.mark.parametrize("error", [_UnlistedError, RuleSetError])
+def test_a_domain_error_without_a_4xx_is_a_500_with_only_the_request_id(client, monkeypatch, error):
     import api.routes.collections as routes
 
-    class UnlistedError(AppError):
-        code = "unlisted"
-
     def boom(*a, **k):
-        raise UnlistedError("secret detail", field="bbox")
+        raise error("secret detail", field="bbox")
 
     monkeypatch.setattr(routes, "items_page", boom)
     r = client.get("/collections/outfalls/items", headers={"x-request-id": "req-7"})
