@@ -94,7 +94,7 @@ def select_in_force(
         select(*(columns or (Release,)))
         .where(Release.collection == collection_id, in_force_on(as_of))
         .order_by(*NEWEST_FIRST)
-        .limit(literal_column("1"))
+        .limit(literal_column("1"))  # a literal: the SQL text gets no extra parameter
     )
 
 
