@@ -56,6 +56,14 @@ def _session() -> Iterator[Session]:
         engine.dispose()
 
 
+def iso_date(value: str) -> date:
+    """Parse a YYYY-MM-DD option; a malformed one is a usage error naming the option."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD).") from None
+
+
 def _fail(exc: GisError) -> typer.Exit:
     where = f" [{exc.field}]" if exc.field else ""
     err.print(f"[bold red]error{where}:[/] {exc.detail}")
@@ -126,7 +134,8 @@ def import_command(
     collection: Annotated[str, typer.Option(help="target collection, e.g. control_units")],
     release: Annotated[str, typer.Option(help="new release name, e.g. JS-2023-update")],
     valid_from: Annotated[
-        str | None, typer.Option(help="date the release takes effect (default today)")
+        date | None,
+        typer.Option(parser=iso_date, help="date the release takes effect (default today)"),
     ] = None,
     crs: Annotated[
         str | None, typer.Option(help="CRS when the file has none, e.g. EPSG:4490 or EPSG:4528")
@@ -157,7 +166,7 @@ def import_command(
     options = ImportOptions(
         collection=collection,
         release=release,
-        valid_from=date.fromisoformat(valid_from) if valid_from else None,
+        valid_from=valid_from,
         crs=crs,
         source=source,
         licence=licence,
@@ -221,13 +230,14 @@ def retire_command(
     collection: str,
     release: str,
     valid_to: Annotated[
-        str, typer.Option(help="last day + 1 the release is in force (YYYY-MM-DD)")
+        date,
+        typer.Option(parser=iso_date, help="last day + 1 the release is in force (YYYY-MM-DD)"),
     ],
 ) -> None:
     """Close a release's validity; its features stay for history."""
     with _session() as session:
         try:
-            r = retire_release(session, collection, release, date.fromisoformat(valid_to))
+            r = retire_release(session, collection, release, valid_to)
         except GisError as exc:
             raise _fail(exc) from None
     console.print(f"{r.collection}/{r.name} valid {r.valid_from} → {r.valid_to}")

@@ -24,7 +24,7 @@ from rich.progress import (
 from rich.table import Table
 from shapely.geometry import mapping
 
-from api.cli import _fail, _session, app, console, err
+from api.cli import _fail, _session, app, console, err, iso_date
 from gis.crs import WGS84, crs_label
 from gis.errors import GisError
 from layers.catalog import COLLECTIONS
@@ -45,15 +45,14 @@ def rules_load(
         DEFAULT_RULES_DIR
     ),
     valid_from: Annotated[
-        str | None, typer.Option(help="date the rule set takes effect (default: the file's)")
+        date | None,
+        typer.Option(parser=iso_date, help="date the rule set takes effect (default: the file's)"),
     ] = None,
 ) -> None:
     """Validate the rule files and store them as a new rule-set version (idempotent)."""
     with _session() as session:
         try:
-            result = load_rule_set(
-                session, directory, date.fromisoformat(valid_from) if valid_from else None
-            )
+            result = load_rule_set(session, directory, valid_from)
         except GisError as exc:
             raise _fail(exc) from None
     state = "loaded" if result.created else "already loaded (same content)"
@@ -101,12 +100,12 @@ def _print_result(result: dict[str, Any]) -> None:
 def screen_command(
     file: Annotated[Path, typer.Argument(help="project footprint: .geojson, .gpkg, .shp, .csv")],
     industry: Annotated[str, typer.Option(help="industry category, e.g. 化工")],
-    kind: Annotated[str, typer.Option(help="新建, 扩建, 改建 or 迁建")] = "新建",
+    kind: Annotated[str, typer.Option(help=f"one of {', '.join(KINDS)}")] = KINDS[0],
     industry_code: Annotated[str | None, typer.Option(help="GB/T 4754 code, e.g. C26")] = None,
     name: Annotated[str | None, typer.Option(help="project name (default: file name)")] = None,
     crs: Annotated[str | None, typer.Option(help="CRS when the file has none")] = None,
     as_of: Annotated[
-        str | None, typer.Option(help="date of rules and layers (default today)")
+        date | None, typer.Option(parser=iso_date, help="date of rules and layers (default today)")
     ] = None,
     buffer_m: Annotated[float, typer.Option(help="hit-list buffer in metres")] = 500.0,
     tag: Annotated[list[str] | None, typer.Option(help="project tag (repeatable)")] = None,
@@ -114,7 +113,7 @@ def screen_command(
 ) -> None:
     """Screen the project in FILE (all its features as one footprint) and store the result."""
     if kind not in KINDS:
-        raise typer.BadParameter("--kind must be 新建, 扩建, 改建 or 迁建")
+        raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
     try:
         source = read_source(file)
         footprint = shapely.union_all(list(source.frame.geometry.values))
@@ -125,7 +124,7 @@ def screen_command(
             industry=industry,
             industry_code=industry_code,
             kind=kind,
-            as_of=date.fromisoformat(as_of) if as_of else None,
+            as_of=as_of,
             buffer_m=buffer_m,
             tags=tuple(tag or ()),
         )
@@ -200,9 +199,11 @@ def screen_batch_command(
     industry: Annotated[
         str | None, typer.Option(help="industry for sites without an `industry` column")
     ] = None,
-    kind: Annotated[str, typer.Option(help="kind for sites without a `kind` column")] = "新建",
+    kind: Annotated[str, typer.Option(help="kind for sites without a `kind` column")] = KINDS[0],
     crs: Annotated[str | None, typer.Option(help="CRS when the file has none")] = None,
-    as_of: Annotated[str | None, typer.Option(help="date of rules and layers")] = None,
+    as_of: Annotated[
+        date | None, typer.Option(parser=iso_date, help="date of rules and layers")
+    ] = None,
     buffer_m: Annotated[float, typer.Option(help="buffer for the nearest distances")] = 500.0,
     layer: Annotated[str | None, typer.Option(help="layer name inside a GeoPackage")] = None,
     workers: Annotated[int, typer.Option(min=1, max=32, help="parallel DB connections")] = 4,
@@ -221,7 +222,7 @@ def screen_batch_command(
     file_crs = _file_crs(crs, source.crs)
     if file_crs != WGS84:  # reproject once, vectorised, rather than per site
         frame = frame.set_crs(file_crs, allow_override=True).to_crs(WGS84)
-    when = date.fromisoformat(as_of) if as_of else date.today()
+    when = as_of or date.today()
     projects = _site_projects(
         frame.drop(columns=frame.geometry.name).to_dict("records"),
         list(frame.geometry.values),

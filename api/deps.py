@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from api.errors import InvalidParameterError
 from api.settings import ApiSettings
-from gis.errors import InvalidBBoxError
 from layers.fastread import Reader, SessionReader
 from layers.screening import ScreeningStore, SessionScreeningStore
 
@@ -66,50 +65,18 @@ ScreeningStoreDep = Annotated[ScreeningStore, Depends(get_screening_store)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 
-def parse_bbox(
-    bbox: Annotated[
-        str | None,
-        Query(
-            description="minx,miny,maxx,maxy in CRS84 (lon/lat)", examples=["120.0,31.8,120.5,32.1"]
-        ),
-    ] = None,
-) -> tuple[float, float, float, float] | None:
-    """Parse and check an OGC bbox parameter."""
-    if bbox is None:
-        return None
-    try:
-        parts = [float(p) for p in bbox.split(",")]
-    except ValueError:
-        raise InvalidBBoxError(
-            f"bbox '{bbox}' must be four numbers: minx,miny,maxx,maxy.", field="bbox"
-        ) from None
-    if len(parts) == 6:  # 3D bbox: drop the heights
-        parts = [parts[0], parts[1], parts[3], parts[4]]
-    if len(parts) != 4:
-        raise InvalidBBoxError(
-            f"bbox '{bbox}' must have 4 numbers (minx,miny,maxx,maxy); it has {len(parts)}.",
-            field="bbox",
-        )
-    minx, miny, maxx, maxy = parts
-    if (
-        not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90)
-        or minx > maxx
-    ):
-        raise InvalidBBoxError(
-            f"bbox '{bbox}' is out of range: lon in [-180,180], lat in [-90,90], min ≤ max.",
-            field="bbox",
-        )
-    return minx, miny, maxx, maxy
+#: The OGC ``datetime`` parameter: the instant whose releases to show.
+DatetimeQuery = Annotated[
+    str | None,
+    Query(
+        alias="datetime",
+        description="The instant whose releases to show (RFC 3339 date or date-time); default today.",
+    ),
+]
 
 
 def parse_as_of(
-    datetime_: Annotated[
-        str | None,
-        Query(
-            alias="datetime",
-            description="The instant whose releases to show (RFC 3339 date or date-time); default today.",
-        ),
-    ] = None,
+    datetime_: DatetimeQuery = None,
 ) -> date:
     """Parse the OGC ``datetime`` parameter as the "as of" date of the releases."""
     if datetime_ is None or datetime_ in ("", ".."):
@@ -130,19 +97,12 @@ def parse_as_of(
 
 
 async def as_of_param(
-    datetime_: Annotated[
-        str | None,
-        Query(
-            alias="datetime",
-            description="The instant whose releases to show (RFC 3339 date or date-time); default today.",
-        ),
-    ] = None,
+    datetime_: DatetimeQuery = None,
 ) -> date:
     """:func:`parse_as_of` as a dependency (async: pure parsing needs no worker thread)."""
     return parse_as_of(datetime_)
 
 
-BBoxDep = Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)]
 AsOfDep = Annotated[date, Depends(as_of_param)]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -217,7 +218,7 @@ def diagnose_outside_china(x: NDArray[np.float64], y: NDArray[np.float64], crs: 
             "(CGCS2000 3-degree Gauss-Krüger zone 40) or EPSG:4549 (same, no zone prefix)."
         )
     with np.errstate(all="ignore"):
-        to_wgs = transformer(crs, CRS.from_user_input(WGS84))
+        to_wgs = transformer(crs, wgs84_crs())
         slon, slat = to_wgs.transform(y, x)
         if crs.is_geographic:
             slon, slat = y, x
@@ -231,6 +232,92 @@ def diagnose_outside_china(x: NDArray[np.float64], y: NDArray[np.float64], crs: 
         f"The coordinates (e.g. {x[0]:.3f}, {y[0]:.3f}) are not in China when read "
         f"as {label}. Check the declared CRS."
     )
+
+
+@lru_cache(maxsize=1)
+def wgs84_crs() -> CRS:
+    """WGS84 lon/lat (:data:`WGS84`) as a pyproj CRS, built once."""
+    return CRS.from_user_input(WGS84)
+
+
+def is_wgs84_lonlat(crs: CRS) -> bool:
+    """True for WGS84 or CGCS2000 lon/lat, taken as identical (they agree to centimetres)."""
+    return crs.equals(wgs84_crs(), ignore_axis_order=True) or crs_label(crs) in (
+        "EPSG:4490",
+        "OGC:CRS84",
+    )
+
+
+@dataclass(frozen=True)
+class LonLat:
+    """Coordinates in WGS84 lon/lat and what was done to get there."""
+
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    notes: tuple[str, ...] = ()
+
+
+#: A correction of lon/lat arrays after the CRS transform (e.g. GCJ-02 → WGS84).
+Correction = Callable[
+    [NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]
+]
+
+
+def to_wgs84(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    crs: CRS | None,
+    *,
+    field: str = "crs",
+    detail: str | None = None,
+    min_inside: float = 1.0,
+    correction: tuple[Correction, str] | None = None,
+) -> LonLat:
+    """Reproject ``x, y`` in ``crs`` to WGS84 lon/lat and check that they lie in China.
+
+    ``crs`` None means the coordinates are WGS84/CGCS2000 lon/lat already (no pyproj
+    work). Gauss-Krüger eastings are first made to agree with the CRS's zone-prefix
+    convention (:func:`normalise_gk_easting`, which notes it). ``correction`` (a function
+    and its note) is applied after the transform, e.g. GCJ-02 → WGS84.
+
+    Args:
+        x: eastings or longitudes.
+        y: northings or latitudes.
+        crs: the CRS of ``x, y``, or None for lon/lat.
+        field: the input the error names.
+        detail: the error's message; by default :func:`diagnose_outside_china` explains.
+        min_inside: the share of points that must be finite and in :data:`CHINA_BOUNDS`
+            (1.0: all of them).
+        correction: a correction of the lon/lat and the note that says it was applied.
+
+    Raises:
+        OutOfChinaError: fewer than ``min_inside`` of the points lie in China, or the
+            eastings carry the zone prefix of another zone.
+    """
+    notes: list[str] = []
+    if crs is None:
+        lon, lat = x, y
+    else:
+        easting, note = normalise_gk_easting(x, crs)
+        if note:
+            notes.append(note)
+        if is_wgs84_lonlat(crs):
+            lon, lat = easting, y
+        else:
+            with np.errstate(all="ignore"):
+                lon, lat = transformer(crs, wgs84_crs()).transform(easting, y)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if correction is not None:
+        adjust, note = correction
+        lon, lat = adjust(lon, lat)
+        notes.append(note)
+    inside = np.isfinite(lon) & np.isfinite(lat) & in_china(lon, lat)
+    enough = bool(inside.all()) if min_inside >= 1.0 else bool(inside.mean() >= min_inside)
+    if not enough:
+        raise OutOfChinaError(
+            detail or diagnose_outside_china(x, y, crs or wgs84_crs()), field=field
+        )
+    return LonLat(lon, lat, tuple(notes))
 
 
 # --- CRSs offered by the OGC API (Features Part 2) --------------------------------------

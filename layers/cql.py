@@ -52,6 +52,7 @@ from gis.crs import CHINA_BOUNDS, degrees_per_metre
 from layers.catalog import Collection, Field, get_collection
 from layers.errors import CollectionNotFoundError, FilterError, UnknownQueryableError
 from layers.models import Release, feature_table
+from layers.releases import select_in_force
 
 #: The custom functions this server declares (listed in /conformance and the OpenAPI).
 CUSTOM_FUNCTIONS = {
@@ -545,23 +546,8 @@ def _geog(expr: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def release_as_of_subquery(collection_id: str, as_of: date) -> Any:
-    """Return the id of the release in force on ``as_of``, as a scalar subquery.
-
-    The rule is :func:`layers.releases.release_as_of`'s.
-    """
-    from sqlalchemy import or_ as sa_or
-
-    return (
-        select(Release.id)
-        .where(
-            Release.collection == collection_id,
-            Release.valid_from <= as_of,
-            sa_or(Release.valid_to.is_(None), Release.valid_to > as_of),
-        )
-        .order_by(Release.valid_from.desc(), Release.imported_at.desc(), Release.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    """Return the id of the release in force on ``as_of``, as a scalar subquery."""
+    return select_in_force(collection_id, as_of, Release.id).scalar_subquery()
 
 
 def compile_filter(ast_node: Any, ctx: FilterContext) -> ColumnElement[bool]:

@@ -28,6 +28,7 @@ from gis.crs import CRS84_API, ApiCRS
 from layers.catalog import Collection, get_collection
 from layers.errors import (
     FeatureNotFoundError,
+    InvalidDateRangeError,
     InvalidFeatureError,
     KeyNotFoundError,
     PreconditionFailedError,
@@ -538,12 +539,12 @@ def create_release(
 
     Raises:
         ReleaseConflictError: the name exists already (releases are never overwritten).
-        ReleaseNotFoundError: ``copy_from`` names no release; ``valid_to`` is not after
-            ``valid_from``.
+        ReleaseNotFoundError: ``copy_from`` names no release.
+        InvalidDateRangeError: ``valid_to`` is not after ``valid_from``.
     """
     get_collection(collection_id)
     if valid_to is not None and valid_to <= valid_from:
-        raise ReleaseNotFoundError(
+        raise InvalidDateRangeError(
             f"valid_to {valid_to} must be after valid_from {valid_from}.", field="valid_to"
         )
     exists = session.scalar(

@@ -40,6 +40,12 @@ class ReleaseNotFoundError(AppError):
     code = "release-not-found"
 
 
+class InvalidDateRangeError(AppError):
+    """A validity whose end is not after its start (e.g. ``valid_to`` ≤ ``valid_from``)."""
+
+    code = "invalid-date-range"
+
+
 class ReleaseConflictError(AppError):
     """A release with this name already exists: releases are never overwritten."""
 
@@ -72,6 +78,8 @@ class MappingError(AppError):
 
 class FilterError(AppError):
     """A CQL2 filter, ``sortby`` or ``properties`` value that cannot be applied."""
+
+    code = "invalid-query"
 
 
 class UnknownQueryableError(FilterError):
@@ -117,7 +125,7 @@ class UnknownIndustryError(AppError):
 
 
 class UnknownKindError(AppError):
-    """A project kind other than 新建, 扩建, 改建 or 迁建."""
+    """A project kind not in :data:`layers.rules.KINDS`."""
 
     code = "unknown-kind"
 
@@ -154,6 +162,12 @@ class PreconditionFailedError(AppError):
     """``If-Match`` names another version of the resource than the stored one."""
 
     code = "precondition-failed"
+
+
+class InvalidRoleError(AppError):
+    """A role that is not viewer, editor or admin."""
+
+    code = "invalid-role"
 
 
 class KeyNotFoundError(AppError):

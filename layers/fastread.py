@@ -37,6 +37,7 @@ from layers.errors import FeatureNotFoundError, QueryTimeoutError, ServerBusyErr
 from layers.etags import row_etag_sql
 from layers.items import COUNT_LIMIT, property_names
 from layers.models import feature_table
+from layers.releases import PUBLIC_FIELDS, in_force_sql, release_public_values
 from layers.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -44,21 +45,7 @@ _DIALECT = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
 _PARAM = re.compile(r"(?<!%)%\((\w+)\)s")
 
 #: The release columns a page reports (``release_public``) plus the revision.
-RELEASE_COLUMNS = (
-    "id",
-    "collection",
-    "name",
-    "valid_from",
-    "valid_to",
-    "source",
-    "licence",
-    "note",
-    "source_crs",
-    "synthetic",
-    "feature_count",
-    "imported_at",
-    "revision",
-)
+RELEASE_COLUMNS = (*PUBLIC_FIELDS, "revision")
 
 
 def _ident(name: str) -> str:
@@ -205,23 +192,43 @@ class PoolReader:
 
     async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """All rows; a connection the server dropped is replaced and the statement retried once."""
-        for attempt in (0, 1):
+        return await fetch_on_pool(self.pool, sql, params)
+
+
+async def fetch_on_pool(
+    pool: AsyncConnectionPool[Any], sql: str | bytes, params: Any, *, raw: bool = False
+) -> list[tuple[Any, ...]]:
+    """Run one prepared statement on ``pool`` and return all its rows.
+
+    ``raw``: positional ``$n`` parameters and text results (``AsyncRawCursor``), else
+    named parameters and binary results. A connection the server dropped is replaced and
+    the statement retried once.
+
+    Raises:
+        QueryTimeoutError: the statement ran into its statement timeout.
+        ServerBusyError: no connection was free within the pool's timeout.
+    """
+    for attempt in (0, 1):
+        try:
+            # getconn/putconn rather than ``pool.connection()``: the same checkout
+            # and return without an async context manager per request.
+            conn = await pool_connection(pool)
             try:
-                # getconn/putconn rather than ``pool.connection()``: the same checkout
-                # and return without an async context manager per request.
-                conn = await pool_connection(self.pool)
-                try:
-                    cur = await conn.execute(sql, params, prepare=True, binary=True)
-                    rows: list[tuple[Any, ...]] = await cur.fetchall()
-                    return rows
-                finally:
-                    await self.pool.putconn(conn)
-            except psycopg.errors.QueryCanceled:
-                raise QueryTimeoutError() from None
-            except psycopg.OperationalError:
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+                if raw:
+                    cursor = psycopg.AsyncRawCursor(conn)
+                    await cursor.execute(sql, params, prepare=True)
+                    return await cursor.fetchall()
+                cur = await conn.execute(sql, params, prepare=True, binary=True)
+                rows: list[tuple[Any, ...]] = await cur.fetchall()
+                return rows
+            finally:
+                await pool.putconn(conn)
+        except psycopg.errors.QueryCanceled:
+            raise QueryTimeoutError() from None
+        except psycopg.OperationalError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class SessionReader:
@@ -281,21 +288,11 @@ def make_pool(
     )
 
 
-# --- the release in force ------------------------------------------------------------
-
-
-def _release_cte(columns: Sequence[str], rc: str = "rc") -> str:
-    """The release of ``%(rc)s`` in force on ``%(rd)s`` (:func:`layers.releases.release_as_of`)."""
-    cols = ", ".join(_ident(c) for c in columns)
-    return (
-        f"SELECT {cols} FROM releases WHERE collection = %({rc})s "
-        "AND valid_from <= %(rd)s AND (valid_to IS NULL OR valid_to > %(rd)s) "
-        "ORDER BY valid_from DESC, imported_at DESC, id DESC LIMIT 1"
-    )
+# --- the release in force (its SQL: layers.releases.in_force_sql) ------------------------
 
 
 def release_public_row(row: Sequence[Any]) -> dict[str, Any]:
-    """The wire form of a release from :data:`RELEASE_COLUMNS` (as ``release_public``).
+    """The wire form of a release from :data:`RELEASE_COLUMNS` (``release_public_values``).
 
     Built once per distinct row (the same release heads every page); the dict is
     shared, so callers must not change it.
@@ -304,21 +301,7 @@ def release_public_row(row: Sequence[Any]) -> dict[str, Any]:
     cached = _RELEASES.get(key)
     if cached is not None:
         return cached
-    r = dict(zip(RELEASE_COLUMNS, row, strict=False))
-    out = {
-        "id": r["id"],
-        "collection": r["collection"],
-        "name": r["name"],
-        "valid_from": r["valid_from"].isoformat(),
-        "valid_to": r["valid_to"].isoformat() if r["valid_to"] else None,
-        "source": r["source"],
-        "licence": r["licence"],
-        "note": r["note"],
-        "source_crs": r["source_crs"],
-        "synthetic": r["synthetic"],
-        "feature_count": r["feature_count"],
-        "imported_at": r["imported_at"].isoformat() if r["imported_at"] else None,
-    }
+    out = release_public_values(dict(zip(RELEASE_COLUMNS, row, strict=False)))
     if len(_RELEASES) > 1024:
         _RELEASES.clear()
     _RELEASES[key] = out
@@ -479,7 +462,7 @@ def _items_text(
             f"ELSE (SELECT count(*) FROM {table} WHERE {where}) END END"
         )
     return (
-        f"WITH r AS ({_release_cte(RELEASE_COLUMNS)}) "
+        f"WITH r AS ({in_force_sql(RELEASE_COLUMNS)}) "
         f"SELECT {', '.join('r.' + c for c in RELEASE_COLUMNS)}, pg.features, pg.n, {matched} "
         "FROM r CROSS JOIN LATERAL ("
         f"SELECT array_to_string((array_agg(p.f ORDER BY {outer_order}))[1:%(lim)s], ',') "
@@ -560,7 +543,7 @@ async def feature_by_id(
     )
     if as_of is not None:
         params.update(rc=collection.id, rd=as_of)
-        sql += f" AND {table}.release_id = ({_release_cte(('id',))})"
+        sql += f" AND {table}.release_id = ({in_force_sql(('id',))})"
     rows = await reader.fetch(sql, params)
     if not rows:
         raise FeatureNotFoundError(collection_id, feature_id)
@@ -629,7 +612,7 @@ def tiles_sql(
     for i, (collection, properties) in enumerate(layers):
         params[f"rc{i}"] = collection.id
         layer = _tile_layer_sql(collection, properties, z, "r.id")
-        release = _release_cte(("id", "revision"), f"rc{i}")
+        release = in_force_sql(("id", "revision"), f"rc{i}")
         parts.append(f"(SELECT {i} AS k, r.id, r.revision, ({layer}) FROM ({release}) r)")
     return " UNION ALL ".join(parts), params
 
@@ -661,7 +644,7 @@ async def releases_in_force(
     parts = []
     for i, collection in enumerate(collections):
         params[f"rc{i}"] = collection.id
-        release = _release_cte(("id", "revision", "collection"), f"rc{i}")
+        release = in_force_sql(("id", "revision", "collection"), f"rc{i}")
         parts.append(f"({release})")
     rows = await reader.fetch(" UNION ALL ".join(parts), params)
     return {str(c): (int(rid), int(rev)) for rid, rev, c in rows}

@@ -31,13 +31,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis.crs import (
-    WGS84,
     crs_label,
-    diagnose_outside_china,
     in_china,
-    normalise_gk_easting,
     parse_crs,
-    transformer,
+    to_wgs84,
 )
 from gis.errors import InvalidGeometryError, MissingCRSError, OutOfChinaError
 from gis.geometry import TargetKind, ellipsoidal_areas_m2, repair_geometries
@@ -226,24 +223,17 @@ def _reproject(geoms: np.ndarray, crs: CRS, options: ImportOptions, notes: list[
     coords = shapely.get_coordinates(geoms)
     if coords.size == 0:
         return geoms
-    eastings, note = normalise_gk_easting(coords[:, 0], crs)
-    if note:
-        notes.append(note)
-    wgs84 = CRS.from_user_input(WGS84)
-    if crs.equals(wgs84, ignore_axis_order=True) or crs_label(crs) in ("EPSG:4490", "OGC:CRS84"):
-        lon, lat = eastings, coords[:, 1]  # CGCS2000 and WGS84 agree to centimetres
-    else:
-        with np.errstate(all="ignore"):
-            lon, lat = transformer(crs, wgs84).transform(eastings, coords[:, 1])
-    if options.from_gcj02 or options.from_bd09:
-        lon, lat = (gcj02_to_wgs84 if options.from_gcj02 else bd09_to_wgs84)(lon, lat)
-        notes.append(
-            "converted from " + ("GCJ-02" if options.from_gcj02 else "BD-09") + " to WGS84"
-        )
-    inside = np.isfinite(lon) & np.isfinite(lat) & in_china(np.asarray(lon), np.asarray(lat))
-    if inside.mean() < 0.5:
-        raise OutOfChinaError(diagnose_outside_china(coords[:, 0], coords[:, 1], crs), field="crs")
-    moved: np.ndarray = shapely.set_coordinates(geoms.copy(), np.column_stack([lon, lat]))
+    correction = (
+        (gcj02_to_wgs84, "converted from GCJ-02 to WGS84")
+        if options.from_gcj02
+        else (bd09_to_wgs84, "converted from BD-09 to WGS84")
+        if options.from_bd09
+        else None
+    )
+    # a file is refused when most of it is outside; single features outside are rejected
+    out = to_wgs84(coords[:, 0], coords[:, 1], crs, min_inside=0.5, correction=correction)
+    notes.extend(out.notes)
+    moved: np.ndarray = shapely.set_coordinates(geoms.copy(), np.column_stack([out.lon, out.lat]))
     return moved
 
 

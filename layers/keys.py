@@ -11,16 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers.errors import AppError
+from layers.errors import InvalidRoleError
 from layers.models import ROLES, ApiKey, AuditEntry
 
 _RANK = {role: i for i, role in enumerate(ROLES)}
-
-
-class InvalidRoleError(AppError):
-    """A role that is not viewer, editor or admin."""
-
-    code = "invalid-role"
 
 
 def role_allows(held: str, needed: str) -> bool:

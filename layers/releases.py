@@ -1,14 +1,29 @@
-"""Releases: listing, "as of" selection and retirement."""
+"""Releases: listing, "as of" selection, their wire form and retirement.
+
+A release's wire form (JSON) is :func:`release_public` (of an ORM row) or
+:func:`release_public_values` (of the same fields read as SQL columns); nothing else
+builds it.
+
+The release in force at a date is defined here once (:func:`in_force_on`,
+:data:`NEWEST_FIRST`, :func:`select_in_force`) and used by every reader: the ORM
+(:func:`release_as_of`), CQL2 ``COLLECTION(...)`` (:mod:`layers.cql`), the screening plan
+(:mod:`layers.screening`) and, as SQL text generated from the same select, the hot read
+paths (:func:`in_force_sql`, :mod:`layers.fastread`).
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
 
 from layers.catalog import get_collection
-from layers.errors import ReleaseNotFoundError
+from layers.errors import InvalidDateRangeError, ReleaseNotFoundError
 from layers.models import Release
 
 
@@ -23,24 +38,85 @@ def list_releases(session: Session, collection_id: str | None = None) -> list[Re
     return list(session.scalars(stmt))
 
 
-def release_as_of(session: Session, collection_id: str, as_of: date) -> Release | None:
-    """The release of a collection in force on ``as_of``.
+#: The fields of a release's wire form, in order.
+PUBLIC_FIELDS = (
+    "id",
+    "collection",
+    "name",
+    "valid_from",
+    "valid_to",
+    "source",
+    "licence",
+    "note",
+    "source_crs",
+    "synthetic",
+    "feature_count",
+    "imported_at",
+)
+_DATES = ("valid_from", "valid_to", "imported_at")
 
-    A release is in force from its ``valid_from`` until its ``valid_to`` (exclusive,
-    open when null). When several are, the one that started latest wins: a newer
-    release supersedes an older one without the older being edited.
+
+def release_public_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The wire form of a release from its :data:`PUBLIC_FIELDS` values (dates as ISO text)."""
+    out = {name: values[name] for name in PUBLIC_FIELDS}
+    for name in _DATES:
+        out[name] = out[name].isoformat() if out[name] else None
+    return out
+
+
+def release_public(release: Release) -> dict[str, Any]:
+    """The wire form of a release."""
+    return release_public_values({name: getattr(release, name) for name in PUBLIC_FIELDS})
+
+
+def in_force_on(as_of: date | ColumnElement[Any]) -> ColumnElement[bool]:
+    """Whether a release is in force on ``as_of``.
+
+    A release is in force from its ``valid_from`` until its ``valid_to`` (exclusive, open
+    when null).
     """
-    stmt = (
-        select(Release)
-        .where(
-            Release.collection == collection_id,
-            Release.valid_from <= as_of,
-            or_(Release.valid_to.is_(None), Release.valid_to > as_of),
-        )
-        .order_by(Release.valid_from.desc(), Release.imported_at.desc(), Release.id.desc())
-        .limit(1)
+    return and_(
+        Release.valid_from <= as_of, or_(Release.valid_to.is_(None), Release.valid_to > as_of)
     )
-    return session.scalars(stmt).first()
+
+
+#: Among the releases of a collection in force, the first in this order wins: the one that
+#: started latest (a newer release supersedes an older one without the older being
+#: edited), then the latest import.
+NEWEST_FIRST = (Release.valid_from.desc(), Release.imported_at.desc(), Release.id.desc())
+
+
+def select_in_force(
+    collection_id: str | ColumnElement[Any], as_of: date | ColumnElement[Any], *columns: Any
+) -> Select[Any]:
+    """The release (``columns``, default the whole row) of a collection in force on ``as_of``."""
+    return (
+        select(*(columns or (Release,)))
+        .where(Release.collection == collection_id, in_force_on(as_of))
+        .order_by(*NEWEST_FIRST)
+        .limit(literal_column("1"))  # a literal: the SQL text gets no extra parameter
+    )
+
+
+@functools.cache
+def in_force_sql(columns: tuple[str, ...], collection: str = "rc", as_of: str = "rd") -> str:
+    """:func:`select_in_force` as psycopg SQL text, for statements written as text.
+
+    Its parameters are ``%(<collection>)s`` and ``%(<as_of>)s``; the text is built once
+    per shape (``columns`` and parameter names).
+    """
+    stmt = select_in_force(
+        bindparam(collection),
+        bindparam(as_of),
+        *(Release.__table__.c[name] for name in columns),
+    )
+    dialect = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
+    return " ".join(str(stmt.compile(dialect=dialect)).split())
+
+
+def release_as_of(session: Session, collection_id: str, as_of: date) -> Release | None:
+    """The release of a collection in force on ``as_of`` (:func:`select_in_force`)."""
+    return session.scalars(select_in_force(collection_id, as_of)).first()
 
 
 def get_release(session: Session, collection_id: str, name: str) -> Release:
@@ -60,10 +136,15 @@ def get_release(session: Session, collection_id: str, name: str) -> Release:
 
 
 def retire_release(session: Session, collection_id: str, name: str, valid_to: date) -> Release:
-    """Close a release's validity at ``valid_to`` (its features stay, for history)."""
+    """Close a release's validity at ``valid_to`` (its features stay, for history).
+
+    Raises:
+        ReleaseNotFoundError: no release ``name`` in the collection.
+        InvalidDateRangeError: ``valid_to`` is not after the release's ``valid_from``.
+    """
     release = get_release(session, collection_id, name)
     if valid_to <= release.valid_from:
-        raise ReleaseNotFoundError(
+        raise InvalidDateRangeError(
             f"valid_to {valid_to} must be after the release's valid_from {release.valid_from}.",
             field="valid_to",
         )

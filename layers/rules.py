@@ -17,11 +17,11 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from layers.catalog import get_collection
@@ -34,8 +34,10 @@ DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 Outcome = Literal["DENY", "REQUIRE", "FLAG", "PASS"]
 ResultOutcome = Literal["DENY", "REQUIRE", "FLAG", "PASS", "NOT_APPLICABLE"]
+#: The kinds of project (new, extension, reconstruction, relocation): the one list, which
+#: the API's request model, the CLI and the screening's check use.
 Kind = Literal["新建", "扩建", "改建", "迁建"]
-KINDS: tuple[str, ...] = ("新建", "扩建", "改建", "迁建")
+KINDS: tuple[Kind, ...] = get_args(Kind)
 Verification = Literal["V-OFF", "V-STAT", "PARTIAL", "UNVERIFIED", "SEED"]
 
 #: Overall verdict order: the worst triggered outcome wins.
@@ -387,14 +389,19 @@ def get_rule_set(session: Session, rule_set_id: int, *, cached: bool = True) -> 
     return loaded
 
 
-def rule_set_id_as_of(session: Session, as_of: date) -> int | None:
+def select_rule_set_in_force(as_of: date | ColumnElement[Any]) -> Select[int]:
     """Id of the rule set in force on ``as_of``: latest ``valid_from``, then latest load."""
-    return session.scalar(
+    return (
         select(RuleSet.id)
         .where(RuleSet.valid_from <= as_of)
         .order_by(RuleSet.valid_from.desc(), RuleSet.loaded_at.desc(), RuleSet.id.desc())
         .limit(1)
     )
+
+
+def rule_set_id_as_of(session: Session, as_of: date) -> int | None:
+    """Id of the rule set in force on ``as_of`` (:func:`select_rule_set_in_force`)."""
+    return session.scalar(select_rule_set_in_force(as_of))
 
 
 @dataclass

@@ -30,7 +30,7 @@ import psycopg
 import shapely
 from psycopg import sql as psycopg_sql
 from psycopg_pool import AsyncConnectionPool
-from pyproj import CRS, Geod
+from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     ARRAY,
@@ -50,7 +50,6 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     true,
     union_all,
@@ -65,27 +64,23 @@ from gis.crs import (
     M_PER_DEG_LAT_MIN,
     WGS84,
     DegreesPerMetre,
-    crs_label,
     degrees_per_metre,
-    diagnose_outside_china,
-    in_china,
-    normalise_gk_easting,
     parse_crs,
-    transformer,
+    to_wgs84,
 )
-from gis.errors import GisError, InvalidGeometryError, OutOfChinaError
+from gis.errors import GisError, InvalidGeometryError
 from layers.catalog import COLLECTIONS, get_collection
 from layers.db import DatabaseSettings, set_statement_timeout
 from layers.errors import (
     ProjectGeometryError,
-    QueryTimeoutError,
     ScreeningNotFoundError,
     UnknownKindError,
     database_error,
 )
-from layers.fastread import make_pool, pool_connection
+from layers.fastread import fetch_on_pool, make_pool
 from layers.filters import GEOGRAPHY, parse_filter
 from layers.models import STORAGE_SRID, Release, RuleSet, Screening, feature_table
+from layers.releases import NEWEST_FIRST, in_force_on
 from layers.rules import (
     KINDS,
     SEVERITY,
@@ -94,6 +89,7 @@ from layers.rules import (
     cached_rule_set,
     get_rule_set,
     rule_set_for,
+    select_rule_set_in_force,
 )
 
 logger = logging.getLogger(__name__)
@@ -214,27 +210,11 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
             field="geometry",
         )
     geom = shapely.force_2d(geom)
-    source = _lonlat_crs(crs)
-    if source is not None:  # WGS84 / CGCS2000 lon/lat: no pyproj work per request
-        lon, lat = coords[:, 0], coords[:, 1]
-    else:
-        source = parse_crs(crs or WGS84, field="crs")
-        easting, note = normalise_gk_easting(coords[:, 0].astype(float), source)
-        if note:
-            warnings.append(note)
-        if source.equals(_wgs84_crs(), ignore_axis_order=True) or crs_label(source) in (
-            "EPSG:4490",
-            "OGC:CRS84",
-        ):
-            lon, lat = easting, coords[:, 1]
-        else:
-            with np.errstate(all="ignore"):
-                lon, lat = transformer(source, _wgs84_crs()).transform(easting, coords[:, 1])
-    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    if not bool(np.all(np.isfinite(lon) & np.isfinite(lat) & in_china(lon, lat))):
-        raise OutOfChinaError(
-            diagnose_outside_china(coords[:, 0], coords[:, 1], source), field="geometry"
-        )
+    # WGS84 / CGCS2000 lon/lat by name: no pyproj work per request
+    source = None if _is_lonlat_name(crs) else parse_crs(crs or WGS84, field="crs")
+    out = to_wgs84(coords[:, 0].astype(float), coords[:, 1], source, field="geometry")
+    warnings.extend(out.notes)
+    lon, lat = out.lon, out.lat
     extent = (
         float(_GEOD.inv(lon.min(), lat.min(), lon.max(), lat.max())[2]) if len(lon) > 1 else 0.0
     )
@@ -272,16 +252,9 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
 _LONLAT = {"EPSG:4326", "EPSG:4490", "OGC:CRS84", "WGS84", "CGCS2000", "CRS84", "4326", "4490"}
 
 
-@lru_cache(maxsize=1)
-def _wgs84_crs() -> CRS:
-    return CRS.from_user_input(WGS84)
-
-
-def _lonlat_crs(crs: str | None) -> CRS | None:
-    """WGS84 when ``crs`` names WGS84/CGCS2000 lon/lat (taken as identical), else None."""
-    if crs is None or crs.strip().upper() in _LONLAT:
-        return _wgs84_crs()
-    return None
+def _is_lonlat_name(crs: str | None) -> bool:
+    """Whether ``crs`` names WGS84/CGCS2000 lon/lat (taken as identical), or is absent."""
+    return crs is None or crs.strip().upper() in _LONLAT
 
 
 def _measure(geom: BaseGeometry) -> tuple[float, float]:
@@ -374,16 +347,8 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
     as_of = bindparam("as_of", type_=Date(), required=False)
     release = (
         select(Release.collection, Release.id, Release.name)
-        .where(
-            Release.valid_from <= as_of,
-            or_(Release.valid_to.is_(None), Release.valid_to > as_of),
-        )
-        .order_by(
-            Release.collection,
-            Release.valid_from.desc(),
-            Release.imported_at.desc(),
-            Release.id.desc(),
-        )
+        .where(in_force_on(as_of))
+        .order_by(Release.collection, *NEWEST_FIRST)
         .ext(distinct_on(Release.collection))
         .cte("rel")
     )
@@ -442,13 +407,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         )
     )
     # … and the id of the rule set in force, so a cached rule set is checked in the same trip
-    in_force = (
-        select(RuleSet.id)
-        .where(RuleSet.valid_from <= as_of)
-        .order_by(RuleSet.valid_from.desc(), RuleSet.loaded_at.desc(), RuleSet.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    in_force = select_rule_set_in_force(as_of).scalar_subquery()
     selects.append(
         select(
             literal(_RULE_SET_ROW, Text()),
@@ -1327,21 +1286,7 @@ class PoolScreeningStore:
         self.timeout_ms = timeout_ms
 
     async def _execute(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
-        for attempt in (0, 1):  # a connection the server dropped is replaced once
-            try:
-                conn = await pool_connection(self.pool)  # as layers.fastread.PoolReader
-                try:
-                    cursor = psycopg.AsyncRawCursor(conn)
-                    await cursor.execute(sql, args, prepare=True)
-                    return await cursor.fetchall()
-                finally:
-                    await self.pool.putconn(conn)
-            except psycopg.errors.QueryCanceled:
-                raise QueryTimeoutError() from None
-            except psycopg.OperationalError:
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await fetch_on_pool(self.pool, sql, args, raw=True)
 
     async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         """All rows."""

@@ -12,8 +12,8 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import mapping
 
-from gis.crs import crs_label, in_china, normalise_gk_easting, offered_crs, parse_crs, transformer
-from gis.errors import MissingCRSError, OutOfChinaError
+from gis.crs import crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
+from gis.errors import MissingCRSError
 from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
 from layers.io import PROJECT_FILE_LIMITS, check_upload_name, read_source
 from web.coords import gk_epsg
@@ -22,7 +22,6 @@ ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".gpkg")
 # The upload cap of POST /web/project-file, enforced while the body streams in
 # (api.errors.UploadLimitMiddleware) and again here.
 MAX_BYTES = 20 * 1024 * 1024
-_LONLAT = CRS.from_epsg(4326)
 
 
 @dataclass
@@ -91,7 +90,7 @@ def read_project_file(
     src = parse_crs(offered_crs(crs)) if crs else source.crs
     if src is None:
         if (np.abs(coords[:, 0]) <= 180).all() and (np.abs(coords[:, 1]) <= 90).all():
-            src = _LONLAT
+            src = wgs84_crs()
             notes.append("文件未声明坐标系：按经纬度 (CGCS2000/WGS84) 读取")
         else:
             src = _guess_gk(coords[:, 0], near_lon)
@@ -101,17 +100,9 @@ def read_project_file(
                     field="crs",
                 )
             notes.append(f"文件未声明坐标系：按 {crs_label(src)} 读取")
-    if src.is_projected:
-        eastings, note = normalise_gk_easting(coords[:, 0].copy(), src)
-        if note:
-            notes.append(note)
-            coords = np.column_stack([eastings, coords[:, 1]])
-        # CGCS2000 and WGS84 lon/lat differ by centimetres: only projected input moves.
-        lon, lat = transformer(src, _LONLAT).transform(coords[:, 0], coords[:, 1])
-        geoms = shapely.set_coordinates(geoms.copy(), np.column_stack([lon, lat]))
-    out = shapely.get_coordinates(geoms)
-    if not bool(in_china(out[:, 0], out[:, 1]).all()):
-        raise OutOfChinaError("项目坐标不在中国范围内：请检查坐标系。", field="crs")
+    out = to_wgs84(coords[:, 0], coords[:, 1], src, detail="项目坐标不在中国范围内：请检查坐标系。")
+    notes.extend(out.notes)
+    geoms = shapely.set_coordinates(geoms.copy(), np.column_stack([out.lon, out.lat]))
     merged = shapely.make_valid(shapely.union_all(geoms))
     return ProjectGeometry(
         geometry=mapping(merged),

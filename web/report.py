@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gis.crs import transformer
 from layers.catalog import COLLECTIONS
-from layers.models import Release
+from layers.releases import release_public
 from web.places import context_geometries, feature_geometries, releases_by_id
 from web.staticmap import MapLayer, Style, bounds_of, render_svg
 
@@ -63,21 +63,6 @@ def environment() -> Environment:
     return env
 
 
-def release_dict(release: Release) -> dict[str, Any]:
-    """The fields of a release the report shows."""
-    return {
-        "id": release.id,
-        "collection": release.collection,
-        "name": release.name,
-        "valid_from": release.valid_from.isoformat(),
-        "valid_to": release.valid_to.isoformat() if release.valid_to else None,
-        "source": release.source,
-        "licence": release.licence,
-        "note": release.note,
-        "synthetic": release.synthetic,
-    }
-
-
 def _sources(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Distinct (source, licence) pairs with the collections that use them."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -103,7 +88,7 @@ def render_report(
 
     Args:
         screening: the stored screening, as ``GET /screenings/{id}`` returns it.
-        releases: the releases it used (``release_dict`` form).
+        releases: the releases it used (``layers.releases.release_public`` form).
         map_svg: an SVG image of the project and its evidence, when one was drawn.
         pdf_href: link to the PDF version (left out in the PDF itself).
         static_href: where ``web/static`` is served; the page links its stylesheet and
@@ -220,7 +205,7 @@ def report_inputs(
         for layer in screening.get("layers") or []
         if layer.get("release_id")
     ]
-    releases = [release_dict(r) for r in releases_by_id(session, ids)]
+    releases = [release_public(r) for r in releases_by_id(session, ids)]
     try:
         as_of = date.fromisoformat(str(screening.get("as_of"))[:10])
     except ValueError:

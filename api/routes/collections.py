@@ -18,8 +18,8 @@ from api.errors import InvalidParameterError
 from api.ogc import GEOJSON, HTML, JSON, MVT, base_url, link, self_links, wants_html
 from api.responses import GeoJSONResponse, ORJSONResponse
 from api.settings import ApiSettings
+from gis.bbox import parse_bbox
 from gis.crs import CRS84_API, CRS84_URI, ApiCRS, api_crs, offered_crs_uris
-from gis.errors import InvalidBBoxError
 from layers.catalog import COLLECTIONS, Collection, FieldType, get_collection
 from layers.cql import FilterContext, build_filter, queryable_names
 from layers.errors import FilterError
@@ -34,7 +34,7 @@ from layers.fastread import (
 )
 from layers.items import parse_properties, parse_sortby
 from layers.models import Release
-from layers.releases import list_releases, release_as_of
+from layers.releases import list_releases, release_as_of, release_public
 from web.ogc import render_resource
 
 router = APIRouter(tags=["collections"])
@@ -70,24 +70,6 @@ _GEOMETRY_SCHEMA = {
     "POINT": "https://geojson.org/schema/Point.json",
     "GEOMETRY": "https://geojson.org/schema/Geometry.json",
 }
-
-
-def release_public(release: Release) -> dict[str, Any]:
-    """Wire form of a release."""
-    return {
-        "id": release.id,
-        "collection": release.collection,
-        "name": release.name,
-        "valid_from": release.valid_from.isoformat(),
-        "valid_to": release.valid_to.isoformat() if release.valid_to else None,
-        "source": release.source,
-        "licence": release.licence,
-        "note": release.note,
-        "source_crs": release.source_crs,
-        "synthetic": release.synthetic,
-        "feature_count": release.feature_count,
-        "imported_at": release.imported_at.isoformat() if release.imported_at else None,
-    }
 
 
 def _collection_public(
@@ -250,37 +232,6 @@ def get_releases(collection_id: str, session: SessionDep) -> ORJSONResponse:
             "releases": [{**release_public(r), "import_report": r.import_report} for r in releases],
         }
     )
-
-
-def parse_bbox_in(text: str, crs: ApiCRS) -> tuple[float, float, float, float]:
-    """Parse ``bbox`` given in ``crs``'s axis order; return it in x/y order.
-
-    Raises:
-        InvalidBBoxError: not 4 (or 6) numbers, min above max, or lon/lat out of range.
-    """
-    try:
-        parts = [float(p) for p in text.split(",")]
-    except ValueError:
-        raise InvalidBBoxError(
-            f"bbox '{text}' must be four numbers: minx,miny,maxx,maxy.", field="bbox"
-        ) from None
-    if len(parts) == 6:  # 3D bbox: drop the heights
-        parts = [parts[0], parts[1], parts[3], parts[4]]
-    if len(parts) != 4 or any(p != p or p in (float("inf"), float("-inf")) for p in parts):
-        raise InvalidBBoxError(
-            f"bbox '{text}' must have 4 finite numbers (minx,miny,maxx,maxy).", field="bbox"
-        )
-    a, b, c, d = parts
-    minx, miny, maxx, maxy = (b, a, d, c) if crs.lat_first else (a, b, c, d)
-    if minx > maxx or miny > maxy:
-        raise InvalidBBoxError(f"bbox '{text}': a minimum is above its maximum.", field="bbox")
-    if crs.srid in (4326, 4490) and not (
-        -180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90
-    ):
-        raise InvalidBBoxError(
-            f"bbox '{text}' is out of range: lon in [-180,180], lat in [-90,90].", field="bbox"
-        )
-    return minx, miny, maxx, maxy
 
 
 def _page_links(
@@ -491,7 +442,7 @@ async def get_items(request: Request, collection_id: str) -> Response:
     query = ItemsRequest(
         collection_id=collection_id,
         as_of=as_of,
-        bbox=parse_bbox_in(bbox, in_crs) if bbox else None,
+        bbox=parse_bbox(bbox, in_crs) if bbox else None,
         bbox_crs=in_crs,
         where=where,
         properties=parse_properties(collection, properties),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -14,7 +14,7 @@ from api.deps import IdPath, OffsetQuery, ScreeningStoreDep, SessionDep, get_scr
 from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.crs import offered_crs
-from layers.rules import rule_set_for
+from layers.rules import Kind, rule_set_for
 from layers.screening import (
     MAX_BUFFER_M,
     ProjectInput,
@@ -48,7 +48,7 @@ class ScreeningCreate(BaseModel):
     industry_code: CleanStr | None = Field(
         default=None, max_length=8, description="GB/T 4754-2017 code, e.g. C26 or C2661"
     )
-    kind: Literal["新建", "扩建", "改建", "迁建"]
+    kind: Kind
     tags: list[Annotated[CleanStr, Field(min_length=1, max_length=50)]] = Field(
         default_factory=list,
         max_length=20,

@@ -31,7 +31,6 @@ from api.auth import AdminDep, EditorDep, require_role
 from api.deps import IdPath, OffsetQuery, SessionDep
 from api.ogc import base_url
 from api.responses import ORJSONResponse
-from api.routes.collections import release_public
 from api.text_input import CleanStr
 from gis.crs import CRS84_API, ApiCRS, api_crs
 from layers import edits
@@ -50,7 +49,7 @@ from layers.jobs import (
 )
 from layers.keys import list_audit, list_keys, record
 from layers.models import Release
-from layers.releases import retire_release
+from layers.releases import release_public, retire_release
 
 router = APIRouter(tags=["writes"])
 

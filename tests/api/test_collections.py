@@ -164,3 +164,15 @@ def test_500_hides_the_error_and_carries_a_request_id(database_url):
     assert response.status_code == 500
     assert "secret" not in response.text and "Traceback" not in response.text
     assert response.json()["request_id"] == response.headers["x-request-id"]
+
+
+def test_a_release_has_one_wire_form_on_every_route(client, stations):
+    from layers.releases import PUBLIC_FIELDS
+
+    collection = client.get("/collections/monitoring_stations").json()["release"]
+    page = client.get("/collections/monitoring_stations/items", params={"limit": 1}).json()
+    listed = client.get("/collections/monitoring_stations/releases").json()["releases"]
+    assert list(collection) == list(PUBLIC_FIELDS)
+    assert page["release"] == collection
+    assert {k: v for k, v in listed[0].items() if k != "import_report"} == collection
+    assert collection["name"] == "st-2024" and collection["imported_at"].startswith("20")

@@ -158,3 +158,15 @@ def test_industries_are_those_of_the_rule_set_screenings_use(client):
     )
     assert refused.status_code == 422
     assert "化工" in refused.json()["detail"]
+
+
+def test_the_kinds_of_project_are_one_list(client, db_session):
+    from layers.rules import KINDS
+
+    assert KINDS == ("新建", "扩建", "改建", "迁建")
+    schema = client.get("/api").json()["components"]["schemas"]["ScreeningCreate"]
+    assert tuple(schema["properties"]["kind"]["enum"]) == KINDS
+    before = count(db_session)
+    r = client.post("/screenings", json=body(kind="翻建"))
+    assert r.status_code == 422 and r.json()["field"] == "kind"
+    assert count(db_session) == before

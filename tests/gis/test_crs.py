@@ -7,8 +7,10 @@ from gis.crs import (
     gauss_kruger,
     normalise_gk_easting,
     parse_crs,
+    to_wgs84,
 )
 from gis.errors import OutOfChinaError, UnknownCRSError
+from gis.offsets import gcj02_to_wgs84
 
 
 @pytest.mark.parametrize(
@@ -123,3 +125,37 @@ def test_degrees_per_metre_bounds_every_geodesic_circle():
         assert abs(lat2 - lat) <= metres * k.lat + 1e-9
     # and it is tighter than a bound for every latitude: at 32°N, 1 km is ~0.0107° of longitude
     assert degrees_per_metre(32.0, 1000.0).lon * 1000.0 < 0.011
+
+
+def test_to_wgs84_transforms_gauss_kruger_and_notes_a_removed_prefix():
+    zone40 = CRS.from_epsg(4549)  # CGCS2000 3-degree GK, central meridian 120°E, no prefix
+    out = to_wgs84(np.array([40_500_000.0]), np.array([3_540_000.0]), zone40)
+    assert out.lon[0] == pytest.approx(120.0, abs=1e-6)
+    assert 31.9 < out.lat[0] < 32.0
+    assert out.notes and "removed zone prefix 40" in out.notes[0]
+
+
+def test_to_wgs84_keeps_lonlat_and_applies_a_correction():
+    lon, lat = np.array([119.0, 119.5]), np.array([31.0, 31.5])
+    same = to_wgs84(lon, lat, None)
+    assert same.lon.tolist() == lon.tolist() and same.notes == ()
+    cgcs = to_wgs84(lon, lat, CRS.from_epsg(4490))
+    assert cgcs.lon.tolist() == lon.tolist()
+    corrected = to_wgs84(lon, lat, None, correction=(gcj02_to_wgs84, "from GCJ-02"))
+    assert corrected.notes == ("from GCJ-02",)
+    assert 0 < abs(corrected.lon[0] - 119.0) < 0.01
+
+
+def test_to_wgs84_refuses_points_outside_china_with_the_callers_field_and_message():
+    lon, lat = np.array([119.0, 2.0]), np.array([31.0, 48.0])
+    with pytest.raises(OutOfChinaError) as info:
+        to_wgs84(lon, lat, None, field="geometry")
+    assert info.value.field == "geometry"
+    assert "not in China" in info.value.detail
+    with pytest.raises(OutOfChinaError) as info:
+        to_wgs84(lon, lat, None, detail="项目坐标不在中国范围内")
+    assert (info.value.field, info.value.detail) == ("crs", "项目坐标不在中国范围内")
+    # a share: half inside is enough for min_inside=0.5, not for a third point outside
+    assert to_wgs84(lon, lat, None, min_inside=0.5).lon.size == 2
+    with pytest.raises(OutOfChinaError):
+        to_wgs84(np.append(lon, np.nan), np.append(lat, 31.0), None, min_inside=0.5)
