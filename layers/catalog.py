@@ -1,8 +1,8 @@
 """The catalogue of regulatory collections: their fields, labels, value lists and aliases.
 
 This is the one place that says what a collection is. The table definitions, the
-importer's column mapping and validation, and the API's collection metadata are all
-derived from it.
+importer's column mapping and validation, the API's collection metadata, the map's
+styles, visibility and zoom limits, and the place search are all derived from it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ class Field:
         choices: allowed values, when the field is a code list.
         aliases: source field names (official codes, Chinese names) that map here.
         synonyms: source values that normalise to one of ``choices``.
+        value_labels: Chinese display labels of stored values (English codes), for
+            popups and legends.
     """
 
     name: str
@@ -35,11 +37,58 @@ class Field:
     choices: tuple[str, ...] | None = None
     aliases: tuple[str, ...] = ()
     synonyms: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """How the map draws a collection: Leaflet path options, coloured by class when classed.
+
+    Points are drawn as circle markers filled with the class colour (or ``color``).
+
+    Attributes:
+        color: stroke colour, and the colour of a feature whose class has none.
+        fill: fill colour of an unclassed style (default: ``color``).
+        fill_opacity: fill opacity of areas.
+        weight: stroke width in pixels (of a ``line`` style: when its class has none).
+        dash_array: SVG dash pattern of the stroke.
+        class_field: the field whose value picks the colour in ``classes``.
+        classes: class value -> colour, in legend order.
+        labels: class value -> legend label (default: the field's value label, or the value).
+        line: outlines only, no fill (boundaries).
+        weights: class value -> stroke width, for a ``line`` style.
+        dashes: class value -> dash pattern, for a ``line`` style.
+        base: drawn under the regulatory layers, as part of the offline basemap.
+    """
+
+    color: str
+    fill: str | None = None
+    fill_opacity: float = 0.3
+    weight: float = 1.5
+    dash_array: str | None = None
+    class_field: str | None = None
+    classes: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    line: bool = False
+    weights: dict[str, float] = field(default_factory=dict)
+    dashes: dict[str, str] = field(default_factory=dict)
+    base: bool = False
 
 
 @dataclass(frozen=True)
 class Collection:
-    """A regulatory layer: one PostGIS table, versioned by releases."""
+    """A regulatory layer: one PostGIS table, versioned by releases.
+
+    Attributes:
+        style: how the map draws it.
+        min_zoom: the map loads it only from this zoom level on (heavy layers).
+        default_visible: the map shows it when the page opens.
+        entry_list: fields the map's popup shows as the 生态环境准入清单 section, in order,
+            rather than in the attribute table.
+        search_rank: position of its hits in the map's place search (lower first);
+            ``None``: not searched.
+        code_field: the field holding a feature's official code (place search by prefix).
+    """
 
     id: str
     title: str
@@ -47,8 +96,14 @@ class Collection:
     group: str
     geometry: GeometryKind
     fields: tuple[Field, ...]
+    style: MapStyle
     has_area: bool = True
     description: str = ""
+    min_zoom: int = 0
+    default_visible: bool = False
+    entry_list: tuple[str, ...] = ()
+    search_rank: int | None = None
+    code_field: str = "code"
 
     def field(self, name: str) -> Field:
         """Return the field called ``name``.
@@ -114,6 +169,9 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Ecological protection red lines",
         group="生态保护红线",
         geometry="MULTIPOLYGON",
+        style=MapStyle(color="#b71c1c", fill="#e53935", fill_opacity=0.35),
+        default_visible=True,
+        search_rank=3,
         fields=(
             _code("HXBM", "红线编码"),
             _name("HXMC", "红线名称"),
@@ -134,6 +192,14 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Ecological space control areas (Jiangsu provincial tier)",
         group="生态空间",
         geometry="MULTIPOLYGON",
+        style=MapStyle(
+            color="#7cb342",
+            class_field="control_level",
+            classes={"国家级生态保护红线": "#c2185b", "生态空间管控区域": "#7cb342"},
+        ),
+        min_zoom=7,
+        default_visible=True,
+        search_rank=4,
         fields=(
             _code(),
             _name(),
@@ -155,6 +221,28 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Environmental control units (三线一单)",
         group="管控单元",
         geometry="MULTIPOLYGON",
+        style=MapStyle(
+            color="#999",
+            fill_opacity=0.35,
+            weight=1,
+            class_field="unit_class",
+            classes={
+                "优先保护单元": "#2e7d32",
+                "重点管控单元": "#ef6c00",
+                "一般管控单元": "#5c9bd6",
+            },
+        ),
+        min_zoom=9,
+        default_visible=True,
+        entry_list=(
+            "spatial_constraints",
+            "emission_controls",
+            "risk_controls",
+            "resource_efficiency",
+            "banned_industries",
+            "restricted_industries",
+        ),
+        search_rank=2,
         fields=(
             _code(
                 "HJZHGKDYBM", "环境综合管控单元编码", "单元编码", "环境管控单元编码", "unit_code"
@@ -210,6 +298,20 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Monitoring stations",
         group="监测站点",
         geometry="POINT",
+        style=MapStyle(
+            color="#8e24aa",
+            class_field="medium",
+            classes={
+                "air": "#8e24aa",
+                "surface_water": "#0288d1",
+                "groundwater": "#5d4037",
+                "soil": "#795548",
+                "noise": "#fbc02d",
+                "marine": "#006064",
+            },
+        ),
+        min_zoom=6,
+        search_rank=9,
         has_area=False,
         fields=(
             _code("监测点编码", "站点编码", "断面编码"),
@@ -231,6 +333,14 @@ COLLECTIONS: tuple[Collection, ...] = (
                     "海洋": "marine",
                     "近岸海域": "marine",
                     "aqi_station": "air",
+                },
+                value_labels={
+                    "air": "环境空气",
+                    "surface_water": "地表水",
+                    "groundwater": "地下水",
+                    "soil": "土壤",
+                    "noise": "噪声",
+                    "marine": "海洋",
                 },
             ),
             Field(
@@ -258,6 +368,9 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Sewage outfalls",
         group="排污口",
         geometry="POINT",
+        style=MapStyle(color="#6d4c41"),
+        min_zoom=9,
+        search_rank=10,
         has_area=False,
         fields=(
             _code("排污口编码", "outfall_code"),
@@ -305,6 +418,9 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Wetlands",
         group="湿地",
         geometry="MULTIPOLYGON",
+        style=MapStyle(color="#00897b", fill="#4db6ac", fill_opacity=0.35),
+        min_zoom=7,
+        search_rank=6,
         fields=(
             _code(),
             _name("湿地名称"),
@@ -345,6 +461,9 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Water bodies and shorelines",
         group="水体",
         geometry="GEOMETRY",
+        style=MapStyle(color="#5b9bd5", fill="#a9cfee", fill_opacity=0.9, weight=1, base=True),
+        default_visible=True,
+        search_rank=1,
         has_area=False,
         fields=(
             _code("水体编码"),
@@ -386,6 +505,14 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Drinking-water source protection zones",
         group="水源保护区",
         geometry="MULTIPOLYGON",
+        style=MapStyle(
+            color="#1e88e5",
+            fill_opacity=0.4,
+            class_field="grade",
+            classes={"一级": "#0d47a1", "二级": "#1e88e5", "准保护区": "#90caf9"},
+        ),
+        default_visible=True,
+        search_rank=5,
         fields=(
             _code("水源地编码"),
             _name("保护区名称"),
@@ -407,6 +534,9 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Industrial parks",
         group="园区与企业",
         geometry="MULTIPOLYGON",
+        style=MapStyle(color="#6a1b9a", fill="#ba68c8", fill_opacity=0.25, dash_array="5 3"),
+        min_zoom=8,
+        search_rank=7,
         fields=(
             _code("园区编码"),
             _name("园区名称"),
@@ -421,6 +551,13 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Enterprises (pollution sources)",
         group="园区与企业",
         geometry="POINT",
+        style=MapStyle(
+            color="#616161",
+            class_field="risk_grade",
+            classes={"一般": "#9e9d24", "较大": "#f57f17", "重大": "#b71c1c"},
+        ),
+        min_zoom=10,
+        search_rank=8,
         has_area=False,
         fields=(
             _code("统一社会信用代码", "uscc"),
@@ -436,6 +573,8 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Priority-protection farmland concentrations",
         group="生态空间",
         geometry="MULTIPOLYGON",
+        style=MapStyle(color="#9e7c0c", fill="#e6c84f", fill_opacity=0.3),
+        min_zoom=9,
         fields=(_code(), _name(), _ADMIN_CODE),
         description="土壤环境优先保护类耕地集中区域。",
     ),
@@ -445,6 +584,20 @@ COLLECTIONS: tuple[Collection, ...] = (
         title_en="Administrative divisions",
         group="行政区",
         geometry="MULTIPOLYGON",
+        style=MapStyle(
+            color="#888",
+            weight=1,
+            class_field="level",
+            classes={"province": "#444", "city": "#777", "county": "#aaa"},
+            labels={"province": "省界", "city": "市界", "county": "县界"},
+            line=True,
+            weights={"province": 2.2, "city": 1.4, "county": 0.8},
+            dashes={"county": "3 3"},
+            base=True,
+        ),
+        default_visible=True,
+        search_rank=0,
+        code_field="adcode",
         fields=(
             Field("adcode", "text", "行政区划代码", aliases=("行政区划代码", "XZQDM", "code")),
             _name("XZQMC", "行政区名称"),

@@ -11,26 +11,20 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, func, literal, or_, select, union_all
+from sqlalchemy import Select, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from layers.catalog import COLLECTIONS, get_collection
 from layers.models import Release, feature_table
 from layers.releases import release_as_of
 
-#: Collections searched by name, in the order their hits are listed.
-SEARCHABLE = (
-    "admin_divisions",
-    "water_bodies",
-    "control_units",
-    "red_lines",
-    "ecological_spaces",
-    "drinking_water_zones",
-    "wetlands",
-    "industrial_parks",
-    "enterprises",
-    "monitoring_stations",
-    "outfalls",
+#: Collections searched by name, in the order their hits are listed (the catalogue's
+#: ``search_rank``).
+SEARCHABLE = tuple(
+    c.id
+    for c in sorted(
+        (c for c in COLLECTIONS if c.search_rank is not None), key=lambda c: c.search_rank or 0
+    )
 )
 
 
@@ -73,7 +67,8 @@ def search_places(session: Session, text: str, *, as_of: date, limit: int = 12) 
             continue
         collection = get_collection(collection_id)
         table = feature_table(collection_id)
-        code_col = table.c.adcode if collection_id == "admin_divisions" else table.c.code
+        has_code = collection.code_field in collection.field_names
+        code_col = table.c[collection.code_field] if has_code else null()
         box = func.Box2D(table.c.geom)
         parts.append(
             select(
@@ -90,7 +85,7 @@ def search_places(session: Session, text: str, *, as_of: date, limit: int = 12) 
             .where(table.c.release_id == release.id)
             .where(
                 or_(table.c.name.ilike(pattern, escape="\\"), code_col.startswith(needle))
-                if "code" in collection.field_names or collection_id == "admin_divisions"
+                if has_code
                 else table.c.name.ilike(pattern, escape="\\")
             )
             .limit(limit)

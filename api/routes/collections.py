@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
@@ -107,9 +108,15 @@ def _collection_public(
                 "type": f.type,
                 "label": f.label,
                 "choices": list(f.choices) if f.choices else None,
+                "value_labels": f.value_labels or None,
             }
             for f in collection.fields
         ],
+        # how the map draws it (the map has no per-collection table of its own)
+        "style": asdict(collection.style),
+        "min_zoom": collection.min_zoom,
+        "default_visible": collection.default_visible,
+        "entry_list": list(collection.entry_list),
         "release": release_public(release) if release else None,
         "links": [
             link(here, "self", JSON, collection.title),

@@ -1,5 +1,7 @@
 """The first read API: collections, items (bbox, paging, as-of), single items, problems."""
 
+import re
+from dataclasses import asdict
 from datetime import date
 
 import geopandas as gpd
@@ -46,6 +48,47 @@ def test_collections_lists_every_catalogue_collection(client, stations):
     assert st["release"]["name"] == "st-2024"
     assert st["extent"]["spatial"]["bbox"][0] == pytest.approx([119.0, 32.0, 121.2, 32.0])
     assert any(link["rel"] == "items" for link in st["links"])
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS, ids=lambda c: c.id)
+def test_collection_metadata_carries_the_catalogues_map_style(client, collection):
+    listed = next(
+        c for c in client.get("/collections").json()["collections"] if c["id"] == collection.id
+    )
+    single = client.get(f"/collections/{collection.id}").json()
+    for body in (listed, single):
+        assert body["style"] == asdict(collection.style)
+        assert body["min_zoom"] == collection.min_zoom
+        assert body["default_visible"] is collection.default_visible
+        assert body["entry_list"] == list(collection.entry_list)
+        labels = {f["name"]: f["value_labels"] for f in body["fields"]}
+        assert labels == {f.name: f.value_labels or None for f in collection.fields}
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS, ids=lambda c: c.id)
+def test_catalogue_styles_name_real_fields_and_values(collection):
+    style = collection.style
+    colours = [style.color, *style.classes.values()] + ([style.fill] if style.fill else [])
+    assert all(re.fullmatch(r"#[0-9a-f]{3}([0-9a-f]{3})?", c) for c in colours), colours
+    assert 0 <= style.fill_opacity <= 1 and style.weight > 0 and collection.min_zoom >= 0
+    assert bool(style.classes) == (style.class_field is not None)
+    if style.class_field is not None:
+        choices = collection.field(style.class_field).choices
+        assert choices is not None and set(style.classes) <= set(choices)
+    extra = set(style.labels) | set(style.weights) | set(style.dashes)
+    assert extra <= set(style.classes), extra
+    assert set(collection.entry_list) <= set(collection.field_names)
+    for f in collection.fields:
+        assert set(f.value_labels) <= set(f.choices or ()), f.name
+    if collection.search_rank is not None:
+        assert collection.code_field in collection.field_names
+
+
+def test_catalogue_search_ranks_are_distinct_and_some_layers_show_by_default():
+    ranks = [c.search_rank for c in COLLECTIONS if c.search_rank is not None]
+    assert len(ranks) == len(set(ranks))
+    assert any(c.default_visible for c in COLLECTIONS)
+    assert sum(c.style.base for c in COLLECTIONS) >= 1  # the offline basemap
 
 
 def test_items_is_geojson_with_release_and_count(client, stations):

@@ -33,7 +33,7 @@ PATH_VALUES = {
     "z": "0",
     "x": "0",
     "y": "0",
-    "path": "js/map.js",
+    "path": "js/map/main.js",
 }
 
 

@@ -250,7 +250,7 @@ def test_html_pages_send_security_headers(web_client, path):
     assert response.headers["referrer-policy"] == "no-referrer"
 
 
-@pytest.mark.parametrize("path", ["/collections", "/static/js/map.js", "/nowhere"])
+@pytest.mark.parametrize("path", ["/collections", "/static/js/map/main.js", "/nowhere"])
 def test_other_responses_send_nosniff_but_no_page_policy(web_client, path):
     response = web_client.get(path)
     assert response.headers["x-content-type-options"] == "nosniff"

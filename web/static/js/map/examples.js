@@ -1,0 +1,55 @@
+/* The project form's lists: industries (the rule set's categories, /industries) and the
+ * worked examples (/web/examples) that fill the form and draw the project. */
+
+import { getJSON } from "./api.js";
+import { esc } from "./escape.js";
+import { setProject } from "./project.js";
+import { clearScreening } from "./screening.js";
+import { map } from "./view.js";
+
+let examples = [];
+
+export function loadIndustries() {
+  return getJSON("/industries").then(function (body) {
+    const select = document.getElementById("industry");
+    const current = select.value;
+    select.innerHTML = (body.industries || []).map(function (ind) {
+      const code = (ind.codes || [])[0] || "";
+      return '<option value="' + esc(ind.name) + '" data-code="' + esc(code) + '">' +
+        esc(ind.name) + (code ? " (" + esc(code) + ")" : "") + "</option>";
+    }).join("");
+    if (current) select.value = current;
+  }).catch(function () { /* the built-in list stays */ });
+}
+
+export function loadExamples() {
+  return getJSON("/web/examples").then(function (fc) {
+    examples = fc.features || [];
+    const select = document.getElementById("example");
+    examples.forEach(function (f, i) {
+      const o = document.createElement("option");
+      o.value = String(i);
+      o.textContent = f.properties.name + "（预期 " + f.properties.expected_verdict + "）";
+      select.appendChild(o);
+    });
+  }).catch(function () { /* no examples */ });
+}
+
+function useExample(ev) {
+  const f = examples[Number(ev.target.value)];
+  if (!f) return;
+  const p = f.properties;
+  clearScreening();
+  setProject(f.geometry, "示例：" + (p.description || p.name));
+  document.getElementById("project-name").value = p.name;
+  document.getElementById("industry").value = p.industry;
+  document.getElementById("kind").value = p.kind;
+  document.getElementById("buffer").value = p.buffer_m || 0;
+  const bounds = L.geoJSON(f.geometry).getBounds();
+  if (f.geometry.type === "Point") map.setView(bounds.getCenter(), 13, { animate: false });
+  else map.fitBounds(bounds.pad(1), { maxZoom: 14, animate: false });
+}
+
+export function initExamples() {
+  document.getElementById("example").addEventListener("change", useExample);
+}

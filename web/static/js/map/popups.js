@@ -1,0 +1,64 @@
+/* Feature popups: the attribute table (labels from the collection's fields), the
+ * 生态环境准入清单 section (the collection's `entry_list` fields), the release, and the
+ * source attributes once the full feature has arrived. Every value is escaped. */
+
+import { getJSON } from "./api.js";
+import { esc } from "./escape.js";
+import { state } from "./state.js";
+import { map } from "./view.js";
+
+function valueHTML(v) {
+  if (Array.isArray(v)) return esc(v.join("、"));
+  return esc(v);
+}
+
+function releaseHTML(rel) {
+  if (!rel) return "";
+  return '<div class="release"><b>数据版本</b> ' + esc(rel.name) +
+    (rel.synthetic ? ' <span class="tag-synthetic">演示合成数据</span>' : "") +
+    "<br>来源：" + esc(rel.source || "未注明") +
+    "<br>生效日期：" + esc(rel.valid_from) + (rel.valid_to ? " 至 " + esc(rel.valid_to) : " 起") +
+    (rel.licence ? "<br>许可：" + esc(rel.licence) : "") + "</div>";
+}
+
+function popupHTML(id, props, rel, extra) {
+  const meta = state.collections[id] || { fields: [], title: id };
+  const fields = meta.fields || [];
+  const entryNames = meta.entry_list || [];
+  let html = '<div class="popup"><h4>' + esc(meta.title) + "：" + esc(props.name || props.code || "") + "</h4><table>";
+  fields.forEach(function (f) {
+    const v = props[f.name];
+    if (v == null || v === "" || entryNames.indexOf(f.name) >= 0) return;
+    const label = f.value_labels && f.value_labels[v] ? f.value_labels[v] : null;
+    html += "<tr><th>" + esc(f.label) + "</th><td>" + (label ? esc(label) : valueHTML(v)) + "</td></tr>";
+  });
+  if (props.area_m2) html += "<tr><th>面积</th><td>" + (props.area_m2 / 1e6).toFixed(3) + " km²</td></tr>";
+  if (props.synthetic) html += '<tr><th>数据性质</th><td><span class="tag-synthetic">演示合成数据</span></td></tr>';
+  html += "</table>";
+  if (entryNames.length) {
+    html += '<div class="entry-list"><b>生态环境准入清单</b>';
+    entryNames.forEach(function (name) {
+      const field = fields.find(function (f) { return f.name === name; });
+      const v = props[name];
+      html += "<h5>" + esc(field ? field.label : name) + "</h5><p>" +
+        (v == null || v === "" || (Array.isArray(v) && !v.length) ? '<span class="muted">—</span>' : valueHTML(v)) + "</p>";
+    });
+    html += "</div>";
+  }
+  html += releaseHTML(rel);
+  if (extra && Object.keys(extra).length) {
+    html += "<details><summary>原始属性</summary><table>";
+    Object.keys(extra).forEach(function (k) { html += "<tr><th>" + esc(k) + "</th><td>" + valueHTML(extra[k]) + "</td></tr>"; });
+    html += "</table></details>";
+  }
+  return html + "</div>";
+}
+
+export function openPopup(id, feature, latlng) {
+  const e = state.entries[id];
+  const popup = L.popup({ maxWidth: 360, minWidth: 240, autoPanPadding: [20, 20] }).setLatLng(latlng)
+    .setContent(popupHTML(id, feature.properties, e && e.release, null)).openOn(map);
+  getJSON("/collections/" + encodeURIComponent(id) + "/items/" + encodeURIComponent(feature.id)).then(function (full) {
+    popup.setContent(popupHTML(id, full.properties, e && e.release, full.properties.source_properties));
+  }).catch(function () { /* the first content stays */ });
+}

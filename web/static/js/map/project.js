@@ -1,0 +1,80 @@
+/* The project's location: drawn with leaflet-geoman or uploaded (GeoJSON, zipped
+ * Shapefile, 拐点坐标 txt via /web/project-file); one project at a time. */
+
+import { getJSON } from "./api.js";
+import { PHONE } from "./config.js";
+import { esc } from "./escape.js";
+import { renderLegend } from "./legend.js";
+import { openPanel, showTab } from "./panel.js";
+import { clearScreening } from "./screening.js";
+import { state } from "./state.js";
+import { map, projectLayer } from "./view.js";
+
+function geometryLabel(g) {
+  return { Point: "点", MultiPoint: "多点", LineString: "线", MultiLineString: "多线", Polygon: "面", MultiPolygon: "多面" }[g.type] || g.type;
+}
+
+export function setProject(geometry, note) {
+  state.project = geometry;
+  projectLayer.clearLayers();
+  if (geometry) projectLayer.addData({ type: "Feature", geometry: geometry, properties: {} });
+  document.getElementById("project-status").innerHTML = geometry
+    ? "项目几何：" + esc(geometryLabel(geometry)) + (note ? "<br>" + esc(note) : "")
+    : "尚未设置项目位置：用上方按钮或地图左侧工具绘制，或上传文件。";
+  renderLegend();
+}
+
+function uploadProjectFile(ev) {
+  const file = ev.target.files[0];
+  if (!file) return;
+  const form = new FormData();
+  form.append("file", file);
+  const crs = document.getElementById("project-crs").value;
+  if (crs) form.append("crs", crs);
+  form.append("near_lon", map.getCenter().lng.toFixed(4));
+  const status = document.getElementById("project-status");
+  status.textContent = "正在读取 " + file.name + " …";
+  getJSON("/web/project-file", { method: "POST", body: form }).then(function (body) {
+    clearScreening();
+    const note = file.name + "（" + body.format + "，" + body.crs + "，" + body.feature_count + " 个要素）" +
+      (body.notes && body.notes.length ? "；" + body.notes.join("；") : "");
+    setProject(body.geometry, note);
+    map.fitBounds(projectLayer.getBounds(), { maxZoom: 15, padding: [40, 40] });
+  }).catch(function (err) {
+    status.innerHTML = '<span class="error">无法读取文件：' + esc(err.message) + "</span>";
+  });
+  ev.target.value = "";
+}
+
+export function initProject() {
+  map.pm.setLang("zh");
+  map.pm.addControls({
+    position: "topleft", drawMarker: true, drawPolyline: true, drawPolygon: true, drawRectangle: true,
+    drawCircle: false, drawCircleMarker: false, drawText: false, cutPolygon: false, rotateMode: false,
+    dragMode: false, editMode: true, removalMode: true,
+  });
+  map.pm.setGlobalOptions({ pathOptions: { color: "#0d47a1", fillColor: "#42a5f5", fillOpacity: 0.35 }, snappable: false });
+
+  map.on("pm:create", function (e) {
+    const geometry = e.layer.toGeoJSON().geometry;
+    map.removeLayer(e.layer); // the project layer draws it, so only one project exists
+    clearScreening();
+    setProject(geometry, "在地图上绘制");
+    showTab("screen");
+  });
+  map.on("pm:remove", function () { setProject(null); });
+  projectLayer.on("pm:edit", function () {
+    const layers = projectLayer.getLayers();
+    if (layers.length) state.project = layers[0].toGeoJSON().geometry;
+  });
+  document.querySelectorAll("[data-draw]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      map.pm.enableDraw(b.dataset.draw, { snappable: false });
+      if (PHONE.matches) openPanel(false);
+    });
+  });
+  document.getElementById("clear-project").addEventListener("click", function () {
+    map.pm.disableDraw(); clearScreening(); setProject(null);
+  });
+  document.getElementById("project-file").addEventListener("change", uploadProjectFile);
+}

@@ -1,0 +1,167 @@
+/* Screening a project: the form's POST /screenings, the verdict banner, rule rows with
+ * citations and evidence, the evidence highlighted on the map with distance lines. */
+
+import { getJSON, url } from "./api.js";
+import { VERDICTS } from "./config.js";
+import { nearestLine } from "./distance.js";
+import { esc, textEl } from "./escape.js";
+import { renderLegend } from "./legend.js";
+import { state } from "./state.js";
+import { distanceLayer, evidenceLayer, map, projectLayer } from "./view.js";
+
+function fmtMetres(m) {
+  if (m == null || isNaN(m)) return "";
+  return m >= 1000 ? (m / 1000).toFixed(2) + " km" : Math.round(m) + " m";
+}
+
+export function clearScreening() {
+  state.screening = null;
+  evidenceLayer.clearLayers();
+  distanceLayer.clearLayers();
+  document.getElementById("screen-result").innerHTML = "";
+}
+
+function outcomeClass(o) { return (VERDICTS[o] || [null, "unknown"])[1]; }
+
+function evidenceText(ev) {
+  const meta = state.collections[ev.collection];
+  const parts = [meta ? meta.title : ev.collection, ev.name || ("#" + ev.feature_id)];
+  if (ev.distance_m != null) {
+    parts.push(ev.via ? "沿河上游 " + fmtMetres(ev.distance_m) + "（经 " + (ev.via.name || ("#" + ev.via.feature_id)) + "）"
+                      : "距离 " + fmtMetres(ev.distance_m));
+  }
+  if (ev.overlap_m2) parts.push("重叠 " + (ev.overlap_m2 / 1e4).toFixed(2) + " 公顷" + (ev.overlap_ratio != null ? "（" + (ev.overlap_ratio * 100).toFixed(1) + "%）" : ""));
+  return parts.join(" · ");
+}
+
+export function renderScreening(s) {
+  state.screening = s;
+  const v = VERDICTS[s.verdict] || [s.verdict || "—", "unknown"];
+  let html = '<div id="verdict-banner" class="verdict-banner verdict-' + v[1] + '" data-verdict="' + esc(s.verdict) + '">' +
+    esc(s.verdict) + " · " + esc(v[0]) + "<small>" + esc(s.name || "") + " ｜ " + esc(s.industry || "") + " ｜ " +
+    esc(s.kind || "") + " ｜ 缓冲 " + esc(s.buffer_m) + " m ｜ 现状日期 " + esc(s.as_of || "") + "</small></div>";
+  html += '<div class="report-links"><a id="report-link" href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report") +
+    '" target="_blank" rel="noopener">打开报告</a><a href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report.pdf") +
+    '" target="_blank" rel="noopener">下载 PDF</a></div>';
+  if (s.warnings && s.warnings.length) {
+    html += '<div class="warnings">' + s.warnings.map(function (w) { return esc(typeof w === "string" ? w : (w.message || JSON.stringify(w))); }).join("<br>") + "</div>";
+  }
+  (s.results || []).forEach(function (r, i) {
+    const oc = outcomeClass(r.outcome);
+    const c = r.citation || {};
+    html += '<div class="rule outcome-' + oc + '" data-rule="' + esc(r.rule_id) + '"><span class="badge outcome-' + oc + '">' +
+      esc(r.outcome) + "</span><b>" + esc(r.title) + "</b>" +
+      '<div class="citation">' + esc(c.document ? "《" + c.document.replace(/^《|》$/g, "") + "》" : "") + esc(c.article || "") + "</div>";
+    if (c.text) html += "<details><summary>条文</summary><p>" + esc(c.text) + "</p></details>";
+    if (r.measures && (r.measures.length || typeof r.measures === "string")) {
+      html += "<div><b>措施：</b>" + esc(Array.isArray(r.measures) ? r.measures.join("；") : r.measures) + "</div>";
+    }
+    if (r.evidence && r.evidence.length) {
+      html += '<ul class="evidence">' + r.evidence.map(function (ev, j) {
+        return '<li data-r="' + i + '" data-e="' + j + '">' + esc(evidenceText(ev)) + "</li>";
+      }).join("") + "</ul>";
+    }
+    html += "</div>";
+  });
+  const box = document.getElementById("screen-result");
+  box.innerHTML = html;
+  box.querySelectorAll("li[data-r]").forEach(function (li) {
+    li.addEventListener("click", function () {
+      const ev = s.results[Number(li.dataset.r)].evidence[Number(li.dataset.e)];
+      const hit = evidenceLayer.getLayers().filter(function (l) { return l.feature && l.feature.properties._key === ev.collection + ":" + ev.feature_id; })[0];
+      if (hit) map.fitBounds(L.featureGroup([hit, projectLayer]).getBounds(), { maxZoom: 16, padding: [30, 30] });
+    });
+  });
+  renderLegend();
+  box.scrollIntoView({ block: "start" });
+  return highlightEvidence(s);
+}
+
+function highlightEvidence(s) {
+  evidenceLayer.clearLayers();
+  distanceLayer.clearLayers();
+  const seen = {};
+  let refs = [];
+  (s.results || []).forEach(function (r) {
+    (r.evidence || []).forEach(function (ev) {
+      if (ev.feature_id == null) return;
+      const key = ev.collection + ":" + ev.feature_id;
+      if (seen[key]) { if (ev.distance_m != null && (seen[key].distance_m == null || ev.distance_m < seen[key].distance_m)) seen[key] = ev; return; }
+      seen[key] = ev; refs.push(key);
+    });
+  });
+  refs = refs.slice(0, 60);
+  return Promise.all(refs.map(function (key) {
+    const ev = seen[key];
+    return getJSON("/collections/" + encodeURIComponent(ev.collection) + "/items/" + encodeURIComponent(ev.feature_id))
+      .then(function (f) {
+        f.properties = f.properties || {};
+        f.properties._key = key;
+        evidenceLayer.addData(f);
+        f.properties._ev = ev;
+        return f;
+      }).catch(function () { return null; });
+  })).then(function (features) {
+    drawDistanceLines(features.filter(Boolean));
+    const b = L.featureGroup([projectLayer, distanceLayer]).getBounds();
+    if (b.isValid()) map.fitBounds(b, { maxZoom: 16, padding: [40, 40] });
+  }).catch(function (err) {
+    console.warn("evidence highlight: " + err.message); // the verdict stays shown
+  });
+}
+
+function drawDistanceLines(features) {
+  if (!state.project) return;
+  features.forEach(function (f) {
+    const ev = f.properties._ev;
+    if (!ev || !(ev.distance_m > 0)) return;
+    const ends = nearestLine(state.project, f.geometry);
+    if (!ends) return;
+    L.polyline(ends, { pane: "evidence", color: "#d81b60", weight: 2, dashArray: "6 4" })
+      .bindTooltip(textEl((ev.via ? "沿河 " : "") + fmtMetres(ev.distance_m) + " · " + (ev.name || "")),
+        { permanent: true, direction: "center", className: "distance-label" })
+      .addTo(distanceLayer);
+  });
+}
+
+function submitScreening(ev) {
+  ev.preventDefault();
+  const box = document.getElementById("screen-result");
+  if (!state.project) {
+    box.innerHTML = '<p class="error">请先绘制或上传项目位置。</p>';
+    return;
+  }
+  const industry = document.getElementById("industry");
+  const code = industry.options[industry.selectedIndex].dataset.code;
+  const body = {
+    name: document.getElementById("project-name").value || "拟建项目",
+    geometry: state.project,
+    industry: industry.value,
+    kind: document.getElementById("kind").value,
+    buffer_m: Number(document.getElementById("buffer").value || 0),
+    as_of: state.asOf,
+  };
+  if (code) body.industry_code = code;
+  const button = document.getElementById("run-screening");
+  button.disabled = true;
+  button.textContent = "筛查中…";
+  const t0 = performance.now();
+  clearScreening();
+  getJSON("/screenings", {
+    method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  }).then(function (s) {
+    const shown = renderScreening(s);
+    state.timings.screenToVerdictMs = performance.now() - t0;
+    return shown;
+  }).catch(function (err) {
+    box.innerHTML = '<p class="error">筛查失败：' + esc(err.message) + "</p>";
+  }).finally(function () {
+    button.disabled = false;
+    button.textContent = "开始筛查";
+  });
+}
+
+export function initScreening() {
+  document.getElementById("screen-form").addEventListener("submit", submitScreening);
+}

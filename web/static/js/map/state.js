@@ -1,0 +1,18 @@
+/* The page's state, shared by the modules; also window.ecozone, for tests and the console. */
+
+function todayISO() {
+  const d = new Date();
+  return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+}
+
+export const state = {
+  asOf: todayISO(),
+  collections: {},   // id -> collection metadata (from /collections)
+  entries: {},       // id -> { meta, group, visible, minZoom, loaded, abort, release, count, truncated }
+  project: null,     // GeoJSON geometry of the project
+  screening: null,
+  timings: {},
+  firstRenderDone: false,
+  map: null,         // the Leaflet map (set by view.js)
+};
+window.ecozone = state;

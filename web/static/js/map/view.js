@@ -1,0 +1,73 @@
+/* The Leaflet map: panes, scale, coordinates and legend controls, and the overlay layers
+ * (search flash, project, screening evidence, distance lines) the other modules draw on. */
+
+import { PHONE } from "./config.js";
+import { state } from "./state.js";
+
+export const map = L.map("map", {
+  preferCanvas: true, zoomControl: true, attributionControl: true, minZoom: 3, maxZoom: 19,
+  center: [32.0, 119.5], zoom: 7,
+});
+map.attributionControl.setPrefix("Leaflet");
+map.attributionControl.addAttribution("底图：本系统行政区划与水体图层（离线）");
+L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+state.map = map;
+
+// panes keep the basemap-like layers under the regulatory ones and the project on top
+map.createPane("base").style.zIndex = 350;
+map.createPane("zones").style.zIndex = 400;
+map.createPane("points").style.zIndex = 450;
+map.createPane("evidence").style.zIndex = 620;
+map.createPane("project").style.zIndex = 640;
+
+const Coords = L.Control.extend({
+  options: { position: "bottomleft" },
+  onAdd: function () {
+    const div = L.DomUtil.create("div", "map-coords");
+    div.id = "coords";
+    div.textContent = "经度 —  纬度 —";
+    return div;
+  },
+});
+new Coords().addTo(map);
+map.on("mousemove", function (e) {
+  document.getElementById("coords").textContent =
+    "经度 " + e.latlng.lng.toFixed(5) + "°  纬度 " + e.latlng.lat.toFixed(5) + "°  缩放 " + map.getZoom();
+});
+
+const Legend = L.Control.extend({
+  options: { position: "bottomright" },
+  onAdd: function () {
+    const div = L.DomUtil.create("div", "map-legend");
+    div.id = "legend";
+    if (PHONE.matches) div.classList.add("collapsed");
+    L.DomEvent.disableScrollPropagation(div);
+    L.DomEvent.disableClickPropagation(div);
+    div.addEventListener("click", function (ev) {
+      if (ev.target.tagName === "H4") div.classList.toggle("collapsed");
+    });
+    return div;
+  },
+});
+new Legend().addTo(map);
+
+// a search hit's outline
+export const flashLayer = L.geoJSON(null, { pane: "evidence", style: { color: "#ff6f00", weight: 3, fill: false } }).addTo(map);
+
+export const projectLayer = L.geoJSON(null, {
+  pane: "project",
+  style: { color: "#0d47a1", weight: 3, fillColor: "#42a5f5", fillOpacity: 0.35 },
+  pointToLayer: function (f, latlng) {
+    return L.circleMarker(latlng, { pane: "project", radius: 8, color: "#0d47a1", weight: 3, fillColor: "#42a5f5", fillOpacity: 0.8 });
+  },
+}).addTo(map);
+
+export const evidenceLayer = L.geoJSON(null, {
+  pane: "evidence",
+  style: { color: "#d81b60", weight: 3, fillColor: "#f48fb1", fillOpacity: 0.12 },
+  pointToLayer: function (f, latlng) {
+    return L.circleMarker(latlng, { pane: "evidence", radius: 8, color: "#d81b60", weight: 3, fillColor: "#f48fb1", fillOpacity: 0.7 });
+  },
+}).addTo(map);
+
+export const distanceLayer = L.featureGroup().addTo(map);
