@@ -19,7 +19,7 @@ demo: setup
 
 test: setup
 	@export TEST_DATABASE_URL="$$(scripts/postgis.sh ensure)" && \
-	uv run --frozen pytest
+	uv run --frozen pytest --cov --cov-report=term:skip-covered
 
 lint:
 	uv run --frozen ruff check api gis layers web tests migrations bench
