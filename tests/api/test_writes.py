@@ -161,7 +161,7 @@ def test_reads_can_be_private(write_db, keys):
     with TestClient(app) as client:
         assert client.get("/collections").status_code == 401
         assert client.get("/collections", headers=_auth(keys["viewer"])).status_code == 200
-        # the items path is a plain Starlette route: it applies the read check itself
+        # the items path is a plain Starlette route: the gate in front of every route covers it
         items = "/collections/outfalls/items?limit=1"
         assert client.get(items).status_code == 401
         assert client.get(items, headers=_auth(keys["viewer"])).status_code == 200
