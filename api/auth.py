@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import SessionDep
 from api.errors import problem
+from api.headers import route_path
 from layers.keys import authenticate, role_allows
 from layers.models import ApiKey
 
@@ -89,11 +90,7 @@ class ReadGate:
         if self.public_reads or scope["type"] != "http" or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        root: str = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :] or "/"
-        if is_public(path):
+        if is_public(route_path(scope)):
             await self.app(scope, receive, send)
             return
         request = Request(scope)

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.headers import route_path
 from api.responses import ProblemResponse
 from gis.errors import (
     GisError,
@@ -220,7 +221,7 @@ class UploadLimitMiddleware:
     complete, each wait for the next chunk is bounded by ``idle_timeout`` seconds: a client
     that declares more than it sends is answered 408 and the connection closed (uvicorn
     itself has no such timeout; ``--timeout-keep-alive`` covers only idle connections
-    between requests). ``path_limits`` gives routes a smaller cap (suffix of the path).
+    between requests). ``path_limits`` gives routes (by path) a smaller cap.
     """
 
     def __init__(
@@ -241,10 +242,7 @@ class UploadLimitMiddleware:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
-        path: str = scope.get("path", "")
-        limit = next(
-            (n for suffix, n in self.path_limits.items() if path.endswith(suffix)), self.max_bytes
-        )
+        limit = self.path_limits.get(route_path(scope), self.max_bytes)
         declared: int | None = None
         for name, value in scope.get("headers", []):
             if name == b"content-length":

@@ -44,6 +44,16 @@ DOCS_POLICY = "; ".join(
     ]
 )
 
+
+def route_path(scope: Scope) -> str:
+    """The request's path inside the app (``root_path`` removed), as the routes see it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    return path
+
+
 _ALWAYS = (("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer"))
 
 
@@ -60,11 +70,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        root: str = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        policy = DOCS_POLICY if path in self.docs_paths else PAGE_POLICY
+        policy = DOCS_POLICY if route_path(scope) in self.docs_paths else PAGE_POLICY
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
