@@ -61,7 +61,11 @@ def _request_id(request: Request) -> str:
 
 
 class ImportForm(BaseModel):
-    """The form fields of an import besides ``file``: the CLI's options."""
+    """The form fields of an import besides ``file``: :class:`ImportOptions` as a form.
+
+    The same names as the options (they are passed on by name), with the form's limits;
+    ``mapping`` is the text ``src=field,…``.
+    """
 
     release: str = Field(min_length=1, max_length=200)
     valid_from: date | None = None
@@ -119,18 +123,7 @@ def _options(collection_id: str, form: FormData) -> tuple[UploadFile, ImportOpti
         src, dst = item.split("=", 1)
         pairs[src.strip()] = dst.strip()
     options = ImportOptions(
-        collection=collection_id,
-        release=parsed.release,
-        valid_from=parsed.valid_from,
-        crs=parsed.crs,
-        source=parsed.source,
-        licence=parsed.licence,
-        note=parsed.note,
-        layer=parsed.layer,
-        from_gcj02=parsed.from_gcj02,
-        from_bd09=parsed.from_bd09,
-        synthetic=parsed.synthetic,
-        mapping=pairs,
+        collection=collection_id, mapping=pairs, **parsed.model_dump(exclude={"mapping"})
     )
     return file, options
 
