@@ -15,11 +15,11 @@ from api.responses import ORJSONResponse
 from api.routes import collections, health, landing, queries, screenings, tiles, writes
 from api.settings import ApiSettings
 from api.text_input import ControlCharacterMiddleware
-from layers.db import DatabaseSettings, make_engine, make_sessionmaker
-from layers.fastread import PoolReader, make_read_pool
-from layers.jobs import recover_interrupted_jobs
-from layers.screening import PoolScreeningStore, make_screening_pool
-from layers.tiles import TileCache
+from layers.ingest.jobs import recover_interrupted_jobs
+from layers.reads.fastread import PoolReader, make_read_pool
+from layers.reads.tiles import TileCache
+from layers.screening.engine import PoolScreeningStore, make_screening_pool
+from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 from web import project_file
 from web import router as web_router
 

@@ -18,8 +18,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.deps import SessionDep
 from api.errors import problem
 from api.headers import route_path
-from layers.keys import authenticate, role_allows
-from layers.models import ApiKey
+from layers.store.keys import authenticate, role_allows
+from layers.store.models import ApiKey
 
 
 def _presented_key(request: Request) -> str | None:

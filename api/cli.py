@@ -18,11 +18,11 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from gis.errors import GisError
-from layers.catalog import COLLECTIONS
-from layers.db import DatabaseSettings, make_engine, make_sessionmaker
-from layers.importer import ImportOptions, ImportReport, import_file
-from layers.releases import list_releases, retire_release
-from layers.sample import default_realdata_dir, load_sample
+from layers.ingest.importer import ImportOptions, ImportReport, import_file
+from layers.ingest.sample import default_realdata_dir, load_sample
+from layers.store.catalog import COLLECTIONS
+from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
+from layers.store.releases import list_releases, retire_release
 
 app = typer.Typer(help="ecozone: 生态环境分区管控 layers on PostGIS.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -73,7 +73,7 @@ def _fail(exc: GisError) -> typer.Exit:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply the migrations up to REVISION (default: head)."""
-    from layers import schema  # Alembic is imported only for this command
+    from layers.store import schema  # Alembic is imported only for this command
 
     schema.upgrade(DatabaseSettings().url, revision)
     console.print(f"database at revision [bold]{revision}[/]")
@@ -82,7 +82,7 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Revert the migrations down to REVISION ('base' drops everything)."""
-    from layers import schema
+    from layers.store import schema
 
     schema.downgrade(DatabaseSettings().url, revision)
     console.print(f"database downgraded to [bold]{revision}[/]")
@@ -279,7 +279,7 @@ def keys_create(
     name: Annotated[str, typer.Option(help="who or what the key is for")] = "",
 ) -> None:
     """Create a key and print it once (only its hash is stored)."""
-    from layers.keys import create_key
+    from layers.store.keys import create_key
 
     with _session() as session:
         try:
@@ -293,7 +293,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys (id, prefix, role, name, created, revoked)."""
-    from layers.keys import list_keys
+    from layers.store.keys import list_keys
 
     table = Table("id", "prefix", "role", "name", "created", "revoked")
     with _session() as session:
@@ -312,7 +312,7 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: int) -> None:
     """Revoke a key by id."""
-    from layers.keys import revoke_key
+    from layers.store.keys import revoke_key
 
     with _session() as session:
         if revoke_key(session, key_id) is None:

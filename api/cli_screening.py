@@ -27,11 +27,11 @@ from shapely.geometry import mapping
 from api.cli import _fail, _session, app, console, err, iso_date
 from gis.crs import WGS84, crs_label
 from gis.errors import GisError
-from layers.catalog import COLLECTIONS
-from layers.db import DatabaseSettings, make_engine, make_sessionmaker
-from layers.io import read_source
-from layers.rules import DEFAULT_RULES_DIR, KINDS, load_rule_set, rule_set_for
-from layers.screening import ProjectInput, create_screening, screen
+from layers.ingest.files import read_source
+from layers.screening.engine import ProjectInput, create_screening, screen
+from layers.screening.rules import DEFAULT_RULES_DIR, KINDS, load_rule_set, rule_set_for
+from layers.store.catalog import COLLECTIONS
+from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 
 rules_app = typer.Typer(help="Screening rule sets (the YAML in rules/).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")

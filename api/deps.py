@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from api.errors import InvalidParameterError
 from api.settings import ApiSettings
-from layers.fastread import Reader, SessionReader
-from layers.screening import ScreeningStore, SessionScreeningStore
+from layers.reads.fastread import Reader, SessionReader
+from layers.screening.engine import ScreeningStore, SessionScreeningStore
 
 
 def get_session(request: Request) -> Iterator[Session]:

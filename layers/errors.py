@@ -125,7 +125,7 @@ class UnknownIndustryError(AppError):
 
 
 class UnknownKindError(AppError):
-    """A project kind not in :data:`layers.rules.KINDS`."""
+    """A project kind not in :data:`layers.screening.rules.KINDS`."""
 
     code = "unknown-kind"
 

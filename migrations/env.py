@@ -1,4 +1,4 @@
-"""Alembic environment: URL from DatabaseSettings, metadata from layers.models."""
+"""Alembic environment: URL from DatabaseSettings, metadata from layers.store.models."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
-from layers.db import DatabaseSettings
-from layers.models import Base
+from layers.store.db import DatabaseSettings
+from layers.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

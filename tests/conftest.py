@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from api.app import create_app
 from api.deps import get_session
 from api.settings import ApiSettings
-from layers import schema
-from layers.db import DatabaseSettings
+from layers.store import schema
+from layers.store.db import DatabaseSettings
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 

@@ -14,9 +14,9 @@ import orjson
 from sqlalchemy import Select, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from layers.catalog import COLLECTIONS, get_collection
-from layers.models import Release, feature_table
-from layers.releases import release_as_of
+from layers.store.catalog import COLLECTIONS, get_collection
+from layers.store.models import Release, feature_table
+from layers.store.releases import release_as_of
 
 #: Collections searched by name, in the order their hits are listed (the catalogue's
 #: ``search_rank``).

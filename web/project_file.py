@@ -15,7 +15,7 @@ from shapely.geometry import mapping
 from gis.crs import crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
 from gis.errors import MissingCRSError
 from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
-from layers.io import PROJECT_FILE_LIMITS, check_upload_name, read_source
+from layers.ingest.files import PROJECT_FILE_LIMITS, check_upload_name, read_source
 from web.coords import gk_epsg
 
 ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".gpkg")
@@ -64,7 +64,7 @@ def read_project_file(
     Raises:
         ImportFileError: unsupported type, a control character in the name, unreadable.
         UploadTooLargeError: over :data:`MAX_BYTES`, or a zip unpacking to more than
-            :data:`layers.io.PROJECT_FILE_LIMITS` allows.
+            :data:`layers.ingest.files.PROJECT_FILE_LIMITS` allows.
         MissingCRSError: projected coordinates whose zone cannot be told.
         OutOfChinaError: the result is not in China.
     """

@@ -21,8 +21,8 @@ from shapely.geometry import mapping, shape
 from sqlalchemy.orm import Session
 
 from gis.crs import transformer
-from layers.catalog import COLLECTIONS
-from layers.releases import release_public
+from layers.store.catalog import COLLECTIONS
+from layers.store.releases import release_public
 from web.places import context_geometries, feature_geometries, releases_by_id
 from web.staticmap import MapLayer, Style, bounds_of, render_svg
 
@@ -88,7 +88,7 @@ def render_report(
 
     Args:
         screening: the stored screening, as ``GET /screenings/{id}`` returns it.
-        releases: the releases it used (``layers.releases.release_public`` form).
+        releases: the releases it used (``layers.store.releases.release_public`` form).
         map_svg: an SVG image of the project and its evidence, when one was drawn.
         pdf_href: link to the PDF version (left out in the PDF itself).
         static_href: where ``web/static`` is served; the page links its stylesheet and

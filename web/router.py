@@ -25,8 +25,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
-from layers.catalog import COLLECTIONS
-from layers.screening import get_screening
+from layers.screening.engine import get_screening
+from layers.store.catalog import COLLECTIONS
 from web.coords import parse_point
 from web.places import search_places
 from web.project_file import MAX_BYTES, read_project_file

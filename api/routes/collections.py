@@ -21,11 +21,9 @@ from api.responses import GeoJSONResponse, ORJSONResponse
 from api.settings import ApiSettings
 from gis.bbox import parse_bbox
 from gis.crs import CRS84_API, CRS84_URI, ApiCRS, api_crs, offered_crs_uris
-from layers.catalog import COLLECTIONS, Collection, FieldType, get_collection
-from layers.cql import FilterContext, build_filter, queryable_names
 from layers.errors import FilterError
-from layers.etags import etag_matches
-from layers.fastread import (
+from layers.reads.cql import FilterContext, build_filter, queryable_names
+from layers.reads.fastread import (
     Fragment,
     ItemsRequest,
     expression_fragment,
@@ -33,9 +31,11 @@ from layers.fastread import (
     filter_fragment,
     items_page,
 )
-from layers.items import parse_properties, parse_sortby
-from layers.models import Release
-from layers.releases import list_releases, release_as_of, release_public
+from layers.reads.items import parse_properties, parse_sortby
+from layers.store.catalog import COLLECTIONS, Collection, FieldType, get_collection
+from layers.store.etags import etag_matches
+from layers.store.models import Release
+from layers.store.releases import list_releases, release_as_of, release_public
 from web.ogc import render_resource
 
 router = APIRouter(tags=["collections"])

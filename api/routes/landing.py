@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.ogc import CONFORMANCE, HTML, JSON, OPENAPI, base_url, link, self_links, wants_html
 from api.responses import ORJSONResponse
 from api.settings import ApiSettings
-from layers.cql import CUSTOM_FUNCTIONS
+from layers.reads.cql import CUSTOM_FUNCTIONS
 from web.ogc import render_resource
 from web.router import map_page
 

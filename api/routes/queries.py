@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import SessionDep
 from api.responses import GeoJSONResponse
 from api.text_input import CleanStr
-from layers.proximity import MAX_DISTANCE_M, LayerQuery, proximity
+from layers.reads.proximity import MAX_DISTANCE_M, LayerQuery, proximity
 
 router = APIRouter(tags=["queries"])
 

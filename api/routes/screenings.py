@@ -14,14 +14,14 @@ from api.deps import IdPath, OffsetQuery, ScreeningStoreDep, SessionDep, get_scr
 from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.crs import offered_crs
-from layers.rules import Kind, rule_set_for
-from layers.screening import (
+from layers.screening.engine import (
     MAX_BUFFER_M,
     ProjectInput,
     create_screening_async,
     get_screening,
     list_screenings,
 )
+from layers.screening.rules import Kind, rule_set_for
 
 router = APIRouter(tags=["screenings"])
 

@@ -13,12 +13,12 @@ from fastapi.responses import Response
 from api.deps import AsOfDep, ReaderDep, SessionDep
 from api.ogc import JSON, MVT, base_url, link
 from api.responses import ORJSONResponse
-from layers.catalog import COLLECTIONS, Collection, get_collection
-from layers.etags import etag_matches
-from layers.fastread import Reader, releases_in_force, render_layer, render_tiles
-from layers.items import parse_properties
-from layers.releases import release_as_of
-from layers.tiles import MAX_ZOOM, TileCache, TileKey, check_tile, tile_properties
+from layers.reads.fastread import Reader, releases_in_force, render_layer, render_tiles
+from layers.reads.items import parse_properties
+from layers.reads.tiles import MAX_ZOOM, TileCache, TileKey, check_tile, tile_properties
+from layers.store.catalog import COLLECTIONS, Collection, get_collection
+from layers.store.etags import etag_matches
+from layers.store.releases import release_as_of
 
 router = APIRouter(tags=["tiles"])
 

@@ -33,23 +33,23 @@ from api.ogc import base_url
 from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.crs import CRS84_API, ApiCRS, api_crs
-from layers import edits
-from layers.catalog import get_collection
-from layers.edits import Written
 from layers.errors import ImportFileError
-from layers.importer import ImportOptions
-from layers.io import check_archive, check_upload_name
-from layers.items import feature_by_id
-from layers.jobs import (
+from layers.ingest import edits
+from layers.ingest.edits import Written
+from layers.ingest.files import check_archive, check_upload_name
+from layers.ingest.importer import ImportOptions
+from layers.ingest.jobs import (
     check_release_free,
     create_import_job,
     get_job,
     job_public,
     run_import_job,
 )
-from layers.keys import list_audit, list_keys, record
-from layers.models import Release
-from layers.releases import release_public, retire_release
+from layers.reads.items import feature_by_id
+from layers.store.catalog import get_collection
+from layers.store.keys import list_audit, list_keys, record
+from layers.store.models import Release
+from layers.store.releases import release_public, retire_release
 
 router = APIRouter(tags=["writes"])
 

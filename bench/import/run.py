@@ -25,7 +25,7 @@ import psycopg
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from layers import schema
+from layers.store import schema
 
 SERVER = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres").rsplit(
     "/", 1

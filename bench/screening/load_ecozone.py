@@ -19,7 +19,7 @@ import time
 import psycopg
 from sqlalchemy.engine import make_url
 
-from layers import schema
+from layers.store import schema
 
 BANNED = {  # access-list clause → banned industries (the kit writes these clauses)
     "禁止新建、扩建钢铁、水泥、平板玻璃": ["钢铁", "水泥", "平板玻璃"],

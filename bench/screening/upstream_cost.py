@@ -24,8 +24,8 @@ import uvloop
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from layers import screening as S
-from layers.rules import rule_set_for
+from layers.screening import engine as S
+from layers.screening.rules import rule_set_for
 
 DSN = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/ecozone_demo2")
 TICK = os.sysconf("SC_CLK_TCK")

@@ -27,7 +27,6 @@ import shapely.errors
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from layers.catalog import COLLECTIONS, Collection, get_collection
 from layers.demo import synthetic as syn
 from layers.demo.sources import (
     NGCC_LICENCE,
@@ -39,6 +38,7 @@ from layers.demo.sources import (
     admin_features,
     load_real_layers,
 )
+from layers.store.catalog import COLLECTIONS, Collection, get_collection
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers.importer import ImportOptions, ImportReport, import_file
-from layers.models import Release
+from layers.ingest.importer import ImportOptions, ImportReport, import_file
+from layers.store.models import Release
 
 logger = logging.getLogger(__name__)
 

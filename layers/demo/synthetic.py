@@ -35,8 +35,8 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from gis.crs import WGS84, transformer
-from layers.catalog import UNIT_CLASSES
 from layers.demo.sources import PROVINCES, AdminUnit, DemoFeature, RealLayers, WaterBody
+from layers.store.catalog import UNIT_CLASSES
 
 logger = logging.getLogger(__name__)
 

@@ -35,9 +35,9 @@ from api.app import create_app
 from api.cli import app
 from api.deps import get_session
 from api.settings import ApiSettings
-from layers import schema
-from layers.catalog import COLLECTIONS
-from layers.db import DatabaseSettings
+from layers.store import schema
+from layers.store.catalog import COLLECTIONS
+from layers.store.db import DatabaseSettings
 from tests.conftest import create_database, drop_database
 
 GEOD = Geod(ellps="WGS84")

@@ -8,9 +8,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from layers.catalog import COLLECTIONS
-from layers.importer import ImportOptions, import_source
-from layers.io import SourceData
+from layers.ingest.files import SourceData
+from layers.ingest.importer import ImportOptions, import_source
+from layers.store.catalog import COLLECTIONS
 
 
 def _load(
@@ -192,7 +192,7 @@ def test_500_hides_the_error_and_carries_a_request_id(database_url):
 
     from api.app import create_app
     from api.settings import ApiSettings
-    from layers.db import DatabaseSettings
+    from layers.store.db import DatabaseSettings
 
     app = create_app(
         ApiSettings(_env_file=None), DatabaseSettings(url=database_url, _env_file=None)
@@ -210,7 +210,7 @@ def test_500_hides_the_error_and_carries_a_request_id(database_url):
 
 
 def test_a_release_has_one_wire_form_on_every_route(client, stations):
-    from layers.releases import PUBLIC_FIELDS
+    from layers.store.releases import PUBLIC_FIELDS
 
     collection = client.get("/collections/monitoring_stations").json()["release"]
     page = client.get("/collections/monitoring_stations/items", params={"limit": 1}).json()

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.settings import ApiSettings
-from layers import schema
-from layers.db import DatabaseSettings
-from layers.importer import ImportOptions, import_file
-from layers.keys import create_key
-from layers.models import Release, RuleSet, Screening
+from layers.ingest.importer import ImportOptions, import_file
+from layers.store import schema
+from layers.store.db import DatabaseSettings
+from layers.store.keys import create_key
+from layers.store.models import Release, RuleSet, Screening
 from tests.conftest import create_database, drop_database
 
 TILE = "/collections/outfalls/tiles/WebMercatorQuad/8/212/105"
@@ -522,7 +522,7 @@ def test_concurrent_edits_of_one_release_both_count(edit_db):
 
     from sqlalchemy import text
 
-    from layers.edits import create_feature
+    from layers.ingest.edits import create_feature
 
     count, revision = _release(edit_db)
     engine = create_engine(edit_db)

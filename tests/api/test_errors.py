@@ -20,9 +20,9 @@ from api.app import create_app
 from api.errors import STATUS_BY_ERROR
 from api.settings import ApiSettings
 from gis.errors import GisError
-from layers.db import DatabaseSettings
 from layers.errors import AppError, RuleSetError, UploadTooLargeError
-from layers.keys import create_key
+from layers.store.db import DatabaseSettings
+from layers.store.keys import create_key
 from tests.api.test_input_limits import screening
 from tests.conftest import migrated_database
 

@@ -18,9 +18,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from api.app import create_app
 from api.auth import PUBLIC_PATHS, is_public
 from api.settings import ApiSettings
-from layers.db import DatabaseSettings
-from layers.keys import create_key
-from layers.models import ApiKey
+from layers.store.db import DatabaseSettings
+from layers.store.keys import create_key
+from layers.store.models import ApiKey
 
 #: A value for each path parameter the app declares (an unknown name fails the test).
 PATH_VALUES = {

@@ -9,8 +9,8 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import LineString, Point
 
-from layers.importer import ImportOptions, import_source
-from layers.io import SourceData
+from layers.ingest.files import SourceData
+from layers.ingest.importer import ImportOptions, import_source
 
 GEOD = Geod(ellps="WGS84")
 

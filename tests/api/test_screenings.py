@@ -10,9 +10,9 @@ from pyproj import Geod
 from shapely.geometry import LineString
 from sqlalchemy import func, select
 
-from layers.importer import ImportOptions, import_source
-from layers.io import SourceData
-from layers.models import Screening
+from layers.ingest.files import SourceData
+from layers.ingest.importer import ImportOptions, import_source
+from layers.store.models import Screening
 
 GEOD = Geod(ellps="WGS84")
 
@@ -161,7 +161,7 @@ def test_industries_are_those_of_the_rule_set_screenings_use(client):
 
 
 def test_the_kinds_of_project_are_one_list(client, db_session):
-    from layers.rules import KINDS
+    from layers.screening.rules import KINDS
 
     assert KINDS == ("新建", "扩建", "改建", "迁建")
     schema = client.get("/api").json()["components"]["schemas"]["ScreeningCreate"]

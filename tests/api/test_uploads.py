@@ -21,14 +21,14 @@ from sqlalchemy import create_engine, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session
 
-import layers.io
+import layers.ingest.files
 from api.app import create_app
 from api.settings import ApiSettings
-from layers.db import DatabaseSettings
-from layers.io import ArchiveLimits
-from layers.jobs import create_import_job
-from layers.keys import create_key
-from layers.models import Job
+from layers.ingest.files import ArchiveLimits
+from layers.ingest.jobs import create_import_job
+from layers.store.db import DatabaseSettings
+from layers.store.keys import create_key
+from layers.store.models import Job
 from tests.conftest import migrated_database, serve_in_thread
 
 LIMIT = 1_000_000
@@ -297,7 +297,9 @@ def test_zip_bomb_import_is_413_fast_and_small(client, editor, upload_db, tmp_pa
 def test_zip_over_the_total_size_cap_is_413(client, editor, tmp_path, monkeypatch):
     # a cap below the bomb's size, and no ratio limit: the total alone refuses it
     monkeypatch.setattr(
-        layers.io, "IMPORT_LIMITS", ArchiveLimits(max_total_bytes=100 * 1024**2, max_ratio=1e9)
+        layers.ingest.files,
+        "IMPORT_LIMITS",
+        ArchiveLimits(max_total_bytes=100 * 1024**2, max_ratio=1e9),
     )
     bomb = _bomb(tmp_path, 300 * 1024 * 1024)
     r = _upload(client, editor, "bomb2", name="bomb.zip", content=bomb.read_bytes())

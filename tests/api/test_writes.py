@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.settings import ApiSettings
-from layers.db import DatabaseSettings
-from layers.keys import create_key
+from layers.store.db import DatabaseSettings
+from layers.store.keys import create_key
 from tests.conftest import migrated_database
 
 GEOJSON = {

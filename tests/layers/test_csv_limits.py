@@ -7,7 +7,7 @@ import time
 import pytest
 
 from layers.errors import ImportFileError
-from layers.io import MAX_CSV_COLUMNS, MAX_CSV_HEADER_CHARS, read_source
+from layers.ingest.files import MAX_CSV_COLUMNS, MAX_CSV_HEADER_CHARS, read_source
 
 
 def test_a_million_header_columns_is_refused_in_well_under_a_second(tmp_path):

@@ -1,4 +1,4 @@
-from layers.db import DatabaseSettings
+from layers.store.db import DatabaseSettings
 
 
 def test_explicit_url_wins_and_scheme_is_normalised(monkeypatch):

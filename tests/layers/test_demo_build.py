@@ -25,11 +25,11 @@ from pyproj import CRS, Transformer
 from shapely.geometry import Point, box, shape
 from shapely.geometry.base import BaseGeometry
 
-from layers.catalog import COLLECTIONS, UNIT_CLASSES
 from layers.demo import synthetic as syn
 from layers.demo.build import SYNTHETIC_PREFIX, build_demo, examples_collection
 from layers.demo.sources import PINNED_WHEELS
 from layers.errors import CollectionNotFoundError
+from layers.store.catalog import COLLECTIONS, UNIT_CLASSES
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "data" / "examples.geojson"

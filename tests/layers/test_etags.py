@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from layers.etags import etag_matches
+from layers.store.etags import etag_matches
 
 TAG = '"0123abcd"'
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from gis.errors import MissingCRSError, OutOfChinaError
 from layers.errors import ImportFileError, MappingError, NoValidFeaturesError, ReleaseConflictError
-from layers.importer import ImportOptions, import_file
+from layers.ingest.importer import ImportOptions, import_file
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ import shapely
 from pyproj import Geod, Transformer
 from sqlalchemy import text
 
-from layers.importer import ImportOptions, import_file
+from layers.ingest.importer import ImportOptions, import_file
 
 GEOD = Geod(ellps="WGS84")
 # Reference sites in Jiangsu, all inside 3-degree zone 40 (CM 120E).

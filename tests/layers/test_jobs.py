@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from layers.errors import ReleaseConflictError
-from layers.io import DBF_SNIFF_BYTES, _dbf_encoding
-from layers.jobs import create_import_job, fail_interrupted_jobs, worker_id
-from layers.models import Job
+from layers.ingest.files import DBF_SNIFF_BYTES, _dbf_encoding
+from layers.ingest.jobs import create_import_job, fail_interrupted_jobs, worker_id
+from layers.store.models import Job
 
 
 def _dead_pid() -> int:

@@ -6,9 +6,9 @@ import geopandas as gpd
 import shapely
 from sqlalchemy import select
 
-from layers.cql import release_as_of_subquery
-from layers.importer import ImportOptions, import_file
-from layers.releases import in_force_sql, release_as_of, retire_release
+from layers.ingest.importer import ImportOptions, import_file
+from layers.reads.cql import release_as_of_subquery
+from layers.store.releases import in_force_sql, release_as_of, retire_release
 
 
 def _release(session, tmp_path, name: str, valid_from: date, label: str) -> None:

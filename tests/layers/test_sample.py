@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from layers.sample import load_sample
+from layers.ingest.sample import load_sample
 
 
 def test_sample_loads_once_and_has_the_yangtze_at_jiangyin(db_session, realdata):

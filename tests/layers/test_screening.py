@@ -16,9 +16,9 @@ from shapely.geometry import LineString, Point, Polygon, box, mapping
 
 from gis.errors import InvalidGeometryError, OutOfChinaError
 from layers.errors import ProjectGeometryError, UnknownIndustryError
-from layers.importer import ImportOptions, import_source
-from layers.io import SourceData
-from layers.screening import (
+from layers.ingest.files import SourceData
+from layers.ingest.importer import ImportOptions, import_source
+from layers.screening.engine import (
     ProjectInput,
     SessionScreeningStore,
     create_screening,

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from layers.errors import NoRuleSetError, RuleSetError
-from layers.rules import (
+from layers.screening.rules import (
     DEFAULT_RULES_DIR,
     load_rule_set,
     normalise_code,

@@ -6,8 +6,8 @@ from alembic.script import ScriptDirectory
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, inspect, text
 
-from layers import schema
-from layers.models import FEATURE_TABLES, Base
+from layers.store import schema
+from layers.store.models import FEATURE_TABLES, Base
 from tests.conftest import create_database, drop_database
 
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.settings import ApiSettings
-from layers import schema
-from layers.db import DatabaseSettings
-from layers.importer import ImportOptions, import_file
+from layers.ingest.importer import ImportOptions, import_file
+from layers.store import schema
+from layers.store.db import DatabaseSettings
 from tests.conftest import create_database, drop_database, serve_in_subprocess
 
 N_RIVERS = 230
@@ -114,7 +114,7 @@ def seed_database(prefix: str, folder: Path) -> str:
             _write(folder / "u.geojson", [_unit(i) for i in range(N_UNITS)]),
             ImportOptions("control_units", "2024", valid_from=date(2024, 1, 1), synthetic=True),
         )
-        from layers.releases import retire_release
+        from layers.store.releases import retire_release
 
         retire_release(session, "water_bodies", "2020", date(2024, 1, 1))
     engine.dispose()

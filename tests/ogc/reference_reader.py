@@ -1,6 +1,6 @@
 """The reference reader: the first, SQLAlchemy-built items and tile queries.
 
-The product serves items and tiles through ``layers.fastread`` (one hand-written SQL
+The product serves items and tiles through ``layers.reads.fastread`` (one hand-written SQL
 statement per request). This independent implementation is kept here, in the tests, as
 the oracle the fast path must match byte for byte (``test_fastread.py``).
 """
@@ -15,11 +15,11 @@ from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from gis.crs import CRS84_API, ApiCRS
-from layers.catalog import Collection, get_collection
-from layers.items import COUNT_LIMIT, _feature_json
-from layers.models import Release, feature_table
-from layers.releases import release_as_of
-from layers.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
+from layers.reads.items import COUNT_LIMIT, _feature_json
+from layers.reads.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
+from layers.store.catalog import Collection, get_collection
+from layers.store.models import Release, feature_table
+from layers.store.releases import release_as_of
 
 
 @dataclass

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from layers.catalog import COLLECTIONS
+from layers.store.catalog import COLLECTIONS
 from tests.ogc.conftest import N_OUTFALLS, N_RIVERS
 
 needs_gdal = pytest.mark.skipif(

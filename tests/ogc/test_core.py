@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from layers.catalog import COLLECTIONS
+from layers.store.catalog import COLLECTIONS
 from tests.ogc.conftest import N_OUTFALLS, N_RIVERS
 
 F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf"

@@ -1,4 +1,4 @@
-"""The one-statement read paths (layers.fastread) answer exactly as the SQLAlchemy ones did."""
+"""The one-statement read paths (layers.reads.fastread) answer exactly as the SQLAlchemy ones did."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from gis.crs import CRS84_API, api_crs
-from layers.catalog import get_collection
-from layers.cql import FilterContext, build_filter
-from layers.fastread import (
+from layers.reads.cql import FilterContext, build_filter
+from layers.reads.fastread import (
     ItemsRequest,
     SessionReader,
     expression_fragment,
@@ -23,7 +22,8 @@ from layers.fastread import (
     items_page,
     point_filter,
 )
-from layers.items import feature_by_id as old_feature_by_id
+from layers.reads.items import feature_by_id as old_feature_by_id
+from layers.store.catalog import get_collection
 from tests.ogc.reference_reader import ItemsQuery
 from tests.ogc.reference_reader import items_page as old_items_page
 
@@ -165,7 +165,7 @@ def test_feature_by_id_matches_the_sqlalchemy_path(session, as_of, properties):
     ],
 )
 def test_feature_by_id_etag_is_the_edits_etag_whatever_the_representation(session, crs, properties):
-    from layers.edits import feature_etag
+    from layers.ingest.edits import feature_etag
 
     reader = SessionReader(session)
     read = asyncio.run(feature_by_id(reader, "outfalls", 3, crs=crs, properties=properties))
@@ -183,9 +183,9 @@ def _tile_at(lon, lat, z):
 
 @pytest.mark.parametrize(("z", "x", "y"), [_tile_at(119.05, 31.05, z) for z in (8, 10, 12, 14)])
 def test_tiles_match_the_sqlalchemy_path(session, z, x, y):
-    from layers.fastread import render_tiles
-    from layers.releases import release_as_of
-    from layers.tiles import TileKey, tile_properties
+    from layers.reads.fastread import render_tiles
+    from layers.reads.tiles import TileKey, tile_properties
+    from layers.store.releases import release_as_of
     from tests.ogc.reference_reader import render_tile
 
     layers = [

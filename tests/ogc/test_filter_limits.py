@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
-from layers.catalog import get_collection
-from layers.cql import (
+from layers.errors import FilterError
+from layers.reads.cql import (
     MAX_FILTER_CHARS,
     MAX_IN_VALUES,
     MAX_LITERAL_VERTICES,
@@ -17,7 +17,7 @@ from layers.cql import (
     compile_filter,
     parse_filter,
 )
-from layers.errors import FilterError
+from layers.store.catalog import get_collection
 
 ITEMS = "/collections/water_bodies/items"
 

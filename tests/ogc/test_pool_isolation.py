@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from layers.screening import MAX_VERTICES
+from layers.screening.engine import MAX_VERTICES
 from tests.conftest import serve_in_subprocess
 
 N_SCREENINGS = 10

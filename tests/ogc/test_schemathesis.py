@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.settings import ApiSettings
-from layers.db import DatabaseSettings
-from layers.keys import create_key
-from layers.rules import load_rule_set
+from layers.screening.rules import load_rule_set
+from layers.store.db import DatabaseSettings
+from layers.store.keys import create_key
 from tests.conftest import drop_database, serve_in_thread
 from tests.ogc.conftest import seed_database
 

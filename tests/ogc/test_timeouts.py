@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ApiSettings
-from layers.db import DatabaseSettings
+from layers.store.db import DatabaseSettings
 
 #: A real heavy read on the seeded data: every water body against every other at 1,000 km.
 HEAVY_FILTER = "S_DWITHIN_M(geom, COLLECTION('water_bodies'), 1000000)"

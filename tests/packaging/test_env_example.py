@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from api.settings import ApiSettings
-from layers.db import DatabaseSettings
+from layers.store.db import DatabaseSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 

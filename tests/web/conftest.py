@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.settings import ApiSettings
-from layers import schema
-from layers.db import DatabaseSettings
+from layers.store import schema
+from layers.store.db import DatabaseSettings
 from tests.conftest import serve_in_thread
 
 

@@ -8,8 +8,8 @@ import geopandas as gpd
 from shapely.geometry import LineString, Point, Polygon, box
 from sqlalchemy.orm import Session
 
-from layers.importer import ImportOptions, import_source
-from layers.io import SourceData
+from layers.ingest.files import SourceData
+from layers.ingest.importer import ImportOptions, import_source
 
 SOURCE = "ecozone 测试夹具（合成数据）"
 LICENCE = "CC0（测试用）"

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from layers.catalog import COLLECTIONS
+from layers.store.catalog import COLLECTIONS
 from web.router import STATIC
 
 MODULES = STATIC / "js" / "map"
@@ -68,7 +68,7 @@ def test_every_import_is_a_sibling_modules_export():
 @pytest.mark.parametrize("collection_id", [c.id for c in COLLECTIONS])
 def test_no_module_names_a_collection(collection_id):
     # Styles, zoom limits, visibility and popup sections come from /collections: the
-    # catalogue (layers/catalog.py) is their one home, so the code names no collection.
+    # catalogue (layers/store/catalog.py) is their one home, so the code names no collection.
     word = re.compile(rf"\b{collection_id}\b")
     for name, text in _sources().items():
         assert not word.search(_code_only(text)), f"{name} names {collection_id!r}"

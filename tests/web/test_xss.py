@@ -17,7 +17,7 @@ from shapely.geometry import mapping
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from layers.keys import create_key
+from layers.store.keys import create_key
 from web.report import render_report
 from web.router import STATIC
 from web.staticmap import MapLayer, Style, render_svg

@@ -1,6 +1,6 @@
 /* Settings of the map that hold for every collection. What differs per collection (style,
  * minimum zoom, default visibility, the popup's 准入清单 fields) comes from /collections,
- * which serves the catalogue (layers/catalog.py): the catalogue is its one home. */
+ * which serves the catalogue (layers/store/catalog.py): the catalogue is its one home. */
 
 export const ROOT = document.getElementById("map").dataset.root || "";
 export const PHONE = window.matchMedia("(max-width: 700px)");

@@ -15,8 +15,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from layers.catalog import Collection
 from layers.errors import TileOutOfRangeError
+from layers.store.catalog import Collection
 
 #: WebMercatorQuad's extent in metres and the MVT grid.
 _WORLD_M = 2 * math.pi * 6_378_137

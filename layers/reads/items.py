@@ -16,11 +16,11 @@ from sqlalchemy import JSON, ColumnElement, Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from gis.crs import CRS84_API, ApiCRS
-from layers.catalog import Collection, get_collection
-from layers.cql import queryable_names
 from layers.errors import FeatureNotFoundError, FilterError
-from layers.models import Release, feature_table
-from layers.releases import release_as_of
+from layers.reads.cql import queryable_names
+from layers.store.catalog import Collection, get_collection
+from layers.store.models import Release, feature_table
+from layers.store.releases import release_as_of
 
 #: numberMatched is counted exactly only when the release is at most this big; above
 #: it a filtered count could scan, and OGC API Features allows leaving it out.

@@ -69,19 +69,15 @@ from gis.crs import (
     to_wgs84,
 )
 from gis.errors import GisError, InvalidGeometryError
-from layers.catalog import COLLECTIONS, get_collection
-from layers.db import DatabaseSettings, set_statement_timeout
 from layers.errors import (
     ProjectGeometryError,
     ScreeningNotFoundError,
     UnknownKindError,
     database_error,
 )
-from layers.fastread import fetch_on_pool, make_pool
-from layers.filters import GEOGRAPHY, parse_filter
-from layers.models import STORAGE_SRID, Release, RuleSet, Screening, feature_table
-from layers.releases import NEWEST_FIRST, in_force_on
-from layers.rules import (
+from layers.reads.fastread import fetch_on_pool, make_pool
+from layers.reads.filters import GEOGRAPHY, parse_filter
+from layers.screening.rules import (
     KINDS,
     SEVERITY,
     LoadedRuleSet,
@@ -91,6 +87,10 @@ from layers.rules import (
     rule_set_for,
     select_rule_set_in_force,
 )
+from layers.store.catalog import COLLECTIONS, get_collection
+from layers.store.db import DatabaseSettings, set_statement_timeout
+from layers.store.models import STORAGE_SRID, Release, RuleSet, Screening, feature_table
+from layers.store.releases import NEWEST_FIRST, in_force_on
 
 logger = logging.getLogger(__name__)
 
@@ -948,7 +948,7 @@ class ScreeningResult:
 def _check_input(project: ProjectInput) -> None:
     """What the rules cannot check themselves: the buffer and the kind.
 
-    A kind outside :data:`layers.rules.KINDS` would make every kind-scoped rule silently
+    A kind outside :data:`layers.screening.rules.KINDS` would make every kind-scoped rule silently
     not apply (the HTTP body's model refuses it too; this guards every other caller).
     """
     if not 0 <= project.buffer_m <= MAX_BUFFER_M:

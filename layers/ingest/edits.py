@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gis.crs import CRS84_API, ApiCRS
-from layers.catalog import Collection, get_collection
 from layers.errors import (
     FeatureNotFoundError,
     InvalidDateRangeError,
@@ -36,11 +35,12 @@ from layers.errors import (
     ReleaseNotFoundError,
     ScreeningNotFoundError,
 )
-from layers.etags import etag_matches, row_etag_sql
-from layers.importer import convert_value, resolve_mapping, storage_geometry
-from layers.keys import record
-from layers.models import STORAGE_SRID, ApiKey, Release, Screening, feature_table
-from layers.releases import get_release, release_as_of
+from layers.ingest.importer import convert_value, resolve_mapping, storage_geometry
+from layers.store.catalog import Collection, get_collection
+from layers.store.etags import etag_matches, row_etag_sql
+from layers.store.keys import record
+from layers.store.models import STORAGE_SRID, ApiKey, Release, Screening, feature_table
+from layers.store.releases import get_release, release_as_of
 
 
 @dataclass(frozen=True)

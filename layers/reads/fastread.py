@@ -5,7 +5,7 @@ selects the release in force *and* builds the answer (GeoJSON text or MVT bytes)
 PostgreSQL, so a request costs one round trip on an already open connection: no
 pre-ping, no separate release lookup, no ORM. The statements are text built only from
 catalogue identifiers (checked against :data:`_IDENT`) and bound parameters; CQL2
-filters arrive as :class:`Fragment` s compiled by :mod:`layers.cql` (SQLAlchemy, psycopg
+filters arrive as :class:`Fragment` s compiled by :mod:`layers.reads.cql` (SQLAlchemy, psycopg
 dialect) or, for the two common point forms, by :func:`point_filter` without a parser.
 
 The same SQL runs on either an async psycopg pool (:class:`PoolReader`, the server) or a
@@ -30,15 +30,15 @@ from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
 
 from gis.crs import CRS84_API, ApiCRS, degrees_per_metre
-from layers.catalog import Collection, get_collection
-from layers.cql import _MAX_DISTANCE_M, FilterContext, build_filter
-from layers.db import DatabaseSettings
 from layers.errors import FeatureNotFoundError, QueryTimeoutError, ServerBusyError
-from layers.etags import row_etag_sql
-from layers.items import COUNT_LIMIT, property_names
-from layers.models import feature_table
-from layers.releases import PUBLIC_FIELDS, in_force_sql, release_public_values
-from layers.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
+from layers.reads.cql import _MAX_DISTANCE_M, FilterContext, build_filter
+from layers.reads.items import COUNT_LIMIT, property_names
+from layers.reads.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
+from layers.store.catalog import Collection, get_collection
+from layers.store.db import DatabaseSettings
+from layers.store.etags import row_etag_sql
+from layers.store.models import feature_table
+from layers.store.releases import PUBLIC_FIELDS, in_force_sql, release_public_values
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 _DIALECT = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
@@ -111,7 +111,7 @@ def point_filter(collection: Collection, text: str) -> Fragment | None:
 
     These two cql2-text forms (CRS84 literals) are most of the filtered traffic; parsing
     them with the full CQL2 grammar costs more than the query. The SQL is what
-    :mod:`layers.cql` compiles for them. Anything else, or a distance out of range
+    :mod:`layers.reads.cql` compiles for them. Anything else, or a distance out of range
     (which gets the compiler's error), returns ``None``.
     """
     table = _ident(feature_table(collection.id).name)
@@ -150,7 +150,7 @@ def filter_fragment(text: str, lang: str, ctx: FilterContext) -> Fragment:
     """A CQL2 filter as a SQL fragment (the point forms fast, the rest through the compiler).
 
     Raises:
-        FilterError: the filter is invalid (see :func:`layers.cql.build_filter`).
+        FilterError: the filter is invalid (see :func:`layers.reads.cql.build_filter`).
     """
     if lang == "cql2-text" and ctx.geometry_srid == 4326 and not ctx.geometry_lat_first:
         fast = point_filter(ctx.collection, text)
@@ -288,7 +288,7 @@ def make_pool(
     )
 
 
-# --- the release in force (its SQL: layers.releases.in_force_sql) ------------------------
+# --- the release in force (its SQL: layers.store.releases.in_force_sql) ------------------------
 
 
 def release_public_row(row: Sequence[Any]) -> dict[str, Any]:
@@ -333,7 +333,7 @@ def feature_json_sql(
     with_source: bool = False,
     release_last: bool = False,
 ) -> str:
-    """A GeoJSON Feature (json) of a row of the collection's table, as ``layers.items`` builds it."""
+    """A GeoJSON Feature (json) of a row of the collection's table, as ``layers.reads.items`` builds it."""
     table = _ident(feature_table(collection.id).name)
     args: list[str] = []
     for name in names:
@@ -499,7 +499,7 @@ class FeatureRead:
 
     Attributes:
         body: the GeoJSON Feature.
-        etag: the stored row's strong ETag, quoted: the value :func:`layers.edits.feature_etag`
+        etag: the stored row's strong ETag, quoted: the value :func:`layers.ingest.edits.feature_etag`
             gives and an edit's ``If-Match`` is compared against. It does not depend on the
             requested ``crs`` or ``properties``; the route decides how to label those
             representations.

@@ -49,10 +49,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
 
 from gis.crs import CHINA_BOUNDS, degrees_per_metre
-from layers.catalog import Collection, Field, get_collection
 from layers.errors import CollectionNotFoundError, FilterError, UnknownQueryableError
-from layers.models import Release, feature_table
-from layers.releases import select_in_force
+from layers.store.catalog import Collection, Field, get_collection
+from layers.store.models import Release, feature_table
+from layers.store.releases import select_in_force
 
 #: The custom functions this server declares (listed in /conformance and the OpenAPI).
 CUSTOM_FUNCTIONS = {

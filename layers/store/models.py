@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
-from layers.catalog import COLLECTIONS, Collection, FieldType
+from layers.store.catalog import COLLECTIONS, Collection, FieldType
 
 #: Every geometry is stored in WGS84 lon/lat; CGCS2000 (EPSG:4490) input is taken as
 #: identical to it (the two frames differ by centimetres, far below the data's scale).
@@ -143,7 +143,7 @@ class Job(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    # the process running the job, "host:pid:start-ticks" (layers.jobs.worker_id)
+    # the process running the job, "host:pid:start-ticks" (layers.ingest.jobs.worker_id)
     worker: Mapped[str | None] = mapped_column(Text, nullable=True)
     # what an import job writes: reserved while the job is queued or running
     collection: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -6,9 +6,9 @@ builds it.
 
 The release in force at a date is defined here once (:func:`in_force_on`,
 :data:`NEWEST_FIRST`, :func:`select_in_force`) and used by every reader: the ORM
-(:func:`release_as_of`), CQL2 ``COLLECTION(...)`` (:mod:`layers.cql`), the screening plan
-(:mod:`layers.screening`) and, as SQL text generated from the same select, the hot read
-paths (:func:`in_force_sql`, :mod:`layers.fastread`).
+(:func:`release_as_of`), CQL2 ``COLLECTION(...)`` (:mod:`layers.reads.cql`), the screening plan
+(:mod:`layers.screening.engine`) and, as SQL text generated from the same select, the hot read
+paths (:func:`in_force_sql`, :mod:`layers.reads.fastread`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, literal_column, o
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
 
-from layers.catalog import get_collection
 from layers.errors import InvalidDateRangeError, ReleaseNotFoundError
-from layers.models import Release
+from layers.store.catalog import get_collection
+from layers.store.models import Release
 
 
 def list_releases(session: Session, collection_id: str | None = None) -> list[Release]:

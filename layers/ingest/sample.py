@@ -18,9 +18,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers.importer import ImportOptions, ImportReport, import_source
-from layers.io import SourceData
-from layers.models import Release
+from layers.ingest.files import SourceData
+from layers.ingest.importer import ImportOptions, ImportReport, import_source
+from layers.store.models import Release
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ SAMPLE: tuple[SampleLayer, ...] = (
 
 def default_realdata_dir() -> Path:
     """``../shared/realdata`` beside the repository."""
-    return Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+    return Path(__file__).resolve().parents[3] / "shared" / "realdata"
 
 
 def load_sample(

@@ -1,8 +1,8 @@
 """Feature ETags: the SQL expression that computes them, and RFC 9110 entity-tag matching.
 
 A feature's ETag is the md5 of its stored row's text form. The single-feature read
-(:func:`layers.fastread.feature_by_id`) and the edits' ``If-Match`` check
-(:mod:`layers.edits`) both compute it with :func:`row_etag_sql`, so the tag a client
+(:func:`layers.reads.fastread.feature_by_id`) and the edits' ``If-Match`` check
+(:mod:`layers.ingest.edits`) both compute it with :func:`row_etag_sql`, so the tag a client
 reads is the one a write compares against.
 """
 

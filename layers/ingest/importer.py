@@ -1,6 +1,6 @@
 """Import a file into a new release of a collection, atomically.
 
-The pipeline: read (layers.io) → pick the CRS → fix Gauss-Krüger prefixes →
+The pipeline: read (layers.ingest.files) → pick the CRS → fix Gauss-Krüger prefixes →
 reproject to WGS84 → undo GCJ-02/BD-09 if asked → check the data is in China →
 repair geometries → map and validate attributes → COPY into PostGIS with its new
 release, in one transaction.
@@ -39,15 +39,15 @@ from gis.crs import (
 from gis.errors import InvalidGeometryError, MissingCRSError, OutOfChinaError
 from gis.geometry import TargetKind, ellipsoidal_areas_m2, repair_geometries
 from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
-from layers.catalog import Collection, Field, get_collection
 from layers.errors import (
     ImportFileError,
     MappingError,
     NoValidFeaturesError,
     ReleaseConflictError,
 )
-from layers.io import SourceData, read_source
-from layers.models import STORAGE_SRID, Release, feature_table
+from layers.ingest.files import SourceData, read_source
+from layers.store.catalog import Collection, Field, get_collection
+from layers.store.models import STORAGE_SRID, Release, feature_table
 
 logger = logging.getLogger(__name__)
 

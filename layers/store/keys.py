@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.errors import InvalidRoleError
-from layers.models import ROLES, ApiKey, AuditEntry
+from layers.store.models import ROLES, ApiKey, AuditEntry
 
 _RANK = {role: i for i, role in enumerate(ROLES)}
 

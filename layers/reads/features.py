@@ -1,6 +1,6 @@
 """Feature rows as GeoJSON: the column list and the Feature builder shared by SQLAlchemy-side readers.
 
-The hot read paths (items, tiles) build their JSON in PostgreSQL (:mod:`layers.fastread`);
+The hot read paths (items, tiles) build their JSON in PostgreSQL (:mod:`layers.reads.fastread`);
 these helpers serve the readers that post-process rows in Python (proximity queries).
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, func
 
-from layers.catalog import Collection
-from layers.models import feature_table
+from layers.store.catalog import Collection
+from layers.store.models import feature_table
 
 
 def feature_columns(collection: Collection) -> list[ColumnElement[Any]]:

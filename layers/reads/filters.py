@@ -1,6 +1,6 @@
 """CQL2 filters written in rule files and request bodies (screening, proximity queries).
 
-One CQL2 compiler serves the whole product: :mod:`layers.cql` (allow-listed catalogue
+One CQL2 compiler serves the whole product: :mod:`layers.reads.cql` (allow-listed catalogue
 fields, bound values, metric distances). This module adapts it to filters that arrive in
 a rule file or a JSON body: they are about one collection, refer to no date, and their
 errors are 422 problems about the body rather than 400s about a query parameter.
@@ -15,14 +15,14 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
-from layers.catalog import get_collection
-from layers.cql import FilterContext, build_filter
 from layers.errors import (
     FilterError,
     InvalidFilterError,
     UnknownFilterFieldError,
     UnknownQueryableError,
 )
+from layers.reads.cql import FilterContext, build_filter
+from layers.store.catalog import get_collection
 
 FilterLang = Literal["cql2-text", "cql2-json"]
 

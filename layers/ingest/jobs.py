@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gis.errors import GisError
 from layers.errors import ReleaseConflictError
-from layers.importer import ImportOptions, check_new_release, import_file
-from layers.keys import record
-from layers.models import ApiKey, Job
+from layers.ingest.importer import ImportOptions, check_new_release, import_file
+from layers.store.keys import record
+from layers.store.models import ApiKey, Job
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 A rule file (``rules/*.yaml`` at the repository root) holds the industry taxonomy and a
 list of rules. Each rule says which projects it applies to, which collection and filter
 it consults, the spatial predicate, the outcome, its legal citation and the measures a
-reviewer should require. The engine (:mod:`layers.screening`) is generic over rules.
+reviewer should require. The engine (:mod:`layers.screening.engine`) is generic over rules.
 
 Rule sets are versioned in the database: ``load_rule_set`` stores the files' content as
 a new rule set (idempotent by content hash), and ``rule_set_as_of`` picks the version in
@@ -24,13 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from layers.catalog import get_collection
 from layers.errors import AppError, NoRuleSetError, RuleSetError, UnknownIndustryError
-from layers.filters import parse_filter
-from layers.models import RuleRow, RuleSet
+from layers.reads.filters import parse_filter
+from layers.store.catalog import get_collection
+from layers.store.models import RuleRow, RuleSet
 
 #: The rules folder of the repository (the source the DB rule sets are loaded from).
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
 Outcome = Literal["DENY", "REQUIRE", "FLAG", "PASS"]
 ResultOutcome = Literal["DENY", "REQUIRE", "FLAG", "PASS", "NOT_APPLICABLE"]

@@ -11,13 +11,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from gis.crs import CHINA_BOUNDS, degrees_per_metre
-from layers.catalog import get_collection
-from layers.db import set_statement_timeout
 from layers.errors import InvalidProximityError, QueryTimeoutError, database_error
-from layers.features import feature_columns, feature_json
-from layers.filters import GEOGRAPHY, parse_filter
-from layers.models import feature_table
-from layers.releases import release_as_of
+from layers.reads.features import feature_columns, feature_json
+from layers.reads.filters import GEOGRAPHY, parse_filter
+from layers.store.catalog import get_collection
+from layers.store.db import set_statement_timeout
+from layers.store.models import feature_table
+from layers.store.releases import release_as_of
 
 MAX_DISTANCE_M = 50_000.0
 

@@ -1,0 +1,1 @@
+"""Screening: project input, the rule set, the plan, evaluation and storage of a siting screening."""
