@@ -12,15 +12,15 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
 from pyproj import CRS
 
 from gis.parcels import parse_parcels
 from layers.errors import ImportFileError, UploadTooLargeError
+
+if TYPE_CHECKING:  # the readers import them when a file is read (API workers stay lean)
+    import geopandas as gpd
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +181,8 @@ def _shapefile_in_zip(path: Path) -> tuple[str, str | None]:
 def _read_vector(
     source: str, encoding: str | None, layer: str | None, fmt: str, scrub: _Scrub
 ) -> SourceData:
+    import pyogrio
+
     notes = []
     kwargs: dict[str, object] = {}
     if encoding:
@@ -227,6 +229,9 @@ MAX_CSV_HEADER_CHARS = 100_000
 
 
 def _read_csv(path: Path) -> SourceData:
+    import geopandas as gpd
+    import pandas as pd
+
     text = _decode_text(path.read_bytes())
     import csv
     from io import StringIO
@@ -273,6 +278,8 @@ def _read_csv(path: Path) -> SourceData:
 
 
 def _read_parcels(path: Path) -> SourceData:
+    import geopandas as gpd
+
     parcels = parse_parcels(_decode_text(path.read_bytes()))
     frame = gpd.GeoDataFrame(
         {"name": [p.name for p in parcels]},

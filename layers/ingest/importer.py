@@ -18,10 +18,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import psycopg
 import shapely
 from psycopg.copy import QueuedLibpqWriter
@@ -48,6 +47,9 @@ from layers.errors import (
 from layers.ingest.files import SourceData, read_source
 from layers.store.catalog import Collection, Field, get_collection
 from layers.store.models import STORAGE_SRID, Release, feature_table
+
+if TYPE_CHECKING:  # pandas is imported by the functions that run on frames (API workers stay lean)
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +171,8 @@ def convert_value(f: Field, value: Any) -> Any:
     if f.type == "float":
         return float(value)
     if f.type == "date":
+        import pandas as pd  # lazily: API workers import pandas only when a request needs it
+
         return pd.Timestamp(str(value).strip()).date()
     text = str(value).strip()
     if isinstance(value, float) and value.is_integer():
@@ -193,7 +197,7 @@ def _jsonable(value: Any) -> Any:
         return None
     if isinstance(value, (np.integer, np.floating, np.bool_)):
         return value.item()
-    if isinstance(value, (date, pd.Timestamp)):
+    if isinstance(value, date):  # pandas' Timestamp is a datetime, so a date
         return value.isoformat()
     if isinstance(value, (str, int, float, bool)):
         return value
@@ -233,6 +237,8 @@ def _reproject(geoms: np.ndarray, crs: CRS, options: ImportOptions, notes: list[
     # a file is refused when most of it is outside; single features outside are rejected
     out = to_wgs84(coords[:, 0], coords[:, 1], crs, min_inside=0.5, correction=correction)
     notes.extend(out.notes)
+    if np.array_equal(out.lon, coords[:, 0]) and np.array_equal(out.lat, coords[:, 1]):
+        return geoms  # lon/lat already (EPSG:4326/4490, no correction): nothing moved
     moved: np.ndarray = shapely.set_coordinates(geoms.copy(), np.column_stack([out.lon, out.lat]))
     return moved
 
@@ -447,33 +453,41 @@ def _pg_array(items: list[str] | None) -> str | None:
     return "{" + ",".join(quoted) + "}"
 
 
-def _convert_text_column(f: Field, values: pd.Series, src: str, bad: dict[int, str]) -> list[Any]:
-    """Vectorised :func:`convert_value` for text fields (the bulk of most layers)."""
-    if pd.api.types.is_string_dtype(values.dtype) and (
-        values.dtype != object or bool(values.map(type).isin([str, type(None)]).all())
-    ):
-        as_str = values  # the common case: strings (and missing values) already
+def _text_value(value: Any) -> str | None:
+    """One source value as stripped text; missing or blank is ``None``."""
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        text = str(int(value)) if value.is_integer() else str(value)
     else:
-        as_str = values.astype(object).map(
-            lambda v: (
-                None
-                if _is_missing(v)
-                else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-            )
-        )
-    stripped = as_str.str.strip()
-    stripped = stripped.where(stripped.notna() & (stripped != ""), None)
+        text = value if isinstance(value, str) else str(value)
+    return text.strip() or None
+
+
+def _convert_text_column(f: Field, values: pd.Series, src: str, bad: dict[int, str]) -> list[Any]:
+    """Vectorised :func:`convert_value` for text fields (the bulk of most layers).
+
+    Plain list comprehensions: pandas' ``.str`` methods on object columns cost ~10x more
+    per value (a Python call each plus index alignment), and text is most of an import.
+    """
+    texts = [(v.strip() or None) if type(v) is str else _text_value(v) for v in values.tolist()]
     if f.choices is not None and f.synonyms:
-        stripped = stripped.replace(f.synonyms)
+        synonyms = f.synonyms
+        texts = [synonyms.get(v, v) if v is not None else None for v in texts]
     if f.choices is not None:
-        invalid = stripped.notna() & ~stripped.isin(f.choices)
-        for i in np.flatnonzero(invalid.to_numpy()):
-            bad.setdefault(
-                int(i),
-                f"field '{f.name}' (column '{src}'): {stripped.iloc[i]!r} is not one of "
-                f"{', '.join(f.choices)}",
-            )
-    return [None if pd.isna(v) else v for v in stripped.to_numpy(dtype=object)]
+        choices = frozenset(f.choices)
+        for i, v in enumerate(texts):
+            if v is not None and v not in choices:
+                bad.setdefault(
+                    i,
+                    f"field '{f.name}' (column '{src}'): {v!r} is not one of "
+                    f"{', '.join(f.choices)}",
+                )
+    return texts
 
 
 def _convert_column(f: Field, values: pd.Series, src: str, bad: dict[int, str]) -> list[Any]:
@@ -534,6 +548,8 @@ def _rows(
         b.hex()
         for b in shapely.to_wkb(shapely.set_srid(geom_array, STORAGE_SRID), include_srid=True)
     ]
+    import pandas as pd
+
     table = pd.DataFrame(data, dtype=object)
     table["synthetic"] = synthetic
     table["props"] = props
@@ -546,20 +562,25 @@ def _rows(
     return table[keep].reset_index(drop=True), bad
 
 
-def _csv_column(values: pd.Series) -> pd.Series:
+def _csv_column(values: list[Any]) -> list[str]:
     """One column as CSV fields (COPY csv rules): NULL is an empty field.
 
     Values are quoted only when the column holds a quote, comma, newline or an empty
     string (which unquoted would read as NULL).
     """
-    present = values.notna()
-    text = values[present].astype(str)
-    out = pd.Series("", index=values.index, dtype=object)
-    if bool(text.str.contains(r'["\n\r,]|^$', regex=True).any()):
-        out[present] = '"' + text.str.replace('"', '""', regex=False) + '"'
-    else:
-        out[present] = text
-    return out
+    import pandas as pd
+
+    texts: list[str | None] = [
+        None
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+        else (v if type(v) is str else str(v))
+        for v in values
+    ]
+    present = [t for t in texts if t is not None]
+    joined = "\x00".join(present)  # one scan in C instead of five tests per value
+    if "" in present or any(c in joined for c in '",\n\r'):
+        return ["" if t is None else '"' + t.replace('"', '""') + '"' for t in texts]
+    return ["" if t is None else t for t in texts]
 
 
 #: Columns whose values never hold a quote, comma or newline (ids, flags, hex EWKB).
@@ -568,10 +589,10 @@ _PLAIN_CSV = ("release_id", "synthetic", "geom")
 
 def _csv_chunk(chunk: pd.DataFrame) -> str:
     columns = [
-        chunk[c].astype(str) if c in _PLAIN_CSV else _csv_column(chunk[c]) for c in chunk.columns
+        [str(v) for v in chunk[c].tolist()] if c in _PLAIN_CSV else _csv_column(chunk[c].tolist())
+        for c in chunk.columns
     ]
-    lines = columns[0].str.cat(columns[1:], sep=",")  # type: ignore[arg-type]
-    return "\n".join(lines.tolist()) + "\n"
+    return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
 
 
 @contextmanager

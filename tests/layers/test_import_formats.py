@@ -234,3 +234,23 @@ def test_imported_areas_agree_with_postgis_geodesic_area(db_session, tmp_path):
         {"r": report.release_id},
     ).scalar_one()
     assert worst < 1e-4
+
+
+def test_text_with_csv_specials_round_trips_exactly(db_session, tmp_path):
+    # the COPY writer quotes a column only when it must: quotes, commas, newlines, blanks
+    names = ['引号"内"', "逗号,分隔", "换行\n第二行", "回车\r结束", "  两端空格  "]
+    frame = gpd.GeoDataFrame(
+        {"名称": names, "要素": ["空气", "地表水", None, "", "大气"]},
+        geometry=gpd.points_from_xy(REF_LON, REF_LAT),
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "specials.gpkg"
+    frame.to_file(path, driver="GPKG")
+    report = _import(db_session, path, "specials")
+    rows = db_session.execute(
+        text("SELECT name, medium FROM monitoring_stations WHERE release_id = :r ORDER BY id"),
+        {"r": report.release_id},
+    ).all()
+    assert [r[0] for r in rows] == [*names[:4], "两端空格"]
+    # code-list synonyms mapped; missing and blank are both NULL
+    assert [r[1] for r in rows] == ["air", "surface_water", None, None, "air"]
