@@ -22,7 +22,7 @@ from fastapi import (
     Response,
 )
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -60,40 +60,34 @@ def _request_id(request: Request) -> str:
     return request.headers.get("x-request-id") or uuid.uuid4().hex
 
 
-class ImportForm(BaseModel):
-    """The form fields of an import besides ``file``: :class:`ImportOptions` as a form.
-
-    The same names as the options (they are passed on by name), with the form's limits;
-    ``mapping`` is the text ``src=field,…``.
-    """
-
-    release: str = Field(min_length=1, max_length=200)
-    valid_from: date | None = None
-    crs: str | None = None
-    source: str = ""
-    licence: str = ""
-    note: str = ""
-    layer: str | None = None
-    from_gcj02: bool = False
-    from_bd09: bool = False
-    synthetic: bool = False
-    mapping: str = Field(default="", description="src=field pairs, comma-separated")
+#: ImportOptions' fields the form carries (``collection`` is the path's); ``file`` is the upload.
+_OPTIONS = TypeAdapter(ImportOptions)
 
 
 def _import_form_schema() -> dict[str, Any]:
-    schema = ImportForm.model_json_schema()
-    schema["title"] = "Body_writes-create_import"
-    schema["properties"] = {
-        "file": {
-            "type": "string",
-            "contentMediaType": "application/octet-stream",
-            "title": "File",
-            "description": "GeoJSON, Shapefile (.zip), GeoPackage, …",
-        },
-        **schema["properties"],
+    """The multipart body's schema: :class:`ImportOptions` as a form, plus ``file``."""
+    schema = _OPTIONS.json_schema()
+    properties = {k: v for k, v in schema["properties"].items() if k != "collection"}
+    properties["mapping"] = {
+        "type": "string",
+        "default": "",
+        "title": "Mapping",
+        "description": "src=field pairs, comma-separated",
     }
-    schema["required"] = ["file", *schema.get("required", [])]
-    return schema
+    return {
+        "title": "Body_writes-create_import",
+        "type": "object",
+        "properties": {
+            "file": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "title": "File",
+                "description": "GeoJSON, Shapefile (.zip), GeoPackage, …",
+            },
+            **properties,
+        },
+        "required": ["file", *(r for r in schema.get("required", []) if r != "collection")],
+    }
 
 
 def _form_error(field: str, message: str, value: Any = None) -> RequestValidationError:
@@ -107,24 +101,27 @@ def _options(collection_id: str, form: FormData) -> tuple[UploadFile, ImportOpti
     file = form.get("file")
     if not isinstance(file, UploadFile):
         raise _form_error("file", "Field required: a file part named 'file'")
-    fields = {k: v for k, v in form.multi_items() if k != "file" and isinstance(v, str)}
+    fields: dict[str, Any] = {
+        k: v
+        for k, v in form.multi_items()
+        if k not in ("file", "collection") and isinstance(v, str)
+    }
     # an empty optional field is absent (as FastAPI's Form() parameters treat it)
     fields = {k: v for k, v in fields.items() if v != "" or k == "release"}
-    try:
-        parsed = ImportForm.model_validate(fields)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-        ) from None
     pairs: dict[str, str] = {}
-    for item in filter(None, (p.strip() for p in parsed.mapping.split(","))):
+    for item in filter(None, (p.strip() for p in fields.pop("mapping", "").split(","))):
         if "=" not in item:
             raise ImportFileError(f"mapping '{item}' is not src=field.", field="mapping")
         src, dst = item.split("=", 1)
         pairs[src.strip()] = dst.strip()
-    options = ImportOptions(
-        collection=collection_id, mapping=pairs, **parsed.model_dump(exclude={"mapping"})
-    )
+    try:
+        options = _OPTIONS.validate_python(
+            {**fields, "collection": collection_id, "mapping": pairs}, strict=False
+        )
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
     return file, options
 
 

@@ -18,12 +18,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import psycopg
 import shapely
 from psycopg.copy import QueuedLibpqWriter
+from pydantic import Field as PydanticField
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pyproj import CRS
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -59,12 +61,16 @@ _COPY_CHUNK = 10_000
 _LIST_SPLIT = re.compile(r"[,，、;；|]+")
 
 
-@dataclass
+@pydantic_dataclass
 class ImportOptions:
-    """What the caller says about an import (the CLI's and the HTTP form's options)."""
+    """What the caller says about an import: the CLI's options and the HTTP form's fields.
+
+    The one declaration of them: the HTTP route validates its form against this class and
+    documents it from this class's schema (``mapping`` travels there as ``src=field,…``).
+    """
 
     collection: str
-    release: str
+    release: Annotated[str, PydanticField(min_length=1, max_length=200)]
     valid_from: date | None = None
     crs: str | None = None
     source: str = ""
@@ -222,16 +228,23 @@ def _choose_crs(file_crs: CRS | None, declared: str | None, notes: list[str]) ->
     return file_crs
 
 
-def _reproject(geoms: np.ndarray, crs: CRS, options: ImportOptions, notes: list[str]) -> np.ndarray:
+def _reproject(
+    geoms: np.ndarray,
+    crs: CRS,
+    notes: list[str],
+    *,
+    from_gcj02: bool = False,
+    from_bd09: bool = False,
+) -> np.ndarray:
     """Bring geometries to WGS84 lon/lat; refuse data that cannot be in China."""
     coords = shapely.get_coordinates(geoms)
     if coords.size == 0:
         return geoms
     correction = (
         (gcj02_to_wgs84, "converted from GCJ-02 to WGS84")
-        if options.from_gcj02
+        if from_gcj02
         else (bd09_to_wgs84, "converted from BD-09 to WGS84")
-        if options.from_bd09
+        if from_bd09
         else None
     )
     # a file is refused when most of it is outside; single features outside are rejected
@@ -265,7 +278,7 @@ def storage_geometry(geom: Any, crs: CRS, kind: TargetKind) -> Any:
             repaired, or is not of the collection's type.
     """
     notes: list[str] = []
-    moved = _reproject(np.array([geom], dtype=object), crs, ImportOptions("", ""), notes)
+    moved = _reproject(np.array([geom], dtype=object), crs, notes)
     repaired = repair_geometries(moved, kind)
     if 0 in repaired.rejected:
         raise InvalidGeometryError(f"geometry: {repaired.rejected[0]}.", field="geometry")
@@ -322,7 +335,13 @@ def import_source(
     crs = _choose_crs(source.crs, options.crs, notes)
     frame = source.frame
     # CRS decisions and the "is this China at all" check look at the whole file first
-    geoms = _reproject(np.asarray(frame.geometry.values, dtype=object), crs, options, notes)
+    geoms = _reproject(
+        np.asarray(frame.geometry.values, dtype=object),
+        crs,
+        notes,
+        from_gcj02=options.from_gcj02,
+        from_bd09=options.from_bd09,
+    )
     columns = [c for c in frame.columns if c != frame.geometry.name]
     mapping = resolve_mapping(collection, columns, options.mapping)
     release = Release(
