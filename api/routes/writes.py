@@ -6,6 +6,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
@@ -24,6 +25,7 @@ from fastapi import (
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -48,7 +50,7 @@ from layers.ingest.jobs import (
 from layers.reads.items import feature_by_id
 from layers.store.catalog import get_collection
 from layers.store.keys import list_audit, list_keys, record
-from layers.store.models import Release
+from layers.store.models import ApiKey, Release
 from layers.store.releases import release_public, retire_release
 
 router = APIRouter(tags=["writes"])
@@ -298,6 +300,32 @@ def create_feature(
     return _feature_response(request, session, collection_id, written, 201)
 
 
+@dataclass(frozen=True)
+class _Edit:
+    """A PUT or PATCH of one feature: what the two routes share."""
+
+    request: Request
+    session: Session
+    key: ApiKey
+    collection_id: str
+    feature_id: int
+    if_match: str | None
+
+    def apply(self, body: dict[str, Any], *, merge: bool) -> Response:
+        written = edits.update_feature(
+            self.session,
+            self.key,
+            self.collection_id,
+            self.feature_id,
+            body,
+            merge=merge,
+            crs=_content_crs(self.request),
+            if_match=self.if_match,
+            request_id=_request_id(self.request),
+        )
+        return _feature_response(self.request, self.session, self.collection_id, written, 200)
+
+
 @router.put(
     "/collections/{collection_id}/items/{feature_id}",
     operation_id="writes-replace_feature",
@@ -313,18 +341,8 @@ def replace_feature(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Replace a feature's properties and geometry (412 when ``If-Match`` is stale)."""
-    written = edits.update_feature(
-        session,
-        key,
-        collection_id,
-        feature_id,
-        feature,
-        merge=False,
-        crs=_content_crs(request),
-        if_match=if_match,
-        request_id=_request_id(request),
-    )
-    return _feature_response(request, session, collection_id, written, 200)
+    edit = _Edit(request, session, key, collection_id, feature_id, if_match)
+    return edit.apply(feature, merge=False)
 
 
 @router.patch(
@@ -348,18 +366,8 @@ def patch_feature(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Merge-patch a feature's properties and/or geometry (412 when ``If-Match`` is stale)."""
-    written = edits.update_feature(
-        session,
-        key,
-        collection_id,
-        feature_id,
-        patch,
-        merge=True,
-        crs=_content_crs(request),
-        if_match=if_match,
-        request_id=_request_id(request),
-    )
-    return _feature_response(request, session, collection_id, written, 200)
+    edit = _Edit(request, session, key, collection_id, feature_id, if_match)
+    return edit.apply(patch, merge=True)
 
 
 @router.delete(
