@@ -143,7 +143,7 @@ def _apply(t: Any, xy: Any) -> Any:
 
 
 def report_map(session: Session, screening: dict[str, Any], as_of: date) -> str | None:
-    """SVG map of the project, its buffer, its evidence features and the water/admin context."""
+    """SVG map of the project, its buffer, its evidence features and the catalogue's context layers."""
     geometry = screening.get("geometry")
     if not isinstance(geometry, dict):
         return None
@@ -173,21 +173,26 @@ def report_map(session: Session, screening: dict[str, Any], as_of: date) -> str 
     bbox = (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
     layers = [
         MapLayer(
-            "水体",
-            context_geometries(session, "water_bodies", bbox, as_of=as_of),
-            Style(stroke="#6fa8dc", fill="#cfe2f3", width=0.8, fill_opacity=1),
-        ),
-        MapLayer(
-            "行政区",
-            context_geometries(session, "admin_divisions", bbox, as_of=as_of),
-            Style(stroke="#888", width=0.8, dash="4 3"),
-        ),
+            ctx.label,
+            context_geometries(session, c.id, bbox, as_of=as_of),
+            Style(
+                stroke=ctx.stroke,
+                fill=ctx.fill,
+                width=ctx.width,
+                fill_opacity=ctx.fill_opacity,
+                dash=ctx.dash,
+            ),
+        )
+        for c in COLLECTIONS
+        if (ctx := c.report_context) is not None
+    ]
+    layers.append(
         MapLayer(
             "证据要素",
             evidence,
             Style(stroke="#d81b60", fill="#f48fb1", width=2, fill_opacity=0.12, radius=5),
-        ),
-    ]
+        )
+    )
     if buffer:
         layers.append(MapLayer("缓冲区", [buffer], Style(stroke="#1565c0", width=1.2, dash="6 4")))
     layers.append(

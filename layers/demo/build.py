@@ -1,8 +1,8 @@
 """Build the demo dataset: one GeoJSON file per collection plus ``manifest.json``.
 
 :func:`build_demo` is the entry point. It fetches the real base layers (see
-:mod:`layers.demo.sources`), generates the synthetic layers (see
-:mod:`layers.demo.synthetic`) and writes RFC 7946 FeatureCollections: EPSG:4326 lon/lat,
+:mod:`layers.demo.sources`), generates the synthetic layers (see the generator modules
+listed in :mod:`layers.demo`) and writes RFC 7946 FeatureCollections: EPSG:4326 lon/lat,
 coordinates rounded to 6 decimals, polygons with counter-clockwise exteriors, one
 feature per line, sorted keys and fixed separators. Two builds with the same seed
 and the same library versions are byte-identical.
@@ -27,7 +27,8 @@ import shapely.errors
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from layers.demo import synthetic as syn
+from layers.demo import enterprises, parks, protected, stations, units, water
+from layers.demo.sites import example_sites
 from layers.demo.sources import (
     NGCC_LICENCE,
     NGCC_SOURCE,
@@ -38,6 +39,7 @@ from layers.demo.sources import (
     admin_features,
     load_real_layers,
 )
+from layers.demo.world import Item, ProvinceWorld
 from layers.store.catalog import COLLECTIONS, Collection, get_collection
 
 logger = logging.getLogger(__name__)
@@ -267,37 +269,37 @@ class DemoLayers:
         return load_real_layers(self.cache_dir)
 
     @cached_property
-    def worlds(self) -> dict[str, syn.ProvinceWorld]:
+    def worlds(self) -> dict[str, ProvinceWorld]:
         """Per-province metric working frames, Jiangsu first."""
-        return {tag: syn.ProvinceWorld(tag, self.real) for tag in ("JS", "JX")}
+        return {tag: ProvinceWorld(tag, self.real) for tag in ("JS", "JX")}
 
     def _per_province(
-        self, name: str, make: Callable[[syn.ProvinceWorld], list[syn.Item]]
-    ) -> dict[str, list[syn.Item]]:
+        self, name: str, make: Callable[[ProvinceWorld], list[Item]]
+    ) -> dict[str, list[Item]]:
         self.step(f"generating {name}")
         return {tag: make(world) for tag, world in self.worlds.items()}
 
     @cached_property
-    def red_lines(self) -> dict[str, list[syn.Item]]:
+    def red_lines(self) -> dict[str, list[Item]]:
         """生态保护红线."""
-        return self._per_province("red_lines", lambda w: syn.red_lines(w, self.seed))
+        return self._per_province("red_lines", lambda w: protected.red_lines(w, self.seed))
 
     @cached_property
-    def drinking_water_zones(self) -> dict[str, list[syn.Item]]:
+    def drinking_water_zones(self) -> dict[str, list[Item]]:
         """饮用水水源保护区."""
-        return self._per_province("drinking_water_zones", syn.drinking_water_zones)
+        return self._per_province("drinking_water_zones", water.drinking_water_zones)
 
     @cached_property
-    def wetlands(self) -> dict[str, list[syn.Item]]:
+    def wetlands(self) -> dict[str, list[Item]]:
         """湿地 (real lakes and synthetic wetlands)."""
-        return self._per_province("wetlands", lambda w: syn.wetlands(w, self.seed))
+        return self._per_province("wetlands", lambda w: protected.wetlands(w, self.seed))
 
     @cached_property
-    def ecological_spaces(self) -> dict[str, list[syn.Item]]:
+    def ecological_spaces(self) -> dict[str, list[Item]]:
         """生态空间管控区域 (Jiangsu)."""
         return self._per_province(
             "ecological_spaces",
-            lambda w: syn.ecological_spaces(
+            lambda w: protected.ecological_spaces(
                 w, self.seed, self.red_lines[w.tag], self.drinking_water_zones[w.tag]
             ),
         )
@@ -307,60 +309,61 @@ class DemoLayers:
         return [item.geom for layer in layers for item in layer[tag]]
 
     @cached_property
-    def industrial_parks(self) -> dict[str, list[syn.Item]]:
+    def industrial_parks(self) -> dict[str, list[Item]]:
         """工业园区."""
         return self._per_province(
-            "industrial_parks", lambda w: syn.industrial_parks(w, self.seed, self._protected(w.tag))
+            "industrial_parks",
+            lambda w: parks.industrial_parks(w, self.seed, self._protected(w.tag)),
         )
 
     @cached_property
-    def farmland_zones(self) -> dict[str, list[syn.Item]]:
+    def farmland_zones(self) -> dict[str, list[Item]]:
         """优先保护类耕地集中区."""
         return self._per_province(
             "farmland_zones",
-            lambda w: syn.farmland_zones(
+            lambda w: protected.farmland_zones(
                 w, self.seed, self._protected(w.tag), self.industrial_parks[w.tag]
             ),
         )
 
     @cached_property
-    def enterprises(self) -> dict[str, list[syn.Item]]:
+    def enterprises(self) -> dict[str, list[Item]]:
         """重点排污企业."""
 
-        def make(w: syn.ProvinceWorld) -> list[syn.Item]:
+        def make(w: ProvinceWorld) -> list[Item]:
             avoid = [i.geom for i in self.red_lines[w.tag]]
             avoid += [
                 i.geom for i in self.drinking_water_zones[w.tag] if i.props["grade"] != "准保护区"
             ]
-            return syn.enterprises(w, self.seed, self.industrial_parks[w.tag], avoid)
+            return enterprises.enterprises(w, self.seed, self.industrial_parks[w.tag], avoid)
 
         return self._per_province("enterprises", make)
 
     @cached_property
-    def control_units(self) -> dict[str, list[syn.Item]]:
+    def control_units(self) -> dict[str, list[Item]]:
         """环境管控单元."""
         area = sum(c.area_km2 for w in self.worlds.values() for c in w.counties)
-        density = syn.UNIT_TARGET / area
+        density = units.UNIT_TARGET / area
         return self._per_province(
             "control_units",
-            lambda w: syn.control_units(
+            lambda w: units.control_units(
                 w, self.seed, self.red_lines[w.tag], self.industrial_parks[w.tag], density
             ),
         )
 
     @cached_property
-    def monitoring_stations(self) -> dict[str, list[syn.Item]]:
+    def monitoring_stations(self) -> dict[str, list[Item]]:
         """监测站点."""
         return self._per_province(
-            "monitoring_stations", lambda w: syn.monitoring_stations(w, self.seed)
+            "monitoring_stations", lambda w: stations.monitoring_stations(w, self.seed)
         )
 
     @cached_property
-    def outfalls(self) -> dict[str, list[syn.Item]]:
+    def outfalls(self) -> dict[str, list[Item]]:
         """入河入海排污口."""
         return self._per_province(
             "outfalls",
-            lambda w: syn.outfalls(
+            lambda w: water.outfalls(
                 w, self.seed, self.enterprises[w.tag], self.drinking_water_zones[w.tag]
             ),
         )
@@ -371,7 +374,7 @@ class DemoLayers:
             return admin_features(self.real)
         if collection_id == "water_bodies":
             return [w.as_feature() for w in self.real.water]
-        items: dict[str, list[syn.Item]] = getattr(self, collection_id)
+        items: dict[str, list[Item]] = getattr(self, collection_id)
         return [f for tag, world in self.worlds.items() for f in world.to_features(items[tag])]
 
 
@@ -445,26 +448,10 @@ def build_demo(
 # =========================================================================== worked examples
 
 
-#: The screening category of each example (rules/00_industries.yaml); the GB/T 4754 name
-#: stays in ``industry_name``. The two outfall examples screen the outfall itself.
-EXAMPLE_CATEGORY = {
-    "jiangyin-chemical-600m": "化工",
-    "jiangyin-chemical-1500m": "化工",
-    "wujin-electroplating-outside-park": "电镀",
-    "yixing-quarry-red-line": "其他",
-    "jiangyin-outfall-grade2": "排污口",
-    "jiangyin-outfall-outside-zones": "排污口",
-    "lianyungang-coastal-wind-farm": "电力",
-    "poyang-marsh-visitor-centre": "其他",
-    "xuzhou-steel": "钢铁",
-    "nanchang-software-office": "其他",
-}
-
-
 def examples_collection() -> bytes:
-    """The worked examples (:data:`layers.demo.synthetic.EXAMPLE_SITES`) as GeoJSON bytes."""
+    """The worked examples (:func:`layers.demo.sites.example_sites`) as GeoJSON bytes."""
     lines = []
-    for site in syn.EXAMPLE_SITES:
+    for site in example_sites():
         geom: BaseGeometry = (
             Polygon(site.footprint) if site.footprint else Point(site.lon, site.lat)
         )
@@ -474,7 +461,7 @@ def examples_collection() -> bytes:
             "id": site.key,
             "properties": {
                 "name": site.name,
-                "industry": EXAMPLE_CATEGORY[site.key],
+                "industry": site.category,
                 "industry_name": site.industry,
                 "industry_code": site.industry_code,
                 "kind": site.kind,

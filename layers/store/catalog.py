@@ -76,6 +76,27 @@ class MapStyle:
 
 
 @dataclass(frozen=True)
+class ReportContext:
+    """How the printed screening report's map draws a collection as background context.
+
+    Attributes:
+        label: the layer's name in the map (Chinese).
+        stroke: outline colour.
+        fill: fill colour (``"none"``: outlines only).
+        fill_opacity: fill opacity.
+        width: outline width.
+        dash: SVG dash pattern of the outline (``""``: solid).
+    """
+
+    label: str
+    stroke: str = "#333"
+    fill: str = "none"
+    fill_opacity: float = 0.3
+    width: float = 1.0
+    dash: str = ""
+
+
+@dataclass(frozen=True)
 class Collection:
     """A regulatory layer: one PostGIS table, versioned by releases.
 
@@ -88,6 +109,8 @@ class Collection:
         search_rank: position of its hits in the map's place search (lower first);
             ``None``: not searched.
         code_field: the field holding a feature's official code (place search by prefix).
+        report_context: when set, the screening report's map draws this collection under
+            the evidence, as context (in catalogue order).
     """
 
     id: str
@@ -104,6 +127,7 @@ class Collection:
     entry_list: tuple[str, ...] = ()
     search_rank: int | None = None
     code_field: str = "code"
+    report_context: ReportContext | None = None
 
     def field(self, name: str) -> Field:
         """Return the field called ``name``.
@@ -465,6 +489,9 @@ COLLECTIONS: tuple[Collection, ...] = (
         default_visible=True,
         search_rank=1,
         has_area=False,
+        report_context=ReportContext(
+            "水体", stroke="#6fa8dc", fill="#cfe2f3", fill_opacity=1, width=0.8
+        ),
         fields=(
             _code("水体编码"),
             _name("河流名称", "湖泊名称", "水体名称"),
@@ -598,6 +625,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         default_visible=True,
         search_rank=0,
         code_field="adcode",
+        report_context=ReportContext("行政区", stroke="#888", width=0.8, dash="4 3"),
         fields=(
             Field("adcode", "text", "行政区划代码", aliases=("行政区划代码", "XZQDM", "code")),
             _name("XZQMC", "行政区名称"),

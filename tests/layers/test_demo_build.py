@@ -8,12 +8,14 @@ them (about 28 MB from PyPI).
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +23,15 @@ import numpy as np
 import orjson
 import pytest
 import shapely
+import yaml
+from pydantic import ValidationError
 from pyproj import CRS, Transformer
 from shapely.geometry import Point, box, shape
 from shapely.geometry.base import BaseGeometry
 
-from layers.demo import synthetic as syn
 from layers.demo.build import SYNTHETIC_PREFIX, build_demo, examples_collection
+from layers.demo.clauses import ProvinceClauses, Themes, clause_texts, documents, sentences
+from layers.demo.sites import ExampleSites, example_sites
 from layers.demo.sources import PINNED_WHEELS
 from layers.errors import CollectionNotFoundError
 from layers.store.catalog import COLLECTIONS, UNIT_CLASSES
@@ -245,6 +250,105 @@ def test_unit_codes_classes_and_lists(layers: dict[str, Layer]) -> None:
     )
 
 
+# --------------------------------------------------------------------------- clause data files
+
+
+def _packaged_yaml(name: str) -> Any:
+    return yaml.safe_load(files("layers.demo").joinpath(name).read_text(encoding="utf-8"))
+
+
+def _numbered_items(text: str) -> list[str]:
+    """``1. a；2. b。`` -> ``["a", "b"]`` (the form of every access-list text)."""
+    assert text.endswith("。")
+    items = re.split(r"；(?=\d+\. )", text[:-1])
+    assert [int(i.split(". ", 1)[0]) for i in items] == list(range(1, len(items) + 1))
+    return [i.split(". ", 1)[1] for i in items]
+
+
+def test_unit_texts_are_composed_of_the_clause_files(layers: dict[str, Layer]) -> None:
+    known = {
+        tag: {s for theme in clause_texts(tag).values() for s in theme} for tag in ("JS", "JX")
+    }
+    used: dict[str, set[str]] = {"JS": set(), "JX": set()}
+    for p in layers["control_units"].props:
+        tag = {"32": "JS", "36": "JX"}[p["admin_code"][:2]]
+        for field in (
+            "spatial_constraints",
+            "emission_controls",
+            "risk_controls",
+            "resource_efficiency",
+        ):
+            items = _numbered_items(p[field])
+            assert set(items) <= known[tag], (p["code"], field)
+            used[tag] |= set(items)
+    # most clauses of each province are drawn somewhere (the files are not dead text)
+    for tag in ("JS", "JX"):
+        assert len(used[tag]) >= 0.8 * len(known[tag]), tag
+
+
+def test_known_unit_cites_the_clause_files(layers: dict[str, Layer]) -> None:
+    """The unit of the 600 m chemical example (重点管控 产业园区, Jiangsu) quotes JS.yaml."""
+    examples = _examples()
+    unit = _unit_at(layers, _footprint(examples["jiangyin-chemical-600m"]))
+    assert unit["unit_class"] == UNIT_CLASSES[1]
+    js = clause_texts("JS")
+    spatial = _numbered_items(unit["spatial_constraints"])
+    assert spatial[0] in js["park"]
+    # the capacity clause of every Jiangsu 重点管控 unit, rendered from documents.yaml
+    assert (
+        "执行《江苏省减污降碳协同增效实施方案》"
+        "「严禁新增钢铁、焦化、炼油、电解铝、水泥、平板玻璃（不含光伏玻璃）等产能」"
+    ) in spatial
+    assert documents()["js_synergy"] == "《江苏省减污降碳协同增效实施方案》"
+    assert _numbered_items(unit["risk_controls"])[0] in js["risk_park"]
+    assert _numbered_items(unit["resource_efficiency"]) == list(js["resource_park"])
+
+
+def test_cited_clause_reads_document_article_text() -> None:
+    assert (
+        "执行《中华人民共和国湿地保护法》第十九条「建设项目选址、选线应当避让湿地，"
+        "无法避让的应当尽量减少占用，并采取必要措施减轻对湿地生态功能的不利影响。」"
+    ) in clause_texts("JS")["waterside"]
+    assert clause_texts("JX")["coast"] == ()
+
+
+def test_a_typo_in_the_clause_files_fails_loudly() -> None:
+    good = _packaged_yaml("clauses/JS.yaml")
+    ProvinceClauses.model_validate(good)
+
+    typo_theme = copy.deepcopy(good)
+    typo_theme["themes"]["yangzte"] = typo_theme["themes"].pop("yangtze")
+    with pytest.raises(ValidationError, match="yangzte"):
+        ProvinceClauses.model_validate(typo_theme)
+
+    typo_field = copy.deepcopy(good)
+    typo_field["themes"]["park"][0]["documnet"] = typo_field["themes"]["park"][0].pop("document")
+    with pytest.raises(ValidationError, match="documnet"):
+        ProvinceClauses.model_validate(typo_field)
+
+    unknown_doc = copy.deepcopy(good)
+    unknown_doc["themes"]["park"][0]["document"] = "js_plann"
+    themes = ProvinceClauses.model_validate(unknown_doc).themes
+    with pytest.raises(ValueError, match="js_plann"):
+        sentences(themes, documents())
+    assert set(Themes.model_fields) == set(good["themes"])
+
+
+def test_a_typo_in_the_example_sites_fails_loudly() -> None:
+    good = _packaged_yaml("example_sites.yaml")
+    assert ExampleSites.model_validate(good).sites == example_sites()
+
+    typo = copy.deepcopy(good)
+    typo["sites"][0]["alow"] = typo["sites"][0].pop("allow")
+    with pytest.raises(ValidationError, match="alow"):
+        ExampleSites.model_validate(typo)
+
+    bad_collection = copy.deepcopy(good)
+    bad_collection["sites"][0]["allow"] = ["industrial_park"]
+    with pytest.raises(ValidationError, match="industrial_park"):
+        ExampleSites.model_validate(bad_collection)
+
+
 # --------------------------------------------------------------------------- thematic checks
 
 
@@ -372,7 +476,7 @@ ZONES = ("red_lines", "ecological_spaces", "drinking_water_zones", "wetlands", "
 
 def test_examples_are_a_fixed_set() -> None:
     examples = _examples()
-    assert set(examples) == {s.key for s in syn.EXAMPLE_SITES}
+    assert set(examples) == {s.key for s in example_sites()}
     assert {e["properties"]["expected_verdict"] for e in examples.values()} == {
         "DENY",
         "FLAG",
