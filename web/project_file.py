@@ -12,11 +12,11 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import mapping
 
+from gis.coords import gk_epsg
 from gis.crs import crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
 from gis.errors import MissingCRSError
 from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
 from layers.ingest.files import PROJECT_FILE_LIMITS, check_upload_name, read_source
-from web.coords import gk_epsg
 
 ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".gpkg")
 # The upload cap of POST /web/project-file, enforced while the body streams in

@@ -25,9 +25,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
+from gis.coords import parse_point
 from layers.screening.engine import get_screening
 from layers.store.catalog import COLLECTIONS
-from web.coords import parse_point
 from web.places import search_places
 from web.project_file import MAX_BYTES, read_project_file
 from web.report import environment, render_pdf, render_report, report_inputs

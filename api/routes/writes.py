@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
+from anyio import CancelScope
 from fastapi import (
     APIRouter,
     BackgroundTasks,
@@ -171,7 +172,7 @@ async def create_import(
         file, options = _options(collection_id, form)
         filename = check_upload_name(file.filename or "upload")
         await run_in_threadpool(check_release_free, session, collection_id, options.release)
-        folder = Path(tempfile.mkdtemp(prefix="ecozone-import-"))
+        folder = Path(await run_in_threadpool(tempfile.mkdtemp, prefix="ecozone-import-"))
         try:
             suffix = re.sub(r"[^A-Za-z0-9.]", "", Path(filename).suffix)[:16]
             target = folder / f"upload{suffix}"
@@ -184,7 +185,8 @@ async def create_import(
                 create_import_job, session, collection_id, options.release, params, key
             )
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            with CancelScope(shield=True):  # the folder goes also when the request is cancelled
+                await run_in_threadpool(shutil.rmtree, folder, ignore_errors=True)
             raise
     background.add_task(
         run_import_job,

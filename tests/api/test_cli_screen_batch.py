@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.cli import app
+from api.cli import build_cli
 from api.deps import get_session
 from api.settings import ApiSettings
 from layers.store import schema
@@ -57,6 +57,7 @@ COLUMNS = ["site", "name", "industry", "kind", "verdict", "deny", "require", "fl
 INPUT_FIELDS = ("name", "lon", "lat", "industry", "industry_code", "kind")
 
 runner = CliRunner()
+app = build_cli()
 
 
 def at(lon: float, lat: float, metres: float, azimuth: float = 90.0) -> tuple[float, float]:

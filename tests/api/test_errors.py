@@ -198,9 +198,9 @@ def test_a_domain_error_without_a_4xx_is_a_500_with_only_the_request_id(client, 
 def test_cli_malformed_date_is_a_usage_error_naming_the_option(args):
     from typer.testing import CliRunner
 
-    from api.cli import app
+    from api.cli import build_cli
 
-    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    result = CliRunner().invoke(build_cli(), args, env={"COLUMNS": "200"})
     option = next(
         a for a in args if a.startswith("--") and a in ("--valid-to", "--valid-from", "--as-of")
     )

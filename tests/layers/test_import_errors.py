@@ -8,12 +8,13 @@ import shapely
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli import build_cli
 from gis.errors import MissingCRSError, OutOfChinaError
 from layers.errors import ImportFileError, MappingError, NoValidFeaturesError, ReleaseConflictError
 from layers.ingest.importer import ImportOptions, import_file
 
 runner = CliRunner()
+app = build_cli()
 
 
 def _cli(database_url, monkeypatch, *args):

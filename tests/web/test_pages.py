@@ -13,7 +13,6 @@ import pytest
 from fixture_layers import SITE_NEAR_YANGTZE
 from shapely.geometry import mapping
 
-from web.coords import parse_point
 from web.report import DISCLAIMER, SYNTHETIC_NOTE, render_report
 from web.router import STATIC
 
@@ -64,25 +63,6 @@ def test_search_reads_gauss_kruger_coordinates(web_client):
     lon, lat = body["results"][0]["point"]
     assert lon == pytest.approx(120.264, abs=0.01)
     assert lat == pytest.approx(31.965, abs=0.01)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("120.27, 31.955", (120.27, 31.955)),
-        ("31.955 120.27", (120.27, 31.955)),
-        ("E120.27° N31.955°", (120.27, 31.955)),
-    ],
-)
-def test_parse_point_reads_lon_lat_in_either_order(text, expected):
-    point = parse_point(text)
-    assert (point.lon, point.lat) == pytest.approx(expected)
-
-
-def test_parse_point_plain_gk_easting_needs_a_nearby_longitude():
-    assert parse_point("3538000 525000") is None
-    point = parse_point("3538000 525000", near_lon=120.5)
-    assert point.lon == pytest.approx(120.264, abs=0.01)
 
 
 def test_project_file_reads_geojson(web_client):

@@ -6,8 +6,8 @@ export const ROOT = document.getElementById("map").dataset.root || "";
 export const PHONE = window.matchMedia("(max-width: 700px)");
 
 // Layers are bbox-limited GeoJSON pages, reloaded on moveend, with a minimum zoom for the
-// heavy ones. When vector tiles (issue 5, /collections/{id}/tiles/WebMercatorQuad/{z}/{x}/{y})
-// land, makeEntry()/layerSource() in layers.js are the one place to switch to Leaflet.VectorGrid.
+// heavy ones. The server also serves vector tiles (/collections/{id}/tiles/WebMercatorQuad/{z}/{x}/{y},
+// api/routes/tiles.py); makeEntry()/layerSource() in layers.js are the one place to switch to them.
 export const PAGE_LIMIT = 4000;
 
 // Circle markers of point collections; their fill is the class colour.

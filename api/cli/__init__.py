@@ -1,0 +1,40 @@
+"""The ``ecozone`` command line: migrations, imports, releases, data sets, screening, serving.
+
+Importing the package registers nothing: :func:`build_cli` assembles the commands of
+its modules into a new app, and :func:`main` (the console script) runs it. Heavy
+imports (Alembic, geopandas, the demo builder, uvicorn) happen inside the commands
+that need them, so ``ecozone --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from api.cli import datasets, screening, store
+from api.cli.serve import serve
+
+
+def build_cli() -> typer.Typer:
+    """A new ``ecozone`` app with every command; the listing in ``--help`` follows this order."""
+    app = typer.Typer(help="ecozone: 生态环境分区管控 layers on PostGIS.", no_args_is_help=True)
+    app.command("import")(store.import_command)
+    app.command("releases")(store.releases_command)
+    app.command("retire")(store.retire_command)
+    app.command("collections")(store.collections_command)
+    app.command("serve")(serve)
+    app.command("screen")(screening.screen_command)
+    app.command("screen-batch")(screening.screen_batch_command)
+    app.add_typer(store.db_cli(), name="db")
+    app.add_typer(datasets.sample_cli(), name="sample")
+    app.add_typer(datasets.demo_cli(), name="demo")
+    app.add_typer(store.keys_cli(), name="keys")
+    app.add_typer(screening.rules_cli(), name="rules")
+    return app
+
+
+def main() -> None:
+    """Entry point of the ``ecozone`` script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    build_cli()()

@@ -1,0 +1,43 @@
+"""What every command of the CLI shares: the consoles, a database session, dates, the error exit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from gis.errors import GisError
+from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
+
+console = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session on ``DATABASE_URL`` for one command; the engine is disposed afterwards."""
+    engine = make_engine(DatabaseSettings())
+    try:
+        with make_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def iso_date(value: str) -> date:
+    """Parse a YYYY-MM-DD option; a malformed one is a usage error naming the option."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD).") from None
+
+
+def fail(exc: GisError) -> typer.Exit:
+    """Print a domain error (with the input it names) and return the exit to raise (code 2)."""
+    where = f" [{exc.field}]" if exc.field else ""
+    err.print(f"[bold red]error{where}:[/] {exc.detail}")
+    return typer.Exit(code=2)
