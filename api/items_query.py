@@ -22,8 +22,8 @@ from pydantic import Field, TypeAdapter, ValidationError
 from api.deps import parse_as_of
 from api.errors import InvalidParameterError
 from api.settings import ApiSettings
-from gis.bbox import BBox, parse_bbox
-from gis.crs import CRS84_API, ApiCRS, api_crs
+from gis.bbox import parse_bbox
+from gis.crs import CRS84_API, api_crs
 from layers.errors import FilterError
 from layers.reads.cql import FilterContext, build_filter
 from layers.reads.fastread import Fragment, ItemsRequest, expression_fragment, filter_fragment
@@ -132,27 +132,16 @@ class ItemsQuery:
 
     Attributes:
         collection: the collection asked for.
-        as_of: the instant whose release to read (``datetime``; today when absent).
+        page: what to read: the release's date (``datetime``, today when absent), the
+            page (the settings' default limit when none is given), bbox and its CRS, the
+            output CRS, the property filters and ``filter`` as SQL fragments,
+            ``properties`` and ``sortby``.
         as_of_given: ``datetime`` was given (one feature is read in any release without it).
-        limit, offset: the page (the settings' default limit when none is given).
-        bbox, bbox_crs: the bbox in x/y order and its CRS.
-        crs: the CRS of the returned geometries.
-        where: the property filters and ``filter``, as SQL fragments.
-        properties: the properties to return (``None``: all).
-        sortby: (name, ascending) keys.
     """
 
     collection: Collection
-    as_of: date
+    page: ItemsRequest
     as_of_given: bool = False
-    limit: int = 100
-    offset: int = 0
-    bbox: BBox | None = None
-    bbox_crs: ApiCRS = CRS84_API
-    crs: ApiCRS = CRS84_API
-    where: tuple[Fragment, ...] = ()
-    properties: tuple[str, ...] | None = None
-    sortby: tuple[tuple[str, bool], ...] = ()
 
     @classmethod
     def parse(
@@ -226,34 +215,19 @@ class ItemsQuery:
             ctx = FilterContext(collection, as_of, fcrs.srid, fcrs.lat_first)
             where.append(filter_fragment(filter_, filter_lang, ctx, len(where)))
         bbox = given("bbox")
-        return cls(
-            collection=collection,
+        page = ItemsRequest(
+            collection_id=collection.id,
             as_of=as_of,
-            as_of_given=bool(raw_datetime),
-            limit=limit,
-            offset=offset,
             bbox=parse_bbox(bbox, in_crs) if bbox else None,
             bbox_crs=in_crs,
-            crs=out_crs,
-            where=tuple(where),
+            where=where,
             properties=parse_properties(collection, given("properties")),
             sortby=parse_sortby(collection, given("sortby")),
+            crs=out_crs,
+            limit=limit,
+            offset=offset,
         )
-
-    def items_request(self) -> ItemsRequest:
-        """The page to read."""
-        return ItemsRequest(
-            collection_id=self.collection.id,
-            as_of=self.as_of,
-            bbox=self.bbox,
-            bbox_crs=self.bbox_crs,
-            where=list(self.where),
-            properties=self.properties,
-            sortby=self.sortby,
-            crs=self.crs,
-            limit=self.limit,
-            offset=self.offset,
-        )
+        return cls(collection, page, as_of_given=bool(raw_datetime))
 
 
 def _equality(collection: Collection, name: str, value: str, as_of: date) -> Any:

@@ -279,8 +279,8 @@ async def get_items(request: Request, collection_id: str, reader: ReaderDep) -> 
     """
     settings: ApiSettings = request.app.state.api_settings
     query = ItemsQuery.parse(request.query_params, settings, collection_id)
-    collection, limit, offset = query.collection, query.limit, query.offset
-    page = await items_page(reader, query.items_request())
+    collection, limit, offset = query.collection, query.page.limit, query.page.offset
+    page = await items_page(reader, query.page)
     links = _page_links(request, limit, offset, page.has_more, collection_id)
     body: dict[str, Any] = {
         "type": "FeatureCollection",
@@ -294,7 +294,7 @@ async def get_items(request: Request, collection_id: str, reader: ReaderDep) -> 
         body["numberMatched"] = page.number_matched
     if wants_html(request):
         body["features"] = orjson.loads(page.features)
-        columns = list(query.properties or collection.field_names)
+        columns = list(query.page.properties or collection.field_names)
         return HTMLResponse(
             render_resource(
                 "items",
@@ -306,7 +306,7 @@ async def get_items(request: Request, collection_id: str, reader: ReaderDep) -> 
                 map_href=f"{base_url(request)}/map?collection={collection_id}",
             )
         )
-    return GeoJSONResponse(body, headers=_crs_header(query.crs))
+    return GeoJSONResponse(body, headers=_crs_header(query.page.crs))
 
 
 def _now() -> str:
@@ -352,8 +352,8 @@ async def get_item(
     """
     settings: ApiSettings = request.app.state.api_settings
     query = ItemsQuery.parse(request.query_params, settings, collection_id, ITEM_PARAMS)
-    collection, out_crs, selected = query.collection, query.crs, query.properties
-    as_of = query.as_of if query.as_of_given else None
+    collection, out_crs, selected = query.collection, query.page.crs, query.page.properties
+    as_of = query.page.as_of if query.as_of_given else None
     html = wants_html(request)
     read = await feature_by_id(
         reader, collection_id, feature_id, as_of=as_of, crs=out_crs, properties=selected

@@ -113,9 +113,9 @@ async def get_collection_tile(
     """One vector tile of the release in force at ``datetime`` (layer named after the collection)."""
     settings: ApiSettings = request.app.state.api_settings
     query = ItemsQuery.parse(request.query_params, settings, collection_id, TILE_PARAMS)
-    collection, as_of = query.collection, query.as_of
+    collection, as_of = query.collection, query.page.as_of
     check_tile(z, x, y)
-    props = query.properties or tile_properties(collection)
+    props = query.page.properties or tile_properties(collection)
     props = tuple(p for p in props if p in collection.field_names)
     empty = f'"empty-{collection_id}-{as_of}-{z}-{x}-{y}"'
 
