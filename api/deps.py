@@ -11,8 +11,11 @@ from sqlalchemy.orm import Session
 
 from api.errors import InvalidParameterError
 from api.settings import ApiSettings
-from layers.reads.fastread import Reader, SessionReader
-from layers.screening.engine import ScreeningStore, SessionScreeningStore
+from layers.reads.fastread import Reader
+from layers.screening.engine import ScreeningStore
+from layers.store.catalog import Collection, get_collection
+from layers.store.models import Release
+from layers.store.releases import release_as_of
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -30,33 +33,17 @@ async def get_api_settings(request: Request) -> ApiSettings:
 async def get_reader(request: Request) -> Reader:
     """The reader of the hot read paths: the app's async pool.
 
-    When ``get_session`` is overridden (tests reading inside a rolled-back transaction),
-    the same statements run on that session instead, so they see its rows.
+    Tests reading inside a rolled-back transaction override it with a
+    ``SessionReader`` on their session, so the same statements see its rows.
     """
-    session = _overridden_session(request)
-    if session is not None:
-        return SessionReader(session)
     reader: Reader = request.app.state.reader
     return reader
 
 
 async def get_screening_store(request: Request) -> ScreeningStore:
-    """Where ``POST /screenings`` runs: the app's async pool, or an overriding session."""
-    session = _overridden_session(request)
-    if session is not None:
-        return SessionScreeningStore(session)
+    """Where ``POST /screenings`` runs: the app's async pool (tests override it with a session's)."""
     store: ScreeningStore = request.app.state.screening_store
     return store
-
-
-def _overridden_session(request: Request) -> Session | None:
-    override = request.app.dependency_overrides.get(get_session)
-    if override is None:
-        return None
-    session = override()
-    if isinstance(session, Iterator):
-        session = next(session)
-    return session  # type: ignore[no-any-return]
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -104,6 +91,21 @@ async def as_of_param(
 
 
 AsOfDep = Annotated[date, Depends(as_of_param)]
+
+
+def collection_release(
+    collection_id: str, session: SessionDep, as_of: AsOfDep
+) -> tuple[Collection, Release | None]:
+    """The path's collection and its release in force at ``datetime`` (none: no release).
+
+    Raises:
+        CollectionNotFoundError: no such collection.
+    """
+    collection = get_collection(collection_id)
+    return collection, release_as_of(session, collection_id, as_of)
+
+
+CollectionReleaseDep = Annotated[tuple[Collection, Release | None], Depends(collection_release)]
 
 
 #: The largest value of a bigint column (ids, counts).

@@ -11,14 +11,17 @@ from typing import Any
 
 import psycopg
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from api.deps import get_session
+from api.deps import get_reader, get_screening_store, get_session
 from api.settings import ApiSettings
+from layers.reads.fastread import SessionReader
+from layers.screening.engine import SessionScreeningStore
 from layers.store import schema
 from layers.store.db import DatabaseSettings
 
@@ -100,12 +103,19 @@ def db_session(engine: Engine) -> Iterator[Session]:
         outer.rollback()
 
 
+def use_session(app: FastAPI, session: Session) -> None:
+    """Every route of ``app`` reads and writes through ``session`` (a rolled-back transaction)."""
+    app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_reader] = lambda: SessionReader(session)
+    app.dependency_overrides[get_screening_store] = lambda: SessionScreeningStore(session)
+
+
 @pytest.fixture
 def client(database_url: str, db_session: Session) -> Iterator[TestClient]:
     app = create_app(
         ApiSettings(_env_file=None), DatabaseSettings(url=database_url, _env_file=None)
     )
-    app.dependency_overrides[get_session] = lambda: db_session
+    use_session(app, db_session)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -9,29 +9,20 @@ from urllib.parse import unquote_plus
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
-from pydantic import Field, TypeAdapter, ValidationError
-from starlette.routing import Route
 
-from api.deps import AsOfDep, IdPath, ReaderDep, SessionDep, get_reader, parse_as_of
-from api.errors import InvalidParameterError
+from api.deps import AsOfDep, CollectionReleaseDep, IdPath, ReaderDep, SessionDep
+from api.fast_routes import FastRoutes
+from api.items_query import ITEM_PARAMS, ITEMS_OPENAPI_PARAMETERS, ItemsQuery
 from api.ogc import GEOJSON, HTML, JSON, MVT, base_url, link, self_links, wants_html
 from api.responses import GeoJSONResponse, ORJSONResponse
 from api.settings import ApiSettings
-from gis.bbox import parse_bbox
-from gis.crs import CRS84_API, CRS84_URI, ApiCRS, api_crs, offered_crs_uris
-from layers.errors import FilterError
-from layers.reads.cql import FilterContext, build_filter, queryable_names
+from gis.crs import CRS84_API, CRS84_URI, ApiCRS, offered_crs_uris
+from layers.reads.cql import queryable_names
 from layers.reads.fastread import (
-    Fragment,
-    ItemsRequest,
-    expression_fragment,
     feature_by_id,
-    filter_fragment,
     items_page,
 )
-from layers.reads.items import parse_properties, parse_sortby
 from layers.store.catalog import COLLECTIONS, Collection, FieldType, get_collection
 from layers.store.etags import etag_matches
 from layers.store.models import Release
@@ -39,24 +30,8 @@ from layers.store.releases import list_releases, release_as_of, release_public
 from web.ogc import render_resource
 
 router = APIRouter(tags=["collections"])
-
-#: Query parameters of the items path besides the collection's property names.
-ITEMS_PARAMS = frozenset(
-    {
-        "bbox",
-        "bbox-crs",
-        "crs",
-        "limit",
-        "offset",
-        "datetime",
-        "filter",
-        "filter-lang",
-        "filter-crs",
-        "properties",
-        "sortby",
-        "f",
-    }
-)
+#: ``GET /collections/{id}/items``, the hottest path (see :mod:`api.fast_routes`).
+fast = FastRoutes(router)
 
 _JSON_SCHEMA_TYPES: dict[FieldType, dict[str, Any]] = {
     "text": {"type": "string"},
@@ -171,11 +146,11 @@ def list_collections(request: Request, session: SessionDep, as_of: AsOfDep) -> R
     response_class=ORJSONResponse,
 )
 def get_collection_meta(
-    request: Request, collection_id: str, session: SessionDep, as_of: AsOfDep
+    request: Request, collection_id: str, release: CollectionReleaseDep
 ) -> Response:
     """One collection: fields, extent, CRSs and the release in force at ``datetime``."""
-    collection = get_collection(collection_id)
-    body = _collection_public(request, collection, release_as_of(session, collection_id, as_of))
+    collection = release[0]
+    body = _collection_public(request, *release)
     if wants_html(request):
         base = base_url(request)
         return HTMLResponse(
@@ -290,175 +265,22 @@ def _crs_header(crs: ApiCRS) -> dict[str, str]:
     return {"Content-Crs": f"<{crs.uri}>"}
 
 
-def _query_param(
-    name: str, description: str | None = None, schema: dict[str, Any] | None = None, **extra: Any
-) -> dict[str, Any]:
-    """One OpenAPI query parameter (the items route reads its parameters itself)."""
-    out: dict[str, Any] = {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": schema or {"type": "string"},
-    }
-    if description:
-        out["description"] = description
-    out.update(extra)
-    return out
-
-
-_FILTER_DOC = (
-    "CQL2 filter over the queryables. Besides the standard operators, "
-    "S_DWITHIN_M(geom, POINT(lon lat) | COLLECTION('id'[, 'cql2-text']), metres) "
-    "selects features within a geodesic distance in metres."
-)
-
-#: The items route's query parameters as documented in the OpenAPI document. The route
-#: reads ``request.query_params`` once instead of declaring 13 FastAPI parameters: their
-#: validation cost ~40 % of the Python time of a point query (bench/RESULTS.md).
-ITEMS_OPENAPI_PARAMETERS: list[dict[str, Any]] = [
-    _query_param(
-        "bbox",
-        "minx,miny,maxx,maxy in `bbox-crs` (default CRS84 lon/lat)",
-        examples={"bbox": {"value": "120.0,31.8,120.5,32.1"}},
-    ),
-    _query_param("bbox-crs", "CRS of bbox"),
-    _query_param("crs", "CRS of the returned geometries"),
-    _query_param(
-        "limit",
-        "page size (default 100, max 10,000)",
-        {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 100},
-    ),
-    _query_param("offset", None, {"type": "integer", "minimum": 0, "maximum": 10_000_000}),
-    _query_param(
-        "filter",
-        _FILTER_DOC,
-        examples={"dwithin": {"value": "S_DWITHIN_M(geom, POINT(120.27 31.95), 1000)"}},
-    ),
-    _query_param(
-        "filter-lang",
-        None,
-        {"type": "string", "pattern": "^cql2-(text|json)$", "default": "cql2-text"},
-    ),
-    _query_param("filter-crs", "CRS of the coordinates in `filter`"),
-    _query_param("properties", "comma-separated properties to return"),
-    _query_param("sortby", "comma-separated properties, - for descending"),
-    _query_param("f", None, {"type": "string", "pattern": "^(json|geojson|html)$"}),
-    _query_param(
-        "datetime",
-        "The instant whose releases to show (RFC 3339 date or date-time); default today.",
-    ),
-]
-
-_LIMIT = TypeAdapter(Annotated[int, Field(ge=1, le=10_000)])
-_OFFSET = TypeAdapter(Annotated[int, Field(ge=0, le=10_000_000)])
-_FILTER_LANG = TypeAdapter(Annotated[str, Field(pattern="^cql2-(text|json)$")])
-_F = TypeAdapter(Annotated[str, Field(pattern="^(json|geojson|html)$")])
-
-
-def _checked(adapter: TypeAdapter[Any], name: str, raw: str, errors: list[dict[str, Any]]) -> Any:
-    """Validate one raw query value as FastAPI would (same messages, same ``loc``)."""
-    try:
-        return adapter.validate_python(raw)
-    except ValidationError as exc:
-        errors.extend({**e, "loc": ("query", name)} for e in exc.errors(include_url=False))
-        return None
-
-
-async def _items_route(request: Request) -> Response:
-    """``GET /collections/{id}/items`` as a plain Starlette route (see below)."""
-    return await get_items(request, request.path_params["collection_id"])
-
-
-# The items path is served by a plain Starlette route that the app puts first in its
-# route list (``FAST_ROUTES``, see ``api.app``); the documented FastAPI route below stays
-# for the OpenAPI document and is never reached for GET. The handler reads its query
-# parameters itself, so FastAPI's per-request dependency solving, exit stacks and
-# response checks were pure overhead (~15 % of a point query's Python time), and being
-# first it is matched before the ~40 other routes (~10 % more). Errors still go through
-# the app's exception handlers; private reads are gated in front of every route (``api.auth.ReadGate``).
-FAST_ROUTES = [
-    Route(
-        "/collections/{collection_id}/items",
-        _items_route,
-        methods=["GET"],
-        name="collections-list_features-fast",
-        include_in_schema=False,
-    )
-]
-
-
-@router.get(
+@fast.get(
     "/collections/{collection_id}/items",
     operation_id="collections-list_features",
     response_class=GeoJSONResponse,
     openapi_extra={"parameters": ITEMS_OPENAPI_PARAMETERS},
 )
-async def get_items(request: Request, collection_id: str) -> Response:
+async def get_items(request: Request, collection_id: str, reader: ReaderDep) -> Response:
     """Features of the release in force at ``datetime``, as a GeoJSON FeatureCollection.
 
     Paging follows the ``next``/``prev`` links. ``numberMatched`` is given when it is cheap
     (no bbox/filter, or a release of at most 10,000 features).
     """
-    params = request.query_params
-    reader = await get_reader(request)
     settings: ApiSettings = request.app.state.api_settings
-    as_of = parse_as_of(params.get("datetime"))
-    errors: list[dict[str, Any]] = []
-    raw_limit = params.get("limit")
-    limit = 100 if raw_limit is None else _checked(_LIMIT, "limit", raw_limit, errors)
-    raw_offset = params.get("offset")
-    offset = 0 if raw_offset is None else _checked(_OFFSET, "offset", raw_offset, errors)
-    filter_lang = params.get("filter-lang", "cql2-text")
-    _checked(_FILTER_LANG, "filter-lang", filter_lang, errors)
-    if "f" in params:
-        _checked(_F, "f", params["f"], errors)
-    if errors:
-        raise RequestValidationError(errors)
-    bbox = params.get("bbox")
-    bbox_crs = params.get("bbox-crs")
-    crs = params.get("crs")
-    filter_ = params.get("filter")
-    filter_crs = params.get("filter-crs")
-    properties = params.get("properties")
-    sortby = params.get("sortby")
-    collection = get_collection(collection_id)
-    if "limit" not in request.query_params:
-        limit = settings.default_limit
-    if limit > settings.max_limit:
-        raise InvalidParameterError(
-            f"limit {limit} is above the maximum {settings.max_limit}.", field="limit"
-        )
-    out_crs = api_crs(crs, field="crs") if crs else CRS84_API
-    in_crs = api_crs(bbox_crs, field="bbox-crs") if bbox_crs else CRS84_API
-    where: list[Fragment] = []
-    simple = {k: v for k, v in request.query_params.items() if k not in ITEMS_PARAMS}
-    for name, value in simple.items():
-        if name.startswith("_"):
-            continue  # cache busters
-        if name not in collection.field_names:
-            raise InvalidParameterError(
-                f"Unknown query parameter '{name}'. Parameters: {', '.join(sorted(ITEMS_PARAMS))} "
-                f"or a property name ({', '.join(collection.field_names)}).",
-                field=name,
-            )
-        where.append(expression_fragment(collection, _equality(collection, name, value, as_of)))
-    if filter_:
-        fcrs = api_crs(filter_crs, field="filter-crs") if filter_crs else CRS84_API
-        ctx = FilterContext(collection, as_of, fcrs.srid, fcrs.lat_first)
-        where.append(filter_fragment(filter_, filter_lang, ctx))
-    query = ItemsRequest(
-        collection_id=collection_id,
-        as_of=as_of,
-        bbox=parse_bbox(bbox, in_crs) if bbox else None,
-        bbox_crs=in_crs,
-        where=where,
-        properties=parse_properties(collection, properties),
-        sortby=parse_sortby(collection, sortby),
-        crs=out_crs,
-        limit=limit,
-        offset=offset,
-    )
-    page = await items_page(reader, query)
+    query = ItemsQuery.parse(request.query_params, settings, collection_id)
+    collection, limit, offset = query.collection, query.page.limit, query.page.offset
+    page = await items_page(reader, query.page)
     links = _page_links(request, limit, offset, page.has_more, collection_id)
     body: dict[str, Any] = {
         "type": "FeatureCollection",
@@ -472,7 +294,7 @@ async def get_items(request: Request, collection_id: str) -> Response:
         body["numberMatched"] = page.number_matched
     if wants_html(request):
         body["features"] = orjson.loads(page.features)
-        columns = list(query.properties or collection.field_names)
+        columns = list(query.page.properties or collection.field_names)
         return HTMLResponse(
             render_resource(
                 "items",
@@ -484,7 +306,7 @@ async def get_items(request: Request, collection_id: str) -> Response:
                 map_href=f"{base_url(request)}/map?collection={collection_id}",
             )
         )
-    return GeoJSONResponse(body, headers=_crs_header(out_crs))
+    return GeoJSONResponse(body, headers=_crs_header(query.page.crs))
 
 
 def _now() -> str:
@@ -498,28 +320,6 @@ def _now() -> str:
 _NOW: list[Any] = [None, ""]
 
 
-def _equality(collection: Collection, name: str, value: str, as_of: Any) -> Any:
-    """``?name=value`` (Part 1 property filter), through the filter compiler's checks."""
-    kind = collection.field(name).type
-    literal_value: Any = value
-    try:
-        if kind == "int":
-            literal_value = int(value)
-        elif kind == "float":
-            literal_value = float(value)
-        elif kind == "date":
-            literal_value = {"date": value}
-    except ValueError:
-        raise InvalidParameterError(f"{name}={value!r} is not a {kind}.", field=name) from None
-    doc = {"op": "=", "args": [{"property": name}, literal_value]}
-    try:
-        return build_filter(
-            orjson.dumps(doc).decode(), "cql2-json", FilterContext(collection, as_of)
-        )
-    except FilterError as exc:  # e.g. an integer out of the column's range
-        raise InvalidParameterError(f"{name}: {exc.detail}", field=name) from None
-
-
 @router.get(
     "/collections/{collection_id}/items/{feature_id}",
     operation_id="collections-get_feature",
@@ -531,10 +331,11 @@ async def get_item(
     collection_id: str,
     feature_id: IdPath,
     reader: ReaderDep,
-    datetime_: Annotated[str | None, Query(alias="datetime")] = None,
-    crs: Annotated[str | None, Query(description="CRS of the returned geometry")] = None,
-    properties: Annotated[str | None, Query()] = None,
-    f: Annotated[str | None, Query(pattern="^(json|geojson|html)$")] = None,  # noqa: ARG001 - in the OpenAPI; read by wants_html
+    # the query parameters are in the OpenAPI and validated here; ItemsQuery reads them
+    datetime_: Annotated[str | None, Query(alias="datetime")] = None,  # noqa: ARG001
+    crs: Annotated[str | None, Query(description="CRS of the returned geometry")] = None,  # noqa: ARG001
+    properties: Annotated[str | None, Query()] = None,  # noqa: ARG001
+    f: Annotated[str | None, Query(pattern="^(json|geojson|html)$")] = None,  # noqa: ARG001
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One feature, with its release and the source attributes it was imported with.
@@ -549,10 +350,10 @@ async def get_item(
     weakly) but `If-Match` compares strongly, so it never allows a write. The HTML page
     has no ETag.
     """
-    collection = get_collection(collection_id)
-    as_of = parse_as_of(datetime_) if datetime_ else None
-    out_crs = api_crs(crs, field="crs") if crs else CRS84_API
-    selected = parse_properties(collection, properties)
+    settings: ApiSettings = request.app.state.api_settings
+    query = ItemsQuery.parse(request.query_params, settings, collection_id, ITEM_PARAMS)
+    collection, out_crs, selected = query.collection, query.page.crs, query.page.properties
+    as_of = query.page.as_of if query.as_of_given else None
     html = wants_html(request)
     read = await feature_by_id(
         reader, collection_id, feature_id, as_of=as_of, crs=out_crs, properties=selected

@@ -10,15 +10,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import AsOfDep, ReaderDep, SessionDep
+from api.deps import AsOfDep, CollectionReleaseDep, DatetimeQuery, ReaderDep
+from api.items_query import TILE_PARAMS, ItemsQuery
 from api.ogc import JSON, MVT, base_url, link
 from api.responses import ORJSONResponse
+from api.settings import ApiSettings
 from layers.reads.fastread import Reader, releases_in_force, render_layer, render_tiles
-from layers.reads.items import parse_properties
 from layers.reads.tiles import MAX_ZOOM, TileCache, TileKey, check_tile, tile_properties
 from layers.store.catalog import COLLECTIONS, Collection, get_collection
 from layers.store.etags import etag_matches
-from layers.store.releases import release_as_of
 
 router = APIRouter(tags=["tiles"])
 
@@ -104,15 +104,18 @@ async def get_collection_tile(
     x: int,
     y: int,
     reader: ReaderDep,
-    as_of: AsOfDep,
-    properties: Annotated[
+    # the query parameters are in the OpenAPI and validated here; ItemsQuery reads them
+    datetime_: DatetimeQuery = None,  # noqa: ARG001
+    properties: Annotated[  # noqa: ARG001
         str | None, Query(description="properties to carry (default code, name, class fields)")
     ] = None,
 ) -> Response:
     """One vector tile of the release in force at ``datetime`` (layer named after the collection)."""
-    collection = get_collection(collection_id)
+    settings: ApiSettings = request.app.state.api_settings
+    query = ItemsQuery.parse(request.query_params, settings, collection_id, TILE_PARAMS)
+    collection, as_of = query.collection, query.page.as_of
     check_tile(z, x, y)
-    props = parse_properties(collection, properties) or tile_properties(collection)
+    props = query.page.properties or tile_properties(collection)
     props = tuple(p for p in props if p in collection.field_names)
     empty = f'"empty-{collection_id}-{as_of}-{z}-{x}-{y}"'
 
@@ -191,14 +194,9 @@ def _tilejson(request: Request, collection: Collection, release: Any) -> dict[st
     operation_id="tiles-get_tilejson",
     response_class=ORJSONResponse,
 )
-def get_tilejson(
-    request: Request, collection_id: str, session: SessionDep, as_of: AsOfDep
-) -> ORJSONResponse:
+def get_tilejson(request: Request, release: CollectionReleaseDep) -> ORJSONResponse:
     """TileJSON 3 (also the OGC tileset metadata) of a collection's vector tiles."""
-    collection = get_collection(collection_id)
-    return ORJSONResponse(
-        _tilejson(request, collection, release_as_of(session, collection_id, as_of))
-    )
+    return ORJSONResponse(_tilejson(request, *release))
 
 
 @router.get(

@@ -110,24 +110,76 @@ class FilterContext:
 # --- parsing -------------------------------------------------------------------------
 
 
+class FilterGrammarError(RuntimeError):
+    """pygeofilter's cql2-text grammar is not the one :data:`GRAMMAR_EDITS` patches."""
+
+
+#: The edits of pygeofilter's cql2-text grammar, (upstream text, replacement): two CQL2
+#: features are missing upstream, a function used as a predicate (``S_DWITHIN_M``) and
+#: SQL-style ``''`` escapes inside string literals. pyproject pins pygeofilter's minor
+#: version; :func:`check_filter_parser` fails start-up if an edit no longer applies.
+GRAMMAR_EDITS = (
+    (
+        "          | spatial_predicate\n",
+        '          | spatial_predicate\n          | "S_DWITHIN_M"i "(" expression "," '
+        'expression "," expression ")" -> dwithin_m\n',
+    ),
+    ("""SINGLE_QUOTED: "'" /.*?/ "'\"""", """SINGLE_QUOTED: /'(?:[^']|'')*'/"""),
+)
+
+
+def patched_grammar(upstream: str) -> str:
+    """The cql2-text grammar of pygeofilter with :data:`GRAMMAR_EDITS` applied.
+
+    Raises:
+        FilterGrammarError: an edit's upstream text is not in the grammar exactly once.
+    """
+    for old, new in GRAMMAR_EDITS:
+        if upstream.count(old) != 1:
+            raise FilterGrammarError(
+                f"pygeofilter's cql2-text grammar changed: {old.strip()!r} is not in it "
+                "exactly once, so S_DWITHIN_M or '' escapes would not parse. Pin the "
+                "pygeofilter version the patch was written for (pyproject.toml)."
+            )
+        upstream = upstream.replace(old, new)
+    return upstream
+
+
+def check_filter_parser() -> None:
+    """Build the cql2-text parser and check the patched grammar parses what it was patched for.
+
+    Called at application start-up, so a pygeofilter whose grammar the patch does not
+    fit fails loudly then rather than as a 400 on the first ``S_DWITHIN_M`` filter.
+
+    Raises:
+        FilterGrammarError: the grammar could not be patched, or the patch did not take.
+    """
+    from pygeofilter import ast
+
+    probe = "S_DWITHIN_M(geom, POINT(1 2), 3) AND name = 'a''b'"
+    try:
+        tree = parse_filter(probe)
+    except FilterError as exc:
+        raise FilterGrammarError(f"the patched cql2-text grammar fails: {exc.detail}") from None
+    if not (
+        isinstance(tree, ast.And)
+        and isinstance(tree.lhs, ast.Function)
+        and tree.lhs.name == "s_dwithin_m"
+        and isinstance(tree.rhs, ast.Equal)
+        and tree.rhs.rhs == "a'b"
+    ):
+        raise FilterGrammarError(f"the patched cql2-text grammar parses {probe!r} as {tree!r}")
+
+
 @lru_cache(maxsize=1)
 def _text_parser() -> Any:
-    """Build the cql2-text parser: pygeofilter's grammar, extended.
-
-    Two CQL2 features are missing upstream: a function used as a predicate, and
-    SQL-style ``''`` escapes inside string literals.
-    """
+    """Build the cql2-text parser: pygeofilter's grammar, patched (:data:`GRAMMAR_EDITS`)."""
     from lark import Lark
     from pygeofilter.parsers.cql2_text import parser as upstream
 
     base = os.path.dirname(upstream.__file__)
     with open(os.path.join(base, "grammar.lark"), encoding="utf-8") as fh:
-        grammar = fh.read()
-    grammar = grammar.replace(
-        "          | spatial_predicate\n",
-        '          | spatial_predicate\n          | "S_DWITHIN_M"i "(" expression "," '
-        'expression "," expression ")" -> dwithin_m\n',
-    ).replace("""SINGLE_QUOTED: "'" /.*?/ "'\"""", """SINGLE_QUOTED: /'(?:[^']|'')*'/""")
+        grammar = patched_grammar(fh.read())
 
     class Transformer(upstream.CQLTransformer):  # type: ignore[misc]
         def dwithin_m(self, args: list[Any]) -> Any:
@@ -188,6 +240,7 @@ def parse_filter(text: str | dict[str, Any], lang: str = "cql2-text") -> Any:
             "Use fewer terms, or IN (...) instead of a chain of OR.",
             field="filter",
         )
+    parser: Any = _text_parser() if lang == "cql2-text" else None  # FilterGrammarError passes
     try:
         if lang == "cql2-json":
             doc = json.loads(text) if isinstance(text, str) else text
@@ -198,7 +251,7 @@ def parse_filter(text: str | dict[str, Any], lang: str = "cql2-text") -> Any:
                 field="filter-lang",
             )
         else:
-            tree = _text_parser().parse(str(text))
+            tree = parser.parse(str(text))
     except FilterError:
         raise
     except RecursionError:

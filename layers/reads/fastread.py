@@ -3,10 +3,11 @@
 Items pages, single features and vector tiles are answered by one statement each that
 selects the release in force *and* builds the answer (GeoJSON text or MVT bytes) inside
 PostgreSQL, so a request costs one round trip on an already open connection: no
-pre-ping, no separate release lookup, no ORM. The statements are text built only from
-catalogue identifiers (checked against :data:`_IDENT`) and bound parameters; CQL2
-filters arrive as :class:`Fragment` s compiled by :mod:`layers.reads.cql` (SQLAlchemy, psycopg
-dialect) or, for the two common point forms, by :func:`point_filter` without a parser.
+pre-ping, no separate release lookup, no ORM. The statements are composed with
+``psycopg.sql`` from catalogue identifiers (``Identifier``), placeholders and SQL that
+SQLAlchemy compiled (the release in force, CQL2 filters as :class:`Fragment` s from
+:mod:`layers.reads.cql`), or, for the two common point forms, by :func:`point_filter`
+without a parser. Each statement's text is composed once per shape and cached.
 
 The same SQL runs on either an async psycopg pool (:class:`PoolReader`, the server) or a
 sync SQLAlchemy session (:class:`SessionReader`, tests that read inside a rolled-back
@@ -24,10 +25,12 @@ from datetime import date
 from typing import Any, Protocol
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import BindParameter, ColumnElement, select
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
 
 from gis.crs import CRS84_API, ApiCRS, degrees_per_metre
 from layers.errors import FeatureNotFoundError, QueryTimeoutError, ServerBusyError
@@ -40,24 +43,24 @@ from layers.store.etags import row_etag_sql
 from layers.store.models import feature_table
 from layers.store.releases import PUBLIC_FIELDS, in_force_sql, release_public_values
 
-_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 _DIALECT = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
-_PARAM = re.compile(r"(?<!%)%\((\w+)\)s")
 
 #: The release columns a page reports (``release_public``) plus the revision.
 RELEASE_COLUMNS = (*PUBLIC_FIELDS, "revision")
 
 
-def _ident(name: str) -> str:
-    """A catalogue identifier, checked, for use in SQL text."""
-    if not _IDENT.match(name):  # pragma: no cover - the catalogue only has such names
-        raise ValueError(f"not a plain identifier: {name!r}")
-    return name
+def _text(statement: sql.Composable) -> str:
+    """The SQL text of a composed statement (identifiers quoted, placeholders kept)."""
+    return statement.as_string(None)
 
 
-def _lit(name: str) -> str:
-    """A catalogue identifier as a SQL string literal (JSON keys, layer names)."""
-    return f"'{_ident(name)}'"
+def _table(collection: Collection) -> str:
+    """The name of the collection's feature table."""
+    return feature_table(collection.id).name
+
+
+def _column(table: str, name: str) -> sql.Identifier:
+    return sql.Identifier(table, name)
 
 
 # --- filters as SQL fragments --------------------------------------------------------
@@ -65,27 +68,41 @@ def _lit(name: str) -> str:
 
 @dataclass(frozen=True)
 class Fragment:
-    """A boolean SQL condition over a collection's table, with its bound parameters."""
+    """A boolean SQL condition over a collection's table, with its bound parameters.
+
+    The parameters of the ``index``-th condition of a statement are named ``w<index>_…``
+    when the fragment is built, so the conditions of one statement never share a name.
+    """
 
     sql: str
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def renamed(self, prefix: str) -> Fragment:
-        """The same condition with every parameter name prefixed (to combine fragments)."""
-        sql = _PARAM.sub(lambda m: f"%({prefix}{m.group(1)})s", self.sql)
-        return Fragment(sql, {prefix + k: v for k, v in self.params.items()})
+
+def _prefix(index: int) -> str:
+    return f"w{index}_"
 
 
-def expression_fragment(collection: Collection, expr: ColumnElement[bool]) -> Fragment:
+def expression_fragment(
+    collection: Collection, expr: ColumnElement[bool], index: int = 0
+) -> Fragment:
     """Compile a SQLAlchemy condition (e.g. a compiled CQL2 filter) to a fragment.
 
-    It is compiled as the WHERE clause of a query on the collection's table, so
-    correlated subqueries (``COLLECTION(...)``) correlate as they do in a full query.
+    Its bound parameters are named ``w<index>_0``, ``w<index>_1``… on a copy of the
+    expression before SQLAlchemy compiles it. It is compiled as the WHERE clause of a
+    query on the collection's table, so correlated subqueries (``COLLECTION(...)``)
+    correlate as they do in a full query.
     """
     table = feature_table(collection.id)
+    names = (f"{_prefix(index)}{n}" for n in range(1_000_000))
+
+    def rename(bind: BindParameter[Any]) -> None:
+        bind.key = next(names)
+        bind.unique = False
+
+    named = visitors.cloned_traverse(expr, {}, {"bindparam": rename})
     compiled = (
         select(table.c.id)
-        .where(expr)
+        .where(named)
         .compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
     )
     text = str(compiled)
@@ -106,7 +123,32 @@ _DWITHIN_POINT = re.compile(
 )
 
 
-def point_filter(collection: Collection, text: str) -> Fragment | None:
+@functools.lru_cache(maxsize=256)
+def _point_sql(table: str, prefix: str, dwithin: bool) -> str:
+    """The SQL of :func:`point_filter`'s two forms, parameters named ``<prefix>fx``…."""
+    geom = _column(table, "geom")
+    point = sql.SQL("ST_SetSRID(ST_MakePoint({}, {}), 4326)").format(
+        sql.Placeholder(prefix + "fx"), sql.Placeholder(prefix + "fy")
+    )
+    if not dwithin:
+        return _text(sql.SQL("ST_Intersects({}, {})").format(geom, point))
+    return _text(
+        sql.SQL(
+            "({geom} && ST_Expand({point}, {px}, {py}) AND "
+            "ST_DWithin({geom}, {point}, {pd}) AND "
+            "ST_DWithin(CAST({geom} AS geography), CAST({point} AS geography), {d}))"
+        ).format(
+            geom=geom,
+            point=point,
+            px=sql.Placeholder(prefix + "fpx"),
+            py=sql.Placeholder(prefix + "fpy"),
+            pd=sql.Placeholder(prefix + "fpd"),
+            d=sql.Placeholder(prefix + "fd"),
+        )
+    )
+
+
+def point_filter(collection: Collection, text: str, index: int = 0) -> Fragment | None:
     """``S_INTERSECTS(geom, POINT(x y))`` and ``S_DWITHIN_M(geom, POINT(x y), m)`` without a parser.
 
     These two cql2-text forms (CRS84 literals) are most of the filtered traffic; parsing
@@ -114,23 +156,16 @@ def point_filter(collection: Collection, text: str) -> Fragment | None:
     :mod:`layers.reads.cql` compiles for them. Anything else, or a distance out of range
     (which gets the compiler's error), returns ``None``.
     """
-    table = _ident(feature_table(collection.id).name)
+    table, prefix = _table(collection), _prefix(index)
     m = _INTERSECTS_POINT.fullmatch(text)
     if m is not None:
         x, y = float(m.group(1)), float(m.group(2))
-        sql = f"ST_Intersects({table}.geom, ST_SetSRID(ST_MakePoint(%(fx)s, %(fy)s), 4326))"
-        return Fragment(sql, {"fx": x, "fy": y})
+        return Fragment(_point_sql(table, prefix, False), {prefix + "fx": x, prefix + "fy": y})
     m = _DWITHIN_POINT.fullmatch(text)
     if m is not None:
         x, y, distance = float(m.group(1)), float(m.group(2)), float(m.group(3))
         if not 0 <= distance <= _MAX_DISTANCE_M:
             return None
-        point = "ST_SetSRID(ST_MakePoint(%(fx)s, %(fy)s), 4326)"
-        sql = (
-            f"({table}.geom && ST_Expand({point}, %(fpx)s, %(fpy)s) AND "
-            f"ST_DWithin({table}.geom, {point}, %(fpd)s) AND "
-            f"ST_DWithin(CAST({table}.geom AS geography), CAST({point} AS geography), %(fd)s))"
-        )
         # the box and the planar pre-test (cheap) implied by the geodesic one, around this
         # point's latitude, in front of the geodesic test
         k = degrees_per_metre(y, distance)
@@ -142,21 +177,21 @@ def point_filter(collection: Collection, text: str) -> Fragment | None:
             "fpd": distance * k.planar,
             "fd": distance,
         }
-        return Fragment(sql, params)
+        return Fragment(_point_sql(table, prefix, True), {prefix + k: v for k, v in params.items()})
     return None
 
 
-def filter_fragment(text: str, lang: str, ctx: FilterContext) -> Fragment:
-    """A CQL2 filter as a SQL fragment (the point forms fast, the rest through the compiler).
+def filter_fragment(text: str, lang: str, ctx: FilterContext, index: int = 0) -> Fragment:
+    """A CQL2 filter as the ``index``-th SQL fragment of a statement (the point forms fast).
 
     Raises:
         FilterError: the filter is invalid (see :func:`layers.reads.cql.build_filter`).
     """
     if lang == "cql2-text" and ctx.geometry_srid == 4326 and not ctx.geometry_lat_first:
-        fast = point_filter(ctx.collection, text)
+        fast = point_filter(ctx.collection, text, index)
         if fast is not None:
             return fast
-    return expression_fragment(ctx.collection, build_filter(text, lang, ctx))
+    return expression_fragment(ctx.collection, build_filter(text, lang, ctx), index)
 
 
 # --- readers -------------------------------------------------------------------------
@@ -314,48 +349,55 @@ _RELEASES: dict[tuple[Any, ...], dict[str, Any]] = {}
 # --- items ---------------------------------------------------------------------------
 
 
-def _geometry_sql(table: str, crs: ApiCRS) -> str:
-    geom = f"{table}.geom"
+def _geometry_sql(table: str, crs: ApiCRS) -> sql.Composable:
+    geom: sql.Composable = _column(table, "geom")
     if crs.srid != 4326:
-        geom = f"ST_Transform({geom}, {int(crs.srid)})"
+        geom = sql.SQL("ST_Transform({}, {})").format(geom, sql.Literal(int(crs.srid)))
     if crs.lat_first:
-        geom = f"ST_FlipCoordinates({geom})"
+        geom = sql.SQL("ST_FlipCoordinates({})").format(geom)
     precision = 7 if crs.srid in (4326, 4490) else 3
-    return f"CAST(ST_AsGeoJSON({geom}, {precision}) AS JSON)"
+    return sql.SQL("CAST(ST_AsGeoJSON({}, {}) AS JSON)").format(geom, sql.Literal(precision))
 
 
 def feature_json_sql(
     collection: Collection,
     names: Sequence[str],
     crs: ApiCRS,
-    release_sql: str,
+    release: sql.Composable,
     *,
     with_source: bool = False,
     release_last: bool = False,
-) -> str:
+) -> sql.Composable:
     """A GeoJSON Feature (json) of a row of the collection's table, as ``layers.reads.items`` builds it."""
-    table = _ident(feature_table(collection.id).name)
-    args: list[str] = []
+    table = _table(collection)
+    args: list[sql.Composable] = []
     for name in names:
         if release_last and name == "release":
             continue
-        args += [_lit(name), release_sql if name == "release" else f"{table}.{_ident(name)}"]
+        args += [sql.Literal(name), release if name == "release" else _column(table, name)]
     if with_source:
-        args += [_lit("source_properties"), f"{table}.props"]
+        args += [sql.Literal("source_properties"), _column(table, "props")]
     if release_last and "release" in names:
-        args += [_lit("release"), release_sql]
-    return (
-        f"json_build_object('type', 'Feature', 'id', {table}.id, "
-        f"'geometry', {_geometry_sql(table, crs)}, "
-        f"'properties', json_build_object({', '.join(args)}))"
+        args += [sql.Literal("release"), release]
+    return sql.SQL(
+        "json_build_object('type', 'Feature', 'id', {id}, 'geometry', {geometry}, "
+        "'properties', json_build_object({args}))"
+    ).format(
+        id=_column(table, "id"),
+        geometry=_geometry_sql(table, crs),
+        args=sql.SQL(", ").join(args),
     )
 
 
-def _envelope_sql(crs: ApiCRS) -> str:
-    env = f"ST_MakeEnvelope(%(bx0)s, %(by0)s, %(bx1)s, %(by1)s, {int(crs.srid)})"
+def _envelope_sql(crs: ApiCRS) -> sql.Composable:
+    env = sql.SQL("ST_MakeEnvelope({}, {}, {}, {}, {})").format(
+        *(sql.Placeholder(n) for n in ("bx0", "by0", "bx1", "by1")), sql.Literal(int(crs.srid))
+    )
     if crs.srid == 4326:
         return env
-    return f"ST_Transform(ST_Segmentize({env}, %(bstep)s), 4326)"
+    return sql.SQL("ST_Transform(ST_Segmentize({}, {}), 4326)").format(
+        env, sql.Placeholder("bstep")
+    )
 
 
 @dataclass
@@ -406,9 +448,8 @@ def items_sql(query: ItemsRequest) -> tuple[str, dict[str, Any]]:
         if query.bbox_crs.srid != 4326:
             b = query.bbox
             params["bstep"] = max(b[2] - b[0], b[3] - b[1], 1e-6) / 16
-    for i, fragment in enumerate(query.where):
-        prefix = f"w{i}_"
-        params.update({prefix + k: v for k, v in fragment.params.items()})
+    for fragment in query.where:
+        params.update(fragment.params)
     if query.bbox is not None or query.where:
         params["cl"] = query.count_limit
     sql = _items_text(
@@ -433,44 +474,66 @@ def _items_text(
 ) -> str:
     """The SQL text of :func:`items_sql` for one page shape."""
     collection = get_collection(collection_id)
-    table = _ident(feature_table(collection.id).name)
-    conds = [f"{table}.release_id = r.id"]
+    table = _table(collection)
+    conds: list[sql.Composable] = [sql.SQL("{} = r.id").format(_column(table, "release_id"))]
     if bbox_crs is not None:
-        conds.append(f"ST_Intersects({table}.geom, {_envelope_sql(bbox_crs)})")
-    for i, fragment_sql in enumerate(where_sql):
-        conds.append(f"({Fragment(fragment_sql).renamed(f'w{i}_').sql})")
-    where = " AND ".join(conds)
+        conds.append(
+            sql.SQL("ST_Intersects({}, {})").format(_column(table, "geom"), _envelope_sql(bbox_crs))
+        )
+    # each fragment's text is SQL that SQLAlchemy compiled or point_filter composed
+    conds += [sql.SQL("({})").format(sql.SQL(fragment_sql)) for fragment_sql in where_sql]
+    where = sql.SQL(" AND ").join(conds)
     names = properties if properties is not None else property_names(collection)
-    feature = feature_json_sql(collection, names, crs, "r.name")
-    keys = [(f"s{i}", name, asc) for i, (name, asc) in enumerate(sortby)]
-    inner_cols = "".join(f", {table}.{_ident(name)} AS {k}" for k, name, _ in keys)
-    inner_order = ", ".join(
-        [f"{table}.{_ident(name)} {'ASC' if asc else 'DESC'}" for _, name, asc in keys]
-        + [f"{table}.id"]
+    feature = feature_json_sql(collection, names, crs, sql.SQL("r.name"))
+    keys = [(sql.Identifier(f"s{i}"), name, asc) for i, (name, asc) in enumerate(sortby)]
+    inner_cols = sql.SQL("").join(
+        sql.SQL(", {} AS {}").format(_column(table, name), k) for k, name, _ in keys
     )
-    outer_order = ", ".join([f"p.{k} {'ASC' if asc else 'DESC'}" for k, _, asc in keys] + ["p.fid"])
+    inner_order = sql.SQL(", ").join(
+        [_order(_column(table, name), asc) for _, name, asc in keys] + [_column(table, "id")]
+    )
+    outer_order = sql.SQL(", ").join(
+        [_order(sql.SQL("p.{}").format(k), asc) for k, _, asc in keys] + [sql.SQL("p.fid")]
+    )
+    matched: sql.Composable
     if bbox_crs is None and not where_sql:
-        matched = "r.feature_count"
+        matched = sql.SQL("r.feature_count")
     else:
         # A page that is not full (or an empty first page) already tells the count:
         # offset + rows read. Only a full page, or a page past the end, counts again
         # (the filter is evaluated a second time, which doubled a geodesic query's cost).
-        matched = (
-            f"CASE WHEN r.feature_count <= %(cl)s THEN CASE "
+        matched = sql.SQL(
+            "CASE WHEN r.feature_count <= %(cl)s THEN CASE "
             "WHEN pg.n BETWEEN 1 AND %(lim)s THEN %(off)s + pg.n "
             "WHEN pg.n = 0 AND %(off)s = 0 THEN 0 "
-            f"ELSE (SELECT count(*) FROM {table} WHERE {where}) END END"
-        )
-    return (
-        f"WITH r AS ({in_force_sql(RELEASE_COLUMNS)}) "
-        f"SELECT {', '.join('r.' + c for c in RELEASE_COLUMNS)}, pg.features, pg.n, {matched} "
+            "ELSE (SELECT count(*) FROM {table} WHERE {where}) END END"
+        ).format(table=sql.Identifier(table), where=where)
+    statement = sql.SQL(
+        "WITH r AS ({release}) "
+        "SELECT {release_columns}, pg.features, pg.n, {matched} "
         "FROM r CROSS JOIN LATERAL ("
-        f"SELECT array_to_string((array_agg(p.f ORDER BY {outer_order}))[1:%(lim)s], ',') "
+        "SELECT array_to_string((array_agg(p.f ORDER BY {outer_order}))[1:%(lim)s], ',') "
         "AS features, count(*) AS n FROM ("
-        f"SELECT CAST({feature} AS TEXT) AS f{inner_cols}, {table}.id AS fid "
-        f"FROM {table} WHERE {where} ORDER BY {inner_order} "
+        "SELECT CAST({feature} AS TEXT) AS f{inner_cols}, {id} AS fid "
+        "FROM {table} WHERE {where} ORDER BY {inner_order} "
         "LIMIT %(lim1)s OFFSET %(off)s) p) pg"
+    ).format(
+        release=sql.SQL(in_force_sql(RELEASE_COLUMNS)),
+        release_columns=sql.SQL(", ").join(sql.Identifier("r", c) for c in RELEASE_COLUMNS),
+        matched=matched,
+        outer_order=outer_order,
+        feature=feature,
+        inner_cols=inner_cols,
+        id=_column(table, "id"),
+        table=sql.Identifier(table),
+        where=where,
+        inner_order=inner_order,
     )
+    return _text(statement)
+
+
+def _order(key: sql.Composable, ascending: bool) -> sql.Composable:
+    return sql.SQL("{} ASC" if ascending else "{} DESC").format(key)
 
 
 async def items_page(reader: Reader, query: ItemsRequest) -> ItemsResult:
@@ -524,30 +587,49 @@ async def feature_by_id(
         FeatureNotFoundError: no such id, or it is not in the release in force on ``as_of``.
     """
     collection = get_collection(collection_id)
-    table = _ident(feature_table(collection.id).name)
     names = properties if properties is not None else property_names(collection)
+    params: dict[str, Any] = {"fid": feature_id}
+    if as_of is not None:
+        params.update(rc=collection.id, rd=as_of)
+    statement = _feature_text(collection_id, names, crs, properties is None, as_of is not None)
+    rows = await reader.fetch(statement, params)
+    if not rows:
+        raise FeatureNotFoundError(collection_id, feature_id)
+    return FeatureRead(str(rows[0][0]).encode(), f'"{rows[0][1]}"')
+
+
+@functools.lru_cache(maxsize=256)
+def _feature_text(
+    collection_id: str, names: tuple[str, ...], crs: ApiCRS, with_source: bool, in_force: bool
+) -> str:
+    """The SQL text of :func:`feature_by_id` for one shape."""
+    collection = get_collection(collection_id)
+    table = _table(collection)
     feature = feature_json_sql(
         collection,
         names,
         crs,
-        "releases.name",
-        with_source=properties is None,
+        sql.Identifier("releases", "name"),
+        with_source=with_source,
         release_last=True,
     )
-    params: dict[str, Any] = {"fid": feature_id}
-    # ``{table}`` alone is the whole feature row (not the joined release), as the edits
-    # hash it.
-    sql = (
-        f"SELECT CAST({feature} AS TEXT), {row_etag_sql(table)} FROM {table} "
-        f"JOIN releases ON releases.id = {table}.release_id WHERE {table}.id = %(fid)s"
+    # The table alone is the whole feature row (not the joined release), as the edits
+    # hash it (its name is a quoted identifier).
+    statement = sql.SQL(
+        "SELECT CAST({feature} AS TEXT), {etag} FROM {table} "
+        "JOIN releases ON releases.id = {release_id} WHERE {id} = %(fid)s"
+    ).format(
+        feature=feature,
+        etag=sql.SQL(row_etag_sql(_text(sql.Identifier(table)))),
+        table=sql.Identifier(table),
+        release_id=_column(table, "release_id"),
+        id=_column(table, "id"),
     )
-    if as_of is not None:
-        params.update(rc=collection.id, rd=as_of)
-        sql += f" AND {table}.release_id = ({in_force_sql(('id',))})"
-    rows = await reader.fetch(sql, params)
-    if not rows:
-        raise FeatureNotFoundError(collection_id, feature_id)
-    return FeatureRead(str(rows[0][0]).encode(), f'"{rows[0][1]}"')
+    if in_force:
+        statement = sql.SQL("{} AND {} = ({})").format(
+            statement, _column(table, "release_id"), sql.SQL(in_force_sql(("id",)))
+        )
+    return _text(statement)
 
 
 # --- tiles ---------------------------------------------------------------------------
@@ -563,28 +645,51 @@ class LayerTile:
     data: bytes
 
 
-def _tile_layer_sql(collection: Collection, properties: Sequence[str], z: int, release: str) -> str:
-    """``ST_AsMVT`` of the release's features in the tile (the reference in tests/ogc/reference_reader.py must match)."""
-    table = _ident(feature_table(collection.id).name)
-    env = "ST_TileEnvelope(%(tz)s, %(tx)s, %(ty)s)"
-    geom = f"{table}.geom"
+@functools.lru_cache(maxsize=1024)
+def _tile_layer_sql(
+    collection_id: str, properties: tuple[str, ...], z: int, release_param: str | None
+) -> str:
+    """``ST_AsMVT`` of the release's features in the tile (the reference in tests/ogc/reference_reader.py must match).
+
+    The release is the placeholder ``release_param``, or ``r.id`` of the enclosing query.
+    """
+    collection = get_collection(collection_id)
+    table = _table(collection)
+    release = sql.SQL("r.id") if release_param is None else sql.Placeholder(release_param)
+    env = sql.SQL("ST_TileEnvelope(%(tz)s, %(tx)s, %(ty)s)")
+    geom: sql.Composable = _column(table, "geom")
     if z < 14 and collection.geometry != "POINT":
-        geom = f"ST_Simplify({geom}, %(tol)s, true)"
-    cols = [f"ST_AsMVTGeom(ST_Transform({geom}, 3857), {env}, {EXTENT}, {BUFFER}, true) AS geom"]
-    cols.append(f"{table}.id")
+        geom = sql.SQL("ST_Simplify({}, %(tol)s, true)").format(geom)
+    cols: list[sql.Composable] = [
+        sql.SQL("ST_AsMVTGeom(ST_Transform({}, 3857), {}, {}, {}, true) AS geom").format(
+            geom, env, sql.Literal(EXTENT), sql.Literal(BUFFER)
+        ),
+        _column(table, "id"),
+    ]
     for name in properties:
-        col = f"{table}.{_ident(name)}"
+        col: sql.Composable = _column(table, name)
         kind = collection.field(name).type
         if kind == "text[]":
-            col = f"array_to_string({col}, ',')"
+            col = sql.SQL("array_to_string({}, ',')").format(col)
         elif kind == "date":
-            col = f"CAST({col} AS TEXT)"
-        cols.append(f"{col} AS {_ident(name)}")
-    return (
-        f"SELECT coalesce(ST_AsMVT(t.*, {_lit(collection.id)}, {EXTENT}, 'geom', 'id'), "
-        f"'\\x'::bytea) FROM (SELECT {', '.join(cols)} FROM {table} "
-        f"WHERE {table}.release_id = {release} "
-        f"AND {table}.geom && ST_Transform(ST_Expand({env}, %(tpad)s), 4326)) t"
+            col = sql.SQL("CAST({} AS TEXT)").format(col)
+        cols.append(sql.SQL("{} AS {}").format(col, sql.Identifier(name)))
+    return _text(
+        sql.SQL(
+            "SELECT coalesce(ST_AsMVT(t.*, {layer}, {extent}, 'geom', 'id'), "
+            "'\\x'::bytea) FROM (SELECT {cols} FROM {table} "
+            "WHERE {release_id} = {release} "
+            "AND {geom} && ST_Transform(ST_Expand({env}, %(tpad)s), 4326)) t"
+        ).format(
+            layer=sql.Literal(collection.id),
+            extent=sql.Literal(EXTENT),
+            cols=sql.SQL(", ").join(cols),
+            table=sql.Identifier(table),
+            release_id=_column(table, "release_id"),
+            release=release,
+            geom=_column(table, "geom"),
+            env=env,
+        )
     )
 
 
@@ -611,10 +716,14 @@ def tiles_sql(
     parts = []
     for i, (collection, properties) in enumerate(layers):
         params[f"rc{i}"] = collection.id
-        layer = _tile_layer_sql(collection, properties, z, "r.id")
+        layer = _tile_layer_sql(collection.id, properties, z, None)
         release = in_force_sql(("id", "revision"), f"rc{i}")
-        parts.append(f"(SELECT {i} AS k, r.id, r.revision, ({layer}) FROM ({release}) r)")
-    return " UNION ALL ".join(parts), params
+        parts.append(
+            sql.SQL("(SELECT {} AS k, r.id, r.revision, ({}) FROM ({}) r)").format(
+                sql.Literal(i), sql.SQL(layer), sql.SQL(release)
+            )
+        )
+    return _text(sql.SQL(" UNION ALL ").join(parts)), params
 
 
 async def render_tiles(
@@ -645,8 +754,8 @@ async def releases_in_force(
     for i, collection in enumerate(collections):
         params[f"rc{i}"] = collection.id
         release = in_force_sql(("id", "revision", "collection"), f"rc{i}")
-        parts.append(f"({release})")
-    rows = await reader.fetch(" UNION ALL ".join(parts), params)
+        parts.append(sql.SQL("({})").format(sql.SQL(release)))
+    rows = await reader.fetch(_text(sql.SQL(" UNION ALL ").join(parts)), params)
     return {str(c): (int(rid), int(rev)) for rid, rev, c in rows}
 
 
@@ -656,6 +765,6 @@ async def render_layer(
     """One layer of a known release (after a cache miss)."""
     params = _tile_params(key.z, key.x, key.y)
     params["rid"] = release_id
-    sql = _tile_layer_sql(collection, key.properties, key.z, "%(rid)s")
-    rows = await reader.fetch(sql, params)
+    statement = _tile_layer_sql(collection.id, key.properties, key.z, "rid")
+    rows = await reader.fetch(statement, params)
     return bytes(rows[0][0] or b"") if rows else b""

@@ -33,12 +33,11 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.cli import build_cli
-from api.deps import get_session
 from api.settings import ApiSettings
 from layers.store import schema
 from layers.store.catalog import COLLECTIONS
 from layers.store.db import DatabaseSettings
-from tests.conftest import create_database, drop_database
+from tests.conftest import create_database, drop_database, use_session
 
 GEOD = Geod(ellps="WGS84")
 AS_OF = "2025-06-30"
@@ -299,7 +298,7 @@ def api(batch_url: str, csv_run: dict[str, Any]) -> Iterator[TestClient]:
     with engine.connect() as connection:
         outer = connection.begin()
         with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
-            application.dependency_overrides[get_session] = lambda: session
+            use_session(application, session)
             with TestClient(application, raise_server_exceptions=False) as client:
                 yield client
         outer.rollback()

@@ -143,6 +143,26 @@ def test_fast_and_compiled_point_filters_agree(session):
         assert pages[0].features == pages[1].features
 
 
+def test_conditions_of_one_statement_have_their_own_parameters(session):
+    # two point filters and two compiled ones of the same shape: the page is their AND
+    collection = get_collection("water_bodies")
+    ctx = FilterContext(collection, AS_OF)
+    near = "S_DWITHIN_M(geom,POINT({} {}),{})"
+    where = [
+        filter_fragment(near.format(119.2, 31.01, 3000), "cql2-text", ctx, 0),
+        filter_fragment(near.format(119.5, 31.2, 200000), "cql2-text", ctx, 1),
+        filter_fragment("id >= 1", "cql2-text", ctx, 2),
+        filter_fragment("id <= 1000000", "cql2-text", ctx, 3),
+    ]
+    names = [set(w.params) for w in where]
+    assert all(a.isdisjoint(b) for i, a in enumerate(names) for b in names[i + 1 :])
+    reader = SessionReader(session)
+    both = asyncio.run(items_page(reader, ItemsRequest("water_bodies", AS_OF, where=where)))
+    first = asyncio.run(items_page(reader, ItemsRequest("water_bodies", AS_OF, where=where[:1])))
+    assert both.number_returned > 0
+    assert both.features == first.features
+
+
 @pytest.mark.parametrize(
     ("as_of", "properties"),
     [(None, None), (AS_OF, None), (AS_OF, ("code", "release")), (AS_OF, ("name",))],
