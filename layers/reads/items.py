@@ -1,9 +1,8 @@
-"""OGC API Features item queries: GeoJSON built inside PostGIS, returned as bytes.
+"""Item parameters and the single-feature read.
 
-Every page is one SQL statement whose rows are finished GeoJSON features (text): the
-properties, the geometry in the requested CRS and axis order, and the id. Python only
-joins them, which keeps the hot read path close to the cost of the query itself (see the
-README section "For other systems: OGC API" for the measurements behind this choice).
+``properties`` / ``sortby`` parsing, the geometry in a requested CRS, and one feature as
+GeoJSON built inside PostGIS (:func:`feature_by_id`, used after an edit). Pages of items
+and tiles are served by :mod:`layers.reads.fastread`, one statement per page.
 """
 
 from __future__ import annotations
