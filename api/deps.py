@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from api.errors import InvalidParameterError
 from api.settings import ApiSettings
 from layers.reads.fastread import Reader, SessionReader
-from layers.screening.engine import ScreeningStore, SessionScreeningStore
+from layers.screening.rulebook import RuleBook
+from layers.screening.service import ScreeningStore
+from layers.screening.stores import SessionScreeningStore
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -44,9 +46,15 @@ async def get_screening_store(request: Request) -> ScreeningStore:
     """Where ``POST /screenings`` runs: the app's async pool, or an overriding session."""
     session = _overridden_session(request)
     if session is not None:
-        return SessionScreeningStore(session)
+        return SessionScreeningStore(session, await get_rule_book(request))
     store: ScreeningStore = request.app.state.screening_store
     return store
+
+
+async def get_rule_book(request: Request) -> RuleBook:
+    """The app's rule sets and plans (built in the lifespan, one per database)."""
+    book: RuleBook = request.app.state.rule_book
+    return book
 
 
 def _overridden_session(request: Request) -> Session | None:
@@ -62,6 +70,7 @@ def _overridden_session(request: Request) -> Session | None:
 SessionDep = Annotated[Session, Depends(get_session)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 ScreeningStoreDep = Annotated[ScreeningStore, Depends(get_screening_store)]
+RuleBookDep = Annotated[RuleBook, Depends(get_rule_book)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 

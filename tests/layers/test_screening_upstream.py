@@ -12,8 +12,8 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 
 from layers.errors import RuleSetError
-from layers.screening.engine import screen
-from layers.screening.rules import DEFAULT_RULES_DIR, read_rule_files
+from layers.screening.rulesets import DEFAULT_RULES_DIR, read_rule_files
+from layers.screening.service import screen
 from tests.layers.test_screening import load, project, result
 
 GEOD = Geod(ellps="WGS84")
