@@ -81,6 +81,7 @@ def test_no_rule_set_before_valid_from(db_session):
         (lambda r: r["layer"].update(filter="colour = 'red'"), "colour"),
         (lambda r: r["layer"].update(collection="nowhere"), "nowhere"),
         (lambda r: r.update(predicate={"op": "dwithin"}), "distance_m"),
+        (lambda r: r["predicate"].update(op="touches"), "predicate.op"),
     ],
 )
 def test_invalid_rules_rejected_at_load(rules_dir, mutate, message):
