@@ -159,7 +159,8 @@ def _upstream(rule: Rule, rows: list[Row], _project: ProjectGeometry) -> Evaluat
 
     A target is hit when, on some river line, the project is upstream of it
     (``intersects`` carries that flag) at most ``distance_m`` along the river; its
-    evidence gives the shortest such along-river distance and the river followed.
+    evidence gives the shortest such along-river distance, the river followed and the
+    path along it (GeoJSON LineString, from the project's position to the target's).
     """
     limit = rule.predicate.distance_m or 0.0
     best: dict[int, Row] = {}
@@ -182,6 +183,8 @@ def _upstream(rule: Rule, rows: list[Row], _project: ProjectGeometry) -> Evaluat
         if extra.get("attributes"):
             item["attributes"] = extra["attributes"]
         item["via"] = extra.get("via")
+        if extra.get("path"):
+            item["path"] = extra["path"]
         evidence.append(item)
     return (rule.outcome if hits else "PASS"), evidence, True
 

@@ -4,8 +4,8 @@ A collection's lookup (:func:`branch_select`) returns, per feature near the proj
 the geodesic distance, whether it intersects, the geodesic overlap area and one boolean
 per rule condition (its CQL2 filter and industry match). An ``upstream`` rule's lookup
 (:func:`upstream_select`) returns its target features on a river line near the project,
-with the along-river distance and whether the project is upstream. Every lookup returns
-the same columns (:class:`layers.screening.plan.PlanRow`).
+with the along-river distance, whether the project is upstream, and the path along the
+river. Every lookup returns the same columns (:class:`layers.screening.plan.PlanRow`).
 
 Distances are ``ST_Distance(geography)`` on the WGS84 spheroid; the search uses the
 geometry GiST index through a conservative ``&&`` box and then ``ST_DWithin(geography)``.
@@ -47,6 +47,8 @@ from layers.store.models import feature_table
 RULE_SET_ROW = "#rule_set"
 #: The ``collection`` of an ``upstream`` rule's rows: this prefix and the rule id.
 UPSTREAM_ROW = "#upstream/"
+#: Decimal places of the along-river path's lon/lat (about 0.1 m).
+PATH_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,9 @@ def upstream_select(
     the line between the two positions (``ST_Length(geography)`` of
     ``ST_LineSubstring``); ``intersects`` says whether the project is upstream (its
     position before the target's); ``attrs`` is ``{"via": {collection, feature_id, name,
-    release_id}, "attributes": {report fields}}``. The branch runs only when the rule
+    release_id}, "attributes": {report fields}, "path": GeoJSON LineString}``, the path
+    being that stretch of the line, from the project's position to the target's, when the
+    project is upstream (else null). The branch runs only when the rule
     applies to the project (the boolean parameter ``up.param``).
     """
     layer, pred = rule.layer, rule.predicate
@@ -372,20 +376,25 @@ def upstream_select(
         literal("release_id"),
         pairs.c.river_release_id,
     )
+    stretch = func.ST_LineSubstring(pairs.c.line, lo, hi)
+    upstream = pairs.c.at_project < pairs.c.at_target
+    # the river between the two positions, from the project down to the target (only
+    # when the project is upstream: the line's order is the flow), for the map to draw
+    path = case((upstream, func.ST_AsGeoJSON(stretch, PATH_DIGITS).cast(JSONB)), else_=null())
     return select(
         literal(UPSTREAM_ROW + rule.id, Text()).label("collection"),
         pairs.c.id,
         pairs.c.name,
         pairs.c.release_id,
-        func.ST_Length(cast(func.ST_LineSubstring(pairs.c.line, lo, hi), GEOGRAPHY)).label(
-            "distance_m"
-        ),
-        (pairs.c.at_project < pairs.c.at_target).label("intersects"),
+        func.ST_Length(cast(stretch, GEOGRAPHY)).label("distance_m"),
+        upstream.label("intersects"),
         false().label("covers"),
         false().label("covered"),
         cast(null(), Float()).label("overlap_m2"),
         cast(
-            func.jsonb_build_object(literal("via"), via, literal("attributes"), pairs.c.attrs),
+            func.jsonb_build_object(
+                literal("via"), via, literal("attributes"), pairs.c.attrs, literal("path"), path
+            ),
             JSONB,
         ).label("attrs"),
         cast(null(), ARRAY(Text())).label("matched"),
