@@ -17,7 +17,7 @@ import shapely
 
 from gis.project_geometry import ProjectGeometry
 from layers.screening.lookups import RULE_SET_ROW, UPSTREAM_ROW
-from layers.screening.plan import Plan, PlanRow
+from layers.screening.plan import Plan
 from layers.screening.project import ProjectInput
 from layers.screening.rules import SEVERITY, LoadedRuleSet, Op, Rule
 from layers.store.catalog import COLLECTIONS
@@ -28,7 +28,12 @@ Evaluation = tuple[str, list[dict[str, Any]], bool]
 
 @dataclass
 class Row:
-    """A feature found by a lookup, as the predicates read it."""
+    """A feature found by a lookup, as the predicates read it (a row of the plan's SQL).
+
+    The plan's rows have these columns, in this order; a release row has no ``id`` (its
+    ``release_id`` and ``name`` are the release in force), and the rule-set row's
+    ``collection`` is :data:`layers.screening.lookups.RULE_SET_ROW`.
+    """
 
     collection: str
     id: int
@@ -242,30 +247,31 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     rows_by: dict[str, list[Row]] = {b.collection: [] for b in p.plan.branches}
     upstream_by: dict[str, list[Row]] = {u.rule_id: [] for u in p.plan.upstream}
     releases: dict[str, dict[str, Any]] = {}
-    for r in map(PlanRow._make, rows):
-        if r.collection == RULE_SET_ROW:
+    for collection, feature_id, name, release_id, *measures in rows:
+        if collection == RULE_SET_ROW:
             continue
-        if r.id is None:
-            releases[r.collection] = {"release_id": r.release_id, "release": r.name}
+        if feature_id is None:
+            releases[collection] = {"release_id": release_id, "release": name}
             continue
+        distance_m, intersects, covers, covered, overlap_m2, attrs, matched = measures
         target = (
-            upstream_by[r.collection[len(UPSTREAM_ROW) :]]
-            if r.collection.startswith(UPSTREAM_ROW)
-            else rows_by[r.collection]
+            upstream_by[collection[len(UPSTREAM_ROW) :]]
+            if collection.startswith(UPSTREAM_ROW)
+            else rows_by[collection]
         )
         target.append(
             Row(
-                r.collection,
-                r.id,
-                r.name,
-                r.release_id,
-                float(r.distance_m),
-                bool(r.intersects),
-                bool(r.covers),
-                bool(r.covered),
-                r.overlap_m2,
-                r.attrs,
-                frozenset(r.matched or ()),
+                collection,
+                feature_id,
+                name,
+                release_id,
+                float(distance_m),
+                bool(intersects),
+                bool(covers),
+                bool(covered),
+                overlap_m2,
+                attrs,
+                frozenset(matched or ()),
             )
         )
     warnings = list(geom.warnings)

@@ -5,7 +5,7 @@ the geodesic distance, whether it intersects, the geodesic overlap area and one 
 per rule condition (its CQL2 filter and industry match). An ``upstream`` rule's lookup
 (:func:`upstream_select`) returns its target features on a river line near the project,
 with the along-river distance, whether the project is upstream, and the path along the
-river. Every lookup returns the same columns (:class:`layers.screening.plan.PlanRow`).
+river. Every lookup returns the same columns (:class:`layers.screening.evaluate.Row`).
 
 Distances are ``ST_Distance(geography)`` on the WGS84 spheroid; the search uses the
 geometry GiST index through a conservative ``&&`` box and then ``ST_DWithin(geography)``.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from psycopg import sql as psycopg_sql
 from sqlalchemy import (
@@ -73,22 +73,6 @@ class Plan:
     sql: bytes
     param_names: tuple[str, ...]
     upstream: tuple[UpstreamBranch, ...] = ()
-
-
-class PlanRow(NamedTuple):
-    """A row of the plan's SQL: a feature of a lookup, a release, or the rule set in force."""
-
-    collection: str
-    id: int | None
-    name: str | None
-    release_id: int
-    distance_m: float
-    intersects: bool
-    covers: bool
-    covered: bool
-    overlap_m2: float | None
-    attrs: dict[str, Any] | None
-    matched: list[str] | None
 
 
 def build_plan(rule_set: LoadedRuleSet) -> Plan:

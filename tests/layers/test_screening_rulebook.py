@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +13,6 @@ from shapely.geometry import Point
 from layers.errors import NoRuleSetError
 from layers.screening.evaluate import PREDICATES
 from layers.screening.plan import build_plan
-from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
 from layers.screening.rules import OPS, LoadedRuleSet, RuleSetKey
 from layers.screening.rulesets import read_rule_files
@@ -25,7 +23,7 @@ from layers.screening.service import (
     screen,
 )
 from layers.screening.stores import SessionScreeningStore
-from tests.layers.test_screening import AS_OF, east, project
+from tests.layers.test_screening import AS_OF, count_fallbacks, east, project
 
 pytest_plugins = ["tests.layers.test_screening"]  # its fixtures (yangtze)
 
@@ -98,14 +96,7 @@ def test_a_guess_of_another_database_takes_the_resolving_path(db_session, yangtz
     impostor = dataclasses.replace(rules, source_hash="0" * 64)
     book.found_in_force(AS_OF, impostor)
     store = SessionScreeningStore(db_session, book)
-    calls: list[str] = []
-    fallback = store.create_sync
-
-    async def counted(p: ProjectInput) -> dict[str, Any]:
-        calls.append(p.name)
-        return await fallback(p)
-
-    store.create_sync = counted  # type: ignore[method-assign]
+    calls = count_fallbacks(store)
     asyncio.run(create_screening_async(store, site))
     assert calls == [site.name]  # resolved again, not screened with the impostor
     assert book.guess_in_force(AS_OF).key == rules.key  # … which put the real one back
