@@ -19,7 +19,8 @@ from layers.ingest.jobs import recover_interrupted_jobs
 from layers.reads.cql import check_filter_parser
 from layers.reads.fastread import PoolReader, make_read_pool
 from layers.reads.tiles import TileCache
-from layers.screening.engine import PoolScreeningStore, make_screening_pool
+from layers.screening.rulebook import RuleBook
+from layers.screening.stores import PoolScreeningStore, make_screening_pool
 from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 from web import project_file
 from web import router as web_router
@@ -43,8 +44,9 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         app.state.reader = PoolReader(pool)
         screening_pool = make_screening_pool(db)
         await screening_pool.open(wait=False)
+        app.state.rule_book = RuleBook()  # rule sets and plans of this app's database
         app.state.screening_store = PoolScreeningStore(
-            screening_pool, app.state.sessionmaker, db.screening_timeout_ms
+            screening_pool, app.state.sessionmaker, app.state.rule_book, db.screening_timeout_ms
         )
         try:
             yield

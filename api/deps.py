@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from api.errors import InvalidParameterError
 from api.settings import ApiSettings
 from layers.reads.fastread import Reader
-from layers.screening.engine import ScreeningStore
+from layers.screening.rulebook import RuleBook
+from layers.screening.service import ScreeningStore
 from layers.store.catalog import Collection, get_collection
 from layers.store.models import Release
 from layers.store.releases import release_as_of
@@ -46,9 +47,16 @@ async def get_screening_store(request: Request) -> ScreeningStore:
     return store
 
 
+async def get_rule_book(request: Request) -> RuleBook:
+    """The app's rule sets and plans (built in the lifespan, one per database)."""
+    book: RuleBook = request.app.state.rule_book
+    return book
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 ScreeningStoreDep = Annotated[ScreeningStore, Depends(get_screening_store)]
+RuleBookDep = Annotated[RuleBook, Depends(get_rule_book)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 
 

@@ -22,6 +22,7 @@ from gis.errors import (
     InvalidGeometryError,
     MissingCRSError,
     OutOfChinaError,
+    ProjectGeometryError,
     UnknownCRSError,
 )
 from layers.errors import (
@@ -39,7 +40,6 @@ from layers.errors import (
     NoRuleSetError,
     NoValidFeaturesError,
     PreconditionFailedError,
-    ProjectGeometryError,
     QueryTimeoutError,
     ReleaseConflictError,
     ReleaseNotFoundError,

@@ -44,6 +44,12 @@ class InvalidGeometryError(GisError):
     code = "invalid-geometry"
 
 
+class ProjectGeometryError(GisError):
+    """A project geometry that is too large or too complex to screen."""
+
+    code = "project-geometry-too-large"
+
+
 class InvalidBBoxError(GisError):
     """A bbox that is malformed or out of range."""
 

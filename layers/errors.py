@@ -130,12 +130,6 @@ class UnknownKindError(AppError):
     code = "unknown-kind"
 
 
-class ProjectGeometryError(AppError):
-    """A project geometry that is too large or too complex to screen."""
-
-    code = "project-geometry-too-large"
-
-
 class ScreeningNotFoundError(AppError):
     """No screening has this id."""
 

@@ -7,21 +7,22 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import psycopg
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from api.deps import get_reader, get_screening_store, get_session
+from api.deps import get_reader, get_rule_book, get_screening_store, get_session
 from api.settings import ApiSettings
 from layers.reads.fastread import SessionReader
-from layers.screening.engine import SessionScreeningStore
+from layers.screening.rulebook import RuleBook
+from layers.screening.stores import SessionScreeningStore
 from layers.store import schema
 from layers.store.db import DatabaseSettings
 
@@ -107,7 +108,11 @@ def use_session(app: FastAPI, session: Session) -> None:
     """Every route of ``app`` reads and writes through ``session`` (a rolled-back transaction)."""
     app.dependency_overrides[get_session] = lambda: session
     app.dependency_overrides[get_reader] = lambda: SessionReader(session)
-    app.dependency_overrides[get_screening_store] = lambda: SessionScreeningStore(session)
+
+    def store(book: Annotated[RuleBook, Depends(get_rule_book)]) -> SessionScreeningStore:
+        return SessionScreeningStore(session, book)  # the app's rule book, as in production
+
+    app.dependency_overrides[get_screening_store] = store
 
 
 @pytest.fixture

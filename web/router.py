@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
 from gis.coords import parse_point
-from layers.screening.engine import get_screening
+from layers.screening.storage import get_screening
 from layers.store.catalog import COLLECTIONS
 from web.places import search_places
 from web.project_file import MAX_BYTES, read_project_file
@@ -126,7 +126,7 @@ def screening_report(
     request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> HTMLResponse:
     """The printable report of a stored screening (HTML)."""
-    screening = get_screening(session, screening_id)
+    screening = get_screening(session, screening_id, request.app.state.rule_book)
     releases, svg = report_inputs(session, screening)
     pdf_href = str(request.url_for("screening_report_pdf", screening_id=screening_id).path)
     static_href = request.scope.get("root_path", "") + "/static"
@@ -140,7 +140,7 @@ def screening_report_pdf(
     request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> Response:
     """The printable report of a stored screening (PDF, printed by WeasyPrint)."""
-    screening = get_screening(session, screening_id)
+    screening = get_screening(session, screening_id, request.app.state.rule_book)
     releases, svg = report_inputs(session, screening)
     html = render_report(screening, releases, map_svg=svg)
     pdf = render_pdf(html, base_url=str(request.base_url))

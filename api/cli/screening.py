@@ -27,8 +27,11 @@ from shapely.geometry import mapping
 from api.cli.context import console, err, fail, iso_date, session_scope
 from gis.crs import WGS84, crs_label
 from gis.errors import GisError
-from layers.screening.engine import ProjectInput, create_screening, screen
-from layers.screening.rules import DEFAULT_RULES_DIR, KINDS, load_rule_set, rule_set_for
+from layers.screening.project import ProjectInput
+from layers.screening.rulebook import RuleBook
+from layers.screening.rules import KINDS
+from layers.screening.rulesets import DEFAULT_RULES_DIR, load_rule_set
+from layers.screening.service import create_screening, resolve_rule_set, screen
 from layers.store.catalog import COLLECTIONS
 from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 
@@ -132,7 +135,7 @@ def screen_command(
             tags=tuple(tag or ()),
         )
         with session_scope() as session:
-            result = create_screening(session, project)
+            result = create_screening(session, project, book=RuleBook())
     except GisError as exc:
         raise fail(exc) from None
     if json_out:
@@ -237,9 +240,10 @@ def screen_batch_command(
     )
     engine = make_engine(DatabaseSettings())
     factory = make_sessionmaker(engine)
+    book = RuleBook()  # one rule set and plan for every site, on this one database
     with factory() as session:
         try:
-            rules = rule_set_for(session, when)
+            rules = resolve_rule_set(session, book, when)
         except GisError as exc:
             raise fail(exc) from None
         session.commit()  # a fresh DB keeps the repository rule set it just loaded
@@ -252,7 +256,8 @@ def screen_batch_command(
             session = local.session = factory()
             opened.append(session)
         try:
-            return _site_row(i, projects[i], screen(session, projects[i], rule_set=rules).body, "")
+            body = screen(session, projects[i], book=book, rule_set=rules).body
+            return _site_row(i, projects[i], body, "")
         except GisError as exc:
             session.rollback()
             return _site_row(i, projects[i], None, exc.detail)

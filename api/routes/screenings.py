@@ -8,19 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import IdPath, OffsetQuery, ScreeningStoreDep, SessionDep
+from api.deps import IdPath, OffsetQuery, RuleBookDep, ScreeningStoreDep, SessionDep
 from api.fast_routes import FastRoutes
 from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.crs import offered_crs
-from layers.screening.engine import (
-    MAX_BUFFER_M,
-    ProjectInput,
-    create_screening_async,
-    get_screening,
-    list_screenings,
-)
-from layers.screening.rules import Kind, rule_set_for
+from layers.screening.project import MAX_BUFFER_M, ProjectInput
+from layers.screening.rules import Kind
+from layers.screening.service import create_screening_async, resolve_rule_set
+from layers.screening.storage import get_screening, list_screenings
 
 router = APIRouter(tags=["screenings"])
 
@@ -101,9 +97,11 @@ async def create_screening_route(body: ScreeningCreate, store: ScreeningStoreDep
 
 
 @router.get("/screenings/{screening_id}", operation_id="screenings-get_screening")
-def get_screening_route(screening_id: IdPath, session: SessionDep) -> ORJSONResponse:
+def get_screening_route(
+    screening_id: IdPath, session: SessionDep, book: RuleBookDep
+) -> ORJSONResponse:
     """A stored screening, exactly as it was returned when created."""
-    return ORJSONResponse(get_screening(session, screening_id))
+    return ORJSONResponse(get_screening(session, screening_id, book))
 
 
 @router.get("/screenings", operation_id="screenings-list_screenings")
@@ -122,13 +120,14 @@ def list_screenings_route(
 @router.get("/industries", operation_id="screenings-list_industries")
 def list_industries(
     session: SessionDep,
+    book: RuleBookDep,
     as_of: Annotated[date | None, Query(description="date of the rule set (default today)")] = None,
 ) -> ORJSONResponse:
     """Industry categories a screening accepts on ``as_of``, with their GB/T 4754 code prefixes.
 
     They come from the rule set in force, the same one a screening validates against.
     """
-    rules = rule_set_for(session, as_of or date.today())
+    rules = resolve_rule_set(session, book, as_of or date.today())
     return ORJSONResponse(
         {
             "rule_set": {"id": rules.id, "version": rules.version},

@@ -49,6 +49,7 @@ from layers.ingest.jobs import (
     run_import_job,
 )
 from layers.reads.items import feature_by_id
+from layers.screening import storage as screenings
 from layers.store.catalog import get_collection
 from layers.store.keys import list_audit, list_keys, record
 from layers.store.models import ApiKey, Release
@@ -455,7 +456,7 @@ def delete_screening(
     request: Request, screening_id: IdPath, key: EditorDep, session: SessionDep
 ) -> Response:
     """Delete a stored screening (editor; audited)."""
-    edits.delete_screening(session, key, screening_id, request_id=_request_id(request))
+    screenings.delete_screening(session, key, screening_id, request_id=_request_id(request))
     return Response(status_code=204)
 
 

@@ -24,8 +24,9 @@ import uvloop
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from layers.screening import engine as S
-from layers.screening.rules import rule_set_for
+from layers.screening.project import ProjectInput
+from layers.screening.rulebook import RuleBook
+from layers.screening.service import prepare, resolve_rule_set
 
 DSN = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/ecozone_demo2")
 TICK = os.sysconf("SC_CLK_TCK")
@@ -39,8 +40,9 @@ def cpu_s(pid: int) -> float:
 
 def main() -> None:
     engine = create_engine(DSN.replace("postgresql://", "postgresql+psycopg://"))
+    book = RuleBook()
     with Session(engine) as session:
-        rules = rule_set_for(session, AS_OF)
+        rules = resolve_rule_set(session, book, AS_OF)
         centres = session.execute(
             text(
                 "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM drinking_water_zones) z"
@@ -51,7 +53,7 @@ def main() -> None:
     prepared = []
     for i in range(600):
         x, y = centres[i % len(centres)]
-        site = S.ProjectInput(
+        site = ProjectInput(
             name="x",
             geometry={
                 "type": "Point",
@@ -61,7 +63,7 @@ def main() -> None:
             kind="新建",
             as_of=AS_OF,
         )
-        prepared.append(S._prepare(rules, site, AS_OF, None))
+        prepared.append(prepare(book, rules, site, AS_OF, None))
     plan = prepared[0].plan
     switches = [plan.param_names.index(u.param) for u in plan.upstream]
 

@@ -1,4 +1,4 @@
-"""Audited writes: feature edits (Features Part 4 style), new releases, screenings, keys.
+"""Audited writes: feature edits (Features Part 4 style), new releases, keys.
 
 Each public function is one unit of work: it checks, writes, records an audit entry and
 commits once, so a write that fails leaves nothing behind (the session is rolled back).
@@ -33,13 +33,12 @@ from layers.errors import (
     PreconditionFailedError,
     ReleaseConflictError,
     ReleaseNotFoundError,
-    ScreeningNotFoundError,
 )
 from layers.ingest.importer import convert_value, resolve_mapping, storage_geometry
 from layers.store.catalog import Collection, get_collection
 from layers.store.etags import etag_matches, row_etag_sql
 from layers.store.keys import record
-from layers.store.models import STORAGE_SRID, ApiKey, Release, Screening, feature_table
+from layers.store.models import STORAGE_SRID, ApiKey, Release, feature_table
 from layers.store.releases import get_release, release_as_of
 
 
@@ -607,31 +606,7 @@ def create_release(
     return release
 
 
-# --- screenings and keys -----------------------------------------------------------------
-
-
-def delete_screening(
-    session: Session, key: ApiKey | None, screening_id: int, *, request_id: str | None = None
-) -> None:
-    """Delete a stored screening; audited, committed.
-
-    Raises:
-        ScreeningNotFoundError: no such screening.
-    """
-    screening = session.get(Screening, screening_id)
-    if screening is None:
-        raise ScreeningNotFoundError(screening_id)
-    record(
-        session,
-        key,
-        "delete-screening",
-        f"screenings/{screening_id}",
-        before=[screening_id],
-        detail={"name": screening.name, "verdict": screening.verdict},
-        request_id=request_id,
-    )
-    session.delete(screening)
-    session.commit()
+# --- keys -----------------------------------------------------------------------------
 
 
 def revoke_key(

@@ -7,7 +7,7 @@ builds it.
 The release in force at a date is defined here once (:func:`in_force_on`,
 :data:`NEWEST_FIRST`, :func:`select_in_force`) and used by every reader: the ORM
 (:func:`release_as_of`), CQL2 ``COLLECTION(...)`` (:mod:`layers.reads.cql`), the screening plan
-(:mod:`layers.screening.engine`) and, as SQL text generated from the same select, the hot read
+(:mod:`layers.screening.plan`) and, as SQL text generated from the same select, the hot read
 paths (:func:`in_force_sql`, :mod:`layers.reads.fastread`).
 """
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from layers.screening.engine import MAX_EXTENT_M, MAX_PARTS, MAX_VERTICES
+from gis.project_geometry import MAX_EXTENT_M, MAX_PARTS, MAX_VERTICES
 
 GEOD = Geod(ellps="WGS84")
 

@@ -14,20 +14,16 @@ import sqlalchemy as sa
 from pyproj import Geod
 from shapely.geometry import LineString, Point, Polygon, box, mapping
 
-from gis.errors import InvalidGeometryError, OutOfChinaError
-from layers.errors import ProjectGeometryError, UnknownIndustryError
+from gis.errors import InvalidGeometryError, OutOfChinaError, ProjectGeometryError
+from gis.project_geometry import prepare_geometry
+from layers.errors import UnknownIndustryError
 from layers.ingest.files import SourceData
 from layers.ingest.importer import ImportOptions, import_source
-from layers.screening.engine import (
-    ProjectInput,
-    SessionScreeningStore,
-    create_screening,
-    create_screening_async,
-    get_screening,
-    prepare_geometry,
-    screen,
-    stored_body,
-)
+from layers.screening.project import ProjectInput
+from layers.screening.rulebook import RuleBook
+from layers.screening.service import create_screening, create_screening_async, screen
+from layers.screening.storage import get_screening, stored_body
+from layers.screening.stores import SessionScreeningStore
 
 GEOD = Geod(ellps="WGS84")
 AS_OF = date(2025, 6, 30)
@@ -452,11 +448,8 @@ def test_too_many_vertices_and_too_large_rejected():
         prepare_geometry(mapping(box(118, 31, 119, 32)), None)
 
 
-def test_async_path_stores_what_the_session_path_stores(db_session, yangtze):
-    """The one-round-trip path (cached rule set checked in its statement) equals create_screening."""
-    site = project(Point(east(119.0, 32.0, 800)))
-    reference = create_screening(db_session, site)  # resolves and caches the rule set
-    store = SessionScreeningStore(db_session)
+def count_fallbacks(store: SessionScreeningStore) -> list[str]:
+    """The names of the projects ``store`` screens on the resolving path (create_sync)."""
     calls: list[str] = []
     fallback = store.create_sync
 
@@ -465,6 +458,16 @@ def test_async_path_stores_what_the_session_path_stores(db_session, yangtze):
         return await fallback(p)
 
     store.create_sync = counted  # type: ignore[method-assign]
+    return calls
+
+
+def test_async_path_stores_what_the_session_path_stores(db_session, yangtze):
+    """The one-round-trip path (cached rule set checked in its statement) equals create_screening."""
+    site = project(Point(east(119.0, 32.0, 800)))
+    book = RuleBook()
+    reference = create_screening(db_session, site, book=book)  # resolves and keeps the rule set
+    store = SessionScreeningStore(db_session, book)
+    calls = count_fallbacks(store)
     screening_id, content = asyncio.run(create_screening_async(store, site))
     assert calls == []  # the fast path
     public = orjson.loads(content)

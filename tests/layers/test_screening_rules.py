@@ -10,14 +10,15 @@ import pytest
 import yaml
 
 from layers.errors import NoRuleSetError, RuleSetError
-from layers.screening.rules import (
+from layers.screening.rulebook import RuleBook
+from layers.screening.rules import normalise_code
+from layers.screening.rulesets import (
     DEFAULT_RULES_DIR,
     load_rule_set,
-    normalise_code,
     read_rule_files,
-    rule_set_for,
     rule_set_id_as_of,
 )
+from layers.screening.service import resolve_rule_set
 
 
 @pytest.fixture
@@ -57,19 +58,19 @@ def test_new_content_is_a_new_version_picked_by_as_of(db_session, rules_dir):
     assert second.rule_set_id != first.rule_set_id
     assert rule_set_id_as_of(db_session, date(2024, 6, 1)) == first.rule_set_id
     assert rule_set_id_as_of(db_session, date(2025, 6, 1)) == second.rule_set_id
-    rs = rule_set_for(db_session, date(2025, 6, 1))
+    rs = RuleBook().in_force(db_session, date(2025, 6, 1))
     assert next(r for r in rs.rules if r.id == "JS-ECO-SPACE").title.endswith("（修订）")
 
 
 def test_fresh_database_loads_repository_rules(db_session):
-    rs = rule_set_for(db_session, date(2025, 6, 30))
+    rs = resolve_rule_set(db_session, RuleBook(), date(2025, 6, 30))
     assert rs.rules
     assert "化工" in rs.industries
 
 
 def test_no_rule_set_before_valid_from(db_session):
     with pytest.raises(NoRuleSetError) as err:
-        rule_set_for(db_session, date(2000, 1, 1))
+        resolve_rule_set(db_session, RuleBook(), date(2000, 1, 1))
     assert err.value.field == "as_of"
 
 
@@ -80,6 +81,7 @@ def test_no_rule_set_before_valid_from(db_session):
         (lambda r: r["layer"].update(filter="colour = 'red'"), "colour"),
         (lambda r: r["layer"].update(collection="nowhere"), "nowhere"),
         (lambda r: r.update(predicate={"op": "dwithin"}), "distance_m"),
+        (lambda r: r["predicate"].update(op="touches"), "predicate.op"),
     ],
 )
 def test_invalid_rules_rejected_at_load(rules_dir, mutate, message):

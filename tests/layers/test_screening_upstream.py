@@ -12,8 +12,8 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 
 from layers.errors import RuleSetError
-from layers.screening.engine import screen
-from layers.screening.rules import DEFAULT_RULES_DIR, read_rule_files
+from layers.screening.rulesets import DEFAULT_RULES_DIR, read_rule_files
+from layers.screening.service import screen
 from tests.layers.test_screening import load, project, result
 
 GEOD = Geod(ellps="WGS84")
@@ -102,6 +102,27 @@ def test_project_beside_the_river_snaps_to_it(db_session, river, water_zone):
     assert rule["outcome"] == "FLAG"
     _, _, expected = GEOD.inv(x, LAT, EDGE, LAT)
     assert abs(rule["evidence"][0]["distance_m"] - expected) < 1.0
+
+
+def test_evidence_carries_the_path_along_the_river(db_session, water_zone):
+    """A river with a bend between project and zone: the path follows it, not the chord."""
+    bend = [(118.244, LAT), (118.246, LAT + 0.0015), (118.248, LAT)]
+    load_river(db_session, LineString([(WEST, LAT), (118.24, LAT), *bend, (EAST, LAT)]))
+    snap = (118.242, LAT)
+    site = GEOD.fwd(*snap, 0.0, 200.0)[:2]  # 200 m north of the river, west of the bend
+    rule = upstream_result(db_session, Point(site))
+    assert rule["outcome"] == "FLAG"
+    (ev,) = rule["evidence"]
+    path = ev["path"]
+    assert path["type"] == "LineString"
+    coords = [tuple(c) for c in path["coordinates"]]
+    assert len(coords) > 2
+    assert all(len(str(c).split(".")[-1]) <= 6 for xy in coords for c in xy)  # modest precision
+    assert GEOD.inv(*coords[0], *snap)[2] < 2.0  # starts at the project's point on the river
+    assert GEOD.inv(*coords[-1], EDGE, LAT)[2] < 2.0  # ends where the river enters the zone
+    length = GEOD.geometry_length(LineString(coords))
+    assert abs(length - ev["distance_m"]) <= 0.01 * ev["distance_m"]
+    assert ev["distance_m"] > GEOD.inv(*snap, EDGE, LAT)[2] + 50.0  # longer than the chord
 
 
 @pytest.mark.parametrize(

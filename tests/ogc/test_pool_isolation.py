@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from layers.screening.engine import MAX_VERTICES
+from gis.project_geometry import MAX_VERTICES
 from tests.conftest import serve_in_subprocess
 
 N_SCREENINGS = 10

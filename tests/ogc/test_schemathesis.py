@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.settings import ApiSettings
-from layers.screening.rules import load_rule_set
+from layers.screening.rulesets import load_rule_set
 from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
 from tests.conftest import drop_database, serve_in_thread

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlparse
+
+import geopandas as gpd
+from shapely.geometry import LineString, box
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from layers.ingest.files import SourceData
+from layers.ingest.importer import ImportOptions, import_source
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = (
@@ -324,4 +332,73 @@ def test_examples_menu_industries_attribution_and_synthetic_badge(
     assert "示例" in page.inner_text("#project-status")
     assert page.evaluate("window.ecozone.project !== null")
     page.screenshot(path=str(output_dir / "10-example.png"))
+    watch.assert_clean()
+
+
+def _plant_river_and_zone(database_url: str) -> None:
+    """A river with a bend (digitised west → east) and a drinking-water zone on it, downstream."""
+    lat = 31.90
+    river = LineString(
+        [(120.40, lat), (120.444, lat), (120.446, lat + 0.0015), (120.448, lat), (120.50, lat)]
+    )
+    layers = [
+        ("water_bodies", {"name": "某弯河", "kind": "river", "yangtze_class": "none"}, river),
+        (
+            "drinking_water_zones",
+            {"name": "某弯河水源一级区", "grade": "一级", "water_source": "某弯河"},
+            box(120.45, lat - 0.001, 120.452, lat + 0.001),
+        ),
+    ]
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        for collection, properties, geometry in layers:
+            frame = gpd.GeoDataFrame([properties], geometry=[geometry], crs="EPSG:4326")
+            import_source(
+                session,
+                SourceData(frame, frame.crs, "test"),
+                ImportOptions(collection=collection, release="bend", valid_from=date(2019, 1, 1)),
+                label="test",
+            )
+    engine.dispose()
+
+
+def test_upstream_evidence_is_drawn_along_the_river(
+    browser_context_factory, own_live_server, output_dir
+):
+    """An upstream rule's evidence follows the river's bend on the map, not a straight line."""
+    base, database_url = own_live_server("ecozone_upstreamtest")
+    _plant_river_and_zone(database_url)
+    ctx = browser_context_factory(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    watch = PageWatch(page, base)
+    page.goto(base + "/")
+    _wait_ready(page)
+    page.evaluate("window.ecozone.map.setView([31.9021, 120.442], 16, {animate: false})")
+    page.uncheck("input[data-layer=control_units]")  # its popups would catch the clicks
+    page.wait_for_timeout(300)
+    # a small site 200 m north of the river, west of the bend (upstream of the zone)
+    _draw_polygon(
+        page, [(120.4415, 31.9018), (120.4425, 31.9018), (120.4425, 31.9025), (120.4415, 31.9025)]
+    )
+    page.fill("#project-name", "弯河上游排污项目（测试）")
+    page.select_option("#industry", "化工")
+    page.select_option("#kind", "新建")
+    page.fill("#buffer", "0")
+    page.click("#run-screening")
+    page.wait_for_selector("#verdict-banner")
+    assert "沿河上游" in page.inner_text("#screen-result")
+    vertices = """() => {
+        let most = 0;
+        window.ecozone.map.eachLayer(function (l) {
+            if (l.options && l.options.className === "river-path") {
+                most = Math.max(most, l.getLatLngs().length);
+            }
+        });
+        return most;
+    }"""
+    page.wait_for_function(f"({vertices})() > 0")
+    assert page.evaluate(vertices) > 2  # the river's bend, not the chord's two ends
+    labels = page.locator(".distance-label").all_inner_texts()
+    assert any(text.startswith("沿河 ") for text in labels)
+    page.screenshot(path=str(output_dir / "11-upstream-along-river.png"))
     watch.assert_clean()

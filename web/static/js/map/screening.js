@@ -84,6 +84,7 @@ function highlightEvidence(s) {
   let refs = [];
   (s.results || []).forEach(function (r) {
     (r.evidence || []).forEach(function (ev) {
+      if (ev.path) drawRiverPath(ev);
       if (ev.feature_id == null) return;
       const key = ev.collection + ":" + ev.feature_id;
       if (seen[key]) { if (ev.distance_m != null && (seen[key].distance_m == null || ev.distance_m < seen[key].distance_m)) seen[key] = ev; return; }
@@ -110,11 +111,23 @@ function highlightEvidence(s) {
   });
 }
 
+// An upstream rule's evidence along the river it follows (GeoJSON LineString in lon/lat,
+// from the project's point on the river down to the target): a straight line would cut
+// across the river's bends and under-draw the distance it is labelled with.
+function drawRiverPath(ev) {
+  if (ev.path.type !== "LineString" || ev.path.coordinates.length < 2) return;
+  const latlngs = ev.path.coordinates.map(function (c) { return [c[1], c[0]]; });
+  L.polyline(latlngs, { pane: "evidence", color: "#d81b60", weight: 3, dashArray: "6 4", className: "river-path" })
+    .bindTooltip(textEl("沿河 " + fmtMetres(ev.distance_m) + " · " + (ev.name || "")),
+      { permanent: true, direction: "center", className: "distance-label" })
+    .addTo(distanceLayer);
+}
+
 function drawDistanceLines(features) {
   if (!state.project) return;
   features.forEach(function (f) {
     const ev = f.properties._ev;
-    if (!ev || !(ev.distance_m > 0)) return;
+    if (!ev || ev.path || !(ev.distance_m > 0)) return; // a river path is drawn as it runs
     const ends = nearestLine(state.project, f.geometry);
     if (!ends) return;
     L.polyline(ends, { pane: "evidence", color: "#d81b60", weight: 2, dashArray: "6 4" })

@@ -1,0 +1,231 @@
+"""The screening plan of a rule set: one SQL statement that answers every rule for a project.
+
+For a project geometry, every catalogue collection is searched within a radius (the
+request's ``buffer_m``, widened to the largest distance any rule asks of that
+collection) in the release in force on ``as_of`` (:func:`layers.screening.lookups.branch_select`).
+Each ``upstream`` rule adds one branch to the same statement
+(:func:`layers.screening.lookups.upstream_select`). The statement also returns the release
+in force per collection and the rule set in force, so a cached rule set is checked in
+the same round trip. A plan is built once per rule set (:class:`layers.screening.rulebook.RuleBook`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from psycopg import sql as psycopg_sql
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    LargeBinary,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import JSONB, distinct_on
+from sqlalchemy.dialects.postgresql.psycopg import PGCompiler_psycopg, PGDialect_psycopg
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
+from sqlalchemy.sql.selectable import CompoundSelect
+from sqlalchemy.sql.visitors import ExternallyTraversible
+
+from layers.reads.filters import GEOGRAPHY
+from layers.screening.lookups import (
+    RULE_SET_ROW,
+    Branch,
+    Condition,
+    UpstreamBranch,
+    branch_select,
+    reach,
+    rule_condition,
+    upstream_select,
+)
+from layers.screening.rules import LoadedRuleSet, RuleSetKey
+from layers.screening.rulesets import select_rule_set_in_force
+from layers.store.catalog import COLLECTIONS
+from layers.store.models import Release
+from layers.store.releases import NEWEST_FIRST, in_force_on
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The query of a rule set: what every screening runs, compiled once.
+
+    ``sql`` is the statement compiled for psycopg (IN lists expanded, the rule set's
+    values inlined), so a screening pays neither SQLAlchemy's compile nor its cache-key
+    walk, and binds only ``param_names`` (``$1``, ``$2``, … in that order).
+    """
+
+    statement: Select[Any]
+    branches: tuple[Branch, ...]
+    sql: bytes
+    param_names: tuple[str, ...]
+    upstream: tuple[UpstreamBranch, ...] = ()
+
+
+def build_plan(rule_set: LoadedRuleSet) -> Plan:
+    """Build the one query that answers every rule (and the hit list) for a project.
+
+    Parameters bound at execution: ``ewkb`` (project geometry, EWKB with SRID 4326),
+    ``as_of`` (date), ``polygonal`` (bool), ``labels`` (the project's industry labels)
+    and ``r_<collection>`` (the search radius per collection, in metres).
+    """
+    project = select(
+        func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary(), required=False)).label("geom")
+    ).cte("project")
+    project_geog = cast(project.c.geom, GEOGRAPHY)
+    as_of = bindparam("as_of", type_=Date(), required=False)
+    release = (
+        select(Release.collection, Release.id, Release.name)
+        .where(in_force_on(as_of))
+        .order_by(Release.collection, *NEWEST_FIRST)
+        .ext(distinct_on(Release.collection))
+        .cte("rel")
+    )
+    polygonal = bindparam("polygonal", type_=Boolean(), required=False)
+
+    branches: list[Branch] = []
+    selects: list[Select[Any]] = []
+    for collection in COLLECTIONS:
+        rules = [
+            r
+            for r in rule_set.rules
+            if r.layer and r.layer.collection == collection.id and r.predicate.op != "upstream"
+        ]
+        radius = max(
+            [0.0] + [r.predicate.distance_m or 0.0 for r in rules if r.predicate.op == "dwithin"]
+        )
+        report: dict[str, None] = {}
+        for r in rules:
+            if r.layer is not None:
+                report.update(dict.fromkeys(r.layer.report_fields))
+                if r.layer.industry_field:
+                    report[r.layer.industry_field] = None
+        conditions = tuple(
+            Condition(r.id, expr) for r in rules if (expr := rule_condition(r)) is not None
+        )
+        ops = {r.predicate.op for r in rules}
+        branch = Branch(
+            collection.id,
+            radius,
+            tuple(report),
+            conditions,
+            covers="within" in ops,
+            covered="contains" in ops,
+        )
+        branches.append(branch)
+        selects.append(branch_select(branch, project, project_geog, release, polygonal))
+    upstream: list[UpstreamBranch] = []
+    for position, rule in enumerate(rule_set.rules):
+        if rule.predicate.op == "upstream" and rule.layer is not None:
+            up = UpstreamBranch(rule.id, position, f"up_{len(upstream)}", reach(rule))
+            upstream.append(up)
+            selects.append(upstream_select(rule, up, project, project_geog, release))
+    selects.append(
+        select(
+            release.c.collection,
+            cast(null(), BigInteger()).label("id"),
+            release.c.name,
+            release.c.id.label("release_id"),
+            cast(null(), Float()),
+            cast(null(), Boolean()),
+            cast(null(), Boolean()),
+            cast(null(), Boolean()),
+            cast(null(), Float()),
+            cast(null(), JSONB),
+            cast(null(), ARRAY(Text())),
+        )
+    )
+    # … and the rule set in force (hash as ``name``, id as ``release_id``), so a cached
+    # rule set is checked in the same trip
+    in_force = select_rule_set_in_force(as_of)
+    selects.append(
+        select(
+            literal(RULE_SET_ROW, Text()),
+            cast(null(), BigInteger()),
+            in_force.with_only_columns(in_force.selected_columns.source_hash).scalar_subquery(),
+            in_force.with_only_columns(in_force.selected_columns.id).scalar_subquery(),
+            *[cast(null(), t) for t in (Float(), Boolean(), Boolean(), Boolean(), Float())],
+            cast(null(), JSONB),
+            cast(null(), ARRAY(Text())),
+        )
+    )
+    statement = union_all(*selects)
+    sql, names = _compile(statement)
+    return Plan(
+        statement=statement,  # type: ignore[arg-type]
+        branches=tuple(branches),
+        sql=sql,
+        param_names=names,
+        upstream=tuple(upstream),
+    )
+
+
+class _PlanCompiler(PGCompiler_psycopg):
+    """Renders a constant as psycopg quotes it, with the cast its parameter would carry."""
+
+    def render_literal_value(self, value: Any, type_: Any) -> str:
+        """``value`` as an SQL literal, by psycopg's adaptation (every type it adapts)."""
+        text = psycopg_sql.Literal(value).as_string(None)
+        impl = type_._unwrapped_dialect_impl(self.dialect)
+        if impl.render_bind_cast:
+            return str(self.render_bind_cast(type_, impl, text))  # type: ignore[no-untyped-call]
+        return text
+
+
+class _PlanDialect(PGDialect_psycopg):
+    statement_compiler = _PlanCompiler
+
+
+@lru_cache(maxsize=1)
+def _dialect() -> PGDialect_psycopg:
+    """Psycopg's dialect with ``$n`` parameters, which psycopg's RawCursor takes."""
+    return _PlanDialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
+
+
+def _inline_constants(element: ExternallyTraversible, **_kw: Any) -> ExternallyTraversible | None:
+    """A bound parameter that has a value (the rule set's own), to be rendered as a literal."""
+    if isinstance(element, BindParameter) and element.value is not None:
+        return element.render_literal_execute()
+    return None
+
+
+def _compile(statement: CompoundSelect[Any]) -> tuple[bytes, tuple[str, ...]]:
+    """The statement's SQL for psycopg's RawCursor, and the names of its ``$n`` parameters.
+
+    The rule set's own values (collection names, filter literals, rule ids, constants)
+    are written into the text as SQL literals, quoted by psycopg; only what varies per
+    project (the parameters without a value) stays a ``$n`` parameter. Binding ~150
+    constants on every execution cost more client and server time than the lookups
+    they describe; ``$n`` because the query is longer than psycopg caches its
+    ``%(name)s`` conversion for. The text is bytes: psycopg would encode the ~15 KB text
+    on every execution.
+    """
+    no_options: dict[str, Any] = {}
+    inlined = visitors.replacement_traverse(statement, no_options, _inline_constants)
+    if not isinstance(inlined, ClauseElement):  # pragma: no cover - a select stays one
+        raise TypeError("replacement_traverse returned no statement")
+    compiled = inlined.compile(dialect=_dialect(), compile_kwargs={"render_postcompile": True})
+    if not isinstance(compiled, SQLCompiler):  # pragma: no cover - a select compiles so
+        raise TypeError("a statement compiles with the SQL compiler")
+    return str(compiled).encode(), tuple(compiled.positiontup or ())
+
+
+def rule_set_in_force(rows: list[tuple[Any, ...]]) -> RuleSetKey | None:
+    """The rule set the plan's SQL found in force (its last row), if any."""
+    for row in reversed(rows):
+        if row[0] == RULE_SET_ROW:
+            return RuleSetKey(int(row[3]), row[2]) if row[3] is not None else None
+    raise AssertionError("the plan's SQL always returns the rule-set row")  # pragma: no cover

@@ -1,0 +1,183 @@
+"""Screening use cases: screen a project, and screen and store it (sync, or async in two statements).
+
+A screening resolves the rule set in force on the project's ``as_of`` (storing the
+repository's rule files on a fresh database), runs the rule set's plan in one round
+trip, and evaluates the rules on its rows. What a process keeps between screenings (rule
+sets, plans, the rule set last in force) is a :class:`layers.screening.rulebook.RuleBook`
+that the caller owns.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import orjson
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy.orm import Session
+
+from gis.crs import DegreesPerMetre, degrees_per_metre
+from gis.errors import GisError
+from gis.project_geometry import ProjectGeometry, prepare_geometry
+from layers.screening.evaluate import Prepared, ScreeningResult, applies, assemble
+from layers.screening.plan import rule_set_in_force
+from layers.screening.project import ProjectInput, check_input
+from layers.screening.rulebook import RuleBook
+from layers.screening.rules import LoadedRuleSet
+from layers.screening.rulesets import ensure_rule_set_in_force
+from layers.screening.storage import fetch_raw, insert, insert_args, public
+from layers.store.models import STORAGE_SRID
+
+
+class ScreeningStore(Protocol):
+    """Where the async screening path runs its two statements, and the book it keeps."""
+
+    book: RuleBook
+
+    async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
+        """All rows of a ``$n`` statement."""
+        ...
+
+    async def insert(self, args: list[Any]) -> tuple[int, datetime]:
+        """Store a screening (``INSERT_SQL``) and commit it: its id and creation time."""
+        ...
+
+    async def create_sync(self, project: ProjectInput) -> dict[str, Any]:
+        """:func:`create_screening` on a session (the path that resolves the rule set)."""
+        ...
+
+
+def resolve_rule_set(session: Session, book: RuleBook, as_of: date) -> LoadedRuleSet:
+    """The rule set in force on ``as_of``, storing the repository's on a fresh database.
+
+    The repository's rule set is flushed, not committed: the caller's commit keeps it
+    (:func:`layers.screening.rulesets.ensure_rule_set_in_force`).
+
+    Raises:
+        NoRuleSetError: no rule set is, or could be, in force on ``as_of``.
+    """
+    return book.rule_set(session, ensure_rule_set_in_force(session, as_of))
+
+
+def prepare(
+    book: RuleBook,
+    rules: LoadedRuleSet,
+    project: ProjectInput,
+    as_of: date,
+    geom: ProjectGeometry | None,
+) -> Prepared:
+    """The plan of ``rules`` and its parameters for ``project`` (no database work)."""
+    labels = rules.project_labels(project.industry, project.industry_code)
+    tags = rules.project_tags(labels, project.tags)
+    geom = geom or prepare_geometry(project.geometry, project.crs)
+    plan = book.plan(rules)
+    radii = {b.collection: float(project.buffer_m) for b in plan.branches}
+    for rule in rules.rules:
+        if (
+            rule.layer is not None
+            and rule.predicate.op == "dwithin"
+            and applies(rule, labels, tags, project.kind)
+        ):
+            c = rule.layer.collection
+            radii[c] = max(radii[c], rule.predicate.distance_m or 0.0)
+    applying = {
+        up.param: applies(rules.rules[up.position], labels, tags, project.kind)
+        for up in plan.upstream
+    }
+    reach = max([*radii.values(), *(u.reach_m for u in plan.upstream if applying[u.param])])
+    params = {
+        **{f"r_{c}": r for c, r in radii.items()},
+        **applying,
+        "ewkb": shapely.to_wkb(shapely.set_srid(geom.geom, STORAGE_SRID), include_srid=True),
+        "as_of": as_of,
+        "polygonal": geom.polygonal,
+        "labels": sorted(labels),
+        "kx": (k := _degrees_per_metre(geom.geom, reach)).lon,
+        "kd": k.planar,
+    }
+    args = [params[n] for n in plan.param_names]
+    return Prepared(rules, as_of, labels, tags, geom, plan, radii, args)
+
+
+def _degrees_per_metre(geom: BaseGeometry, radius_m: float) -> DegreesPerMetre:
+    """Degrees per metre that bound every search circle (up to ``radius_m``) around ``geom``.
+
+    Each collection's index box is the project's box widened by its radius times
+    ``lon``/``lat``, and its planar pre-test uses ``planar``; sized at the project's
+    highest |latitude|, tighter than one bound for all of China.
+    """
+    _minx, miny, _maxx, maxy = geom.bounds
+    return degrees_per_metre(max(abs(miny), abs(maxy)), radius_m)
+
+
+def screen(
+    session: Session,
+    project: ProjectInput,
+    *,
+    book: RuleBook | None = None,
+    rule_set: LoadedRuleSet | None = None,
+    geometry: ProjectGeometry | None = None,
+) -> ScreeningResult:
+    """Screen a project against the rule set and layers in force on its ``as_of``.
+
+    ``book`` keeps the rule set and its plan for the next screening (without one, they
+    are read and built for this one only). Nothing is written (except, on a fresh
+    database, the repository's rule set; the caller's commit keeps it).
+
+    Raises:
+        InvalidGeometryError, UnknownCRSError, OutOfChinaError, ProjectGeometryError:
+            the geometry cannot be screened.
+        UnknownIndustryError: the industry is not a category of the rule set.
+        NoRuleSetError: no rule set in force on ``as_of``.
+    """
+    check_input(project)
+    book = book or RuleBook()
+    as_of = project.as_of or date.today()
+    rules = rule_set or resolve_rule_set(session, book, as_of)
+    prepared = prepare(book, rules, project, as_of, geometry)
+    result = assemble(prepared, project, fetch_raw(session, prepared.plan.sql, prepared.args))
+    if rule_set is None:
+        book.found_in_force(as_of, rules)  # the guess of create_screening_async
+    return result
+
+
+def create_screening(
+    session: Session, project: ProjectInput, *, book: RuleBook | None = None
+) -> dict[str, Any]:
+    """Screen a project and store the screening; commit. Nothing is stored on error."""
+    result = screen(session, project, book=book)
+    screening_id, created_at = insert(session, insert_args(project, result))
+    session.commit()
+    return public(screening_id, created_at, result.body)
+
+
+async def create_screening_async(store: ScreeningStore, project: ProjectInput) -> tuple[int, bytes]:
+    """Screen a project and store it in two statements; its id and public JSON.
+
+    The first statement returns every spatial lookup, the releases in force and the
+    rule set in force; when that is the one the store's book last found in force on
+    ``as_of`` (same id and content hash) the rules are evaluated and the result stored
+    by the second. Otherwise (first request, a new rule set, an input the cached rules
+    reject) the request takes :func:`create_screening`, which resolves the rule set
+    (storing the repository's on a fresh database) and raises the authoritative error.
+    The database keeps the compact form (:func:`layers.screening.storage.stored_body`).
+    """
+    as_of = project.as_of or date.today()
+    rules = store.book.guess_in_force(as_of)
+    prepared: Prepared | None = None
+    if rules is not None:
+        try:
+            check_input(project)
+            prepared = prepare(store.book, rules, project, as_of, None)
+        except GisError:
+            prepared = None
+    if rules is not None and prepared is not None:
+        rows = await store.fetch(prepared.plan.sql, prepared.args)
+        if rule_set_in_force(rows) == rules.key:
+            result = assemble(prepared, project, rows)
+            screening_id, created_at = await store.insert(insert_args(project, result))
+            head = orjson.dumps({"id": screening_id, "created_at": created_at.isoformat()})
+            return screening_id, head[:-1] + b"," + orjson.dumps(result.body)[1:]
+    body = await store.create_sync(project)
+    return int(body["id"]), orjson.dumps(body)

@@ -1,0 +1,108 @@
+"""Where the async screening path runs: the screening pool, or one sync session (tests).
+
+Both implement :class:`layers.screening.service.ScreeningStore` and carry the
+:class:`layers.screening.rulebook.RuleBook` their screenings keep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from layers.errors import database_error
+from layers.reads.fastread import fetch_on_pool, make_pool
+from layers.screening.project import ProjectInput
+from layers.screening.rulebook import RuleBook
+from layers.screening.service import create_screening
+from layers.screening.storage import INSERT_SQL, fetch_raw, insert
+from layers.store.db import DatabaseSettings, set_statement_timeout
+
+
+def make_screening_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Any]:
+    """The (unopened) pool of ``POST /screenings``, apart from the read pool.
+
+    Screenings queue on their own connections (``screening_pool_max_size``) under their
+    own statement timeout, so a burst of heavy screenings cannot starve item reads.
+    """
+    return make_pool(
+        settings,
+        name="ecozone-screening",
+        min_size=settings.screening_pool_min_size,
+        max_size=settings.screening_pool_max_size,
+        statement_timeout_ms=settings.screening_timeout_ms,
+    )
+
+
+class PoolScreeningStore:
+    """The server's store: the screening pool (autocommit) and, rarely, a session."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[Any],
+        sessions: sessionmaker[Session],
+        book: RuleBook,
+        timeout_ms: int | None = None,
+    ) -> None:
+        """Run on ``pool``; fall back to sessions from ``sessions`` (``timeout_ms`` each)."""
+        self.pool = pool
+        self.sessions = sessions
+        self.book = book
+        self.timeout_ms = timeout_ms
+
+    async def _execute(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
+        return await fetch_on_pool(self.pool, sql, args, raw=True)
+
+    async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
+        """All rows."""
+        return await self._execute(sql, args)
+
+    async def insert(self, args: list[Any]) -> tuple[int, datetime]:
+        """One autocommit statement: its own transaction."""
+        rows = await self._execute(INSERT_SQL, args)
+        return int(rows[0][0]), rows[0][1]
+
+    async def create_sync(self, project: ProjectInput) -> dict[str, Any]:
+        """In a worker thread, on a new session."""
+
+        def run() -> dict[str, Any]:
+            with self.sessions() as session:
+                if self.timeout_ms is not None:
+                    set_statement_timeout(session, self.timeout_ms)
+                try:
+                    return create_screening(session, project, book=self.book)
+                except OperationalError as exc:
+                    raise database_error(exc) or exc from None
+
+        return await asyncio.to_thread(run)
+
+
+class SessionScreeningStore:
+    """A store on one sync session (tests that roll back), each call in a worker thread."""
+
+    def __init__(self, session: Session, book: RuleBook | None = None) -> None:
+        """Run on ``session`` (``insert`` commits it as :func:`create_screening` does)."""
+        self.session = session
+        self.book = book or RuleBook()
+
+    async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
+        """All rows."""
+        return await asyncio.to_thread(fetch_raw, self.session, sql, args)
+
+    async def insert(self, args: list[Any]) -> tuple[int, datetime]:
+        """Insert and commit."""
+
+        def run() -> tuple[int, datetime]:
+            row = insert(self.session, args)
+            self.session.commit()
+            return row
+
+        return await asyncio.to_thread(run)
+
+    async def create_sync(self, project: ProjectInput) -> dict[str, Any]:
+        """:func:`create_screening` on the session."""
+        return await asyncio.to_thread(create_screening, self.session, project, book=self.book)

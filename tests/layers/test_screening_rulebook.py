@@ -1,0 +1,111 @@
+"""The screening's explicit state and its plan: the rule book, the predicate table, the SQL."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+
+import pytest
+import sqlalchemy as sa
+from shapely.geometry import Point
+
+from layers.errors import NoRuleSetError
+from layers.screening.evaluate import PREDICATES
+from layers.screening.plan import build_plan
+from layers.screening.rulebook import RuleBook
+from layers.screening.rules import OPS, LoadedRuleSet, RuleSetKey
+from layers.screening.rulesets import read_rule_files
+from layers.screening.service import (
+    create_screening,
+    create_screening_async,
+    resolve_rule_set,
+    screen,
+)
+from layers.screening.stores import SessionScreeningStore
+from tests.layers.test_screening import AS_OF, count_fallbacks, east, project
+
+pytest_plugins = ["tests.layers.test_screening"]  # its fixtures (yangtze)
+
+
+def _repository_rule_set(rule_set_id: int = 1) -> LoadedRuleSet:
+    rule_file, source_hash = read_rule_files()
+    return LoadedRuleSet(
+        rule_set_id,
+        rule_file.version,
+        rule_file.valid_from,
+        source_hash,
+        dict(rule_file.industries),
+        rule_file.rules,
+    )
+
+
+def test_every_op_the_schema_allows_has_exactly_one_evaluation():
+    """No op falls through to another's evaluation; an unknown op is refused on load
+    (tests/layers/test_screening_rules.py, test_invalid_rules_rejected_at_load)."""
+    assert set(PREDICATES) == set(OPS)
+    assert len(OPS) == len(set(OPS))
+
+
+def test_the_plan_binds_only_what_varies_per_project():
+    """Constants are SQL literals; every ``$n`` is a per-project parameter, numbered in order."""
+    rules = _repository_rule_set()
+    plan = build_plan(rules)
+    sql = plan.sql.decode()
+    numbers = {int(n) for n in re.findall(r"\$(\d+)", sql)}
+    assert numbers == set(range(1, len(plan.param_names) + 1))
+    assert "%(" not in sql
+    per_project = {"ewkb", "as_of", "polygonal", "labels", "kx", "kd"}
+    for name in plan.param_names:
+        assert name in per_project or re.fullmatch(r"r_\w+|up_\d+", name), name
+    assert {"ewkb", "as_of", "kx", "kd"} <= set(plan.param_names)
+    upstream = next(r for r in rules.rules if r.predicate.op == "upstream")
+    assert f"'#upstream/{upstream.id}'" in sql  # a rule id, inlined and quoted
+
+
+def test_the_book_keys_plans_by_id_and_content_hash():
+    book = RuleBook()
+    rules = _repository_rule_set()
+    other = dataclasses.replace(rules, source_hash="0" * 64)  # same id, another database's
+    assert book.plan(rules) is book.plan(rules)
+    assert book.plan(other) is not book.plan(rules)
+    assert other.key == RuleSetKey(rules.id, "0" * 64) != rules.key
+
+
+def test_getting_the_rule_set_in_force_writes_nothing(db_session):
+    count = sa.text("SELECT count(*) FROM rule_sets")
+    assert db_session.scalar(count) == 0
+    with pytest.raises(NoRuleSetError) as caught:
+        RuleBook().in_force(db_session, AS_OF)
+    assert caught.value.field == "as_of"
+    assert db_session.scalar(count) == 0
+    # … resolving (the screening's path) stores the repository's rules on a fresh DB
+    book = RuleBook()
+    resolved = resolve_rule_set(db_session, book, AS_OF)
+    assert db_session.scalar(count) == 1
+    assert book.in_force(db_session, AS_OF) is resolved
+
+
+def test_a_guess_of_another_database_takes_the_resolving_path(db_session, yangtze):
+    """A rule set with the id in force but another content hash is not used by the fast path."""
+    site = project(Point(east(119.0, 32.0, 800)))
+    book = RuleBook()
+    reference = create_screening(db_session, site, book=book)
+    rules = book.guess_in_force(AS_OF)
+    assert rules is not None and rules.id == reference["rule_set"]["id"]
+    impostor = dataclasses.replace(rules, source_hash="0" * 64)
+    book.found_in_force(AS_OF, impostor)
+    store = SessionScreeningStore(db_session, book)
+    calls = count_fallbacks(store)
+    asyncio.run(create_screening_async(store, site))
+    assert calls == [site.name]  # resolved again, not screened with the impostor
+    assert book.guess_in_force(AS_OF).key == rules.key  # … which put the real one back
+    asyncio.run(create_screening_async(store, site))
+    assert calls == [site.name]  # and the next one takes the fast path
+
+
+def test_two_books_share_nothing(db_session):
+    first, second = RuleBook(), RuleBook()
+    screen(db_session, project(Point(119.0, 32.0)), book=first)
+    assert first.guess_in_force(AS_OF) is not None
+    assert second.guess_in_force(AS_OF) is None
