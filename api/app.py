@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -48,6 +49,11 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         app.state.screening_store = PoolScreeningStore(
             screening_pool, app.state.sessionmaker, app.state.rule_book, db.screening_timeout_ms
         )
+        # Everything built so far (modules, settings, the app) lives as long as the
+        # process: move it out of the collector's view, so a full collection walks only
+        # the objects requests make (~135k objects took 40-80 ms, the p99 of every read).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -6,6 +6,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 DUR="${1:-15}"
+CONNS="${CONNS:-16}"  # wrk connections (the issue asks 16 and 64)
 KIT_VENV="${KIT_VENV:-/tmp/bench-kit/.venv}"
 OUT="${OUT:-/tmp/ecozone-screening-bench}"
 export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/ecozone_screening_bench}"
@@ -40,8 +41,8 @@ echo "== floor-sql (a)"
 for sys in floor-http ecozone; do
   if [ "$sys" = ecozone ]; then port=8092; path=/screenings; else port=8093; path=/screen; fi
   echo "== $sys"
-  BODIES="$OUT/bodies.jsonl" PATH_=$path wrk -t2 -c16 -d5s -s "$HERE/post.lua" "http://127.0.0.1:$port" >/dev/null
-  BODIES="$OUT/bodies.jsonl" PATH_=$path wrk -t2 -c16 -d"${DUR}s" --latency --timeout 30s -s "$HERE/post.lua" \
+  BODIES="$OUT/bodies.jsonl" PATH_=$path wrk -t2 -c"$CONNS" -d5s -s "$HERE/post.lua" "http://127.0.0.1:$port" >/dev/null
+  BODIES="$OUT/bodies.jsonl" PATH_=$path wrk -t2 -c"$CONNS" -d"${DUR}s" --latency --timeout 30s -s "$HERE/post.lua" \
     "http://127.0.0.1:$port" | tee "$OUT/$sys.txt"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

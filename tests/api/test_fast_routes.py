@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from api.fast_routes import FastRoute, FastRoutes
+from api.fast_routes import FastRoute, FastRoutes, _request_only
 
 
 def _deny(request: Request) -> None:
@@ -113,3 +113,63 @@ def test_the_apps_hot_paths_are_declared_once(client):
     assert paths.count(("/collections/{collection_id}/items", ("GET",))) == 1
     assert paths.count(("/screenings", ("POST",))) == 1
     assert isinstance(client.app.router.routes[0], FastRoute)
+
+
+async def _reader_of(request: Request) -> str:
+    return f"pool of {request.url.path}"
+
+
+def _direct_app() -> FastAPI:
+    router = APIRouter()
+    fast = FastRoutes(router)
+
+    @fast.get("/read")
+    async def read(reader: Annotated[str, Depends(_reader_of)]) -> Response:
+        return Response(reader)
+
+    app = FastAPI()
+    fast.install(app)
+    return app
+
+
+def test_request_only_async_dependencies_are_called_directly_and_still_overridable():
+    app = _direct_app()
+    route = next(r for r in app.router.routes if isinstance(r, FastRoute))
+    assert _request_only(route.dependant.dependencies) == [("reader", _reader_of)]
+    with TestClient(app) as client:
+        assert client.get("/read").text == "pool of /read"
+        app.dependency_overrides[_reader_of] = lambda: "a test's session"
+        assert client.get("/read").text == "a test's session"
+
+
+def _sync_dep(request: Request) -> str:
+    return "sync"
+
+
+async def _with_sub_dependency(
+    request: Request, greeting: Annotated[str, Depends(_greeting)]
+) -> str:
+    return greeting
+
+
+async def _yielding(request: Request):  # type: ignore[no-untyped-def]
+    yield "gen"
+
+
+@pytest.mark.parametrize(
+    ("dep", "text"), [(_sync_dep, "sync"), (_with_sub_dependency, "hello"), (_yielding, "gen")]
+)
+def test_other_dependencies_keep_the_solver(dep, text):
+    router = APIRouter()
+    fast = FastRoutes(router)
+
+    @fast.get("/x")
+    async def endpoint(value: str = Depends(dep)) -> Response:
+        return Response(value)
+
+    app = FastAPI()
+    fast.install(app)
+    route = next(r for r in app.router.routes if isinstance(r, FastRoute))
+    assert _request_only(route.dependant.dependencies) is None
+    with TestClient(app) as client:
+        assert client.get("/x").text == text
