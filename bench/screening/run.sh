@@ -46,3 +46,9 @@ for sys in floor-http ecozone; do
     "http://127.0.0.1:$port" | tee "$OUT/$sys.txt"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# resident memory of each ecozone API worker after the run (the issue's ≤ 120 MB per worker)
+for parent in $(pgrep -f "uvicorn api.main:app.*--port 8092"); do
+  for pid in $(pgrep -P "$parent" -f "multiprocessing"); do  # the workers, not the supervisor
+    echo "ecozone worker $pid RSS $(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 )) MB"
+  done
+done
