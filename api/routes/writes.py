@@ -48,7 +48,7 @@ from layers.ingest.jobs import (
     job_public,
     run_import_job,
 )
-from layers.reads.items import feature_by_id
+from layers.reads.fastread import feature_in_session
 from layers.screening import storage as screenings
 from layers.store.catalog import get_collection
 from layers.store.keys import list_audit, list_keys, record
@@ -261,7 +261,7 @@ def _feature_response(
 ) -> Response:
     location = f"{base_url(request)}/collections/{collection_id}/items/{written.feature_id}"
     return Response(
-        feature_by_id(session, collection_id, written.feature_id),
+        feature_in_session(session, collection_id, written.feature_id).body,
         status_code=status,
         media_type="application/geo+json",
         headers={"Location": location, "ETag": written.etag},

@@ -275,12 +275,15 @@ class SessionReader:
 
     async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """All rows."""
+        return await asyncio.to_thread(fetch_in_session, self.session, sql, params)
 
-        def run() -> list[tuple[Any, ...]]:
-            result = self.session.connection().exec_driver_sql(sql, dict(params))
-            return [tuple(row) for row in result]
 
-        return await asyncio.to_thread(run)
+def fetch_in_session(
+    session: Session, sql: str, params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of one of this module's statements, run on a sync session (blocking)."""
+    result = session.connection().exec_driver_sql(sql, dict(params))
+    return [tuple(row) for row in result]
 
 
 def libpq_url(settings: DatabaseSettings) -> str:
@@ -612,13 +615,39 @@ async def feature_by_id(
     Raises:
         FeatureNotFoundError: no such id, or it is not in the release in force on ``as_of``.
     """
+    statement, params = _feature_statement(collection_id, feature_id, as_of, crs, properties)
+    return _feature_read(collection_id, feature_id, await reader.fetch(statement, params))
+
+
+def feature_in_session(
+    session: Session, collection_id: str, feature_id: int, *, crs: ApiCRS = CRS84_API
+) -> FeatureRead:
+    """:func:`feature_by_id` on a sync session (blocking): a feature as an edit just wrote it.
+
+    Raises:
+        FeatureNotFoundError: no such id.
+    """
+    statement, params = _feature_statement(collection_id, feature_id, None, crs, None)
+    return _feature_read(collection_id, feature_id, fetch_in_session(session, statement, params))
+
+
+def _feature_statement(
+    collection_id: str,
+    feature_id: int,
+    as_of: date | None,
+    crs: ApiCRS,
+    properties: tuple[str, ...] | None,
+) -> tuple[str, dict[str, Any]]:
     collection = get_collection(collection_id)
     names = properties if properties is not None else property_names(collection)
     params: dict[str, Any] = {"fid": feature_id}
     if as_of is not None:
         params.update(rc=collection.id, rd=as_of)
     statement = _feature_text(collection_id, names, crs, properties is None, as_of is not None)
-    rows = await reader.fetch(statement, params)
+    return statement, params
+
+
+def _feature_read(collection_id: str, feature_id: int, rows: list[tuple[Any, ...]]) -> FeatureRead:
     if not rows:
         raise FeatureNotFoundError(collection_id, feature_id)
     return FeatureRead(str(rows[0][0]).encode(), f'"{rows[0][1]}"')

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
+import orjson
+from sqlalchemy import JSON, ColumnElement, Select, Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from gis.crs import CRS84_API, ApiCRS
-from layers.reads.items import COUNT_LIMIT, _feature_json
+from layers.errors import FeatureNotFoundError
+from layers.reads.items import COUNT_LIMIT, property_names
 from layers.reads.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
 from layers.store.catalog import Collection, get_collection
 from layers.store.models import Release, feature_table
@@ -168,3 +170,92 @@ def render_tile(session: Session, collection: Collection, release: Release, key:
     stmt = tile_statement(collection, release.id, key.z, key.x, key.y, key.properties)
     data = session.scalar(stmt)
     return bytes(data or b"")
+
+
+# --- one feature (the product reads it with fastread.feature_by_id / feature_in_session) ---
+
+
+def geometry_in(geom: ColumnElement[Any], crs: ApiCRS) -> ColumnElement[Any]:
+    """The stored geometry transformed to ``crs``, in that CRS's axis order."""
+    out = geom if crs.srid == 4326 else func.ST_Transform(geom, crs.srid)
+    return func.ST_FlipCoordinates(out) if crs.lat_first else out
+
+
+def _feature_json(
+    collection: Collection,
+    release_name: str | None,
+    properties: tuple[str, ...] | None,
+    crs: ApiCRS,
+    with_source: bool = False,
+) -> ColumnElement[str]:
+    table = feature_table(collection.id)
+    names = properties if properties is not None else property_names(collection)
+    args: list[Any] = []
+    for name in names:
+        args.append(literal(name))
+        if name == "release":
+            args.append(literal(release_name) if release_name is not None else table.c.release_id)
+        else:
+            args.append(table.c[name])
+    if with_source:
+        args += [literal("source_properties"), table.c.props]
+    precision = 7 if crs.srid in (4326, 4490) else 3
+    geometry = func.ST_AsGeoJSON(geometry_in(table.c.geom, crs), precision)
+    return func.json_build_object(
+        "type",
+        "Feature",
+        "id",
+        table.c.id,
+        "geometry",
+        cast(geometry, JSON),
+        "properties",
+        func.json_build_object(*args),
+    ).cast(Text)
+
+
+def feature_by_id(
+    session: Session,
+    collection_id: str,
+    feature_id: int,
+    *,
+    as_of: date | None = None,
+    crs: ApiCRS = CRS84_API,
+    properties: tuple[str, ...] | None = None,
+) -> bytes:
+    """One feature as GeoJSON bytes, with its release and source attributes.
+
+    Raises:
+        FeatureNotFoundError: no such id, or it is not in the release in force on ``as_of``.
+    """
+    collection = get_collection(collection_id)
+    table = feature_table(collection_id)
+    names = properties if properties is not None else property_names(collection)
+    stmt = (
+        select(
+            _feature_json(
+                collection,
+                None,
+                tuple(n for n in names if n != "release"),
+                crs,
+                with_source=properties is None,
+            ),
+            Release.name,
+        )
+        .join(Release, Release.id == table.c.release_id)
+        .where(table.c.id == feature_id)
+    )
+    if as_of is not None:
+        release = release_as_of(session, collection_id, as_of)
+        if release is None:
+            raise FeatureNotFoundError(collection_id, feature_id)
+        stmt = stmt.where(table.c.release_id == release.id)
+    row = session.execute(stmt).first()
+    if row is None:
+        raise FeatureNotFoundError(collection_id, feature_id)
+    text, release_name = row
+    if "release" in names:
+        # add the release name without a second JSON round trip
+        feature = orjson.loads(text)
+        feature["properties"]["release"] = release_name
+        return orjson.dumps(feature)
+    return str(text).encode()

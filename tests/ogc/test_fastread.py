@@ -22,9 +22,9 @@ from layers.reads.fastread import (
     items_page,
     point_filter,
 )
-from layers.reads.items import feature_by_id as old_feature_by_id
 from layers.store.catalog import get_collection
 from tests.ogc.reference_reader import ItemsQuery
+from tests.ogc.reference_reader import feature_by_id as old_feature_by_id
 from tests.ogc.reference_reader import items_page as old_items_page
 
 AS_OF = date(2025, 1, 1)
