@@ -19,8 +19,9 @@ import shapely
 import shapely.geometry
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape
+from psycopg import sql as pgsql
 from pyproj import CRS
-from sqlalchemy import cast, delete, func, insert, literal, select, text, update
+from sqlalchemy import TextClause, cast, delete, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -150,17 +151,29 @@ def _feature_doc(doc: Any) -> dict[str, Any]:
 # --- reading the current row -------------------------------------------------------------
 
 
+def _on_table(collection_id: str, template: str) -> TextClause:
+    """A statement on the collection's table: ``{table}`` its quoted name, ``{etag}`` the row ETag of ``t``.
+
+    Composed by psycopg (an ``Identifier``), never by string formatting.
+    """
+    statement = pgsql.SQL(template).format(
+        table=pgsql.Identifier(feature_table(collection_id).name),
+        etag=pgsql.SQL(row_etag_sql("t")),
+    )
+    return text(statement.as_string(None))
+
+
 def _current(session: Session, collection_id: str, feature_id: int) -> dict[str, Any]:
     """The stored row (locked), its ETag and its pre-edit snapshot for the audit log."""
-    table = feature_table(collection_id).name  # a catalogue id, never user input
     row = (
         session.execute(
-            text(
-                f"SELECT t.release_id, {row_etag_sql('t')} AS etag, "  # noqa: S608
-                f"to_jsonb(t) - 'geom' AS attrs, ST_AsGeoJSON(t.geom)::jsonb AS geometry, "
-                f"ST_XMin(t.geom) AS xmin, ST_YMin(t.geom) AS ymin, "
-                f"ST_XMax(t.geom) AS xmax, ST_YMax(t.geom) AS ymax "
-                f'FROM "{table}" AS t WHERE t.id = :fid FOR UPDATE'
+            _on_table(
+                collection_id,
+                "SELECT t.release_id, {etag} AS etag, "
+                "to_jsonb(t) - 'geom' AS attrs, ST_AsGeoJSON(t.geom)::jsonb AS geometry, "
+                "ST_XMin(t.geom) AS xmin, ST_YMin(t.geom) AS ymin, "
+                "ST_XMax(t.geom) AS xmax, ST_YMax(t.geom) AS ymax "
+                "FROM {table} AS t WHERE t.id = :fid FOR UPDATE",
             ),
             {"fid": feature_id},
         )
@@ -179,9 +192,8 @@ def feature_etag(session: Session, collection_id: str, feature_id: int) -> str:
         FeatureNotFoundError: no such feature.
     """
     get_collection(collection_id)
-    table = feature_table(collection_id).name
     value = session.scalar(
-        text(f'SELECT {row_etag_sql("t")} FROM "{table}" AS t WHERE t.id = :fid'),  # noqa: S608
+        _on_table(collection_id, "SELECT {etag} FROM {table} AS t WHERE t.id = :fid"),
         {"fid": feature_id},
     )
     if value is None:
@@ -245,11 +257,11 @@ _EDGE = 1e-7
 
 
 def _geometry_box(session: Session, collection_id: str, feature_id: int) -> Box:
-    table = feature_table(collection_id).name  # a catalogue id, never user input
     row = session.execute(
-        text(
-            "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) "  # noqa: S608
-            f'FROM "{table}" WHERE id = :fid'
+        _on_table(
+            collection_id,
+            "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) "
+            "FROM {table} WHERE id = :fid",
         ),
         {"fid": feature_id},
     ).one()
@@ -308,11 +320,11 @@ def _keep_extent(
             max(stored[3], new[3]),
         ]
     else:
-        table = feature_table(collection_id).name  # a catalogue id, never user input
         row = session.execute(
-            text(
-                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "  # noqa: S608
-                f'(SELECT ST_Extent(geom) AS e FROM "{table}" WHERE release_id = :rid) AS s'
+            _on_table(
+                collection_id,
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                "(SELECT ST_Extent(geom) AS e FROM {table} WHERE release_id = :rid) AS s",
             ),
             {"rid": release_id},
         ).one()
