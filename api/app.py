@@ -57,6 +57,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         try:
             yield
         finally:
+            gc.unfreeze()  # an app built and stopped again (tests) leaves nothing pinned
             await screening_pool.close()
             await pool.close()
             engine.dispose()
