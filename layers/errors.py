@@ -130,6 +130,24 @@ class UnknownKindError(AppError):
     code = "unknown-kind"
 
 
+class CoverageError(AppError):
+    """A release coverage that cannot be set (unknown adcode, no polygon)."""
+
+    code = "invalid-coverage"
+
+
+class ProjectFactError(AppError):
+    """A project fact (emissions, capacity, tags, outfall …) that cannot be used."""
+
+    code = "invalid-project-fact"
+
+
+class IndustryCodeMismatchError(AppError):
+    """A request whose ``industry`` and ``industry_code`` name different industries."""
+
+    code = "industry-code-mismatch"
+
+
 class ScreeningNotFoundError(AppError):
     """No screening has this id."""
 

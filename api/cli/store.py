@@ -124,9 +124,17 @@ def import_command(
     mapping: Annotated[
         Path | None, typer.Option(help="YAML file of SOURCE: TARGET column mappings")
     ] = None,
+    coverage: Annotated[
+        str | None,
+        typer.Option(
+            help="the area the release covers: adcodes (32,36 = Jiangsu and Jiangxi) or a "
+            "polygon file; default: the county-level divisions its features touch"
+        ),
+    ] = None,
 ) -> None:
     """Import FILE as a new release of COLLECTION (all or nothing)."""
-    from layers.ingest.importer import ImportOptions, import_file  # geopandas: only here
+    # geopandas: only here
+    from layers.ingest.importer import ImportOptions, coverage_polygon, import_file
 
     if from_gcj02 and from_bd09:
         raise typer.BadParameter("give --from-gcj02 or --from-bd09, not both")
@@ -143,6 +151,7 @@ def import_command(
         from_bd09=from_bd09,
         synthetic=synthetic,
         mapping=_parse_mapping(map_ or [], mapping),
+        coverage=None if coverage is None or Path(coverage).exists() else coverage,
     )
     columns = (TextColumn("[bold]writing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with session_scope() as session, Progress(*columns, console=err, transient=True) as bar:
@@ -152,7 +161,12 @@ def import_command(
             bar.update(task, completed=done, total=total)
 
         try:
-            report = import_file(session, file, options, progress=progress)
+            polygon = (
+                coverage_polygon(Path(coverage), crs)
+                if coverage is not None and Path(coverage).exists()
+                else None
+            )
+            report = import_file(session, file, options, progress=progress, coverage=polygon)
         except GisError as exc:
             raise fail(exc) from None
     print_report(report)

@@ -65,6 +65,8 @@ class ReleaseMeta:
     licence: str
     note: str
     synthetic: bool
+    #: The area the release covers, as adcodes (the demo's two provinces by default).
+    coverage: str = "32,36"
 
 
 def _syn_note(text: str) -> str:
@@ -128,7 +130,9 @@ _SYN_NOTES = {
     "farmland_zones": "patches away from cities, water, parks and protected zones; not the official farmland survey.",
 }
 for _cid, _text in _SYN_NOTES.items():
-    RELEASE_META[_cid] = ReleaseMeta("", SYN_LICENCE, _syn_note(_text), True)
+    RELEASE_META[_cid] = ReleaseMeta(
+        "", SYN_LICENCE, _syn_note(_text), True, "32" if _cid == "ecological_spaces" else "32,36"
+    )
 
 
 # =========================================================================== serialisation
@@ -431,6 +435,7 @@ def build_demo(
                 "licence": meta.licence,
                 "note": meta.note,
                 "synthetic": meta.synthetic,
+                "coverage": meta.coverage,
                 "file": path.name,
                 "features": count,
                 "sha256": _sha256(path),

@@ -46,6 +46,7 @@ def load_demo(
                 source=entry["source"],
                 licence=entry["licence"],
                 note=entry["note"],
+                coverage=entry.get("coverage"),
             )
             reports.append(import_file(session, out_dir / entry["file"], options))
     return reports

@@ -582,6 +582,9 @@ def create_release(
         synthetic=bool(synthetic or (origin.synthetic if origin else False)),
         feature_count=0,
         import_report={"copied_from": origin.name} if origin else {},
+        coverage=origin.coverage if origin else None,
+        coverage_source=origin.coverage_source if origin else "",
+        coverage_adcodes=origin.coverage_adcodes if origin else None,
     )
     try:
         session.add(release)

@@ -41,6 +41,7 @@ from gis.errors import InvalidGeometryError, MissingCRSError, OutOfChinaError
 from gis.geometry import TargetKind, ellipsoidal_areas_m2, repair_geometries
 from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
 from layers.errors import (
+    CoverageError,
     ImportFileError,
     MappingError,
     NoValidFeaturesError,
@@ -49,6 +50,12 @@ from layers.errors import (
 from layers.ingest.files import SourceData, read_source
 from layers.store.catalog import Collection, Field, get_collection
 from layers.store.models import STORAGE_SRID, Release, feature_table
+from layers.store.releases import (
+    full_adcode,
+    set_adcode_coverage,
+    set_auto_coverage,
+    set_polygon_coverage,
+)
 
 if TYPE_CHECKING:  # pandas is imported by the functions that run on frames (API workers stay lean)
     import pandas as pd
@@ -81,6 +88,21 @@ class ImportOptions:
     from_bd09: bool = False
     synthetic: bool = False
     mapping: dict[str, str] = field(default_factory=dict)
+    #: The area the release covers, as adcodes (``32,36``: Jiangsu and Jiangxi); by
+    #: default the county-level divisions its features touch (``layers.store.releases``).
+    coverage: str | None = None
+
+    def coverage_adcodes(self) -> list[str]:
+        """The adcodes of ``coverage`` (checked: 2, 4 or 6 digits each).
+
+        Raises:
+            CoverageError: one is not an adcode.
+        """
+        codes = [c.strip() for c in (self.coverage or "").replace("，", ",").split(",")]
+        codes = [c for c in codes if c]
+        for code in codes:
+            full_adcode(code)
+        return codes
 
 
 @dataclass
@@ -294,8 +316,11 @@ def import_file(
     *,
     progress: Progress | None = None,
     label: str | None = None,
+    coverage: bytes | None = None,
 ) -> ImportReport:
     """Import ``path`` as a new release; commit on success, leave nothing on failure.
+
+    ``coverage``: a polygon the release covers (:func:`import_source`).
 
     ``label`` is the name reports and messages give the file (an upload's own name, so
     the server's temporary path is never shown); by default the path itself.
@@ -310,7 +335,13 @@ def import_file(
     check_new_release(session, options.collection, options.release)
     source = read_source(path, layer=options.layer, label=label)
     return import_source(
-        session, source, options, label=label or path.name, progress=progress, started=started
+        session,
+        source,
+        options,
+        label=label or path.name,
+        progress=progress,
+        started=started,
+        coverage=coverage,
     )
 
 
@@ -322,8 +353,12 @@ def import_source(
     label: str,
     progress: Progress | None = None,
     started: float | None = None,
+    coverage: bytes | None = None,
 ) -> ImportReport:
     """Import features already read (e.g. a GeoDataFrame built by the demo) as a release.
+
+    ``coverage`` is a polygon (EWKB, EPSG:4326) the release covers, which overrides
+    ``options.coverage``.
 
     Raises:
         The same errors as :func:`import_file`.
@@ -331,6 +366,7 @@ def import_source(
     started = started if started is not None else time.perf_counter()
     collection = get_collection(options.collection)
     check_new_release(session, collection.id, options.release)
+    coverage_codes = options.coverage_adcodes()
     notes = list(source.notes)
     crs = _choose_crs(source.crs, options.crs, notes)
     frame = source.frame
@@ -417,6 +453,22 @@ def import_source(
     release.feature_count = imported
     # a release holding any synthetic feature is labelled synthetic as a whole
     release.synthetic = options.synthetic or synthetic
+    try:
+        if coverage is not None:
+            set_polygon_coverage(session, release, coverage)
+            notes.append("coverage: the polygon given")
+        elif coverage_codes:
+            set_adcode_coverage(session, release, coverage_codes)
+            notes.append(f"coverage: administrative divisions {','.join(coverage_codes)}")
+        else:
+            set_auto_coverage(session, release)
+            notes.append(
+                "coverage: the county-level divisions the features touch (and, outside "
+                "every division, their convex hull + 1 km); set it with --coverage"
+            )
+    except BaseException:
+        session.rollback()
+        raise
     box = np.array(bounds)
     reasons_count = Counter(re.sub(r"'[^']*'", "…", r) for r in rejected.values())
     report = ImportReport(
@@ -446,6 +498,28 @@ def import_source(
         release.name,
     )
     return report
+
+
+def coverage_polygon(path: Path, crs: str | None = None) -> bytes:
+    """The polygons of a file (any format :func:`read_source` reads) as one coverage.
+
+    Reprojected to WGS84 like an import; returns EWKB (SRID 4326).
+
+    Raises:
+        CoverageError: the file holds no polygon.
+        MissingCRSError, UnknownCRSError, OutOfChinaError, ImportFileError: as an import.
+    """
+    source = read_source(path, label=path.name)
+    geoms = _reproject(
+        np.asarray(source.frame.geometry.values, dtype=object),
+        _choose_crs(source.crs, crs, []),
+        [],
+    )
+    polygons = [g for g in geoms if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
+    if not polygons:
+        raise CoverageError(f"coverage: {path.name} holds no polygon.", field="coverage")
+    merged = shapely.union_all(shapely.make_valid(np.asarray(polygons, dtype=object)))
+    return bytes(shapely.to_wkb(shapely.set_srid(merged, 4326), include_srid=True))
 
 
 def check_new_release(session: Session, collection_id: str, name: str) -> None:

@@ -102,7 +102,7 @@ class FilterContext:
     """
 
     collection: Collection
-    as_of: date
+    as_of: date | ColumnElement[Any]
     geometry_srid: int = 4326
     geometry_lat_first: bool = False
 
@@ -598,7 +598,7 @@ def _geog(expr: ColumnElement[Any]) -> ColumnElement[Any]:
     return cast(expr, Geography(srid=4326))
 
 
-def release_as_of_subquery(collection_id: str, as_of: date) -> Any:
+def release_as_of_subquery(collection_id: str, as_of: date | ColumnElement[Any]) -> Any:
     """Return the id of the release in force on ``as_of``, as a scalar subquery."""
     return select_in_force(collection_id, as_of, Release.id).scalar_subquery()
 

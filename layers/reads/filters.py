@@ -45,9 +45,15 @@ GEOGRAPHY = Geography()
 
 
 def parse_filter(
-    collection_id: str, text: str | dict[str, Any], lang: FilterLang = "cql2-text"
+    collection_id: str,
+    text: str | dict[str, Any],
+    lang: FilterLang = "cql2-text",
+    as_of: date | ColumnElement[Any] | None = None,
 ) -> ColumnElement[bool]:
     """Translate a CQL2 filter on ``collection_id`` into a SQLAlchemy boolean expression.
+
+    ``COLLECTION(...)`` references read the releases in force on ``as_of`` (a date or an
+    SQL expression such as a screening plan's ``as_of`` parameter; default today).
 
     Raises:
         CollectionNotFoundError: no such collection.
@@ -55,9 +61,7 @@ def parse_filter(
         InvalidFilterError: the text does not parse or uses an unsupported construct.
     """
     collection = get_collection(collection_id)
-    # COLLECTION(...) references would need a date: filters in rules and bodies use today's
-    # releases for them (the screening itself selects releases by its own as_of).
-    context = FilterContext(collection=collection, as_of=date.today())
+    context = FilterContext(collection=collection, as_of=date.today() if as_of is None else as_of)
     source = text if isinstance(text, str) else json.dumps(text)
     try:
         return build_filter(source, lang, context)

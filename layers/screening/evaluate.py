@@ -16,10 +16,20 @@ from typing import Any
 import shapely
 
 from gis.project_geometry import ProjectGeometry
-from layers.screening.lookups import RULE_SET_ROW, UPSTREAM_ROW
+from layers.screening.lookups import OUTFALL_ROW, RULE_SET_ROW, UPSTREAM_ROW, WITHIN_SUFFIX
 from layers.screening.plan import Plan
 from layers.screening.project import ProjectInput
 from layers.screening.rules import SEVERITY, LoadedRuleSet, Op, Rule
+from layers.screening.scope import (
+    ADCODE_FIELD,
+    JURISDICTION,
+    PARKS,
+    ProjectScope,
+    decide,
+    in_regions,
+    jurisdiction_label,
+    regions_of,
+)
 from layers.store.catalog import COLLECTIONS
 
 #: What a predicate gives: the outcome, the evidence, and whether the rule was checked.
@@ -60,6 +70,8 @@ class Prepared:
     plan: Plan
     radii: dict[str, float]
     args: list[Any]
+    #: The outfall, reprojected and checked, when the request gives one.
+    outfall: ProjectGeometry | None = None
 
 
 @dataclass
@@ -70,18 +82,6 @@ class ScreeningResult:
     rule_set_id: int
     geometry: ProjectGeometry
     body: dict[str, Any]
-
-
-def applies(rule: Rule, labels: frozenset[str], tags: frozenset[str], kind: str) -> bool:
-    """Whether ``rule`` applies to a project of these industry labels, tags and kind."""
-    scope = rule.applies_to
-    if scope.industries is not None and not labels & set(scope.industries):
-        return False
-    if scope.kinds is not None and kind not in scope.kinds:
-        return False
-    if scope.tags_any is not None and not tags & set(scope.tags_any):
-        return False
-    return not tags & set(scope.tags_none)
 
 
 def _evidence(row: Row, area_m2: float, polygonal: bool) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def _matching(rule: Rule, rows: list[Row]) -> list[Row]:
     conditional = layer is not None and (
         layer.filter is not None or layer.industry_field is not None
     )
-    return [r for r in rows if not conditional or rule.id in r.matched]
+    return [r for r in rows if not conditional or rule.key in r.matched]
 
 
 def _triggered(rule: Rule, hits: list[Row], project: ProjectGeometry) -> Evaluation:
@@ -207,13 +207,17 @@ PREDICATES: dict[Op, Callable[[Rule, list[Row], ProjectGeometry], Evaluation]] =
 }
 
 
-def evaluate(
-    rule: Rule, rows: list[Row], layer_missing: bool, project: ProjectGeometry
-) -> Evaluation:
-    """Outcome, evidence and whether the rule could be checked (not when a layer is missing)."""
-    if layer_missing:
-        return "PASS", [], False
+def evaluate(rule: Rule, rows: list[Row], project: ProjectGeometry) -> Evaluation:
+    """Outcome, evidence and whether the rule was checked, by its predicate's function."""
     return PREDICATES[rule.predicate.op](rule, rows, project)
+
+
+#: Why a rule could not be checked, by reason code (shown to reviewers).
+REASONS = {
+    "no_release": "图层 {layers} 在 {as_of} 无有效版本",
+    "outside_coverage": "项目不在图层 {layers} 当前版本的覆盖范围内",
+    "missing_facts": "项目未提供 {facts}",
+}
 
 
 def rule_result(
@@ -222,8 +226,13 @@ def rule_result(
     outcome: str,
     evidence: list[dict[str, Any]],
     checked: bool,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One rule's entry in a result: its outcome, evidence and its own text."""
+    """One rule's entry in a result: its outcome, evidence and its own text.
+
+    ``extra`` is what this screening found beyond the evidence (``reason`` of a rule not
+    checked, ``regions_matched``, ``measured_from``); it is stored with the outcome.
+    """
     predicate, citation = rules.dumped(rule)
     return {
         "rule_id": rule.id,
@@ -232,33 +241,55 @@ def rule_result(
         "checked": checked,
         "predicate": predicate,
         "collection": rule.layer.collection if rule.layer else None,
+        "document": rule.document,
+        "valid_from": rule.valid_from.isoformat() if rule.valid_from else None,
+        "valid_to": rule.valid_to.isoformat() if rule.valid_to else None,
+        "jurisdiction": jurisdiction_label(rule, rules),
         "citation": citation,
         "measures": list(rule.measures)
-        if outcome not in ("PASS", "NOT_APPLICABLE") or rule.outcome == "PASS"
+        if outcome not in ("PASS", "NOT_APPLICABLE", "NOT_CHECKED") or rule.outcome == "PASS"
         else [],
         "evidence": evidence,
+        **(extra or {}),
         **({"note": rule.note} if rule.note else {}),
     }
 
 
-def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) -> ScreeningResult:
-    """Evaluate the rules on the rows of the plan's SQL and build the result body."""
-    rules, geom, as_of, labels, tags, radii = p.rules, p.geom, p.as_of, p.labels, p.tags, p.radii
-    rows_by: dict[str, list[Row]] = {b.collection: [] for b in p.plan.branches}
-    upstream_by: dict[str, list[Row]] = {u.rule_id: [] for u in p.plan.upstream}
-    releases: dict[str, dict[str, Any]] = {}
+@dataclass
+class _Found:
+    """The plan's rows sorted by lookup, and the releases in force with their coverage."""
+
+    by_collection: dict[str, list[Row]]
+    by_upstream: dict[str, list[Row]]
+    by_outfall: dict[str, list[Row]]
+    #: collection → {release_id, release, covers}
+    releases: dict[str, dict[str, Any]]
+
+
+def _sort_rows(plan: Plan, rows: list[tuple[Any, ...]]) -> _Found:
+    found = _Found(
+        {b.collection: [] for b in plan.branches},
+        {u.rule_id: [] for u in plan.upstream},
+        {},
+        {},
+    )
     for collection, feature_id, name, release_id, *measures in rows:
         if collection == RULE_SET_ROW:
             continue
-        if feature_id is None:
-            releases[collection] = {"release_id": release_id, "release": name}
-            continue
         distance_m, intersects, covers, covered, overlap_m2, attrs, matched = measures
-        target = (
-            upstream_by[collection[len(UPSTREAM_ROW) :]]
-            if collection.startswith(UPSTREAM_ROW)
-            else rows_by[collection]
-        )
+        if feature_id is None:
+            found.releases[collection] = {
+                "release_id": release_id,
+                "release": name,
+                "covers": bool(covers),
+            }
+            continue
+        if collection.startswith(UPSTREAM_ROW):
+            target = found.by_upstream[collection[len(UPSTREAM_ROW) :]]
+        elif collection.startswith(OUTFALL_ROW):
+            target = found.by_outfall.setdefault(collection[len(OUTFALL_ROW) :], [])
+        else:
+            target = found.by_collection[collection]
         target.append(
             Row(
                 collection,
@@ -274,33 +305,136 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
                 frozenset(matched or ()),
             )
         )
+    return found
+
+
+def _layer_problem(found: _Found, collection: str) -> str | None:
+    """Why ``collection`` cannot be relied on for this project (None: it can)."""
+    release = found.releases.get(collection)
+    if release is None:
+        return "no_release"
+    return None if release["covers"] else "outside_coverage"
+
+
+def _in_within(rule: Rule, found: _Found) -> bool:
+    """Whether the project intersects a feature of the rule's ``within`` collection."""
+    within = rule.applies_to.within
+    if within is None:  # pragma: no cover - callers test it
+        return True
+    rows = found.by_collection.get(within.collection, [])
+    return any(
+        r.intersects and (within.filter is None or rule.key + WITHIN_SUFFIX in r.matched)
+        for r in rows
+    )
+
+
+def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) -> ScreeningResult:
+    """Evaluate the rules on the rows of the plan's SQL and build the result body.
+
+    A rule in force on ``as_of`` is evaluated when it applies to the project
+    (:func:`layers.screening.scope.decide`, and its ``within`` collection). It is
+    ``NOT_CHECKED`` when a fact it tests is not given, when a layer it reads has no
+    release in force, or when the project lies outside that release's coverage and the
+    rule found nothing (a DENY, REQUIRE or FLAG found in a partly covered layer stands).
+    The screening is complete when no rule was left unchecked and the project's
+    administrative divisions are known; otherwise its verdict is never PASS but
+    ``INCOMPLETE``.
+    """
+    rules, geom, as_of, labels, tags, radii = p.rules, p.geom, p.as_of, p.labels, p.tags, p.radii
+    found = _sort_rows(p.plan, rows)
+    divisions = sorted(
+        (
+            (r.attrs or {}).get(ADCODE_FIELD) or "",
+            r.name or "",
+        )
+        for r in found.by_collection.get(JURISDICTION, [])
+        if r.intersects
+    )
+    facts = project.facts()
+    if "in_park" not in facts and _layer_problem(found, PARKS) is None:
+        facts["in_park"] = any(r.covers for r in found.by_collection.get(PARKS, []))
+    scope = ProjectScope(labels, tags, project.kind, frozenset(a for a, _ in divisions), facts)
+    iso = as_of.isoformat()
     warnings = list(geom.warnings)
+    not_checked: dict[str, str] = {}
+    missing_facts: dict[str, None] = {}
     results = []
     worst = "PASS"
-    for rule in rules.rules:
-        if not applies(rule, labels, tags, project.kind):
+    in_force = [rule for rule in rules.rules if rule.in_force(as_of)]
+    if any(r.applies_to.regions is not None for r in in_force):
+        problem = _layer_problem(found, JURISDICTION)
+        if problem is not None:
+            not_checked[JURISDICTION] = problem
+            warnings.append(
+                f"无法确定项目所在行政区（{REASONS[problem].format(layers=JURISDICTION, as_of=iso)}），"
+                "按行政区适用的规则未能判定。"
+            )
+    for rule in in_force:
+        decision, missing = decide(rule, rules, scope)
+        within_problem = None
+        if decision != "not_applicable" and rule.applies_to.within is not None:
+            within_problem = _layer_problem(found, rule.applies_to.within.collection)
+            if within_problem is None and not _in_within(rule, found):
+                decision = "not_applicable"
+        if decision == "not_applicable":
             results.append(rule_result(rules, rule, "NOT_APPLICABLE", [], True))
             continue
-        collection_id = rule.layer.collection if rule.layer else None
-        needed = [c for c in (collection_id, rule.predicate.via) if c is not None]
-        absent = [c for c in needed if c not in releases]
-        if rule.predicate.op == "upstream":
-            rule_rows = upstream_by.get(rule.id, [])
-        else:
-            rule_rows = rows_by.get(collection_id or "", [])
-        outcome, evidence, checked = evaluate(rule, rule_rows, bool(absent), geom)
-        if not checked:
-            warnings.append(
-                f"规则 {rule.id} 未能核查：图层 {'、'.join(absent)} 在 {as_of.isoformat()} 无有效版本。"
+        extra: dict[str, Any] = {}
+        prefixes = regions_of(rule, rules)
+        if prefixes is not None:
+            extra["regions_matched"] = list(in_regions(prefixes, scope.adcodes))
+        needed = [
+            c
+            for c in (
+                rule.layer.collection if rule.layer else None,
+                rule.predicate.via,
+                rule.applies_to.within.collection if rule.applies_to.within else None,
             )
-        results.append(rule_result(rules, rule, outcome, evidence, checked))
+            if c is not None
+        ]
+        problems = {c: why for c in needed if (why := _layer_problem(found, c)) is not None}
+        if rule.measure_from == "outfall" and rule.layer is not None:
+            extra["measured_from"] = "outfall" if project.outfall is not None else "project"
+        evidence: list[dict[str, Any]] = []
+        if missing:
+            missing_facts.update(dict.fromkeys(missing))
+            outcome, checked = "NOT_CHECKED", False
+            extra["reason"] = {
+                "code": "missing_facts",
+                "facts": list(missing),
+                "text": REASONS["missing_facts"].format(facts="、".join(missing)),
+            }
+        elif any(why == "no_release" for why in problems.values()):
+            outcome, checked = "NOT_CHECKED", False
+        else:
+            if rule.measure_from == "outfall" and rule.layer is not None:
+                rule_rows = found.by_outfall.get(rule.layer.collection, [])
+            elif rule.predicate.op == "upstream":
+                rule_rows = found.by_upstream.get(rule.key, [])
+            else:
+                rule_rows = found.by_collection.get(rule.layer.collection if rule.layer else "", [])
+            outcome, evidence, checked = evaluate(rule, rule_rows, geom)
+            if problems and outcome == "PASS":
+                outcome, checked = "NOT_CHECKED", False
+        if outcome == "NOT_CHECKED" and "reason" not in extra:
+            why = "no_release" if "no_release" in problems.values() else "outside_coverage"
+            lacking = [c for c, w in problems.items() if w == why]
+            not_checked.update(dict.fromkeys(lacking, why))
+            text = REASONS[why].format(layers="、".join(_TITLES[c] for c in lacking), as_of=iso)
+            extra["reason"] = {"code": why, "collections": lacking, "text": text}
+            warnings.append(f"规则 {rule.id} 未能核查：{text}。")
+        elif outcome == "NOT_CHECKED":
+            warnings.append(f"规则 {rule.id} 未能核查：{extra['reason']['text']}。")
+        results.append(rule_result(rules, rule, outcome, evidence, checked, extra))
         if SEVERITY[outcome] > SEVERITY[worst]:
             worst = outcome
+    complete = not not_checked and not missing_facts
+    verdict = worst if complete or worst != "PASS" else "INCOMPLETE"
     hits = sorted(
         (
             _evidence(r, geom.area_m2, geom.polygonal)
             for b in p.plan.branches
-            for r in rows_by[b.collection]
+            for r in found.by_collection[b.collection]
             if r.intersects or r.distance_m <= project.buffer_m
         ),
         key=lambda e: (_ORDER[e["collection"]], e["distance_m"], e["feature_id"]),
@@ -309,14 +443,15 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
         {
             "collection": c.id,
             "title": c.title,
-            "release_id": releases.get(c.id, {}).get("release_id"),
-            "release": releases.get(c.id, {}).get("release"),
+            "release_id": found.releases.get(c.id, {}).get("release_id"),
+            "release": found.releases.get(c.id, {}).get("release"),
+            "covers_project": found.releases.get(c.id, {}).get("covers", False),
             "search_radius_m": radii[c.id],
         }
         for c in COLLECTIONS
     ]
     body = {
-        "as_of": as_of.isoformat(),
+        "as_of": iso,
         # the project echo at top level (what clients and the report read first) …
         **{k: v for k, v in project.echo().items() if k != "crs"},
         "geometry": shapely.geometry.mapping(geom.geom),
@@ -328,21 +463,41 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
             "length_m": round(geom.length_m, 2),
             "industry_labels": sorted(labels),
             "effective_tags": sorted(tags),
+            "facts": facts,
         },
-        "verdict": worst,
+        "verdict": verdict,
+        "completeness": {
+            "complete": complete,
+            "not_checked": [
+                {
+                    "collection": c,
+                    "title": _TITLES[c],
+                    "reason": why,
+                    "text": REASONS[why].format(layers=_TITLES[c], as_of=iso),
+                }
+                for c, why in not_checked.items()
+            ],
+            "missing_facts": list(missing_facts),
+        },
+        "jurisdiction": {
+            "divisions": [{"adcode": a, "name": n} for a, n in divisions],
+        },
         "rule_set": {
             "id": rules.id,
             "version": rules.version,
             "valid_from": rules.valid_from.isoformat(),
             "source_hash": rules.source_hash,
+            "rules_in_force": len(in_force),
         },
         "results": results,
         "layers": layers,
         "hits": hits,
         "warnings": warnings,
     }
-    return ScreeningResult(verdict=worst, rule_set_id=rules.id, geometry=geom, body=body)
+    return ScreeningResult(verdict=verdict, rule_set_id=rules.id, geometry=geom, body=body)
 
 
 #: The order of collections in the hit list (the catalogue's).
 _ORDER = {c.id: i for i, c in enumerate(COLLECTIONS)}
+#: Collection titles, as reasons name them.
+_TITLES = {c.id: c.title for c in COLLECTIONS}

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ARRAY,
     Boolean,
     ColumnElement,
+    Date,
     Float,
     Select,
     Text,
@@ -47,6 +48,10 @@ from layers.store.models import feature_table
 RULE_SET_ROW = "#rule_set"
 #: The ``collection`` of an ``upstream`` rule's rows: this prefix and the rule id.
 UPSTREAM_ROW = "#upstream/"
+#: The ``collection`` of the rows measured from the outfall: this prefix and the collection.
+OUTFALL_ROW = "#outfall/"
+#: A rule's ``within`` condition in a branch's ``matched``: the rule's key and this suffix.
+WITHIN_SUFFIX = "#within"
 #: Decimal places of the along-river path's lon/lat (about 0.1 m).
 PATH_DIGITS = 6
 
@@ -71,6 +76,9 @@ class Branch:
     #: ``ST_Covers`` / ``ST_CoveredBy`` columns are constant false and cost nothing).
     covers: bool = False
     covered: bool = False
+    #: The rows' ``collection``: the collection id, or :data:`OUTFALL_ROW` + it for the
+    #: lookup measured from the outfall.
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,20 @@ class UpstreamBranch:
     reach_m: float
 
 
+def as_of_param() -> ColumnElement[Any]:
+    """The plan's ``as_of`` parameter: the screening's date, which picks every release."""
+    return bindparam("as_of", type_=Date(), required=False)
+
+
+def rule_filter(collection_id: str, text: str) -> ColumnElement[bool]:
+    """A rule's CQL2 filter, reading ``COLLECTION(...)`` releases in force on ``as_of``.
+
+    Like the rule's own layer, the collections a filter refers to are read in their
+    release in force on the screening's date.
+    """
+    return parse_filter(collection_id, text, as_of=as_of_param())
+
+
 def rule_condition(rule: Rule) -> ColumnElement[bool] | None:
     """The rule's filter and industry match on its collection, or None when it has neither."""
     if rule.layer is None:
@@ -93,7 +115,7 @@ def rule_condition(rule: Rule) -> ColumnElement[bool] | None:
     table = feature_table(rule.layer.collection)
     parts: list[ColumnElement[bool]] = []
     if rule.layer.filter:
-        parts.append(parse_filter(rule.layer.collection, rule.layer.filter))
+        parts.append(rule_filter(rule.layer.collection, rule.layer.filter))
     if rule.layer.industry_field:
         parts.append(
             func.coalesce(
@@ -159,7 +181,7 @@ def branch_select(
     diagonal_deg_per_m = bindparam("kd", type_=Float(), required=False)
     return (
         select(
-            literal(collection.id, Text()).label("collection"),
+            literal(branch.label or collection.id, Text()).label("collection"),
             table.c.id.label("id"),
             table.c.name.label("name"),
             table.c.release_id.label("release_id"),
@@ -297,7 +319,7 @@ def upstream_select(
         func.ST_DWithin(river.c.geom, project.c.geom, diagonal_deg_per_m * snap),
     ]
     if pred.via_filter:
-        river_where.append(parse_filter(pred.via, pred.via_filter))
+        river_where.append(rule_filter(pred.via, pred.via_filter))
     rivers = (
         select(
             river.c.id.label("id"),
@@ -382,7 +404,7 @@ def upstream_select(
     # when the project is upstream: the line's order is the flow), for the map to draw
     path = case((upstream, func.ST_AsGeoJSON(stretch, PATH_DIGITS).cast(JSONB)), else_=null())
     return select(
-        literal(UPSTREAM_ROW + rule.id, Text()).label("collection"),
+        literal(UPSTREAM_ROW + rule.key, Text()).label("collection"),
         pairs.c.id,
         pairs.c.name,
         pairs.c.release_id,

@@ -11,7 +11,7 @@ the same round trip. A plan is built once per rule set (:class:`layers.screening
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -20,17 +20,18 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
-    Date,
     Float,
     LargeBinary,
     Select,
     Text,
     bindparam,
     cast,
+    false,
     func,
     literal,
     null,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
@@ -43,17 +44,22 @@ from sqlalchemy.sql.visitors import ExternallyTraversible
 
 from layers.reads.filters import GEOGRAPHY
 from layers.screening.lookups import (
+    OUTFALL_ROW,
     RULE_SET_ROW,
+    WITHIN_SUFFIX,
     Branch,
     Condition,
     UpstreamBranch,
+    as_of_param,
     branch_select,
     reach,
     rule_condition,
+    rule_filter,
     upstream_select,
 )
-from layers.screening.rules import LoadedRuleSet, RuleSetKey
+from layers.screening.rules import LoadedRuleSet, Rule, RuleSetKey
 from layers.screening.rulesets import select_rule_set_in_force
+from layers.screening.scope import ADCODE_FIELD, JURISDICTION, PARKS
 from layers.store.catalog import COLLECTIONS
 from layers.store.models import Release
 from layers.store.releases import NEWEST_FIRST, in_force_on
@@ -79,22 +85,24 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
     """Build the one query that answers every rule (and the hit list) for a project.
 
     Parameters bound at execution: ``ewkb`` (project geometry, EWKB with SRID 4326),
-    ``as_of`` (date), ``polygonal`` (bool), ``labels`` (the project's industry labels)
-    and ``r_<collection>`` (the search radius per collection, in metres).
+    ``as_of`` (date), ``polygonal`` (bool), ``labels`` (the project's industry labels),
+    ``r_<collection>`` (the search radius per collection, in metres) and, when a rule
+    measures from the outfall, ``outfall_ewkb``.
     """
     project = select(
         func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary(), required=False)).label("geom")
     ).cte("project")
     project_geog = cast(project.c.geom, GEOGRAPHY)
-    as_of = bindparam("as_of", type_=Date(), required=False)
+    as_of = as_of_param()
     release = (
-        select(Release.collection, Release.id, Release.name)
+        select(Release.collection, Release.id, Release.name, Release.coverage)
         .where(in_force_on(as_of))
         .order_by(Release.collection, *NEWEST_FIRST)
         .ext(distinct_on(Release.collection))
         .cte("rel")
     )
     polygonal = bindparam("polygonal", type_=Boolean(), required=False)
+    uses_park = any(c.fact == "in_park" for r in rule_set.rules for c in r.applies_to.facts)
 
     branches: list[Branch] = []
     selects: list[Select[Any]] = []
@@ -104,35 +112,42 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             for r in rule_set.rules
             if r.layer and r.layer.collection == collection.id and r.predicate.op != "upstream"
         ]
-        radius = max(
-            [0.0] + [r.predicate.distance_m or 0.0 for r in rules if r.predicate.op == "dwithin"]
-        )
-        report: dict[str, None] = {}
-        for r in rules:
-            if r.layer is not None:
-                report.update(dict.fromkeys(r.layer.report_fields))
-                if r.layer.industry_field:
-                    report[r.layer.industry_field] = None
-        conditions = tuple(
-            Condition(r.id, expr) for r in rules if (expr := rule_condition(r)) is not None
-        )
-        ops = {r.predicate.op for r in rules}
-        branch = Branch(
-            collection.id,
-            radius,
-            tuple(report),
-            conditions,
-            covers="within" in ops,
-            covered="contains" in ops,
-        )
+        within = [
+            r
+            for r in rule_set.rules
+            if r.applies_to.within
+            and r.applies_to.within.collection == collection.id
+            and r.applies_to.within.filter
+        ]
+        branch = _branch(collection.id, rules, within)
+        if collection.id == JURISDICTION:
+            branch = replace(
+                branch, report_fields=tuple(dict.fromkeys((*branch.report_fields, ADCODE_FIELD)))
+            )
+        if collection.id == PARKS and uses_park:
+            branch = replace(branch, covers=True)
         branches.append(branch)
         selects.append(branch_select(branch, project, project_geog, release, polygonal))
+    outfall_rules = [r for r in rule_set.rules if r.measure_from == "outfall" and r.layer]
+    if outfall_rules:
+        outfall = select(
+            func.ST_GeomFromEWKB(
+                bindparam("outfall_ewkb", type_=LargeBinary(), required=False)
+            ).label("geom")
+        ).cte("outfall")
+        for collection_id in dict.fromkeys(r.layer.collection for r in outfall_rules if r.layer):
+            mine = [r for r in outfall_rules if r.layer and r.layer.collection == collection_id]
+            branch = replace(_branch(collection_id, mine, []), label=OUTFALL_ROW + collection_id)
+            selects.append(
+                branch_select(branch, outfall, cast(outfall.c.geom, GEOGRAPHY), release, polygonal)
+            )
     upstream: list[UpstreamBranch] = []
     for position, rule in enumerate(rule_set.rules):
         if rule.predicate.op == "upstream" and rule.layer is not None:
-            up = UpstreamBranch(rule.id, position, f"up_{len(upstream)}", reach(rule))
+            up = UpstreamBranch(rule.key, position, f"up_{len(upstream)}", reach(rule))
             upstream.append(up)
             selects.append(upstream_select(rule, up, project, project_geog, release))
+    # the release in force per collection, and whether its coverage covers the project
     selects.append(
         select(
             release.c.collection,
@@ -141,12 +156,12 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             release.c.id.label("release_id"),
             cast(null(), Float()),
             cast(null(), Boolean()),
-            cast(null(), Boolean()),
+            func.coalesce(func.ST_Covers(release.c.coverage, project.c.geom), false()),
             cast(null(), Boolean()),
             cast(null(), Float()),
             cast(null(), JSONB),
             cast(null(), ARRAY(Text())),
-        )
+        ).select_from(release.join(project, true()))
     )
     # … and the rule set in force (hash as ``name``, id as ``release_id``), so a cached
     # rule set is checked in the same trip
@@ -200,6 +215,34 @@ def _inline_constants(element: ExternallyTraversible, **_kw: Any) -> ExternallyT
     if isinstance(element, BindParameter) and element.value is not None:
         return element.render_literal_execute()
     return None
+
+
+def _branch(collection_id: str, rules: list[Rule], within: list[Rule]) -> Branch:
+    """The lookup of one collection for the rules that consult it (and ``within`` tests)."""
+    radius = max(
+        [0.0] + [r.predicate.distance_m or 0.0 for r in rules if r.predicate.op == "dwithin"]
+    )
+    report: dict[str, None] = {}
+    for r in rules:
+        if r.layer is not None:
+            report.update(dict.fromkeys(r.layer.report_fields))
+            if r.layer.industry_field:
+                report[r.layer.industry_field] = None
+    conditions = [Condition(r.key, expr) for r in rules if (expr := rule_condition(r)) is not None]
+    conditions += [
+        Condition(r.key + WITHIN_SUFFIX, rule_filter(collection_id, r.applies_to.within.filter))
+        for r in within
+        if r.applies_to.within and r.applies_to.within.filter
+    ]
+    ops = {r.predicate.op for r in rules}
+    return Branch(
+        collection_id,
+        radius,
+        tuple(report),
+        tuple(conditions),
+        covers="within" in ops,
+        covered="contains" in ops,
+    )
 
 
 def _compile(statement: CompoundSelect[Any]) -> tuple[bytes, tuple[str, ...]]:

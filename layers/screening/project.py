@@ -8,8 +8,8 @@ from typing import Any
 
 from gis.crs import WGS84
 from gis.errors import ProjectGeometryError
-from layers.errors import UnknownKindError
-from layers.screening.rules import KINDS
+from layers.errors import ProjectFactError, UnknownKindError
+from layers.screening.rules import EMISSION_KEYS, KINDS
 
 #: The largest hit-list buffer (README, "Limits").
 MAX_BUFFER_M = 50_000.0
@@ -28,10 +28,22 @@ class ProjectInput:
     as_of: date | None = None
     buffer_m: float = 500.0
     tags: tuple[str, ...] = ()
+    #: Whether the project lies in an industrial park (None: derived from industrial_parks).
+    in_park: bool | None = None
+    #: The outfall (排污口) as GeoJSON in ``crs``, when the project has one of its own.
+    outfall: dict[str, Any] | None = None
+    #: Annual emissions in t/a by pollutant (:data:`layers.screening.rules.EMISSION_KEYS`).
+    emissions: dict[str, float] | None = None
+    #: Production capacity: ``{"value": 30, "unit": "万吨/年"}``.
+    capacity: dict[str, Any] | None = None
+    #: Annual energy use, tonnes of standard coal equivalent.
+    energy_tce: float | None = None
+    #: Water use, m³ per day.
+    water_m3d: float | None = None
 
     def echo(self) -> dict[str, Any]:
         """The project as echoed in a result (input geometry kept as given)."""
-        return {
+        echo: dict[str, Any] = {
             "name": self.name,
             "industry": self.industry,
             "industry_code": self.industry_code,
@@ -40,10 +52,35 @@ class ProjectInput:
             "crs": self.crs or WGS84,
             "buffer_m": self.buffer_m,
         }
+        for key in FACT_FIELDS:
+            value = getattr(self, key)
+            if value is not None:
+                echo[key] = value
+        return echo
+
+    def facts(self) -> dict[str, float | bool]:
+        """The facts the request gives, by the names rules test (:data:`FACTS`)."""
+        given: dict[str, float | bool] = {}
+        if self.in_park is not None:
+            given["in_park"] = self.in_park
+        given["outfall"] = self.outfall is not None
+        if self.capacity is not None:
+            given["capacity.value"] = float(self.capacity["value"])
+        if self.energy_tce is not None:
+            given["energy_tce"] = self.energy_tce
+        if self.water_m3d is not None:
+            given["water_m3d"] = self.water_m3d
+        for name, value in (self.emissions or {}).items():
+            given[f"emissions.{name}"] = value
+        return given
+
+
+#: The optional facts of a request, echoed when given.
+FACT_FIELDS = ("in_park", "outfall", "emissions", "capacity", "energy_tce", "water_m3d")
 
 
 def check_input(project: ProjectInput) -> None:
-    """What the rules cannot check themselves: the buffer and the kind.
+    """What the rules cannot check themselves: the buffer, the kind and the facts.
 
     A kind outside :data:`layers.screening.rules.KINDS` would make every kind-scoped rule
     silently not apply (the HTTP body's model refuses it too; this guards every other
@@ -61,3 +98,30 @@ def check_input(project: ProjectInput) -> None:
         raise UnknownKindError(
             f"kind must be one of {', '.join(KINDS)}; got {project.kind!r}.", field="kind"
         )
+    for name, value in (project.emissions or {}).items():
+        if name not in EMISSION_KEYS:
+            raise ProjectFactError(
+                f"emissions.{name}: unknown pollutant; use {', '.join(EMISSION_KEYS)} (t/a).",
+                field=f"emissions.{name}",
+            )
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise ProjectFactError(
+                f"emissions.{name} must be a number of tonnes per year ≥ 0; got {value!r}.",
+                field=f"emissions.{name}",
+            )
+    if project.capacity is not None:
+        size, unit = project.capacity.get("value"), project.capacity.get("unit")
+        if not isinstance(size, int | float) or isinstance(size, bool) or size < 0:
+            raise ProjectFactError(
+                'capacity.value must be a number ≥ 0, e.g. {"value": 30, "unit": "万吨/年"}.',
+                field="capacity.value",
+            )
+        if not isinstance(unit, str) or not unit.strip():
+            raise ProjectFactError(
+                'capacity needs its unit, e.g. {"value": 30, "unit": "万吨/年"}.',
+                field="capacity.unit",
+            )
+    for name in ("energy_tce", "water_m3d"):
+        amount = getattr(project, name)
+        if amount is not None and (not isinstance(amount, int | float) or amount < 0):
+            raise ProjectFactError(f"{name} must be a number ≥ 0; got {amount!r}.", field=name)

@@ -10,17 +10,17 @@ rules: one function per predicate ``op``. Reading the files and storing rule set
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import Any, Literal, NamedTuple, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from layers.errors import UnknownIndustryError
+from layers.errors import IndustryCodeMismatchError, ProjectFactError, UnknownIndustryError
 
 Outcome = Literal["DENY", "REQUIRE", "FLAG", "PASS"]
-ResultOutcome = Literal["DENY", "REQUIRE", "FLAG", "PASS", "NOT_APPLICABLE"]
+ResultOutcome = Literal["DENY", "REQUIRE", "FLAG", "PASS", "NOT_APPLICABLE", "NOT_CHECKED"]
 #: The kinds of project (new, extension, reconstruction, relocation): the one list, which
 #: the API's request model, the CLI and the screening's check use.
 Kind = Literal["新建", "扩建", "改建", "迁建"]
@@ -31,8 +31,31 @@ Verification = Literal["V-OFF", "V-STAT", "PARTIAL", "UNVERIFIED", "SEED"]
 Op = Literal["intersects", "dwithin", "within", "contains", "not_intersects", "always", "upstream"]
 OPS: tuple[Op, ...] = get_args(Op)
 
-#: Overall verdict order: the worst triggered outcome wins.
-SEVERITY: dict[str, int] = {"NOT_APPLICABLE": 0, "PASS": 0, "FLAG": 1, "REQUIRE": 2, "DENY": 3}
+#: Overall verdict order: the worst triggered outcome wins; a screening with a rule that
+#: could not be checked is never PASS but ``INCOMPLETE`` (a DENY, REQUIRE or FLAG stays).
+SEVERITY: dict[str, int] = {
+    "NOT_APPLICABLE": 0,
+    "PASS": 0,
+    "NOT_CHECKED": 0,
+    "INCOMPLETE": 1,
+    "FLAG": 2,
+    "REQUIRE": 3,
+    "DENY": 4,
+}
+
+#: The pollutants a request's ``emissions`` may give, in tonnes per year.
+EMISSION_KEYS = ("VOCs", "SO2", "NOx", "PM", "COD", "NH3N", "TP", "heavy_metals")
+#: The project facts a rule's ``applies_to.facts`` can test, with their kind: numbers
+#: compare with ``> >= < <= = !=``, booleans with ``= !=``.
+FACTS: dict[str, Literal["number", "bool"]] = {
+    "in_park": "bool",
+    "outfall": "bool",
+    "capacity.value": "number",
+    "energy_tce": "number",
+    "water_m3d": "number",
+    **{f"emissions.{k}": "number" for k in EMISSION_KEYS},
+}
+FactOp = Literal[">", ">=", "<", "<=", "=", "!="]
 
 #: How near (metres, geodesic) a river line the project and the feature of an
 #: ``upstream`` rule must be to count as on that river, unless the rule sets ``snap_m``.
@@ -46,7 +69,7 @@ class _Strict(BaseModel):
 class Citation(_Strict):
     """Where a rule comes from, with the clause quoted verbatim."""
 
-    document: str
+    document: str = Field(default="", description="the document's title (default: its entry)")
     article: str
     text: str = Field(description="the clause, verbatim (「…」 elisions as in the source)")
     status: Verification = Field(description="verification status from shared/domain")
@@ -62,6 +85,80 @@ class Industry(_Strict):
     label_en: str = ""
 
 
+class Within(_Strict):
+    """A rule's area of application drawn as features: a collection and a CQL2 filter."""
+
+    collection: str
+    filter: str | None = None
+
+
+class FactCondition(_Strict):
+    """One condition on a project fact (:data:`FACTS`), e.g. ``emissions.VOCs > 0``."""
+
+    fact: str
+    op: FactOp
+    value: float | bool
+
+    @classmethod
+    def parse(cls, text: str) -> FactCondition:
+        """``"emissions.VOCs > 0"`` → the condition.
+
+        A bare fact name means ``= true`` (a yes/no fact) or ``> 0`` (a number).
+
+        Raises:
+            ValueError: not ``<fact> <op> <number|true|false>`` or an unknown fact.
+        """
+        parts = text.split()
+        if len(parts) == 1:
+            kind = FACTS.get(parts[0])
+            parts = [parts[0], "=" if kind == "bool" else ">", "true" if kind == "bool" else "0"]
+        if len(parts) != 3:
+            raise ValueError(f"fact condition {text!r}: write '<fact> <op> <value>'")
+        fact, op, raw = parts
+        value: float | bool
+        if raw in ("true", "false"):
+            value = raw == "true"
+        else:
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ValueError(f"fact condition {text!r}: {raw!r} is not a number") from None
+        return cls(fact=fact, op=op, value=value)
+
+    @model_validator(mode="after")
+    def _known(self) -> FactCondition:
+        kind = FACTS.get(self.fact)
+        if kind is None:
+            raise ValueError(f"unknown fact '{self.fact}'; known: {', '.join(FACTS)}")
+        if kind == "bool" and (not isinstance(self.value, bool) or self.op not in ("=", "!=")):
+            raise ValueError(f"fact '{self.fact}' is true/false: use = or != with true/false")
+        if kind == "number" and isinstance(self.value, bool):
+            raise ValueError(f"fact '{self.fact}' is a number")
+        return self
+
+    def holds(self, given: float | bool) -> bool:
+        """Whether the condition holds for the fact's value ``given``."""
+        value = self.value
+        match self.op:
+            case "=":
+                return given == value
+            case "!=":
+                return given != value
+            case ">":
+                return given > value
+            case ">=":
+                return given >= value
+            case "<":
+                return given < value
+            case _:
+                return given <= value
+
+    def __str__(self) -> str:
+        """As written in a rule file."""
+        value = str(self.value).lower() if isinstance(self.value, bool) else f"{self.value:g}"
+        return f"{self.fact} {self.op} {value}"
+
+
 class AppliesTo(_Strict):
     """Which projects a rule applies to (every condition given must hold)."""
 
@@ -75,6 +172,34 @@ class AppliesTo(_Strict):
     tags_none: tuple[str, ...] = Field(
         default=(), description="the project must carry none of these tags (exceptions)"
     )
+    regions: tuple[str, ...] | None = Field(
+        default=None,
+        description="where the rule applies: adcode prefixes (32 Jiangsu, 3207 连云港, 320281 "
+        "江阴) or names of the rule files' regions (county lists such as 长江流域); the "
+        "project's divisions come from admin_divisions in force on the screening's as_of",
+    )
+    within: Within | None = Field(
+        default=None, description="the project must intersect a feature of this collection"
+    )
+    facts: tuple[FactCondition, ...] = Field(
+        default=(),
+        description="conditions on the project's facts, e.g. 'emissions.VOCs > 0' or "
+        "'in_park = false'; a fact the request does not give leaves the rule NOT_CHECKED",
+    )
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None and not value:
+            raise ValueError("regions must name at least one adcode prefix or region")
+        return value
+
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _parse_facts(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return tuple(FactCondition.parse(v) if isinstance(v, str) else v for v in value)
+        return value
 
 
 class LayerCondition(_Strict):
@@ -151,12 +276,76 @@ class Predicate(_Strict):
         return self.snap_m if self.snap_m is not None else DEFAULT_SNAP_M
 
 
+DocumentLevel = Literal["national", "province", "city", "county"]
+
+
+class Document(_Strict):
+    """A source document of rules: a law, a regulation, a plan or a notice."""
+
+    title: str = Field(description="full title with its number, as cited")
+    issuer: str
+    number: str = Field(default="", description="文号 (document number), when it has one")
+    issued: date | None = None
+    in_force: date | None = Field(
+        default=None, description="in force from (default for its rules' valid_from)"
+    )
+    repealed: date | None = Field(
+        default=None, description="no longer in force from (default for its rules' valid_to)"
+    )
+    level: DocumentLevel
+    jurisdiction: tuple[str, ...] | None = Field(
+        default=None,
+        description="adcode prefixes or region names where it applies (None: everywhere); "
+        "its rules apply there unless they narrow it",
+    )
+    url: str = ""
+
+    @property
+    def effective(self) -> date | None:
+        """The date its rules take effect by default: in force, else issued."""
+        return self.in_force or self.issued
+
+
+class Tag(_Strict):
+    """A project tag of the vocabulary: what it declares, and implied tags it withdraws."""
+
+    text: str
+    withdraws: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return {"text": value} if isinstance(value, str) else value
+
+
+class Region(_Strict):
+    """A named set of adcode prefixes a rule can apply to (e.g. the Yangtze basin)."""
+
+    title: str
+    adcodes: tuple[str, ...] = Field(min_length=1)
+    source: str = Field(description="where the list comes from")
+
+
 class Rule(_Strict):
-    """One screening rule."""
+    """One screening rule (one version of it: a rule id may have several, by date)."""
 
     id: str
     title: str = Field(description="Chinese title shown to reviewers")
+    document: str | None = Field(
+        default=None, description="key of the rule files' documents (required in rule files)"
+    )
+    valid_from: date | None = Field(
+        default=None, description="in force from (default: its document's in-force date)"
+    )
+    valid_to: date | None = Field(
+        default=None, description="in force until, exclusive (default: its document's repeal)"
+    )
     applies_to: AppliesTo = AppliesTo()
+    measure_from: Literal["project", "outfall"] = Field(
+        default="project",
+        description="outfall: the layer is measured from the request's outfall (else the "
+        "project geometry, and the evidence says so)",
+    )
     layer: LayerCondition | None = None
     predicate: Predicate
     outcome: Outcome
@@ -168,28 +357,143 @@ class Rule(_Strict):
     def _layer(self) -> Rule:
         if (self.predicate.op == "always") != (self.layer is None):
             raise ValueError("a rule has a layer unless its predicate is 'always'")
+        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
+            raise ValueError(f"rule {self.id}: valid_to must be after valid_from")
+        if self.measure_from == "outfall" and self.predicate.op in ("always", "upstream"):
+            raise ValueError(f"rule {self.id}: measure_from outfall needs a spatial predicate")
         return self
+
+    @property
+    def key(self) -> str:
+        """The rule version's identity in its rule set: id and start date."""
+        return f"{self.id}@{self.valid_from.isoformat()}" if self.valid_from else self.id
+
+    def in_force(self, as_of: date) -> bool:
+        """Whether this version of the rule is in force on ``as_of``."""
+        return (self.valid_from is None or self.valid_from <= as_of) and (
+            self.valid_to is None or as_of < self.valid_to
+        )
+
+
+#: The province-level adcode prefixes (GB/T 2260), the only 2-digit prefixes a rule may
+#: name; longer prefixes must start with one.
+PROVINCES: dict[str, str] = {
+    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
+    "21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
+    "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
+    "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
+    "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省",
+    "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省",
+    "64": "宁夏回族自治区", "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区",
+    "82": "澳门特别行政区",
+}  # fmt: skip
+
+
+def check_adcode_prefix(prefix: str) -> None:
+    """An adcode prefix: 2, 4 or 6 digits starting with a province's code.
+
+    Raises:
+        ValueError: anything else.
+    """
+    if not (prefix.isdigit() and len(prefix) in (2, 4, 6)) or prefix[:2] not in PROVINCES:
+        raise ValueError(
+            f"unknown adcode prefix '{prefix}': write a province (32), city (3207) or "
+            "county (320281) code, or a region name of the rule files"
+        )
 
 
 class RuleFile(_Strict):
-    """The content of the rules folder after merging its YAML files."""
+    """The content of the rules folder after merging its YAML files.
+
+    On validation each rule is completed from its document: the citation's document
+    title, ``valid_from``/``valid_to`` (its in-force and repeal dates, else the rule
+    set's ``valid_from``) and the regions it applies to (the document's jurisdiction
+    when the rule names none).
+    """
 
     version: str
     valid_from: date
     industries: dict[str, Industry]
+    documents: dict[str, Document] = {}
+    regions: dict[str, Region] = {}
+    tags: dict[str, Tag] = Field(
+        default={}, description="the project tags a request may carry, with their meaning"
+    )
     rules: tuple[Rule, ...]
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleFile:
-        seen: set[str] = set()
-        for rule in self.rules:
-            if rule.id in seen:
-                raise ValueError(f"duplicate rule id {rule.id}")
-            seen.add(rule.id)
-            for name in rule.applies_to.industries or ():
-                if name not in self.industries:
-                    raise ValueError(f"rule {rule.id}: unknown industry category '{name}'")
+        for name, region in self.regions.items():
+            for code in region.adcodes:
+                _field(f"regions.{name}", check_adcode_prefix, code)
+        for name, doc in self.documents.items():
+            for code in doc.jurisdiction or ():
+                _field(f"documents.{name}.jurisdiction", self._check_region, code)
+        for name, cat in self.industries.items():
+            for tag in cat.tags:
+                _field(f"industries.{name}", self._check_tag, tag)
+        completed = tuple(self._complete(rule) for rule in self.rules)
+        object.__setattr__(self, "rules", completed)
+        versions: dict[str, list[Rule]] = {}
+        for rule in completed:
+            for earlier in versions.get(rule.id, ()):
+                if _overlap(earlier, rule):
+                    raise ValueError(
+                        f"rule {rule.id}: two versions overlap in time (valid_from "
+                        f"{earlier.valid_from} and {rule.valid_from}); give the earlier one a "
+                        "valid_to"
+                    )
+            versions.setdefault(rule.id, []).append(rule)
         return self
+
+    def _check_region(self, code: str) -> None:
+        if code not in self.regions:
+            check_adcode_prefix(code)
+
+    def _check_tag(self, tag: str) -> None:
+        if self.tags and tag not in self.tags:
+            raise ValueError(f"unknown tag '{tag}': declare it under tags")
+
+    def _complete(self, rule: Rule) -> Rule:
+        where = f"rule {rule.id}"
+        scope = rule.applies_to
+        for name in scope.industries or ():
+            if name not in self.industries:
+                raise ValueError(f"{where}: unknown industry category '{name}'")
+        for tag in (*(scope.tags_any or ()), *scope.tags_none):
+            _field(where, self._check_tag, tag)
+        for code in scope.regions or ():
+            _field(f"{where}: applies_to.regions", self._check_region, code)
+        if rule.document is None:
+            if self.documents:
+                raise ValueError(f"{where}: document is required (a key of documents)")
+            return rule
+        doc = self.documents.get(rule.document)
+        if doc is None:
+            raise ValueError(f"{where}: unknown document '{rule.document}'")
+        update: dict[str, Any] = {}
+        if rule.valid_from is None:
+            update["valid_from"] = doc.effective or self.valid_from
+        if rule.valid_to is None and doc.repealed is not None:
+            update["valid_to"] = doc.repealed
+        if scope.regions is None and doc.jurisdiction is not None:
+            update["applies_to"] = scope.model_copy(update={"regions": doc.jurisdiction})
+        if not rule.citation.document:
+            update["citation"] = rule.citation.model_copy(update={"document": doc.title})
+        return Rule.model_validate({**rule.model_dump(), **update}) if update else rule
+
+
+def _field(where: str, check: Any, value: str) -> None:
+    try:
+        check(value)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def _overlap(a: Rule, b: Rule) -> bool:
+    lo = max(a.valid_from or date.min, b.valid_from or date.min)
+    hi = min(a.valid_to or date.max, b.valid_to or date.max)
+    return lo < hi
 
 
 @dataclass(frozen=True)
@@ -202,6 +506,9 @@ class LoadedRuleSet:
     source_hash: str
     industries: dict[str, Industry]
     rules: tuple[Rule, ...]
+    documents: dict[str, Document] = field(default_factory=dict)
+    regions: dict[str, Region] = field(default_factory=dict)
+    tags: dict[str, Tag] = field(default_factory=dict)
 
     @property
     def key(self) -> RuleSetKey:
@@ -211,7 +518,7 @@ class LoadedRuleSet:
     @cached_property
     def _dumped(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
         return {
-            r.id: (
+            r.key: (
                 r.predicate.model_dump(mode="json", exclude_none=True),
                 r.citation.model_dump(mode="json"),
             )
@@ -224,7 +531,7 @@ class LoadedRuleSet:
         Dumped once per loaded rule set: the rules are immutable, and pydantic's dump of
         the 23 rules was ~10 % of a screening's Python time. Shared between results.
         """
-        return self._dumped[rule.id]
+        return self._dumped[rule.key]
 
     def project_labels(self, industry: str, industry_code: str | None) -> frozenset[str]:
         """Every category and code prefix a project's industry matches.
@@ -244,6 +551,13 @@ class LoadedRuleSet:
             )
         codes = set(self.industries[industry].codes)
         code = normalise_code(industry_code) if industry_code else None
+        if code and codes and not any(code.startswith(c) or c.startswith(code) for c in codes):
+            raise IndustryCodeMismatchError(
+                f"industry '{industry}' (GB/T 4754 {', '.join(sorted(codes))}) contradicts "
+                f"industry_code '{industry_code}': correct one of the two fields, or give "
+                "industry 其他 with the code alone.",
+                field="industry_code",
+            )
         if code:
             codes.add(code)
         labels = {industry}
@@ -255,11 +569,33 @@ class LoadedRuleSet:
         return frozenset(labels)
 
     def project_tags(self, labels: frozenset[str], tags: tuple[str, ...]) -> frozenset[str]:
-        """The project's own tags plus those implied by its matched categories."""
+        """The project's own tags plus those implied by its matched categories.
+
+        A tag the request gives can withdraw an implied one (its ``withdraws``: e.g.
+        无生产废水排放 withdraws the 排放污染物 every industrial category implies).
+        """
         implied = {
             t for name in labels if name in self.industries for t in self.industries[name].tags
         }
+        for tag in tags:
+            if tag in self.tags:
+                implied -= set(self.tags[tag].withdraws)
         return frozenset({*tags, *implied})
+
+    def check_tags(self, tags: tuple[str, ...]) -> None:
+        """Every tag of a request must be one of the rule set's vocabulary (when it has one).
+
+        Raises:
+            ProjectFactError: an unknown tag (field ``tags``).
+        """
+        if not self.tags:
+            return
+        unknown = [t for t in tags if t not in self.tags]
+        if unknown:
+            raise ProjectFactError(
+                f"Unknown tag(s) {', '.join(unknown)}. Known tags: {', '.join(self.tags)}.",
+                field="tags",
+            )
 
 
 def normalise_code(code: str) -> str:

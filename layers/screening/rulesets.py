@@ -22,7 +22,16 @@ from sqlalchemy.orm import Session
 
 from layers.errors import AppError, NoRuleSetError, RuleSetError
 from layers.reads.filters import parse_filter
-from layers.screening.rules import Industry, LoadedRuleSet, Rule, RuleFile, RuleSetKey
+from layers.screening.rules import (
+    Document,
+    Industry,
+    LoadedRuleSet,
+    Region,
+    Rule,
+    RuleFile,
+    RuleSetKey,
+    Tag,
+)
 from layers.store.catalog import get_collection
 from layers.store.models import RuleRow, RuleSet
 
@@ -30,12 +39,15 @@ from layers.store.models import RuleRow, RuleSet
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
 
-def _check_layers(rules: tuple[Rule, ...]) -> None:
-    """Collections, fields and filters of the rules must exist in the catalogue."""
+def _check_layers(rules: tuple[Rule, ...], origin: dict[str, str]) -> None:
+    """Collections, fields and filters of the rules must exist in the catalogue.
+
+    ``origin`` names the file of each rule id, for the messages.
+    """
     for rule in rules:
         if rule.layer is None:
             continue
-        where = f"rule {rule.id}"
+        where = f"rule {rule.id} ({origin.get(rule.id, '?')})"
         try:
             collection = get_collection(rule.layer.collection)
             if rule.layer.filter:
@@ -49,6 +61,19 @@ def _check_layers(rules: tuple[Rule, ...]) -> None:
         except KeyError as exc:
             raise RuleSetError(
                 f"{where}: collection '{rule.layer.collection}' has no field {exc}", field="rules"
+            ) from None
+    for rule in rules:
+        within = rule.applies_to.within
+        if within is None:
+            continue
+        try:
+            get_collection(within.collection)
+            if within.filter:
+                parse_filter(within.collection, within.filter)
+        except AppError as exc:
+            raise RuleSetError(
+                f"rule {rule.id} ({origin.get(rule.id, '?')}): applies_to.within: {exc.detail}",
+                field="rules",
             ) from None
 
 
@@ -75,7 +100,8 @@ def read_rule_files(directory: Path = DEFAULT_RULES_DIR) -> tuple[RuleFile, str]
     """Read and validate every ``*.yaml`` in ``directory``; return the rule file and its hash.
 
     The files are merged in name order: the first file that sets ``version``,
-    ``valid_from`` wins; ``industries`` and ``rules`` are concatenated.
+    ``valid_from`` wins; ``industries``, ``documents``, ``regions`` and ``tags`` are
+    merged and ``rules`` concatenated. Errors name the file and the rule.
 
     Raises:
         RuleSetError: a file is not YAML or the merged content does not validate.
@@ -83,7 +109,16 @@ def read_rule_files(directory: Path = DEFAULT_RULES_DIR) -> tuple[RuleFile, str]
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise RuleSetError(f"No rule files (*.yaml) in {directory}.", field="rules")
-    merged: dict[str, Any] = {"industries": {}, "rules": []}
+    merged: dict[str, Any] = {
+        "industries": {},
+        "documents": {},
+        "regions": {},
+        "tags": {},
+        "rules": [],
+    }
+    #: the file of each rule (by position) and of each rule id, for error messages
+    files_of: list[str] = []
+    origin: dict[str, str] = {}
     for path in files:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -94,19 +129,37 @@ def read_rule_files(directory: Path = DEFAULT_RULES_DIR) -> tuple[RuleFile, str]
         for key in ("version", "valid_from"):
             if key in data:
                 merged.setdefault(key, data[key])
-        merged["industries"].update(data.get("industries") or {})
-        merged["rules"].extend(data.get("rules") or [])
+        for section in ("industries", "documents", "regions", "tags"):
+            merged[section].update(data.get(section) or {})
+        for rule in data.get("rules") or []:
+            merged["rules"].append(rule)
+            files_of.append(path.name)
+            if isinstance(rule, dict) and "id" in rule:
+                origin.setdefault(str(rule["id"]), path.name)
     try:
         rule_file = RuleFile.model_validate(merged)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
+        loc_parts = list(first["loc"])
+        where = ""
+        if len(loc_parts) >= 2 and loc_parts[0] == "rules" and isinstance(loc_parts[1], int):
+            index = loc_parts[1]
+            rule = merged["rules"][index]
+            rule_id = rule.get("id", f"#{index}") if isinstance(rule, dict) else f"#{index}"
+            where = f"{files_of[index]}: rule {rule_id}: "
+            loc_parts = loc_parts[2:]
+        else:
+            message = str(first["msg"])
+            where = next(
+                (f"{name}: " for rid, name in origin.items() if f"rule {rid}:" in message), ""
+            )
+        loc = ".".join(str(p) for p in loc_parts)
         raise RuleSetError(
-            f"Rule files in {directory} do not validate: {loc}: {first['msg']} "
-            f"({exc.error_count()} error(s))",
+            f"Rule files in {directory} do not validate: {where}{loc + ': ' if loc else ''}"
+            f"{first['msg']} ({exc.error_count()} error(s))",
             field="rules",
         ) from None
-    _check_layers(rule_file.rules)
+    _check_layers(rule_file.rules, origin)
     canonical = json.dumps(rule_file.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
     return rule_file, hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -119,6 +172,9 @@ def _loaded(row: RuleSet, bodies: list[dict[str, Any]]) -> LoadedRuleSet:
         source_hash=row.source_hash,
         industries={k: Industry.model_validate(v) for k, v in row.industries.items()},
         rules=tuple(Rule.model_validate(b) for b in bodies),
+        documents={k: Document.model_validate(v) for k, v in (row.documents or {}).items()},
+        regions={k: Region.model_validate(v) for k, v in (row.regions or {}).items()},
+        tags={k: Tag.model_validate(v) for k, v in (row.tags or {}).items()},
     )
 
 
@@ -197,6 +253,9 @@ def store_rule_set(
         valid_from=valid_from or rule_file.valid_from,
         source_hash=source_hash,
         industries={k: v.model_dump(mode="json") for k, v in rule_file.industries.items()},
+        documents={k: v.model_dump(mode="json") for k, v in rule_file.documents.items()},
+        regions={k: v.model_dump(mode="json") for k, v in rule_file.regions.items()},
+        tags={k: v.model_dump(mode="json") for k, v in rule_file.tags.items()},
     )
     session.add(row)
     session.flush()

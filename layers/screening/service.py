@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 from gis.crs import DegreesPerMetre, degrees_per_metre
 from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry, prepare_geometry
-from layers.screening.evaluate import Prepared, ScreeningResult, applies, assemble
+from layers.screening.evaluate import Prepared, ScreeningResult, assemble
 from layers.screening.plan import rule_set_in_force
 from layers.screening.project import ProjectInput, check_input
 from layers.screening.rulebook import RuleBook
 from layers.screening.rules import LoadedRuleSet
 from layers.screening.rulesets import ensure_rule_set_in_force
+from layers.screening.scope import may_apply
 from layers.screening.storage import fetch_raw, insert, insert_args, public
 from layers.store.models import STORAGE_SRID
 
@@ -67,37 +68,63 @@ def prepare(
     as_of: date,
     geom: ProjectGeometry | None,
 ) -> Prepared:
-    """The plan of ``rules`` and its parameters for ``project`` (no database work)."""
+    """The plan of ``rules`` and its parameters for ``project`` (no database work).
+
+    Raises:
+        UnknownIndustryError, IndustryCodeMismatchError: the industry is not one of the
+            rule set, or its code names another.
+        ProjectFactError: a tag outside the rule set's vocabulary.
+        InvalidGeometryError, UnknownCRSError, OutOfChinaError, ProjectGeometryError:
+            the geometry or the outfall cannot be screened.
+    """
     labels = rules.project_labels(project.industry, project.industry_code)
+    rules.check_tags(project.tags)
     tags = rules.project_tags(labels, project.tags)
     geom = geom or prepare_geometry(project.geometry, project.crs)
+    outfall = _outfall(project)
     plan = book.plan(rules)
     radii = {b.collection: float(project.buffer_m) for b in plan.branches}
+    may = {
+        rule.key: rule.in_force(as_of) and may_apply(rule, labels, tags, project.kind)
+        for rule in rules.rules
+    }
     for rule in rules.rules:
-        if (
-            rule.layer is not None
-            and rule.predicate.op == "dwithin"
-            and applies(rule, labels, tags, project.kind)
-        ):
+        if rule.layer is not None and rule.predicate.op == "dwithin" and may[rule.key]:
             c = rule.layer.collection
             radii[c] = max(radii[c], rule.predicate.distance_m or 0.0)
-    applying = {
-        up.param: applies(rules.rules[up.position], labels, tags, project.kind)
-        for up in plan.upstream
-    }
+    applying = {up.param: may[rules.rules[up.position].key] for up in plan.upstream}
     reach = max([*radii.values(), *(u.reach_m for u in plan.upstream if applying[u.param])])
+    subject = (outfall or geom).geom
     params = {
         **{f"r_{c}": r for c, r in radii.items()},
         **applying,
         "ewkb": shapely.to_wkb(shapely.set_srid(geom.geom, STORAGE_SRID), include_srid=True),
+        "outfall_ewkb": shapely.to_wkb(shapely.set_srid(subject, STORAGE_SRID), include_srid=True),
         "as_of": as_of,
         "polygonal": geom.polygonal,
         "labels": sorted(labels),
-        "kx": (k := _degrees_per_metre(geom.geom, reach)).lon,
+        "kx": (k := _degrees_per_metre(shapely.union(geom.geom, subject), reach)).lon,
         "kd": k.planar,
     }
     args = [params[n] for n in plan.param_names]
-    return Prepared(rules, as_of, labels, tags, geom, plan, radii, args)
+    return Prepared(rules, as_of, labels, tags, geom, plan, radii, args, outfall)
+
+
+def _outfall(project: ProjectInput) -> ProjectGeometry | None:
+    """The request's outfall, reprojected and checked like the project geometry.
+
+    Raises:
+        InvalidGeometryError, UnknownCRSError, OutOfChinaError, ProjectGeometryError:
+            about the field ``outfall``.
+    """
+    if project.outfall is None:
+        return None
+    try:
+        return prepare_geometry(project.outfall, project.crs)
+    except GisError as exc:
+        if exc.field in (None, "geometry"):
+            raise type(exc)(f"outfall: {exc.detail}", field="outfall") from None
+        raise
 
 
 def _degrees_per_metre(geom: BaseGeometry, radius_m: float) -> DegreesPerMetre:

@@ -73,6 +73,14 @@ class Release(Base):
     )
     #: Bumped by every edit of the release's features, so caches keyed by it expire.
     revision: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    #: The area the release's data covers; outside it a screening cannot rely on the
+    #: layer (:mod:`layers.store.releases`, "coverage"). Null: covers nothing known.
+    coverage: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False), nullable=True
+    )
+    #: How the coverage was set: ``adcodes``, ``file`` or ``auto`` ('' when unset).
+    coverage_source: Mapped[str] = mapped_column(Text, server_default="", default="")
+    coverage_adcodes: Mapped[list[str] | None] = mapped_column(ARRAY(Text), nullable=True)
 
 
 ROLES = ("viewer", "editor", "admin")
@@ -206,6 +214,9 @@ class RuleSet(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     source_hash: Mapped[str] = mapped_column(Text)
     industries: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    documents: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}", default=dict)
+    regions: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}", default=dict)
+    tags: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}", default=dict)
 
 
 class RuleRow(Base):

@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal_column, or_, select, text
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
 
-from layers.errors import InvalidDateRangeError, ReleaseNotFoundError
+from layers.errors import CoverageError, InvalidDateRangeError, ReleaseNotFoundError
 from layers.store.catalog import get_collection
 from layers.store.models import Release
 
@@ -52,6 +52,8 @@ PUBLIC_FIELDS = (
     "synthetic",
     "feature_count",
     "imported_at",
+    "coverage_source",
+    "coverage_adcodes",
 )
 _DATES = ("valid_from", "valid_to", "imported_at")
 
@@ -151,3 +153,153 @@ def retire_release(session: Session, collection_id: str, name: str, valid_to: da
     release.valid_to = valid_to
     session.commit()
     return release
+
+
+# --- coverage ------------------------------------------------------------------------
+
+#: The collection adcodes are resolved in, and its county level (the default coverage's
+#: unit).
+ADMIN_COLLECTION = "admin_divisions"
+COUNTY_LEVEL = "county"
+
+#: The default coverage of release ``:rid``: the county-level administrative divisions
+#: (of the ``admin_divisions`` release in force at the release's ``valid_from``, or of
+#: the release itself when it is one) that its features touch, and for the features that
+#: touch none (data outside the loaded divisions) their convex hull buffered by 1 km.
+AUTO_COVERAGE_SQL = """
+WITH rel AS (SELECT id, collection, valid_from FROM releases WHERE id = :rid),
+admin AS (
+    SELECT a.geom FROM admin_divisions a
+    WHERE a.level = 'county' AND a.release_id = (
+        SELECT CASE WHEN rel.collection = 'admin_divisions' THEN rel.id ELSE (
+            SELECT r.id FROM releases r
+            WHERE r.collection = 'admin_divisions' AND r.valid_from <= rel.valid_from
+              AND (r.valid_to IS NULL OR r.valid_to > rel.valid_from)
+            ORDER BY r.valid_from DESC, r.imported_at DESC, r.id DESC LIMIT 1) END
+        FROM rel)
+),
+f AS (SELECT geom FROM {table} WHERE release_id = :rid),
+touched AS (
+    SELECT a.geom FROM admin a WHERE EXISTS (SELECT 1 FROM f WHERE ST_Intersects(a.geom, f.geom))
+),
+orphans AS (
+    SELECT f.geom FROM f
+    WHERE NOT EXISTS (SELECT 1 FROM admin a WHERE ST_Intersects(a.geom, f.geom))
+),
+parts AS (
+    SELECT geom FROM touched
+    UNION ALL
+    SELECT ST_Buffer(ST_ConvexHull(ST_Collect(geom))::geography, 1000)::geometry
+    FROM orphans HAVING count(*) > 0
+)
+UPDATE releases SET
+    coverage = (SELECT ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) FROM parts),
+    coverage_source = 'auto', coverage_adcodes = NULL
+WHERE id = :rid
+"""
+
+#: The union of the administrative divisions named by full adcodes, from the release of
+#: ``admin_divisions`` in force at ``:valid_from``: one row per adcode found.
+_ADCODE_SQL = """
+SELECT a.adcode, a.geom FROM admin_divisions a
+WHERE a.adcode = ANY(:codes) AND a.release_id = (
+    SELECT r.id FROM releases r
+    WHERE r.collection = 'admin_divisions' AND r.valid_from <= :valid_from
+      AND (r.valid_to IS NULL OR r.valid_to > :valid_from)
+    ORDER BY r.valid_from DESC, r.imported_at DESC, r.id DESC LIMIT 1)
+"""
+
+
+_ADCODE_UPDATE_SQL = """
+UPDATE releases SET
+    coverage = (
+        SELECT ST_Multi(ST_CollectionExtract(ST_Union(a.geom), 3)) FROM admin_divisions a
+        WHERE a.adcode = ANY(:codes) AND a.release_id = (
+            SELECT r.id FROM releases r
+            WHERE r.collection = 'admin_divisions' AND r.valid_from <= :valid_from
+              AND (r.valid_to IS NULL OR r.valid_to > :valid_from)
+            ORDER BY r.valid_from DESC, r.imported_at DESC, r.id DESC LIMIT 1)),
+    coverage_source = 'adcodes',
+    coverage_adcodes = :given
+WHERE id = :rid
+"""
+
+
+def full_adcode(prefix: str) -> str:
+    """An adcode prefix as the division's 6-digit code (``32`` → ``320000``).
+
+    Raises:
+        CoverageError: not 2, 4 or 6 digits.
+    """
+    text = prefix.strip()
+    if not (text.isdigit() and len(text) in (2, 4, 6)):
+        raise CoverageError(
+            f"coverage: '{prefix}' is not an adcode: write 2 (province), 4 (city) or 6 "
+            "(county) digits, e.g. 32,36 or 320281.",
+            field="coverage",
+        )
+    return text.ljust(6, "0")
+
+
+def set_auto_coverage(session: Session, release: Release) -> None:
+    """Give ``release`` the default coverage (:data:`AUTO_COVERAGE_SQL`); flushes first."""
+    session.flush()
+    get_collection(release.collection)  # a catalogue id: safe as the table name
+    session.execute(text(AUTO_COVERAGE_SQL.format(table=release.collection)), {"rid": release.id})
+    session.expire(release, ["coverage", "coverage_source", "coverage_adcodes"])
+
+
+def set_adcode_coverage(session: Session, release: Release, adcodes: list[str]) -> None:
+    """Give ``release`` the union of the divisions ``adcodes`` name as its coverage.
+
+    The divisions are read from the ``admin_divisions`` release in force on the
+    release's ``valid_from``.
+
+    Raises:
+        CoverageError: an adcode is malformed or names no division in force then.
+    """
+    codes = [full_adcode(c) for c in adcodes]
+    if not codes:
+        raise CoverageError("coverage: give at least one adcode.", field="coverage")
+    rows = session.execute(
+        text(_ADCODE_SQL), {"codes": codes, "valid_from": release.valid_from}
+    ).all()
+    missing = sorted(set(codes) - {r[0] for r in rows})
+    if missing:
+        raise CoverageError(
+            f"coverage: no administrative division {', '.join(missing)} is in force on "
+            f"{release.valid_from.isoformat()} (import admin_divisions first, or give a "
+            "polygon file).",
+            field="coverage",
+        )
+    session.flush()
+    session.execute(
+        text(_ADCODE_UPDATE_SQL),
+        {
+            "codes": codes,
+            "valid_from": release.valid_from,
+            "given": [c.strip() for c in adcodes],
+            "rid": release.id,
+        },
+    )
+    session.expire(release, ["coverage", "coverage_source", "coverage_adcodes"])
+
+
+def set_polygon_coverage(session: Session, release: Release, wkb: bytes) -> None:
+    """Give ``release`` a polygon (EWKB, EPSG:4326; polygonal parts kept) as its coverage.
+
+    Raises:
+        CoverageError: the geometry has no area.
+    """
+    session.flush()
+    done = session.execute(
+        text(
+            "UPDATE releases SET coverage = ST_Multi(ST_CollectionExtract(ST_MakeValid("
+            "ST_GeomFromEWKB(:wkb)), 3)), coverage_source = 'file', coverage_adcodes = NULL "
+            "WHERE id = :rid RETURNING NOT ST_IsEmpty(coverage)"
+        ),
+        {"wkb": wkb, "rid": release.id},
+    ).scalar()
+    if not done:
+        raise CoverageError("coverage: the file holds no polygon.", field="coverage")
+    session.expire(release, ["coverage", "coverage_source", "coverage_adcodes"])
