@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +19,19 @@ from layers.screening.service import create_screening_async, resolve_rule_set
 from layers.screening.storage import get_screening, list_screenings
 
 router = APIRouter(tags=["screenings"])
+
+
+#: The pollutants ``emissions`` may give (:data:`layers.screening.rules.EMISSION_KEYS`).
+EmissionKey = Literal["VOCs", "SO2", "NOx", "PM", "COD", "NH3N", "TP", "heavy_metals"]
+
+
+class Capacity(BaseModel):
+    """A production capacity with its unit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float = Field(ge=0, examples=[30])
+    unit: CleanStr = Field(min_length=1, max_length=20, examples=["万吨/年"])
 
 
 class ScreeningCreate(BaseModel):
@@ -51,6 +64,27 @@ class ScreeningCreate(BaseModel):
     )
     as_of: date | None = Field(default=None, description="date of the rules and layers; today")
     buffer_m: float = Field(default=500.0, ge=0, le=MAX_BUFFER_M)
+    in_park: bool | None = Field(
+        default=None,
+        description="whether the project lies in an industrial park (default: derived from "
+        "the industrial_parks layer)",
+    )
+    outfall: dict[str, Any] | None = Field(
+        default=None,
+        description="the project's outfall (排污口) as GeoJSON in `crs`: rules about where "
+        "the outlet is measure from it",
+        examples=[{"type": "Point", "coordinates": [119.01, 32.2]}],
+    )
+    emissions: dict[EmissionKey, Annotated[float, Field(ge=0)]] | None = Field(
+        default=None,
+        description="annual emissions in t/a: VOCs, SO2, NOx, PM, COD, NH3N, TP, heavy_metals",
+        examples=[{"VOCs": 12.5, "NOx": 3.0}],
+    )
+    capacity: Capacity | None = None
+    energy_tce: float | None = Field(
+        default=None, ge=0, description="annual energy use, tonnes of standard coal (tce)"
+    )
+    water_m3d: float | None = Field(default=None, ge=0, description="water use, m³/day")
 
     def to_input(self) -> ProjectInput:
         """The engine's view of the request."""
@@ -64,6 +98,12 @@ class ScreeningCreate(BaseModel):
             tags=tuple(self.tags),
             as_of=self.as_of,
             buffer_m=self.buffer_m,
+            in_park=self.in_park,
+            outfall=self.outfall,
+            emissions=dict(self.emissions) if self.emissions is not None else None,
+            capacity=self.capacity.model_dump() if self.capacity is not None else None,
+            energy_tce=self.energy_tce,
+            water_m3d=self.water_m3d,
         )
 
 
