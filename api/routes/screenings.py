@@ -100,7 +100,9 @@ class ScreeningCreate(BaseModel):
             buffer_m=self.buffer_m,
             in_park=self.in_park,
             outfall=self.outfall,
-            emissions=dict(self.emissions) if self.emissions is not None else None,
+            emissions={str(k): v for k, v in self.emissions.items()}
+            if self.emissions is not None
+            else None,
             capacity=self.capacity.model_dump() if self.capacity is not None else None,
             energy_tce=self.energy_tce,
             water_m3d=self.water_m3d,
