@@ -167,7 +167,8 @@ def list_industries(
 ) -> ORJSONResponse:
     """Industry categories a screening accepts on ``as_of``, with their GB/T 4754 code prefixes.
 
-    They come from the rule set in force, the same one a screening validates against.
+    They come from the rule set in force, the same one a screening validates against;
+    ``tags`` is the vocabulary of project tags it accepts.
     """
     rules = resolve_rule_set(session, book, as_of or date.today())
     return ORJSONResponse(
@@ -176,6 +177,10 @@ def list_industries(
             "industries": [
                 {"name": name, "codes": list(ind.codes), "tags": list(ind.tags)}
                 for name, ind in rules.industries.items()
+            ],
+            "tags": [
+                {"name": name, "text": tag.text, "withdraws": list(tag.withdraws)}
+                for name, tag in rules.tags.items()
             ],
         }
     )
