@@ -130,6 +130,7 @@ def test_rule_page_quotes_the_clause_and_says_the_predicate(client, with_jiangxi
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     page = response.text
     assert "禁止在长江干支流岸线一公里范围内新建、扩建化工园区和化工项目。" in page
     assert "距 水体与岸线（长江保护法分类为干流、重要支流或支流） 1000 米以内" in page
