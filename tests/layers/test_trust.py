@@ -168,7 +168,9 @@ def test_a_stored_screening_rerun_as_of_its_date_gives_the_same_result(db_sessio
         assert again_json.get(key) == stored.get(key), key
     assert outcome(again, "R-CJBHF-26-2") == "DENY"
     later = screen(db_session, steel((119.0, 32.2), industry="化工", as_of=date(2026, 6, 1))).body
-    assert outcome(later, "R-CJBHF-26-2") == "FLAG"
+    assert outcome(later, "R-CJBHF-26-2") == "FLAG"  # the new version, on the new release
+    (evidence,) = next(r for r in later["results"] if r["rule_id"] == "R-CJBHF-26-2")["evidence"]
+    assert evidence["name"] == "长江（新）"
 
 
 def _load_release(session, tmp_path: Path) -> None:
@@ -180,7 +182,7 @@ def _load_release(session, tmp_path: Path) -> None:
 
     frame = gpd.GeoDataFrame(
         [{"name": "长江（新）", "yangtze_class": "mainstem", "kind": "river"}],
-        geometry=[LineString([(118.9, 32.21), (119.1, 32.21)])],
+        geometry=[LineString([(118.9, 32.205), (119.1, 32.205)])],
         crs="EPSG:4326",
     )
     import_source(
