@@ -26,6 +26,8 @@ BANNED = {  # access-list clause → banned industries (the kit writes these cla
     "禁止新建、扩建排放污染物的工业项目": ["化工", "电镀", "焦化", "制革"],
 }
 RESTRICTED = {"新建化工项目须进入合规化工园区": ["化工"]}
+#: The bench-kit's data box (lon/lat), as ST_MakeEnvelope arguments.
+BOX = "116.0, 30.7, 122.5, 35.2"
 
 
 def _libpq(url: str) -> str:
@@ -117,9 +119,31 @@ def main() -> None:
             cur.execute("SELECT code, name, kind, ST_AsHEXEWKB(geom) FROM outfalls ORDER BY id")
             for code, name, kind, wkb in cur:
                 cp.write_row((rel["outfalls"], code, name, kind, True, wkb))
+        # the project's jurisdiction: the bench box as Jiangsu, 南京 and 玄武区 (so every
+        # Jiangsu and Yangtze-basin rule applies), and every release covering the box
+        admin = out.execute(
+            "INSERT INTO releases (collection, name, valid_from, source, licence, note, source_crs,"
+            " synthetic, feature_count, import_report) VALUES ('admin_divisions', 'bench-kit',"
+            " '2020-01-01', 'bench box', '', 'synthetic benchmark data', 'EPSG:4326', true, 3,"
+            " '{}') RETURNING id"
+        ).fetchone()[0]
+        for adcode, name, level in (
+            ("320000", "江苏省", "province"),
+            ("320100", "南京市", "city"),
+            ("320102", "玄武区", "county"),
+        ):
+            out.execute(
+                "INSERT INTO admin_divisions (release_id, adcode, name, level, synthetic, geom)"
+                " VALUES (%s, %s, %s, %s, true, ST_Multi(ST_MakeEnvelope(" + BOX + ", 4326)))",
+                (admin, adcode, name, level),
+            )
+        out.execute(
+            "UPDATE releases SET coverage = ST_Multi(ST_MakeEnvelope(" + BOX + ", 4326)),"
+            " coverage_source = 'adcodes', coverage_adcodes = '{32}'"
+        )
         out.commit()
         out.autocommit = True
-        for t in ("control_units", "water_bodies", "outfalls", "releases"):
+        for t in ("control_units", "water_bodies", "outfalls", "admin_divisions", "releases"):
             out.execute(f"ANALYZE {t}")
     print(f"loaded in {time.time() - t0:.1f} s")
 
