@@ -51,9 +51,13 @@ def insert_args(project: ProjectInput, result: ScreeningResult) -> list[Any]:
     ]
 
 
-#: What a stored rule result keeps; the rest (title, predicate, collection, citation,
-#: measures, note) is the rule's own text, rebuilt from the stored rule set on read.
-_STORED_KEYS = ("rule_id", "outcome", "checked", "evidence")
+#: What a stored rule result keeps: what the screening found (and the rule version's
+#: start, which names the version); the rest (title, predicate, collection, citation,
+#: measures, note, document, jurisdiction) is the rule's own text, rebuilt from the stored
+#: rule set on read.
+_STORED_KEYS = ("rule_id", "valid_from", "outcome", "checked", "evidence")
+#: What a rule result carries only when the screening found it (:func:`rule_result`).
+_FOUND_KEYS = ("reason", "regions_matched", "measured_from")
 
 
 def stored_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +70,10 @@ def stored_body(body: dict[str, Any]) -> dict[str, Any]:
     """
     return {
         **body,
-        "results": [{k: r[k] for k in _STORED_KEYS} for r in body.get("results", [])],
+        "results": [
+            {k: r[k] for k in (*_STORED_KEYS, *_FOUND_KEYS) if k in r}
+            for r in body.get("results", [])
+        ],
     }
 
 
@@ -75,14 +82,17 @@ def public_body(body: dict[str, Any], rules: LoadedRuleSet) -> dict[str, Any]:
 
     Results stored whole (before bodies were stored compact) are returned as stored.
     """
-    by_id = {r.id: r for r in rules.rules}
+    by_key = {(r.id, r.valid_from.isoformat() if r.valid_from else None): r for r in rules.rules}
     results = []
     for r in body.get("results", []):
-        rule = by_id.get(r.get("rule_id"))
+        rule = by_key.get((r.get("rule_id"), r.get("valid_from")))
         if "citation" in r or rule is None:
             results.append(r)
         else:
-            results.append(rule_result(rules, rule, r["outcome"], r["evidence"], r["checked"]))
+            found = {k: r[k] for k in _FOUND_KEYS if k in r}
+            results.append(
+                rule_result(rules, rule, r["outcome"], r["evidence"], r["checked"], found)
+            )
     return {**body, "results": results} if "results" in body else body
 
 

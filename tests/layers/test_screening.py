@@ -24,6 +24,7 @@ from layers.screening.rulebook import RuleBook
 from layers.screening.service import create_screening, create_screening_async, screen
 from layers.screening.storage import get_screening, stored_body
 from layers.screening.stores import SessionScreeningStore
+from tests.admin_fixture import load_admin
 
 GEOD = Geod(ellps="WGS84")
 AS_OF = date(2025, 6, 30)
@@ -44,6 +45,12 @@ def load(session, collection: str, rows: list[dict[str, Any]], release: str = "t
         label="test",
     )
     return report.release_id
+
+
+@pytest.fixture(autouse=True)
+def jiangsu(db_session) -> int:
+    """镇江 (321102, in Jiangsu and the Yangtze basin) round every test layer."""
+    return load_admin(db_session, "321102", (LON0, LAT0), half_deg=3.0)
 
 
 def east(lon: float, lat: float, metres: float) -> tuple[float, float]:
@@ -243,7 +250,10 @@ def test_drinking_water_grade2_denies_discharging_project(db_session, water_zone
     assert result(body, "R-WPPL-66")["outcome"] == "DENY"
     body = screen(db_session, project(Point(118.6, LAT0), industry="房地产")).body
     assert result(body, "R-WPPL-66")["outcome"] == "NOT_APPLICABLE"
-    assert body["verdict"] == "PASS"
+    # nothing is triggered, but most layers have no release here: never a PASS
+    assert body["verdict"] == "INCOMPLETE"
+    assert body["completeness"]["complete"] is False
+    assert "red_lines" in {n["collection"] for n in body["completeness"]["not_checked"]}
 
 
 def test_drinking_water_quasi_zone_flagged(db_session, water_zones):
@@ -368,7 +378,11 @@ def test_missing_layer_is_reported_not_silently_passed(db_session):
     body = screen(db_session, project(Point(120.0, 32.0), industry="房地产")).body
     rule = result(body, "R-RL2022-1-INSIDE")
     assert rule["checked"] is False
-    assert any("red_lines" in w for w in body["warnings"])
+    assert rule["outcome"] == "NOT_CHECKED"
+    assert rule["reason"]["code"] == "no_release"
+    assert rule["reason"]["collections"] == ["red_lines"]
+    assert any("R-RL2022-1-INSIDE" in w and "生态保护红线" in w for w in body["warnings"])
+    assert body["verdict"] == "INCOMPLETE"
 
 
 def test_as_of_picks_release_in_force(db_session):
@@ -485,7 +499,19 @@ def test_async_path_stores_what_the_session_path_stores(db_session, yangtze):
     # stored compact: the rules' own text is not copied into every screening …
     assert stored.result == stored_body(body)
     assert all(
-        set(r) == {"rule_id", "outcome", "checked", "evidence"} for r in stored.result["results"]
+        {"rule_id", "valid_from", "outcome", "checked", "evidence"}
+        <= set(r)
+        <= {
+            "rule_id",
+            "valid_from",
+            "outcome",
+            "checked",
+            "evidence",
+            "reason",
+            "regions_matched",
+            "measured_from",
+        }
+        for r in stored.result["results"]
     )
     assert len(orjson.dumps(stored.result)) < len(content) / 2
     # … and a read gives back exactly what the POST returned

@@ -60,7 +60,7 @@ def test_the_plan_binds_only_what_varies_per_project():
         assert name in per_project or re.fullmatch(r"r_\w+|up_\d+", name), name
     assert {"ewkb", "as_of", "kx", "kd"} <= set(plan.param_names)
     upstream = next(r for r in rules.rules if r.predicate.op == "upstream")
-    assert f"'#upstream/{upstream.id}'" in sql  # a rule id, inlined and quoted
+    assert f"'#upstream/{upstream.key}'" in sql  # a rule key, inlined and quoted
 
 
 def test_the_book_keys_plans_by_id_and_content_hash():

@@ -196,7 +196,10 @@ def test_missing_river_layer_is_reported_not_passed(db_session, water_zone):
     body = screen(db_session, project(Point(along(EDGE, 800.0)), buffer_m=0)).body
     rule = result(body, RULE)
     assert rule["checked"] is False
-    assert any(RULE in w and "water_bodies" in w for w in body["warnings"])
+    assert rule["outcome"] == "NOT_CHECKED"
+    assert rule["reason"]["collections"] == ["water_bodies"]
+    assert any(RULE in w for w in body["warnings"])
+    assert body["verdict"] == "INCOMPLETE"
 
 
 @pytest.fixture
