@@ -158,6 +158,26 @@ class ScreeningNotFoundError(AppError):
         super().__init__(f"No screening with id {screening_id}.", field="id")
 
 
+class RuleNotFoundError(AppError):
+    """No rule has this id in the rule set in force."""
+
+    code = "rule-not-found"
+
+    def __init__(self, rule_id: str) -> None:
+        """Name the unknown rule."""
+        super().__init__(f"No rule with id '{rule_id}' in the rule set in force.", field="id")
+
+
+class DocumentNotFoundError(AppError):
+    """No source document has this key in the rule set in force."""
+
+    code = "document-not-found"
+
+    def __init__(self, key: str) -> None:
+        """Name the unknown document."""
+        super().__init__(f"No document with key '{key}' in the rule set in force.", field="key")
+
+
 class InvalidProximityError(AppError):
     """A proximity query that is out of range."""
 

@@ -7,6 +7,7 @@ load a division first (:func:`load_admin`).
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import geopandas as gpd
@@ -23,13 +24,14 @@ def load_admin(
     center: tuple[float, float] = (119.0, 32.2),
     half_deg: float = 0.6,
     *,
-    release: str = "admin-test",
+    release: str | None = None,
     valid_from: date = date(2000, 1, 1),
 ) -> int:
     """A square of ``2 × half_deg`` degrees round ``center`` as division ``adcode``.
 
     The same square is loaded as the county, its city and its province, so a project
-    inside it is in all three (adcode prefixes of 2, 4 and 6 digits match). Returns the
+    inside it is in all three (adcode prefixes of 2, 4 and 6 digits match). Its release
+    (a new name each call) is the newest import, so it is the one in force. Returns the
     release id.
     """
     lon, lat = center
@@ -46,7 +48,11 @@ def load_admin(
     report = import_source(
         session,
         SourceData(frame, frame.crs, "test"),
-        ImportOptions(collection="admin_divisions", release=release, valid_from=valid_from),
+        ImportOptions(
+            collection="admin_divisions",
+            release=release or f"admin-test-{uuid.uuid4().hex[:8]}",
+            valid_from=valid_from,
+        ),
         label="admin-test",
     )
     return report.release_id

@@ -34,8 +34,35 @@ VERDICTS: dict[str, tuple[str, str]] = {
     "DENY": ("不予准入", "deny"),
     "REQUIRE": ("有条件准入（须落实要求）", "require"),
     "FLAG": ("需关注", "flag"),
+    "INCOMPLETE": ("不完整（需人工核实）", "incomplete"),
     "PASS": ("未发现冲突", "pass"),
 }
+#: A rule's outcome -> (badge text, CSS class); the triggered outcomes keep their codes.
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "DENY": ("DENY", "deny"),
+    "REQUIRE": ("REQUIRE", "require"),
+    "FLAG": ("FLAG", "flag"),
+    "PASS": ("PASS", "pass"),
+    "NOT_CHECKED": ("未核查", "not-checked"),
+    "NOT_APPLICABLE": ("不适用", "na"),
+}
+#: Project facts a rule may need (``completeness.missing_facts``), as the form names them.
+FACT_LABELS: dict[str, str] = {
+    "in_park": "是否位于园区",
+    "outfall": "排污口位置",
+    "capacity.value": "产能",
+    "energy_tce": "能耗（tce）",
+    "water_m3d": "用水量（m³/d）",
+    "emissions.VOCs": "VOCs 排放量",
+    "emissions.SO2": "SO₂ 排放量",
+    "emissions.NOx": "NOx 排放量",
+    "emissions.PM": "颗粒物排放量",
+    "emissions.COD": "COD 排放量",
+    "emissions.NH3N": "氨氮排放量",
+    "emissions.TP": "总磷排放量",
+    "emissions.heavy_metals": "重金属排放量",
+}
+INCOMPLETE_NOTE = "本次筛查不完整：以下图层在项目所在地无数据或不覆盖项目："
 
 DISCLAIMER = (
     "本报告由 ecozone 根据所列图层版本自动生成，仅供项目选址的前期筛查参考，"
@@ -60,6 +87,7 @@ def environment() -> Environment:
     )
     env.globals["collection_titles"] = {c.id: c.title for c in COLLECTIONS}
     env.globals["verdicts"] = VERDICTS
+    env.globals["outcomes"] = OUTCOMES
     return env
 
 
@@ -74,6 +102,57 @@ def _sources(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if title not in entry["collections"]:
             entry["collections"].append(title)
     return list(seen.values())
+
+
+def completeness_of(screening: dict[str, Any]) -> dict[str, Any] | None:
+    """What the screening could not check, for the report's banner; None when complete.
+
+    A screening stored before completeness was recorded counts as complete (it has no
+    ``completeness``); one whose verdict is INCOMPLETE always gets the banner.
+    """
+    raw = screening.get("completeness")
+    c: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if c.get("complete") is not False and screening.get("verdict") != "INCOMPLETE":
+        return None
+    return {
+        "layers": [
+            {"title": n.get("title") or n.get("collection") or "—", "text": n.get("text") or ""}
+            for n in c.get("not_checked") or []
+            if isinstance(n, dict)
+        ],
+        "facts": [FACT_LABELS.get(str(f), str(f)) for f in c.get("missing_facts") or []],
+    }
+
+
+def declared_facts(screening: dict[str, Any]) -> list[str]:
+    """The project facts the request gave (in_park, emissions, …), as report lines."""
+    lines: list[str] = []
+    if isinstance(screening.get("in_park"), bool):
+        lines.append("位于园区" if screening["in_park"] else "不在园区")
+    emissions = screening.get("emissions")
+    if isinstance(emissions, dict) and emissions:
+        parts = (
+            f"{FACT_LABELS.get(f'emissions.{k}', str(k)).removesuffix('排放量').strip()} {v:g}"
+            for k, v in emissions.items()
+        )
+        lines.append("排放量（t/a）：" + "，".join(parts))
+    capacity = screening.get("capacity")
+    if isinstance(capacity, dict) and capacity.get("value") is not None:
+        lines.append(f"产能：{capacity['value']:g} {capacity.get('unit') or ''}".rstrip())
+    if screening.get("energy_tce") is not None:
+        lines.append(f"能耗：{screening['energy_tce']:g} tce")
+    if screening.get("water_m3d") is not None:
+        lines.append(f"用水：{screening['water_m3d']:g} m³/d")
+    if screening.get("outfall"):
+        lines.append("已提供排污口位置")
+    return lines
+
+
+def _root_of(static_href: str | None) -> str:
+    """The site's root path, from where its static files are served ("" at the top)."""
+    if static_href and static_href.endswith("/static"):
+        return static_href[: -len("/static")]
+    return ""
 
 
 def render_report(
@@ -119,6 +198,10 @@ def render_report(
             map_svg=map_svg,
             pdf_href=pdf_href,
             static_href=static_href,
+            rules_href=_root_of(static_href) + "/rules/",
+            completeness=completeness_of(screening),
+            declared=declared_facts(screening),
+            incomplete_note=INCOMPLETE_NOTE,
             generated=date.today().isoformat(),
         )
     )

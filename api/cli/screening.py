@@ -179,7 +179,7 @@ def _site_projects(
 def _site_row(i: int, project: ProjectInput, body: dict[str, Any] | None, error: str) -> list[Any]:
     row: list[Any] = [i + 1, project.name, project.industry, project.kind]
     if body is None:
-        return [*row, "ERROR", "", "", "", error] + [""] * len(COLLECTIONS)
+        return [*row, "ERROR", "", "", "", error, ""] + [""] * len(COLLECTIONS)
     by_outcome: dict[str, list[str]] = {"DENY": [], "REQUIRE": [], "FLAG": []}
     for r in body["results"]:
         if r["outcome"] in by_outcome:
@@ -194,6 +194,10 @@ def _site_row(i: int, project: ProjectInput, body: dict[str, Any] | None, error:
         " ".join(by_outcome["REQUIRE"]),
         " ".join(by_outcome["FLAG"]),
         "",
+        " ".join(
+            [n["collection"] for n in body["completeness"]["not_checked"]]
+            + body["completeness"]["missing_facts"]
+        ),
         *(nearest.get(c.id, "") for c in COLLECTIONS),
     ]
 
@@ -284,6 +288,7 @@ def screen_batch_command(
         writer = csv.writer(fh)
         writer.writerow(
             ["site", "name", "industry", "kind", "verdict", "deny", "require", "flag", "error"]
+            + ["not_checked"]
             + [f"nearest_{c.id}_m" for c in COLLECTIONS]
         )
         writer.writerows(rows)

@@ -223,8 +223,10 @@ class RuleRow(Base):
     """One rule of a rule set, stored as its validated JSON body."""
 
     __tablename__ = "rules"
+    #: A rule id may occur once per version (its validity periods never overlap, which
+    #: the rule files' validation checks); positions are unique.
     __table_args__ = (
-        UniqueConstraint("rule_set_id", "rule_id", name="uq_rules_rule_set_id_rule_id"),
+        UniqueConstraint("rule_set_id", "position", name="uq_rules_rule_set_id_position"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

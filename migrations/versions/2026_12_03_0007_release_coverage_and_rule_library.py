@@ -8,7 +8,8 @@ county-level administrative divisions (in force at the release's start) their fe
 touch, and for features no county touches, their convex hull buffered by 1 km.
 
 ``rule_sets`` gain ``documents``, ``regions`` and ``tags`` (the rule files' sections
-of the same names).
+of the same names); a rule id may occur once per version in a rule set (unique by
+position instead of by id).
 
 Revision ID: 0007
 Revises: 0006
@@ -80,6 +81,11 @@ def upgrade() -> None:
             "rule_sets",
             sa.Column(name, postgresql.JSONB(), nullable=False, server_default="{}"),
         )
+    # a rule id may have several versions (by date) in one rule set
+    op.drop_constraint("uq_rules_rule_set_id_rule_id", "rules", type_="unique")
+    op.create_unique_constraint(
+        "uq_rules_rule_set_id_position", "rules", ["rule_set_id", "position"]
+    )
     bind = op.get_bind()
     releases = bind.execute(sa.text("SELECT id, collection FROM releases ORDER BY id")).all()
     for rid, collection in releases:
@@ -89,6 +95,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_constraint("uq_rules_rule_set_id_position", "rules", type_="unique")
+    op.create_unique_constraint("uq_rules_rule_set_id_rule_id", "rules", ["rule_set_id", "rule_id"])
     for name in ("tags", "regions", "documents"):
         op.drop_column("rule_sets", name)
     op.drop_column("releases", "coverage_adcodes")

@@ -104,11 +104,15 @@ def test_tags_are_capped(client, tags, field):
     _problem(client.post("/screenings", json=screening(tags=tags)), 422, field)
 
 
-def test_tags_at_the_caps_are_stored(client):
-    tags = [f"{i:02d}" + "x" * 48 for i in range(20)]
+def test_tags_of_the_vocabulary_are_stored_and_others_are_422(client):
+    vocabulary = [t["name"] for t in client.get("/industries").json()["tags"]]
+    tags = vocabulary[:20]
     response = client.post("/screenings", json=screening(tags=tags))
-    assert response.status_code == 201
+    assert response.status_code == 201, response.text
     assert response.json()["project"]["tags"] == tags
+    tags = [f"{i:02d}" + "x" * 48 for i in range(20)]
+    problem = _problem(client.post("/screenings", json=screening(tags=tags)), 422, "tags")
+    assert "Unknown tag" in problem["detail"]
 
 
 # --- control characters ---------------------------------------------------------------

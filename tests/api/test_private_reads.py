@@ -29,6 +29,8 @@ PATH_VALUES = {
     "screening_id": "1",
     "job_id": "1",
     "key_id": "1",
+    "rule_id": "R-WPPL-65",
+    "key": "CJBHF",
     "name": "demo",
     "z": "0",
     "x": "0",

@@ -14,6 +14,7 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 from layers.errors import RuleSetError
 from layers.screening.rulesets import DEFAULT_RULES_DIR, read_rule_files
 from layers.screening.service import screen
+from tests.admin_fixture import load_admin
 from tests.layers.test_screening import load, project, result
 
 GEOD = Geod(ellps="WGS84")
@@ -22,6 +23,12 @@ LAT = 32.3
 WEST, EAST = 118.20, 118.30
 #: The zone's upstream (west) edge on the river; the zone reaches 200 m downstream of it.
 EDGE = 118.25
+
+
+@pytest.fixture(autouse=True)
+def jiangsu(db_session) -> int:
+    """A division of Jiangsu (JS-B10's jurisdiction) round the river."""
+    return load_admin(db_session, "321102", (EDGE, LAT), half_deg=1.0)
 
 
 def along(lon: float, metres: float, azimuth: float = 270.0) -> tuple[float, float]:

@@ -402,3 +402,80 @@ def test_upstream_evidence_is_drawn_along_the_river(
     assert any(text.startswith("沿河 ") for text in labels)
     page.screenshot(path=str(output_dir / "11-upstream-along-river.png"))
     watch.assert_clean()
+
+
+#: A site near Nanchang (江西), where the fixture layers have no data: outside their coverage.
+SITE_OUTSIDE_FIXTURES = [(115.99, 28.59), (116.01, 28.59), (116.01, 28.61), (115.99, 28.61)]
+AMBER = "rgb(217, 119, 6)"
+
+
+def test_incomplete_screening_shows_the_amber_banner_and_sends_tags(
+    browser_context_factory, live_server, output_dir
+):
+    """Outside the layers' coverage the verdict is INCOMPLETE, in amber, naming each layer."""
+    ctx = browser_context_factory(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    watch = PageWatch(page, live_server)
+    page.goto(live_server + "/")
+    _wait_ready(page)
+    page.evaluate("window.ecozone.map.setView([28.6, 116.0], 14, {animate: false})")
+    page.wait_for_timeout(300)
+    _draw_polygon(page, SITE_OUTSIDE_FIXTURES)
+    page.fill("#project-name", "南昌化工项目（测试）")
+    page.select_option("#industry", "化工")
+    page.fill("#buffer", "500")
+
+    # the tag checklist is the rule set's vocabulary, its text in the tooltip
+    page.click("#project-facts summary")
+    tag = page.locator("#tag-list label.tag", has_text="排放污染物").first
+    assert "项目排放污染物" in tag.get_attribute("title")
+    assert page.locator("#tag-list input[name=tags]").count() >= 10
+    tag.locator("input").check()
+    page.select_option("#in-park", "false")
+    page.fill("#emission-VOCs", "12.5")
+    page.screenshot(path=str(output_dir / "12-facts-form.png"))
+
+    page.click("#run-screening")
+    page.wait_for_selector("#verdict-banner")
+    banner = page.locator("#verdict-banner")
+    assert banner.get_attribute("data-verdict") == "INCOMPLETE"
+    assert "不完整（需人工核实）" in banner.inner_text()
+    assert banner.evaluate("e => getComputedStyle(e).backgroundColor") == AMBER
+    completeness = page.locator("#completeness-banner")
+    text = completeness.inner_text()
+    assert "本次筛查不完整：以下图层在项目所在地无数据或不覆盖项目" in text
+    assert "生态保护红线" in text and "覆盖范围" in text
+    assert AMBER in completeness.evaluate("e => getComputedStyle(e).borderTopColor")
+    # a rule not checked: amber badge 未核查, its reason, its jurisdiction, a link to the rule
+    row = page.locator(".rule[data-outcome=NOT_CHECKED]").first
+    assert row.locator(".badge").inner_text() == "未核查"
+    assert row.locator(".badge").evaluate("e => getComputedStyle(e).backgroundColor") == AMBER
+    assert "未核查原因：" in row.inner_text()
+    assert "适用范围：" in row.inner_text()
+    rule_id = row.get_attribute("data-rule")
+    assert row.locator("a.rule-link").get_attribute("href") == f"/rules/{rule_id}"
+    na = page.locator(".rule[data-outcome=NOT_APPLICABLE] .badge").first
+    assert na.inner_text() == "不适用"
+    assert na.evaluate("e => getComputedStyle(e).backgroundColor") != AMBER
+    assert "未核查" in page.inner_text("#outcome-key")
+    page.screenshot(path=str(output_dir / "12-incomplete-result.png"))
+
+    # the report says so on its first page, in amber too
+    report = ctx.new_page()
+    report_watch = PageWatch(report, live_server)
+    report.goto(live_server + page.get_attribute("#report-link", "href"))
+    assert report.locator("#verdict").evaluate("e => getComputedStyle(e).backgroundColor") == AMBER
+    assert "生态保护红线" in report.inner_text("#completeness")
+    assert "未核查" in report.inner_text("#rules")
+    report.screenshot(path=str(output_dir / "13-incomplete-report.png"))
+    report_watch.assert_clean()
+    report.close()
+
+    # the stored screening has the ticked tag and the facts
+    screening_id = page.evaluate("window.ecozone.screening.id")
+    stored = page.request.get(f"{live_server}/screenings/{screening_id}").json()
+    assert stored["tags"] == ["排放污染物"]
+    assert stored["verdict"] == "INCOMPLETE"
+    assert stored["project"]["in_park"] is False
+    assert stored["project"]["emissions"] == {"VOCs": 12.5}
+    watch.assert_clean()

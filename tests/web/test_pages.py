@@ -219,3 +219,98 @@ def test_report_labels_along_river_distances():
     html = render_report(screening, [])
     assert "沿河上游 812 m（经 长江）" in html
     assert "40 m" in html and "沿河上游 40 m" not in html
+
+
+INCOMPLETE_SCREENING = {
+    "id": 9,
+    "name": "南昌项目",
+    "verdict": "INCOMPLETE",
+    "as_of": "2026-01-01",
+    "completeness": {
+        "complete": False,
+        "not_checked": [
+            {
+                "collection": "wetlands",
+                "title": "湿地",
+                "reason": "no_release",
+                "text": "图层 湿地 在 2026-01-01 无有效版本",
+            }
+        ],
+        "missing_facts": ["emissions.VOCs"],
+    },
+    "results": [
+        {
+            "rule_id": "R-WPL-19-GENERAL",
+            "title": "湿地内禁止开发",
+            "outcome": "NOT_CHECKED",
+            "jurisdiction": "全国",
+            "reason": {"code": "no_release", "text": "图层 湿地 在 2026-01-01 无有效版本"},
+        },
+        {
+            "rule_id": "JS-B3",
+            "title": "江苏规则",
+            "outcome": "NOT_APPLICABLE",
+            "jurisdiction": "江苏省",
+        },
+    ],
+}
+
+
+def test_report_of_an_incomplete_screening_shows_the_banner_first():
+    html = render_report(INCOMPLETE_SCREENING, [], static_href="/app/static")
+    banner = html.index('id="completeness"')
+    assert html.index('id="verdict"') < banner < html.index("一、项目概况")  # on the first page
+    assert "本次筛查不完整：以下图层在项目所在地无数据或不覆盖项目：" in html
+    assert "<b>湿地</b>：图层 湿地 在 2026-01-01 无有效版本" in html
+    assert "项目未提供：VOCs 排放量" in html
+    assert 'class="verdict incomplete"' in html and "不完整（需人工核实）" in html
+    assert "未发现冲突" not in html  # never reads as a PASS
+    assert '<span class="outcome not-checked" title="NOT_CHECKED">未核查</span>' in html
+    assert "未核查原因：图层 湿地 在 2026-01-01 无有效版本" in html
+    assert '<span class="outcome na" title="NOT_APPLICABLE">不适用</span>' in html
+    assert "适用范围：江苏省" in html
+    assert 'href="/app/rules/R-WPL-19-GENERAL"' in html
+
+
+def test_report_of_a_complete_screening_has_no_banner():
+    screening = {**INCOMPLETE_SCREENING, "verdict": "PASS", "completeness": {"complete": True}}
+    html = render_report(screening, [])
+    assert 'id="completeness"' not in html
+    assert "未发现冲突" in html
+    assert 'href="/rules/R-WPL-19-GENERAL"' in html
+
+
+def test_report_route_of_a_screening_outside_the_layers_is_incomplete(web_client):
+    created = web_client.post(
+        "/screenings",
+        json={
+            "name": "南昌化工",
+            "geometry": {"type": "Point", "coordinates": [116.0, 28.6]},
+            "industry": "化工",
+            "kind": "新建",
+            "buffer_m": 500,
+        },
+    ).json()
+    assert created["verdict"] == "INCOMPLETE"
+    html = web_client.get(f"/screenings/{created['id']}/report").text
+    first_page = html[: html.index("一、项目概况")]
+    assert "本次筛查不完整" in first_page
+    assert "生态保护红线" in first_page
+    assert "INCOMPLETE · 不完整（需人工核实）" in first_page
+    pdf = web_client.get(f"/screenings/{created['id']}/report.pdf")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF-")
+
+
+def test_report_lists_the_declared_tags_and_facts():
+    screening = {
+        **INCOMPLETE_SCREENING,
+        "tags": ["排放污染物", "两高项目"],
+        "in_park": False,
+        "emissions": {"VOCs": 12.5, "NOx": 3},
+        "capacity": {"value": 30, "unit": "万吨/年"},
+        "water_m3d": 800,
+    }
+    html = render_report(screening, [])
+    assert "<td>排放污染物、两高项目</td>" in html
+    assert "不在园区；排放量（t/a）：VOCs 12.5，NOx 3；产能：30 万吨/年；用水：800 m³/d" in html

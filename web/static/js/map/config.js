@@ -13,8 +13,22 @@ export const PAGE_LIMIT = 4000;
 // Circle markers of point collections; their fill is the class colour.
 export const POINT = { radius: 5, weight: 1.5, fillOpacity: 0.85 };
 
-// verdict / outcome -> [Chinese label, CSS class suffix]
+// verdict -> [Chinese label, CSS class suffix]; INCOMPLETE: some rule could not be checked.
 export const VERDICTS = {
   DENY: ["不予准入", "deny"], REQUIRE: ["有条件准入（须落实要求）", "require"],
-  FLAG: ["需关注", "flag"], PASS: ["未发现冲突", "pass"],
+  FLAG: ["需关注", "flag"], INCOMPLETE: ["不完整（需人工核实）", "incomplete"], PASS: ["未发现冲突", "pass"],
+};
+
+// a rule's outcome -> [badge text, CSS class suffix]; the four triggered outcomes keep their codes
+export const OUTCOMES = {
+  DENY: ["DENY", "deny"], REQUIRE: ["REQUIRE", "require"], FLAG: ["FLAG", "flag"], PASS: ["PASS", "pass"],
+  NOT_CHECKED: ["未核查", "not-checked"], NOT_APPLICABLE: ["不适用", "na"],
+};
+
+// project facts a rule may need (completeness.missing_facts) -> what the form calls them
+export const FACT_LABELS = {
+  in_park: "是否位于园区", outfall: "排污口位置", "capacity.value": "产能", energy_tce: "能耗（tce）",
+  water_m3d: "用水量（m³/d）", "emissions.VOCs": "VOCs 排放量", "emissions.SO2": "SO₂ 排放量",
+  "emissions.NOx": "NOx 排放量", "emissions.PM": "颗粒物排放量", "emissions.COD": "COD 排放量",
+  "emissions.NH3N": "氨氮排放量", "emissions.TP": "总磷排放量", "emissions.heavy_metals": "重金属排放量",
 };

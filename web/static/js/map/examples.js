@@ -1,14 +1,16 @@
-/* The project form's lists: industries (the rule set's categories, /industries) and the
+/* The project form's lists: industries and tags (the rule set's, /industries) and the
  * worked examples (/web/examples) that fill the form and draw the project. */
 
 import { getJSON } from "./api.js";
 import { esc } from "./escape.js";
+import { renderTags } from "./facts.js";
 import { setProject } from "./project.js";
 import { clearScreening } from "./screening.js";
 import { map } from "./view.js";
 
 let examples = [];
 
+// The industries and the tag vocabulary of the rule set in force.
 export function loadIndustries() {
   return getJSON("/industries").then(function (body) {
     const select = document.getElementById("industry");
@@ -19,7 +21,10 @@ export function loadIndustries() {
         esc(ind.name) + (code ? " (" + esc(code) + ")" : "") + "</option>";
     }).join("");
     if (current) select.value = current;
-  }).catch(function () { /* the built-in list stays */ });
+    renderTags(body.tags || []);
+  }).catch(function () {
+    document.getElementById("tag-list").innerHTML = '<p class="muted">无法加载项目标签。</p>'; // the built-in industries stay
+  });
 }
 
 export function loadExamples() {

@@ -3,6 +3,7 @@
 import { getJSON } from "./api.js";
 import { VERDICTS } from "./config.js";
 import { esc } from "./escape.js";
+import { setTags } from "./facts.js";
 import { onTabShown, showTab } from "./panel.js";
 import { setProject } from "./project.js";
 import { clearScreening, renderScreening } from "./screening.js";
@@ -33,6 +34,7 @@ function reopen(id) {
     setProject(s.geometry, "已保存的筛查 " + (s.name || id));
     document.getElementById("project-name").value = s.name || "";
     if (s.buffer_m != null) document.getElementById("buffer").value = s.buffer_m;
+    setTags(s.tags);
     showTab("screen");
     return renderScreening(s);
   });

@@ -1,37 +1,22 @@
-/* Screening a project: the form's POST /screenings, the verdict banner, rule rows with
- * citations and evidence, the evidence highlighted on the map with distance lines. */
+/* Screening a project: the form's POST /screenings, the verdict and completeness banners,
+ * the rule rows (rulerows.js), the evidence highlighted on the map with distance lines. */
 
 import { getJSON, url } from "./api.js";
+import { completenessBanner, outcomeKey } from "./completeness.js";
 import { VERDICTS } from "./config.js";
 import { nearestLine } from "./distance.js";
 import { esc, textEl } from "./escape.js";
+import { readFacts } from "./facts.js";
 import { renderLegend } from "./legend.js";
+import { fmtMetres, ruleRow } from "./rulerows.js";
 import { state } from "./state.js";
 import { distanceLayer, evidenceLayer, map, projectLayer } from "./view.js";
-
-function fmtMetres(m) {
-  if (m == null || isNaN(m)) return "";
-  return m >= 1000 ? (m / 1000).toFixed(2) + " km" : Math.round(m) + " m";
-}
 
 export function clearScreening() {
   state.screening = null;
   evidenceLayer.clearLayers();
   distanceLayer.clearLayers();
   document.getElementById("screen-result").innerHTML = "";
-}
-
-function outcomeClass(o) { return (VERDICTS[o] || [null, "unknown"])[1]; }
-
-function evidenceText(ev) {
-  const meta = state.collections[ev.collection];
-  const parts = [meta ? meta.title : ev.collection, ev.name || ("#" + ev.feature_id)];
-  if (ev.distance_m != null) {
-    parts.push(ev.via ? "沿河上游 " + fmtMetres(ev.distance_m) + "（经 " + (ev.via.name || ("#" + ev.via.feature_id)) + "）"
-                      : "距离 " + fmtMetres(ev.distance_m));
-  }
-  if (ev.overlap_m2) parts.push("重叠 " + (ev.overlap_m2 / 1e4).toFixed(2) + " 公顷" + (ev.overlap_ratio != null ? "（" + (ev.overlap_ratio * 100).toFixed(1) + "%）" : ""));
-  return parts.join(" · ");
 }
 
 export function renderScreening(s) {
@@ -43,26 +28,15 @@ export function renderScreening(s) {
   html += '<div class="report-links"><a id="report-link" href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report") +
     '" target="_blank" rel="noopener">打开报告</a><a href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report.pdf") +
     '" target="_blank" rel="noopener">下载 PDF</a></div>';
+  html += completenessBanner(s);
   if (s.warnings && s.warnings.length) {
-    html += '<div class="warnings">' + s.warnings.map(function (w) { return esc(typeof w === "string" ? w : (w.message || JSON.stringify(w))); }).join("<br>") + "</div>";
+    const lines = s.warnings.map(function (w) { return esc(typeof w === "string" ? w : (w.message || JSON.stringify(w))); }).join("<br>");
+    html += s.warnings.length > 3 // many (one per rule not checked): folded, the banner sums them up
+      ? '<details class="warnings"><summary>提示（' + s.warnings.length + " 条）</summary>" + lines + "</details>"
+      : '<div class="warnings">' + lines + "</div>";
   }
-  (s.results || []).forEach(function (r, i) {
-    const oc = outcomeClass(r.outcome);
-    const c = r.citation || {};
-    html += '<div class="rule outcome-' + oc + '" data-rule="' + esc(r.rule_id) + '"><span class="badge outcome-' + oc + '">' +
-      esc(r.outcome) + "</span><b>" + esc(r.title) + "</b>" +
-      '<div class="citation">' + esc(c.document ? "《" + c.document.replace(/^《|》$/g, "") + "》" : "") + esc(c.article || "") + "</div>";
-    if (c.text) html += "<details><summary>条文</summary><p>" + esc(c.text) + "</p></details>";
-    if (r.measures && (r.measures.length || typeof r.measures === "string")) {
-      html += "<div><b>措施：</b>" + esc(Array.isArray(r.measures) ? r.measures.join("；") : r.measures) + "</div>";
-    }
-    if (r.evidence && r.evidence.length) {
-      html += '<ul class="evidence">' + r.evidence.map(function (ev, j) {
-        return '<li data-r="' + i + '" data-e="' + j + '">' + esc(evidenceText(ev)) + "</li>";
-      }).join("") + "</ul>";
-    }
-    html += "</div>";
-  });
+  html += outcomeKey(s.results);
+  html += (s.results || []).map(ruleRow).join("");
   const box = document.getElementById("screen-result");
   box.innerHTML = html;
   box.querySelectorAll("li[data-r]").forEach(function (li) {
@@ -155,6 +129,12 @@ function submitScreening(ev) {
     as_of: state.asOf,
   };
   if (code) body.industry_code = code;
+  let facts;
+  try { facts = readFacts(); } catch (err) {
+    box.innerHTML = '<p class="error">' + esc(err.message) + "</p>";
+    return;
+  }
+  Object.assign(body, facts);
   const button = document.getElementById("run-screening");
   button.disabled = true;
   button.textContent = "筛查中…";

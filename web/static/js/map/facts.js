@@ -1,0 +1,66 @@
+/* The screening form's optional project facts (「项目信息（可选）」): the tag checklist (the
+ * rule set's vocabulary, from GET /industries) and in_park, emissions, capacity, energy
+ * and water use, read into the POST /screenings body (empty fields are left out). */
+
+import { esc } from "./escape.js";
+
+export const EMISSIONS = ["VOCs", "SO2", "NOx", "PM", "COD", "NH3N", "TP", "heavy_metals"];
+
+// The tag checklist; `tags` is /industries' vocabulary [{name, text, withdraws}].
+export function renderTags(tags) {
+  const box = document.getElementById("tag-list");
+  const ticked = checkedTags();
+  if (!tags || !tags.length) { box.innerHTML = '<p class="muted">规则集未定义项目标签。</p>'; return; }
+  box.innerHTML = tags.map(function (t, i) {
+    const note = t.withdraws && t.withdraws.length ? "（撤销：" + t.withdraws.join("、") + "）" : "";
+    return '<label class="tag" title="' + esc((t.text || t.name) + note) + '"><input type="checkbox" id="tag-' + i +
+      '" name="tags" value="' + esc(t.name) + '"' + (ticked.indexOf(t.name) >= 0 ? " checked" : "") + "> " + esc(t.name) + "</label>";
+  }).join("");
+}
+
+function checkedTags() {
+  return Array.prototype.map.call(document.querySelectorAll("#tag-list input[name=tags]:checked"), function (el) { return el.value; });
+}
+
+// A number field: undefined when empty; an Error naming `label` when not a number ≥ 0.
+function numberOf(id, label) {
+  const el = document.getElementById(id);
+  const raw = el.value.trim();
+  if (raw === "") return undefined;
+  const n = Number(raw);
+  if (!isFinite(n) || n < 0) throw new Error(label + "须为不小于 0 的数字。");
+  return n;
+}
+
+// The facts of the form, ready to merge into the request body; throws on a bad field.
+export function readFacts() {
+  const out = {};
+  const tags = checkedTags();
+  if (tags.length) out.tags = tags;
+  const park = document.getElementById("in-park").value;
+  if (park) out.in_park = park === "true";
+  const emissions = {};
+  EMISSIONS.forEach(function (k) {
+    const v = numberOf("emission-" + k, k + " 排放量");
+    if (v !== undefined) emissions[k] = v;
+  });
+  if (Object.keys(emissions).length) out.emissions = emissions;
+  const capacity = numberOf("capacity-value", "产能");
+  const unit = document.getElementById("capacity-unit").value.trim();
+  if (capacity !== undefined) {
+    if (!unit) throw new Error("请填写产能的单位（如 万吨/年）。");
+    out.capacity = { value: capacity, unit: unit };
+  }
+  const energy = numberOf("energy-tce", "能耗");
+  if (energy !== undefined) out.energy_tce = energy;
+  const water = numberOf("water-m3d", "用水量");
+  if (water !== undefined) out.water_m3d = water;
+  return out;
+}
+
+// Tick exactly `tags` (a reopened screening's); other facts are left as they are.
+export function setTags(tags) {
+  document.querySelectorAll("#tag-list input[name=tags]").forEach(function (el) {
+    el.checked = (tags || []).indexOf(el.value) >= 0;
+  });
+}
