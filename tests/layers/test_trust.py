@@ -225,3 +225,140 @@ def test_bad_rule_files_are_refused_naming_file_rule_and_field(tmp_path, change,
         read_rule_files(rules)
     for word in words:
         assert word in err.value.detail, err.value.detail
+
+
+EXTRA_RULES = """
+documents:
+  TEST-DOC:
+    title: 测试文件
+    issuer: 测试机关
+    issued: 2020-01-01
+    level: province
+    jurisdiction: ["32"]
+rules:
+  - id: T-OUTFALL
+    title: 排污口不得设在二级保护区
+    document: TEST-DOC
+    applies_to: {tags_any: [排放污染物]}
+    measure_from: outfall
+    layer: {collection: drinking_water_zones, filter: "grade = '二级'"}
+    predicate: {op: intersects}
+    outcome: DENY
+    citation: {article: 一, text: 测试, status: SEED, verified: true}
+    measures: [另选排污口位置]
+  - id: T-PARK
+    title: 化工项目应入园
+    document: TEST-DOC
+    applies_to: {industries: [化工], facts: ["in_park = false"]}
+    predicate: {op: always}
+    outcome: DENY
+    citation: {article: 二, text: 测试, status: SEED, verified: true}
+    measures: [入园]
+  - id: T-VOC
+    title: VOCs 减二增一
+    document: TEST-DOC
+    applies_to: {facts: ["emissions.VOCs > 0"]}
+    predicate: {op: always}
+    outcome: REQUIRE
+    citation: {article: 三, text: 测试, status: SEED, verified: true}
+    measures: [落实 VOCs 两倍削减替代]
+  - id: T-WITHIN
+    title: 重点管控单元内的项目
+    document: TEST-DOC
+    applies_to: {within: {collection: control_units, filter: "unit_class = '重点管控单元'"}}
+    predicate: {op: always}
+    outcome: FLAG
+    citation: {article: 四, text: 测试, status: SEED, verified: true}
+    measures: [核对准入清单]
+"""
+
+
+@pytest.fixture
+def extra_rules(db_session, tmp_path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
+    (rules / "90_test.yaml").write_text(EXTRA_RULES, encoding="utf-8")
+    load_rule_set(db_session, rules)
+    load_admin(db_session)
+
+
+def chem(**kw) -> ProjectInput:
+    return steel((119.0, 32.2), industry="化工", **kw)
+
+
+def test_a_rule_about_the_outfall_measures_from_it(db_session, extra_rules):
+    _load(
+        db_session,
+        "drinking_water_zones",
+        (119.0, 32.2),
+        [
+            {
+                "props": {"name": "二级区", "grade": "二级"},
+                "square_m": {"at": [2000, 0], "half": 300},
+            }
+        ],
+    )
+    inside = {"type": "Point", "coordinates": [119.0 + 2000 / 94_300, 32.2]}
+    body = screen(db_session, chem(outfall=inside)).body
+    rule = next(r for r in body["results"] if r["rule_id"] == "T-OUTFALL")
+    assert (rule["outcome"], rule["measured_from"]) == ("DENY", "outfall")
+    assert rule["evidence"][0]["name"] == "二级区"
+    body = screen(db_session, chem()).body  # no outfall: measured from the plant, 1.7 km off
+    rule = next(r for r in body["results"] if r["rule_id"] == "T-OUTFALL")
+    assert (rule["outcome"], rule["measured_from"]) == ("PASS", "project")
+
+
+def test_in_park_is_derived_from_the_parks_or_reported_missing(db_session, extra_rules):
+    assert outcome(screen(db_session, chem()).body, "T-PARK") == "NOT_CHECKED"
+    assert outcome(screen(db_session, chem(in_park=True)).body, "T-PARK") == "NOT_APPLICABLE"
+    _load(
+        db_session,
+        "industrial_parks",
+        (119.0, 32.2),
+        [{"props": {"name": "某园区"}, "square_m": {"at": [5000, 0], "half": 500}}],
+    )
+    body = screen(db_session, chem()).body
+    assert outcome(body, "T-PARK") == "DENY"
+    assert body["project"]["facts"]["in_park"] is False
+    inside = {"type": "Point", "coordinates": [119.0 + 5000 / 94_300, 32.2]}
+    body = screen(
+        db_session, ProjectInput("园内", inside, "化工", "新建", as_of=date(2025, 6, 30))
+    ).body
+    assert outcome(body, "T-PARK") == "NOT_APPLICABLE"
+
+
+def test_a_fact_condition_applies_tests_or_leaves_the_rule_not_checked(db_session, extra_rules):
+    body = screen(db_session, chem(emissions={"VOCs": 5.0})).body
+    assert outcome(body, "T-VOC") == "REQUIRE"
+    assert outcome(screen(db_session, chem(emissions={"VOCs": 0.0})).body, "T-VOC") == (
+        "NOT_APPLICABLE"
+    )
+    body = screen(db_session, chem()).body
+    rule = next(r for r in body["results"] if r["rule_id"] == "T-VOC")
+    assert rule["outcome"] == "NOT_CHECKED"
+    assert rule["reason"]["facts"] == ["emissions.VOCs"]
+    assert "emissions.VOCs" in body["completeness"]["missing_facts"]
+
+
+def test_within_scopes_a_rule_to_the_features_of_a_collection(db_session, extra_rules):
+    _load(
+        db_session,
+        "control_units",
+        (119.0, 32.2),
+        [
+            {
+                "props": {"code": "ZH1", "name": "重点单元", "unit_class": "重点管控单元"},
+                "square_m": {"half": 500},
+            },
+            {
+                "props": {"code": "ZH2", "name": "一般单元", "unit_class": "一般管控单元"},
+                "square_m": {"at": [3000, 0], "half": 500},
+            },
+        ],
+    )
+    assert outcome(screen(db_session, chem()).body, "T-WITHIN") == "FLAG"
+    other = {"type": "Point", "coordinates": [119.0 + 3000 / 94_300, 32.2]}
+    body = screen(
+        db_session, ProjectInput("一般", other, "化工", "新建", as_of=date(2025, 6, 30))
+    ).body
+    assert outcome(body, "T-WITHIN") == "NOT_APPLICABLE"
