@@ -16,7 +16,13 @@ from typing import Any
 import shapely
 
 from gis.project_geometry import ProjectGeometry
-from layers.screening.lookups import OUTFALL_ROW, RULE_SET_ROW, UPSTREAM_ROW, WITHIN_SUFFIX
+from layers.screening.lookups import (
+    DIMENSION_KEY,
+    OUTFALL_ROW,
+    RULE_SET_ROW,
+    UPSTREAM_ROW,
+    WITHIN_SUFFIX,
+)
 from layers.screening.plan import Plan
 from layers.screening.project import ProjectInput
 from layers.screening.rules import SEVERITY, LoadedRuleSet, Op, Rule
@@ -96,8 +102,18 @@ def _evidence(row: Row, area_m2: float, polygonal: bool) -> dict[str, Any]:
         item["overlap_m2"] = round(row.overlap_m2, 2)
         item["overlap_ratio"] = round(row.overlap_m2 / area_m2, 6) if area_m2 > 0 else None
     if row.attrs:
-        item["attributes"] = row.attrs
+        attrs = dict(row.attrs)
+        dimension = attrs.pop(DIMENSION_KEY, None)
+        if dimension is not None:
+            item["measured_to"] = MEASURED_TO[int(dimension)]
+        if attrs:
+            item["attributes"] = attrs
     return item
+
+
+#: What a distance to a feature of a mixed collection was measured to, by dimension: the
+#: edge of a water polygon (the bank) or a line (a river's centreline, a shoreline).
+MEASURED_TO = {0: "point", 1: "line", 2: "polygon_edge"}
 
 
 def _matching(rule: Rule, rows: list[Row]) -> list[Row]:

@@ -52,6 +52,8 @@ UPSTREAM_ROW = "#upstream/"
 OUTFALL_ROW = "#outfall/"
 #: A rule's ``within`` condition in a branch's ``matched``: the rule's key and this suffix.
 WITHIN_SUFFIX = "#within"
+#: The key of a feature's dimension in ``attrs`` (collections mixing lines and polygons).
+DIMENSION_KEY = "_dimension"
 #: Decimal places of the along-river path's lon/lat (about 0.1 m).
 PATH_DIGITS = 6
 
@@ -155,13 +157,10 @@ def branch_select(
         if collection.has_area
         else null()
     )
-    attrs: ColumnElement[Any] = (
-        func.jsonb_build_object(
-            *[a for f in branch.report_fields for a in (literal(f), table.c[f])]
-        )
-        if branch.report_fields
-        else null()
-    )
+    pairs = [a for f in branch.report_fields for a in (literal(f), table.c[f])]
+    if collection.geometry == "GEOMETRY":  # lines and polygons: say which was measured to
+        pairs += [literal(DIMENSION_KEY), func.ST_Dimension(table.c.geom)]
+    attrs: ColumnElement[Any] = func.jsonb_build_object(*pairs) if pairs else null()
     matched: ColumnElement[Any] = (
         func.array_remove(
             pg_array[Any](

@@ -122,6 +122,7 @@ def test_chemical_near_yangtze_999_denied_1001_not(db_session, yangtze, metres, 
         assert ev["name"] == "长江"
         assert ev["release_id"] == yangtze
         assert abs(ev["distance_m"] - metres) < 1.0
+        assert ev["measured_to"] == "line"  # the river's line, not a water polygon's edge
     else:
         assert rule["evidence"] == []
         assert body["verdict"] != "DENY"
@@ -545,3 +546,17 @@ def test_an_unknown_kind_is_refused_by_the_engine(db_session, yangtze):
         screen(db_session, ProjectInput(**{**site.__dict__, "kind": "拆除"}))
     assert caught.value.field == "kind"
     assert "拆除" in caught.value.detail
+
+
+def test_distance_to_a_water_polygon_is_measured_to_its_edge(db_session):
+    bank = square(LON0, LAT0, 500)  # a stretch of river drawn as water surface
+    load(
+        db_session,
+        "water_bodies",
+        [{"name": "长江", "yangtze_class": "mainstem", "kind": "river", "geometry": bank}],
+    )
+    lon, lat = east(LON0, LAT0, 1400.0)  # 900 m east of the polygon's east edge
+    body = screen(db_session, project(Point(lon, lat), buffer_m=0)).body
+    (ev,) = result(body, "R-CJBHF-26-2")["evidence"]
+    assert ev["measured_to"] == "polygon_edge"
+    assert abs(ev["distance_m"] - 900.0) < 5.0

@@ -55,7 +55,7 @@ def test_the_plan_binds_only_what_varies_per_project():
     numbers = {int(n) for n in re.findall(r"\$(\d+)", sql)}
     assert numbers == set(range(1, len(plan.param_names) + 1))
     assert "%(" not in sql
-    per_project = {"ewkb", "as_of", "polygonal", "labels", "kx", "kd"}
+    per_project = {"ewkb", "outfall_ewkb", "as_of", "polygonal", "labels", "kx", "kd"}
     for name in plan.param_names:
         assert name in per_project or re.fullmatch(r"r_\w+|up_\d+", name), name
     assert {"ewkb", "as_of", "kx", "kd"} <= set(plan.param_names)
