@@ -334,7 +334,8 @@ def test_wetlands_important_flag_national_deny(db_session):
     rule = result(body, "R-WPL-19-IMPORTANT")
     assert rule["outcome"] == "FLAG"
     assert rule["evidence"][0]["overlap_ratio"] == pytest.approx(1.0, abs=1e-4)
-    assert body["verdict"] == "FLAG"
+    assert result(body, "R-WPL-21")["outcome"] == "REQUIRE"  # restore, or pay the fee
+    assert body["verdict"] == "REQUIRE"
     body = screen(db_session, project(square(117.6, LAT0, 100), industry="房地产")).body
     assert result(body, "R-WPL-19-NATIONAL")["outcome"] == "DENY"
 

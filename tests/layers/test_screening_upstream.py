@@ -206,7 +206,7 @@ def test_missing_river_layer_is_reported_not_passed(db_session, water_zone):
     assert rule["outcome"] == "NOT_CHECKED"
     assert rule["reason"]["collections"] == ["water_bodies"]
     assert any(RULE in w for w in body["warnings"])
-    assert body["verdict"] == "INCOMPLETE"
+    assert body["completeness"]["complete"] is False
 
 
 @pytest.fixture
