@@ -31,10 +31,8 @@ from layers.screening.scope import (
     JURISDICTION,
     PARKS,
     ProjectScope,
-    decide,
     in_regions,
     jurisdiction_label,
-    regions_of,
 )
 from layers.store.catalog import COLLECTIONS
 
@@ -243,27 +241,39 @@ def rule_result(
     evidence: list[dict[str, Any]],
     checked: bool,
     extra: dict[str, Any] | None = None,
+    jurisdiction: str | None = None,
 ) -> dict[str, Any]:
     """One rule's entry in a result: its outcome, evidence and its own text.
 
+    A rule that does not apply gets a short entry (id, version, title, document,
+    jurisdiction): its clause is on its page (``/rules/{id}``), and with some 200 rules
+    the full text of those that do not apply would be most of every answer.
     ``extra`` is what this screening found beyond the evidence (``reason`` of a rule not
     checked, ``regions_matched``, ``measured_from``); it is stored with the outcome.
+    ``jurisdiction`` is the rule's jurisdiction in words (computed when not given).
     """
-    predicate, citation = rules.dumped(rule)
-    return {
+    head = {
         "rule_id": rule.id,
+        "valid_from": rule.valid_from.isoformat() if rule.valid_from else None,
         "title": rule.title,
         "outcome": outcome,
         "checked": checked,
+        "document": rule.document,
+        "jurisdiction": jurisdiction
+        if jurisdiction is not None
+        else jurisdiction_label(rule, rules),
+    }
+    if outcome == "NOT_APPLICABLE":
+        return {**head, "evidence": evidence}
+    predicate, citation = rules.dumped(rule)
+    return {
+        **head,
         "predicate": predicate,
         "collection": rule.layer.collection if rule.layer else None,
-        "document": rule.document,
-        "valid_from": rule.valid_from.isoformat() if rule.valid_from else None,
         "valid_to": rule.valid_to.isoformat() if rule.valid_to else None,
-        "jurisdiction": jurisdiction_label(rule, rules),
         "citation": citation,
         "measures": list(rule.measures)
-        if outcome not in ("PASS", "NOT_APPLICABLE", "NOT_CHECKED") or rule.outcome == "PASS"
+        if outcome not in ("PASS", "NOT_CHECKED") or rule.outcome == "PASS"
         else [],
         "evidence": evidence,
         **(extra or {}),
@@ -376,8 +386,8 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     missing_facts: dict[str, None] = {}
     results = []
     worst = "PASS"
-    in_force = [rule for rule in rules.rules if rule.in_force(as_of)]
-    if any(r.applies_to.regions is not None for r in in_force):
+    in_force = [scope for scope in p.plan.scopes if scope.rule.in_force(as_of)]
+    if any(s.prefixes is not None for s in in_force):
         problem = _layer_problem(found, JURISDICTION)
         if problem is not None:
             not_checked[JURISDICTION] = problem
@@ -385,20 +395,25 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
                 f"无法确定项目所在行政区（{REASONS[problem].format(layers=JURISDICTION, as_of=iso)}），"
                 "按行政区适用的规则未能判定。"
             )
-    for rule in in_force:
-        decision, missing = decide(rule, rules, scope)
+    for rule_scope in in_force:
+        rule = rule_scope.rule
+        decision, missing = rule_scope.decide(scope)
         within_problem = None
         if decision != "not_applicable" and rule.applies_to.within is not None:
             within_problem = _layer_problem(found, rule.applies_to.within.collection)
             if within_problem is None and not _in_within(rule, found):
                 decision = "not_applicable"
         if decision == "not_applicable":
-            results.append(rule_result(rules, rule, "NOT_APPLICABLE", [], True))
+            entry = p.plan.not_applicable.get(rule_scope.key)
+            if entry is None:
+                entry = p.plan.not_applicable[rule_scope.key] = rule_result(
+                    rules, rule, "NOT_APPLICABLE", [], True, None, rule_scope.jurisdiction
+                )
+            results.append(entry)
             continue
         extra: dict[str, Any] = {}
-        prefixes = regions_of(rule, rules)
-        if prefixes is not None:
-            extra["regions_matched"] = list(in_regions(prefixes, scope.adcodes))
+        if rule_scope.prefixes is not None:
+            extra["regions_matched"] = list(in_regions(rule_scope.prefixes, scope.adcodes))
         needed = [
             c
             for c in (
@@ -423,7 +438,7 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
         elif any(why == "no_release" for why in problems.values()):
             outcome, checked = "NOT_CHECKED", False
         else:
-            if rule.measure_from == "outfall" and rule.layer is not None:
+            if rule.measure_from == "outfall" and rule.layer and project.outfall is not None:
                 rule_rows = found.by_outfall.get(rule.layer.collection, [])
             elif rule.predicate.op == "upstream":
                 rule_rows = found.by_upstream.get(rule.key, [])
@@ -441,7 +456,9 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
             warnings.append(f"规则 {rule.id} 未能核查：{text}。")
         elif outcome == "NOT_CHECKED":
             warnings.append(f"规则 {rule.id} 未能核查：{extra['reason']['text']}。")
-        results.append(rule_result(rules, rule, outcome, evidence, checked, extra))
+        results.append(
+            rule_result(rules, rule, outcome, evidence, checked, extra, rule_scope.jurisdiction)
+        )
         if SEVERITY[outcome] > SEVERITY[worst]:
             worst = outcome
     complete = not not_checked and not missing_facts

@@ -157,7 +157,9 @@ def branch_select(
         if collection.has_area
         else null()
     )
-    pairs = [a for f in branch.report_fields for a in (literal(f), table.c[f])]
+    pairs: list[ColumnElement[Any]] = [
+        a for f in branch.report_fields for a in (literal(f), table.c[f])
+    ]
     if collection.geometry == "GEOMETRY":  # lines and polygons: say which was measured to
         pairs += [literal(DIMENSION_KEY), func.ST_Dimension(table.c.geom)]
     attrs: ColumnElement[Any] = func.jsonb_build_object(*pairs) if pairs else null()

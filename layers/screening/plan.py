@@ -11,7 +11,7 @@ the same round trip. A plan is built once per rule set (:class:`layers.screening
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -59,7 +59,13 @@ from layers.screening.lookups import (
 )
 from layers.screening.rules import LoadedRuleSet, Rule, RuleSetKey
 from layers.screening.rulesets import select_rule_set_in_force
-from layers.screening.scope import ADCODE_FIELD, JURISDICTION, PARKS
+from layers.screening.scope import (
+    ADCODE_FIELD,
+    JURISDICTION,
+    PARKS,
+    RuleScope,
+    compile_scopes,
+)
 from layers.store.catalog import COLLECTIONS
 from layers.store.models import Release
 from layers.store.releases import NEWEST_FIRST, in_force_on
@@ -79,6 +85,13 @@ class Plan:
     sql: bytes
     param_names: tuple[str, ...]
     upstream: tuple[UpstreamBranch, ...] = ()
+    #: each rule's compiled scope, in the rule set's order
+    scopes: tuple[RuleScope, ...] = ()
+    #: the rules whose distance widens their collection's search radius (``dwithin``)
+    widening: tuple[RuleScope, ...] = ()
+    #: the result entry of each rule that does not apply, built once (by rule key; shared
+    #: between screenings: never mutate one)
+    not_applicable: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
 
 
 def build_plan(rule_set: LoadedRuleSet) -> Plan:
@@ -138,8 +151,12 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         for collection_id in dict.fromkeys(r.layer.collection for r in outfall_rules if r.layer):
             mine = [r for r in outfall_rules if r.layer and r.layer.collection == collection_id]
             branch = replace(_branch(collection_id, mine, []), label=OUTFALL_ROW + collection_id)
+            # only when the request gives an outfall (else these rules read the project's
+            # own lookup of the collection, which carries their conditions too)
             selects.append(
-                branch_select(branch, outfall, cast(outfall.c.geom, GEOGRAPHY), release, polygonal)
+                branch_select(
+                    branch, outfall, cast(outfall.c.geom, GEOGRAPHY), release, polygonal
+                ).where(bindparam("has_outfall", type_=Boolean(), required=False).is_(true()))
             )
     upstream: list[UpstreamBranch] = []
     for position, rule in enumerate(rule_set.rules):
@@ -179,12 +196,17 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
     )
     statement = union_all(*selects)
     sql, names = _compile(statement)
+    scopes = compile_scopes(rule_set)
     return Plan(
         statement=statement,  # type: ignore[arg-type]
         branches=tuple(branches),
         sql=sql,
         param_names=names,
         upstream=tuple(upstream),
+        scopes=scopes,
+        widening=tuple(
+            s for s in scopes if s.rule.layer is not None and s.rule.predicate.op == "dwithin"
+        ),
     )
 
 

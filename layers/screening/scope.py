@@ -13,6 +13,7 @@ it is reported ``NOT_CHECKED``, never silently skipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from layers.screening.rules import PROVINCES, FactCondition, LoadedRuleSet, Rule
@@ -28,7 +29,7 @@ PARKS = "industrial_parks"
 Decision = Literal["applies", "not_applicable", "missing_facts"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class ProjectScope:
     """What a project is, as rules scope it: labels, tags, kind, divisions and facts."""
 
@@ -38,6 +39,11 @@ class ProjectScope:
     #: Adcodes of the administrative divisions the project intersects.
     adcodes: frozenset[str]
     facts: dict[str, float | bool]
+
+    @cached_property
+    def adcode_prefixes(self) -> frozenset[str]:
+        """Every province, city and county prefix (2, 4, 6 digits) of the project's adcodes."""
+        return frozenset(a[:n] for a in self.adcodes for n in (2, 4, 6))
 
 
 def regions_of(rule: Rule, rules: LoadedRuleSet) -> tuple[str, ...] | None:
@@ -67,41 +73,79 @@ def in_regions(prefixes: tuple[str, ...], adcodes: frozenset[str]) -> tuple[str,
     return tuple(sorted(a for a in adcodes if any(a.startswith(p) for p in prefixes)))
 
 
-def decide(
-    rule: Rule, rules: LoadedRuleSet, project: ProjectScope
-) -> tuple[Decision, tuple[str, ...]]:
-    """Whether the rule applies (ignoring ``within``, which needs the layer's rows).
+@dataclass
+class RuleScope:
+    """A rule's ``applies_to`` compiled once per rule set (sets, expanded regions, label)."""
 
-    Returns the decision and, for ``missing_facts``, the facts the request lacks.
-    """
-    if not may_apply(rule, project.labels, project.tags, project.kind):
-        return "not_applicable", ()
-    scope = rule.applies_to
-    prefixes = regions_of(rule, rules)
-    if prefixes is not None and not in_regions(prefixes, project.adcodes):
-        return "not_applicable", ()
-    missing: list[str] = []
-    for condition in scope.facts:
-        given = project.facts.get(condition.fact)
-        if given is None:
-            missing.append(condition.fact)
-        elif not condition.holds(given):
+    rule: Rule
+    industries: frozenset[str] | None
+    kinds: frozenset[str] | None
+    tags_any: frozenset[str] | None
+    tags_none: frozenset[str]
+    #: adcode prefixes (region names expanded); None: everywhere
+    prefixes: tuple[str, ...] | None
+    facts: tuple[FactCondition, ...]
+    #: the jurisdiction in words (:func:`jurisdiction_label`)
+    jurisdiction: str
+    #: the rule version's key (:attr:`layers.screening.rules.Rule.key`)
+    key: str
+
+    @cached_property
+    def prefix_set(self) -> frozenset[str]:
+        """:attr:`prefixes` as a set (empty for a rule that applies everywhere)."""
+        return frozenset(self.prefixes or ())
+
+    def may_apply(self, labels: frozenset[str], tags: frozenset[str], kind: str) -> bool:
+        """Whether the rule can apply to a project of this industry, tags and kind.
+
+        What is known before the database round trip: the place and the facts are not
+        tested here (a search radius is sized for every rule that may apply).
+        """
+        return not (
+            (self.industries is not None and self.industries.isdisjoint(labels))
+            or (self.kinds is not None and kind not in self.kinds)
+            or (self.tags_any is not None and self.tags_any.isdisjoint(tags))
+            or not self.tags_none.isdisjoint(tags)
+        )
+
+    def decide(self, project: ProjectScope) -> tuple[Decision, tuple[str, ...]]:
+        """Whether the rule applies (ignoring ``within``, which needs the layer's rows).
+
+        Returns the decision and, for ``missing_facts``, the facts the request lacks.
+        """
+        if not self.may_apply(project.labels, project.tags, project.kind):
             return "not_applicable", ()
-    return ("missing_facts", tuple(missing)) if missing else ("applies", ())
+        if self.prefixes is not None and self.prefix_set.isdisjoint(project.adcode_prefixes):
+            return "not_applicable", ()
+        missing: list[str] = []
+        for condition in self.facts:
+            given = project.facts.get(condition.fact)
+            if given is None:
+                missing.append(condition.fact)
+            elif not condition.holds(given):
+                return "not_applicable", ()
+        return ("missing_facts", tuple(missing)) if missing else ("applies", ())
 
 
-def may_apply(rule: Rule, labels: frozenset[str], tags: frozenset[str], kind: str) -> bool:
-    """Whether the rule can apply to a project of this industry, tags and kind.
+def compile_scopes(rules: LoadedRuleSet) -> tuple[RuleScope, ...]:
+    """The :class:`RuleScope` of every rule of ``rules``, in order."""
 
-    What is known before the database round trip: the place and the facts are not
-    tested here (a search radius is sized for every rule that may apply).
-    """
-    scope = rule.applies_to
-    return not (
-        (scope.industries is not None and not labels & set(scope.industries))
-        or (scope.kinds is not None and kind not in scope.kinds)
-        or (scope.tags_any is not None and not tags & set(scope.tags_any))
-        or tags & set(scope.tags_none)
+    def frozen(values: tuple[str, ...] | None) -> frozenset[str] | None:
+        return None if values is None else frozenset(values)
+
+    return tuple(
+        RuleScope(
+            rule,
+            frozen(rule.applies_to.industries),
+            frozen(rule.applies_to.kinds),
+            frozen(rule.applies_to.tags_any),
+            frozenset(rule.applies_to.tags_none),
+            regions_of(rule, rules),
+            rule.applies_to.facts,
+            jurisdiction_label(rule, rules),
+            rule.key,
+        )
+        for rule in rules.rules
     )
 
 

@@ -26,7 +26,6 @@ from layers.screening.project import ProjectInput, check_input
 from layers.screening.rulebook import RuleBook
 from layers.screening.rules import LoadedRuleSet
 from layers.screening.rulesets import ensure_rule_set_in_force
-from layers.screening.scope import may_apply
 from layers.screening.storage import fetch_raw, insert, insert_args, public
 from layers.store.models import STORAGE_SRID
 
@@ -84,15 +83,18 @@ def prepare(
     outfall = _outfall(project)
     plan = book.plan(rules)
     radii = {b.collection: float(project.buffer_m) for b in plan.branches}
-    may = {
-        rule.key: rule.in_force(as_of) and may_apply(rule, labels, tags, project.kind)
-        for rule in rules.rules
-    }
-    for rule in rules.rules:
-        if rule.layer is not None and rule.predicate.op == "dwithin" and may[rule.key]:
+    for scope in plan.widening:
+        rule = scope.rule
+        if rule.layer and rule.in_force(as_of) and scope.may_apply(labels, tags, project.kind):
             c = rule.layer.collection
             radii[c] = max(radii[c], rule.predicate.distance_m or 0.0)
-    applying = {up.param: may[rules.rules[up.position].key] for up in plan.upstream}
+    applying = {
+        up.param: (
+            (scope := plan.scopes[up.position]).rule.in_force(as_of)
+            and scope.may_apply(labels, tags, project.kind)
+        )
+        for up in plan.upstream
+    }
     reach = max([*radii.values(), *(u.reach_m for u in plan.upstream if applying[u.param])])
     subject = (outfall or geom).geom
     params = {
@@ -100,6 +102,7 @@ def prepare(
         **applying,
         "ewkb": shapely.to_wkb(shapely.set_srid(geom.geom, STORAGE_SRID), include_srid=True),
         "outfall_ewkb": shapely.to_wkb(shapely.set_srid(subject, STORAGE_SRID), include_srid=True),
+        "has_outfall": outfall is not None,
         "as_of": as_of,
         "polygonal": geom.polygonal,
         "labels": sorted(labels),

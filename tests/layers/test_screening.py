@@ -26,6 +26,10 @@ from layers.screening.storage import get_screening, stored_body
 from layers.screening.stores import SessionScreeningStore
 from tests.admin_fixture import load_admin
 
+#: Every test here screens inside a division of Jiangsu (not autouse: other modules load
+#: this one as a plugin for its fixtures, and must not get it unasked).
+pytestmark = pytest.mark.usefixtures("jiangsu")
+
 GEOD = Geod(ellps="WGS84")
 AS_OF = date(2025, 6, 30)
 LON0, LAT0 = 119.0, 32.2
@@ -47,7 +51,7 @@ def load(session, collection: str, rows: list[dict[str, Any]], release: str = "t
     return report.release_id
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def jiangsu(db_session) -> int:
     """镇江 (321102, in Jiangsu and the Yangtze basin) round every test layer."""
     return load_admin(db_session, "321102", (LON0, LAT0), half_deg=3.0)

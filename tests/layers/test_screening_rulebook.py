@@ -25,7 +25,8 @@ from layers.screening.service import (
 from layers.screening.stores import SessionScreeningStore
 from tests.layers.test_screening import AS_OF, count_fallbacks, east, project
 
-pytest_plugins = ["tests.layers.test_screening"]  # its fixtures (yangtze)
+pytest_plugins = ["tests.layers.test_screening"]  # its fixtures (yangtze, jiangsu)
+pytestmark = pytest.mark.usefixtures("jiangsu")
 
 
 def _repository_rule_set(rule_set_id: int = 1) -> LoadedRuleSet:
@@ -55,7 +56,16 @@ def test_the_plan_binds_only_what_varies_per_project():
     numbers = {int(n) for n in re.findall(r"\$(\d+)", sql)}
     assert numbers == set(range(1, len(plan.param_names) + 1))
     assert "%(" not in sql
-    per_project = {"ewkb", "outfall_ewkb", "as_of", "polygonal", "labels", "kx", "kd"}
+    per_project = {
+        "ewkb",
+        "outfall_ewkb",
+        "has_outfall",
+        "as_of",
+        "polygonal",
+        "labels",
+        "kx",
+        "kd",
+    }
     for name in plan.param_names:
         assert name in per_project or re.fullmatch(r"r_\w+|up_\d+", name), name
     assert {"ewkb", "as_of", "kx", "kd"} <= set(plan.param_names)
