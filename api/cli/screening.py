@@ -242,7 +242,8 @@ def screen_batch_command(
         when,
         buffer_m,
     )
-    engine = make_engine(DatabaseSettings())
+    # the plan's one statement, planned once per connection (not once per site)
+    engine = make_engine(DatabaseSettings(), generic_plans=True)
     factory = make_sessionmaker(engine)
     book = RuleBook()  # one rule set and plan for every site, on this one database
     with factory() as session:

@@ -61,9 +61,15 @@ class DatabaseSettings(BaseSettings):
         return value
 
 
-def make_engine(settings: DatabaseSettings) -> Engine:
-    """Build the engine: pre-ping, pool sizes and a statement timeout."""
+def make_engine(settings: DatabaseSettings, *, generic_plans: bool = False) -> Engine:
+    """Build the engine: pre-ping, pool sizes and a statement timeout.
+
+    ``generic_plans``: prepared statements use ``read_plan_cache_mode`` (as the read and
+    screening pools do) — for a batch that runs one statement many times.
+    """
     options = f"-c statement_timeout={settings.statement_timeout_ms}"
+    if generic_plans:
+        options += f" -c plan_cache_mode={settings.read_plan_cache_mode}"
     return create_engine(
         settings.url,
         pool_pre_ping=True,
