@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     true,
 )
@@ -81,6 +82,11 @@ class Branch:
     #: The rows' ``collection``: the collection id, or :data:`OUTFALL_ROW` + it for the
     #: lookup measured from the outfall.
     label: str | None = None
+    #: Distances (metres) of ``dwithin`` rules with a filter, each with the filter: a
+    #: feature the filter selects is searched that far (:func:`_within_reach`).
+    bands: tuple[tuple[float, ColumnElement[bool]], ...] = ()
+    #: The largest distance of the ``dwithin`` rules without a filter (every feature).
+    near_m: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -217,8 +223,45 @@ def branch_select(
             # planar pre-test in degrees, implied by the geodesic one (the box's diagonal
             # per metre): far cheaper than the geodesic test on long rivers and coasts
             func.ST_DWithin(table.c.geom, project.c.geom, radius * diagonal_deg_per_m),
-            func.ST_DWithin(cast(table.c.geom, GEOGRAPHY), project_geog, radius),
+            _within_reach(branch, table, project, project_geog, radius, diagonal_deg_per_m),
         )
+    )
+
+
+def _within_reach(
+    branch: Branch,
+    table: Any,
+    project: Any,
+    project_geog: ColumnElement[Any],
+    radius: ColumnElement[Any],
+    diagonal_deg_per_m: ColumnElement[Any],
+) -> ColumnElement[bool]:
+    """Whether a feature is near enough for some rule or the hit list (geodesic).
+
+    The collection's radius is the largest distance any rule asks; a rule whose own
+    filter selects a few features (鄱阳湖, the coast) reaches that far only for those
+    (:attr:`Branch.bands`): every other feature is tested with the request's buffer and
+    the distances of the rules without a filter (``near``), so a 5 km lake rule does not
+    make every river within 5 km a row of the answer.
+    """
+    if not branch.bands:
+        return func.ST_DWithin(cast(table.c.geom, GEOGRAPHY), project_geog, radius)
+    near = func.greatest(
+        bindparam("buffer_m", type_=Float(), required=False), literal(branch.near_m, Float())
+    )
+
+    def reach(metres: ColumnElement[Any]) -> ColumnElement[bool]:
+        return and_(
+            func.ST_DWithin(table.c.geom, project.c.geom, metres * diagonal_deg_per_m),
+            func.ST_DWithin(cast(table.c.geom, GEOGRAPHY), project_geog, metres),
+        )
+
+    return or_(
+        reach(func.least(near, radius)),
+        *(
+            and_(expression, reach(func.least(literal(metres, Float()), radius)))
+            for metres, expression in branch.bands
+        ),
     )
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     true,
     union_all,
@@ -38,7 +39,7 @@ from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.dialects.postgresql.psycopg import PGCompiler_psycopg, PGDialect_psycopg
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import BindParameter, ClauseElement
+from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
 from sqlalchemy.sql.visitors import ExternallyTraversible
 
@@ -257,6 +258,21 @@ def _branch(collection_id: str, rules: list[Rule], within: list[Rule]) -> Branch
         if r.applies_to.within and r.applies_to.within.filter
     ]
     ops = {r.predicate.op for r in rules}
+    near = 0.0
+    by_distance: dict[float, list[ColumnElement[bool]]] = {}
+    for r in rules:
+        if r.predicate.op != "dwithin":
+            continue
+        expression = rule_condition(r)
+        if expression is None:
+            near = max(near, r.predicate.distance_m or 0.0)
+        else:
+            by_distance.setdefault(r.predicate.distance_m or 0.0, []).append(expression)
+    bands = tuple(
+        (metres, or_(*expressions))
+        for metres, expressions in sorted(by_distance.items())
+        if metres > near
+    )
     return Branch(
         collection_id,
         radius,
@@ -264,6 +280,8 @@ def _branch(collection_id: str, rules: list[Rule], within: list[Rule]) -> Branch
         tuple(conditions),
         covers="within" in ops,
         covered="contains" in ops,
+        bands=bands,
+        near_m=near,
     )
 
 

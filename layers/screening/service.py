@@ -104,6 +104,7 @@ def prepare(
         "outfall_ewkb": shapely.to_wkb(shapely.set_srid(subject, STORAGE_SRID), include_srid=True),
         "has_outfall": outfall is not None,
         "as_of": as_of,
+        "buffer_m": float(project.buffer_m),
         "polygonal": geom.polygonal,
         "labels": sorted(labels),
         "kx": (k := _degrees_per_metre(shapely.union(geom.geom, subject), reach)).lon,

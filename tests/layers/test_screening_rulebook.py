@@ -61,6 +61,7 @@ def test_the_plan_binds_only_what_varies_per_project():
         "outfall_ewkb",
         "has_outfall",
         "as_of",
+        "buffer_m",
         "polygonal",
         "labels",
         "kx",
