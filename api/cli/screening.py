@@ -171,9 +171,54 @@ def _site_projects(
                 kind=str(_site_value(record, "kind", kind)),
                 as_of=when,
                 buffer_m=buffer_m,
+                **_site_facts(record),
             )
         )
     return projects
+
+
+def _number(value: Any) -> Any:
+    """A cell as a number when it reads as one (else as given: the engine refuses it)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _site_facts(record: dict[str, Any]) -> dict[str, Any]:
+    """The project facts of a sites row, from its optional columns.
+
+    ``tags`` (separated by ; 、 or ,), ``in_park`` (是/否, true/false, 1/0), ``energy_tce``,
+    ``water_m3d``, ``capacity`` with ``capacity_unit``, and ``emissions_<pollutant>`` (t/a,
+    e.g. ``emissions_VOCs``).
+    """
+    facts: dict[str, Any] = {}
+    tags = _site_value(record, "tags", None)
+    if tags is not None:
+        parts = str(tags).replace("、", ";").replace(",", ";").split(";")
+        facts["tags"] = tuple(t.strip() for t in parts if t.strip())
+    park = _site_value(record, "in_park", None)
+    if park is not None:
+        text = str(park).strip().lower()
+        facts["in_park"] = text in ("是", "true", "1", "1.0", "yes", "y")
+    for key in ("energy_tce", "water_m3d"):
+        value = _site_value(record, key, None)
+        if value is not None:
+            facts[key] = _number(value)
+    capacity = _site_value(record, "capacity", None)
+    if capacity is not None:
+        facts["capacity"] = {
+            "value": _number(capacity),
+            "unit": str(_site_value(record, "capacity_unit", "")),
+        }
+    emissions = {
+        key.removeprefix("emissions_"): _number(value)
+        for key in record
+        if key.startswith("emissions_") and (value := _site_value(record, key, None)) is not None
+    }
+    if emissions:
+        facts["emissions"] = emissions
+    return facts
 
 
 def _site_row(i: int, project: ProjectInput, body: dict[str, Any] | None, error: str) -> list[Any]:
@@ -218,6 +263,9 @@ def screen_batch_command(
     workers: Annotated[int, typer.Option(min=1, max=32, help="parallel DB connections")] = 4,
 ) -> None:
     """Screen every site of SITES (columns name/industry/industry_code/kind optional); nothing is stored.
+
+    Optional fact columns: tags (; separated), in_park, energy_tce, water_m3d, capacity +
+    capacity_unit, emissions_<VOCs|SO2|NOx|PM|COD|NH3N|TP|heavy_metals> (t/a).
 
     Writes one row per site, in input order: verdict, triggered rules by outcome, and the
     nearest feature distance per collection within the buffer (empty beyond).
