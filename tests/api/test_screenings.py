@@ -172,3 +172,40 @@ def test_the_kinds_of_project_are_one_list(client, db_session):
     r = client.post("/screenings", json=body(kind="翻建"))
     assert r.status_code == 422 and r.json()["field"] == "kind"
     assert count(db_session) == before
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"tags": ["不存在的标签"]}, "tags"),
+        ({"emissions": {"VOCs": -1}}, "emissions.VOCs"),
+        ({"capacity": {"value": 30}}, "capacity.unit"),
+        ({"outfall": {"type": "Point", "coordinates": [2.35, 48.85]}}, "outfall"),
+        ({"industry": "纺织", "industry_code": "C26"}, "industry_code"),
+    ],
+)
+def test_bad_project_facts_are_422_naming_the_field(client, yangtze, extra, field):
+    response = client.post("/screenings", json=body(**extra))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem.get("field") == field or field in str(problem.get("errors")), problem
+    assert count_screenings_is_zero(client)
+
+
+def count_screenings_is_zero(client) -> bool:
+    return client.get("/screenings").json()["numberMatched"] == 0
+
+
+def test_project_facts_are_echoed_and_used(client, yangtze):
+    response = client.post(
+        "/screenings",
+        json=body(emissions={"VOCs": 3.5}, energy_tce=1500, in_park=False, water_m3d=20),
+    )
+    assert response.status_code == 201, response.text
+    data = response.json()
+    assert data["project"]["emissions"] == {"VOCs": 3.5}
+    assert data["project"]["facts"]["in_park"] is False
+    assert "emissions.VOCs" not in data["completeness"]["missing_facts"]
+    vocs = next(r for r in data["results"] if r["rule_id"] == "JS-B32")
+    assert vocs["outcome"] == "REQUIRE"  # 减二增一, a new chemical project in Jiangsu
