@@ -1,0 +1,90 @@
+"""A release's coverage: by adcodes, by a polygon, or by default the counties it touches."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry import Point, box
+from sqlalchemy import func, select
+
+from layers.errors import CoverageError
+from layers.ingest.files import SourceData
+from layers.ingest.importer import ImportOptions, coverage_polygon, import_source
+from layers.store.models import Release
+from tests.admin_fixture import load_admin
+
+
+def _import(session, release: str, points, coverage: str | None = None, polygon=None) -> int:
+    frame = gpd.GeoDataFrame(
+        [{"name": f"站{i}", "code": f"S{i}"} for i in range(len(points))],
+        geometry=[Point(p) for p in points],
+        crs="EPSG:4326",
+    )
+    return import_source(
+        session,
+        SourceData(frame, frame.crs, "test"),
+        ImportOptions(
+            collection="monitoring_stations",
+            release=release,
+            valid_from=date(2020, 1, 1),
+            coverage=coverage,
+        ),
+        label="test",
+        coverage=polygon,
+    ).release_id
+
+
+def _coverage(session, release_id: int):
+    release = session.get(Release, release_id)
+    area = session.scalar(
+        select(func.ST_Area(func.Geography(Release.coverage))).where(Release.id == release_id)
+    )
+    return release.coverage_source, release.coverage_adcodes, area
+
+
+def test_default_coverage_is_the_counties_the_features_touch_else_their_hull(db_session):
+    load_admin(db_session, "321102", (119.0, 32.2), half_deg=0.5)
+    inside = _import(db_session, "in", [(119.0, 32.2), (119.2, 32.3)])
+    source, codes, area = _coverage(db_session, inside)
+    assert (source, codes) == ("auto", None)
+    county_m2 = 1.0 * 111_320 * 0.846 * 1.0 * 110_950  # the 1° × 1° test county, roughly
+    assert area == pytest.approx(county_m2, rel=0.05)
+    outside = _import(db_session, "out", [(116.0, 30.0), (116.1, 30.0)])  # no division there
+    source, _, area = _coverage(db_session, outside)
+    assert source == "auto"
+    # the hull of two points 9.6 km apart, buffered by 1 km: about 2 km × 11.6 km
+    assert 15e6 < area < 30e6
+
+
+def test_coverage_by_adcodes_and_by_polygon(db_session):
+    load_admin(db_session, "321102", (119.0, 32.2), half_deg=0.5)
+    by_codes = _import(db_session, "codes", [(119.0, 32.2)], coverage="32")
+    assert _coverage(db_session, by_codes)[:2] == ("adcodes", ["32"])
+    square = shapely.set_srid(box(118.0, 31.0, 118.5, 31.5), 4326)
+    wkb = shapely.to_wkb(square, include_srid=True)
+    by_file = _import(db_session, "file", [(118.2, 31.2)], polygon=wkb)
+    assert _coverage(db_session, by_file)[0] == "file"
+
+
+def test_an_unknown_adcode_is_refused_and_nothing_stays(db_session):
+    load_admin(db_session, "321102", (119.0, 32.2), half_deg=0.5)
+    with pytest.raises(CoverageError) as err:
+        _import(db_session, "bad", [(119.0, 32.2)], coverage="3401")
+    assert err.value.field == "coverage" and "340100" in err.value.detail
+    assert db_session.scalar(select(Release.id).where(Release.name == "bad")) is None
+    with pytest.raises(CoverageError):
+        _import(db_session, "bad2", [(119.0, 32.2)], coverage="3a")
+
+
+def test_a_coverage_file_of_points_is_refused(tmp_path):
+    path = tmp_path / "points.geojson"
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+        '"geometry":{"type":"Point","coordinates":[119,32]}}]}',
+        encoding="utf-8",
+    )
+    with pytest.raises(CoverageError):
+        coverage_polygon(path)
