@@ -97,3 +97,15 @@ def test_normalise_code():
     assert normalise_code("2521") == "C2521"
     assert normalise_code("C2600") == "C26"
     assert normalise_code("c3360") == "C3360"
+
+
+def test_the_fact_vocabularies_agree():
+    """The request model, the rule schema and the library's words name the same facts."""
+    from typing import get_args
+
+    from api.routes.screenings import EmissionKey
+    from layers.screening.library import FACT_LABELS
+    from layers.screening.rules import EMISSION_KEYS, FACTS
+
+    assert get_args(EmissionKey) == EMISSION_KEYS
+    assert set(FACT_LABELS) == set(FACTS)
