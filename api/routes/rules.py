@@ -60,6 +60,14 @@ def _rule_set_head(rules: LoadedRuleSet, as_of: date) -> dict[str, Any]:
     }
 
 
+def _rule_set_on(
+    session: SessionDep, book: RuleBookDep, as_of: date | None
+) -> tuple[date, LoadedRuleSet]:
+    """The day asked (default today) and the rule set in force on it."""
+    day = as_of or date.today()
+    return day, resolve_rule_set(session, book, day)
+
+
 def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
     """A library page; links are relative to the service's root path."""
     root = request.scope.get("root_path", "")
@@ -103,7 +111,6 @@ def list_rules(
     Each rule carries its citation, validity, jurisdiction and its layer and predicate
     in words (`predicate_text`, `applies_text`).
     """
-    day = as_of or date.today()
     if jurisdiction is not None:
         try:
             check_adcode_prefix(jurisdiction)
@@ -114,7 +121,7 @@ def list_rules(
             get_collection(collection)
         except CollectionNotFoundError as exc:
             raise InvalidParameterError(exc.detail, field="collection") from None
-    rules = resolve_rule_set(session, book, day)
+    day, rules = _rule_set_on(session, book, as_of)
     if document is not None and document not in rules.documents:
         raise InvalidParameterError(
             f"Unknown document '{document}'. Known documents: {', '.join(rules.documents)}.",
@@ -147,8 +154,7 @@ def get_rule(
     recent stored screenings in which the rule was DENY, REQUIRE, FLAG or NOT_CHECKED,
     with a link to their report. An id unknown to the rule set in force is a 404.
     """
-    day = as_of or date.today()
-    rules = resolve_rule_set(session, book, day)
+    day, rules = _rule_set_on(session, book, as_of)
     versions = rule_versions(rules, rule_id)
     shown = version_on(versions, day)
     root = request.scope.get("root_path", "")
@@ -190,8 +196,7 @@ def list_documents(
     f: FormatQuery = None,  # noqa: ARG001 - read by wants_html
 ) -> Response:
     """The source documents of the rule set in force on `as_of`, with their rule counts."""
-    day = as_of or date.today()
-    rules = resolve_rule_set(session, book, day)
+    day, rules = _rule_set_on(session, book, as_of)
     documents = [document_entry(key, doc, rules, day) for key, doc in rules.documents.items()]
     body = {**_rule_set_head(rules, day), "documents": documents}
     if wants_html(request):
@@ -209,8 +214,7 @@ def get_document(
     f: FormatQuery = None,  # noqa: ARG001 - read by wants_html
 ) -> Response:
     """One source document and every rule version of the rule set that cites it."""
-    day = as_of or date.today()
-    rules = resolve_rule_set(session, book, day)
+    day, rules = _rule_set_on(session, book, as_of)
     doc = document_of(rules, key)
     body = {
         **_rule_set_head(rules, day),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,15 +14,11 @@ from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.crs import offered_crs
 from layers.screening.project import MAX_BUFFER_M, ProjectInput
-from layers.screening.rules import Kind
+from layers.screening.rules import EmissionKey, Kind
 from layers.screening.service import create_screening_async, resolve_rule_set
 from layers.screening.storage import get_screening, list_screenings
 
 router = APIRouter(tags=["screenings"])
-
-
-#: The pollutants ``emissions`` may give (:data:`layers.screening.rules.EMISSION_KEYS`).
-EmissionKey = Literal["VOCs", "SO2", "NOx", "PM", "COD", "NH3N", "TP", "heavy_metals"]
 
 
 class Capacity(BaseModel):

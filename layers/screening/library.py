@@ -27,6 +27,7 @@ from layers.screening.rules import (
     Verification,
 )
 from layers.screening.scope import facts_text, jurisdiction_label, regions_of
+from layers.screening.storage import SUMMARY_COLUMNS, summary
 from layers.store.catalog import Collection, get_collection
 from layers.store.models import Screening
 
@@ -362,26 +363,9 @@ def citing_screenings(
         Screening.result, literal(f"{hit}.outcome", JSONPATH), variables
     )
     rows = session.execute(
-        select(
-            Screening.id,
-            Screening.created_at,
-            Screening.name,
-            Screening.verdict,
-            Screening.result["as_of"].astext.label("as_of"),
-            outcome.label("outcome"),
-        )
+        select(*SUMMARY_COLUMNS, outcome.label("outcome"))
         .where(func.jsonb_path_exists(Screening.result, literal(hit, JSONPATH), variables))
         .order_by(Screening.created_at.desc(), Screening.id.desc())
         .limit(limit)
     )
-    return [
-        {
-            "id": r.id,
-            "created_at": r.created_at.isoformat(),
-            "name": r.name,
-            "verdict": r.verdict,
-            "as_of": r.as_of,
-            "outcome": r.outcome,
-        }
-        for r in rows
-    ]
+    return [{**summary(r), "outcome": r.outcome} for r in rows]

@@ -251,7 +251,8 @@ def _branch(collection_id: str, rules: list[Rule], within: list[Rule]) -> Branch
             report.update(dict.fromkeys(r.layer.report_fields))
             if r.layer.industry_field:
                 report[r.layer.industry_field] = None
-    conditions = [Condition(r.key, expr) for r in rules if (expr := rule_condition(r)) is not None]
+    expressions = {r.key: rule_condition(r) for r in rules}
+    conditions = [Condition(key, expr) for key, expr in expressions.items() if expr is not None]
     conditions += [
         Condition(r.key + WITHIN_SUFFIX, rule_filter(collection_id, r.applies_to.within.filter))
         for r in within
@@ -263,7 +264,7 @@ def _branch(collection_id: str, rules: list[Rule], within: list[Rule]) -> Branch
     for r in rules:
         if r.predicate.op != "dwithin":
             continue
-        expression = rule_condition(r)
+        expression = expressions[r.key]
         if expression is None:
             near = max(near, r.predicate.distance_m or 0.0)
         else:

@@ -43,8 +43,10 @@ SEVERITY: dict[str, int] = {
     "DENY": 4,
 }
 
-#: The pollutants a request's ``emissions`` may give, in tonnes per year.
-EMISSION_KEYS = ("VOCs", "SO2", "NOx", "PM", "COD", "NH3N", "TP", "heavy_metals")
+#: The pollutants a request's ``emissions`` may give, in tonnes per year: the one list,
+#: which the API's request model and the rule schema's facts use.
+EmissionKey = Literal["VOCs", "SO2", "NOx", "PM", "COD", "NH3N", "TP", "heavy_metals"]
+EMISSION_KEYS: tuple[EmissionKey, ...] = get_args(EmissionKey)
 #: The project facts a rule's ``applies_to.facts`` can test, with their kind: numbers
 #: compare with ``> >= < <= = !=``, booleans with ``= !=``.
 FACTS: dict[str, Literal["number", "bool"]] = {

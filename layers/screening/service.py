@@ -107,7 +107,11 @@ def prepare(
         "buffer_m": float(project.buffer_m),
         "polygonal": geom.polygonal,
         "labels": sorted(labels),
-        "kx": (k := _degrees_per_metre(shapely.union(geom.geom, subject), reach)).lon,
+        "kx": (
+            k := _degrees_per_metre(
+                geom.geom if outfall is None else shapely.union(geom.geom, subject), reach
+            )
+        ).lon,
         "kd": k.planar,
     }
     args = [params[n] for n in plan.param_names]

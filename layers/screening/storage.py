@@ -142,17 +142,34 @@ def get_screening(
     return public(row.id, row.created_at, public_body(row.result, rules))
 
 
+#: The columns of a stored screening's summary (:func:`summary`).
+SUMMARY_COLUMNS = (
+    Screening.id,
+    Screening.created_at,
+    Screening.name,
+    Screening.verdict,
+    Screening.result["as_of"].astext.label("as_of"),
+)
+
+
+def summary(row: Any) -> dict[str, Any]:
+    """A screening's summary from a row that starts with :data:`SUMMARY_COLUMNS`."""
+    return {
+        "id": row.id,
+        "created_at": row.created_at.isoformat(),
+        "name": row.name,
+        "verdict": row.verdict,
+        "as_of": row.as_of,
+    }
+
+
 def list_screenings(
     session: Session, *, limit: int = 20, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
     """Stored screenings, newest first (summaries), and the total count."""
     rows = session.execute(
         select(
-            Screening.id,
-            Screening.created_at,
-            Screening.name,
-            Screening.verdict,
-            Screening.result["as_of"].astext.label("as_of"),
+            *SUMMARY_COLUMNS,
             Screening.result["project"]["industry"].astext.label("industry"),
             Screening.result["project"]["kind"].astext.label("kind"),
         )
@@ -161,18 +178,7 @@ def list_screenings(
         .offset(offset)
     )
     total = session.scalar(select(func.count()).select_from(Screening)) or 0
-    items = [
-        {
-            "id": r.id,
-            "created_at": r.created_at.isoformat(),
-            "name": r.name,
-            "verdict": r.verdict,
-            "as_of": r.as_of,
-            "industry": r.industry,
-            "kind": r.kind,
-        }
-        for r in rows
-    ]
+    items = [{**summary(r), "industry": r.industry, "kind": r.kind} for r in rows]
     return items, total
 
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from shapely.geometry import Point, mapping
 
+from gis.errors import OutOfChinaError
 from layers.errors import IndustryCodeMismatchError, ProjectFactError, RuleSetError
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
@@ -116,7 +117,7 @@ def test_bad_project_facts_are_refused_naming_the_field(db_session, facts, field
 
 def test_an_outfall_outside_china_is_refused(db_session):
     load_admin(db_session)
-    with pytest.raises(Exception) as err:  # noqa: PT011 - the OutOfChinaError family
+    with pytest.raises(OutOfChinaError) as err:
         screen(
             db_session,
             steel((119.0, 32.2), outfall={"type": "Point", "coordinates": [2.35, 48.85]}),
