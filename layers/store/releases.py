@@ -18,13 +18,26 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
 
 from layers.errors import CoverageError, InvalidDateRangeError, ReleaseNotFoundError
 from layers.store.catalog import get_collection
-from layers.store.models import Release
+from layers.store.models import Release, feature_table
 
 
 def list_releases(session: Session, collection_id: str | None = None) -> list[Release]:
@@ -162,68 +175,6 @@ def retire_release(session: Session, collection_id: str, name: str, valid_to: da
 ADMIN_COLLECTION = "admin_divisions"
 COUNTY_LEVEL = "county"
 
-#: The default coverage of release ``:rid``: the county-level administrative divisions
-#: (of the ``admin_divisions`` release in force at the release's ``valid_from``, or of
-#: the release itself when it is one) that its features touch, and for the features that
-#: touch none (data outside the loaded divisions) their convex hull buffered by 1 km.
-AUTO_COVERAGE_SQL = """
-WITH rel AS (SELECT id, collection, valid_from FROM releases WHERE id = :rid),
-admin AS (
-    SELECT a.geom FROM admin_divisions a
-    WHERE a.level = 'county' AND a.release_id = (
-        SELECT CASE WHEN rel.collection = 'admin_divisions' THEN rel.id ELSE (
-            SELECT r.id FROM releases r
-            WHERE r.collection = 'admin_divisions' AND r.valid_from <= rel.valid_from
-              AND (r.valid_to IS NULL OR r.valid_to > rel.valid_from)
-            ORDER BY r.valid_from DESC, r.imported_at DESC, r.id DESC LIMIT 1) END
-        FROM rel)
-),
-f AS (SELECT geom FROM {table} WHERE release_id = :rid),
-touched AS (
-    SELECT a.geom FROM admin a WHERE EXISTS (SELECT 1 FROM f WHERE ST_Intersects(a.geom, f.geom))
-),
-orphans AS (
-    SELECT f.geom FROM f
-    WHERE NOT EXISTS (SELECT 1 FROM admin a WHERE ST_Intersects(a.geom, f.geom))
-),
-parts AS (
-    SELECT geom FROM touched
-    UNION ALL
-    SELECT ST_Buffer(ST_ConvexHull(ST_Collect(geom))::geography, 1000)::geometry
-    FROM orphans HAVING count(*) > 0
-)
-UPDATE releases SET
-    coverage = (SELECT ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) FROM parts),
-    coverage_source = 'auto', coverage_adcodes = NULL
-WHERE id = :rid
-"""
-
-#: The union of the administrative divisions named by full adcodes, from the release of
-#: ``admin_divisions`` in force at ``:valid_from``: one row per adcode found.
-_ADCODE_SQL = """
-SELECT a.adcode, a.geom FROM admin_divisions a
-WHERE a.adcode = ANY(:codes) AND a.release_id = (
-    SELECT r.id FROM releases r
-    WHERE r.collection = 'admin_divisions' AND r.valid_from <= :valid_from
-      AND (r.valid_to IS NULL OR r.valid_to > :valid_from)
-    ORDER BY r.valid_from DESC, r.imported_at DESC, r.id DESC LIMIT 1)
-"""
-
-
-_ADCODE_UPDATE_SQL = """
-UPDATE releases SET
-    coverage = (
-        SELECT ST_Multi(ST_CollectionExtract(ST_Union(a.geom), 3)) FROM admin_divisions a
-        WHERE a.adcode = ANY(:codes) AND a.release_id = (
-            SELECT r.id FROM releases r
-            WHERE r.collection = 'admin_divisions' AND r.valid_from <= :valid_from
-              AND (r.valid_to IS NULL OR r.valid_to > :valid_from)
-            ORDER BY r.valid_from DESC, r.imported_at DESC, r.id DESC LIMIT 1)),
-    coverage_source = 'adcodes',
-    coverage_adcodes = :given
-WHERE id = :rid
-"""
-
 
 def full_adcode(prefix: str) -> str:
     """An adcode prefix as the division's 6-digit code (``32`` → ``320000``).
@@ -241,12 +192,65 @@ def full_adcode(prefix: str) -> str:
     return text.ljust(6, "0")
 
 
-def set_auto_coverage(session: Session, release: Release) -> None:
-    """Give ``release`` the default coverage (:data:`AUTO_COVERAGE_SQL`); flushes first."""
-    session.flush()
-    get_collection(release.collection)  # a catalogue id: safe as the table name
-    session.execute(text(AUTO_COVERAGE_SQL.format(table=release.collection)), {"rid": release.id})
+def _admin_release_on(valid_from: date) -> Any:
+    """The id of the ``admin_divisions`` release in force on ``valid_from`` (scalar subquery)."""
+    return select_in_force(ADMIN_COLLECTION, valid_from, Release.id).scalar_subquery()
+
+
+def _union(geoms: Any) -> Any:
+    """The polygonal union of a column of geometries, as a MultiPolygon."""
+    return func.ST_Multi(func.ST_CollectionExtract(func.ST_Union(geoms), 3))
+
+
+def _store_coverage(
+    session: Session, release: Release, coverage: Any, source: str, adcodes: list[str] | None
+) -> None:
+    session.execute(
+        update(Release)
+        .where(Release.id == release.id)
+        .values(coverage=coverage, coverage_source=source, coverage_adcodes=adcodes)
+    )
     session.expire(release, ["coverage", "coverage_source", "coverage_adcodes"])
+
+
+def set_auto_coverage(session: Session, release: Release) -> None:
+    """Give ``release`` its default coverage; flushes first.
+
+    The county-level administrative divisions its features touch (of the
+    ``admin_divisions`` release in force on its ``valid_from``, or of the release itself
+    when it is one), and for the features that touch none (data outside the loaded
+    divisions) their convex hull buffered by 1 km (geodesic).
+    """
+    session.flush()
+    admin, table = feature_table(ADMIN_COLLECTION), feature_table(release.collection)
+    admin_release = (
+        literal(release.id)
+        if release.collection == ADMIN_COLLECTION
+        else _admin_release_on(release.valid_from)
+    )
+    counties = (
+        select(admin.c.geom)
+        .where(admin.c.level == COUNTY_LEVEL, admin.c.release_id == admin_release)
+        .cte("counties")
+    )
+    features = select(table.c.geom).where(table.c.release_id == release.id).cte("features")
+    meets = func.ST_Intersects(counties.c.geom, features.c.geom)
+    touched = select(counties.c.geom).where(exists().where(meets))
+    orphans = select(features.c.geom).where(~exists().where(meets)).subquery("orphans")
+    hull = (
+        select(
+            func.geometry(
+                func.ST_Buffer(
+                    func.geography(func.ST_ConvexHull(func.ST_Collect(orphans.c.geom))), 1000
+                )
+            )
+        )
+        .select_from(orphans)
+        .having(func.count() > 0)
+    )
+    parts = union_all(touched, hull).subquery("parts")
+    coverage = select(_union(parts.c.geom)).scalar_subquery()
+    _store_coverage(session, release, coverage, "auto", None)
 
 
 def set_adcode_coverage(session: Session, release: Release, adcodes: list[str]) -> None:
@@ -261,10 +265,12 @@ def set_adcode_coverage(session: Session, release: Release, adcodes: list[str]) 
     codes = [full_adcode(c) for c in adcodes]
     if not codes:
         raise CoverageError("coverage: give at least one adcode.", field="coverage")
-    rows = session.execute(
-        text(_ADCODE_SQL), {"codes": codes, "valid_from": release.valid_from}
-    ).all()
-    missing = sorted(set(codes) - {r[0] for r in rows})
+    session.flush()
+    admin = feature_table(ADMIN_COLLECTION)
+    named = and_(
+        admin.c.adcode.in_(codes), admin.c.release_id == _admin_release_on(release.valid_from)
+    )
+    missing = sorted(set(codes) - set(session.scalars(select(admin.c.adcode).where(named))))
     if missing:
         raise CoverageError(
             f"coverage: no administrative division {', '.join(missing)} is in force on "
@@ -272,17 +278,8 @@ def set_adcode_coverage(session: Session, release: Release, adcodes: list[str]) 
             "polygon file).",
             field="coverage",
         )
-    session.flush()
-    session.execute(
-        text(_ADCODE_UPDATE_SQL),
-        {
-            "codes": codes,
-            "valid_from": release.valid_from,
-            "given": [c.strip() for c in adcodes],
-            "rid": release.id,
-        },
-    )
-    session.expire(release, ["coverage", "coverage_source", "coverage_adcodes"])
+    coverage = select(_union(admin.c.geom)).where(named).scalar_subquery()
+    _store_coverage(session, release, coverage, "adcodes", [c.strip() for c in adcodes])
 
 
 def set_polygon_coverage(session: Session, release: Release, wkb: bytes) -> None:
@@ -292,14 +289,9 @@ def set_polygon_coverage(session: Session, release: Release, wkb: bytes) -> None
         CoverageError: the geometry has no area.
     """
     session.flush()
-    done = session.execute(
-        text(
-            "UPDATE releases SET coverage = ST_Multi(ST_CollectionExtract(ST_MakeValid("
-            "ST_GeomFromEWKB(:wkb)), 3)), coverage_source = 'file', coverage_adcodes = NULL "
-            "WHERE id = :rid RETURNING NOT ST_IsEmpty(coverage)"
-        ),
-        {"wkb": wkb, "rid": release.id},
-    ).scalar()
-    if not done:
+    polygon = func.ST_Multi(
+        func.ST_CollectionExtract(func.ST_MakeValid(func.ST_GeomFromEWKB(wkb)), 3)
+    )
+    if session.scalar(select(func.ST_IsEmpty(polygon))):
         raise CoverageError("coverage: the file holds no polygon.", field="coverage")
-    session.expire(release, ["coverage", "coverage_source", "coverage_adcodes"])
+    _store_coverage(session, release, polygon, "file", None)
