@@ -23,14 +23,15 @@ from layers.screening.lookups import (
     UPSTREAM_ROW,
     WITHIN_SUFFIX,
 )
-from layers.screening.plan import Plan
+from layers.screening.plan import Decided, Plan
 from layers.screening.project import ProjectInput
-from layers.screening.rules import SEVERITY, LoadedRuleSet, Op, Rule
+from layers.screening.rules import SEVERITY, LoadedRuleSet, Op, Rule, version_key
 from layers.screening.scope import (
     ADCODE_FIELD,
     JURISDICTION,
     PARKS,
     ProjectScope,
+    RuleScope,
     in_regions,
     jurisdiction_label,
 )
@@ -86,6 +87,28 @@ class ScreeningResult:
     rule_set_id: int
     geometry: ProjectGeometry
     body: dict[str, Any]
+    #: ``body["results"]`` as stored (:func:`stored_entry` of each)
+    stored_results: list[dict[str, Any] | str]
+
+
+#: What a stored rule result keeps: what the screening found (and the rule version's
+#: start, which names the version); the rest (title, predicate, collection, citation,
+#: measures, note, document, jurisdiction) is the rule's own text, rebuilt from the stored
+#: rule set on read (:func:`layers.screening.storage.public_body`).
+STORED_KEYS = ("rule_id", "valid_from", "outcome", "checked", "evidence")
+#: What a rule result carries only when the screening found it (:func:`rule_result`).
+FOUND_KEYS = ("reason", "regions_matched", "measured_from")
+
+
+def stored_entry(entry: dict[str, Any]) -> dict[str, Any] | str:
+    """A rule result as stored: without the rule's own text.
+
+    A rule that does not apply is stored as its version key alone (``id@valid_from``):
+    most rules of a screening do not apply, and their entries are the rule's text.
+    """
+    if entry["outcome"] == "NOT_APPLICABLE":
+        return version_key(entry["rule_id"], entry["valid_from"])
+    return {k: entry[k] for k in (*STORED_KEYS, *FOUND_KEYS) if k in entry}
 
 
 def _evidence(row: Row, area_m2: float, polygonal: bool) -> dict[str, Any]:
@@ -254,7 +277,7 @@ def rule_result(
     """
     head = {
         "rule_id": rule.id,
-        "valid_from": rule.valid_from.isoformat() if rule.valid_from else None,
+        "valid_from": rule.iso_dates[0],
         "title": rule.title,
         "outcome": outcome,
         "checked": checked,
@@ -270,7 +293,7 @@ def rule_result(
         **head,
         "predicate": predicate,
         "collection": rule.layer.collection if rule.layer else None,
-        "valid_to": rule.valid_to.isoformat() if rule.valid_to else None,
+        "valid_to": rule.iso_dates[1],
         "citation": citation,
         "measures": list(rule.measures)
         if outcome not in ("PASS", "NOT_CHECKED") or rule.outcome == "PASS"
@@ -354,6 +377,74 @@ def _in_within(rule: Rule, found: _Found) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Step:
+    """A rule to evaluate for a project, with what its decision fixed."""
+
+    scope: RuleScope
+    #: the facts the request lacks (the rule is then ``NOT_CHECKED``)
+    missing: tuple[str, ...]
+    #: the project's adcodes in the rule's regions (None: the rule applies everywhere)
+    regions_matched: tuple[str, ...] | None
+    #: the collections the rule reads: its layer, its ``via`` and its ``within``
+    needed: tuple[str, ...]
+
+
+def _steps(
+    plan: Plan, decided: Decided, rules: LoadedRuleSet
+) -> tuple[_Step | tuple[list[dict[str, Any]], list[dict[str, Any] | str]], ...]:
+    """The rules to evaluate, with the rules that do not apply between them as runs.
+
+    A run is the prebuilt entries (public and stored) of consecutive rules that do not
+    apply; built once per decision.
+    """
+    steps = decided.built.get("steps")
+    if steps is None:
+        built: list[_Step | tuple[list[dict[str, Any]], list[dict[str, Any] | str]]] = []
+        run: tuple[list[dict[str, Any]], list[dict[str, Any] | str]] = ([], [])
+        for scope, decision, missing in decided.rules:
+            if decision == "not_applicable":
+                public, stored = _not_applicable(plan, rules, scope)
+                run[0].append(public)
+                run[1].append(stored)
+                continue
+            if run[0]:
+                built.append(run)
+                run = ([], [])
+            rule = scope.rule
+            built.append(
+                _Step(
+                    scope,
+                    missing,
+                    None if scope.prefixes is None else in_regions(scope.prefixes, decided.adcodes),
+                    tuple(
+                        c
+                        for c in (
+                            rule.layer.collection if rule.layer else None,
+                            rule.predicate.via,
+                            rule.applies_to.within.collection if rule.applies_to.within else None,
+                        )
+                        if c is not None
+                    ),
+                )
+            )
+        if run[0]:
+            built.append(run)
+        steps = decided.built["steps"] = tuple(built)
+    return steps
+
+
+def _not_applicable(
+    plan: Plan, rules: LoadedRuleSet, scope: RuleScope
+) -> tuple[dict[str, Any], dict[str, Any] | str]:
+    """The entry of a rule that does not apply, and its stored form (built once per plan)."""
+    pair = plan.not_applicable.get(scope.key)
+    if pair is None:
+        entry = rule_result(rules, scope.rule, "NOT_APPLICABLE", [], True, None, scope.jurisdiction)
+        pair = plan.not_applicable[scope.key] = (entry, stored_entry(entry))
+    return pair
+
+
 def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) -> ScreeningResult:
     """Evaluate the rules on the rows of the plan's SQL and build the result body.
 
@@ -385,9 +476,10 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     not_checked: dict[str, str] = {}
     missing_facts: dict[str, None] = {}
     results = []
+    stored = []
     worst = "PASS"
-    in_force = [scope for scope in p.plan.scopes if scope.rule.in_force(as_of)]
-    if any(s.prefixes is not None for s in in_force):
+    decided = p.plan.decide(as_of, scope)
+    if decided.regional:
         problem = _layer_problem(found, JURISDICTION)
         if problem is not None:
             not_checked[JURISDICTION] = problem
@@ -395,34 +487,23 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
                 f"无法确定项目所在行政区（{REASONS[problem].format(layers=JURISDICTION, as_of=iso)}），"
                 "按行政区适用的规则未能判定。"
             )
-    for rule_scope in in_force:
-        rule = rule_scope.rule
-        decision, missing = rule_scope.decide(scope)
-        within_problem = None
-        if decision != "not_applicable" and rule.applies_to.within is not None:
+    for step in _steps(p.plan, decided, rules):
+        if isinstance(step, tuple):  # a run of rules that do not apply
+            results.extend(step[0])
+            stored.extend(step[1])
+            continue
+        rule_scope, rule, missing = step.scope, step.scope.rule, step.missing
+        if rule.applies_to.within is not None:
             within_problem = _layer_problem(found, rule.applies_to.within.collection)
             if within_problem is None and not _in_within(rule, found):
-                decision = "not_applicable"
-        if decision == "not_applicable":
-            entry = p.plan.not_applicable.get(rule_scope.key)
-            if entry is None:
-                entry = p.plan.not_applicable[rule_scope.key] = rule_result(
-                    rules, rule, "NOT_APPLICABLE", [], True, None, rule_scope.jurisdiction
-                )
-            results.append(entry)
-            continue
+                pair = _not_applicable(p.plan, rules, rule_scope)
+                results.append(pair[0])
+                stored.append(pair[1])
+                continue
         extra: dict[str, Any] = {}
-        if rule_scope.prefixes is not None:
-            extra["regions_matched"] = list(in_regions(rule_scope.prefixes, scope.adcodes))
-        needed = [
-            c
-            for c in (
-                rule.layer.collection if rule.layer else None,
-                rule.predicate.via,
-                rule.applies_to.within.collection if rule.applies_to.within else None,
-            )
-            if c is not None
-        ]
+        if step.regions_matched is not None:
+            extra["regions_matched"] = list(step.regions_matched)
+        needed = step.needed
         problems = {c: why for c in needed if (why := _layer_problem(found, c)) is not None}
         if rule.measure_from == "outfall" and rule.layer is not None:
             extra["measured_from"] = "outfall" if project.outfall is not None else "project"
@@ -456,9 +537,9 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
             warnings.append(f"规则 {rule.id} 未能核查：{text}。")
         elif outcome == "NOT_CHECKED":
             warnings.append(f"规则 {rule.id} 未能核查：{extra['reason']['text']}。")
-        results.append(
-            rule_result(rules, rule, outcome, evidence, checked, extra, rule_scope.jurisdiction)
-        )
+        entry = rule_result(rules, rule, outcome, evidence, checked, extra, rule_scope.jurisdiction)
+        results.append(entry)
+        stored.append(stored_entry(entry))
         if SEVERITY[outcome] > SEVERITY[worst]:
             worst = outcome
     complete = not not_checked and not missing_facts
@@ -520,14 +601,14 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
             "version": rules.version,
             "valid_from": rules.valid_from.isoformat(),
             "source_hash": rules.source_hash,
-            "rules_in_force": len(in_force),
+            "rules_in_force": len(decided.rules),
         },
         "results": results,
         "layers": layers,
         "hits": hits,
         "warnings": warnings,
     }
-    return ScreeningResult(verdict=verdict, rule_set_id=rules.id, geometry=geom, body=body)
+    return ScreeningResult(verdict, rules.id, geom, body, stored)
 
 
 #: The order of collections in the hit list (the catalogue's).

@@ -328,6 +328,11 @@ class Region(_Strict):
     source: str = Field(description="where the list comes from")
 
 
+def version_key(rule_id: str, valid_from: str | None) -> str:
+    """A rule version's identity: ``id@valid_from`` (ISO date), or the id when open."""
+    return f"{rule_id}@{valid_from}" if valid_from else rule_id
+
+
 class Rule(_Strict):
     """One screening rule (one version of it: a rule id may have several, by date)."""
 
@@ -365,10 +370,18 @@ class Rule(_Strict):
             raise ValueError(f"rule {self.id}: measure_from outfall needs a spatial predicate")
         return self
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The rule version's identity in its rule set: id and start date."""
-        return f"{self.id}@{self.valid_from.isoformat()}" if self.valid_from else self.id
+        return version_key(self.id, self.iso_dates[0])
+
+    @cached_property
+    def iso_dates(self) -> tuple[str | None, str | None]:
+        """``valid_from`` and ``valid_to`` as ISO dates (None when open)."""
+        return (
+            self.valid_from.isoformat() if self.valid_from else None,
+            self.valid_to.isoformat() if self.valid_to else None,
+        )
 
     def in_force(self, as_of: date) -> bool:
         """Whether this version of the rule is in force on ``as_of``."""

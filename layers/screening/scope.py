@@ -45,6 +45,11 @@ class ProjectScope:
         """Every province, city and county prefix (2, 4, 6 digits) of the project's adcodes."""
         return frozenset(a[:n] for a in self.adcodes for n in (2, 4, 6))
 
+    @cached_property
+    def key(self) -> tuple[object, ...]:
+        """Everything a rule's decision reads, hashable (two scopes with one key decide alike)."""
+        return (self.labels, self.tags, self.kind, self.adcodes, frozenset(self.facts.items()))
+
 
 def regions_of(rule: Rule, rules: LoadedRuleSet) -> tuple[str, ...] | None:
     """The adcode prefixes a rule applies to (region names expanded), None for everywhere."""

@@ -82,20 +82,13 @@ def prepare(
     geom = geom or prepare_geometry(project.geometry, project.crs)
     outfall = _outfall(project)
     plan = book.plan(rules)
-    radii = {b.collection: float(project.buffer_m) for b in plan.branches}
-    for scope in plan.widening:
-        rule = scope.rule
-        if rule.layer and rule.in_force(as_of) and scope.may_apply(labels, tags, project.kind):
-            c = rule.layer.collection
-            radii[c] = max(radii[c], rule.predicate.distance_m or 0.0)
-    applying = {
-        up.param: (
-            (scope := plan.scopes[up.position]).rule.in_force(as_of)
-            and scope.may_apply(labels, tags, project.kind)
-        )
-        for up in plan.upstream
+    reach = plan.reach(as_of, labels, tags, project.kind)
+    buffer_m = float(project.buffer_m)
+    radii = {
+        b.collection: max(buffer_m, reach.widest.get(b.collection, 0.0)) for b in plan.branches
     }
-    reach = max([*radii.values(), *(u.reach_m for u in plan.upstream if applying[u.param])])
+    applying = reach.applying
+    farthest = max([*radii.values(), *(u.reach_m for u in plan.upstream if applying[u.param])])
     subject = (outfall or geom).geom
     params = {
         **{f"r_{c}": r for c, r in radii.items()},
@@ -109,7 +102,7 @@ def prepare(
         "labels": sorted(labels),
         "kx": (
             k := _degrees_per_metre(
-                geom.geom if outfall is None else shapely.union(geom.geom, subject), reach
+                geom.geom if outfall is None else shapely.union(geom.geom, subject), farthest
             )
         ).lon,
         "kd": k.planar,
@@ -212,7 +205,6 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
         if rule_set_in_force(rows) == rules.key:
             result = assemble(prepared, project, rows)
             screening_id, created_at = await store.insert(insert_args(project, result))
-            head = orjson.dumps({"id": screening_id, "created_at": created_at.isoformat()})
-            return screening_id, head[:-1] + b"," + orjson.dumps(result.body)[1:]
+            return screening_id, orjson.dumps(public(screening_id, created_at, result.body))
     body = await store.create_sync(project)
     return int(body["id"]), orjson.dumps(body)

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from layers.errors import ScreeningNotFoundError
-from layers.screening.evaluate import ScreeningResult, rule_result
+from layers.screening.evaluate import FOUND_KEYS, ScreeningResult, rule_result, stored_entry
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
-from layers.screening.rules import LoadedRuleSet, RuleSetKey
+from layers.screening.rules import LoadedRuleSet, RuleSetKey, version_key
 from layers.store.keys import record
 from layers.store.models import STORAGE_SRID, ApiKey, RuleSet, Screening
 
@@ -47,17 +47,8 @@ def insert_args(project: ProjectInput, result: ScreeningResult) -> list[Any]:
         result.verdict,
         shapely.to_wkb(shapely.set_srid(result.geometry.geom, STORAGE_SRID), include_srid=True),
         orjson.dumps(request).decode(),
-        orjson.dumps(stored_body(result.body)).decode(),
+        orjson.dumps({**result.body, "results": result.stored_results}).decode(),
     ]
-
-
-#: What a stored rule result keeps: what the screening found (and the rule version's
-#: start, which names the version); the rest (title, predicate, collection, citation,
-#: measures, note, document, jurisdiction) is the rule's own text, rebuilt from the stored
-#: rule set on read.
-_STORED_KEYS = ("rule_id", "valid_from", "outcome", "checked", "evidence")
-#: What a rule result carries only when the screening found it (:func:`rule_result`).
-_FOUND_KEYS = ("reason", "regions_matched", "measured_from")
 
 
 def stored_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -70,10 +61,7 @@ def stored_body(body: dict[str, Any]) -> dict[str, Any]:
     """
     return {
         **body,
-        "results": [
-            {k: r[k] for k in (*_STORED_KEYS, *_FOUND_KEYS) if k in r}
-            for r in body.get("results", [])
-        ],
+        "results": [stored_entry(r) for r in body.get("results", [])],
     }
 
 
@@ -82,14 +70,17 @@ def public_body(body: dict[str, Any], rules: LoadedRuleSet) -> dict[str, Any]:
 
     Results stored whole (before bodies were stored compact) are returned as stored.
     """
-    by_key = {(r.id, r.valid_from.isoformat() if r.valid_from else None): r for r in rules.rules}
+    by_key = {r.key: r for r in rules.rules}
     results = []
     for r in body.get("results", []):
-        rule = by_key.get((r.get("rule_id"), r.get("valid_from")))
+        if isinstance(r, str):  # a rule that did not apply: its version key
+            results.append(rule_result(rules, by_key[r], "NOT_APPLICABLE", [], True))
+            continue
+        rule = by_key.get(version_key(r.get("rule_id", ""), r.get("valid_from")))
         if "citation" in r or rule is None:
             results.append(r)
         else:
-            found = {k: r[k] for k in _FOUND_KEYS if k in r}
+            found = {k: r[k] for k in FOUND_KEYS if k in r}
             results.append(
                 rule_result(rules, rule, r["outcome"], r["evidence"], r["checked"], found)
             )
