@@ -11,6 +11,7 @@ KIT_VENV="${KIT_VENV:-/tmp/bench-kit/.venv}"
 OUT="${OUT:-/tmp/ecozone-screening-bench}"
 export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/ecozone_screening_bench}"
 export FLOOR_DSN="$DATABASE_URL"
+DB="${DATABASE_URL##*/}"
 mkdir -p "$OUT"
 cd "$REPO"
 uv run --frozen python - "$OUT/bodies.jsonl" <<'PY'
@@ -42,8 +43,16 @@ for sys in floor-http ecozone; do
   if [ "$sys" = ecozone ]; then port=8092; path=/screenings; else port=8093; path=/screen; fi
   echo "== $sys"
   BODIES="$OUT/bodies.jsonl" PATH_=$path wrk -t2 -c"$CONNS" -d5s -s "$HERE/post.lua" "http://127.0.0.1:$port" >/dev/null
+  read -r srv0 db0 _ < <(uv run --frozen python "$HERE/cpu.py" "$port" "$DB")
   BODIES="$OUT/bodies.jsonl" PATH_=$path wrk -t2 -c"$CONNS" -d"${DUR}s" --latency --timeout 30s -s "$HERE/post.lua" \
     "http://127.0.0.1:$port" | tee "$OUT/$sys.txt"
+  read -r srv1 db1 backends < <(uv run --frozen python "$HERE/cpu.py" "$port" "$DB")
+  n=$(awk '/requests in/ {print $1}' "$OUT/$sys.txt")
+  # CPU per request (server processes + the database's backends): steady on a busy machine
+  awk -v s0="$srv0" -v s1="$srv1" -v d0="$db0" -v d1="$db1" -v n="$n" -v k="$backends" -v s="$sys" \
+    'BEGIN { printf "%s CPU per request: %.2f ms = server %.2f + database %.2f (%d backends)\n",
+             s, (s1 - s0 + d1 - d0) * 1000 / n, (s1 - s0) * 1000 / n, (d1 - d0) * 1000 / n, k }' \
+    | tee -a "$OUT/$sys.txt"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # resident memory of each ecozone API worker after the run (the issue's ≤ 120 MB per worker)
