@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
-import threading
+import multiprocessing
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,7 +30,7 @@ from gis.crs import WGS84, crs_label
 from gis.errors import GisError
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
-from layers.screening.rules import KINDS
+from layers.screening.rules import KINDS, LoadedRuleSet
 from layers.screening.rulesets import DEFAULT_RULES_DIR, load_rule_set
 from layers.screening.service import create_screening, resolve_rule_set, screen
 from layers.store.catalog import COLLECTIONS
@@ -247,6 +248,33 @@ def _site_row(i: int, project: ProjectInput, body: dict[str, Any] | None, error:
     ]
 
 
+#: What a ``screen-batch`` worker process screens with (:func:`_batch_start` sets it).
+_batch: dict[str, Any] = {}
+
+
+def _batch_start(projects: list[ProjectInput], rules: LoadedRuleSet) -> None:
+    """In a new worker process: its own connection, rule book and the batch's sites.
+
+    The plan's one statement is planned once per connection (generic plans), not once
+    per site. The session is never committed: nothing is stored by a batch.
+    """
+    engine = make_engine(DatabaseSettings(), generic_plans=True)
+    _batch.update(
+        session=make_sessionmaker(engine)(), book=RuleBook(), rules=rules, projects=projects
+    )
+
+
+def _batch_site(i: int) -> list[Any]:
+    """The output row of site ``i``, screened in a worker process."""
+    session, project = _batch["session"], _batch["projects"][i]
+    try:
+        body = screen(session, project, book=_batch["book"], rule_set=_batch["rules"]).body
+        return _site_row(i, project, body, "")
+    except GisError as exc:
+        session.rollback()
+        return _site_row(i, project, None, exc.detail)
+
+
 def screen_batch_command(
     sites: Annotated[Path, typer.Argument(help="sites: .csv with lon/lat columns, or .gpkg")],
     out: Annotated[Path, typer.Option(help="output CSV, one row per site")],
@@ -260,7 +288,9 @@ def screen_batch_command(
     ] = None,
     buffer_m: Annotated[float, typer.Option(help="buffer for the nearest distances")] = 500.0,
     layer: Annotated[str | None, typer.Option(help="layer name inside a GeoPackage")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=32, help="parallel DB connections")] = 4,
+    workers: Annotated[
+        int, typer.Option(min=1, max=32, help="worker processes, one DB connection each")
+    ] = 4,
 ) -> None:
     """Screen every site of SITES (columns name/industry/industry_code/kind optional); nothing is stored.
 
@@ -290,31 +320,14 @@ def screen_batch_command(
         when,
         buffer_m,
     )
-    # the plan's one statement, planned once per connection (not once per site)
-    engine = make_engine(DatabaseSettings(), generic_plans=True)
-    factory = make_sessionmaker(engine)
-    book = RuleBook()  # one rule set and plan for every site, on this one database
-    with factory() as session:
+    engine = make_engine(DatabaseSettings())
+    with make_sessionmaker(engine)() as session:
         try:
-            rules = resolve_rule_set(session, book, when)
+            rules = resolve_rule_set(session, RuleBook(), when)
         except GisError as exc:
             raise fail(exc) from None
         session.commit()  # a fresh DB keeps the repository rule set it just loaded
-    local = threading.local()
-    opened: list[Any] = []
-
-    def run(i: int) -> list[Any]:
-        session = getattr(local, "session", None)
-        if session is None:
-            session = local.session = factory()
-            opened.append(session)
-        try:
-            body = screen(session, projects[i], book=book, rule_set=rules).body
-            return _site_row(i, projects[i], body, "")
-        except GisError as exc:
-            session.rollback()
-            return _site_row(i, projects[i], None, exc.detail)
-
+    engine.dispose()  # no connection crosses the fork
     rows: list[list[Any]] = []
     columns = (
         TextColumn("[bold]screening"),
@@ -322,17 +335,24 @@ def screen_batch_command(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with (
-        Progress(*columns, TimeRemainingColumn(), console=err) as bar,
-        ThreadPoolExecutor(max_workers=workers) as pool,
-    ):
+    # processes, not threads: a site's Python (plan parameters, the rules' evaluation)
+    # would otherwise hold one GIL for every connection; forked, so the sites and the
+    # rule set are shared, not pickled
+    with contextlib.ExitStack() as stack:
+        if workers == 1:  # in this process
+            _batch_start(projects, rules)
+            stack.callback(_batch["session"].close)  # rolls back: nothing is stored
+            done: Iterator[list[Any]] = map(_batch_site, range(len(projects)))
+        else:
+            pool = stack.enter_context(
+                multiprocessing.get_context("fork").Pool(workers, _batch_start, (projects, rules))
+            )
+            done = pool.imap(_batch_site, range(len(projects)), chunksize=64)
+        bar = stack.enter_context(Progress(*columns, TimeRemainingColumn(), console=err))
         task = bar.add_task("sites", total=len(projects))
-        for row in pool.map(run, range(len(projects)), chunksize=64):
+        for row in done:
             rows.append(row)
             bar.advance(task)
-    for session in opened:
-        session.close()  # rolls back: nothing is stored by a batch
-    engine.dispose()
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(

@@ -559,6 +559,20 @@ class LoadedRuleSet:
         Raises:
             UnknownIndustryError: ``industry`` is not a category of this rule set.
         """
+        known = self._labels.get((industry, industry_code))
+        if known is None:
+            known = self._project_labels(industry, industry_code)
+            if len(self._labels) >= 4096:  # codes come from requests: keep it bounded
+                self._labels.clear()
+            self._labels[(industry, industry_code)] = known
+        return known
+
+    @cached_property
+    def _labels(self) -> dict[tuple[str, str | None], frozenset[str]]:
+        """:meth:`project_labels` by industry and code, as screenings ask them."""
+        return {}
+
+    def _project_labels(self, industry: str, industry_code: str | None) -> frozenset[str]:
         if industry not in self.industries:
             raise UnknownIndustryError(
                 f"Unknown industry '{industry}'. Known categories: {', '.join(self.industries)}.",
