@@ -335,8 +335,9 @@ def _sort_rows(plan: Plan, rows: list[tuple[Any, ...]]) -> _Found:
             continue
         if collection.startswith(UPSTREAM_ROW):
             target = found.by_upstream[collection[len(UPSTREAM_ROW) :]]
-        elif collection.startswith(OUTFALL_ROW):
-            target = found.by_outfall.setdefault(collection[len(OUTFALL_ROW) :], [])
+        elif collection.startswith(OUTFALL_ROW):  # evidence names the collection itself
+            collection = collection[len(OUTFALL_ROW) :]
+            target = found.by_outfall.setdefault(collection, [])
         else:
             target = found.by_collection[collection]
         target.append(

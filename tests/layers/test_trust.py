@@ -304,6 +304,8 @@ def test_a_rule_about_the_outfall_measures_from_it(db_session, extra_rules):
     rule = next(r for r in body["results"] if r["rule_id"] == "T-OUTFALL")
     assert (rule["outcome"], rule["measured_from"]) == ("DENY", "outfall")
     assert rule["evidence"][0]["name"] == "二级区"
+    # the evidence names the collection (its feature is at /collections/{collection}/items/{id})
+    assert rule["evidence"][0]["collection"] == "drinking_water_zones"
     body = screen(db_session, chem()).body  # no outfall: measured from the plant, 1.7 km off
     rule = next(r for r in body["results"] if r["rule_id"] == "T-OUTFALL")
     assert (rule["outcome"], rule["measured_from"]) == ("PASS", "project")

@@ -479,3 +479,78 @@ def test_incomplete_screening_shows_the_amber_banner_and_sends_tags(
     assert stored["project"]["in_park"] is False
     assert stored["project"]["emissions"] == {"VOCs": 12.5}
     watch.assert_clean()
+
+
+#: How many outfall markers the map draws (a canvas map: counted from its layers).
+OUTFALL_MARKERS = """() => {
+    let n = 0;
+    window.ecozone.map.eachLayer(function (l) {
+        if (l.options && l.options.className === "outfall-marker") n += 1;
+    });
+    return n;
+}"""
+
+
+def test_outfall_placed_on_the_map_is_screened_and_reopened(
+    browser_context_factory, live_server, output_dir
+):
+    """An outfall placed on the map goes with the screening; outfall rules measure from it."""
+    ctx = browser_context_factory(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    watch = PageWatch(page, live_server)
+    page.goto(live_server + "/")
+    _wait_ready(page)
+    page.evaluate("window.ecozone.map.setView([31.945, 120.22], 13, {animate: false})")
+    page.uncheck("input[data-layer=control_units]")  # its popups would catch the clicks
+    page.wait_for_timeout(300)
+    # the plant east of the 小湾 water source, outside both protection zones …
+    _draw_polygon(page, [(120.24, 31.94), (120.25, 31.94), (120.25, 31.948), (120.24, 31.948)])
+    page.fill("#project-name", "排污口在二级保护区的项目（测试）")
+    page.select_option("#industry", "化工")
+    page.fill("#buffer", "0")
+    # … and its outfall inside the 二级 zone (not the 一级), placed with the form's button
+    page.click("#project-facts summary")
+    assert page.is_disabled("#clear-outfall")
+    page.click("#place-outfall")
+    x, y = page.evaluate(
+        """() => {
+            const p = window.ecozone.map.latLngToContainerPoint([31.94, 120.20]);
+            const r = document.getElementById('map').getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y];
+        }"""
+    )
+    page.mouse.click(x, y)
+    page.wait_for_function("() => window.ecozone.outfall !== null", timeout=5000)
+    outfall = page.evaluate("window.ecozone.outfall")
+    assert outfall["type"] == "Point"
+    lon, lat = outfall["coordinates"]
+    assert abs(lon - 120.20) < 0.001 and abs(lat - 31.94) < 0.001
+    assert page.evaluate("window.ecozone.project.type") == "Polygon"  # the project stays
+    assert "排污口：120.2" in page.inner_text("#outfall-status")
+    assert page.evaluate(OUTFALL_MARKERS) == 1
+    assert page.evaluate("window.ecozone.map.pm.globalDrawModeEnabled()") is False
+    page.screenshot(path=str(output_dir / "14-outfall-placed.png"))
+
+    page.click("#run-screening")
+    page.wait_for_selector("#verdict-banner")
+    row = page.locator(".rule[data-rule=R-WPPL-64-OUTFALL]")
+    assert row.get_attribute("data-outcome") == "DENY"
+    assert "量算起点：排污口" in row.inner_text()
+    assert "小湾水源地二级保护区" in row.inner_text()
+    assert page.locator("#verdict-banner").get_attribute("data-verdict") == "DENY"
+    page.screenshot(path=str(output_dir / "14-outfall-result.png"))
+    screening_id = page.evaluate("window.ecozone.screening.id")
+    stored = page.request.get(f"{live_server}/screenings/{screening_id}").json()
+    assert stored["outfall"]["type"] == "Point"
+    assert stored["project"]["outfall"] == stored["outfall"]
+
+    # clearing the project clears its outfall; reopening the screening brings both back
+    page.click("#clear-project")
+    assert page.evaluate("window.ecozone.outfall") is None
+    assert page.is_disabled("#clear-outfall")
+    page.click("button[data-tab=history]")
+    page.locator(f"#history-list li.item[data-id='{screening_id}']").click()
+    page.wait_for_selector("#verdict-banner")
+    assert page.evaluate("window.ecozone.outfall.coordinates") == outfall["coordinates"]
+    assert page.evaluate(OUTFALL_MARKERS) == 1
+    watch.assert_clean()

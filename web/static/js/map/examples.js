@@ -3,7 +3,7 @@
 
 import { getJSON } from "./api.js";
 import { esc } from "./escape.js";
-import { renderTags } from "./facts.js";
+import { renderTags, setOutfall } from "./facts.js";
 import { setProject } from "./project.js";
 import { clearScreening } from "./screening.js";
 import { map } from "./view.js";
@@ -46,6 +46,7 @@ function useExample(ev) {
   const p = f.properties;
   clearScreening();
   setProject(f.geometry, "示例：" + (p.description || p.name));
+  setOutfall(p.outfall || null);
   document.getElementById("project-name").value = p.name;
   document.getElementById("industry").value = p.industry;
   document.getElementById("kind").value = p.kind;

@@ -1,8 +1,13 @@
 /* The screening form's optional project facts (「项目信息（可选）」): the tag checklist (the
- * rule set's vocabulary, from GET /industries) and in_park, emissions, capacity, energy
- * and water use, read into the POST /screenings body (empty fields are left out). */
+ * rule set's vocabulary, from GET /industries), the outfall placed on the map, and in_park,
+ * emissions, capacity, energy and water use, read into the POST /screenings body (empty
+ * fields are left out). */
 
+import { PHONE } from "./config.js";
 import { esc } from "./escape.js";
+import { openPanel } from "./panel.js";
+import { state } from "./state.js";
+import { map, outfallLayer } from "./view.js";
 
 export const EMISSIONS = ["VOCs", "SO2", "NOx", "PM", "COD", "NH3N", "TP", "heavy_metals"];
 
@@ -37,6 +42,7 @@ export function readFacts() {
   const out = {};
   const tags = checkedTags();
   if (tags.length) out.tags = tags;
+  if (state.outfall) out.outfall = state.outfall;
   const park = document.getElementById("in-park").value;
   if (park) out.in_park = park === "true";
   const emissions = {};
@@ -63,4 +69,27 @@ export function setTags(tags) {
   document.querySelectorAll("#tag-list input[name=tags]").forEach(function (el) {
     el.checked = (tags || []).indexOf(el.value) >= 0;
   });
+}
+
+// The project's outfall (a GeoJSON Point, or null): the rules on outfalls (入河排污口设置)
+// measure from it instead of from the project.
+export function setOutfall(geometry) {
+  state.outfall = geometry || null;
+  state.placing = null;
+  outfallLayer.clearLayers();
+  if (state.outfall) outfallLayer.addData({ type: "Feature", geometry: state.outfall, properties: {} });
+  const c = state.outfall && state.outfall.coordinates;
+  document.getElementById("outfall-status").textContent = c
+    ? "排污口：" + c[0].toFixed(5) + ", " + c[1].toFixed(5) + "（经度, 纬度）；排污口相关规则按此位置计算距离。"
+    : "未设置：排污口相关规则按项目位置计算距离。";
+  document.getElementById("clear-outfall").disabled = !state.outfall;
+}
+
+export function initFacts() {
+  document.getElementById("place-outfall").addEventListener("click", function () {
+    state.placing = "outfall";
+    map.pm.enableDraw("Marker", { snappable: false });
+    if (PHONE.matches) openPanel(false);
+  });
+  document.getElementById("clear-outfall").addEventListener("click", function () { setOutfall(null); });
 }

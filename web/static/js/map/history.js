@@ -3,7 +3,7 @@
 import { getJSON } from "./api.js";
 import { VERDICTS } from "./config.js";
 import { esc } from "./escape.js";
-import { setTags } from "./facts.js";
+import { setOutfall, setTags } from "./facts.js";
 import { onTabShown, showTab } from "./panel.js";
 import { setProject } from "./project.js";
 import { clearScreening, renderScreening } from "./screening.js";
@@ -35,6 +35,7 @@ function reopen(id) {
     document.getElementById("project-name").value = s.name || "";
     if (s.buffer_m != null) document.getElementById("buffer").value = s.buffer_m;
     setTags(s.tags);
+    setOutfall(s.outfall);
     showTab("screen");
     return renderScreening(s);
   });

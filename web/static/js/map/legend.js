@@ -58,6 +58,7 @@ export function renderLegend() {
     }
   });
   if (state.project) html += '<div class="layer-title">项目</div><div class="entry"><span class="swatch" data-fill="#42a5f5" data-border="#0d47a1"></span>拟建项目</div>';
+  if (state.outfall) html += '<div class="entry"><span class="swatch point" data-fill="#a1887f" data-border="#4e342e"></span>排污口</div>';
   if (state.screening) html += '<div class="entry"><span class="swatch" data-fill="#f48fb1" data-border="#d81b60"></span>筛查命中要素</div>';
   div.innerHTML = any || state.project ? html : html + '<div class="muted">未选择图层</div>';
   paintSwatches(div);

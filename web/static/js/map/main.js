@@ -6,6 +6,7 @@
 import { PHONE } from "./config.js";
 import { esc } from "./escape.js";
 import { initExamples, loadExamples, loadIndustries } from "./examples.js";
+import { initFacts } from "./facts.js";
 import { initHistory } from "./history.js";
 import { dataBounds, initLayers, loadCollections, loadVisible } from "./layers.js";
 import { initPanel, openPanel } from "./panel.js";
@@ -31,6 +32,7 @@ initSearch();
 initPanel();
 initProject();
 initScreening();
+initFacts();
 initHistory();
 initExamples();
 

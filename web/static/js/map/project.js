@@ -4,6 +4,7 @@
 import { getJSON } from "./api.js";
 import { PHONE } from "./config.js";
 import { esc } from "./escape.js";
+import { setOutfall } from "./facts.js";
 import { renderLegend } from "./legend.js";
 import { openPanel, showTab } from "./panel.js";
 import { clearScreening } from "./screening.js";
@@ -57,9 +58,15 @@ export function initProject() {
 
   map.on("pm:create", function (e) {
     const geometry = e.layer.toGeoJSON().geometry;
-    map.removeLayer(e.layer); // the project layer draws it, so only one project exists
-    clearScreening();
-    setProject(geometry, "在地图上绘制");
+    map.removeLayer(e.layer); // the project (or outfall) layer draws it: one of each exists
+    if (state.placing === "outfall" && geometry.type === "Point") {
+      map.pm.disableDraw(); // one outfall: geoman's marker mode would go on placing
+      setOutfall(geometry);
+      document.getElementById("project-facts").open = true;
+    } else {
+      clearScreening();
+      setProject(geometry, "在地图上绘制");
+    }
     showTab("screen");
   });
   map.on("pm:remove", function () { setProject(null); });
@@ -69,12 +76,13 @@ export function initProject() {
   });
   document.querySelectorAll("[data-draw]").forEach(function (b) {
     b.addEventListener("click", function () {
+      state.placing = null;
       map.pm.enableDraw(b.dataset.draw, { snappable: false });
       if (PHONE.matches) openPanel(false);
     });
   });
   document.getElementById("clear-project").addEventListener("click", function () {
-    map.pm.disableDraw(); clearScreening(); setProject(null);
+    map.pm.disableDraw(); clearScreening(); setProject(null); setOutfall(null);
   });
   document.getElementById("project-file").addEventListener("change", uploadProjectFile);
 }

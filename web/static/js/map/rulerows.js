@@ -36,6 +36,9 @@ export function ruleRow(r, i) {
   if (r.outcome === "NOT_CHECKED" && r.reason && r.reason.text) {
     html += '<div class="reason">未核查原因：' + esc(r.reason.text) + "</div>";
   }
+  if (r.measured_from) {
+    html += '<div class="measured-from">量算起点：' + (r.measured_from === "outfall" ? "排污口" : "项目位置（未提供排污口）") + "</div>";
+  }
   if (c.text) html += "<details><summary>条文</summary><p>" + esc(c.text) + "</p></details>";
   if (r.measures && (r.measures.length || typeof r.measures === "string")) {
     html += "<div><b>措施：</b>" + esc(Array.isArray(r.measures) ? r.measures.join("；") : r.measures) + "</div>";

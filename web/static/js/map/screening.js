@@ -61,8 +61,10 @@ function highlightEvidence(s) {
       if (ev.path) drawRiverPath(ev);
       if (ev.feature_id == null) return;
       const key = ev.collection + ":" + ev.feature_id;
-      if (seen[key]) { if (ev.distance_m != null && (seen[key].distance_m == null || ev.distance_m < seen[key].distance_m)) seen[key] = ev; return; }
-      seen[key] = ev; refs.push(key);
+      // a distance measured from the outfall (measured_from) is drawn from it
+      const item = r.measured_from === "outfall" ? Object.assign({ _fromOutfall: true }, ev) : ev;
+      if (seen[key]) { if (ev.distance_m != null && (seen[key].distance_m == null || ev.distance_m < seen[key].distance_m)) seen[key] = item; return; }
+      seen[key] = item; refs.push(key);
     });
   });
   refs = refs.slice(0, 60);
@@ -102,7 +104,7 @@ function drawDistanceLines(features) {
   features.forEach(function (f) {
     const ev = f.properties._ev;
     if (!ev || ev.path || !(ev.distance_m > 0)) return; // a river path is drawn as it runs
-    const ends = nearestLine(state.project, f.geometry);
+    const ends = nearestLine(ev._fromOutfall && state.outfall ? state.outfall : state.project, f.geometry);
     if (!ends) return;
     L.polyline(ends, { pane: "evidence", color: "#d81b60", weight: 2, dashArray: "6 4" })
       .bindTooltip(textEl((ev.via ? "沿河 " : "") + fmtMetres(ev.distance_m) + " · " + (ev.name || "")),

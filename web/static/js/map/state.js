@@ -10,6 +10,8 @@ export const state = {
   collections: {},   // id -> collection metadata (from /collections)
   entries: {},       // id -> { meta, group, visible, minZoom, loaded, abort, release, count, truncated }
   project: null,     // GeoJSON geometry of the project
+  outfall: null,     // GeoJSON Point of its outfall (排污口), when placed
+  placing: null,     // what the next drawn marker is: "outfall", or null (the project)
   screening: null,
   timings: {},
   firstRenderDone: false,

@@ -62,6 +62,15 @@ export const projectLayer = L.geoJSON(null, {
   },
 }).addTo(map);
 
+// the project's outfall (排污口): a square-ish brown marker apart from the project's circle
+export const outfallLayer = L.geoJSON(null, {
+  pane: "project",
+  pointToLayer: function (f, latlng) {
+    return L.circleMarker(latlng, { pane: "project", radius: 7, color: "#4e342e", weight: 3, fillColor: "#a1887f", fillOpacity: 0.9, className: "outfall-marker" })
+      .bindTooltip("排污口", { direction: "top" });
+  },
+}).addTo(map);
+
 export const evidenceLayer = L.geoJSON(null, {
   pane: "evidence",
   style: { color: "#d81b60", weight: 3, fillColor: "#f48fb1", fillOpacity: 0.12 },
