@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AsOfDep, CollectionReleaseDep, DatetimeQuery, ReaderDep
@@ -32,6 +32,21 @@ _TILE_TEMPLATE = "/{z}/{x}/{y}"
 #: the ``HEAD`` answer is the ``GET`` one without its body (the server drops it), and
 #: stays out of the OpenAPI document (one operation per path).
 _GET_AND_HEAD = ["GET", "HEAD"]
+
+
+#: The tile row, with an optional ``.pbf``/``.mvt`` suffix: GDAL's MVT driver reads a
+#: tileset as ``{z}/{x}/{y}.pbf`` (its ``TILE_EXTENSION``).
+TileRow = Annotated[
+    str,
+    Path(
+        pattern=r"^[0-9]{1,10}(\.(pbf|mvt))?$",
+        description="tile row (y); a .pbf or .mvt suffix is accepted",
+    ),
+]
+
+
+def _row(y: str) -> int:
+    return int(y.partition(".")[0])
 
 
 def _tile_route(path: str, operation_id: str) -> Callable[[Any], Any]:
@@ -129,7 +144,7 @@ async def get_collection_tile(
     collection_id: str,
     z: int,
     x: int,
-    y: int,
+    y: TileRow,
     reader: ReaderDep,
     # the query parameters are in the OpenAPI and validated here; ItemsQuery reads them
     datetime_: DatetimeQuery = None,  # noqa: ARG001
@@ -141,15 +156,16 @@ async def get_collection_tile(
     settings: ApiSettings = request.app.state.api_settings
     query = ItemsQuery.parse(request.query_params, settings, collection_id, TILE_PARAMS)
     collection, as_of = query.collection, query.page.as_of
-    check_tile(z, x, y)
+    row = _row(y)
+    check_tile(z, x, row)
     props = query.page.properties or tile_properties(collection)
     props = tuple(p for p in props if p in collection.field_names)
-    empty = f'"empty-{collection_id}-{as_of}-{z}-{x}-{y}"'
+    empty = f'"empty-{collection_id}-{as_of}-{z}-{x}-{row}"'
 
     def etag_of(keys: list[TileKey]) -> str:
         return keys[0].etag if keys else empty
 
-    built = await _layers(request, reader, [(collection, props)], as_of, z, x, y, etag_of)
+    built = await _layers(request, reader, [(collection, props)], as_of, z, x, row, etag_of)
     etag = etag_of([key for key, _ in built])
     return _tile_response(request, etag, built[0][1] if built else b"")
 
@@ -159,7 +175,7 @@ async def get_combined_tile(
     request: Request,
     z: int,
     x: int,
-    y: int,
+    y: TileRow,
     reader: ReaderDep,
     as_of: AsOfDep,
     collections: Annotated[
@@ -168,10 +184,11 @@ async def get_combined_tile(
     ] = None,
 ) -> Response:
     """Several collections in one tile, one MVT layer per collection."""
-    check_tile(z, x, y)
+    row = _row(y)
+    check_tile(z, x, row)
     chosen = _chosen(collections)
     layers = [(c, tile_properties(c)) for c in chosen]
-    built = await _layers(request, reader, layers, as_of, z, x, y, _combined_etag)
+    built = await _layers(request, reader, layers, as_of, z, x, row, _combined_etag)
     etag = _combined_etag([key for key, _ in built])
     # MVT layers are independent protobuf messages: concatenating tiles merges them.
     return _tile_response(request, etag, b"".join(data for _, data in built))

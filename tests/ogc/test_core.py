@@ -24,6 +24,8 @@ def test_landing_page_links(ogc):
     assert {"self", "service-desc", "conformance", "data"} <= _rels(body)
     for lk in body["links"]:
         assert {"href", "rel", "type"} <= lk.keys()
+    assert body["read_policy"] == "public"
+    assert "读取公开" in body["description"]
 
 
 def test_landing_page_html_on_request(ogc):
