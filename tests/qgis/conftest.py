@@ -72,12 +72,14 @@ def qgis() -> None:
 def run_qgis(base: str, steps: list[dict[str, Any]], timeout: int = 600) -> list[dict[str, Any]]:
     """Run ``steps`` in QGIS (``tests/qgis/probe.py``) against ``base``; their results."""
     (OUTPUT / "home").mkdir(parents=True, exist_ok=True)
+    runtime = OUTPUT / "home" / "runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
     task = {"base": base, "out": str(OUTPUT), "steps": steps}
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(OUTPUT / "home"),  # QGIS keeps its profile and auth database there
         "QT_QPA_PLATFORM": "offscreen",
-        "XDG_RUNTIME_DIR": str(OUTPUT),
+        "XDG_RUNTIME_DIR": str(runtime),
         "LANG": "C.UTF-8",
     }
     done = subprocess.run(

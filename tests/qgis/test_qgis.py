@@ -9,6 +9,7 @@ config with the key as password. The rendered maps are in ``test-output/qgis``.
 from __future__ import annotations
 
 import math
+import subprocess
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -124,24 +125,32 @@ def test_a_private_server_takes_qgis_basic_auth_with_the_key_as_password(
     private_server, viewer_key
 ):
     base = private_server.base
+    key = {"user": "分析员", "password": viewer_key}
+    wrong = {"user": "分析员", "password": viewer_key + "x"}
+    # without a key and with a wrong one first: QGIS caches what it downloaded
     results = run_qgis(
         base,
         [
-            {
-                "do": "oapif",
-                "collection": "outfalls",
-                "full": True,
-                "authcfg": {"user": "分析员", "password": viewer_key},
-            },
             {"do": "oapif", "collection": "outfalls"},
-            {
-                "do": "oapif",
-                "collection": "outfalls",
-                "authcfg": {"user": "分析员", "password": viewer_key + "x"},
-            },
+            {"do": "oapif", "collection": "outfalls", "authcfg": wrong},
+            {"do": "oapif", "collection": "outfalls", "full": True, "authcfg": key},
         ],
     )
-    with_key, without, wrong = results
-    assert with_key["valid"] and with_key["features"] == 120, with_key
+    without, with_wrong, with_key = results
     assert not without["valid"]
-    assert not wrong["valid"]
+    assert not with_wrong["valid"]
+    assert with_key["valid"] and with_key["features"] == 120, with_key
+    logged = private_server.requests()
+    assert any(r.startswith("GET /collections/outfalls/items") for r in logged)
+
+
+def test_gdal_takes_the_key_as_its_userpwd(private_server, viewer_key):
+    url = f"OAPIF:{private_server.base}/collections/outfalls"
+    args = ["ogrinfo", "-ro", "-so", url, "outfalls"]
+    with_key = subprocess.run(
+        [*args, "-oo", f"USERPWD=gdal:{viewer_key}"], capture_output=True, text=True, timeout=120
+    )
+    assert "Feature Count: 120" in with_key.stdout, with_key.stderr
+    without = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert without.returncode != 0
+    assert "401" in without.stderr
