@@ -735,7 +735,7 @@ _READABLE = {**_BY_ID, **{v.id: v for v in VIEWS}}
 
 
 def get_collection(collection_id: str) -> Collection:
-    """Return the collection with this id.
+    """Return the storage collection with this id (imports, edits, screening; not a view).
 
     Raises:
         CollectionNotFoundError: no such collection.
@@ -743,7 +743,8 @@ def get_collection(collection_id: str) -> Collection:
     try:
         return _BY_ID[collection_id]
     except KeyError:
-        raise CollectionNotFoundError(collection_id) from None
+        view = _READABLE.get(collection_id)
+        raise CollectionNotFoundError(collection_id, view.stored_in if view else None) from None
 
 
 def read_collection(collection_id: str) -> Collection:
