@@ -27,13 +27,6 @@ _TILE_PATH = "/collections/{collection_id}/tiles/WebMercatorQuad"
 _COMBINED_PATH = "/tiles/WebMercatorQuad"
 _TILE_TEMPLATE = "/{z}/{x}/{y}"
 
-#: ``GET`` and ``HEAD`` of a tile: GDAL's /vsicurl/ (the MVT driver) asks ``HEAD`` first.
-#: FastAPI routes answer only the methods declared, so the tile routes declare both;
-#: the ``HEAD`` answer is the ``GET`` one without its body (the server drops it), and
-#: stays out of the OpenAPI document (one operation per path).
-_GET_AND_HEAD = ["GET", "HEAD"]
-
-
 #: The tile row, with an optional ``.pbf``/``.mvt`` suffix: GDAL's MVT driver reads a
 #: tileset as ``{z}/{x}/{y}.pbf`` (its ``TILE_EXTENSION``).
 TileRow = Annotated[
@@ -50,7 +43,12 @@ def _row(y: str) -> int:
 
 
 def _tile_route(path: str, operation_id: str) -> Callable[[Any], Any]:
-    """Declare a tile endpoint for ``GET`` (documented) and ``HEAD`` (the same endpoint)."""
+    """Declare a tile endpoint for ``GET`` (documented) and ``HEAD`` (the same endpoint).
+
+    GDAL's /vsicurl/ (the MVT driver) asks ``HEAD`` first, and FastAPI routes answer only
+    the methods they declare. The ``HEAD`` answer is the ``GET`` one, whose body the
+    server drops; it stays out of the OpenAPI document (one operation per path).
+    """
 
     def declare(endpoint: Any) -> Any:
         router.add_api_route(

@@ -544,7 +544,7 @@ COLLECTIONS: tuple[Collection, ...] = (
     ),
     Collection(
         id="water_bodies",
-        title="水体与岸线（面线混合）",
+        title="水体与岸线",
         title_en="Water bodies and shorelines (polygons and lines)",
         group="水体",
         geometry="GEOMETRY",
