@@ -164,3 +164,16 @@ def test_the_styles_use_the_map_colours_and_chinese_labels(ogc):
     assert labels == list(range(len(combined["layers"]) - len(labels), len(combined["layers"])))
     chosen = ogc.get("/tiles/WebMercatorQuad/style.json?collections=outfalls").json()
     assert chosen["sources"]["ecozone"]["tiles"][0].endswith("?collections=outfalls")
+
+
+def test_the_mixed_collections_style_splits_by_geometry_type(ogc):
+    style = ogc.get("/collections/water_bodies/tiles/WebMercatorQuad/style.json").json()
+    by_id = {layer["id"]: layer for layer in style["layers"]}
+    assert by_id["water_bodies-fill"]["filter"] == ["==", "$type", "Polygon"]
+    assert by_id["water_bodies-line"]["filter"] == ["==", "$type", "LineString"]
+    # boundaries: one line layer per level, widths and dashes of the map
+    admin = ogc.get("/collections/admin_divisions/tiles/WebMercatorQuad/style.json").json()
+    county = next(lyr for lyr in admin["layers"] if lyr["id"] == "admin_divisions-line-county")
+    assert county["paint"]["line-width"] == 0.8
+    assert county["paint"]["line-dasharray"] == [3.75, 3.75]
+    assert not any(lyr["type"] == "fill" for lyr in admin["layers"])
