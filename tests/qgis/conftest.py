@@ -2,12 +2,14 @@
 
 PyQGIS lives in Debian's system Python (``python3-qgis``), not in the project's venv,
 so QGIS runs in a subprocess (:func:`run_qgis`, ``tests/qgis/probe.py``). Without
-``python3-qgis`` the tests skip, saying so (``scripts/setup.sh`` installs it; CI runs it).
+``python3-qgis`` the tests skip, saying so, and fail when ``CI`` is set (``scripts/setup.sh``
+installs it), as the browser tests do without chromium.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,6 +68,8 @@ def qgis() -> None:
     """Skip, loudly, where PyQGIS is not installed."""
     reason = qgis_available()
     if reason:
+        if os.environ.get("CI"):  # CI installs it (scripts/setup.sh): missing is a failure
+            pytest.fail(f"QGIS tests cannot run: {reason}")
         pytest.skip(f"QGIS tests skipped: {reason}")
 
 
