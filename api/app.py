@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -12,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.auth import ReadGate
 from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.headers import SecurityHeadersMiddleware
+from api.items_query import limit_component
 from api.responses import ORJSONResponse
 from api.routes import collections, health, landing, queries, rules, screenings, tiles, writes
 from api.settings import ApiSettings
@@ -71,6 +73,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         openapi_url="/api",
     )
     app.state.api_settings = api
+    _declare_components(app, api)
     app.state.db_settings = db
     app.add_middleware(ControlCharacterMiddleware)
     install_error_handlers(app)
@@ -100,3 +103,17 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     screenings.fast.install(app)
     web_router.mount_static(app)
     return app
+
+
+def _declare_components(app: FastAPI, api: ApiSettings) -> None:
+    """Add the shared OpenAPI components the routes refer to (``limit`` of the items paths)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            parameters = schema.setdefault("components", {}).setdefault("parameters", {})
+            parameters["limit"] = limit_component(api)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]

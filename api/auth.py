@@ -1,6 +1,8 @@
 """API-key authentication and role checks for writes (and for reads when they are private).
 
-A key comes as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. No key or an
+A key comes as ``Authorization: Bearer <key>``, ``X-API-Key: <key>`` or as the password of
+HTTP Basic credentials (any user name: ``Authorization: Basic base64(user:key)``), which
+is what QGIS and GDAL can send. No key or an
 unknown/revoked key is 401 (with ``WWW-Authenticate``); a valid key whose role is too low
 is 403. Use ``Depends(require_role("editor"))`` on any write route, e.g.
 ``DELETE /screenings/{id}``.
@@ -8,6 +10,8 @@ is 403. Use ``Depends(require_role("editor"))`` on any write route, e.g.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from typing import Annotated
 
@@ -24,9 +28,27 @@ from layers.store.models import ApiKey
 
 def _presented_key(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return credentials.strip() or None
+    if scheme.lower() == "basic":
+        return _basic_password(credentials.strip())
     return request.headers.get("x-api-key") or None
+
+
+def _basic_password(credentials: str) -> str | None:
+    """The password of HTTP Basic credentials (RFC 7617), which carries the key; the user is ignored.
+
+    Desktop GIS (QGIS's "Basic" authentication method, GDAL's ``GDAL_HTTP_USERPWD``)
+    can send Basic credentials but no custom header, so the key may come as the password
+    with any user name. Malformed credentials count as no key.
+    """
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    _user, sep, password = decoded.partition(":")
+    return password.strip() or None if sep else None
 
 
 def require_role(role: str) -> Callable[..., ApiKey]:
@@ -37,7 +59,8 @@ def require_role(role: str) -> Callable[..., ApiKey]:
         if plaintext is None:
             raise HTTPException(
                 401,
-                "An API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key'.",
+                "An API key is required: send 'Authorization: Bearer <key>', 'X-API-Key', "
+                "or HTTP Basic with the key as the password (any user name).",
                 headers={"WWW-Authenticate": 'Bearer realm="ecozone"'},
             )
         key = authenticate(session, plaintext)

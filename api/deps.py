@@ -14,7 +14,7 @@ from api.settings import ApiSettings
 from layers.reads.fastread import Reader
 from layers.screening.rulebook import RuleBook
 from layers.screening.service import ScreeningStore
-from layers.store.catalog import Collection, get_collection
+from layers.store.catalog import Collection, read_collection
 from layers.store.models import Release
 from layers.store.releases import release_as_of
 
@@ -104,13 +104,13 @@ AsOfDep = Annotated[date, Depends(as_of_param)]
 def collection_release(
     collection_id: str, session: SessionDep, as_of: AsOfDep
 ) -> tuple[Collection, Release | None]:
-    """The path's collection and its release in force at ``datetime`` (none: no release).
+    """The path's collection (or read view) and its release in force at ``datetime`` (none: no release).
 
     Raises:
         CollectionNotFoundError: no such collection.
     """
-    collection = get_collection(collection_id)
-    return collection, release_as_of(session, collection_id, as_of)
+    collection = read_collection(collection_id)
+    return collection, release_as_of(session, collection.storage, as_of)
 
 
 CollectionReleaseDep = Annotated[tuple[Collection, Release | None], Depends(collection_release)]

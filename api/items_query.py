@@ -28,7 +28,7 @@ from layers.errors import FilterError
 from layers.reads.cql import FilterContext, build_filter
 from layers.reads.fastread import Fragment, ItemsRequest, expression_fragment, filter_fragment
 from layers.reads.items import parse_properties, parse_sortby
-from layers.store.catalog import Collection, get_collection
+from layers.store.catalog import Collection, read_collection
 
 #: Query parameters of the items path besides the collection's property names.
 ITEMS_PARAMS = frozenset(
@@ -85,11 +85,9 @@ ITEMS_OPENAPI_PARAMETERS: list[dict[str, Any]] = [
     ),
     _query_param("bbox-crs", "CRS of bbox"),
     _query_param("crs", "CRS of the returned geometries"),
-    _query_param(
-        "limit",
-        "page size (default 100, max 10,000)",
-        {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 100},
-    ),
+    # a reference to ``components/parameters/limit`` (:func:`limit_component`): where
+    # QGIS's OAPIF provider and GDAL's OAPIF driver read the maximum page size
+    {"$ref": "#/components/parameters/limit"},
     _query_param("offset", None, {"type": "integer", "minimum": 0, "maximum": 10_000_000}),
     _query_param(
         "filter",
@@ -110,6 +108,28 @@ ITEMS_OPENAPI_PARAMETERS: list[dict[str, Any]] = [
         "The instant whose releases to show (RFC 3339 date or date-time); default today.",
     ),
 ]
+
+
+def limit_component(settings: ApiSettings) -> dict[str, Any]:
+    """The ``limit`` parameter as an OpenAPI component, with the server's page sizes.
+
+    QGIS (``QgsOapifApiRequest``) and GDAL (the OAPIF driver) read
+    ``components/parameters/limit/schema`` (``maximum``, ``default``) and page at the
+    maximum; with ``limit`` declared only inline they page at 100 and 10.
+    """
+    return _query_param(
+        "limit",
+        f"page size (default {settings.default_limit:,}, max {settings.max_limit:,})",
+        {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": settings.max_limit,
+            "default": settings.default_limit,
+        },
+        style="form",
+        explode=False,
+    )
+
 
 _LIMIT = TypeAdapter(Annotated[int, Field(ge=1, le=10_000)])
 _OFFSET = TypeAdapter(Annotated[int, Field(ge=0, le=10_000_000)])
@@ -183,7 +203,7 @@ class ItemsQuery:
             _checked(_F, "f", params["f"], errors)
         if errors:
             raise RequestValidationError(errors)
-        collection = get_collection(collection_id)
+        collection = read_collection(collection_id)
         if limit > settings.max_limit:
             raise InvalidParameterError(
                 f"limit {limit} is above the maximum {settings.max_limit}.", field="limit"

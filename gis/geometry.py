@@ -10,7 +10,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-TargetKind = Literal["MULTIPOLYGON", "POINT", "GEOMETRY"]
+TargetKind = Literal["MULTIPOLYGON", "MULTILINESTRING", "POINT", "GEOMETRY"]
 
 
 @dataclass
@@ -44,10 +44,19 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry | None:
     return None
 
 
+def _linear(geom: BaseGeometry) -> BaseGeometry | None:
+    parts = [p for p in shapely.get_parts(geom) for p in shapely.get_parts(p)]
+    lines = [p for p in parts if p.geom_type == "LineString" and not p.is_empty]
+    return shapely.MultiLineString(lines) if lines else None
+
+
 def _coerce(geom: BaseGeometry, kind: TargetKind) -> tuple[BaseGeometry | None, str]:
     if kind == "MULTIPOLYGON":
         out = _polygonal(geom)
         return out, "" if out is not None else f"a {geom.geom_type} where polygons are expected"
+    if kind == "MULTILINESTRING":
+        out = _linear(geom)
+        return out, "" if out is not None else f"a {geom.geom_type} where lines are expected"
     if kind == "POINT":
         if geom.geom_type == "Point":
             return geom, ""
@@ -92,12 +101,17 @@ def repair_geometries(
     bad_coord = np.zeros(len(sub), dtype=bool)
     np.logical_or.at(bad_coord, which, ~np.all(np.isfinite(coords), axis=1))
     valid = shapely.is_valid(sub)
-    types = shapely.get_type_id(sub)  # 0 point, 3 polygon, 4 multipoint, 6 multipolygon
+    # 0 point, 1 linestring, 3 polygon, 4 multipoint, 5 multilinestring, 6 multipolygon
+    types = shapely.get_type_id(sub)
     fast = ~bad_coord & valid
     if kind == "MULTIPOLYGON":
         polygons = fast & (types == 3)
         sub[polygons] = shapely.multipolygons(sub[polygons], indices=np.arange(int(polygons.sum())))
         fast &= (types == 3) | (types == 6)
+    elif kind == "MULTILINESTRING":
+        lines = fast & (types == 1)
+        sub[lines] = shapely.multilinestrings(sub[lines], indices=np.arange(int(lines.sum())))
+        fast &= (types == 1) | (types == 5)
     elif kind == "POINT":
         fast &= types == 0
     else:

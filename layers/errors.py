@@ -16,9 +16,15 @@ class CollectionNotFoundError(AppError):
 
     code = "collection-not-found"
 
-    def __init__(self, collection_id: str) -> None:
-        """Name the unknown collection."""
-        super().__init__(f"No collection with id '{collection_id}'.", field="collection")
+    def __init__(self, collection_id: str, view_of: str | None = None) -> None:
+        """Name the unknown collection (or the storage collection of a read-only view)."""
+        detail = f"No collection with id '{collection_id}'."
+        if view_of:
+            detail = (
+                f"'{collection_id}' is a read-only view of '{view_of}': "
+                f"write to '{view_of}' (imports, releases, feature edits)."
+            )
+        super().__init__(detail, field="collection")
 
 
 class FeatureNotFoundError(AppError):

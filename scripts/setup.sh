@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the project needs on a fresh Debian machine (idempotent):
 # PostgreSQL + PostGIS, GDAL tools, chromium and CJK fonts (browser tests, PDF reports), pango
-# (WeasyPrint prints the PDF reports), uv, the venv.
+# (WeasyPrint prints the PDF reports), QGIS + PyQGIS (desktop GIS tests), uv, the venv.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -9,10 +9,22 @@ need=()
 for pkg in postgresql postgresql-15-postgis-3 gdal-bin chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# QGIS 3.22 with PyQGIS (in Debian's system python3, not the venv) for the desktop GIS
+# tests (tests/qgis), without recommends: ~176 packages, ~1 GB, about a minute.
+lean=()
+for pkg in qgis python3-qgis; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || lean+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ] || [ ${#lean[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need[*]}" >&2
-  $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ ${#lean[@]} -gt 0 ]; then
+  echo "setup: apt-get install --no-install-recommends ${lean[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${lean[@]}" >/dev/null
 fi
 if ! command -v uv >/dev/null 2>&1; then
   echo "setup: installing uv from PyPI" >&2

@@ -169,8 +169,13 @@ def serve_in_thread(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def serve_in_subprocess(env: dict[str, str], log: Path) -> Iterator[str]:
-    """``uvicorn api.main:app`` in its own process (settings from ``env``); yield its base URL."""
+def serve_in_subprocess(
+    env: dict[str, str], log: Path, log_level: str = "warning"
+) -> Iterator[str]:
+    """``uvicorn api.main:app`` in its own process (settings from ``env``); yield its base URL.
+
+    ``log_level="info"`` writes uvicorn's access log (one line per request) to ``log``.
+    """
     import subprocess
     import sys
     import time
@@ -190,7 +195,7 @@ def serve_in_subprocess(env: dict[str, str], log: Path) -> Iterator[str]:
                 "--port",
                 str(port),
                 "--log-level",
-                "warning",
+                log_level,
             ],
             cwd=Path(__file__).resolve().parents[1],
             env={"PATH": "/usr/bin:/bin", **env},

@@ -23,7 +23,15 @@ from layers.reads.fastread import (
     feature_by_id,
     items_page,
 )
-from layers.store.catalog import COLLECTIONS, Collection, FieldType, get_collection
+from layers.reads.items import property_names
+from layers.store.catalog import (
+    PUBLISHED,
+    Collection,
+    Field,
+    FieldType,
+    read_collection,
+    views_of,
+)
 from layers.store.etags import etag_matches
 from layers.store.models import Release
 from layers.store.releases import list_releases, release_as_of, release_public
@@ -43,9 +51,52 @@ _JSON_SCHEMA_TYPES: dict[FieldType, dict[str, Any]] = {
 
 _GEOMETRY_SCHEMA = {
     "MULTIPOLYGON": "https://geojson.org/schema/MultiPolygon.json",
+    "MULTILINESTRING": "https://geojson.org/schema/MultiLineString.json",
     "POINT": "https://geojson.org/schema/Point.json",
     "GEOMETRY": "https://geojson.org/schema/Geometry.json",
 }
+
+#: The geometry ``format`` of OGC API Features Part 5 (schemas) by geometry type.
+_GEOMETRY_FORMAT = {
+    "MULTIPOLYGON": "geometry-multipolygon",
+    "MULTILINESTRING": "geometry-multilinestring",
+    "POINT": "geometry-point",
+    "GEOMETRY": "geometry-any",
+}
+
+#: The properties a feature carries besides the catalogue fields
+#: (``layers.reads.items.EXTRA_PROPERTIES``), with their Chinese titles.
+_EXTRA_SCHEMAS: dict[str, dict[str, Any]] = {
+    "release_id": {"title": "版本编号", "description": "release id", "type": "integer"},
+    "release": {"title": "版本名称", "description": "release name", "type": "string"},
+    "synthetic": {"title": "合成数据", "description": "synthetic data", "type": "boolean"},
+    "area_m2": {
+        "title": "面积（平方米）",
+        "description": "ellipsoidal area in m²",
+        "type": "number",
+    },
+}
+
+SCHEMA_JSON = "application/schema+json"
+
+
+def _field_schema(f: Field) -> dict[str, Any]:
+    """A catalogue field as a JSON Schema property: Chinese title, its type, its code list."""
+    return {
+        "title": f.label,
+        "description": f.name,
+        **_JSON_SCHEMA_TYPES[f.type],
+        **({"enum": list(f.choices)} if f.choices else {}),
+    }
+
+
+def _geometry_schema(collection: Collection) -> dict[str, Any]:
+    return {
+        "title": "几何",
+        "description": f"geometry ({collection.geometry})",
+        "format": _GEOMETRY_FORMAT[collection.geometry],
+        "$ref": _GEOMETRY_SCHEMA[collection.geometry],
+    }
 
 
 def _collection_public(
@@ -64,10 +115,31 @@ def _collection_public(
         if release
         else [[None, None]]
     )
+    tiles = f"{here}/tiles/WebMercatorQuad"
+    related = [
+        link(
+            f"{base}/collections/{v.id}",
+            "related",
+            JSON,
+            f"{v.title}：{v.geometry}（只读视图 read view）",
+        )
+        for v in views_of(collection.id)
+    ]
+    if collection.stored_in is not None:
+        related.append(
+            link(
+                f"{base}/collections/{collection.stored_in}",
+                "related",
+                JSON,
+                "存储图层（面线混合）the storage collection (mixed geometry types)",
+            )
+        )
     return {
         "id": collection.id,
         "title": collection.title,
-        "description": collection.description or collection.title_en,
+        "title_en": collection.title_en,
+        "description": collection.description,
+        "description_en": collection.description_en,
         "itemType": "feature",
         "crs": offered_crs_uris(),
         "storageCrs": CRS84_URI,
@@ -76,7 +148,11 @@ def _collection_public(
             "temporal": {"interval": temporal},
         },
         "group": collection.group,
+        # one type per collection; GEOMETRY only on a mixed storage collection, whose
+        # views (``related`` links) are what /collections lists
         "geometry_type": collection.geometry,
+        "stored_in": collection.stored_in,
+        "views": [v.id for v in views_of(collection.id)],
         "fields": [
             {
                 "name": f.name,
@@ -101,21 +177,30 @@ def _collection_public(
             link(
                 f"{here}/queryables",
                 "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-                "application/schema+json",
+                SCHEMA_JSON,
                 "Queryables",
             ),
             link(
-                f"{here}/tiles/WebMercatorQuad",
+                f"{here}/schema",
+                "http://www.opengis.net/def/rel/ogc/1.0/schema",
+                SCHEMA_JSON,
+                "Schema 字段",
+            ),
+            link(f"{here}/schema", "describedby", SCHEMA_JSON, "Schema 字段"),
+            link(
+                tiles,
                 "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
                 JSON,
                 "Vector tiles (TileJSON)",
             ),
             link(
-                f"{here}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}",
+                f"{tiles}/{{z}}/{{x}}/{{y}}",
                 "item",
                 MVT,
                 "Mapbox vector tile template",
             ),
+            link(f"{tiles}/style.json", "stylesheet", JSON, "Mapbox GL style 样式"),
+            *related,
             link(f"{here}/releases", "releases", JSON, "Releases"),
             link(f"{base}/map?collection={collection.id}", "describedby", HTML, "Map 地图"),
         ],
@@ -126,10 +211,15 @@ def _collection_public(
     "/collections", operation_id="collections-list_collections", response_class=ORJSONResponse
 )
 def list_collections(request: Request, session: SessionDep, as_of: AsOfDep) -> Response:
-    """Every collection of the store, with the release in force at ``datetime``."""
+    """Every collection of one geometry type, with the release in force at ``datetime``.
+
+    A collection that mixes geometry types (``water_bodies``) is listed as its read views
+    (``water_areas``, ``water_lines``); it stays readable under its own id.
+    """
     body = {
         "collections": [
-            _collection_public(request, c, release_as_of(session, c.id, as_of)) for c in COLLECTIONS
+            _collection_public(request, c, release_as_of(session, c.storage, as_of))
+            for c in PUBLISHED
         ],
         "links": self_links(request, JSON, "Collections"),
     }
@@ -171,23 +261,12 @@ def get_collection_meta(
     response_class=ORJSONResponse,
 )
 def get_queryables(request: Request, collection_id: str) -> ORJSONResponse:
-    """The properties a ``filter`` or ``sortby`` may name (JSON Schema)."""
-    collection = get_collection(collection_id)
+    """The properties a ``filter`` or ``sortby`` may name (JSON Schema, Chinese titles)."""
+    collection = read_collection(collection_id)
     properties: dict[str, Any] = {
-        "id": {"title": "id", "type": "integer"},
-        **{
-            f.name: {
-                "title": f.label,
-                **_JSON_SCHEMA_TYPES[f.type],
-                **({"enum": list(f.choices)} if f.choices else {}),
-            }
-            for f in collection.fields
-        },
-        "geom": {
-            "title": "geometry",
-            "format": "geometry-any",
-            "$ref": _GEOMETRY_SCHEMA[collection.geometry],
-        },
+        "id": {"title": "要素编号", "description": "id", "type": "integer"},
+        **{f.name: _field_schema(f) for f in collection.fields},
+        "geom": _geometry_schema(collection),
     }
     body = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -197,7 +276,39 @@ def get_queryables(request: Request, collection_id: str) -> ORJSONResponse:
         "properties": properties,
         "additionalProperties": False,
     }
-    return ORJSONResponse(body, media_type="application/schema+json")
+    return ORJSONResponse(body, media_type=SCHEMA_JSON)
+
+
+@router.get(
+    "/collections/{collection_id}/schema",
+    operation_id="collections-get_schema",
+    response_class=ORJSONResponse,
+)
+def get_schema(request: Request, collection_id: str) -> ORJSONResponse:
+    """What a feature carries (OGC API Features Part 5): every property with its Chinese title and type.
+
+    Clients that read it show the titles as field aliases. ``x-ogc-role`` marks the
+    feature id and the primary geometry.
+    """
+    collection = read_collection(collection_id)
+    properties: dict[str, Any] = {
+        "id": {"title": "要素编号", "description": "id", "type": "integer", "x-ogc-role": "id"},
+        "geom": {**_geometry_schema(collection), "x-ogc-role": "primary-geometry"},
+    }
+    for name in property_names(collection):
+        if name in _EXTRA_SCHEMAS:
+            properties[name] = {**_EXTRA_SCHEMAS[name], "readOnly": True}
+        else:
+            properties[name] = _field_schema(collection.field(name))
+    body = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base_url(request)}/collections/{collection_id}/schema",
+        "type": "object",
+        "title": collection.title,
+        "description": collection.description,
+        "properties": properties,
+    }
+    return ORJSONResponse(body, media_type=SCHEMA_JSON)
 
 
 @router.get(
@@ -206,8 +317,8 @@ def get_queryables(request: Request, collection_id: str) -> ORJSONResponse:
     response_class=ORJSONResponse,
 )
 def get_releases(collection_id: str, session: SessionDep) -> ORJSONResponse:
-    """All releases of a collection (source, licence, validity, import report)."""
-    releases = list_releases(session, collection_id)
+    """All releases of a collection (source, licence, validity, import report); a read view's are its storage collection's."""
+    releases = list_releases(session, read_collection(collection_id).storage)
     return ORJSONResponse(
         {
             "collection": collection_id,
@@ -361,7 +472,8 @@ async def get_item(
     # JSON and HTML are negotiated on Accept at one URL (see ``wants_html``).
     headers = {"Vary": "Accept"}
     if not html:
-        default = out_crs == CRS84_API and selected is None
+        # a view's feature (multi-part geometry) is another representation of the row
+        default = out_crs == CRS84_API and selected is None and collection.stored_in is None
         etag = read.etag if default else f"W/{read.etag}"
         headers["ETag"] = etag
         if if_none_match is not None and etag_matches(if_none_match, etag, weak=True):

@@ -14,6 +14,16 @@ from web.router import map_page
 
 router = APIRouter(tags=["ogc"])
 
+#: What the landing page says about reads, by ``APP_API_PUBLIC_READS``.
+_READ_POLICY = {
+    True: "读取公开，写入需 API 密钥。Reads are public; writes need an API key.",
+    False: (
+        "读取与写入均需 API 密钥（Authorization: Bearer、X-API-Key，或 HTTP Basic：任意用户名，"
+        "密钥作密码）。Reads and writes need an API key (Bearer, X-API-Key, or HTTP Basic "
+        "with the key as password)."
+    ),
+}
+
 
 @router.get("/", operation_id="ogc-landing", response_class=ORJSONResponse)
 def landing(request: Request) -> Response:
@@ -24,8 +34,9 @@ def landing(request: Request) -> Response:
         "title": settings.title,
         "description": (
             "生态环境分区管控 regulatory layers (OGC API Features Parts 1–3, vector tiles). "
-            "Reads are public; writes need an API key."
+            + _READ_POLICY[settings.public_reads]
         ),
+        "read_policy": "public" if settings.public_reads else "api-key",
         "links": [
             *self_links(request, JSON, "This document"),
             link(f"{base}/api", "service-desc", OPENAPI, "The API definition (OpenAPI 3)"),

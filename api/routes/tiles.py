@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AsOfDep, CollectionReleaseDep, DatetimeQuery, ReaderDep
@@ -17,10 +17,55 @@ from api.responses import ORJSONResponse
 from api.settings import ApiSettings
 from layers.reads.fastread import Reader, releases_in_force, render_layer, render_tiles
 from layers.reads.tiles import MAX_ZOOM, TileCache, TileKey, check_tile, tile_properties
-from layers.store.catalog import COLLECTIONS, Collection, get_collection
+from layers.store.catalog import PUBLISHED, Collection, read_collection
 from layers.store.etags import etag_matches
+from web.tile_style import gl_style
 
 router = APIRouter(tags=["tiles"])
+
+_TILE_PATH = "/collections/{collection_id}/tiles/WebMercatorQuad"
+_COMBINED_PATH = "/tiles/WebMercatorQuad"
+_TILE_TEMPLATE = "/{z}/{x}/{y}"
+
+#: The tile row, with an optional ``.pbf``/``.mvt`` suffix: GDAL's MVT driver reads a
+#: tileset as ``{z}/{x}/{y}.pbf`` (its ``TILE_EXTENSION``).
+TileRow = Annotated[
+    str,
+    Path(
+        pattern=r"^[0-9]{1,10}(\.(pbf|mvt))?$",
+        description="tile row (y); a .pbf or .mvt suffix is accepted",
+    ),
+]
+
+
+def _row(y: str) -> int:
+    return int(y.partition(".")[0])
+
+
+def _tile_route(path: str, operation_id: str) -> Callable[[Any], Any]:
+    """Declare a tile endpoint for ``GET`` (documented) and ``HEAD`` (the same endpoint).
+
+    GDAL's /vsicurl/ (the MVT driver) asks ``HEAD`` first, and FastAPI routes answer only
+    the methods they declare. The ``HEAD`` answer is the ``GET`` one, whose body the
+    server drops; it stays out of the OpenAPI document (one operation per path).
+    """
+
+    def declare(endpoint: Any) -> Any:
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=["GET"],
+            operation_id=operation_id,
+            response_class=Response,
+            responses={200: {"content": {MVT: {}}, "description": "Mapbox vector tile"}},
+        )
+        router.add_api_route(
+            path, endpoint, methods=["HEAD"], response_class=Response, include_in_schema=False
+        )
+        return endpoint
+
+    return declare
+
 
 _CACHE_CONTROL = "public, max-age=300"
 
@@ -67,7 +112,7 @@ async def _layers(
     for i, (key, _) in enumerate(out):
         data = cache.get(key)
         if data is None:
-            data = await render_layer(reader, get_collection(key.collection), key.release_id, key)
+            data = await render_layer(reader, read_collection(key.collection), key.release_id, key)
             cache.put(key, data)
         out[i] = (key, data)
     return out
@@ -91,18 +136,13 @@ def _tile_response(request: Request, etag: str, data: bytes | None) -> Response:
     return Response(content=data or b"", media_type=MVT, headers=headers)
 
 
-@router.get(
-    "/collections/{collection_id}/tiles/WebMercatorQuad/{z}/{x}/{y}",
-    operation_id="tiles-get_collection_tile",
-    response_class=Response,
-    responses={200: {"content": {MVT: {}}, "description": "Mapbox vector tile"}},
-)
+@_tile_route(_TILE_PATH + _TILE_TEMPLATE, "tiles-get_collection_tile")
 async def get_collection_tile(
     request: Request,
     collection_id: str,
     z: int,
     x: int,
-    y: int,
+    y: TileRow,
     reader: ReaderDep,
     # the query parameters are in the OpenAPI and validated here; ItemsQuery reads them
     datetime_: DatetimeQuery = None,  # noqa: ARG001
@@ -114,30 +154,26 @@ async def get_collection_tile(
     settings: ApiSettings = request.app.state.api_settings
     query = ItemsQuery.parse(request.query_params, settings, collection_id, TILE_PARAMS)
     collection, as_of = query.collection, query.page.as_of
-    check_tile(z, x, y)
+    row = _row(y)
+    check_tile(z, x, row)
     props = query.page.properties or tile_properties(collection)
     props = tuple(p for p in props if p in collection.field_names)
-    empty = f'"empty-{collection_id}-{as_of}-{z}-{x}-{y}"'
+    empty = f'"empty-{collection_id}-{as_of}-{z}-{x}-{row}"'
 
     def etag_of(keys: list[TileKey]) -> str:
         return keys[0].etag if keys else empty
 
-    built = await _layers(request, reader, [(collection, props)], as_of, z, x, y, etag_of)
+    built = await _layers(request, reader, [(collection, props)], as_of, z, x, row, etag_of)
     etag = etag_of([key for key, _ in built])
     return _tile_response(request, etag, built[0][1] if built else b"")
 
 
-@router.get(
-    "/tiles/WebMercatorQuad/{z}/{x}/{y}",
-    operation_id="tiles-get_combined_tile",
-    response_class=Response,
-    responses={200: {"content": {MVT: {}}, "description": "Mapbox vector tile"}},
-)
+@_tile_route(_COMBINED_PATH + _TILE_TEMPLATE, "tiles-get_combined_tile")
 async def get_combined_tile(
     request: Request,
     z: int,
     x: int,
-    y: int,
+    y: TileRow,
     reader: ReaderDep,
     as_of: AsOfDep,
     collections: Annotated[
@@ -146,45 +182,87 @@ async def get_combined_tile(
     ] = None,
 ) -> Response:
     """Several collections in one tile, one MVT layer per collection."""
-    check_tile(z, x, y)
-    chosen = (
-        [get_collection(c.strip()) for c in collections.split(",") if c.strip()]
-        if collections
-        else list(COLLECTIONS)
-    )
+    row = _row(y)
+    check_tile(z, x, row)
+    chosen = _chosen(collections)
     layers = [(c, tile_properties(c)) for c in chosen]
-    built = await _layers(request, reader, layers, as_of, z, x, y, _combined_etag)
+    built = await _layers(request, reader, layers, as_of, z, x, row, _combined_etag)
     etag = _combined_etag([key for key, _ in built])
     # MVT layers are independent protobuf messages: concatenating tiles merges them.
     return _tile_response(request, etag, b"".join(data for _, data in built))
 
 
+def _chosen(collections: str | None) -> list[Collection]:
+    """The collections of a combined tile or style (default: every listed collection)."""
+    if not collections:
+        return list(PUBLISHED)
+    return [read_collection(c.strip()) for c in collections.split(",") if c.strip()]
+
+
+#: TileJSON ``fields`` types as tippecanoe writes them (GDAL's MVT driver reads them).
+_FIELD_TYPES = {"int": "Number", "float": "Number"}
+#: ``tilestats`` geometry names (GDAL's MVT driver sets the layer's geometry type from them).
+_TILESTATS_GEOMETRY = {"MULTIPOLYGON": "Polygon", "MULTILINESTRING": "LineString", "POINT": "Point"}
+
+
+def _vector_layer(collection: Collection) -> dict[str, Any]:
+    names = tile_properties(collection)
+    return {
+        "id": collection.id,
+        "description": collection.title,
+        "fields": {name: _FIELD_TYPES.get(collection.field(name).type, "String") for name in names},
+        "field_titles": {name: collection.field(name).label for name in names},
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+    }
+
+
+def _tilestats(collection: Collection) -> dict[str, Any]:
+    names = tile_properties(collection)
+    stats: dict[str, Any] = {
+        "layer": collection.id,
+        "attributeCount": len(names),
+        "attributes": [
+            {
+                "attribute": name,
+                "type": _FIELD_TYPES.get(collection.field(name).type, "String").lower(),
+            }
+            for name in names
+        ],
+    }
+    if collection.geometry in _TILESTATS_GEOMETRY:
+        stats["geometry"] = _TILESTATS_GEOMETRY[collection.geometry]
+    return stats
+
+
 def _tilejson(request: Request, collection: Collection, release: Any) -> dict[str, Any]:
     base = base_url(request)
     bbox = (release.import_report or {}).get("bbox") if release else None
-    fields = {name: collection.field(name).label for name in tile_properties(collection)}
+    here = f"{base}{_TILE_PATH.format(collection_id=collection.id)}"
     return {
         "tilejson": "3.0.0",
-        "name": collection.id,
-        "description": collection.title,
+        "name": collection.title,
+        "description": collection.description,
+        "attribution": "ecozone 生态环境分区管控",
         "scheme": "xyz",
-        "tiles": [f"{base}/collections/{collection.id}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"],
+        "format": "pbf",
+        "tiles": [here + _TILE_TEMPLATE],
         "minzoom": 0,
         "maxzoom": MAX_ZOOM,
         "bounds": bbox or [-180, -85.0511, 180, 85.0511],
-        "vector_layers": [
-            {"id": collection.id, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}
-        ],
+        "vector_layers": [_vector_layer(collection)],
+        "tilestats": {"layerCount": 1, "layers": [_tilestats(collection)]},
         "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
         "dataType": "vector",
         "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
         "links": [
-            link(f"{base}/collections/{collection.id}/tiles/WebMercatorQuad", "self", JSON),
+            link(here, "self", JSON),
             link(
-                f"{base}/collections/{collection.id}/tiles/WebMercatorQuad/{{tileMatrix}}/{{tileCol}}/{{tileRow}}",
+                f"{here}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}",
                 "item",
                 MVT,
             ),
+            link(f"{here}/style.json", "stylesheet", JSON, "Mapbox GL style 样式"),
         ],
     }
 
@@ -206,7 +284,7 @@ def get_tilejson(request: Request, release: CollectionReleaseDep) -> ORJSONRespo
 )
 def list_tilesets(request: Request, collection_id: str) -> ORJSONResponse:
     """The tilesets of a collection (one: WebMercatorQuad vector tiles)."""
-    get_collection(collection_id)
+    read_collection(collection_id)
     base = base_url(request)
     href = f"{base}/collections/{collection_id}/tiles/WebMercatorQuad"
     return ORJSONResponse(
@@ -222,3 +300,43 @@ def list_tilesets(request: Request, collection_id: str) -> ORJSONResponse:
             ]
         }
     )
+
+
+@router.get(
+    _TILE_PATH + "/style.json",
+    operation_id="tiles-get_collection_style",
+    response_class=ORJSONResponse,
+)
+def get_collection_style(request: Request, release: CollectionReleaseDep) -> ORJSONResponse:
+    """A Mapbox GL style of the collection's tiles, in the web map's colours, with Chinese labels.
+
+    In QGIS: Layer ▸ Add Layer ▸ Vector Tile Layer, URL the tile template
+    (``…/tiles/WebMercatorQuad/{z}/{x}/{y}``) and this document as the style URL.
+    """
+    collection, found = release
+    base = base_url(request)
+    here = f"{base}{_TILE_PATH.format(collection_id=collection.id)}"
+    bbox = (found.import_report or {}).get("bbox") if found else None
+    return ORJSONResponse(
+        gl_style(collection.title, [collection], here + _TILE_TEMPLATE, here, bbox, MAX_ZOOM)
+    )
+
+
+@router.get(
+    _COMBINED_PATH + "/style.json",
+    operation_id="tiles-get_combined_style",
+    response_class=ORJSONResponse,
+)
+def get_combined_style(
+    request: Request,
+    collections: Annotated[
+        str | None,
+        Query(description="comma-separated collection ids (default: every listed collection)"),
+    ] = None,
+) -> ORJSONResponse:
+    """A Mapbox GL style of the combined tiles (``/tiles/WebMercatorQuad/{z}/{x}/{y}``)."""
+    chosen = _chosen(collections)
+    template = f"{base_url(request)}{_COMBINED_PATH}{_TILE_TEMPLATE}"
+    if collections:
+        template += "?collections=" + ",".join(c.id for c in chosen)
+    return ORJSONResponse(gl_style("生态环境分区管控", chosen, template, max_zoom=MAX_ZOOM))

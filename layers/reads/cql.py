@@ -50,7 +50,7 @@ from sqlalchemy.types import Text
 
 from gis.crs import CHINA_BOUNDS, degrees_per_metre
 from layers.errors import CollectionNotFoundError, FilterError, UnknownQueryableError
-from layers.store.catalog import Collection, Field, get_collection
+from layers.store.catalog import Collection, Field, read_collection
 from layers.store.models import Release, feature_table
 from layers.store.releases import select_in_force
 
@@ -558,16 +558,18 @@ class _Compiler:
                 "COLLECTION takes ('collection_id'[, 'cql2-text filter']).", field="filter"
             )
         try:
-            other = get_collection(args[0])
+            other = read_collection(args[0])
         except CollectionNotFoundError:
             raise FilterError(
                 f"COLLECTION('{args[0]}'): no such collection.", field="filter"
             ) from None
-        other_table = feature_table(other.id).alias("near")
+        other_table = feature_table(other.storage).alias("near")
         conditions: list[ColumnElement[bool]] = [
-            other_table.c.release_id == release_as_of_subquery(other.id, self.ctx.as_of),
+            other_table.c.release_id == release_as_of_subquery(other.storage, self.ctx.as_of),
             _near(other_table.c.geom, geom, distance),
         ]
+        if other.stored_in is not None:  # a read view: its geometry type only
+            conditions.append(func.ST_Dimension(other_table.c.geom) == other.dimension)
         if len(args) == 2 and args[1].strip():
             inner_ctx = FilterContext(other, self.ctx.as_of)
             inner = _Compiler(inner_ctx, other_table, depth=self.depth + 1)  # type: ignore[arg-type]
@@ -611,7 +613,7 @@ def compile_filter(ast_node: Any, ctx: FilterContext) -> ColumnElement[bool]:
             a value of the wrong type, or uses an unsupported operator or function.
     """
     try:
-        return _Compiler(ctx, feature_table(ctx.collection.id)).compile(ast_node)
+        return _Compiler(ctx, feature_table(ctx.collection.storage)).compile(ast_node)
     except RecursionError:  # a tree not from parse_filter, which bounds the depth
         raise _too_deep() from None
 

@@ -37,7 +37,7 @@ from layers.errors import FeatureNotFoundError, QueryTimeoutError, ServerBusyErr
 from layers.reads.cql import _MAX_DISTANCE_M, FilterContext, build_filter
 from layers.reads.items import COUNT_LIMIT, property_names
 from layers.reads.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
-from layers.store.catalog import Collection, get_collection
+from layers.store.catalog import Collection, read_collection
 from layers.store.db import DatabaseSettings
 from layers.store.etags import row_etag_sql
 from layers.store.models import feature_table
@@ -55,12 +55,21 @@ def _text(statement: sql.Composable) -> str:
 
 
 def _table(collection: Collection) -> str:
-    """The name of the collection's feature table."""
-    return feature_table(collection.id).name
+    """The name of the collection's feature table (a view's: its storage collection's)."""
+    return feature_table(collection.storage).name
 
 
 def _column(table: str, name: str) -> sql.Identifier:
     return sql.Identifier(table, name)
+
+
+def view_condition(collection: Collection, table: str) -> sql.Composable | None:
+    """A read view's condition on its storage table: the geometries of its type (else None)."""
+    if collection.stored_in is None:
+        return None
+    return sql.SQL("ST_Dimension({}) = {}").format(
+        _column(table, "geom"), sql.Literal(collection.dimension)
+    )
 
 
 # --- filters as SQL fragments --------------------------------------------------------
@@ -92,7 +101,7 @@ def expression_fragment(
     query on the collection's table, so correlated subqueries (``COLLECTION(...)``)
     correlate as they do in a full query.
     """
-    table = feature_table(collection.id)
+    table = feature_table(collection.storage)
     names = (f"{_prefix(index)}{n}" for n in range(1_000_000))
 
     def rename(bind: BindParameter[Any]) -> None:
@@ -335,7 +344,8 @@ def release_public_row(row: Sequence[Any]) -> dict[str, Any]:
     Built once per distinct row (the same release heads every page); the dict is
     shared, so callers must not change it.
     """
-    key = tuple(row)
+    # lists (``coverage_adcodes``) as tuples, so the row can key the cache
+    key = tuple(tuple(v) if isinstance(v, list) else v for v in row)
     cached = _RELEASES.get(key)
     if cached is not None:
         return cached
@@ -352,8 +362,10 @@ _RELEASES: dict[tuple[Any, ...], dict[str, Any]] = {}
 # --- items ---------------------------------------------------------------------------
 
 
-def _geometry_sql(table: str, crs: ApiCRS) -> sql.Composable:
+def _geometry_sql(table: str, crs: ApiCRS, multi: bool = False) -> sql.Composable:
     geom: sql.Composable = _column(table, "geom")
+    if multi:  # a read view: one geometry type, so single parts become multi-parts
+        geom = sql.SQL("ST_Multi({})").format(geom)
     if crs.srid != 4326:
         geom = sql.SQL("ST_Transform({}, {})").format(geom, sql.Literal(int(crs.srid)))
     if crs.lat_first:
@@ -373,11 +385,18 @@ def feature_json_sql(
 ) -> sql.Composable:
     """A GeoJSON Feature (json) of a row of the collection's table, as ``layers.reads.items`` builds it."""
     table = _table(collection)
+    lists = {f.name for f in collection.fields if f.type == "text[]"}
     args: list[sql.Composable] = []
     for name in names:
         if release_last and name == "release":
             continue
-        args += [sql.Literal(name), release if name == "release" else _column(table, name)]
+        value: sql.Composable = release if name == "release" else _column(table, name)
+        if name in lists:
+            # An empty list is null on the wire: GDAL and QGIS type a property from the
+            # first features, and ``[]`` next to string lists makes it JSON text, so the
+            # two industry lists of control_units would arrive with different types.
+            value = sql.SQL("NULLIF({}, '{{}}')").format(value)
+        args += [sql.Literal(name), value]
     if with_source:
         args += [sql.Literal("source_properties"), _column(table, "props")]
     if release_last and "release" in names:
@@ -387,7 +406,7 @@ def feature_json_sql(
         "'properties', json_build_object({args}))"
     ).format(
         id=_column(table, "id"),
-        geometry=_geometry_sql(table, crs),
+        geometry=_geometry_sql(table, crs, multi=collection.stored_in is not None),
         args=sql.SQL(", ").join(args),
     )
 
@@ -440,7 +459,7 @@ def items_sql(query: ItemsRequest) -> tuple[str, dict[str, Any]]:
     coordinates, dates or paging), so it is built once per shape (:func:`_items_text`).
     """
     params: dict[str, Any] = {
-        "rc": query.collection_id,
+        "rc": read_collection(query.collection_id).storage,
         "rd": query.as_of,
         "lim": query.limit,
         "lim1": query.limit + 1,
@@ -453,7 +472,7 @@ def items_sql(query: ItemsRequest) -> tuple[str, dict[str, Any]]:
             params["bstep"] = max(b[2] - b[0], b[3] - b[1], 1e-6) / 16
     for fragment in query.where:
         params.update(fragment.params)
-    if query.bbox is not None or query.where:
+    if query.bbox is not None or query.where or read_collection(query.collection_id).stored_in:
         params["cl"] = query.count_limit
     sql = _items_text(
         query.collection_id,
@@ -476,9 +495,12 @@ def _items_text(
     crs: ApiCRS,
 ) -> str:
     """The SQL text of :func:`items_sql` for one page shape."""
-    collection = get_collection(collection_id)
+    collection = read_collection(collection_id)
     table = _table(collection)
     conds: list[sql.Composable] = [sql.SQL("{} = r.id").format(_column(table, "release_id"))]
+    view = view_condition(collection, table)
+    if view is not None:
+        conds.append(view)
     if bbox_crs is not None:
         conds.append(
             sql.SQL("ST_Intersects({}, {})").format(_column(table, "geom"), _envelope_sql(bbox_crs))
@@ -499,7 +521,7 @@ def _items_text(
         [_order(sql.SQL("p.{}").format(k), asc) for k, _, asc in keys] + [sql.SQL("p.fid")]
     )
     matched: sql.Composable
-    if bbox_crs is None and not where_sql:
+    if bbox_crs is None and not where_sql and view is None:
         matched = sql.SQL("r.feature_count")
     else:
         # A page that is not full (or an empty first page) already tells the count:
@@ -638,11 +660,11 @@ def _feature_statement(
     crs: ApiCRS,
     properties: tuple[str, ...] | None,
 ) -> tuple[str, dict[str, Any]]:
-    collection = get_collection(collection_id)
+    collection = read_collection(collection_id)
     names = properties if properties is not None else property_names(collection)
     params: dict[str, Any] = {"fid": feature_id}
     if as_of is not None:
-        params.update(rc=collection.id, rd=as_of)
+        params.update(rc=collection.storage, rd=as_of)
     statement = _feature_text(collection_id, names, crs, properties is None, as_of is not None)
     return statement, params
 
@@ -658,7 +680,7 @@ def _feature_text(
     collection_id: str, names: tuple[str, ...], crs: ApiCRS, with_source: bool, in_force: bool
 ) -> str:
     """The SQL text of :func:`feature_by_id` for one shape."""
-    collection = get_collection(collection_id)
+    collection = read_collection(collection_id)
     table = _table(collection)
     feature = feature_json_sql(
         collection,
@@ -684,6 +706,9 @@ def _feature_text(
         statement = sql.SQL("{} AND {} = ({})").format(
             statement, _column(table, "release_id"), sql.SQL(in_force_sql(("id",)))
         )
+    view = view_condition(collection, table)
+    if view is not None:  # a feature of the other type is not in the view
+        statement = sql.SQL("{} AND {}").format(statement, view)
     return _text(statement)
 
 
@@ -708,9 +733,10 @@ def _tile_layer_sql(
 
     The release is the placeholder ``release_param``, or ``r.id`` of the enclosing query.
     """
-    collection = get_collection(collection_id)
+    collection = read_collection(collection_id)
     table = _table(collection)
     release = sql.SQL("r.id") if release_param is None else sql.Placeholder(release_param)
+    view = view_condition(collection, table)
     env = sql.SQL("ST_TileEnvelope(%(tz)s, %(tx)s, %(ty)s)")
     geom: sql.Composable = _column(table, "geom")
     if z < 14 and collection.geometry != "POINT":
@@ -734,7 +760,7 @@ def _tile_layer_sql(
             "SELECT coalesce(ST_AsMVT(t.*, {layer}, {extent}, 'geom', 'id'), "
             "'\\x'::bytea) FROM (SELECT {cols} FROM {table} "
             "WHERE {release_id} = {release} "
-            "AND {geom} && ST_Transform(ST_Expand({env}, %(tpad)s), 4326)) t"
+            "AND {geom} && ST_Transform(ST_Expand({env}, %(tpad)s), 4326){view}) t"
         ).format(
             layer=sql.Literal(collection.id),
             extent=sql.Literal(EXTENT),
@@ -744,6 +770,7 @@ def _tile_layer_sql(
             release=release,
             geom=_column(table, "geom"),
             env=env,
+            view=sql.SQL("") if view is None else sql.SQL(" AND {}").format(view),
         )
     )
 
@@ -770,7 +797,7 @@ def tiles_sql(
     params["rd"] = as_of
     parts = []
     for i, (collection, properties) in enumerate(layers):
-        params[f"rc{i}"] = collection.id
+        params[f"rc{i}"] = collection.storage
         layer = _tile_layer_sql(collection.id, properties, z, None)
         release = in_force_sql(("id", "revision"), f"rc{i}")
         parts.append(
@@ -807,11 +834,13 @@ async def releases_in_force(
     params: dict[str, Any] = {"rd": as_of}
     parts = []
     for i, collection in enumerate(collections):
-        params[f"rc{i}"] = collection.id
+        params[f"rc{i}"] = collection.storage
         release = in_force_sql(("id", "revision", "collection"), f"rc{i}")
         parts.append(sql.SQL("({})").format(sql.SQL(release)))
     rows = await reader.fetch(_text(sql.SQL(" UNION ALL ").join(parts)), params)
-    return {str(c): (int(rid), int(rev)) for rid, rev, c in rows}
+    stored = {str(c): (int(rid), int(rev)) for rid, rev, c in rows}
+    # a read view is in force with its storage collection's release
+    return {c.id: stored[c.storage] for c in collections if c.storage in stored}
 
 
 async def render_layer(

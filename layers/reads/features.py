@@ -18,13 +18,14 @@ from layers.store.models import feature_table
 
 def feature_columns(collection: Collection) -> list[ColumnElement[Any]]:
     """The typed columns of a feature table plus its geometry as GeoJSON text."""
-    table = feature_table(collection.id)
+    table = feature_table(collection.storage)
     cols: list[ColumnElement[Any]] = [table.c.id, table.c.release_id]
     cols += [table.c[name] for name in collection.field_names]
     cols.append(table.c.synthetic)
     if collection.has_area:
         cols.append(table.c.area_m2)
-    cols.append(func.ST_AsGeoJSON(table.c.geom, 7).label("geometry"))
+    geom = table.c.geom if collection.stored_in is None else func.ST_Multi(table.c.geom)
+    cols.append(func.ST_AsGeoJSON(geom, 7).label("geometry"))
     return cols
 
 

@@ -22,7 +22,7 @@ from layers.errors import (
     UnknownQueryableError,
 )
 from layers.reads.cql import FilterContext, build_filter
-from layers.store.catalog import get_collection
+from layers.store.catalog import read_collection
 
 FilterLang = Literal["cql2-text", "cql2-json"]
 
@@ -60,7 +60,7 @@ def parse_filter(
         UnknownFilterFieldError: the filter names a field the collection does not allow.
         InvalidFilterError: the text does not parse or uses an unsupported construct.
     """
-    collection = get_collection(collection_id)
+    collection = read_collection(collection_id)
     context = FilterContext(collection=collection, as_of=date.today() if as_of is None else as_of)
     source = text if isinstance(text, str) else json.dumps(text)
     try:

@@ -14,7 +14,7 @@ from gis.crs import CHINA_BOUNDS, degrees_per_metre
 from layers.errors import InvalidProximityError, QueryTimeoutError, database_error
 from layers.reads.features import feature_columns, feature_json
 from layers.reads.filters import GEOGRAPHY, parse_filter
-from layers.store.catalog import get_collection
+from layers.store.catalog import Collection, read_collection
 from layers.store.db import set_statement_timeout
 from layers.store.models import feature_table
 from layers.store.releases import release_as_of
@@ -24,15 +24,22 @@ MAX_DISTANCE_M = 50_000.0
 
 @dataclass(frozen=True)
 class LayerQuery:
-    """A collection and an optional CQL2 filter on it."""
+    """A collection (or read view) and an optional CQL2 filter on it."""
 
     collection: str
     filter: str | None = None
 
     def condition(self) -> ColumnElement[bool] | None:
         """The filter as an expression (checked against the collection's fields)."""
-        get_collection(self.collection)
+        read_collection(self.collection)
         return parse_filter(self.collection, self.filter) if self.filter else None
+
+
+def _of_view(collection: Collection, geom: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+    """A read view's condition on its storage table's geometry (none for a collection)."""
+    if collection.stored_in is None:
+        return []
+    return [func.ST_Dimension(geom) == collection.dimension]
 
 
 def proximity(
@@ -62,8 +69,9 @@ def proximity(
         )
     feature_filter = features.condition()
     near_filter = near.condition()
-    src_release = release_as_of(session, features.collection, as_of)
-    dst_release = release_as_of(session, near.collection, as_of)
+    collection, target = read_collection(features.collection), read_collection(near.collection)
+    src_release = release_as_of(session, collection.storage, as_of)
+    dst_release = release_as_of(session, target.storage, as_of)
     base = {
         "type": "FeatureCollection",
         "features": [],
@@ -75,8 +83,8 @@ def proximity(
     }
     if src_release is None or dst_release is None:
         return base
-    src = feature_table(features.collection)
-    dst = feature_table(near.collection)
+    src = feature_table(collection.storage)
+    dst = feature_table(target.storage)
     src_geog = cast(src.c.geom, GEOGRAPHY)
     dst_geog = cast(dst.c.geom, GEOGRAPHY)
     k = degrees_per_metre(CHINA_BOUNDS[3], distance_m)
@@ -93,6 +101,7 @@ def proximity(
             dst.c.geom.op("&&")(func.ST_Expand(src.c.geom, distance_m * k.lon, distance_m * k.lat)),
             func.ST_DWithin(src.c.geom, dst.c.geom, distance_m * k.planar),
             func.ST_DWithin(src_geog, dst_geog, distance_m),
+            *_of_view(target, dst.c.geom),
         )
         .order_by("distance_m", dst.c.id)
         .limit(1)
@@ -100,7 +109,6 @@ def proximity(
     if near_filter is not None:
         nearest = nearest.where(near_filter)
     lateral = nearest.lateral("nearest")
-    collection = get_collection(features.collection)
     stmt = (
         select(
             *feature_columns(collection),
@@ -110,7 +118,7 @@ def proximity(
         )
         .select_from(src)
         .join(lateral, true())
-        .where(src.c.release_id == src_release.id)
+        .where(src.c.release_id == src_release.id, *_of_view(collection, src.c.geom))
         .order_by(lateral.c.distance_m, src.c.id)
         .limit(limit)
     )

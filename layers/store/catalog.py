@@ -13,7 +13,8 @@ from typing import Literal
 from layers.errors import CollectionNotFoundError
 
 FieldType = Literal["text", "int", "float", "date", "text[]"]
-GeometryKind = Literal["MULTIPOLYGON", "POINT", "GEOMETRY"]
+GeometryKind = Literal["MULTIPOLYGON", "MULTILINESTRING", "POINT", "GEOMETRY"]
+_DIMENSIONS: dict[str, int] = {"POINT": 0, "MULTILINESTRING": 1, "MULTIPOLYGON": 2}
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,11 @@ class Collection:
         code_field: the field holding a feature's official code (place search by prefix).
         report_context: when set, the screening report's map draws this collection under
             the evidence, as context (in catalogue order).
+        description: what it holds, in Chinese.
+        description_en: the same in English.
+        stored_in: set on a read view (:data:`VIEWS`): the storage collection whose
+            features of this collection's geometry type it publishes. A view has no table
+            and no releases of its own; it is read-only.
     """
 
     id: str
@@ -122,12 +128,24 @@ class Collection:
     style: MapStyle
     has_area: bool = True
     description: str = ""
+    description_en: str = ""
     min_zoom: int = 0
     default_visible: bool = False
     entry_list: tuple[str, ...] = ()
     search_rank: int | None = None
     code_field: str = "code"
     report_context: ReportContext | None = None
+    stored_in: str | None = None
+
+    @property
+    def dimension(self) -> int | None:
+        """The topological dimension of its geometries (``ST_Dimension``); None when mixed."""
+        return _DIMENSIONS.get(self.geometry)
+
+    @property
+    def storage(self) -> str:
+        """The id of the collection that stores the features (its own, unless a view)."""
+        return self.stored_in or self.id
 
     def field(self, name: str) -> Field:
         """Return the field called ``name``.
@@ -184,6 +202,42 @@ _INDUSTRY = (
     ),
 )
 
+#: The water layers' colours (the map's, the tiles' styles).
+_WATER_STYLE = MapStyle(color="#5b9bd5", fill="#a9cfee", fill_opacity=0.9, weight=1, base=True)
+
+_WATER_FIELDS = (
+    _code("水体编码"),
+    _name("河流名称", "湖泊名称", "水体名称"),
+    Field(
+        "kind",
+        "text",
+        "水体类型",
+        choices=("river", "lake", "canal", "reservoir", "coast"),
+        aliases=("水体类型",),
+        synonyms={
+            "河流": "river",
+            "湖泊": "lake",
+            "运河": "canal",
+            "水库": "reservoir",
+            "海岸线": "coast",
+            "coastline": "coast",
+        },
+    ),
+    Field(
+        "yangtze_class",
+        "text",
+        "长江保护法分类",
+        choices=("mainstem", "important_tributary", "tributary", "none"),
+        aliases=("长江分类",),
+        synonyms={
+            "干流": "mainstem",
+            "重要支流": "important_tributary",
+            "支流": "tributary",
+        },
+    ),
+    Field("rank", "int", "等级", aliases=("等级", "level_river")),
+)
+
 UNIT_CLASSES = ("优先保护单元", "重点管控单元", "一般管控单元")
 
 COLLECTIONS: tuple[Collection, ...] = (
@@ -209,6 +263,7 @@ COLLECTIONS: tuple[Collection, ...] = (
             _ADMIN_CODE,
         ),
         description="三区三线划定成果中的生态保护红线（水源涵养、生物多样性维护、水土保持等）。",
+        description_en="Ecological protection red lines of the 三区三线 delimitation (water conservation, biodiversity, soil and water conservation …).",
     ),
     Collection(
         id="ecological_spaces",
@@ -238,6 +293,7 @@ COLLECTIONS: tuple[Collection, ...] = (
             _ADMIN_CODE,
         ),
         description="《江苏省生态空间管控区域规划》划定的省级生态空间管控区域。",
+        description_en="Provincial ecological space control areas of the Jiangsu Ecological Space Control Area Plan.",
     ),
     Collection(
         id="control_units",
@@ -315,12 +371,15 @@ COLLECTIONS: tuple[Collection, ...] = (
             ),
         ),
         description="“三线一单”生态环境分区管控的环境管控单元及其生态环境准入清单。",
+        description_en="Environmental control units of the 三线一单 zoning, with their environmental access lists.",
     ),
     Collection(
         id="monitoring_stations",
         title="监测站点",
         title_en="Monitoring stations",
         group="监测站点",
+        description="生态环境监测站点与断面（环境空气、地表水、地下水、土壤、噪声、海洋）。",
+        description_en="Environmental monitoring stations and sections (air, surface water, groundwater, soil, noise, marine).",
         geometry="POINT",
         style=MapStyle(
             color="#8e24aa",
@@ -391,6 +450,8 @@ COLLECTIONS: tuple[Collection, ...] = (
         title="入河入海排污口",
         title_en="Sewage outfalls",
         group="排污口",
+        description="入河、入湖、入江、入海排污口及其排查、监测、溯源、整治进展。",
+        description_en="Sewage outfalls into rivers, lakes and the sea, with their survey/monitor/trace/remediate stage.",
         geometry="POINT",
         style=MapStyle(color="#6d4c41"),
         min_zoom=9,
@@ -441,6 +502,8 @@ COLLECTIONS: tuple[Collection, ...] = (
         title="湿地",
         title_en="Wetlands",
         group="湿地",
+        description="湿地及其类别与保护级别。",
+        description_en="Wetlands with their category and protection status.",
         geometry="MULTIPOLYGON",
         style=MapStyle(color="#00897b", fill="#4db6ac", fill_opacity=0.35),
         min_zoom=7,
@@ -482,55 +545,27 @@ COLLECTIONS: tuple[Collection, ...] = (
     Collection(
         id="water_bodies",
         title="水体与岸线",
-        title_en="Water bodies and shorelines",
+        title_en="Water bodies and shorelines (polygons and lines)",
         group="水体",
         geometry="GEOMETRY",
-        style=MapStyle(color="#5b9bd5", fill="#a9cfee", fill_opacity=0.9, weight=1, base=True),
+        style=_WATER_STYLE,
         default_visible=True,
         search_rank=1,
         has_area=False,
         report_context=ReportContext(
             "水体", stroke="#6fa8dc", fill="#cfe2f3", fill_opacity=1, width=0.8
         ),
-        fields=(
-            _code("水体编码"),
-            _name("河流名称", "湖泊名称", "水体名称"),
-            Field(
-                "kind",
-                "text",
-                "水体类型",
-                choices=("river", "lake", "canal", "reservoir", "coast"),
-                aliases=("水体类型",),
-                synonyms={
-                    "河流": "river",
-                    "湖泊": "lake",
-                    "运河": "canal",
-                    "水库": "reservoir",
-                    "海岸线": "coast",
-                    "coastline": "coast",
-                },
-            ),
-            Field(
-                "yangtze_class",
-                "text",
-                "长江保护法分类",
-                choices=("mainstem", "important_tributary", "tributary", "none"),
-                aliases=("长江分类",),
-                synonyms={
-                    "干流": "mainstem",
-                    "重要支流": "important_tributary",
-                    "支流": "tributary",
-                },
-            ),
-            Field("rank", "int", "等级", aliases=("等级", "level_river")),
-        ),
-        description="河流、湖泊、运河、水库与海岸线；yangtze_class 为《长江保护法》意义上的干流/支流属性。",
+        fields=_WATER_FIELDS,
+        description="河流、湖泊、运河、水库与海岸线（面与线混合）；yangtze_class 为《长江保护法》意义上的干流/支流属性。",
+        description_en="Rivers, lakes, canals, reservoirs and coastlines (polygons and lines mixed); yangtze_class is the main stem/tributary class of the Yangtze River Protection Law.",
     ),
     Collection(
         id="drinking_water_zones",
         title="饮用水水源保护区",
         title_en="Drinking-water source protection zones",
         group="水源保护区",
+        description="饮用水水源一级、二级保护区与准保护区。",
+        description_en="Drinking-water source protection zones (grade 1, grade 2, quasi-protection).",
         geometry="MULTIPOLYGON",
         style=MapStyle(
             color="#1e88e5",
@@ -560,6 +595,8 @@ COLLECTIONS: tuple[Collection, ...] = (
         title="工业园区",
         title_en="Industrial parks",
         group="园区与企业",
+        description="工业园区及其级别、主导行业与环境风险等级。",
+        description_en="Industrial parks with their level, industries and environmental risk grade.",
         geometry="MULTIPOLYGON",
         style=MapStyle(color="#6a1b9a", fill="#ba68c8", fill_opacity=0.25, dash_array="5 3"),
         min_zoom=8,
@@ -577,6 +614,8 @@ COLLECTIONS: tuple[Collection, ...] = (
         title="重点排污企业",
         title_en="Enterprises (pollution sources)",
         group="园区与企业",
+        description="重点排污单位及其行业、环境风险等级与所在园区。",
+        description_en="Key pollutant-discharging enterprises with industry, risk grade and park.",
         geometry="POINT",
         style=MapStyle(
             color="#616161",
@@ -604,12 +643,15 @@ COLLECTIONS: tuple[Collection, ...] = (
         min_zoom=9,
         fields=(_code(), _name(), _ADMIN_CODE),
         description="土壤环境优先保护类耕地集中区域。",
+        description_en="Concentrations of farmland in the soil-environment priority-protection class.",
     ),
     Collection(
         id="admin_divisions",
         title="行政区划",
         title_en="Administrative divisions",
         group="行政区",
+        description="省、市、县三级行政区划。",
+        description_en="Administrative divisions: provinces, cities and counties.",
         geometry="MULTIPOLYGON",
         style=MapStyle(
             color="#888",
@@ -648,11 +690,52 @@ COLLECTIONS: tuple[Collection, ...] = (
     ),
 )
 
+#: Read views: one geometry type each, over a storage collection that mixes types. GIS
+#: clients (QGIS, GDAL) fix a layer's geometry type from its first features, so a mixed
+#: collection loses the features of the other type; the views are what they open.
+VIEWS: tuple[Collection, ...] = (
+    Collection(
+        id="water_areas",
+        title="水域（面）",
+        title_en="Water areas (polygons)",
+        group="水体",
+        geometry="MULTIPOLYGON",
+        style=_WATER_STYLE,
+        default_visible=True,
+        has_area=False,
+        fields=_WATER_FIELDS,
+        description="湖泊、水库、宽阔河段（如江阴段长江）等水域面；水体与岸线（water_bodies）中的面要素。",
+        description_en="Lakes, reservoirs and wide river reaches as polygons: the polygon features of water_bodies.",
+        stored_in="water_bodies",
+    ),
+    Collection(
+        id="water_lines",
+        title="河流与岸线（线）",
+        title_en="Rivers, canals and shorelines (lines)",
+        group="水体",
+        geometry="MULTILINESTRING",
+        style=MapStyle(color="#5b9bd5", weight=1, line=True, base=True),
+        default_visible=True,
+        has_area=False,
+        fields=_WATER_FIELDS,
+        description="河流、运河中心线与海岸线；水体与岸线（water_bodies）中的线要素。",
+        description_en="River and canal centre lines and coastlines: the line features of water_bodies.",
+        stored_in="water_bodies",
+    ),
+)
+
+#: What ``/collections`` lists, in catalogue order: every collection of one geometry type,
+#: a mixed one replaced by its views (which stays readable under its own id).
+PUBLISHED: tuple[Collection, ...] = tuple(
+    member for c in COLLECTIONS for member in ([v for v in VIEWS if v.stored_in == c.id] or [c])
+)
+
 _BY_ID = {c.id: c for c in COLLECTIONS}
+_READABLE = {**_BY_ID, **{v.id: v for v in VIEWS}}
 
 
 def get_collection(collection_id: str) -> Collection:
-    """Return the collection with this id.
+    """Return the storage collection with this id (imports, edits, screening; not a view).
 
     Raises:
         CollectionNotFoundError: no such collection.
@@ -660,4 +743,22 @@ def get_collection(collection_id: str) -> Collection:
     try:
         return _BY_ID[collection_id]
     except KeyError:
+        view = _READABLE.get(collection_id)
+        raise CollectionNotFoundError(collection_id, view.stored_in if view else None) from None
+
+
+def read_collection(collection_id: str) -> Collection:
+    """Return the collection or read view with this id (the read routes take both).
+
+    Raises:
+        CollectionNotFoundError: no such collection or view.
+    """
+    try:
+        return _READABLE[collection_id]
+    except KeyError:
         raise CollectionNotFoundError(collection_id) from None
+
+
+def views_of(collection_id: str) -> tuple[Collection, ...]:
+    """The read views over a storage collection (none for a collection of one type)."""
+    return tuple(v for v in VIEWS if v.stored_in == collection_id)

@@ -698,3 +698,19 @@ def test_audit_offset_beyond_bigint_is_400(client, keys):
     r = client.get("/audit", params={"offset": 2**63}, headers=_auth(keys["admin"]))
     assert r.status_code == 400
     assert r.json()["field"] == "offset"
+
+
+def test_a_read_view_is_not_written_and_says_where_to_write(client, keys):
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "某湖", "kind": "lake"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[120.3, 31.9], [120.31, 31.9], [120.31, 31.91], [120.3, 31.9]]],
+        },
+    }
+    r = client.post("/collections/water_areas/items", json=feature, headers=_auth(keys["editor"]))
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "read-only view of 'water_bodies'" in r.json()["detail"]
+    assert r.json()["field"] == "collection"

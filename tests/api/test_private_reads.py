@@ -6,6 +6,7 @@ editing this file: it must either answer 401 without a key or be on the public l
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 
@@ -143,3 +144,41 @@ def test_a_revoked_or_unknown_key_is_refused(private_client):
     r = private_client.get("/screenings", headers={"X-API-Key": "ez_nope_nope"})
     assert r.status_code == 401
     assert "invalid_token" in r.headers["www-authenticate"]
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def test_the_key_as_basic_password_opens_the_reads(private_client, viewer_key):
+    # QGIS's "Basic" authentication method and GDAL's USERPWD: any user, the key as password
+    for user in ("qgis", "分析员", ""):
+        r = private_client.get("/collections/outfalls/items", headers=_basic(user, viewer_key))
+        assert r.status_code == 200, (user, r.text)
+    # a viewer key is a viewer key, whichever way it comes
+    r = private_client.delete("/screenings/1", headers=_basic("qgis", viewer_key))
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Basic " + base64.b64encode(b"qgis:ez_nope_nope").decode(),  # unknown key
+        "Basic " + base64.b64encode(b"no-colon-here").decode(),  # no password at all
+        "Basic " + base64.b64encode(b"qgis:").decode(),  # an empty password
+        "Basic !!not-base64!!",
+        "Basic " + base64.b64encode(b"qgis:\xff\xfe").decode(),  # not UTF-8
+    ],
+)
+def test_bad_basic_credentials_are_refused(private_client, authorization):
+    r = private_client.get("/collections", headers={"Authorization": authorization})
+    assert r.status_code == 401
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_the_landing_page_states_the_private_read_policy(private_client):
+    body = private_client.get("/", headers={"Accept": "application/json"}).json()
+    assert body["read_policy"] == "api-key"
+    assert "读取与写入均需 API 密钥" in body["description"]
+    assert "Reads are public" not in body["description"]

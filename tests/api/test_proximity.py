@@ -95,6 +95,17 @@ def test_proximity_without_target_filter_uses_nearest_target(client, layers):
     assert "丙化工" not in by_name
 
 
+def test_proximity_reads_a_view_of_one_geometry_type(client, layers):
+    # the river lines are water_lines, none is a water area
+    lines = client.post("/queries/proximity", json=query(near={"collection": "water_lines"}))
+    assert lines.status_code == 200, lines.text
+    names = [f["properties"]["name"] for f in lines.json()["features"]]
+    assert names == ["甲化工", "戊化工", "乙化工"]  # by distance: 300, 686 (小河), 900 m
+    areas = client.post("/queries/proximity", json=query(near={"collection": "water_areas"}))
+    assert areas.status_code == 200
+    assert areas.json()["features"] == []
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -12,7 +12,17 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, ColumnElement, Select, Text, cast, func, literal, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    Text,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from gis.crs import CRS84_API, ApiCRS
@@ -195,6 +205,8 @@ def _feature_json(
         args.append(literal(name))
         if name == "release":
             args.append(literal(release_name) if release_name is not None else table.c.release_id)
+        elif name in collection.field_names and collection.field(name).type == "text[]":
+            args.append(func.nullif(table.c[name], literal_column("'{}'")))  # [] is null
         else:
             args.append(table.c[name])
     if with_source:

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from layers.store.catalog import COLLECTIONS
+from layers.store.catalog import PUBLISHED
 from tests.ogc.conftest import N_OUTFALLS, N_RIVERS
 
 F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf"
@@ -24,6 +24,8 @@ def test_landing_page_links(ogc):
     assert {"self", "service-desc", "conformance", "data"} <= _rels(body)
     for lk in body["links"]:
         assert {"href", "rel", "type"} <= lk.keys()
+    assert body["read_policy"] == "public"
+    assert "读取公开" in body["description"]
 
 
 def test_landing_page_html_on_request(ogc):
@@ -55,15 +57,20 @@ def test_api_is_openapi3_and_documents_the_function(ogc):
     doc = r.json()
     assert doc["openapi"].startswith("3.")
     items = doc["paths"]["/collections/{collection_id}/items"]["get"]
-    params = {p["name"]: p for p in items["parameters"]}
-    assert params["limit"]["schema"]["maximum"] == 10_000
+    # limit is a component (QGIS and GDAL read its maximum there), referenced by the path
+    assert {"$ref": "#/components/parameters/limit"} in items["parameters"]
+    params = {p["name"]: p for p in items["parameters"] if "name" in p}
+    limit = doc["components"]["parameters"]["limit"]
+    assert (limit["name"], limit["in"]) == ("limit", "query")
+    assert limit["schema"]["maximum"] == 10_000
+    assert limit["schema"]["default"] == 100
     assert "S_DWITHIN_M" in params["filter"]["description"]
 
 
 def test_collections_lists_every_collection(ogc):
     body = ogc.get("/collections").json()
     ids = [c["id"] for c in body["collections"]]
-    assert ids == [c.id for c in COLLECTIONS]
+    assert ids == [c.id for c in PUBLISHED]
     for c in body["collections"]:
         assert any(lk["rel"] == "items" for lk in c["links"])
         assert c["extent"]["spatial"]["bbox"]

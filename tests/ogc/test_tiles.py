@@ -109,3 +109,71 @@ def test_cache_key_changes_with_release_revision(ogc, seeded_url):
                 )
             )
         engine.dispose()
+
+
+def test_head_on_a_tile_answers_like_get_without_a_body(ogc):
+    url = "/collections/water_areas/tiles/WebMercatorQuad/9/425/209"
+    got = ogc.get(url)
+    head = ogc.head(url)
+    assert got.status_code == head.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"] == got.headers["etag"]
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert ogc.head("/tiles/WebMercatorQuad/0/0/0").status_code == 200
+    # GDAL's MVT driver reads {y}.pbf
+    assert ogc.get(url + ".pbf").content == got.content
+    assert ogc.get(url + ".png").status_code == 400
+
+
+def test_tilejson_has_what_gdals_mvt_driver_reads(ogc):
+    tj = ogc.get("/collections/water_lines/tiles/WebMercatorQuad").json()
+    [layer] = tj["vector_layers"]
+    assert layer["id"] == "water_lines"
+    assert layer["fields"] == {
+        "code": "String",
+        "name": "String",
+        "kind": "String",
+        "yangtze_class": "String",
+    }
+    assert layer["field_titles"]["name"] == "名称"
+    [stats] = tj["tilestats"]["layers"]
+    assert stats["geometry"] == "LineString"
+    assert len(tj["bounds"]) == 4
+    assert any(lk["rel"] == "stylesheet" for lk in tj["links"])
+
+
+def test_the_styles_use_the_map_colours_and_chinese_labels(ogc):
+    style = ogc.get("/collections/control_units/tiles/WebMercatorQuad/style.json").json()
+    assert style["version"] == 8
+    [source] = style["sources"].values()
+    assert source["tiles"][0].endswith(
+        "/collections/control_units/tiles/WebMercatorQuad/{z}/{x}/{y}"
+    )
+    by_id = {layer["id"]: layer for layer in style["layers"]}
+    fill = by_id["control_units-fill-重点管控单元"]
+    assert fill["filter"] == ["==", "unit_class", "重点管控单元"]
+    assert fill["paint"]["fill-color"] == "#ef6c00"  # the web map's colour (catalogue)
+    assert fill["minzoom"] == 9
+    label = by_id["control_units-label"]
+    assert label["layout"]["text-field"] == "{name}"
+    assert label["layout"]["text-allow-overlap"] is False
+    combined = ogc.get("/tiles/WebMercatorQuad/style.json").json()
+    layers = {layer["source-layer"] for layer in combined["layers"]}
+    assert "water_bodies" not in layers and {"water_areas", "water_lines"} <= layers
+    labels = [i for i, layer in enumerate(combined["layers"]) if layer["type"] == "symbol"]
+    assert labels == list(range(len(combined["layers"]) - len(labels), len(combined["layers"])))
+    chosen = ogc.get("/tiles/WebMercatorQuad/style.json?collections=outfalls").json()
+    assert chosen["sources"]["ecozone"]["tiles"][0].endswith("?collections=outfalls")
+
+
+def test_the_mixed_collections_style_splits_by_geometry_type(ogc):
+    style = ogc.get("/collections/water_bodies/tiles/WebMercatorQuad/style.json").json()
+    by_id = {layer["id"]: layer for layer in style["layers"]}
+    assert by_id["water_bodies-fill"]["filter"] == ["==", "$type", "Polygon"]
+    assert by_id["water_bodies-line"]["filter"] == ["==", "$type", "LineString"]
+    # boundaries: one line layer per level, widths and dashes of the map
+    admin = ogc.get("/collections/admin_divisions/tiles/WebMercatorQuad/style.json").json()
+    county = next(lyr for lyr in admin["layers"] if lyr["id"] == "admin_divisions-line-county")
+    assert county["paint"]["line-width"] == 0.8
+    assert county["paint"]["line-dasharray"] == [3.75, 3.75]
+    assert not any(lyr["type"] == "fill" for lyr in admin["layers"])

@@ -121,7 +121,10 @@ def test_map_layers_draw_screen_report(browser_context_factory, live_server, out
         """() => Object.fromEntries(Object.entries(window.ecozone.entries).map(
             ([id, e]) => [id, {visible: e.visible, count: e.count, release: e.release && e.release.name}]))"""
     )
-    assert state["water_bodies"]["count"] == 3
+    # water_bodies is listed as its two views: the 长江 and 黄山湖 polygons, the canal line
+    assert "water_bodies" not in state
+    assert state["water_areas"]["count"] == 2
+    assert state["water_lines"]["count"] == 1
     assert state["control_units"]["release"] == "test-units-2024"
     assert state["control_units"]["count"] == 3
     # the legend lists the control-unit classes; scale bar and coordinates are there

@@ -107,8 +107,9 @@ def test_map_shows_planted_names_as_text(browser_context_factory, planted, outpu
     # the features' popups (first the list's properties, then the full feature)
     for name in (IMG, SCRIPT):
         page.evaluate(
-            """(name) => { const e = window.ecozone.entries.water_bodies;
-                           const l = e.group.getLayers().find(l => l.feature.properties.name === name);
+            """(name) => { const es = window.ecozone.entries;
+                           const l = [...es.water_areas.group.getLayers(), ...es.water_lines.group.getLayers()]
+                             .find(l => l.feature.properties.name === name);
                            l.fire('click', {latlng: l.getBounds().getCenter()}); }""",
             name,
         )

@@ -11,9 +11,17 @@ export function fmtMetres(m) {
   return m >= 1000 ? (m / 1000).toFixed(2) + " km" : Math.round(m) + " m";
 }
 
+// A collection /collections lists, or, for a mixed one read through its views (water_bodies),
+// its views' group (e.g. 水体).
+function collectionTitle(id) {
+  const meta = state.collections[id];
+  if (meta) return meta.title;
+  const view = Object.values(state.collections).find(function (c) { return c.stored_in === id; });
+  return view ? view.group : id;
+}
+
 function evidenceText(ev) {
-  const meta = state.collections[ev.collection];
-  const parts = [meta ? meta.title : ev.collection, ev.name || ("#" + ev.feature_id)];
+  const parts = [collectionTitle(ev.collection), ev.name || ("#" + ev.feature_id)];
   if (ev.distance_m != null) {
     parts.push(ev.via ? "沿河上游 " + fmtMetres(ev.distance_m) + "（经 " + (ev.via.name || ("#" + ev.via.feature_id)) + "）"
                       : "距离 " + fmtMetres(ev.distance_m));
