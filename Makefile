@@ -4,10 +4,13 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup demo serve test lint db-stop clean
+.PHONY: setup setup-tests demo serve test lint db-stop clean
 
 setup:
 	@scripts/setup.sh
+
+setup-tests:  # setup, plus what only the tests use (QGIS for tests/qgis)
+	@scripts/setup.sh --tests
 
 demo: setup
 	@export DATABASE_URL="$$(scripts/postgis.sh ensure)" && \
@@ -17,7 +20,7 @@ demo: setup
 	echo "ecozone: serving on http://$(HOST):$(PORT) (Ctrl-C stops it; 'make db-stop' stops a project-local database)" && \
 	uv run --frozen ecozone serve --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup-tests
 	@export TEST_DATABASE_URL="$$(scripts/postgis.sh ensure)" && \
 	uv run --frozen pytest --cov --cov-report=term:skip-covered
 

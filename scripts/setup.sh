@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Install what the project needs on a fresh Debian machine (idempotent):
 # PostgreSQL + PostGIS, GDAL tools, chromium and CJK fonts (browser tests, PDF reports), pango
-# (WeasyPrint prints the PDF reports), QGIS + PyQGIS (desktop GIS tests), uv, the venv.
+# (WeasyPrint prints the PDF reports), uv, the venv; with --tests also what only the tests
+# use: QGIS + PyQGIS (the desktop GIS tests).
 set -euo pipefail
+tests=0; [ "${1:-}" = "--tests" ] && tests=1
 here="$(cd "$(dirname "$0")/.." && pwd)"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 need=()
@@ -12,9 +14,11 @@ done
 # QGIS 3.22 with PyQGIS (in Debian's system python3, not the venv) for the desktop GIS
 # tests (tests/qgis), without recommends: ~176 packages, ~1 GB, about a minute.
 lean=()
-for pkg in qgis python3-qgis; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || lean+=("$pkg")
-done
+if [ "$tests" = 1 ]; then
+  for pkg in qgis python3-qgis; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || lean+=("$pkg")
+  done
+fi
 if [ ${#need[@]} -gt 0 ] || [ ${#lean[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
 fi
