@@ -36,6 +36,7 @@ PATH_VALUES = {
     "x": "0",
     "y": "0",
     "path": "js/map/main.js",
+    "code": "ZH32028120001",
 }
 
 
