@@ -23,6 +23,13 @@ from sqlalchemy.orm import Session
 from gis.crs import transformer
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
+from web.conformity_report import (
+    CHAPTER_TITLE,
+    COLUMNS,
+    JUDGEMENT_CLASSES,
+    SYNTHETIC_LIST_NOTE,
+    conformity_chapter,
+)
 from web.places import context_geometries, feature_geometries, releases_by_id
 from web.staticmap import MapLayer, Style, bounds_of, render_svg
 
@@ -174,7 +181,10 @@ def render_report(
             script from there (left out in the PDF, which gets the stylesheet directly).
     """
     verdict = str(screening.get("verdict") or "")
-    synthetic = any(r.get("synthetic") for r in releases)
+    conformity = conformity_chapter(screening)
+    synthetic = any(r.get("synthetic") for r in releases) or bool(
+        conformity and conformity.synthetic
+    )
     evidence_rows = [
         {"rule_id": result.get("rule_id"), **item}
         for result in screening.get("results") or []
@@ -203,6 +213,11 @@ def render_report(
             declared=declared_facts(screening),
             incomplete_note=INCOMPLETE_NOTE,
             generated=date.today().isoformat(),
+            conformity=conformity,
+            conformity_title=CHAPTER_TITLE,
+            conformity_columns=COLUMNS,
+            judgement_classes=JUDGEMENT_CLASSES,
+            synthetic_list_note=SYNTHETIC_LIST_NOTE,
         )
     )
 
