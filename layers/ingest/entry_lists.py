@@ -6,7 +6,9 @@ Two layouts are read, from ``.xlsx`` (title rows and merged cells allowed) or ``
   and class columns and the four dimension columns, each cell split into its numbered
   clauses (:func:`split_clauses`);
 * **long**: one row per clause: 单元编码 or 行政区划代码, 管控层级, 管控维度, 条款序号,
-  管控要求, optionally 出处 and the machine conditions 禁止类行业 / 限制类行业 / 须入园行业.
+  管控要求, optionally 名称, 出处 and the machine conditions 禁止类行业 / 限制类行业 /
+  须入园行业 (industry categories separated by 、) with 适用建设性质 (新建、扩建: the
+  project kinds they concern; empty: every kind).
 
 Headers are matched by the control-unit catalogue's aliases (official codes such as
 ``HJZHGKDYBM`` and ``KJBJYS`` and their Chinese names). Every problem names its row and
@@ -77,6 +79,7 @@ _EXTRA_ALIASES = {
     "banned_industries": ("禁止类行业", "禁止行业"),
     "restricted_industries": ("限制类行业", "限制行业"),
     "park_only": ("须入园行业", "入园行业"),
+    "project_kinds": ("适用建设性质", "project_kinds"),
     "province_name": ("省", "省份", "PROV"),
     "city_name": ("市", "地市", "CITY"),
 }
@@ -435,8 +438,9 @@ def _parse_long(
         ok = _check_text(text, sheet.where(number, "text"), problems)
         if scope is None or dimension is None or clause_no < 1 or not ok:
             continue
+        kinds = _industries(sheet.get(row, "project_kinds"))
         conditions = [
-            {"kind": kind, "industries": names}
+            {"kind": kind, "industries": names, "project_kinds": kinds}
             for kind in ("banned_industries", "restricted_industries", "park_only")
             if (names := _industries(sheet.get(row, kind)))
         ]
