@@ -23,6 +23,12 @@ SYNTHETIC_LIST_NOTE = (
 #: A judgement → CSS class of the report.
 JUDGEMENT_CLASSES = {"符合": "pass", "不符合": "deny", "不涉及": "na", "需人工核实": "manual"}
 _EMPTY_DIMENSION = "（本级清单未列该维度条款）"
+#: The note every report prints when a layer it read is synthetic (the HTML, PDF and Word
+#: reports and the spreadsheet).
+SYNTHETIC_NOTE = (
+    "注意：本次筛查使用的部分图层为演示用合成数据（synthetic），不代表真实的管控边界，"
+    "不得用于实际审批。"
+)
 
 
 @dataclass
@@ -118,8 +124,12 @@ def conformity_chapter(screening: dict[str, Any]) -> ConformityChapter | None:
 XLSX_HEADERS = ("清单", "版本", *COLUMNS[:2], "出处", *COLUMNS[2:], "数据性质")
 
 
-def render_xlsx(screening: dict[str, Any]) -> bytes:
-    """The conformity table as an ``.xlsx`` workbook (one sheet, one row per clause)."""
+def render_xlsx(screening: dict[str, Any], *, layers_synthetic: bool = False) -> bytes:
+    """The conformity table as an ``.xlsx`` workbook (one sheet, one row per clause).
+
+    ``layers_synthetic``: some layer the screening read is synthetic (said on the sheet,
+    as every report says it).
+    """
     from openpyxl import Workbook  # only when a workbook is asked for
     from openpyxl.styles import Alignment, Font
 
@@ -134,6 +144,8 @@ def render_xlsx(screening: dict[str, Any]) -> bytes:
     sheet.append([f"筛查编号 {screening.get('id')} ｜ 现状日期 {screening.get('as_of')}"])
     if chapter is not None and chapter.synthetic:
         sheet.append([SYNTHETIC_LIST_NOTE])
+    if layers_synthetic:
+        sheet.append([SYNTHETIC_NOTE])
     sheet.append(list(XLSX_HEADERS))
     header_row = sheet.max_row
     for cell in sheet[header_row]:

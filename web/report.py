@@ -28,6 +28,7 @@ from web.conformity_report import (
     COLUMNS,
     JUDGEMENT_CLASSES,
     SYNTHETIC_LIST_NOTE,
+    SYNTHETIC_NOTE,
     conformity_chapter,
 )
 from web.places import context_geometries, feature_geometries, releases_by_id
@@ -74,10 +75,6 @@ INCOMPLETE_NOTE = "本次筛查不完整：以下图层在项目所在地无数�
 DISCLAIMER = (
     "本报告由 ecozone 根据所列图层版本自动生成，仅供项目选址的前期筛查参考，"
     "不替代生态环境主管部门的审查意见和法定环评程序。"
-)
-SYNTHETIC_NOTE = (
-    "注意：本次筛查使用的部分图层为演示用合成数据（synthetic），不代表真实的管控边界，"
-    "不得用于实际审批。"
 )
 
 _LONLAT = CRS.from_epsg(4326)

@@ -29,7 +29,7 @@ from gis.coords import parse_point
 from layers.screening.storage import get_screening
 from layers.store.catalog import COLLECTIONS
 from web.conformity_report import render_xlsx
-from web.places import search_places
+from web.places import releases_by_id, search_places
 from web.project_file import MAX_BYTES, read_project_file
 from web.report import environment, render_pdf, render_report, report_inputs
 from web.word_report import render_docx
@@ -175,8 +175,10 @@ def screening_conformity_xlsx(
 ) -> Response:
     """The 三线一单 conformity table of a stored screening as an Excel workbook."""
     screening = get_screening(session, screening_id, request.app.state.rule_book)
+    ids = [int(r["release_id"]) for r in screening.get("layers") or [] if r.get("release_id")]
+    synthetic = any(r.synthetic for r in releases_by_id(session, ids))
     return Response(
-        render_xlsx(screening),
+        render_xlsx(screening, layers_synthetic=synthetic),
         media_type=XLSX_TYPE,
         headers={
             "Content-Disposition": f'attachment; filename="screening-{screening_id}-conformity.xlsx"'

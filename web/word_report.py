@@ -12,8 +12,14 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from web.conformity_report import CHAPTER_TITLE, COLUMNS, SYNTHETIC_LIST_NOTE, conformity_chapter
-from web.report import DISCLAIMER, OUTCOMES, SYNTHETIC_NOTE, VERDICTS
+from web.conformity_report import (
+    CHAPTER_TITLE,
+    COLUMNS,
+    SYNTHETIC_LIST_NOTE,
+    SYNTHETIC_NOTE,
+    conformity_chapter,
+)
+from web.report import DISCLAIMER, OUTCOMES, VERDICTS
 
 EAST_ASIAN_FONT = "宋体"
 LATIN_FONT = "Times New Roman"

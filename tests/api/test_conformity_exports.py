@@ -99,3 +99,15 @@ def test_pdf_report_contains_the_chapter_and_a_clause(client, screening_id, tmp_
 def test_exports_of_an_unknown_screening_are_404(client):
     assert client.get("/screenings/987654321/report.docx").status_code == 404
     assert client.get("/screenings/987654321/conformity.xlsx").status_code == 404
+
+
+def test_xlsx_says_when_layers_are_synthetic():
+    from web.conformity_report import SYNTHETIC_NOTE, render_xlsx
+
+    screening = {"id": 1, "name": "x", "as_of": "2025-06-30", "conformity": {"lists": []}}
+    for flag in (True, False):
+        sheet = openpyxl.load_workbook(
+            io.BytesIO(render_xlsx(screening, layers_synthetic=flag))
+        ).active
+        texts = [r[0] for r in sheet.iter_rows(values_only=True)]
+        assert (SYNTHETIC_NOTE in texts) is flag

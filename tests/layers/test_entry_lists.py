@@ -250,3 +250,27 @@ def test_refuses_an_existing_release_name(db_session, tmp_path):
     load_long(db_session, tmp_path, "EL-1")
     with pytest.raises(ReleaseConflictError):
         load_long(db_session, tmp_path, "EL-1")
+
+
+def test_two_row_header_with_merged_cells(db_session, tmp_path):
+    """环境管控单元编码 merged over two header rows, 生态环境准入清单 merged over the four columns."""
+    from openpyxl import Workbook
+
+    load_units(db_session)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["无锡市生态环境准入清单"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["环境管控单元编码", "生态环境准入清单"])
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("B2:E2")
+    sheet.append(["", "空间布局约束", "污染物排放管控", "环境风险防控", "资源利用效率"])
+    sheet.append([UNIT_W, "①禁止A②禁止B", "减量置换", "应急预案", "节水"])
+    path = tmp_path / "two-rows.xlsx"
+    book.save(path)
+    clauses = parse_entry_list(path)
+    assert [(c.row, c.dimension, c.clause_no, c.text) for c in clauses][:2] == [
+        (4, "spatial_constraints", 1, "禁止A"),
+        (4, "spatial_constraints", 2, "禁止B"),
+    ]
+    assert clauses[-1].dimension == "resource_efficiency"
