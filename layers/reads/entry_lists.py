@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, any_, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy import ColumnElement, Select, and_, any_, func, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from layers.errors import ControlUnitNotFoundError
@@ -31,16 +31,14 @@ UNITS = "control_units"
 
 
 def conditions_json() -> ColumnElement[Any]:
-    """A clause's machine conditions as a JSON array (``[]`` when it has none)."""
+    """A clause's machine conditions as a JSON array (null when it has none)."""
     c = EntryCondition
     item = func.jsonb_build_object(
         "kind", c.kind, "industries", c.industries, "project_kinds", c.project_kinds,
         "params", c.params,
     )  # fmt: skip
     return (
-        select(
-            func.coalesce(func.jsonb_agg(aggregate_order_by(item, c.id)), literal("[]").cast(JSONB))
-        )
+        select(func.jsonb_agg(aggregate_order_by(item, c.id)))
         .where(c.clause_id == EntryClause.id)
         .scalar_subquery()
     )
@@ -123,7 +121,10 @@ def grouped(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
         dimension = next(d for d in out[-1]["dimensions"] if d["dimension"] == clause["dimension"])
         dimension["clauses"].append(
-            {k: clause[k] for k in ("clause_no", "text", "source", "synthetic", "conditions")}
+            {
+                **{k: clause[k] for k in ("clause_no", "text", "source", "synthetic")},
+                "conditions": clause["conditions"] or [],
+            }
         )
     return out
 

@@ -111,3 +111,20 @@ def test_xlsx_says_when_layers_are_synthetic():
         ).active
         texts = [r[0] for r in sheet.iter_rows(values_only=True)]
         assert (SYNTHETIC_NOTE in texts) is flag
+
+
+def test_the_map_with_lines_is_xml_the_word_report_can_draw():
+    """A line drawn on the report map has one fill-opacity (a repeated attribute is not XML)."""
+    from xml.etree import ElementTree
+
+    from web.staticmap import MapLayer, Style, render_svg
+    from web.word_report import _map_png
+
+    line = {"type": "LineString", "coordinates": [[120.0, 31.0], [120.1, 31.1]]}
+    svg = render_svg(
+        [MapLayer("河流", [line], Style(stroke="#06c", fill="#9cf"))], (119.9, 30.9, 120.2, 31.2)
+    )
+    ElementTree.fromstring(svg)
+    png = _map_png(svg)
+    assert png is not None
+    assert png.startswith(b"\x89PNG")
