@@ -28,7 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from psycopg.types.json import Jsonb
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from layers.errors import ImportFileError
@@ -581,6 +582,7 @@ def _check_units(
 #: Clauses written per COPY (and per progress step).
 _CHUNK = 20_000
 _TABLE = EntryClause.__tablename__
+_CONDITION_COLUMNS = ("clause_id", "kind", "industries", "project_kinds", "params")
 _CLAUSE_COLUMNS = (
     "id", "release_id", "level", "scope", "scope_name", "dimension", "clause_no", "text",
     "source", "synthetic",
@@ -594,11 +596,10 @@ def _copy_clauses(
     names: dict[str, str],
     synthetic: bool,
 ) -> list[int]:
-    """Write clauses with ``COPY`` on the session's connection; their ids, in order.
+    """Write clauses with ``COPY``; their ids, in order.
 
     The ids are drawn from the table's sequence first, so the conditions can refer to
-    them (``COPY`` returns nothing); ~30× faster than an INSERT … RETURNING per clause
-    for a province's 50,000 units.
+    them (``COPY`` returns nothing): 500,000 clauses in seconds, not minutes.
     """
     ids = list(
         session.scalars(
@@ -607,17 +608,28 @@ def _copy_clauses(
             )
         )
     )
+    rows = [
+        (clause_id, release_id, c.level, c.scope, c.scope_name or names.get(c.scope, ""),
+         c.dimension, c.clause_no, c.text, c.source, synthetic)
+        for clause_id, c in zip(ids, chunk, strict=True)
+    ]  # fmt: skip
+    _copy(session, _TABLE, _CLAUSE_COLUMNS, rows)
+    return ids
+
+
+def _copy(
+    session: Session, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """``COPY`` rows into ``table`` on the session's own connection (its transaction)."""
+    if not rows:
+        return
     driver = session.connection().connection.driver_connection
     if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
         raise ImportFileError("No database connection for COPY.")
-    sql = f"COPY {_TABLE} ({', '.join(_CLAUSE_COLUMNS)}) FROM STDIN"
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
-        for clause_id, c in zip(ids, chunk, strict=True):
-            copy.write_row(
-                (clause_id, release_id, c.level, c.scope, c.scope_name or names.get(c.scope, ""),
-                 c.dimension, c.clause_no, c.text, c.source, synthetic)
-            )  # fmt: skip
-    return ids
+        for row in rows:
+            copy.write_row(row)
 
 
 def import_entry_list(
@@ -663,18 +675,17 @@ def import_entry_list(
             chunk = mine[start : start + _CHUNK]
             ids = _copy_clauses(session, release.id, chunk, names, options.synthetic)
             conditions = [
-                {
-                    "clause_id": clause_id,
-                    "kind": cond["kind"],
-                    "industries": cond.get("industries", []),
-                    "project_kinds": cond.get("project_kinds", []),
-                    "params": cond.get("params", {}),
-                }
+                (
+                    clause_id,
+                    cond["kind"],
+                    cond.get("industries", []),
+                    cond.get("project_kinds", []),
+                    Jsonb(cond.get("params", {})),
+                )
                 for clause_id, c in zip(ids, chunk, strict=True)
                 for cond in c.conditions
             ]
-            if conditions:
-                session.execute(insert(EntryCondition), conditions)
+            _copy(session, EntryCondition.__tablename__, _CONDITION_COLUMNS, conditions)
             report.conditions += len(conditions)
             done += len(chunk)
             if progress is not None:
