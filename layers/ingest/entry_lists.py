@@ -30,6 +30,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from layers.errors import ImportFileError
@@ -693,6 +694,9 @@ def import_entry_list(
         report.releases[level] = {"release_id": release.id, "release": release.name,
                                   "clauses": len(mine)}  # fmt: skip
         report.clauses += len(mine)
+    # fresh statistics: a screening's clause lookup is planned on them (and a server may
+    # run without autovacuum); ANALYZE samples, so this costs well under a second
+    session.execute(sql_text(f"ANALYZE {_TABLE}, {EntryCondition.__tablename__}"))
     session.commit()
     return report
 
