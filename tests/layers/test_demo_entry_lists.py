@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from shapely.geometry import box
 
 from layers.demo.entry_lists import csv_bytes, province_rows, unit_rows
@@ -66,3 +69,20 @@ def test_unit_lists_split_the_texts_and_add_ban_and_restriction_clauses(tmp_path
         "project_kinds": [],
     }
     assert not [c for c in clauses if c.dimension == "risk_controls"]
+
+
+DOMAIN = Path(__file__).resolve().parents[3] / "shared" / "domain"
+
+
+def test_province_clauses_are_verbatim_quotations_of_the_plan_digests():
+    if not DOMAIN.is_dir():
+        pytest.skip(f"SKIPPED LOUDLY: the plan digests are not at {DOMAIN}")
+    digests = {
+        "320000": (DOMAIN / "jiangsu.md").read_text(encoding="utf-8"),
+        "360000": (DOMAIN / "jiangxi.md").read_text(encoding="utf-8"),
+    }
+    rows = province_rows()
+    assert len(rows) == 15
+    for row in rows:
+        adcode, text = row[1], row[6]
+        assert text in digests[adcode], text
