@@ -204,7 +204,7 @@ def read_grid(path: Path) -> Grid:
     """The first sheet of an ``.xlsx`` (merged cells filled with their value) or a CSV.
 
     Raises:
-        ImportFileError: not ``.xlsx``/``.csv``, too large, or unreadable.
+        ImportFileError: missing, not ``.xlsx``/``.csv``, too large, or unreadable.
     """
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
@@ -212,6 +212,8 @@ def read_grid(path: Path) -> Grid:
             f"file: '{path.name}' is neither .xlsx nor .csv; save the list as one of them.",
             field="file",
         )
+    if not path.is_file():
+        raise ImportFileError(f"file: '{path}' does not exist or is not a file.", field="file")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ImportFileError(
             f"file: larger than {MAX_FILE_BYTES // 1024 // 1024} MB.", field="file"
@@ -400,6 +402,7 @@ def _parse_long(
 ) -> list[ParsedClause]:
     dimensions = _dimension_values()
     out: list[ParsedClause] = []
+    numbering: dict[tuple[str, str, str], int] = {}
     for number, row in sheet.data():
         level: Level | None = default_level
         if "level" in sheet.columns:
@@ -441,8 +444,14 @@ def _parse_long(
                 + ", ".join(DIMENSIONS.values())
                 + "."
             )
-        raw_no = sheet.get(row, "clause_no")
-        clause_no = int(raw_no.translate(_DIGITS)) if raw_no.translate(_DIGITS).isdigit() else 0
+        if "clause_no" not in sheet.columns:  # no 条款序号: numbered in the file's order
+            key = (level, scope or "", dimension or "")
+            clause_no = numbering[key] = numbering.get(key, 0) + 1
+            raw_no = str(clause_no)
+        else:
+            raw_no = sheet.get(row, "clause_no")
+            digits = raw_no.translate(_DIGITS)
+            clause_no = int(digits) if digits.isdigit() else 0
         if clause_no < 1:
             problems.append(
                 f"{sheet.where(number, 'clause_no')}: '{raw_no}' is not a clause number (1, 2, …)."

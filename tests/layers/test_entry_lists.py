@@ -274,3 +274,40 @@ def test_two_row_header_with_merged_cells(db_session, tmp_path):
         (4, "spatial_constraints", 2, "禁止B"),
     ]
     assert clauses[-1].dimension == "resource_efficiency"
+
+
+def test_long_layout_without_clause_numbers_numbers_in_file_order(tmp_path):
+    path = tmp_path / "no-numbers.csv"
+    path.write_text(
+        "单元编码,管控维度,管控要求\n"
+        f"{UNIT_W},空间布局约束,禁止A\n{UNIT_W},污染物排放管控,减量置换\n{UNIT_W},空间布局约束,禁止B\n",
+        encoding="utf-8",
+    )
+    clauses = parse_entry_list(path)
+    assert [(c.dimension, c.clause_no, c.text) for c in clauses] == [
+        ("spatial_constraints", 1, "禁止A"),
+        ("emission_controls", 1, "减量置换"),
+        ("spatial_constraints", 2, "禁止B"),
+    ]
+
+
+def test_long_layout_with_a_bad_clause_number_names_row_and_column(tmp_path):
+    path = tmp_path / "bad-number.csv"
+    path.write_text(
+        f"单元编码,管控维度,条款序号,管控要求\n{UNIT_W},空间布局约束,一,禁止A\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        ImportFileError, match=r"row 2, column C \(条款序号\): '一' is not a clause number"
+    ):
+        parse_entry_list(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "match"), [("missing.csv", "does not exist"), ("list.txt", "neither .xlsx nor .csv")]
+)
+def test_unreadable_files_are_refused_naming_the_file(tmp_path, name, match):
+    path = tmp_path / name
+    if name.endswith(".txt"):
+        path.write_text("x", encoding="utf-8")
+    with pytest.raises(ImportFileError, match=match):
+        parse_entry_list(path)
