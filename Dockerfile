@@ -24,7 +24,7 @@ ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PATH="/app/.venv/bin:$PATH"
 # Debian stable package versions follow the base image (pinning breaks on security updates).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libcairo2 fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --uid 1000 --create-home ecozone
 COPY --from=build --chown=1000:1000 /app /app

@@ -15,7 +15,17 @@ from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.items_query import limit_component
 from api.responses import ORJSONResponse
-from api.routes import collections, health, landing, queries, rules, screenings, tiles, writes
+from api.routes import (
+    collections,
+    entry_lists,
+    health,
+    landing,
+    queries,
+    rules,
+    screenings,
+    tiles,
+    writes,
+)
 from api.settings import ApiSettings
 from api.text_input import ControlCharacterMiddleware
 from layers.ingest.jobs import recover_interrupted_jobs
@@ -97,6 +107,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.include_router(screenings.router)
     app.include_router(queries.router)
     app.include_router(rules.router)
+    app.include_router(entry_lists.router)
     app.include_router(web_router.router)
     # The hottest paths, matched before every other route (api.fast_routes).
     collections.fast.install(app)

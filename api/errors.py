@@ -27,6 +27,7 @@ from gis.errors import (
 )
 from layers.errors import (
     CollectionNotFoundError,
+    ControlUnitNotFoundError,
     CoverageError,
     DocumentNotFoundError,
     FeatureNotFoundError,
@@ -92,6 +93,7 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     MappingError: 422,
     ScreeningNotFoundError: 404,
     RuleNotFoundError: 404,
+    ControlUnitNotFoundError: 404,
     DocumentNotFoundError: 404,
     UnknownIndustryError: 422,
     ProjectFactError: 422,

@@ -164,6 +164,19 @@ class ScreeningNotFoundError(AppError):
         super().__init__(f"No screening with id {screening_id}.", field="id")
 
 
+class ControlUnitNotFoundError(AppError):
+    """No control unit has this code in the release in force."""
+
+    code = "control-unit-not-found"
+
+    def __init__(self, unit_code: str, as_of: str) -> None:
+        """Name the unknown unit code and the date."""
+        super().__init__(
+            f"No control unit '{unit_code}' in the control_units release in force on {as_of}.",
+            field="code",
+        )
+
+
 class RuleNotFoundError(AppError):
     """No rule has this id in the rule set in force."""
 

@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # Install what the project needs on a fresh Debian machine (idempotent):
 # PostgreSQL + PostGIS, GDAL tools, chromium and CJK fonts (browser tests, PDF reports), pango
-# (WeasyPrint prints the PDF reports), uv, the venv; with --tests also what only the tests
-# use: QGIS + PyQGIS (the desktop GIS tests).
+# (WeasyPrint prints the PDF reports), cairo (cairosvg rasterises the Word report's map), uv,
+# the venv; with --tests also what only the tests use: QGIS + PyQGIS (the desktop GIS
+# tests), poppler-utils (pdftotext reads the PDF reports back).
 set -euo pipefail
 tests=0; [ "${1:-}" = "--tests" ] && tests=1
 here="$(cd "$(dirname "$0")/.." && pwd)"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 need=()
-for pkg in postgresql postgresql-15-postgis-3 gdal-bin chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0; do
+for pkg in postgresql postgresql-15-postgis-3 gdal-bin chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libcairo2; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # QGIS 3.22 with PyQGIS (in Debian's system python3, not the venv) for the desktop GIS
 # tests (tests/qgis), without recommends: ~176 packages, ~1 GB, about a minute.
 lean=()
 if [ "$tests" = 1 ]; then
-  for pkg in qgis python3-qgis; do
+  for pkg in qgis python3-qgis poppler-utils; do
     dpkg -s "$pkg" >/dev/null 2>&1 || lean+=("$pkg")
   done
 fi

@@ -23,6 +23,14 @@ from sqlalchemy.orm import Session
 from gis.crs import transformer
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
+from web.conformity_report import (
+    CHAPTER_TITLE,
+    COLUMNS,
+    JUDGEMENT_CLASSES,
+    SYNTHETIC_LIST_NOTE,
+    SYNTHETIC_NOTE,
+    conformity_chapter,
+)
 from web.places import context_geometries, feature_geometries, releases_by_id
 from web.staticmap import MapLayer, Style, bounds_of, render_svg
 
@@ -67,10 +75,6 @@ INCOMPLETE_NOTE = "本次筛查不完整：以下图层在项目所在地无数�
 DISCLAIMER = (
     "本报告由 ecozone 根据所列图层版本自动生成，仅供项目选址的前期筛查参考，"
     "不替代生态环境主管部门的审查意见和法定环评程序。"
-)
-SYNTHETIC_NOTE = (
-    "注意：本次筛查使用的部分图层为演示用合成数据（synthetic），不代表真实的管控边界，"
-    "不得用于实际审批。"
 )
 
 _LONLAT = CRS.from_epsg(4326)
@@ -174,7 +178,10 @@ def render_report(
             script from there (left out in the PDF, which gets the stylesheet directly).
     """
     verdict = str(screening.get("verdict") or "")
-    synthetic = any(r.get("synthetic") for r in releases)
+    conformity = conformity_chapter(screening)
+    synthetic = any(r.get("synthetic") for r in releases) or bool(
+        conformity and conformity.synthetic
+    )
     evidence_rows = [
         {"rule_id": result.get("rule_id"), **item}
         for result in screening.get("results") or []
@@ -203,6 +210,11 @@ def render_report(
             declared=declared_facts(screening),
             incomplete_note=INCOMPLETE_NOTE,
             generated=date.today().isoformat(),
+            conformity=conformity,
+            conformity_title=CHAPTER_TITLE,
+            conformity_columns=COLUMNS,
+            judgement_classes=JUDGEMENT_CLASSES,
+            synthetic_list_note=SYNTHETIC_LIST_NOTE,
         )
     )
 

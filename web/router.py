@@ -28,9 +28,11 @@ from sqlalchemy.orm import Session
 from gis.coords import parse_point
 from layers.screening.storage import get_screening
 from layers.store.catalog import COLLECTIONS
-from web.places import search_places
+from web.conformity_report import render_xlsx
+from web.places import releases_by_id, search_places
 from web.project_file import MAX_BYTES, read_project_file
 from web.report import environment, render_pdf, render_report, report_inputs
+from web.word_report import render_docx
 
 STATIC = Path(__file__).parent / "static"
 
@@ -117,6 +119,8 @@ def project_file(
 
 
 ScreeningId = Annotated[int, FastAPIPath(ge=1, le=2**63 - 1)]
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(
@@ -148,4 +152,35 @@ def screening_report_pdf(
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="screening-{screening_id}.pdf"'},
+    )
+
+
+@router.get("/screenings/{screening_id}/report.docx", include_in_schema=False)
+def screening_report_docx(
+    request: Request, screening_id: ScreeningId, session: SessionDep
+) -> Response:
+    """The report of a stored screening as a Word document (tables, Chinese fonts, map)."""
+    screening = get_screening(session, screening_id, request.app.state.rule_book)
+    releases, svg = report_inputs(session, screening)
+    return Response(
+        render_docx(screening, releases, map_svg=svg),
+        media_type=DOCX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="screening-{screening_id}.docx"'},
+    )
+
+
+@router.get("/screenings/{screening_id}/conformity.xlsx", include_in_schema=False)
+def screening_conformity_xlsx(
+    request: Request, screening_id: ScreeningId, session: SessionDep
+) -> Response:
+    """The 三线一单 conformity table of a stored screening as an Excel workbook."""
+    screening = get_screening(session, screening_id, request.app.state.rule_book)
+    ids = [int(r["release_id"]) for r in screening.get("layers") or [] if r.get("release_id")]
+    synthetic = any(r.synthetic for r in releases_by_id(session, ids))
+    return Response(
+        render_xlsx(screening, layers_synthetic=synthetic),
+        media_type=XLSX_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="screening-{screening_id}-conformity.xlsx"'
+        },
     )

@@ -122,9 +122,12 @@ def _svg_geometry(frame: _Frame, geometry: dict[str, Any], style: Style) -> str:
     kind = geometry.get("type")
     c: Any = geometry.get("coordinates")
     dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
+    # lines are never filled; one fill-opacity attribute each (a repeated attribute is not
+    # XML: cairosvg, which draws the Word report's map, refuses it)
+    lines = kind in ("LineString", "MultiLineString")
     paint = (
         f'stroke="{style.stroke}" stroke-width="{style.width}" fill="{style.fill}" '
-        f'fill-opacity="{style.fill_opacity}"{dash}'
+        f'fill-opacity="{0 if lines else style.fill_opacity}"{dash}'
     )
     if kind in ("Point", "MultiPoint"):
         pts = [c] if kind == "Point" else c
@@ -133,9 +136,9 @@ def _svg_geometry(frame: _Frame, geometry: dict[str, Any], style: Style) -> str:
             for x, y in (frame.xy(p[0], p[1]) for p in pts)
         )
     if kind == "LineString":
-        return f'<path d="{frame.path([c], False)}" {paint} fill-opacity="0"/>'
+        return f'<path d="{frame.path([c], False)}" {paint}/>'
     if kind == "MultiLineString":
-        return f'<path d="{frame.path(c, False)}" {paint} fill-opacity="0"/>'
+        return f'<path d="{frame.path(c, False)}" {paint}/>'
     if kind == "Polygon":
         return f'<path d="{frame.path(c, True)}" fill-rule="evenodd" {paint}/>'
     if kind == "MultiPolygon":

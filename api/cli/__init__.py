@@ -12,7 +12,7 @@ import logging
 
 import typer
 
-from api.cli import datasets, screening, store
+from api.cli import datasets, entry_lists, screening, store
 from api.cli.serve import serve
 
 
@@ -20,6 +20,7 @@ def build_cli() -> typer.Typer:
     """A new ``ecozone`` app with every command; the listing in ``--help`` follows this order."""
     app = typer.Typer(help="ecozone: 生态环境分区管控 layers on PostGIS.", no_args_is_help=True)
     app.command("import")(store.import_command)
+    app.command("import-entry-list")(entry_lists.import_entry_list_command)
     app.command("releases")(store.releases_command)
     app.command("retire")(store.retire_command)
     app.command("collections")(store.collections_command)

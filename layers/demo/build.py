@@ -27,7 +27,7 @@ import shapely.errors
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from layers.demo import enterprises, parks, protected, stations, units, water
+from layers.demo import enterprises, entry_lists, parks, protected, stations, units, water
 from layers.demo.sites import example_sites
 from layers.demo.sources import (
     NGCC_LICENCE,
@@ -442,12 +442,42 @@ def build_demo(
             }
         ]
     manifest = out_dir / "manifest.json"
-    body = {"seed": seed, "collections": releases}
+    body: dict[str, Any] = {"seed": seed, "collections": releases}
+    if "control_units" in order:
+        body["entry_lists"] = _write_entry_lists(out_dir, layers.features("control_units"))
     manifest.write_text(
         json.dumps(body, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8"
     )
     logger.info("demo build: %d collections in %.1f s", len(order), time.monotonic() - started)
     return manifest
+
+
+def _write_entry_lists(out_dir: Path, units: list[DemoFeature]) -> list[dict[str, Any]]:
+    """Write the province and unit entry lists (:mod:`layers.demo.entry_lists`); their entries."""
+    lists = (
+        ("province", entry_lists.PROVINCE_FILE, entry_lists.province_rows(), False,
+         entry_lists.PROVINCE_NOTE),
+        ("unit", entry_lists.UNIT_FILE, entry_lists.unit_rows(units), True, entry_lists.UNIT_NOTE),
+    )  # fmt: skip
+    entries = []
+    for level, name, rows, synthetic, note in lists:
+        path = out_dir / name
+        path.write_bytes(entry_lists.csv_bytes(rows))
+        entries.append(
+            {
+                "level": level,
+                "release": RELEASE,
+                "valid_from": VALID_FROM,
+                "source": "ecozone demo (layers.demo.entry_lists)",
+                "licence": SYN_LICENCE if synthetic else "quotations of public plan documents",
+                "note": note,
+                "synthetic": synthetic,
+                "file": name,
+                "clauses": len(rows),
+                "sha256": _sha256(path),
+            }
+        )
+    return entries
 
 
 # =========================================================================== worked examples

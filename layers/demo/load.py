@@ -7,11 +7,14 @@ import logging
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from layers.ingest.entry_lists import EntryListOptions, EntryListReport, import_entry_list
 from layers.ingest.importer import ImportOptions, ImportReport, import_file
+from layers.store.entry_lists import release_collection
 from layers.store.models import Release
 
 logger = logging.getLogger(__name__)
@@ -49,4 +52,38 @@ def load_demo(
                 coverage=entry.get("coverage"),
             )
             reports.append(import_file(session, out_dir / entry["file"], options))
+    load_entry_lists(session, out_dir, manifest, progress=progress)
+    return reports
+
+
+def load_entry_lists(
+    session: Session,
+    out_dir: Path,
+    manifest: dict[str, Any],
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> list[EntryListReport]:
+    """Import the manifest's entry lists not loaded yet (after the control units)."""
+    reports = []
+    for entry in manifest.get("entry_lists", []):
+        collection = release_collection(entry["level"])
+        exists = session.scalar(
+            select(Release.id).where(
+                Release.collection == collection, Release.name == entry["release"]
+            )
+        )
+        if exists is not None:
+            continue
+        if progress:
+            progress(f"{collection}/{entry['release']} ← {entry['file']}")
+        options = EntryListOptions(
+            release=entry["release"],
+            valid_from=date.fromisoformat(entry["valid_from"]),
+            level=entry["level"],
+            source=entry["source"],
+            licence=entry["licence"],
+            note=entry["note"],
+            synthetic=entry["synthetic"],
+        )
+        reports.append(import_entry_list(session, out_dir / entry["file"], options))
     return reports

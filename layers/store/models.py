@@ -257,3 +257,67 @@ class Screening(Base):
     )
     request: Mapped[dict[str, Any]] = mapped_column(JSONB)
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class EntryClause(Base):
+    """One clause of a 生态环境准入清单 (entry list) at one level, in one dimension.
+
+    ``scope`` is the control unit's code (level ``unit``) or the 6-digit adcode of the
+    province or city (:mod:`layers.store.entry_lists`); ``text`` is the clause verbatim.
+    """
+
+    __tablename__ = "entry_list"
+    __table_args__ = (
+        UniqueConstraint(
+            "release_id", "scope", "dimension", "clause_no", name="uq_entry_list_release_id"
+        ),
+        CheckConstraint("level IN ('province', 'city', 'unit')", name="level"),
+        CheckConstraint(
+            "dimension IN ('spatial_constraints', 'emission_controls', 'risk_controls', "
+            "'resource_efficiency')",
+            name="dimension",
+        ),
+        CheckConstraint("clause_no >= 1", name="clause_no"),
+        CheckConstraint("char_length(text) BETWEEN 1 AND 5000", name="text"),
+        Index("ix_entry_list_scope_release", "scope", "release_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    release_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("releases.id", ondelete="CASCADE")
+    )
+    level: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    scope_name: Mapped[str] = mapped_column(Text, server_default="", default="")
+    dimension: Mapped[str] = mapped_column(Text)
+    clause_no: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    #: Where the clause comes from (document and article), when the list cites one.
+    source: Mapped[str] = mapped_column(Text, server_default="", default="")
+    synthetic: Mapped[bool] = mapped_column(Boolean, server_default="false", default=False)
+
+
+class EntryCondition(Base):
+    """A machine-readable condition of a clause, which lets a screening judge it.
+
+    ``kind`` is one of :data:`layers.store.entry_lists.CONDITION_KINDS`; ``industries``
+    the industry categories it names, ``project_kinds`` the project kinds it concerns
+    (empty: every kind) and ``params`` the rest (``pollutant``, ``max_t_a``).
+    """
+
+    __tablename__ = "entry_list_conditions"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('banned_industries', 'restricted_industries', 'park_only', 'emission_cap')",
+            name="kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    clause_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("entry_list.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(Text)
+    industries: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", default=list)
+    project_kinds: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", default=list)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}", default=dict)

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Every command of ``ecozone``, groups with their subcommands, in ``--help`` order.
 COMMANDS = {
     "import": None,
+    "import-entry-list": None,
     "releases": None,
     "retire": None,
     "collections": None,

@@ -37,6 +37,7 @@ PATH_VALUES = {
     "x": "0",
     "y": "0",
     "path": "js/map/main.js",
+    "code": "ZH32028120001",
 }
 
 

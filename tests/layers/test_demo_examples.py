@@ -24,7 +24,7 @@ def test_demo_releases_carry_source_licence_and_synthetic_label(demo_client, db_
             "SELECT collection, synthetic, source, licence, note FROM releases WHERE name = 'demo-2024'"
         )
     ).all()
-    assert len(rows) == 12
+    assert len(rows) == 12 + 2  # the collections, and the province and unit entry lists
     assert all(r.source and r.licence for r in rows)
     by_collection = {r.collection: r for r in rows}
     assert by_collection["control_units"].synthetic is True
@@ -44,6 +44,7 @@ def test_every_worked_example_gets_its_expected_verdict(demo_client):
     examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))["features"]
     assert len(examples) >= 8
     outcomes = {}
+    conformity = {}
     for feature in examples:
         p = feature["properties"]
         response = demo_client.post(
@@ -59,6 +60,7 @@ def test_every_worked_example_gets_its_expected_verdict(demo_client):
         )
         assert response.status_code == 201, response.text
         body = response.json()
+        conformity[feature["id"]] = body["conformity"]
         triggered = {r["rule_id"] for r in body["results"] if r["outcome"] == body["verdict"]}
         outcomes[feature["id"]] = (
             body["verdict"],
@@ -77,3 +79,30 @@ def test_every_worked_example_gets_its_expected_verdict(demo_client):
                 rule,
                 triggered,
             )
+    # the entry lists' worked examples: a clause 不符合 (steel in a unit and a province that
+    # ban new steel capacity), and one with nothing 不符合, its free-text clauses 需人工核实
+    steel = conformity["xuzhou-steel"]
+    assert steel["summary"]["不符合"] >= 2
+    assert {d["level"] for d in steel["denied_by"]} == {"province", "unit"}
+    assert any("钢铁" in d["text"] for d in steel["denied_by"])
+    office = conformity["nanchang-software-office"]
+    assert office["summary"]["不符合"] == 0
+    assert office["summary"]["需人工核实"] > 0
+    assert [g["level"] for g in office["lists"]] == ["province", "unit"]
+    assert office["lists"][0]["scope"] == "360000"
+    assert office["synthetic"] is True
+
+
+def test_demo_entry_lists_load_per_level(demo_client, db_session):
+    rows = db_session.execute(
+        text(
+            "SELECT r.collection, r.synthetic, count(e.id) AS n FROM releases r "
+            "JOIN entry_list e ON e.release_id = r.id WHERE r.name = 'demo-2024' "
+            "GROUP BY r.collection, r.synthetic ORDER BY r.collection"
+        )
+    ).all()
+    assert [(r.collection, r.synthetic) for r in rows] == [
+        ("entry_list.province", False),
+        ("entry_list.unit", True),
+    ]
+    assert rows[1].n > 100_000

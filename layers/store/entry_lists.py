@@ -1,0 +1,53 @@
+"""The vocabulary of 生态环境准入清单 (entry lists): levels, dimensions, conditions, releases.
+
+An entry list is stored one row per clause (``entry_list``), each at a level (the
+province's 总体准入要求, a city's, or one control unit's), in one of the four dimensions,
+with optional machine-readable conditions (``entry_list_conditions``). Each level has its
+own line of releases in the ``releases`` table, under the collection name
+:func:`release_collection` gives: a new release of a level supersedes the previous one
+of that level from its ``valid_from`` (:func:`layers.store.releases.select_in_force`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Level = Literal["province", "city", "unit"]
+#: The levels, broadest first (the order EIA reports check them in).
+LEVELS: tuple[Level, ...] = get_args(Level)
+LEVEL_TITLES: dict[Level, str] = {"province": "省级", "city": "市级", "unit": "管控单元"}
+
+#: The four dimensions of a list, by key (the ``control_units`` text fields of the same
+#: names hold a unit's list as one text each), with their official titles.
+DIMENSIONS: dict[str, str] = {
+    "spatial_constraints": "空间布局约束",
+    "emission_controls": "污染物排放管控",
+    "risk_controls": "环境风险防控",
+    "resource_efficiency": "资源开发效率要求",
+}
+
+ConditionKind = Literal["banned_industries", "restricted_industries", "park_only", "emission_cap"]
+#: What each machine condition tests, in words.
+CONDITION_KINDS: dict[ConditionKind, str] = {
+    "banned_industries": "禁止类行业",
+    "restricted_industries": "限制类行业",
+    "park_only": "须入园行业",
+    "emission_cap": "排放量上限",
+}
+
+#: The longest clause text stored (a longer cell is refused, not cut).
+MAX_CLAUSE_CHARS = 5000
+#: A control unit code: ``ZH`` + 6-digit county adcode + class digit + 4-digit serial.
+UNIT_CODE_PATTERN = r"^ZH\d{6}[123]\d{4}$"
+
+_RELEASE_PREFIX = "entry_list."
+
+
+def release_collection(level: Level) -> str:
+    """The ``releases.collection`` of a level's entry-list releases (``entry_list.unit``)."""
+    return _RELEASE_PREFIX + level
+
+
+def scope_of(level: Level, adcode: str) -> str:
+    """The scope code of the ``level`` list that covers a division (6-digit adcode)."""
+    return adcode[:2] + "0000" if level == "province" else adcode[:4] + "00"

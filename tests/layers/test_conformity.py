@@ -1,0 +1,140 @@
+"""The conformity block: clauses of the touched units and of the province and city, judged."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from shapely.geometry import box, mapping
+
+from layers.screening.project import ProjectInput
+from layers.screening.rulebook import RuleBook
+from layers.screening.service import create_screening_async, screen
+from layers.screening.storage import get_screening
+from layers.screening.stores import SessionScreeningStore
+from tests.entry_fixture import JIANGYIN, UNIT_E, UNIT_W, load_long, load_units
+
+AS_OF = date(2025, 6, 30)
+
+
+def _project(industry: str, geom=None, **kw) -> ProjectInput:
+    lon, lat = JIANGYIN
+    geom = geom or box(lon - 0.006, lat - 0.003, lon - 0.002, lat + 0.003)  # inside the west unit
+    return ProjectInput(
+        name="江阴测试项目", geometry=mapping(geom), industry=industry, kind="新建", as_of=AS_OF,
+        **kw,
+    )  # fmt: skip
+
+
+def _clauses(block, level):
+    return [
+        (d["dimension"], c)
+        for g in block["lists"]
+        if g["level"] == level
+        for d in g["dimensions"]
+        for c in d["clauses"]
+    ]
+
+
+def _clause(block, text):
+    return next(
+        c
+        for g in block["lists"]
+        for d in g["dimensions"]
+        for c in d["clauses"]
+        if c["text"] == text
+    )
+
+
+def test_chemical_project_in_a_unit_banning_chemicals_is_denied_citing_the_clause(
+    db_session, tmp_path
+):
+    load_units(db_session)
+    load_long(db_session, tmp_path)
+    result = screen(db_session, _project("化工"))
+    block = result.body["conformity"]
+    ban = _clause(block, "禁止新建化工项目")
+    assert ban["judgement"] == "不符合"
+    assert ban["evidence"][0]["condition"] == "banned_industries"
+    assert ban["evidence"][0]["matched"] == ["化工"]
+    assert "化工" in ban["finding"]
+    assert result.verdict == "DENY" == result.body["verdict"]
+    assert block["outcome"] == "DENY"
+    assert block["denied_by"][0]["text"] == "禁止新建化工项目"
+    assert block["denied_by"][0]["scope"] == UNIT_W
+    assert any("禁止新建化工项目" in w for w in result.body["warnings"])
+
+
+def test_textile_project_complies_with_the_ban_and_free_text_needs_manual_check(
+    db_session, tmp_path
+):
+    load_units(db_session)
+    load_long(db_session, tmp_path)
+    result = screen(db_session, _project("纺织"))
+    block = result.body["conformity"]
+    assert _clause(block, "禁止新建化工项目")["judgement"] in ("符合", "不涉及")
+    assert _clause(block, "严格控制印染项目规模")["judgement"] == "符合"
+    free = _clause(block, "提高水资源利用效率")
+    assert free["judgement"] == "需人工核实"
+    assert free["decided_by"] == "manual"
+    assert block["summary"]["不符合"] == 0
+    assert block["outcome"] is None
+    assert result.body["verdict"] != "DENY" or block["denied_by"] == []
+
+
+def test_jiangyin_project_gets_province_and_city_clauses(db_session, tmp_path):
+    load_units(db_session)
+    load_long(db_session, tmp_path)
+    block = screen(db_session, _project("纺织")).body["conformity"]
+    scopes = [(g["level"], g["scope"]) for g in block["lists"]]
+    assert scopes == [("province", "320000"), ("city", "320200"), ("unit", UNIT_W)]
+    province = _clauses(block, "province")
+    assert (
+        "spatial_constraints",
+        "严禁新增钢铁、焦化、炼油、电解铝、水泥、平板玻璃（不含光伏玻璃）等产能",
+    ) in [(d, c["text"]) for d, c in province]
+    assert province[0][1]["source"] == "《江苏省减污降碳协同增效实施方案》"
+    city = _clauses(block, "city")
+    # the city clause restricts 化工: a textile project is 符合 on it
+    assert city[0][1]["judgement"] == "符合"
+
+
+def test_units_touched_carry_overlap_and_share(db_session, tmp_path):
+    load_units(db_session)
+    load_long(db_session, tmp_path)
+    lon, lat = JIANGYIN
+    straddling = box(lon - 0.004, lat - 0.003, lon + 0.002, lat + 0.003)  # 2/3 west, 1/3 east
+    block = screen(db_session, _project("纺织", straddling)).body["conformity"]
+    units = {u["code"]: u for u in block["units"]}
+    assert set(units) == {UNIT_W, UNIT_E}
+    assert abs(units[UNIT_W]["share"] - 2 / 3) < 0.01
+    assert abs(units[UNIT_E]["share"] - 1 / 3) < 0.01
+    assert units[UNIT_W]["overlap_m2"] > units[UNIT_E]["overlap_m2"] > 0
+    assert block["units"][0]["code"] == UNIT_W  # largest overlap first
+    # the east unit has no list in force: said, not hidden
+    assert any(UNIT_E in w for w in block["warnings"])
+
+
+def test_without_entry_lists_every_unit_is_reported_and_nothing_judged(db_session):
+    load_units(db_session)
+    block = screen(db_session, _project("化工")).body["conformity"]
+    assert block["lists"] == []
+    assert block["summary"] == {"不符合": 0, "需人工核实": 0, "符合": 0, "不涉及": 0}
+    assert any(UNIT_W in w for w in block["warnings"])
+
+
+def test_async_path_and_stored_screening_keep_the_block(db_session, tmp_path):
+    load_units(db_session)
+    load_long(db_session, tmp_path)
+    store = SessionScreeningStore(db_session, RuleBook())
+    asyncio.run(create_screening_async(store, _project("纺织")))  # first: resolves the rule set
+    screening_id, _ = asyncio.run(create_screening_async(store, _project("化工")))
+    stored = get_screening(db_session, screening_id)
+    assert stored["verdict"] == "DENY"
+    assert _clause(stored["conformity"], "禁止新建化工项目")["judgement"] == "不符合"
+
+
+def test_the_ban_clause_is_what_makes_the_chemical_project_deny(db_session):
+    """Without entry lists the same project is not DENY: the clause decides it."""
+    load_units(db_session)
+    assert screen(db_session, _project("化工")).verdict != "DENY"

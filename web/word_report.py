@@ -1,0 +1,220 @@
+"""The screening report as a Word document, for report writers to paste into an 环评报告.
+
+The same content as the HTML/PDF report (:mod:`web.report`): project, verdict, location
+map (the report's SVG rasterised to PNG), the 三线一单 conformity chapter as real Word
+tables (管控维度 | 管控要求（原文） | 本项目情况 | 符合性), the rule results, the releases,
+and the synthetic-data and disclaimer notes. Every run is set in a Chinese font (East
+Asian font 宋体, Latin Times New Roman) so Word shows it as an EIA report expects.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from web.conformity_report import (
+    CHAPTER_TITLE,
+    COLUMNS,
+    SYNTHETIC_LIST_NOTE,
+    SYNTHETIC_NOTE,
+    conformity_chapter,
+)
+from web.report import DISCLAIMER, OUTCOMES, VERDICTS
+
+EAST_ASIAN_FONT = "宋体"
+LATIN_FONT = "Times New Roman"
+#: The map's width on the page, and the pixel scale it is rasterised at.
+MAP_WIDTH_CM = 16.0
+MAP_SCALE = 2.0
+
+
+def _set_font(target: Any, size_pt: float | None = None, *, bold: bool | None = None) -> None:
+    """Give a run or a style the report's Latin and East Asian fonts."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    font = target.font
+    font.name = LATIN_FONT
+    if size_pt is not None:
+        font.size = Pt(size_pt)
+    if bold is not None:
+        font.bold = bold
+    element = target.element if hasattr(target, "element") else target._element
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(fonts)
+    for attribute in ("w:eastAsia", "w:ascii", "w:hAnsi"):
+        fonts.set(qn(attribute), EAST_ASIAN_FONT if attribute == "w:eastAsia" else LATIN_FONT)
+
+
+def _paragraph(document: Any, text: str, *, size: float = 10.5, bold: bool = False) -> Any:
+    paragraph = document.add_paragraph()
+    _set_font(paragraph.add_run(text), size, bold=bold)
+    return paragraph
+
+
+def _heading(document: Any, text: str, level: int) -> None:
+    heading = document.add_heading(level=level)
+    _set_font(heading.add_run(text), 15 if level == 1 else 12.5 if level == 2 else 11, bold=True)
+
+
+def _table(document: Any, headers: tuple[str, ...], rows: list[list[str]]) -> Any:
+    """A real Word table with a bold header row (repeated on each page)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    head = table.rows[0]
+    properties = head._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    properties.append(repeat)
+    for cell, text in zip(head.cells, headers, strict=True):
+        _set_font(cell.paragraphs[0].add_run(text), 9.5, bold=True)
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, values, strict=True):
+            _set_font(cell.paragraphs[0].add_run(text), 9.5)
+    return table
+
+
+def _map_png(map_svg: str) -> bytes | None:
+    """The report's SVG map as PNG (None when it cannot be drawn)."""
+    import cairosvg  # loads cairo: only when a Word report is asked for
+
+    try:
+        png = cairosvg.svg2png(bytestring=map_svg.encode("utf-8"), scale=MAP_SCALE)
+    except (ValueError, OSError):  # pragma: no cover - our own SVG always draws
+        return None
+    return png if isinstance(png, bytes) else None
+
+
+def render_docx(
+    screening: dict[str, Any], releases: list[dict[str, Any]], *, map_svg: str | None = None
+) -> bytes:
+    """The whole report of a stored screening as a ``.docx`` document."""
+    from docx import Document
+    from docx.shared import Cm
+
+    document = Document()
+    _set_font(document.styles["Normal"], 10.5)
+    conformity = conformity_chapter(screening)
+    synthetic = any(r.get("synthetic") for r in releases) or bool(
+        conformity and conformity.synthetic
+    )
+    _paragraph(document, "ecozone 生态环境分区管控 · 建设项目选址环境准入筛查报告", size=9)
+    _heading(document, str(screening.get("name") or "未命名项目"), 1)
+    _paragraph(
+        document,
+        f"筛查编号 {screening.get('id')} ｜ 筛查时间 "
+        f"{str(screening.get('created_at') or '')[:19].replace('T', ' ')} ｜ 现状日期 "
+        f"{screening.get('as_of') or '—'}",
+        size=9,
+    )
+    verdict = str(screening.get("verdict") or "")
+    _paragraph(
+        document,
+        f"筛查结论：{verdict} · {VERDICTS.get(verdict, (verdict or '—', ''))[0]}",
+        size=13,
+        bold=True,
+    )
+    if synthetic:
+        _paragraph(document, SYNTHETIC_NOTE, bold=True)
+
+    _heading(document, "一、项目概况", 2)
+    _table(
+        document,
+        ("项目", "内容"),
+        [
+            ["项目名称", str(screening.get("name") or "—")],
+            ["行业", str(screening.get("industry") or "—")],
+            ["建设性质", str(screening.get("kind") or "—")],
+            ["项目标签", "、".join(screening.get("tags") or []) or "—"],
+            ["缓冲距离", f"{screening.get('buffer_m')} m"],
+        ],
+    )
+
+    _heading(document, "二、位置示意图", 2)
+    png = _map_png(map_svg) if map_svg else None
+    if png is not None:
+        document.add_picture(io.BytesIO(png), width=Cm(MAP_WIDTH_CM))
+    else:
+        _paragraph(document, "无可绘制的几何。")
+
+    _heading(document, f"三、{CHAPTER_TITLE}", 2)
+    if conformity is None:
+        _paragraph(document, "本次筛查未记录准入清单符合性分析。")
+    else:
+        _paragraph(
+            document,
+            f"共核对 {len(conformity.tables)} 份准入清单：{conformity.summary}。"
+            "未设机器判定条件的条款均标为「需人工核实」，须对照原文逐条核实。",
+        )
+        if conformity.synthetic:
+            _paragraph(document, SYNTHETIC_LIST_NOTE, bold=True)
+        for d in conformity.denied_by:
+            _paragraph(
+                document,
+                f"不符合空间布局约束：{d.get('scope_name') or d.get('scope')}"
+                f"「{d.get('dimension_title')}」第 {d.get('clause_no')} 条：{d.get('text')}",
+                bold=True,
+            )
+        for t in conformity.tables:
+            _heading(document, t.heading + (f"（清单版本 {t.release}）" if t.release else ""), 3)
+            _table(
+                document,
+                COLUMNS,
+                [
+                    [
+                        r.dimension,
+                        r.clause + (f"（出处：{r.source}）" if r.source else ""),
+                        r.situation,
+                        r.judgement,
+                    ]
+                    for r in t.rows
+                ],
+            )
+        for w in conformity.warnings:
+            _paragraph(document, w, size=9)
+
+    _heading(document, "四、逐条规则结果", 2)
+    results = [r for r in screening.get("results") or [] if r.get("outcome") != "NOT_APPLICABLE"]
+    _table(
+        document,
+        ("结果", "规则", "依据", "证据"),
+        [
+            [
+                OUTCOMES.get(str(r.get("outcome")), (str(r.get("outcome")), ""))[0],
+                f"{r.get('rule_id')} {r.get('title') or ''}",
+                str((r.get("citation") or {}).get("text") or r.get("document") or ""),
+                f"{len(r.get('evidence') or [])} 个要素",
+            ]
+            for r in results
+        ]
+        or [["—", "无适用规则", "", ""]],
+    )
+
+    _heading(document, "五、使用的图层版本", 2)
+    _table(
+        document,
+        ("图层", "版本", "生效日期", "数据性质"),
+        [
+            [
+                str(r.get("collection")),
+                str(r.get("name")),
+                str(r.get("valid_from")),
+                "演示合成数据" if r.get("synthetic") else "来源数据",
+            ]
+            for r in releases
+        ]
+        or [["—", "—", "—", "—"]],
+    )
+    _paragraph(document, f"免责声明：{DISCLAIMER}", size=9)
+    if synthetic:
+        _paragraph(document, SYNTHETIC_NOTE, size=9)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
