@@ -13,7 +13,17 @@ from api.auth import ReadGate
 from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.responses import ORJSONResponse
-from api.routes import collections, health, landing, queries, rules, screenings, tiles, writes
+from api.routes import (
+    collections,
+    health,
+    landing,
+    quality,
+    queries,
+    rules,
+    screenings,
+    tiles,
+    writes,
+)
 from api.settings import ApiSettings
 from api.text_input import ControlCharacterMiddleware
 from layers.ingest.jobs import recover_interrupted_jobs
@@ -94,6 +104,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.include_router(screenings.router)
     app.include_router(queries.router)
     app.include_router(rules.router)
+    app.include_router(quality.router)
     app.include_router(web_router.router)
     # The hottest paths, matched before every other route (api.fast_routes).
     collections.fast.install(app)
