@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import SessionDep
+from layers.reads.attainment import attainment
 from layers.reads.readings import parse_bound, station_series
 
 router = APIRouter(tags=["quality"])
@@ -85,3 +86,22 @@ def station_readings(
         ],
     }
     return JSONResponse(body)
+
+
+@router.get("/attainment", operation_id="attainment")
+def attainment_report(
+    session: SessionDep,
+    year: Annotated[int, Query(ge=1980, le=2200, description="calendar year")],
+    admin: Annotated[
+        str | None, Query(max_length=6, description="adcode or prefix (2–6 digits), e.g. 3202")
+    ] = None,
+) -> JSONResponse:
+    """Attainment of a calendar year per station and per city (4-digit adcode).
+
+    Air: GB 3095-2012 Grade II with the HJ 663-2013 statistics (annual means of PM2.5,
+    PM10, NO2, SO2; 95th percentile of daily CO; 90th percentile of daily maximum 8-hour
+    O3), rounded by GB/T 8170; a pollutant with fewer than 324 valid days is 无效 with the
+    reason, never a number. Surface water: GB 3838-2002 class by the worst single
+    parameter of the annual means, and whether the section's target class is met.
+    """
+    return JSONResponse(attainment(session, year, admin))
