@@ -22,7 +22,6 @@ partitions they need are created on demand (:func:`ensure_partitions`).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,8 +30,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import psycopg
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gis.quality import PARAMETERS, is_derived_column, parameter_code, unit_factor
@@ -75,81 +76,118 @@ class ReadingsReport:
 
 @dataclass
 class _Bad:
+    """Bad rows: all counted, the first :data:`MAX_REPORTED` (by row) kept with reasons."""
+
     rows: list[dict[str, Any]] = field(default_factory=list)
     count: int = 0
 
-    def add(self, frame: pd.DataFrame, field_name: str, reason: str | pd.Series) -> None:
-        self.count += len(frame)
-        room = MAX_REPORTED - len(self.rows)
-        if room <= 0 or frame.empty:
-            return
-        head = frame.head(room)
-        reasons = reason.loc[head.index] if isinstance(reason, pd.Series) else None
-        for i, row in enumerate(head["row"].tolist()):
-            self.rows.append(
-                {
-                    "row": int(row),
-                    "field": field_name,
-                    "reason": str(reasons.iloc[i]) if reasons is not None else reason,
-                }
+    def add(self, rows: np.ndarray, field_name: str, reasons: list[str]) -> None:
+        self.count += len(rows)
+        self.rows += [
+            {"row": int(r), "field": field_name, "reason": why}
+            for r, why in zip(rows[:MAX_REPORTED], reasons[:MAX_REPORTED], strict=False)
+        ]
+
+    def report(self) -> list[dict[str, Any]]:
+        return sorted(self.rows, key=lambda r: r["row"])[:MAX_REPORTED]
+
+
+def _roles(columns: list[str], layout: Layout) -> dict[str, str | None]:
+    def find(role: str, required: bool) -> str | None:
+        wanted = {a.lower() for a in _ALIASES[role]}
+        found = next((c for c in columns if c.lower() in wanted), None)
+        if found is None and required:
+            raise ImportFileError(
+                f"No {role} column; name it one of: {', '.join(_ALIASES[role])}.", field=role
             )
+        return found
+
+    if layout == "long":
+        return {role: find(role, role not in ("unit", "flag")) for role in _ALIASES}
+    return {role: find(role, role in ("station", "time")) for role in ("station", "time", "flag")}
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A CSV (UTF-8, else GB18030) or xlsx file as strings, header on the first row."""
+def read_table(path: Path, layout: Layout) -> tuple[pd.DataFrame, dict[str, str | None]]:
+    """A CSV (UTF-8, else GB18030) or xlsx file and its column roles; text columns as str."""
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
+        raise ImportFileError(
+            f"'{path.name}' is neither CSV nor xlsx; give a .csv or .xlsx file.", field="file"
+        )
     try:
         if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
-        elif suffix in (".csv", ".txt"):
-            try:
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            except UnicodeDecodeError:
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
+            frame = pd.read_excel(path, engine="openpyxl")
+            frame.columns = [str(c).strip() for c in frame.columns]
+            roles = _roles(list(frame.columns), layout)
+            for role, name in roles.items():
+                if name and role != "value":
+                    frame[name] = frame[name].map(lambda v: "" if pd.isna(v) else str(v))
         else:
-            raise ImportFileError(
-                f"'{path.name}' is neither CSV nor xlsx; give a .csv or .xlsx file.", field="file"
+            encoding = "utf-8-sig"
+            try:
+                header = pd.read_csv(path, nrows=0, encoding=encoding)
+            except UnicodeDecodeError:
+                encoding = "gb18030"
+                header = pd.read_csv(path, nrows=0, encoding=encoding)
+            names = [str(c).strip() for c in header.columns]
+            roles = _roles(names, layout)
+            text_cols = {
+                i for i, n in enumerate(names) if n in roles.values() and n != roles.get("value")
+            }
+            frame = pd.read_csv(
+                path,
+                encoding=encoding,
+                header=0,
+                names=names,
+                dtype={names[i]: str for i in text_cols},
+                keep_default_na=False,
+                na_values={n: [""] for i, n in enumerate(names) if i not in text_cols},
             )
     except (OSError, ValueError) as exc:
         raise ImportFileError(f"Cannot read '{path.name}': {exc}", field="file") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.fillna("")
+    return frame, roles
 
 
-def _column(frame: pd.DataFrame, role: str, *, required: bool = True) -> str | None:
-    wanted = {a.lower() for a in _ALIASES[role]}
-    for name in frame.columns:
-        if name.lower() in wanted:
-            return str(name)
-    if required:
-        raise ImportFileError(
-            f"No {role} column; name it one of: {', '.join(_ALIASES[role])}.", field=role
-        )
-    return None
+def _categorical(values: Any) -> pd.Categorical[Any]:
+    return pd.Categorical(pd.Series(values, dtype=object).fillna("").astype(str))
 
 
-def _long(frame: pd.DataFrame) -> pd.DataFrame:
-    cols = {role: _column(frame, role, required=role not in ("unit", "flag")) for role in _ALIASES}
-    out = pd.DataFrame(
-        {
-            "row": np.arange(2, len(frame) + 2),
-            **{
-                role: frame[name] if name else pd.Series("", index=frame.index)
-                for role, name in cols.items()
-            },
-        }
+@dataclass
+class _Rows:
+    """Readings as codes into small tables (one entry per distinct text)."""
+
+    row: np.ndarray
+    station: pd.Categorical[Any]
+    time: pd.Categorical[Any]
+    parameter: pd.Categorical[Any]
+    unit: pd.Categorical[Any]
+    flag: pd.Categorical[Any]
+    value: pd.Series
+
+
+def _long(frame: pd.DataFrame, roles: dict[str, str | None]) -> _Rows:
+    def col(role: str) -> pd.Categorical[Any]:
+        name = roles[role]
+        return _categorical(frame[name] if name else [""] * len(frame))
+
+    value = roles["value"]
+    assert value is not None  # required  # noqa: S101
+    return _Rows(
+        row=np.arange(2, len(frame) + 2, dtype=np.int64),
+        station=col("station"),
+        time=col("time"),
+        parameter=col("parameter"),
+        unit=col("unit"),
+        flag=col("flag"),
+        value=frame[value],
     )
-    return out.reset_index(drop=True)
 
 
-def _wide(frame: pd.DataFrame, report: ReadingsReport) -> pd.DataFrame:
-    station = _column(frame, "station")
-    time = _column(frame, "time")
-    flag = _column(frame, "flag", required=False)
+def _wide(frame: pd.DataFrame, roles: dict[str, str | None], report: ReadingsReport) -> _Rows:
     params: dict[str, tuple[str, str]] = {}
     unknown: list[str] = []
     for name in frame.columns:
-        if name in (station, time, flag):
+        if name in roles.values():
             continue
         m = _HEADER_UNIT.match(name)
         bare, unit = (m.group(1), m.group(2)) if m else (name, "")
@@ -171,122 +209,213 @@ def _wide(frame: pd.DataFrame, report: ReadingsReport) -> pd.DataFrame:
         raise ImportFileError(
             "No pollutant column (PM2.5, PM10, SO2, NO2, O3, CO …).", field="columns"
         )
-    base = pd.DataFrame(
-        {
-            "row": np.arange(2, len(frame) + 2),
-            "station": frame[station].to_numpy(),
-            "time": frame[time].to_numpy(),
-            "flag": frame[flag].to_numpy() if flag else "",
-        }
+    n, k = len(frame), len(params)
+
+    def tiled(name: str | None) -> pd.Categorical[Any]:
+        base = _categorical(frame[name] if name else [""] * n)
+        return pd.Categorical.from_codes(np.tile(base.codes, k), categories=base.categories)
+
+    names = list(params)
+    p_cats = pd.Index([params[c][0] for c in names]).unique()
+    u_cats = pd.Index([params[c][1] for c in names]).unique()
+    values = [frame[c] for c in names]
+    numeric = all(pd.api.types.is_numeric_dtype(v) for v in values)
+    return _Rows(
+        row=np.tile(np.arange(2, n + 2, dtype=np.int64), k),
+        station=tiled(roles["station"]),
+        time=tiled(roles["time"]),
+        parameter=pd.Categorical.from_codes(
+            np.repeat([p_cats.get_loc(params[c][0]) for c in names], n), categories=p_cats
+        ),
+        unit=pd.Categorical.from_codes(
+            np.repeat([u_cats.get_loc(params[c][1]) for c in names], n), categories=u_cats
+        ),
+        flag=tiled(roles["flag"]),
+        value=pd.Series(
+            np.concatenate([v.to_numpy(dtype=float if numeric else object) for v in values])
+        ),
     )
-    parts = [
-        base.assign(parameter=code, unit=unit, value=frame[name].to_numpy())
-        for name, (code, unit) in params.items()
-    ]
-    return pd.concat(parts, ignore_index=True)
 
 
-def _parse_times(values: pd.Series) -> pd.Series:
-    """Each distinct time string parsed once; naive ones in China Standard Time; NaT if bad."""
-    uniq = pd.unique(values)
-    parsed: dict[Any, Any] = {}
-    for raw in uniq:
-        s = str(raw).strip()
-        shift = pd.Timedelta(0)
-        m = _HOUR_24.match(s)
-        if m:
-            s, shift = m.group(1), pd.Timedelta(days=1)
-        try:
-            t: Any = pd.Timestamp(s)
-        except (ValueError, TypeError):
-            parsed[raw] = pd.NaT
-            continue
-        if pd.isna(t) or (m and (t.hour or t.minute)):
-            parsed[raw] = pd.NaT
-            continue
-        t = t.tz_localize(LOCAL_ZONE) if t.tzinfo is None else t
-        parsed[raw] = t.tz_convert("UTC") + shift
-    return values.map(parsed)
+def _parse_time(raw: str) -> pd.Timestamp | None:
+    s = raw.strip()
+    shift = pd.Timedelta(0)
+    m = _HOUR_24.match(s)
+    if m:
+        s, shift = m.group(1), pd.Timedelta(days=1)
+    try:
+        t: Any = pd.Timestamp(s)
+    except (ValueError, TypeError):
+        return None
+    if pd.isna(t) or (m and (t.hour or t.minute)):
+        return None
+    t = t.tz_localize(LOCAL_ZONE) if t.tzinfo is None else t
+    return t.tz_convert("UTC") + shift  # type: ignore[no-any-return]
 
 
-def normalise(frame: pd.DataFrame, bad: _Bad, report: ReadingsReport) -> pd.DataFrame:
-    """Rows with canonical parameter, unit, value and UTC epoch; bad rows go to ``bad``."""
-    frame = frame.assign(
-        station=frame["station"].astype(str).str.strip(),
-        value=frame["value"].astype(str).str.strip(),
-    )
-    missing = frame["value"].str.upper().isin(_MISSING)
+_CODES = list(PARAMETERS)
+
+
+def _reasons(template: Callable[[Any], str], keys: np.ndarray) -> list[str]:
+    return [template(k) for k in keys[:MAX_REPORTED]]
+
+
+def _known_stations(session: Session, codes: list[str]) -> set[str]:
+    found = session.execute(
+        text("SELECT DISTINCT code FROM monitoring_stations WHERE code = ANY(:c)"), {"c": codes}
+    ).scalars()
+    return set(found)
+
+
+@dataclass
+class _Checked:
+    row: np.ndarray
+    station: np.ndarray
+    parameter: np.ndarray
+    epoch: np.ndarray
+    value: np.ndarray
+    flag: np.ndarray
+    stations: list[str]
+    flags: list[str]
+    years: list[int]
+
+
+def normalise(session: Session, rows: _Rows, bad: _Bad, report: ReadingsReport) -> _Checked:
+    """Parameters, units, values, times and stations checked column-wise; bad rows to ``bad``."""
+    ok = np.ones(len(rows.row), dtype=bool)
+
+    def reject(
+        mask: np.ndarray, field_name: str, reasons: Callable[[np.ndarray], list[str]]
+    ) -> None:
+        hit = np.flatnonzero(mask & ok)
+        if len(hit):
+            bad.add(rows.row[hit], field_name, reasons(hit))
+            ok[hit] = False
+
+    # values: numbers, or missing (skipped), or not a number (bad)
+    raw = rows.value
+    numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    nan = np.isnan(numbers)
+    missing = nan.copy()
+    if nan.any() and not pd.api.types.is_numeric_dtype(raw):
+        texts = raw[nan].map(lambda v: "" if v is None or v != v else str(v).strip().upper())
+        missing[np.flatnonzero(nan)] = texts.isin(_MISSING).to_numpy()
     report.skipped_missing = int(missing.sum())
-    frame = frame[~missing]
+    ok &= ~missing
 
-    names = pd.unique(frame["parameter"])
-    codes = frame["parameter"].map({n: parameter_code(str(n)) for n in names})
-    unknown = codes.isna()
-    bad.add(
-        frame[unknown],
+    # parameters
+    p_of_cat = np.array(
+        [
+            _CODES.index(c) if (c := parameter_code(str(n))) else -1
+            for n in rows.parameter.categories
+        ]
+        + [-1],
+        dtype=np.int64,
+    )
+    pidx = p_of_cat[rows.parameter.codes]
+    names = np.asarray(rows.parameter.categories, dtype=object)
+    reject(
+        pidx < 0,
         "parameter",
-        frame["parameter"].map(lambda n: f"未知参数 '{n}'（可用：{'、'.join(PARAMETERS)}）"),
+        lambda hit: _reasons(
+            lambda n: f"未知参数 '{n}'（可用：{'、'.join(PARAMETERS)}）",
+            names[rows.parameter.codes[hit]],
+        ),
     )
-    frame = frame[~unknown].assign(parameter=codes[~unknown])
-
-    pairs = frame[["parameter", "unit"]].drop_duplicates()
-    factors = {(p, u): unit_factor(p, u) for p, u in pairs.itertuples(index=False, name=None)}
-    factor = pd.Series(
-        [factors[k] for k in zip(frame["parameter"], frame["unit"], strict=True)],
-        index=frame.index,
-        dtype="float64",
-    )
-    no_unit = factor.isna()
-    bad.add(
-        frame[no_unit],
+    # units
+    ucodes = np.asarray(rows.unit.codes, dtype=np.int64)
+    units = list(rows.unit.categories)
+    table = np.full((len(_CODES), len(units) + 1), np.nan)
+    for pi, ui in set(zip(pidx[ok].tolist(), ucodes[ok].tolist(), strict=True)):
+        f = unit_factor(_CODES[pi], units[ui] if ui >= 0 else "")
+        table[pi, ui] = np.nan if f is None else f
+    factor = table[pidx, ucodes]
+    reject(
+        np.isnan(factor),
         "unit",
-        frame["unit"].astype(str)
-        + frame["parameter"].map(
-            lambda p: (
-                f" 不是 {p} 可换算的单位（应为 {PARAMETERS[p].unit}；ppm/ppb 需温压条件，不予换算）"
-            )
-        ),
+        lambda hit: [
+            f"{units[u] if u >= 0 else ''} 不是 {_CODES[p]} 可换算的单位（应为 "
+            f"{PARAMETERS[_CODES[p]].unit}；ppm/ppb 需温压条件，不予换算）"
+            for p, u in zip(pidx[hit][:MAX_REPORTED], ucodes[hit][:MAX_REPORTED], strict=True)
+        ],
     )
-    frame, factor = frame[~no_unit], factor[~no_unit]
-
-    numbers = pd.to_numeric(frame["value"], errors="coerce")
-    nan = numbers.isna()
-    bad.add(frame[nan], "value", frame["value"].map(lambda v: f"'{v}' 不是数值"))
-    frame, numbers, factor = frame[~nan], numbers[~nan], factor[~nan]
-    values = numbers * factor
-    low = frame["parameter"].map({k: p.low for k, p in PARAMETERS.items()})
-    high = frame["parameter"].map({k: p.high for k, p in PARAMETERS.items()})
-    out = (values < low) | (values > high)
-    bad.add(
-        frame[out],
+    reject(
+        nan & ~missing,
         "value",
-        frame["parameter"].map(
+        lambda hit: _reasons(lambda v: f"'{v}' 不是数值", raw.to_numpy()[hit]),
+    )
+    values = numbers * factor
+    low = np.array([PARAMETERS[c].low for c in _CODES])[pidx]
+    high = np.array([PARAMETERS[c].high for c in _CODES])[pidx]
+    with np.errstate(invalid="ignore"):
+        out = (values < low) | (values > high)
+    reject(
+        out,
+        "value",
+        lambda hit: _reasons(
             lambda p: (
-                f"超出 {p} 的物理范围 [{PARAMETERS[p].low:g}, {PARAMETERS[p].high:g}] {PARAMETERS[p].unit}"
-            )
+                f"超出 {_CODES[p]} 的物理范围 [{PARAMETERS[_CODES[p]].low:g}, "
+                f"{PARAMETERS[_CODES[p]].high:g}] {PARAMETERS[_CODES[p]].unit}"
+            ),
+            pidx[hit],
         ),
     )
-    frame, values = frame[~out], values[~out]
-
-    times = _parse_times(frame["time"])
-    no_time = times.isna()
-    bad.add(
-        frame[no_time],
-        "time",
-        frame["time"].map(lambda t: f"'{t}' 不是时间（如 2024-01-01 01:00，无时区按北京时间）"),
+    # times: each distinct text parsed once
+    t_cats = list(rows.time.categories)
+    parsed = [_parse_time(str(t)) for t in t_cats]
+    epoch_of = np.array(
+        [t.value // 10**9 if t is not None else -(2**62) for t in parsed] + [-(2**62)],
+        dtype=np.int64,
     )
-    keep = ~no_time
-    epoch = (pd.to_datetime(times[keep], utc=True).astype("int64") // 10**9).astype("int64")
-    return pd.DataFrame(
-        {
-            "row": frame["row"][keep].astype("int64"),
-            "station": frame["station"][keep],
-            "parameter": frame["parameter"][keep],
-            "epoch": epoch,
-            "value": values[keep],
-            "unit": frame["parameter"][keep].map({k: p.unit for k, p in PARAMETERS.items()}),
-            "flag": frame["flag"][keep].astype(str).str.strip(),
-        }
+    epochs = epoch_of[rows.time.codes]
+    reject(
+        epochs == -(2**62),
+        "time",
+        lambda hit: _reasons(
+            lambda t: f"'{t}' 不是时间（如 2024-01-01 01:00，无时区按北京时间）",
+            np.asarray([*t_cats, ""], dtype=object)[rows.time.codes[hit]],
+        ),
+    )
+    # stations
+    s_cats = [str(c).strip() for c in rows.station.categories]
+    known = _known_stations(session, s_cats)
+    s_ok = np.array([c in known for c in s_cats] + [False])
+    reject(
+        ~s_ok[rows.station.codes],
+        "station",
+        lambda hit: _reasons(
+            lambda c: f"未知站点 {c}（monitoring_stations 中没有此编码）",
+            np.asarray([*s_cats, ""], dtype=object)[rows.station.codes[hit]],
+        ),
+    )
+    # duplicates inside the file (the later rows)
+    keys = pd.DataFrame({"s": rows.station.codes[ok], "p": pidx[ok], "e": epochs[ok]})
+    dup = keys.duplicated(keep="first").to_numpy()
+    if dup.any():
+        good = np.flatnonzero(ok)
+        first = pd.Series(rows.row[good]).groupby([keys.s, keys.p, keys.e]).transform("min")
+        hit = good[dup]
+        bad.add(
+            rows.row[hit],
+            "time",
+            [
+                f"重复：同一站点、参数、时间已在第 {r} 行"
+                for r in first.to_numpy()[dup][:MAX_REPORTED]
+            ],
+        )
+        ok[hit] = False
+    used = np.unique(rows.time.codes[ok])
+    years = sorted({t.tz_convert(LOCAL_ZONE).year for i in used if (t := parsed[i]) is not None})
+    return _Checked(
+        row=rows.row[ok],
+        station=np.asarray(rows.station.codes[ok], dtype=np.int32),
+        parameter=pidx[ok].astype(np.int16),
+        epoch=epochs[ok],
+        value=values[ok],
+        flag=np.asarray(rows.flag.codes[ok], dtype=np.int32),
+        stations=s_cats,
+        flags=[str(f) for f in rows.flag.categories],
+        years=years,
     )
 
 
@@ -301,37 +430,70 @@ def ensure_partitions(session: Session, years: list[int]) -> None:
         )
 
 
-def _copy(session: Session, rows: pd.DataFrame, progress: Progress | None) -> None:
+_BINARY = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l_row", ">i4"),
+        ("row", ">i8"),
+        ("l_station", ">i4"),
+        ("station", ">i4"),
+        ("l_parameter", ">i4"),
+        ("parameter", ">i2"),
+        ("l_epoch", ">i4"),
+        ("epoch", ">i8"),
+        ("l_value", ">i4"),
+        ("value", ">f8"),
+        ("l_flag", ">i4"),
+        ("flag", ">i4"),
+    ]
+)
+_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+
+
+def _copy(session: Session, rows: _Checked, progress: Progress | None) -> None:
+    """``COPY … (FORMAT binary)`` of fixed-width tuples built by numpy (no per-row Python)."""
     driver = session.connection().connection.driver_connection
     if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
         raise ImportFileError("No database connection for COPY.")
-    sql = "COPY _readings_in (row, station, parameter, epoch, value, unit, flag) FROM STDIN WITH (FORMAT csv)"
-    total = len(rows)
+    total = len(rows.row)
+    tuples = np.empty(total, dtype=_BINARY)
+    tuples["n"] = 6
+    for name, size in (
+        ("row", 8),
+        ("station", 4),
+        ("parameter", 2),
+        ("epoch", 8),
+        ("value", 8),
+        ("flag", 4),
+    ):
+        tuples[f"l_{name}"] = size
+        tuples[name] = getattr(rows, name)
+    sql = (
+        "COPY _readings_in (row, station, parameter, epoch, value, flag) FROM STDIN (FORMAT binary)"
+    )
     with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+        copy.write(_HEADER)
         for start in range(0, total, _CHUNK):
-            buf = io.StringIO()
-            rows.iloc[start : start + _CHUNK].to_csv(buf, header=False, index=False)
-            copy.write(buf.getvalue())
+            copy.write(tuples[start : start + _CHUNK].tobytes())
             if progress:
                 progress("copy", min(start + _CHUNK, total), total)
+        copy.write(b"\xff\xff")
 
 
-_CHECKS = {
-    "station": """
-        SELECT row, '未知站点 ' || station || '（monitoring_stations 中没有此编码）' FROM _readings_in t
-        WHERE NOT EXISTS (SELECT 1 FROM monitoring_stations s WHERE s.code = t.station)
-        ORDER BY row""",
-    "duplicate": """
-        SELECT row, '重复：同一站点、参数、时间已在第 ' || first || ' 行' FROM (
-            SELECT row, min(row) OVER w AS first, row_number() OVER w AS n FROM _readings_in
-            WINDOW w AS (PARTITION BY station, parameter, epoch ORDER BY row)) d
-        WHERE n > 1 ORDER BY row""",
-    "stored": """
-        SELECT t.row, '重复：同一站点、参数、时间的读数已入库' FROM _readings_in t
-        JOIN readings r ON r.station = t.station AND r.parameter = t.parameter
-                        AND r.time = to_timestamp(t.epoch)
-        ORDER BY t.row""",
-}
+_STORED = """
+SELECT t.row FROM _readings_in t
+JOIN readings r ON r.station = (CAST(:stations AS text[]))[t.station + 1]
+               AND r.parameter = (CAST(:params AS text[]))[t.parameter + 1]
+               AND r.time = to_timestamp(t.epoch)
+ORDER BY t.row LIMIT :limit
+"""
+_INSERT = """
+INSERT INTO readings (station, parameter, time, value, unit, flag)
+SELECT (CAST(:stations AS text[]))[t.station + 1], (CAST(:params AS text[]))[t.parameter + 1],
+       to_timestamp(t.epoch), t.value, (CAST(:units AS text[]))[t.parameter + 1],
+       coalesce((CAST(:flags AS text[]))[t.flag + 1], '')
+FROM _readings_in t
+"""
 
 
 def import_readings(
@@ -340,54 +502,55 @@ def import_readings(
     """Import a readings file; raises :class:`ReadingsRejectedError` listing the bad rows.
 
     Flushes but does not commit: the caller commits (or rolls back) the one transaction.
+    A reading already stored surfaces as the primary key's violation, inside a savepoint,
+    and only then are the stored duplicates looked up for the report.
     """
     report = ReadingsReport()
-    frame = read_table(path)
-    raw = _long(frame) if layout == "long" else _wide(frame, report)
+    frame, roles = read_table(path, layout)
+    raw = _long(frame, roles) if layout == "long" else _wide(frame, roles, report)
     bad = _Bad()
-    rows = normalise(raw, bad, report)
+    rows = normalise(session, raw, bad, report)
     if progress:
-        progress("check", 0, len(rows))
+        progress("check", 0, len(rows.row))
     session.execute(text("DROP TABLE IF EXISTS _readings_in"))
     session.execute(
         text(
-            "CREATE TEMP TABLE _readings_in (row bigint, station text, parameter text, "
-            "epoch bigint, value double precision, unit text, flag text) ON COMMIT DROP"
+            "CREATE TEMP TABLE _readings_in (row bigint, station integer, parameter smallint, "
+            "epoch bigint, value double precision, flag integer) ON COMMIT DROP"
         )
     )
     _copy(session, rows, progress)
-    for name, sql in _CHECKS.items():
-        found = session.execute(text(sql)).all()
-        if found:
-            field_name = "station" if name == "station" else "time"
-            bad.add(
-                pd.DataFrame({"row": [r[0] for r in found]}),
-                field_name,
-                pd.Series([r[1] for r in found]),
+    names = {
+        "stations": rows.stations,
+        "params": _CODES,
+        "units": [PARAMETERS[c].unit for c in _CODES],
+        "flags": rows.flags,
+    }
+    duplicate = False
+    if not bad.count:
+        ensure_partitions(session, rows.years)
+        try:
+            with session.begin_nested():  # a stored duplicate undoes only this insert
+                session.execute(text(_INSERT), names)
+        except IntegrityError as exc:
+            if not isinstance(exc.orig, psycopg.errors.UniqueViolation):
+                raise
+            duplicate = True
+    if bad.count or duplicate:
+        stored = (
+            session.execute(
+                text(_STORED), {"stations": rows.stations, "params": _CODES, "limit": MAX_REPORTED}
             )
-    if bad.count:
-        bad.rows.sort(key=lambda r: r["row"])
-        raise ReadingsRejectedError(bad.count, bad.rows)
-    years = [
-        int(y)
-        for (y,) in session.execute(
-            text(
-                "SELECT DISTINCT extract(year FROM to_timestamp(epoch) AT TIME ZONE 'Asia/Shanghai') "
-                "FROM _readings_in ORDER BY 1"
-            )
+            .scalars()
+            .all()
         )
-    ]
-    ensure_partitions(session, years)
-    session.execute(
-        text(
-            "INSERT INTO readings (station, parameter, time, value, unit, flag) "
-            "SELECT station, parameter, to_timestamp(epoch), value, unit, coalesce(flag, '') "
-            "FROM _readings_in"
+        bad.add(
+            np.asarray(stored), "time", ["重复：同一站点、参数、时间的读数已入库"] * len(stored)
         )
-    )
+        raise ReadingsRejectedError(bad.count, bad.report())
     session.execute(text("DROP TABLE _readings_in"))
-    report.rows = len(rows)
-    report.years = years
+    report.rows = len(rows.row)
+    report.years = rows.years
     if progress:
-        progress("insert", len(rows), len(rows))
+        progress("insert", report.rows, report.rows)
     return report
