@@ -404,15 +404,20 @@ def normalise(session: Session, rows: _Rows, bad: _Bad, report: ReadingsReport) 
             ],
         )
         ok[hit] = False
+    # in primary-key order, so the index grows at its right edge instead of at random pages
+    s_rank = np.argsort(np.argsort(np.asarray([*s_cats, ""], dtype=object)))
+    p_rank = np.argsort(np.argsort(np.asarray(_CODES, dtype=object)))
+    good = np.flatnonzero(ok)
+    good = good[np.lexsort((epochs[good], p_rank[pidx[good]], s_rank[rows.station.codes[good]]))]
     used = np.unique(rows.time.codes[ok])
     years = sorted({t.tz_convert(LOCAL_ZONE).year for i in used if (t := parsed[i]) is not None})
     return _Checked(
-        row=rows.row[ok],
-        station=np.asarray(rows.station.codes[ok], dtype=np.int32),
-        parameter=pidx[ok].astype(np.int16),
-        epoch=epochs[ok],
-        value=values[ok],
-        flag=np.asarray(rows.flag.codes[ok], dtype=np.int32),
+        row=rows.row[good],
+        station=np.asarray(rows.station.codes[good], dtype=np.int32),
+        parameter=pidx[good].astype(np.int16),
+        epoch=epochs[good],
+        value=values[good],
+        flag=np.asarray(rows.flag.codes[good], dtype=np.int32),
         stations=s_cats,
         flags=[str(f) for f in rows.flag.categories],
         years=years,
