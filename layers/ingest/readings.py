@@ -17,7 +17,7 @@ range, an unknown station (a code of no ``monitoring_stations`` feature), and a
 duplicated (station, parameter, time) — in the file or already stored. Any bad row
 refuses the whole file: nothing is written. Good files are loaded with ``COPY`` into a
 temporary table, checked there, and moved with one ``INSERT … SELECT``; the yearly
-partitions they need are created on demand (:func:`ensure_partitions`).
+partitions they need are created on demand (:func:`_write_year`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -424,15 +425,41 @@ def normalise(session: Session, rows: _Rows, bad: _Bad, report: ReadingsReport) 
     )
 
 
-def ensure_partitions(session: Session, years: list[int]) -> None:
-    """Create the yearly partitions of ``readings`` that do not exist yet (CST years)."""
-    for year in years:
-        session.execute(
-            text(
-                f"CREATE TABLE IF NOT EXISTS readings_y{year:04d} PARTITION OF readings "
-                f"FOR VALUES FROM ('{year:04d}-01-01 00:00+08') TO ('{year + 1:04d}-01-01 00:00+08')"
-            )
+def _partition(year: int) -> tuple[str, str, str]:
+    """Name and CST bounds of a year's partition."""
+    return f"readings_y{year:04d}", f"{year:04d}-01-01 00:00+08", f"{year + 1:04d}-01-01 00:00+08"
+
+
+def _write_year(session: Session, year: int, names: dict[str, Any]) -> None:
+    """Move the year's rows of the temporary table into ``readings``.
+
+    A year without a partition yet gets a new table, filled, then given its primary key
+    (one sorted index build instead of an insertion per row: twice as fast) and attached
+    as the year's partition; a CHECK of the bounds, dropped afterwards, spares the attach
+    its validation scan. Otherwise the rows are inserted through the parent.
+    """
+    name, lo, hi = _partition(year)
+    bounds = {
+        "lo": int(datetime.fromisoformat(lo.replace(" ", "T")).timestamp()),
+        "hi": int(datetime.fromisoformat(hi.replace(" ", "T")).timestamp()),
+    }
+    where = "WHERE t.epoch >= :lo AND t.epoch < :hi"
+    exists = session.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None
+    if exists:
+        session.execute(text(f"{_INSERT_INTO} readings {_SELECT} {where}"), {**names, **bounds})
+        return
+    session.execute(text(f"CREATE TABLE {name} (LIKE readings INCLUDING DEFAULTS)"))
+    session.execute(text(f"{_INSERT_INTO} {name} {_SELECT} {where}"), {**names, **bounds})
+    session.execute(
+        text(
+            f"ALTER TABLE {name} ADD CONSTRAINT {name}_pkey PRIMARY KEY (station, parameter, time), "
+            f"ADD CONSTRAINT {name}_bounds CHECK (time >= '{lo}' AND time < '{hi}')"
         )
+    )
+    session.execute(
+        text(f"ALTER TABLE readings ATTACH PARTITION {name} FOR VALUES FROM ('{lo}') TO ('{hi}')")
+    )
+    session.execute(text(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds"))
 
 
 _BINARY = np.dtype(
@@ -492,13 +519,12 @@ JOIN readings r ON r.station = (CAST(:stations AS text[]))[t.station + 1]
                AND r.time = to_timestamp(t.epoch)
 ORDER BY t.row LIMIT :limit
 """
-_INSERT = """
-INSERT INTO readings (station, parameter, time, value, unit, flag)
+_INSERT_INTO = "INSERT INTO"
+_SELECT = """(station, parameter, time, value, unit, flag)
 SELECT (CAST(:stations AS text[]))[t.station + 1], (CAST(:params AS text[]))[t.parameter + 1],
        to_timestamp(t.epoch), t.value, (CAST(:units AS text[]))[t.parameter + 1],
        coalesce((CAST(:flags AS text[]))[t.flag + 1], '')
-FROM _readings_in t
-"""
+FROM _readings_in t"""
 
 
 def import_readings(
@@ -533,10 +559,10 @@ def import_readings(
     }
     duplicate = False
     if not bad.count:
-        ensure_partitions(session, rows.years)
         try:
             with session.begin_nested():  # a stored duplicate undoes only this insert
-                session.execute(text(_INSERT), names)
+                for year in rows.years:
+                    _write_year(session, year, names)
         except IntegrityError as exc:
             if not isinstance(exc.orig, psycopg.errors.UniqueViolation):
                 raise

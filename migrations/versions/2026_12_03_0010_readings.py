@@ -5,7 +5,7 @@
 hour by its end), ``value`` in the parameter's canonical unit (``unit``), ``flag`` the
 source's data flag. The table is partitioned by RANGE (time), one partition per calendar
 year in China Standard Time (``readings_y2024`` …), created on demand by the importer
-(``layers.ingest.readings.ensure_partitions``); there is no default partition, so a new
+(``layers.ingest.readings``); there is no default partition, so a new
 year's partition never has to move rows out of it. The primary key (station, parameter,
 time) refuses duplicates and is the index the series and attainment queries use.
 

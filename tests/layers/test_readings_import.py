@@ -125,3 +125,30 @@ def test_wide_unknown_column_names_it(db_session, stations, tmp_path):
     f.write_text("站点,时间,PM2.5,汞\n1151A,2024-01-01 01:00,3,1\n", encoding="utf-8")
     with pytest.raises(ImportFileError, match="汞"):
         import_readings(db_session, f, "wide")
+
+
+def test_a_second_file_adds_to_the_year_partition(db_session, stations, tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text(
+        "station,time,parameter,value\n1151A,2024-06-01 01:00,O3,80\n", encoding="utf-8"
+    )
+    second = tmp_path / "b.csv"
+    second.write_text(
+        "station,time,parameter,value\n1151A,2024-06-01 02:00,O3,81\n1151A,2023-06-01 02:00,O3,9\n",
+        encoding="utf-8",
+    )
+    import_readings(db_session, first, "long")  # new partition: filled, indexed, attached
+    report = import_readings(db_session, second, "long")  # 2024 through the parent, 2023 new
+    assert report.years == [2023, 2024]
+    assert [r.value for r in _stored(db_session, "1151A", "O3")] == [9, 80, 81]
+    indexes = (
+        db_session.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE tablename = 'readings_y2024'")
+        )
+        .scalars()
+        .all()
+    )
+    assert indexes == [
+        "CREATE UNIQUE INDEX readings_y2024_pkey ON public.readings_y2024 "
+        'USING btree (station, parameter, "time")'
+    ]
