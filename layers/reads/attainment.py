@@ -59,7 +59,7 @@ _DAILY_MEAN_PARAMETERS = ["PM2.5", "PM10", "NO2", "SO2", "CO"]
 _DAILY_MEANS = """
 SELECT station, parameter, array_agg(day ORDER BY day) AS days, array_agg(value ORDER BY day) AS vals
 FROM (
-    SELECT station, parameter, div(extract(epoch FROM time)::bigint + 25200, 86400) AS day,
+    SELECT station, parameter, (extract(epoch FROM time)::bigint + 25200) / 86400 AS day,
            avg(value) AS value, count(*) AS n
     FROM readings
     WHERE station = ANY(:codes) AND parameter = ANY(:params) AND time >= :lo AND time < :hi
@@ -68,7 +68,7 @@ WHERE n >= :min_hours
 GROUP BY 1, 2
 """
 _O3_HOURS = """
-SELECT station, array_agg(div(extract(epoch FROM time)::bigint + 25200, 3600)) AS hours,
+SELECT station, array_agg((extract(epoch FROM time)::bigint + 25200) / 3600) AS hours,
        array_agg(value) AS vals
 FROM readings
 WHERE station = ANY(:codes) AND parameter = 'O3' AND time >= :lo AND time < :hi
@@ -122,6 +122,8 @@ def _air_daily(session: Session, codes: list[str], year: int) -> _Daily:
         "hi": datetime(year + 1, 1, 1, tzinfo=_CST) + timedelta(hours=1),
     }
     daily: _Daily = {}
+    # the day groups of a province-year (~400k) fit in memory: no spill to disk
+    session.execute(text("SET LOCAL work_mem = '64MB'"))
     for station, parameter, days, vals in session.execute(
         text(_DAILY_MEANS),
         {**bounds, "params": _DAILY_MEAN_PARAMETERS, "min_hours": MIN_HOURS_PER_DAY},
