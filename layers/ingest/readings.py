@@ -248,7 +248,7 @@ def _parse_time(raw: str) -> pd.Timestamp | None:
         t: Any = pd.Timestamp(s)
     except (ValueError, TypeError):
         return None
-    if pd.isna(t) or (m and (t.hour or t.minute)):
+    if pd.isna(t) or (m and (t.hour or t.minute)) or not 1970 <= t.year <= 2100:
         return None
     t = t.tz_localize(LOCAL_ZONE) if t.tzinfo is None else t
     return t.tz_convert("UTC") + shift  # type: ignore[no-any-return]
@@ -373,7 +373,7 @@ def normalise(session: Session, rows: _Rows, bad: _Bad, report: ReadingsReport) 
         epochs == -(2**62),
         "time",
         lambda hit: _reasons(
-            lambda t: f"'{t}' 不是时间（如 2024-01-01 01:00，无时区按北京时间）",
+            lambda t: f"'{t}' 不是 1970–2100 年间的时间（如 2024-01-01 01:00，无时区按北京时间）",
             np.asarray([*t_cats, ""], dtype=object)[rows.time.codes[hit]],
         ),
     )

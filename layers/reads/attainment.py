@@ -86,7 +86,7 @@ def check_admin(admin: str | None) -> str | None:
     """An adcode prefix (2 to 6 digits), or a 400 naming ``admin``."""
     if admin is None or admin == "":
         return None
-    if not admin.isdigit() or not 2 <= len(admin) <= 6:
+    if not (admin.isascii() and admin.isdigit()) or not 2 <= len(admin) <= 6:
         raise InvalidReadingsQueryError(
             f"'{admin}' is not an adcode or adcode prefix (2 to 6 digits, e.g. 3202).",
             field="admin",

@@ -165,4 +165,9 @@ def parse_bound(value: str | None, field: str) -> datetime | None:
             f"'{value}' is not a date or date-time (e.g. 2024-01-01 or 2024-01-01T08:00+08:00).",
             field=field,
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_CST)
+    bound = parsed if parsed.tzinfo else parsed.replace(tzinfo=_CST)
+    if not _MIN <= bound <= _MAX:
+        raise InvalidReadingsQueryError(
+            f"'{value}' is outside the years 1900–2199 readings can have.", field=field
+        )
+    return bound

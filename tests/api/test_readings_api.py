@@ -82,6 +82,7 @@ def test_csv(client, readings):
     [
         ({"parameter": "Hg"}, 400, "parameter"),
         ({"parameter": "PM2.5", "from": "yesterday"}, 400, "from"),
+        ({"parameter": "PM2.5", "to": "9999-12-31T23:59"}, 400, "to"),
         ({"parameter": "PM2.5", "from": "2024-02-01", "to": "2024-01-01"}, 400, "to"),
         ({"parameter": "PM2.5", "interval": "week"}, 400, "interval"),
     ],
