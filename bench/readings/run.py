@@ -95,20 +95,39 @@ def main() -> None:
             st = Path(tmp) / "stations.csv"
             codes = stations_csv(st, args.stations)
             subprocess.run(
-                ["uv", "run", "--frozen", "ecozone", "import", str(st), "--collection",
-                 "monitoring_stations", "--release", "bench", "--valid-from", "2020-01-01",
-                 "--synthetic", "--crs", "EPSG:4326"],
-                check=True, env=env, stdout=subprocess.DEVNULL,
+                [
+                    "uv",
+                    "run",
+                    "--frozen",
+                    "ecozone",
+                    "import",
+                    str(st),
+                    "--collection",
+                    "monitoring_stations",
+                    "--release",
+                    "bench",
+                    "--valid-from",
+                    "2020-01-01",
+                    "--synthetic",
+                    "--crs",
+                    "EPSG:4326",
+                ],
+                check=True,
+                env=env,
+                stdout=subprocess.DEVNULL,
             )
             f = Path(tmp) / "readings.csv"
             t0 = time.perf_counter()
             rows = readings_csv(f, codes, args.days)
-            print(f"generated {rows:,} readings ({f.stat().st_size / 1e6:.0f} MB) in "
-                  f"{time.perf_counter() - t0:.1f} s")
+            print(
+                f"generated {rows:,} readings ({f.stat().st_size / 1e6:.0f} MB) in "
+                f"{time.perf_counter() - t0:.1f} s"
+            )
             t0 = time.perf_counter()
             subprocess.run(
                 ["uv", "run", "--frozen", "ecozone", "import-readings", str(f), "--layout", "wide"],
-                check=True, env=env,
+                check=True,
+                env=env,
             )
             s = time.perf_counter() - t0
             print(f"import-readings: {rows:,} rows in {s:.1f} s = {rows / s:,.0f} rows/s")
@@ -122,8 +141,11 @@ def main() -> None:
         with TestClient(app) as client:
             for label, path, params in (
                 ("attainment, every station, 2023", "/attainment", {"year": 2023}),
-                ("daily series, one station", f"/stations/{codes[0]}/readings",
-                 {"parameter": "PM2.5", "interval": "day"}),
+                (
+                    "daily series, one station",
+                    f"/stations/{codes[0]}/readings",
+                    {"parameter": "PM2.5", "interval": "day"},
+                ),
             ):
                 times = []
                 for _ in range(3):
