@@ -15,9 +15,11 @@ Every bad row is reported with its row number in the file (the header is row 1):
 unparsable time or value, unknown parameter or unit, a value outside the physical
 range, an unknown station (a code of no ``monitoring_stations`` feature), and a
 duplicated (station, parameter, time) — in the file or already stored. Any bad row
-refuses the whole file: nothing is written. Good files are loaded with ``COPY`` into a
-temporary table, checked there, and moved with one ``INSERT … SELECT``; the yearly
-partitions they need are created on demand (:func:`_write_year`).
+refuses the whole file: nothing is written. The columns become categorical codes checked
+with numpy (each distinct text — a station, a time, a unit — is parsed once); the good
+rows, in primary-key order, go by a binary ``COPY`` into a temporary table and from there
+by ``INSERT … SELECT`` into ``readings``; a year's partition is created on demand
+(:func:`_write_year`), and a reading already stored is found by the primary key.
 """
 
 from __future__ import annotations
@@ -56,7 +58,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "flag": ("标记", "标识", "数据标记", "flag"),
 }
 _MISSING = {"", "-", "—", "--", "NA", "NAN", "NULL", "NONE"}
-_ZONE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 _HOUR_24 = re.compile(r"^(.*?\d)[ T]24(:00){1,2}$")
 _HEADER_UNIT = re.compile(r"^(.*?)\s*[(（\[](.*?)[)）\]]\s*$")
 
