@@ -256,6 +256,39 @@ class ServerBusyError(AppError):
         super().__init__("All database connections for this kind of request are busy; retry later.")
 
 
+class ReadingsRejectedError(AppError):
+    """A readings file with bad rows: nothing was loaded; ``rows`` lists them by row number."""
+
+    code = "readings-rejected"
+
+    def __init__(self, count: int, rows: list[dict[str, object]]) -> None:
+        """Keep the bad rows (row, field, reason), the first ones when there are many."""
+        first = rows[0] if rows else {}
+        super().__init__(
+            f"{count} bad row(s), nothing loaded; first: row {first.get('row')} "
+            f"({first.get('field')}): {first.get('reason')}. Fix the rows and import again.",
+            field=str(first.get("field")) if first else None,
+        )
+        self.count = count
+        self.rows = rows
+
+
+class StationNotFoundError(AppError):
+    """No monitoring station has this code."""
+
+    code = "station-not-found"
+
+    def __init__(self, code: str) -> None:
+        """Name the unknown station."""
+        super().__init__(f"No monitoring station with code '{code}'.", field="code")
+
+
+class InvalidReadingsQueryError(AppError):
+    """A readings or attainment query parameter that cannot be used."""
+
+    code = "invalid-readings-query"
+
+
 def database_error(exc: BaseException) -> AppError | None:
     """The domain error for a driver or pool error that is about load, else None.
 

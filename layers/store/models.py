@@ -321,3 +321,23 @@ class EntryCondition(Base):
     industries: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", default=list)
     project_kinds: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", default=list)
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}", default=dict)
+
+
+class Reading(Base):
+    """One value of a station's time series (table partitioned by year, see migration 0010).
+
+    ``time`` is the end of the averaging period (CNEMC labels an hour by its end);
+    ``value`` is in the parameter's canonical unit (:data:`gis.quality.PARAMETERS`).
+    The primary key refuses a second value for the same (station, parameter, time)
+    and is the index every series and attainment query uses.
+    """
+
+    __tablename__ = "readings"
+    __table_args__ = ({"postgresql_partition_by": "RANGE (time)"},)
+
+    station: Mapped[str] = mapped_column(Text, primary_key=True)
+    parameter: Mapped[str] = mapped_column(Text, primary_key=True)
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(Text)
+    flag: Mapped[str] = mapped_column(Text, server_default="", default="")

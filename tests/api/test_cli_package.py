@@ -27,6 +27,7 @@ COMMANDS = {
     "releases": None,
     "retire": None,
     "collections": None,
+    "import-readings": None,
     "serve": None,
     "screen": None,
     "screen-batch": None,

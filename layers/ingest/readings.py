@@ -1,0 +1,590 @@
+"""Import station readings from CSV/xlsx, long or wide layout, in one transaction.
+
+- **long**: one reading per row — station, time, parameter, value, unit (and an
+  optional flag); Chinese headers are understood (站点编码, 时间, 参数, 值, 单位, 标记 …).
+- **wide**: CNEMC's national release style — a station column (站点/监测点编码), a time
+  column (时间) and one column per pollutant (PM2.5, PM10, SO2, NO2, O3, CO; a unit may
+  follow in brackets, ``CO(mg/m³)``); CNEMC's derived columns (AQI, ``*_24h``, ``*_8h``)
+  are skipped. An empty cell is a missing value, not an error.
+
+Times without a zone are China Standard Time (+08:00); a time is the end of its hour
+as CNEMC labels it (``24:00`` is understood). Parameters and units are normalised to
+:data:`gis.quality.PARAMETERS` (μg/m³, CO in mg/m³, water in mg/L; ppm/ppb refused).
+
+Every bad row is reported with its row number in the file (the header is row 1):
+unparsable time or value, unknown parameter or unit, a value outside the physical
+range, an unknown station (a code of no ``monitoring_stations`` feature), and a
+duplicated (station, parameter, time) — in the file or already stored. Any bad row
+refuses the whole file: nothing is written. The columns become categorical codes checked
+with numpy (each distinct text — a station, a time, a unit — is parsed once); the good
+rows, in primary-key order, go by a binary ``COPY`` into a temporary table and from there
+by ``INSERT … SELECT`` into ``readings``; a year's partition is created on demand
+(:func:`_write_year`), and a reading already stored is found by the primary key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import psycopg
+from psycopg.copy import QueuedLibpqWriter
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gis.quality import PARAMETERS, is_derived_column, parameter_code, unit_factor
+from layers.errors import ImportFileError, ReadingsRejectedError
+
+Layout = Literal["long", "wide"]
+#: Called as progress(stage, done, total).
+Progress = Callable[[str, int, int], None]
+
+#: The zone of times written without one: China Standard Time.
+LOCAL_ZONE = "Asia/Shanghai"
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "station": ("站点编码", "监测点编码", "断面编码", "站点", "监测点", "站号", "station", "code"),
+    "time": ("时间", "监测时间", "日期时间", "time", "datetime"),
+    "parameter": ("参数", "指标", "监测项目", "污染物", "项目", "parameter"),
+    "value": ("值", "数值", "浓度", "监测值", "value"),
+    "unit": ("单位", "unit"),
+    "flag": ("标记", "标识", "数据标记", "flag"),
+}
+_MISSING = {"", "-", "—", "--", "NA", "NAN", "NULL", "NONE"}
+_HOUR_24 = re.compile(r"^(.*?\d)[ T]24(:00){1,2}$")
+_HEADER_UNIT = re.compile(r"^(.*?)\s*[(（\[](.*?)[)）\]]\s*$")
+
+#: Bad rows kept in the error (the count says how many there were).
+MAX_REPORTED = 200
+_CHUNK = 200_000
+
+
+@dataclass
+class ReadingsReport:
+    """What an import did: rows loaded, missing cells skipped, years touched."""
+
+    rows: int = 0
+    skipped_missing: int = 0
+    years: list[int] = field(default_factory=list)
+    skipped_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Bad:
+    """Bad rows: all counted, the first :data:`MAX_REPORTED` (by row) kept with reasons."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, rows: np.ndarray, field_name: str, reasons: list[str]) -> None:
+        self.count += len(rows)
+        self.rows += [
+            {"row": int(r), "field": field_name, "reason": why}
+            for r, why in zip(rows[:MAX_REPORTED], reasons[:MAX_REPORTED], strict=False)
+        ]
+
+    def report(self) -> list[dict[str, Any]]:
+        return sorted(self.rows, key=lambda r: r["row"])[:MAX_REPORTED]
+
+
+def _roles(columns: list[str], layout: Layout) -> dict[str, str | None]:
+    def find(role: str, required: bool) -> str | None:
+        wanted = {a.lower() for a in _ALIASES[role]}
+        found = next((c for c in columns if c.lower() in wanted), None)
+        if found is None and required:
+            raise ImportFileError(
+                f"No {role} column; name it one of: {', '.join(_ALIASES[role])}.", field=role
+            )
+        return found
+
+    if layout == "long":
+        return {role: find(role, role not in ("unit", "flag")) for role in _ALIASES}
+    return {role: find(role, role in ("station", "time")) for role in ("station", "time", "flag")}
+
+
+def read_table(path: Path, layout: Layout) -> tuple[pd.DataFrame, dict[str, str | None]]:
+    """A CSV (UTF-8, else GB18030) or xlsx file and its column roles; text columns as str."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
+        raise ImportFileError(
+            f"'{path.name}' is neither CSV nor xlsx; give a .csv or .xlsx file.", field="file"
+        )
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, engine="openpyxl")
+            frame.columns = [str(c).strip() for c in frame.columns]
+            roles = _roles(list(frame.columns), layout)
+            for role, name in roles.items():
+                if name and role != "value":
+                    frame[name] = frame[name].map(lambda v: "" if pd.isna(v) else str(v))
+        else:
+            encoding = "utf-8-sig"
+            try:
+                header = pd.read_csv(path, nrows=0, encoding=encoding)
+            except UnicodeDecodeError:
+                encoding = "gb18030"
+                header = pd.read_csv(path, nrows=0, encoding=encoding)
+            names = [str(c).strip() for c in header.columns]
+            roles = _roles(names, layout)
+            text_cols = {
+                i for i, n in enumerate(names) if n in roles.values() and n != roles.get("value")
+            }
+            frame = pd.read_csv(
+                path,
+                encoding=encoding,
+                header=0,
+                names=names,
+                dtype={names[i]: str for i in text_cols},
+                keep_default_na=False,
+                na_values={n: [""] for i, n in enumerate(names) if i not in text_cols},
+            )
+    except (OSError, ValueError) as exc:
+        raise ImportFileError(f"Cannot read '{path.name}': {exc}", field="file") from None
+    return frame, roles
+
+
+def _categorical(values: Any) -> pd.Categorical[Any]:
+    return pd.Categorical(pd.Series(values, dtype=object).fillna("").astype(str))
+
+
+@dataclass
+class _Rows:
+    """Readings as codes into small tables (one entry per distinct text)."""
+
+    row: np.ndarray
+    station: pd.Categorical[Any]
+    time: pd.Categorical[Any]
+    parameter: pd.Categorical[Any]
+    unit: pd.Categorical[Any]
+    flag: pd.Categorical[Any]
+    value: pd.Series
+
+
+def _long(frame: pd.DataFrame, roles: dict[str, str | None]) -> _Rows:
+    def col(role: str) -> pd.Categorical[Any]:
+        name = roles[role]
+        return _categorical(frame[name] if name else [""] * len(frame))
+
+    value = roles["value"]
+    assert value is not None  # required  # noqa: S101
+    return _Rows(
+        row=np.arange(2, len(frame) + 2, dtype=np.int64),
+        station=col("station"),
+        time=col("time"),
+        parameter=col("parameter"),
+        unit=col("unit"),
+        flag=col("flag"),
+        value=frame[value],
+    )
+
+
+def _wide(frame: pd.DataFrame, roles: dict[str, str | None], report: ReadingsReport) -> _Rows:
+    params: dict[str, tuple[str, str]] = {}
+    unknown: list[str] = []
+    for name in frame.columns:
+        if name in roles.values():
+            continue
+        m = _HEADER_UNIT.match(name)
+        bare, unit = (m.group(1), m.group(2)) if m else (name, "")
+        if is_derived_column(bare):
+            report.skipped_columns.append(name)
+            continue
+        code = parameter_code(bare)
+        if code is None:
+            unknown.append(name)
+        else:
+            params[name] = (code, unit)
+    if unknown:
+        raise ImportFileError(
+            f"Unknown pollutant columns {unknown}; known: {', '.join(PARAMETERS)} "
+            "(a unit may follow in brackets, e.g. 'CO(mg/m³)').",
+            field="columns",
+        )
+    if not params:
+        raise ImportFileError(
+            "No pollutant column (PM2.5, PM10, SO2, NO2, O3, CO …).", field="columns"
+        )
+    n, k = len(frame), len(params)
+
+    def tiled(name: str | None) -> pd.Categorical[Any]:
+        base = _categorical(frame[name] if name else [""] * n)
+        return pd.Categorical.from_codes(np.tile(base.codes, k), categories=base.categories)
+
+    names = list(params)
+    p_cats = pd.Index([params[c][0] for c in names]).unique()
+    u_cats = pd.Index([params[c][1] for c in names]).unique()
+    values = [frame[c] for c in names]
+    numeric = all(pd.api.types.is_numeric_dtype(v) for v in values)
+    return _Rows(
+        row=np.tile(np.arange(2, n + 2, dtype=np.int64), k),
+        station=tiled(roles["station"]),
+        time=tiled(roles["time"]),
+        parameter=pd.Categorical.from_codes(
+            np.repeat([p_cats.get_loc(params[c][0]) for c in names], n), categories=p_cats
+        ),
+        unit=pd.Categorical.from_codes(
+            np.repeat([u_cats.get_loc(params[c][1]) for c in names], n), categories=u_cats
+        ),
+        flag=tiled(roles["flag"]),
+        value=pd.Series(
+            np.concatenate([v.to_numpy(dtype=float if numeric else object) for v in values])
+        ),
+    )
+
+
+def _parse_time(raw: str) -> pd.Timestamp | None:
+    s = raw.strip()
+    shift = pd.Timedelta(0)
+    m = _HOUR_24.match(s)
+    if m:
+        s, shift = m.group(1), pd.Timedelta(days=1)
+    try:
+        t: Any = pd.Timestamp(s)
+    except (ValueError, TypeError):
+        return None
+    if pd.isna(t) or (m and (t.hour or t.minute)) or not 1970 <= t.year <= 2100:
+        return None
+    t = t.tz_localize(LOCAL_ZONE) if t.tzinfo is None else t
+    return t.tz_convert("UTC") + shift  # type: ignore[no-any-return]
+
+
+_CODES = list(PARAMETERS)
+
+
+def _reasons(template: Callable[[Any], str], keys: np.ndarray) -> list[str]:
+    return [template(k) for k in keys[:MAX_REPORTED]]
+
+
+def _known_stations(session: Session, codes: list[str]) -> set[str]:
+    found = session.execute(
+        text("SELECT DISTINCT code FROM monitoring_stations WHERE code = ANY(:c)"), {"c": codes}
+    ).scalars()
+    return set(found)
+
+
+@dataclass
+class _Checked:
+    row: np.ndarray
+    station: np.ndarray
+    parameter: np.ndarray
+    epoch: np.ndarray
+    value: np.ndarray
+    flag: np.ndarray
+    stations: list[str]
+    flags: list[str]
+    years: list[int]
+
+
+def normalise(session: Session, rows: _Rows, bad: _Bad, report: ReadingsReport) -> _Checked:
+    """Parameters, units, values, times and stations checked column-wise; bad rows to ``bad``."""
+    ok = np.ones(len(rows.row), dtype=bool)
+
+    def reject(
+        mask: np.ndarray, field_name: str, reasons: Callable[[np.ndarray], list[str]]
+    ) -> None:
+        hit = np.flatnonzero(mask & ok)
+        if len(hit):
+            bad.add(rows.row[hit], field_name, reasons(hit))
+            ok[hit] = False
+
+    # values: numbers, or missing (skipped), or not a number (bad)
+    raw = rows.value
+    numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    nan = np.isnan(numbers)
+    missing = nan.copy()
+    if nan.any() and not pd.api.types.is_numeric_dtype(raw):
+        texts = raw[nan].map(lambda v: "" if v is None or v != v else str(v).strip().upper())
+        missing[np.flatnonzero(nan)] = texts.isin(_MISSING).to_numpy()
+    report.skipped_missing = int(missing.sum())
+    ok &= ~missing
+
+    # parameters
+    p_of_cat = np.array(
+        [
+            _CODES.index(c) if (c := parameter_code(str(n))) else -1
+            for n in rows.parameter.categories
+        ]
+        + [-1],
+        dtype=np.int64,
+    )
+    pidx = p_of_cat[rows.parameter.codes]
+    names = np.asarray(rows.parameter.categories, dtype=object)
+    reject(
+        pidx < 0,
+        "parameter",
+        lambda hit: _reasons(
+            lambda n: f"未知参数 '{n}'（可用：{'、'.join(PARAMETERS)}）",
+            names[rows.parameter.codes[hit]],
+        ),
+    )
+    # units
+    ucodes = np.asarray(rows.unit.codes, dtype=np.int64)
+    units = list(rows.unit.categories)
+    table = np.full((len(_CODES), len(units) + 1), np.nan)
+    for pi, ui in set(zip(pidx[ok].tolist(), ucodes[ok].tolist(), strict=True)):
+        f = unit_factor(_CODES[pi], units[ui] if ui >= 0 else "")
+        table[pi, ui] = np.nan if f is None else f
+    factor = table[pidx, ucodes]
+    reject(
+        np.isnan(factor),
+        "unit",
+        lambda hit: [
+            f"{units[u] if u >= 0 else ''} 不是 {_CODES[p]} 可换算的单位（应为 "
+            f"{PARAMETERS[_CODES[p]].unit}；ppm/ppb 需温压条件，不予换算）"
+            for p, u in zip(pidx[hit][:MAX_REPORTED], ucodes[hit][:MAX_REPORTED], strict=True)
+        ],
+    )
+    reject(
+        nan & ~missing,
+        "value",
+        lambda hit: _reasons(lambda v: f"'{v}' 不是数值", raw.to_numpy()[hit]),
+    )
+    values = numbers * factor
+    low = np.array([PARAMETERS[c].low for c in _CODES])[pidx]
+    high = np.array([PARAMETERS[c].high for c in _CODES])[pidx]
+    with np.errstate(invalid="ignore"):
+        out = (values < low) | (values > high)
+    reject(
+        out,
+        "value",
+        lambda hit: _reasons(
+            lambda p: (
+                f"超出 {_CODES[p]} 的物理范围 [{PARAMETERS[_CODES[p]].low:g}, "
+                f"{PARAMETERS[_CODES[p]].high:g}] {PARAMETERS[_CODES[p]].unit}"
+            ),
+            pidx[hit],
+        ),
+    )
+    # times: each distinct text parsed once
+    t_cats = list(rows.time.categories)
+    parsed = [_parse_time(str(t)) for t in t_cats]
+    epoch_of = np.array(
+        [t.value // 10**9 if t is not None else -(2**62) for t in parsed] + [-(2**62)],
+        dtype=np.int64,
+    )
+    epochs = epoch_of[rows.time.codes]
+    reject(
+        epochs == -(2**62),
+        "time",
+        lambda hit: _reasons(
+            lambda t: f"'{t}' 不是 1970–2100 年间的时间（如 2024-01-01 01:00，无时区按北京时间）",
+            np.asarray([*t_cats, ""], dtype=object)[rows.time.codes[hit]],
+        ),
+    )
+    # stations
+    s_cats = [str(c).strip() for c in rows.station.categories]
+    known = _known_stations(session, s_cats)
+    s_ok = np.array([c in known for c in s_cats] + [False])
+    reject(
+        ~s_ok[rows.station.codes],
+        "station",
+        lambda hit: _reasons(
+            lambda c: f"未知站点 {c}（monitoring_stations 中没有此编码）",
+            np.asarray([*s_cats, ""], dtype=object)[rows.station.codes[hit]],
+        ),
+    )
+    # duplicates inside the file (the later rows)
+    keys = pd.DataFrame({"s": rows.station.codes[ok], "p": pidx[ok], "e": epochs[ok]})
+    dup = keys.duplicated(keep="first").to_numpy()
+    if dup.any():
+        good = np.flatnonzero(ok)
+        first = pd.Series(rows.row[good]).groupby([keys.s, keys.p, keys.e]).transform("min")
+        hit = good[dup]
+        bad.add(
+            rows.row[hit],
+            "time",
+            [
+                f"重复：同一站点、参数、时间已在第 {r} 行"
+                for r in first.to_numpy()[dup][:MAX_REPORTED]
+            ],
+        )
+        ok[hit] = False
+    # in primary-key order, so the index grows at its right edge instead of at random pages
+    s_rank = np.argsort(np.argsort(np.asarray([*s_cats, ""], dtype=object)))
+    p_rank = np.argsort(np.argsort(np.asarray(_CODES, dtype=object)))
+    good = np.flatnonzero(ok)
+    good = good[np.lexsort((epochs[good], p_rank[pidx[good]], s_rank[rows.station.codes[good]]))]
+    used = np.unique(rows.time.codes[ok])
+    years = sorted({t.tz_convert(LOCAL_ZONE).year for i in used if (t := parsed[i]) is not None})
+    return _Checked(
+        row=rows.row[good],
+        station=np.asarray(rows.station.codes[good], dtype=np.int32),
+        parameter=pidx[good].astype(np.int16),
+        epoch=epochs[good],
+        value=values[good],
+        flag=np.asarray(rows.flag.codes[good], dtype=np.int32),
+        stations=s_cats,
+        flags=[str(f) for f in rows.flag.categories],
+        years=years,
+    )
+
+
+def _partition(year: int) -> tuple[str, str, str]:
+    """Name and CST bounds of a year's partition."""
+    return f"readings_y{year:04d}", f"{year:04d}-01-01 00:00+08", f"{year + 1:04d}-01-01 00:00+08"
+
+
+def _write_year(session: Session, year: int, names: dict[str, Any]) -> None:
+    """Move the year's rows of the temporary table into ``readings``.
+
+    A year without a partition yet gets a new table, filled, then given its primary key
+    (one sorted index build instead of an insertion per row: twice as fast) and attached
+    as the year's partition; a CHECK of the bounds, dropped afterwards, spares the attach
+    its validation scan. Otherwise the rows are inserted through the parent.
+    """
+    name, lo, hi = _partition(year)
+    bounds = {
+        "lo": int(datetime.fromisoformat(lo.replace(" ", "T")).timestamp()),
+        "hi": int(datetime.fromisoformat(hi.replace(" ", "T")).timestamp()),
+    }
+    where = "WHERE t.epoch >= :lo AND t.epoch < :hi"
+    exists = session.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None
+    if exists:
+        session.execute(text(f"{_INSERT_INTO} readings {_SELECT} {where}"), {**names, **bounds})
+        return
+    session.execute(text(f"CREATE TABLE {name} (LIKE readings INCLUDING DEFAULTS)"))
+    session.execute(text(f"{_INSERT_INTO} {name} {_SELECT} {where}"), {**names, **bounds})
+    session.execute(
+        text(
+            f"ALTER TABLE {name} ADD CONSTRAINT {name}_pkey PRIMARY KEY (station, parameter, time), "
+            f"ADD CONSTRAINT {name}_bounds CHECK (time >= '{lo}' AND time < '{hi}')"
+        )
+    )
+    session.execute(
+        text(f"ALTER TABLE readings ATTACH PARTITION {name} FOR VALUES FROM ('{lo}') TO ('{hi}')")
+    )
+    session.execute(text(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds"))
+
+
+_BINARY = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l_row", ">i4"),
+        ("row", ">i8"),
+        ("l_station", ">i4"),
+        ("station", ">i4"),
+        ("l_parameter", ">i4"),
+        ("parameter", ">i2"),
+        ("l_epoch", ">i4"),
+        ("epoch", ">i8"),
+        ("l_value", ">i4"),
+        ("value", ">f8"),
+        ("l_flag", ">i4"),
+        ("flag", ">i4"),
+    ]
+)
+_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+
+
+def _copy(session: Session, rows: _Checked, progress: Progress | None) -> None:
+    """``COPY … (FORMAT binary)`` of fixed-width tuples built by numpy (no per-row Python)."""
+    driver = session.connection().connection.driver_connection
+    if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
+        raise ImportFileError("No database connection for COPY.")
+    total = len(rows.row)
+    tuples = np.empty(total, dtype=_BINARY)
+    tuples["n"] = 6
+    for name, size in (
+        ("row", 8),
+        ("station", 4),
+        ("parameter", 2),
+        ("epoch", 8),
+        ("value", 8),
+        ("flag", 4),
+    ):
+        tuples[f"l_{name}"] = size
+        tuples[name] = getattr(rows, name)
+    sql = (
+        "COPY _readings_in (row, station, parameter, epoch, value, flag) FROM STDIN (FORMAT binary)"
+    )
+    with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+        copy.write(_HEADER)
+        for start in range(0, total, _CHUNK):
+            copy.write(tuples[start : start + _CHUNK].tobytes())
+            if progress:
+                progress("copy", min(start + _CHUNK, total), total)
+        copy.write(b"\xff\xff")
+
+
+_STORED = """
+SELECT t.row FROM _readings_in t
+JOIN readings r ON r.station = (CAST(:stations AS text[]))[t.station + 1]
+               AND r.parameter = (CAST(:params AS text[]))[t.parameter + 1]
+               AND r.time = to_timestamp(t.epoch)
+ORDER BY t.row LIMIT :limit
+"""
+_INSERT_INTO = "INSERT INTO"
+_SELECT = """(station, parameter, time, value, unit, flag)
+SELECT (CAST(:stations AS text[]))[t.station + 1], (CAST(:params AS text[]))[t.parameter + 1],
+       to_timestamp(t.epoch), t.value, (CAST(:units AS text[]))[t.parameter + 1],
+       coalesce((CAST(:flags AS text[]))[t.flag + 1], '')
+FROM _readings_in t"""
+
+
+def import_readings(
+    session: Session, path: Path, layout: Layout, progress: Progress | None = None
+) -> ReadingsReport:
+    """Import a readings file; raises :class:`ReadingsRejectedError` listing the bad rows.
+
+    Flushes but does not commit: the caller commits (or rolls back) the one transaction.
+    A reading already stored surfaces as the primary key's violation, inside a savepoint,
+    and only then are the stored duplicates looked up for the report.
+    """
+    report = ReadingsReport()
+    frame, roles = read_table(path, layout)
+    raw = _long(frame, roles) if layout == "long" else _wide(frame, roles, report)
+    bad = _Bad()
+    rows = normalise(session, raw, bad, report)
+    if progress:
+        progress("check", 0, len(rows.row))
+    session.execute(text("DROP TABLE IF EXISTS _readings_in"))
+    session.execute(
+        text(
+            "CREATE TEMP TABLE _readings_in (row bigint, station integer, parameter smallint, "
+            "epoch bigint, value double precision, flag integer) ON COMMIT DROP"
+        )
+    )
+    _copy(session, rows, progress)
+    names = {
+        "stations": rows.stations,
+        "params": _CODES,
+        "units": [PARAMETERS[c].unit for c in _CODES],
+        "flags": rows.flags,
+    }
+    duplicate = False
+    if not bad.count:
+        try:
+            with session.begin_nested():  # a stored duplicate undoes only this insert
+                for year in rows.years:
+                    _write_year(session, year, names)
+        except IntegrityError as exc:
+            if not isinstance(exc.orig, psycopg.errors.UniqueViolation):
+                raise
+            duplicate = True
+    if bad.count or duplicate:
+        stored = (
+            session.execute(
+                text(_STORED), {"stations": rows.stations, "params": _CODES, "limit": MAX_REPORTED}
+            )
+            .scalars()
+            .all()
+        )
+        bad.add(
+            np.asarray(stored), "time", ["重复：同一站点、参数、时间的读数已入库"] * len(stored)
+        )
+        raise ReadingsRejectedError(bad.count, bad.report())
+    session.execute(text("DROP TABLE _readings_in"))
+    for year in rows.years:  # fresh statistics: the planner aggregates instead of sorting
+        session.execute(text(f"ANALYZE {_partition(year)[0]}"))
+    report.rows = len(rows.row)
+    report.years = rows.years
+    if progress:
+        progress("insert", report.rows, report.rows)
+    return report

@@ -1,0 +1,154 @@
+"""import-readings: long and wide layouts, CST times, units, bad rows refused with row numbers."""
+
+from datetime import UTC, datetime
+
+import openpyxl
+import pytest
+from sqlalchemy import text
+
+from layers.errors import ImportFileError, ReadingsRejectedError
+from layers.ingest.readings import import_readings
+from tests.readings_fixture import load_stations
+
+
+@pytest.fixture
+def stations(db_session):
+    load_stations(db_session)
+
+
+def _stored(session, station, parameter):
+    return session.execute(
+        text(
+            "SELECT time, value, unit FROM readings WHERE station = :s AND parameter = :p ORDER BY time"
+        ),
+        {"s": station, "p": parameter},
+    ).all()
+
+
+def test_long_csv_naive_times_are_china_standard_time(db_session, stations, tmp_path):
+    f = tmp_path / "long.csv"
+    f.write_text(
+        "站点编码,时间,参数,值,单位\n"
+        "1151A,2024-01-01 01:00,PM2.5,35,μg/m³\n"
+        "1151A,2024-01-01 02:00:00+08:00,细颗粒物,36,ug/m3\n"
+        "1151A,2024-01-01 24:00,CO,1200,μg/m³\n"
+        "1151A,2024-01-01 03:00,SO2,,μg/m³\n",
+        encoding="utf-8",
+    )
+    report = import_readings(db_session, f, "long")
+    assert report.rows == 3
+    assert report.skipped_missing == 1
+    assert report.years == [2024]
+    pm = _stored(db_session, "1151A", "PM2.5")
+    assert [r.time for r in pm] == [
+        datetime(2023, 12, 31, 17, tzinfo=UTC),
+        datetime(2023, 12, 31, 18, tzinfo=UTC),
+    ]
+    assert [r.value for r in pm] == [35, 36]
+    co = _stored(db_session, "1151A", "CO")
+    # 24:00 of 1 January is 00:00 of 2 January (CST); μg/m³ converted to mg/m³
+    assert co[0].time == datetime(2024, 1, 1, 16, tzinfo=UTC)
+    assert co[0].value == pytest.approx(1.2)
+    assert co[0].unit == "mg/m³"
+
+
+def test_wide_xlsx_cnemc_style(db_session, stations, tmp_path):
+    f = tmp_path / "wide.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(
+        ["监测点编码", "时间", "AQI", "PM2.5", "PM10", "SO2", "NO2", "O3", "CO(mg/m³)", "PM2.5_24h"]
+    )
+    ws.append(["1151A", "2025-03-01 01:00", 50, 30, 60, 8, 25, 70, 0.6, 31])
+    ws.append(["1152A", "2025-03-01 01:00", 51, 31, None, 9, 26, 71, 0.7, 32])
+    wb.save(f)
+    report = import_readings(db_session, f, "wide")
+    assert report.rows == 11  # 12 cells, one empty
+    assert report.skipped_missing == 1
+    assert set(report.skipped_columns) == {"AQI", "PM2.5_24h"}
+    assert [r.value for r in _stored(db_session, "1152A", "CO")] == [0.7]
+    partitions = (
+        db_session.execute(
+            text(
+                "SELECT relname FROM pg_inherits JOIN pg_class c ON c.oid = inhrelid "
+                "WHERE inhparent = 'readings'::regclass"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert "readings_y2025" in partitions
+
+
+def test_bad_rows_are_reported_by_row_and_nothing_is_loaded(db_session, stations, tmp_path):
+    f = tmp_path / "bad.csv"
+    f.write_text(
+        "station,time,parameter,value,unit\n"
+        "1151A,2024-05-01 01:00,PM2.5,35,μg/m³\n"  # row 2: fine
+        "9999X,2024-05-01 01:00,PM2.5,35,μg/m³\n"  # row 3: unknown station
+        "1151A,2024-05-01 01:00,PM2.5,36,μg/m³\n"  # row 4: duplicate of row 2
+        "1151A,2024-05-01 02:00,PM2.5,-3,μg/m³\n"  # row 5: negative
+        "1151A,2024-05-01 02:00,CO,1,ppm\n"  # row 6: unit not understood
+        "1151A,2024-05-01 02:00,Hg,1,μg/m³\n"  # row 7: unknown parameter
+        "1151A,yesterday,NO2,1,μg/m³\n"  # row 8: bad time
+        "1151A,2024-05-01 03:00,NO2,abc,μg/m³\n",  # row 9: not a number
+        encoding="utf-8",
+    )
+    with pytest.raises(ReadingsRejectedError) as info:
+        import_readings(db_session, f, "long")
+    by_row = {r["row"]: (r["field"], r["reason"]) for r in info.value.rows}
+    assert info.value.count == 7
+    assert sorted(by_row) == [3, 4, 5, 6, 7, 8, 9]
+    assert by_row[3][0] == "station" and "9999X" in by_row[3][1]
+    assert "第 2 行" in by_row[4][1]
+    assert by_row[5][0] == "value" and "物理范围" in by_row[5][1]
+    assert by_row[6][0] == "unit" and "ppm" in by_row[6][1]
+    assert by_row[7][0] == "parameter" and "Hg" in by_row[7][1]
+    assert by_row[8][0] == "time"
+    assert by_row[9][0] == "value" and "abc" in by_row[9][1]
+    db_session.rollback()
+    assert db_session.execute(text("SELECT count(*) FROM readings")).scalar() == 0
+
+
+def test_a_reading_already_stored_is_refused(db_session, stations, tmp_path):
+    f = tmp_path / "one.csv"
+    f.write_text("station,time,parameter,value\n1151A,2024-06-01 01:00,O3,80\n", encoding="utf-8")
+    import_readings(db_session, f, "long")
+    with pytest.raises(ReadingsRejectedError) as info:
+        import_readings(db_session, f, "long")
+    assert info.value.rows[0]["row"] == 2
+    assert "已入库" in info.value.rows[0]["reason"]
+
+
+def test_wide_unknown_column_names_it(db_session, stations, tmp_path):
+    f = tmp_path / "wide.csv"
+    f.write_text("站点,时间,PM2.5,汞\n1151A,2024-01-01 01:00,3,1\n", encoding="utf-8")
+    with pytest.raises(ImportFileError, match="汞"):
+        import_readings(db_session, f, "wide")
+
+
+def test_a_second_file_adds_to_the_year_partition(db_session, stations, tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text(
+        "station,time,parameter,value\n1151A,2024-06-01 01:00,O3,80\n", encoding="utf-8"
+    )
+    second = tmp_path / "b.csv"
+    second.write_text(
+        "station,time,parameter,value\n1151A,2024-06-01 02:00,O3,81\n1151A,2023-06-01 02:00,O3,9\n",
+        encoding="utf-8",
+    )
+    import_readings(db_session, first, "long")  # new partition: filled, indexed, attached
+    report = import_readings(db_session, second, "long")  # 2024 through the parent, 2023 new
+    assert report.years == [2023, 2024]
+    assert [r.value for r in _stored(db_session, "1151A", "O3")] == [9, 80, 81]
+    indexes = (
+        db_session.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE tablename = 'readings_y2024'")
+        )
+        .scalars()
+        .all()
+    )
+    assert indexes == [
+        "CREATE UNIQUE INDEX readings_y2024_pkey ON public.readings_y2024 "
+        'USING btree (station, parameter, "time")'
+    ]
