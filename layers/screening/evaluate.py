@@ -495,8 +495,8 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
             continue
         rule_scope, rule, missing = step.scope, step.scope.rule, step.missing
         if rule.applies_to.within is not None:
-            within_problem = _layer_problem(found, rule.applies_to.within.collection)
-            if within_problem is None and not _in_within(rule, found):
+            within = rule.applies_to.within.collection
+            if _layer_problem(found, within) is None and not _in_within(rule, found):
                 pair = _not_applicable(p.plan, rules, rule_scope)
                 results.append(pair[0])
                 stored.append(pair[1])

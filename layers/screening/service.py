@@ -192,7 +192,7 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
     by the second. Otherwise (first request, a new rule set, an input the cached rules
     reject) the request takes :func:`create_screening`, which resolves the rule set
     (storing the repository's on a fresh database) and raises the authoritative error.
-    The database keeps the compact form (:func:`layers.screening.storage.stored_body`).
+    The database keeps the compact form (``ScreeningResult.stored_results``).
     """
     as_of = project.as_of or date.today()
     rules = store.book.guess_in_force(as_of)

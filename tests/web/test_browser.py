@@ -76,11 +76,9 @@ def _wait_ready(page) -> None:
     page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=30_000)
 
 
-def _draw_polygon(page, lonlats: list[tuple[float, float]]) -> None:
-    """Click the vertices of a polygon on the map (through geoman's draw mode)."""
-    page.click("button[data-tab=screen]")
-    page.click("button[data-draw=Polygon]")
-    points = page.evaluate(
+def _page_points(page, lonlats: list[tuple[float, float]]) -> list[list[float]]:
+    """Where each lon/lat lies on the page, in pixels (for mouse clicks on the map)."""
+    return page.evaluate(
         """(lls) => lls.map(([lon, lat]) => {
             const p = window.ecozone.map.latLngToContainerPoint([lat, lon]);
             const r = document.getElementById('map').getBoundingClientRect();
@@ -88,6 +86,13 @@ def _draw_polygon(page, lonlats: list[tuple[float, float]]) -> None:
         })""",
         [list(p) for p in lonlats],
     )
+
+
+def _draw_polygon(page, lonlats: list[tuple[float, float]]) -> None:
+    """Click the vertices of a polygon on the map (through geoman's draw mode)."""
+    page.click("button[data-tab=screen]")
+    page.click("button[data-draw=Polygon]")
+    points = _page_points(page, lonlats)
     for x, y in points:
         page.mouse.click(x, y)
         page.wait_for_timeout(80)
@@ -515,13 +520,7 @@ def test_outfall_placed_on_the_map_is_screened_and_reopened(
     page.click("#project-facts summary")
     assert page.is_disabled("#clear-outfall")
     page.click("#place-outfall")
-    x, y = page.evaluate(
-        """() => {
-            const p = window.ecozone.map.latLngToContainerPoint([31.94, 120.20]);
-            const r = document.getElementById('map').getBoundingClientRect();
-            return [r.left + p.x, r.top + p.y];
-        }"""
-    )
+    [(x, y)] = _page_points(page, [(120.20, 31.94)])
     page.mouse.click(x, y)
     page.wait_for_function("() => window.ecozone.outfall !== null", timeout=5000)
     outfall = page.evaluate("window.ecozone.outfall")
