@@ -1,4 +1,5 @@
-"""Where a screening's time goes, in-process: prepare, the plan's SQL, assemble, JSON.
+"""Where a screening's time goes, in-process: prepare, the plan's SQL, assemble (and judge the
+entry-list clauses), JSON.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/ecozone_screening_bench \\
         uv run python bench/screening/steps.py [--n 300]
@@ -20,6 +21,7 @@ import orjson
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+from layers.screening import conformity
 from layers.screening.evaluate import assemble
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
@@ -57,6 +59,7 @@ def main() -> None:
             rows = fetch_raw(session, prepared.plan.sql, prepared.args)
             t2 = time.perf_counter()
             result = assemble(prepared, project, rows)
+            conformity.attach(result, prepared, rows)
             t3 = time.perf_counter()
             orjson.dumps(result.body)
             orjson.dumps({**result.body, "results": result.stored_results})  # as stored

@@ -20,6 +20,7 @@ from layers.store.entry_lists import (
     DIMENSIONS,
     LEVEL_TITLES,
     LEVELS,
+    SCOPE_DIGITS,
     Level,
     release_collection,
     scope_of,
@@ -88,6 +89,22 @@ def scopes_of(adcodes: Iterable[str]) -> tuple[list[str], list[str]]:
     cities = sorted({scope_of("city", a) for a in codes if not a.endswith("0000")})
     provinces = sorted({scope_of("province", a) for a in codes})
     return cities, provinces
+
+
+def scopes_select(adcodes: Any) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """:func:`scopes_of` in SQL: the city and province scope arrays of ``adcodes``.
+
+    ``adcodes`` is a CTE or subquery with a text column ``adcode``.
+    """
+    adcode = adcodes.c.adcode
+    valid = adcode.op("~")(r"^[0-9]{6}$")
+
+    def scope(level: Level) -> ColumnElement[Any]:
+        return func.rpad(func.left(adcode, SCOPE_DIGITS[level]), 6, "0")
+
+    cities = select(scope("city")).where(valid, func.right(adcode, 4) != "0000").distinct()
+    provinces = select(scope("province")).where(valid).distinct()
+    return func.array(cities.scalar_subquery()), func.array(provinces.scalar_subquery())
 
 
 def clause_order(clause: dict[str, Any]) -> tuple[int, str, int, int]:

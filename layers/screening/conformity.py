@@ -1,10 +1,9 @@
 """三线一单 conformity (符合性分析): every entry-list clause that applies to a project, judged.
 
-After the plan's round trip has found the control units a project touches
-(:func:`layers.screening.evaluate.assemble`'s hits) and its administrative divisions,
-one more statement (:func:`statement`) reads, in one indexed query, the clauses in force
-of those units and of the province and city lists where the project lies
-(:func:`layers.reads.entry_lists.applicable_clauses`). Each clause is judged here:
+The plan's one statement also returns the clauses in force of the control units the
+project touches and of the province and city lists where it lies
+(:func:`layers.screening.plan.build_plan`); the units themselves are among its
+hits, with their code and class. Each clause is judged here:
 
 * a clause with machine conditions (:data:`layers.store.entry_lists.CONDITION_KINDS`)
   is 符合 / 不符合 / 不涉及 / 需人工核实 by them, with the evidence (the condition, the
@@ -18,35 +17,13 @@ A 不符合 on a 空间布局约束 clause makes the verdict DENY (the clause is
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    Boolean,
-    Date,
-    Integer,
-    Text,
-    any_,
-    bindparam,
-    cast,
-    func,
-    literal,
-    null,
-    select,
-    union_all,
-)
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-from sqlalchemy.sql.compiler import SQLCompiler
-
-from layers.reads.entry_lists import UNITS, applicable_clauses, grouped, scopes_of
+from layers.reads.entry_lists import UNITS, grouped
 from layers.screening.evaluate import Prepared, ScreeningResult
+from layers.screening.lookups import CLAUSE_ROW
 from layers.screening.rules import SEVERITY
 from layers.store.entry_lists import CONDITION_KINDS
-from layers.store.models import feature_table
 
 COMPLIES, VIOLATES, NOT_CONCERNED, MANUAL = "符合", "不符合", "不涉及", "需人工核实"
 #: The judgements, in the order a summary lists them.
@@ -58,87 +35,15 @@ _NO_CONDITION = "本条款无可由系统判定的条件，请对照条款原文
 BAN_DIMENSION = "spatial_constraints"
 
 
-#: The columns of the conformity query's rows: a touched unit's row (``kind`` ``unit``:
-#: ``unit_id``, ``unit_class``, ``scope`` = its code, ``scope_name`` = its name) or a
-#: clause's (``kind`` ``clause``: the columns of
-#: :func:`layers.reads.entry_lists.applicable_clauses`).
-COLUMNS = (
-    "kind", "unit_id", "unit_class", "level", "scope", "scope_name", "dimension", "clause_no",
-    "text", "source", "synthetic", "release", "conditions",
-)  # fmt: skip
-
-
-def _none(type_: Any) -> Any:
-    return cast(null(), type_)
-
-
-@lru_cache(maxsize=1)
-def statement() -> tuple[bytes, tuple[str, ...], dict[str, Any]]:
-    """The conformity query as ``$n`` SQL, its parameter names and its constant values.
-
-    Parameters: ``unit_ids`` (the touched control units' feature ids), ``cities`` and
-    ``provinces`` (scope adcodes) and ``as_of``. It returns rows of :data:`COLUMNS`: the
-    touched units, then the clauses that apply. Plain rows, not JSON: building and
-    parsing JSON cost more than the query.
-    """
-    units_table = feature_table(UNITS)
-    units = (
-        select(
-            units_table.c.id,
-            units_table.c.code,
-            units_table.c.name,
-            units_table.c.unit_class,
-        )
-        .where(units_table.c.id == any_(bindparam("unit_ids", type_=ARRAY(BigInteger()))))
-        .cte("units")
-    )
-    codes = func.array(select(units.c.code).scalar_subquery())
-    clauses = applicable_clauses(
-        codes,
-        bindparam("cities", type_=ARRAY(Text())),
-        bindparam("provinces", type_=ARRAY(Text())),
-        bindparam("as_of", type_=Date()),
-    ).subquery("clauses")
-    c = clauses.c
-    unit_rows = select(
-        literal("unit", Text()), units.c.id, units.c.unit_class, _none(Text()), units.c.code,
-        units.c.name, _none(Text()), _none(Integer()), _none(Text()), _none(Text()),
-        _none(Boolean()), _none(Text()), _none(JSONB()),
-    )  # fmt: skip
-    clause_rows = select(
-        literal("clause", Text()), _none(BigInteger()), _none(Text()), c.level, c.scope,
-        c.scope_name, c.dimension, c.clause_no, c.text, c.source, c.synthetic, c.release,
-        c.conditions,
-    )  # fmt: skip
-    stmt = union_all(unit_rows, clause_rows)
-    dialect = PGDialect_psycopg(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
-    compiled = stmt.compile(dialect=dialect)
-    if not isinstance(compiled, SQLCompiler):  # pragma: no cover - a select compiles so
-        raise TypeError("a statement compiles with the SQL compiler")
-    names = tuple(compiled.positiontup or ())
-    constants = {k: v for k, v in compiled.params.items() if v is not None}
-    return str(compiled).encode(), names, constants
-
-
 def touched_units(body: dict[str, Any]) -> list[dict[str, Any]]:
     """The control units a screened project intersects (from its hits), largest overlap first."""
     units = [h for h in body.get("hits", []) if h["collection"] == UNITS and h["distance_m"] == 0.0]
     return sorted(units, key=lambda h: (-(h.get("overlap_m2") or 0.0), h["feature_id"]))
 
 
-def query(result: ScreeningResult, as_of: date) -> tuple[bytes, list[Any]]:
-    """:func:`statement` and its parameters for a screened project."""
-    sql, names, constants = statement()
-    adcodes = [d["adcode"] for d in result.body["jurisdiction"]["divisions"]]
-    cities, provinces = scopes_of(adcodes)
-    values = {
-        **constants,
-        "unit_ids": [h["feature_id"] for h in touched_units(result.body)],
-        "cities": cities,
-        "provinces": provinces,
-        "as_of": as_of,
-    }
-    return sql, [values[n] for n in names]
+def clauses_of(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The clauses among the plan's rows (:func:`layers.screening.plan.build_plan`)."""
+    return [{**row[9], "text": row[2]} for row in rows if row[0] == CLAUSE_ROW]
 
 
 def _judge_condition(
@@ -231,26 +136,24 @@ def judge(clause: dict[str, Any], p: Prepared, project: dict[str, Any]) -> dict[
 
 
 def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) -> None:
-    """Judge the clauses of the conformity query's ``rows`` and add the block to ``result``.
+    """Judge the clauses among the plan's ``rows`` and add the block to ``result``.
 
     The verdict becomes DENY when a 空间布局约束 clause is 不符合 (FLAG for another
     dimension) unless it is already worse.
     """
     body = result.body
-    found = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
-    info = {r["unit_id"]: r for r in found if r["kind"] == "unit"}
-    clauses = [r for r in found if r["kind"] == "clause"]
+    clauses = clauses_of(rows)
     project = body["project"]
     area = project.get("area_m2") or 0.0
     units = []
     for hit in touched_units(body):
-        unit = info.get(hit["feature_id"], {})
+        unit = hit.get("attributes") or {}
         overlap = hit.get("overlap_m2")
         units.append(
             {
                 "feature_id": hit["feature_id"],
-                "code": unit.get("scope"),
-                "name": unit.get("scope_name") or hit.get("name"),
+                "code": unit.get("code"),
+                "name": hit.get("name"),
                 "unit_class": unit.get("unit_class"),
                 "overlap_m2": overlap,
                 "share": round(overlap / area, 6) if overlap is not None and area > 0 else None,

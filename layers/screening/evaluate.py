@@ -17,6 +17,7 @@ import shapely
 
 from gis.project_geometry import ProjectGeometry
 from layers.screening.lookups import (
+    CLAUSE_ROW,
     DIMENSION_KEY,
     OUTFALL_ROW,
     RULE_SET_ROW,
@@ -323,7 +324,7 @@ def _sort_rows(plan: Plan, rows: list[tuple[Any, ...]]) -> _Found:
         {},
     )
     for collection, feature_id, name, release_id, *measures in rows:
-        if collection == RULE_SET_ROW:
+        if collection in (RULE_SET_ROW, CLAUSE_ROW):
             continue
         distance_m, intersects, covers, covered, overlap_m2, attrs, matched = measures
         if feature_id is None:

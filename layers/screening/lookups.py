@@ -51,6 +51,8 @@ RULE_SET_ROW = "#rule_set"
 UPSTREAM_ROW = "#upstream/"
 #: The ``collection`` of the rows measured from the outfall: this prefix and the collection.
 OUTFALL_ROW = "#outfall/"
+#: The ``collection`` of the rows of entry-list clauses that apply (the plan's clause lookup).
+CLAUSE_ROW = "#clause"
 #: A rule's ``within`` condition in a branch's ``matched``: the rule's key and this suffix.
 WITHIN_SUFFIX = "#within"
 #: The key of a feature's dimension in ``attrs`` (collections mixing lines and polygons).

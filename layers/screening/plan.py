@@ -25,6 +25,7 @@ from sqlalchemy import (
     LargeBinary,
     Select,
     Text,
+    and_,
     bindparam,
     cast,
     false,
@@ -44,8 +45,10 @@ from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
 from sqlalchemy.sql.visitors import ExternallyTraversible
 
+from layers.reads.entry_lists import UNITS, applicable_clauses, scopes_select
 from layers.reads.filters import GEOGRAPHY
 from layers.screening.lookups import (
+    CLAUSE_ROW,
     OUTFALL_ROW,
     RULE_SET_ROW,
     WITHIN_SUFFIX,
@@ -71,7 +74,7 @@ from layers.screening.scope import (
     compile_scopes,
 )
 from layers.store.catalog import COLLECTIONS
-from layers.store.models import Release
+from layers.store.models import Release, feature_table
 from layers.store.releases import NEWEST_FIRST, in_force_on
 
 #: How many answers a plan keeps per cache (:meth:`Plan.decide`, :meth:`Plan.reach`):
@@ -170,6 +173,11 @@ class Plan:
         return got
 
 
+#: Fields a collection's lookup always reports: a division's adcode (the jurisdiction),
+#: a control unit's code and class (the conformity block's units).
+_ALWAYS_REPORTED = {JURISDICTION: (ADCODE_FIELD,), UNITS: ("code", "unit_class")}
+
+
 def _keep(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
     """Keep ``value`` under ``key``, emptying a full cache first (:data:`KEPT`)."""
     if len(cache) >= KEPT:
@@ -216,10 +224,9 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             and r.applies_to.within.filter
         ]
         branch = _branch(collection.id, rules, within)
-        if collection.id == JURISDICTION:
-            branch = replace(
-                branch, report_fields=tuple(dict.fromkeys((*branch.report_fields, ADCODE_FIELD)))
-            )
+        if collection.id in _ALWAYS_REPORTED:
+            fields = (*branch.report_fields, *_ALWAYS_REPORTED[collection.id])
+            branch = replace(branch, report_fields=tuple(dict.fromkeys(fields)))
         if collection.id == PARKS and uses_park:
             branch = replace(branch, covers=True)
         branches.append(branch)
@@ -247,6 +254,8 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             up = UpstreamBranch(rule.key, position, f"up_{len(upstream)}", reach(rule))
             upstream.append(up)
             selects.append(upstream_select(rule, up, project, project_geog, release))
+    # the entry-list clauses that apply where the project lies (judged by conformity)
+    selects.append(_clauses_select(project, release))
     # the release in force per collection, and whether its coverage covers the project
     selects.append(
         select(
@@ -290,6 +299,47 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         widening=tuple(
             s for s in scopes if s.rule.layer is not None and s.rule.predicate.op == "dwithin"
         ),
+    )
+
+
+def _clauses_select(project: Any, release: Any) -> Select[Any]:
+    """The entry-list clauses in force that apply to the project, as plan rows.
+
+    The clauses of the control units the project intersects and of the province and
+    city lists of the divisions it intersects (both in their release in force, as their
+    own lookups find them), by :func:`layers.reads.entry_lists.applicable_clauses`.
+    A row's ``name`` is the clause's text, its ``attrs`` the rest of the clause (level,
+    scope, scope_name, dimension, clause_no, source, synthetic, release, conditions);
+    :mod:`layers.screening.conformity` judges them.
+    """
+
+    def touching(collection_id: str) -> tuple[Any, ColumnElement[Any]]:
+        table = feature_table(collection_id)
+        in_force = select(release.c.id).where(release.c.collection == collection_id)
+        return table, and_(
+            table.c.release_id == in_force.scalar_subquery(),
+            func.ST_Intersects(table.c.geom, project.c.geom),
+        )
+
+    units, units_here = touching(UNITS)
+    divisions, divisions_here = touching(JURISDICTION)
+    adcodes = select(divisions.c[ADCODE_FIELD].label("adcode")).where(divisions_here).cte("adcodes")
+    cities, provinces = scopes_select(adcodes)
+    codes = func.array(select(units.c.code).where(units_here).scalar_subquery())
+    c = applicable_clauses(codes, cities, provinces, as_of_param()).subquery("clauses").c
+    attrs = func.jsonb_build_object(
+        "level", c.level, "scope", c.scope, "scope_name", c.scope_name,
+        "dimension", c.dimension, "clause_no", c.clause_no, "source", c.source,
+        "synthetic", c.synthetic, "release", c.release, "conditions", c.conditions,
+    )  # fmt: skip
+    return select(
+        literal(CLAUSE_ROW, Text()),
+        cast(null(), BigInteger()),
+        c.text,
+        cast(null(), BigInteger()),
+        *[cast(null(), t) for t in (Float(), Boolean(), Boolean(), Boolean(), Float())],
+        cast(attrs, JSONB),
+        cast(null(), ARRAY(Text())),
     )
 
 

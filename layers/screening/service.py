@@ -165,9 +165,9 @@ def screen(
     as_of = project.as_of or date.today()
     rules = rule_set or resolve_rule_set(session, book, as_of)
     prepared = prepare(book, rules, project, as_of, geometry)
-    result = assemble(prepared, project, fetch_raw(session, prepared.plan.sql, prepared.args))
-    sql, args = conformity.query(result, as_of)
-    conformity.attach(result, prepared, fetch_raw(session, sql, args))
+    rows = fetch_raw(session, prepared.plan.sql, prepared.args)
+    result = assemble(prepared, project, rows)
+    conformity.attach(result, prepared, rows)
     if rule_set is None:
         book.found_in_force(as_of, rules)  # the guess of create_screening_async
     return result
@@ -207,8 +207,7 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
         rows = await store.fetch(prepared.plan.sql, prepared.args)
         if rule_set_in_force(rows) == rules.key:
             result = assemble(prepared, project, rows)
-            sql, args = conformity.query(result, as_of)
-            conformity.attach(result, prepared, await store.fetch(sql, args))
+            conformity.attach(result, prepared, rows)
             screening_id, created_at = await store.insert(insert_args(project, result))
             return screening_id, orjson.dumps(public(screening_id, created_at, result.body))
     body = await store.create_sync(project)

@@ -48,6 +48,10 @@ def release_collection(level: Level) -> str:
     return _RELEASE_PREFIX + level
 
 
+#: How many leading digits of a 6-digit adcode name the province's and the city's list.
+SCOPE_DIGITS: dict[Level, int] = {"province": 2, "city": 4}
+
+
 def scope_of(level: Level, adcode: str) -> str:
     """The scope code of the ``level`` list that covers a division (6-digit adcode)."""
-    return adcode[:2] + "0000" if level == "province" else adcode[:4] + "00"
+    return adcode[: SCOPE_DIGITS[level]].ljust(6, "0")
