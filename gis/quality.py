@@ -222,6 +222,13 @@ AIR_STATISTICS: dict[str, AirStatistic] = {
     )
 }
 
+#: The parameters judged on daily means (kept as daily values with their hour count).
+DAILY_MEAN_PARAMETERS = tuple(
+    p for p, s in AIR_STATISTICS.items() if s.statistic != "p90_daily_max_8h"
+)
+#: The daily value of O3 that is kept: its maximum 8-hour mean (:func:`daily_max_8h`).
+O3_DAILY_MAX_8H = "O3_8h"
+
 
 @dataclass(frozen=True)
 class AirResult:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,7 +39,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gis.quality import PARAMETERS, is_derived_column, parameter_code, unit_factor
+from gis.quality import (
+    DAILY_MEAN_PARAMETERS,
+    O3_DAILY_MAX_8H,
+    PARAMETERS,
+    daily_max_8h,
+    is_derived_column,
+    parameter_code,
+    unit_factor,
+)
 from layers.errors import ImportFileError, ReadingsRejectedError
 
 Layout = Literal["long", "wide"]
@@ -513,6 +521,74 @@ def _copy(session: Session, rows: _Checked, progress: Progress | None) -> None:
         copy.write(b"\xff\xff")
 
 
+#: Seconds from an hour's end (CNEMC's label) to its start in CST: −3600 + 28800.
+_TO_CST_START = 25200
+_DAY_S = 86400
+_DAILY_MEANS = """
+INSERT INTO readings_daily (station, parameter, day, value, n)
+SELECT station, parameter, DATE '1970-01-01' + ((extract(epoch FROM time)::bigint + 25200) / 86400)::int,
+       avg(value), count(*)
+FROM readings
+WHERE station = ANY(:codes) AND parameter = ANY(:params)
+  AND time >= to_timestamp(:lo) AND time < to_timestamp(:hi)
+GROUP BY 1, 2, 3
+"""
+_O3_HOURS = """
+SELECT station, array_agg((extract(epoch FROM time)::bigint + 25200) / 3600), array_agg(value)
+FROM readings
+WHERE station = ANY(:codes) AND parameter = 'O3'
+  AND time >= to_timestamp(:lo) AND time < to_timestamp(:hi)
+GROUP BY 1
+"""
+
+
+def _write_daily(session: Session, rows: _Checked) -> None:
+    """Recompute the daily values (``readings_daily``) of the days this import touched.
+
+    For the imported stations, every CST day from the first to the last reading of the
+    file: the daily mean and hour count of :data:`gis.quality.DAILY_MEAN_PARAMETERS`, and
+    O3's maximum 8-hour mean with the count of valid 8-hour means
+    (:func:`gis.quality.daily_max_8h`). Readings already stored on those days count too.
+    """
+    if not len(rows.epoch):
+        return
+    first = (int(rows.epoch.min()) + _TO_CST_START) // _DAY_S
+    last = (int(rows.epoch.max()) + _TO_CST_START) // _DAY_S
+    bounds = {
+        "codes": rows.stations,
+        "lo": first * _DAY_S - _TO_CST_START,
+        "hi": (last + 1) * _DAY_S - _TO_CST_START,
+    }
+    session.execute(
+        text(
+            "DELETE FROM readings_daily WHERE station = ANY(:codes) "
+            "AND day BETWEEN DATE '1970-01-01' + :first AND DATE '1970-01-01' + :last"
+        ),
+        {"codes": rows.stations, "first": first, "last": last},
+    )
+    session.execute(text(_DAILY_MEANS), {**bounds, "params": list(DAILY_MEAN_PARAMETERS)})
+    n_days = last - first + 1
+    o3: list[tuple[str, int, float | None, int]] = []
+    for station, hours, values in session.execute(text(_O3_HOURS), bounds):
+        grid = np.full(n_days * 24, np.nan)
+        index = np.asarray(hours, dtype=np.int64) - first * 24
+        grid[index] = values
+        best, counts = daily_max_8h(grid.reshape(n_days, 24))
+        for day in np.unique(index // 24).tolist():
+            best_mean = float(best[day])
+            kept = None if np.isnan(best_mean) else best_mean
+            o3.append((station, first + day, kept, int(counts[day])))
+    if o3:
+        driver = session.connection().connection.driver_connection
+        if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
+            raise ImportFileError("No database connection for COPY.")
+        sql = "COPY readings_daily (station, parameter, day, value, n) FROM STDIN"
+        epoch = date(1970, 1, 1)
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for station, day, kept, n in o3:
+                copy.write_row((station, O3_DAILY_MAX_8H, epoch + timedelta(days=day), kept, n))
+
+
 _STORED = """
 SELECT t.row FROM _readings_in t
 JOIN readings r ON r.station = (CAST(:stations AS text[]))[t.station + 1]
@@ -581,6 +657,7 @@ def import_readings(
         )
         raise ReadingsRejectedError(bad.count, bad.report())
     session.execute(text("DROP TABLE _readings_in"))
+    _write_daily(session, rows)
     for year in rows.years:  # fresh statistics: the planner aggregates instead of sorting
         session.execute(text(f"ANALYZE {_partition(year)[0]}"))
     report.rows = len(rows.row)

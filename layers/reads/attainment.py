@@ -20,7 +20,9 @@ CODMn, COD, BOD5, NH3-N, TP; TN for lakes only; TP with the lake limits for lake
 the parameter's class; the section's class is the worst of them. A section with a
 ``target_class`` meets it when its class is no worse. Means are compared unrounded.
 
-Stations are those of the ``monitoring_stations`` release in force on 31 December.
+Stations are those of the ``monitoring_stations`` release in force on 31 December. The daily
+values are read from ``readings_daily``, which the importer keeps
+(:mod:`layers.ingest.readings`): a year is some 400k daily rows, not 9 M hourly ones.
 """
 
 from __future__ import annotations
@@ -36,13 +38,14 @@ from sqlalchemy.orm import Session
 
 from gis.quality import (
     AIR_STATISTICS,
+    DAILY_MEAN_PARAMETERS,
     MIN_8H_PER_DAY,
     MIN_HOURS_PER_DAY,
+    O3_DAILY_MAX_8H,
     PARAMETERS,
     WATER_CLASS_LABELS,
     AirResult,
     class_rank,
-    daily_max_8h,
     evaluate_air,
     water_class,
     water_parameters,
@@ -51,28 +54,16 @@ from layers.errors import InvalidReadingsQueryError
 from layers.store.releases import release_as_of
 
 _CST = timezone(timedelta(hours=8))
-_DAILY_MEAN_PARAMETERS = ["PM2.5", "PM10", "NO2", "SO2", "CO"]
 
-#: CST has had no daylight saving since 1991: a fixed +8 h, so days and hours are integer
-#: arithmetic on the epoch (much cheaper than AT TIME ZONE per row). An air reading's time
-#: is the end of its hour: ``epoch − 3600 + 28800`` is its start in CST seconds.
-_DAILY_MEANS = """
-SELECT station, parameter, array_agg(day ORDER BY day) AS days, array_agg(value ORDER BY day) AS vals
-FROM (
-    SELECT station, parameter, (extract(epoch FROM time)::bigint + 25200) / 86400 AS day,
-           avg(value) AS value, count(*) AS n
-    FROM readings
-    WHERE station = ANY(:codes) AND parameter = ANY(:params) AND time >= :lo AND time < :hi
-    GROUP BY 1, 2, 3) d
-WHERE n >= :min_hours
+#: The valid daily values of a year (``readings_daily``, kept by the importer): a day of a
+#: daily-mean parameter with enough hours, a day of O3 with enough 8-hour means.
+_DAILY_VALUES = """
+SELECT station, parameter, array_agg(day - DATE '1970-01-01' ORDER BY day),
+       array_agg(value ORDER BY day)
+FROM readings_daily
+WHERE station = ANY(:codes) AND parameter = ANY(:params) AND day >= :lo AND day < :hi
+  AND n >= CASE WHEN parameter = :o3 THEN :min_8h ELSE :min_hours END
 GROUP BY 1, 2
-"""
-_O3_HOURS = """
-SELECT station, array_agg((extract(epoch FROM time)::bigint + 25200) / 3600) AS hours,
-       array_agg(value) AS vals
-FROM readings
-WHERE station = ANY(:codes) AND parameter = 'O3' AND time >= :lo AND time < :hi
-GROUP BY 1
 """
 _WATER_MEANS = """
 SELECT station, parameter, avg(value) AS mean, count(*) AS n
@@ -115,31 +106,21 @@ _Daily = dict[tuple[str, str], tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]
 
 def _air_daily(session: Session, codes: list[str], year: int) -> _Daily:
     """Valid daily values per (station, parameter) of the year: (CST day numbers, values)."""
-    start = datetime(year, 1, 1, tzinfo=_CST)
-    bounds = {
-        "codes": codes,
-        "lo": start + timedelta(hours=1),
-        "hi": datetime(year + 1, 1, 1, tzinfo=_CST) + timedelta(hours=1),
-    }
     daily: _Daily = {}
-    # the day groups of a province-year (~400k) fit in memory: no spill to disk
-    session.execute(text("SET LOCAL work_mem = '64MB'"))
     for station, parameter, days, vals in session.execute(
-        text(_DAILY_MEANS),
-        {**bounds, "params": _DAILY_MEAN_PARAMETERS, "min_hours": MIN_HOURS_PER_DAY},
+        text(_DAILY_VALUES),
+        {
+            "codes": codes,
+            "params": [*DAILY_MEAN_PARAMETERS, O3_DAILY_MAX_8H],
+            "lo": date(year, 1, 1),
+            "hi": date(year + 1, 1, 1),
+            "o3": O3_DAILY_MAX_8H,
+            "min_8h": MIN_8H_PER_DAY,
+            "min_hours": MIN_HOURS_PER_DAY,
+        },
     ):
-        daily[(station, parameter)] = (
-            np.asarray(days, dtype=np.int64),
-            np.asarray(vals, dtype=float),
-        )
-    n_days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
-    first_day = (date(year, 1, 1) - date(1970, 1, 1)).days
-    for station, hours, vals in session.execute(text(_O3_HOURS), bounds):
-        grid = np.full(n_days * 24, np.nan)
-        grid[np.asarray(hours, dtype=np.int64) - first_day * 24] = vals
-        best, counts = daily_max_8h(grid.reshape(n_days, 24))
-        valid = np.flatnonzero(counts >= MIN_8H_PER_DAY)
-        daily[(station, "O3")] = (valid + first_day, best[valid])
+        key = "O3" if parameter == O3_DAILY_MAX_8H else parameter
+        daily[(station, key)] = (np.asarray(days, dtype=np.int64), np.asarray(vals, dtype=float))
     return daily
 
 

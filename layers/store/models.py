@@ -341,3 +341,20 @@ class Reading(Base):
     value: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(Text)
     flag: Mapped[str] = mapped_column(Text, server_default="", default="")
+
+
+class ReadingDaily(Base):
+    """A station's daily value of one parameter, kept by the importer (migration 0018).
+
+    For the daily-mean parameters the day's mean and its hour count; for ``O3_8h`` the
+    day's maximum 8-hour mean of O3 and the count of valid 8-hour means
+    (:data:`gis.quality.O3_DAILY_MAX_8H`). ``day`` is the CST calendar day.
+    """
+
+    __tablename__ = "readings_daily"
+
+    station: Mapped[str] = mapped_column(Text, primary_key=True)
+    parameter: Mapped[str] = mapped_column(Text, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    n: Mapped[int] = mapped_column(Integer)

@@ -1,6 +1,8 @@
 """import-readings: long and wide layouts, CST times, units, bad rows refused with row numbers."""
 
+import importlib.util
 from datetime import UTC, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -9,6 +11,8 @@ from sqlalchemy import text
 from layers.errors import ImportFileError, ReadingsRejectedError
 from layers.ingest.readings import import_readings
 from tests.readings_fixture import load_stations
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
 
 
 @pytest.fixture
@@ -152,3 +156,69 @@ def test_a_second_file_adds_to_the_year_partition(db_session, stations, tmp_path
         "CREATE UNIQUE INDEX readings_y2024_pkey ON public.readings_y2024 "
         'USING btree (station, parameter, "time")'
     ]
+
+
+def _daily(session, station, parameter):
+    return session.execute(
+        text(
+            "SELECT day, value, n FROM readings_daily WHERE station = :s AND parameter = :p "
+            "ORDER BY day"
+        ),
+        {"s": station, "p": parameter},
+    ).all()
+
+
+def test_daily_values_are_recomputed_for_the_days_an_import_touches(db_session, stations, tmp_path):
+    morning = tmp_path / "am.csv"
+    morning.write_text(
+        "station,time,parameter,value\n"
+        + "".join(f"1151A,2024-03-05 {h:02d}:00,PM2.5,{h}\n" for h in range(1, 13)),
+        encoding="utf-8",
+    )
+    evening = tmp_path / "pm.csv"
+    evening.write_text(
+        "station,time,parameter,value\n"
+        + "".join(f"1151A,2024-03-05 {h:02d}:00,PM2.5,{h}\n" for h in range(13, 25)),
+        encoding="utf-8",
+    )
+    import_readings(db_session, morning, "long")
+    [(day, value, n)] = _daily(db_session, "1151A", "PM2.5")
+    assert (day.isoformat(), value, n) == ("2024-03-05", pytest.approx(6.5), 12)
+    import_readings(db_session, evening, "long")  # the same day: recomputed with all 24 hours
+    [(day, value, n)] = _daily(db_session, "1151A", "PM2.5")
+    assert (day.isoformat(), value, n) == ("2024-03-05", pytest.approx(12.5), 24)
+
+
+def test_o3_daily_max_8h_kept_and_equal_to_the_migration_backfill(db_session, stations, tmp_path):
+    """The importer's O3 and mean daily values equal migration 0018's SQL snapshot of them."""
+    rows = ["station,time,parameter,value"]
+    for day in (1, 2):
+        for h in range(1, 25):
+            if day == 2 and h in (3, 4, 5, 11, 12, 13, 14, 15):  # gaps: some windows invalid
+                continue
+            rows.append(f"1151A,2024-07-0{day} {h:02d}:00,O3,{50 + 3 * h + day}")
+            rows.append(f"1151A,2024-07-0{day} {h:02d}:00,NO2,{20 + h}")
+    f = tmp_path / "o3.csv"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    import_readings(db_session, f, "long")
+    o3 = _daily(db_session, "1151A", "O3_8h")
+    # day 1: windows ending 8 … 24 all complete; the last (hours 17 … 24) is the highest
+    assert o3[0].n == 17
+    assert o3[0].value == pytest.approx(sum(50 + 3 * h + 1 for h in range(17, 25)) / 8)
+    assert o3[1].n < 17
+    kept = db_session.execute(
+        text("SELECT station, parameter, day, value, n FROM readings_daily ORDER BY 1, 2, 3")
+    ).all()
+    path = next(MIGRATIONS.glob("*_0018_readings_daily.py"))
+    spec = importlib.util.spec_from_file_location("migration_0018", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    db_session.execute(text("DELETE FROM readings_daily"))
+    db_session.execute(text(migration._BACKFILL_MEANS))
+    db_session.execute(text(migration._BACKFILL_O3))
+    backfilled = db_session.execute(
+        text("SELECT station, parameter, day, value, n FROM readings_daily ORDER BY 1, 2, 3")
+    ).all()
+    assert [r[:3] for r in backfilled] == [r[:3] for r in kept]
+    assert [r.n for r in backfilled] == [r.n for r in kept]
+    assert [r.value for r in backfilled] == pytest.approx([r.value for r in kept])
