@@ -14,13 +14,13 @@ is the mean of its samples (``n`` = samples).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Literal
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.quality import MIN_HOURS_PER_DAY, PARAMETERS, parameter_code
+from gis.quality import DAILY_MEAN_PARAMETERS, MIN_HOURS_PER_DAY, PARAMETERS, parameter_code
 from layers.errors import InvalidReadingsQueryError, StationNotFoundError
 
 Interval = Literal["hour", "day", "month", "year"]
@@ -98,6 +98,21 @@ SELECT date_trunc(:unit, bucket) AS bucket,
     GROUP BY 1) d
 GROUP BY 1 ORDER BY 1
 """
+#: The same two series from the daily values the importer keeps (``readings_daily``), for
+#: the parameters kept there and bounds at CST midnight (a year is 365 rows, not 8,760).
+_KEPT_DAYS = """
+SELECT day::timestamp AS bucket, CASE WHEN n >= :min_hours THEN value END AS value, n,
+       '' AS flag
+FROM readings_daily WHERE station = :s AND parameter = :p AND day >= :lo_day AND day < :hi_day
+ORDER BY day
+"""
+_KEPT_LONGER = """
+SELECT date_trunc(:unit, day::timestamp) AS bucket,
+       avg(value) FILTER (WHERE n >= :min_hours) AS value,
+       count(*) FILTER (WHERE n >= :min_hours) AS n, '' AS flag
+FROM readings_daily WHERE station = :s AND parameter = :p AND day >= :lo_day AND day < :hi_day
+GROUP BY 1 ORDER BY 1
+"""
 _WATER = """
 SELECT date_trunc(:unit, time AT TIME ZONE 'Asia/Shanghai') AS bucket, avg(value) AS value,
        count(*) AS n, '' AS flag
@@ -135,8 +150,13 @@ def station_series(
         "unit": interval,
         "min_hours": MIN_HOURS_PER_DAY,
     }
+    kept = _midnight(start or _MIN) and _midnight(end or _MAX)
     if interval == "hour":
         sql = _HOURS
+    elif air and code in DAILY_MEAN_PARAMETERS and kept:
+        sql = _KEPT_DAYS if interval == "day" else _KEPT_LONGER
+        params["lo_day"] = (start or _MIN).astimezone(_CST).date()
+        params["hi_day"] = (end or _MAX).astimezone(_CST).date()
     elif air:
         sql = _AIR_DAYS if interval == "day" else _AIR_LONGER
     else:
@@ -152,6 +172,11 @@ def station_series(
         for r in rows
     ]
     return Series(station, code, PARAMETERS[code].unit, interval, points)
+
+
+def _midnight(bound: datetime) -> bool:
+    """Whether an (aware) bound is 00:00 China Standard Time: a whole day's start."""
+    return bound.astimezone(_CST).time() == time(0)
 
 
 def parse_bound(value: str | None, field: str) -> datetime | None:

@@ -48,6 +48,22 @@ def test_daily_means_need_20_hours(client, readings):
     }
 
 
+@pytest.mark.parametrize("interval", ["day", "month"])
+def test_kept_daily_values_and_hourly_readings_give_the_same_series(client, readings, interval):
+    """Bounds at CST midnight read the importer's daily values; others the hours: same days."""
+
+    def series(start):
+        params = {"parameter": "PM2.5", "interval": interval, "from": start, "to": "2024-03-01"}
+        r = client.get("/stations/1151A/readings", params=params)
+        assert r.status_code == 200, r.text
+        return [(v["time"], v["value"], v["n"]) for v in r.json()["values"]]
+
+    kept = series("2024-01-01")  # midnight: readings_daily
+    hourly = series("2023-12-31T23:00:00+08:00")  # an hour earlier (no readings): readings
+    assert kept == hourly
+    assert len(kept) == (3 if interval == "day" else 2)
+
+
 def test_monthly_and_yearly_means_average_valid_days(client, readings):
     months = client.get(
         "/stations/1151A/readings", params={"parameter": "PM2.5", "interval": "month"}
