@@ -7,13 +7,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import psycopg
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from api.cli.context import console, err, fail, session_scope
 from gis.errors import GisError
 from layers.errors import ReadingsRejectedError
+from layers.store.db import DatabaseSettings, set_statement_timeout
 
 _STAGES = {"check": "检查", "copy": "COPY", "insert": "写入"}
 
@@ -55,8 +58,18 @@ def import_readings_command(
             bar.update(task, description=_STAGES.get(stage, stage), completed=done, total=total)
 
         try:
+            set_statement_timeout(session, DatabaseSettings().import_timeout_ms)
             report = import_readings(session, file, layout.value, progress=progress)
             session.commit()
+        except OperationalError as exc:
+            if not isinstance(exc.orig, psycopg.errors.QueryCanceled):
+                raise
+            session.rollback()
+            err.print(
+                "[bold red]error:[/] 导入超过语句超时（APP_DB_IMPORT_TIMEOUT_MS），未导入任何数据；"
+                "请调大该设置或分批导入。"
+            )
+            raise typer.Exit(code=2) from None
         except ReadingsRejectedError as exc:
             session.rollback()
             table = Table(title=f"{exc.count} 行有误，未导入任何数据")

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+import orjson
 import psycopg
 from psycopg import sql
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy import BindParameter, ColumnElement, select
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
@@ -332,7 +334,13 @@ def make_pool(
         open=False,
         name=name,
         timeout=settings.pool_timeout_s,
+        configure=_parse_json_with_orjson,
     )
+
+
+async def _parse_json_with_orjson(conn: psycopg.AsyncConnection[Any]) -> None:
+    """JSON and JSONB values (a screening's ``attrs`` rows) parsed by orjson, not ``json``."""
+    set_json_loads(orjson.loads, conn)
 
 
 # --- the release in force (its SQL: layers.store.releases.in_force_sql) ------------------------

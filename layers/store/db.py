@@ -26,6 +26,9 @@ class DatabaseSettings(BaseSettings):
     max_overflow: int = Field(default=10, ge=0)
     #: The sync engine's statement timeout (writes, imports, stored screenings).
     statement_timeout_ms: int = Field(default=60_000, ge=0)
+    #: The statement timeout of ``import-readings`` (a province-year is one INSERT of some
+    #: 10 M rows into its partition); 0 = none.
+    import_timeout_ms: int = Field(default=1_800_000, ge=0)
     #: Statement timeouts per route class, short enough that one client cannot hold a
     #: pool: the read pool (items, features, tiles), the screening pool and proximity.
     read_timeout_ms: int = Field(default=10_000, ge=1)

@@ -72,3 +72,26 @@ def test_bad_rows_are_listed_and_nothing_is_written(url, tmp_path):
     assert "1 行有误" in result.output
     assert "NOPE" in result.output
     assert _count(url) == before
+
+
+def test_an_import_over_its_statement_timeout_says_so_and_writes_nothing(url, tmp_path):
+    before = _count(url)
+    f = tmp_path / "year.csv"
+    lines = ["station,time,parameter,value"]
+    lines += [
+        f"{s},2022-{m:02d}-{d:02d} {h:02d}:00,PM2.5,{h}"
+        for s in ("1151A", "1152A")
+        for m in range(1, 13)
+        for d in range(1, 29)
+        for h in range(1, 25)
+    ]
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        build_cli(),
+        ["import-readings", str(f)],
+        env={"DATABASE_URL": url, "COLUMNS": "200", "APP_DB_IMPORT_TIMEOUT_MS": "1"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "APP_DB_IMPORT_TIMEOUT_MS" in result.output
+    assert "Traceback" not in result.output
+    assert _count(url) == before
