@@ -20,11 +20,9 @@ def stations(db_session):
     load_stations(db_session)
 
 
-def _stored(session, station, parameter):
+def _stored(session, station, parameter, columns="time, value, unit", table="readings", by="time"):
     return session.execute(
-        text(
-            "SELECT time, value, unit FROM readings WHERE station = :s AND parameter = :p ORDER BY time"
-        ),
+        text(f"SELECT {columns} FROM {table} WHERE station = :s AND parameter = :p ORDER BY {by}"),
         {"s": station, "p": parameter},
     ).all()
 
@@ -159,13 +157,7 @@ def test_a_second_file_adds_to_the_year_partition(db_session, stations, tmp_path
 
 
 def _daily(session, station, parameter):
-    return session.execute(
-        text(
-            "SELECT day, value, n FROM readings_daily WHERE station = :s AND parameter = :p "
-            "ORDER BY day"
-        ),
-        {"s": station, "p": parameter},
-    ).all()
+    return _stored(session, station, parameter, "day, value, n", "readings_daily", "day")
 
 
 def test_daily_values_are_recomputed_for_the_days_an_import_touches(db_session, stations, tmp_path):
