@@ -45,16 +45,26 @@ def conditions_json() -> ColumnElement[Any]:
 
 
 def applicable_clauses(
-    unit_codes: Any, city_scopes: Any, province_scopes: Any, as_of: Any
+    unit_codes: Any,
+    city_scopes: Any,
+    province_scopes: Any,
+    as_of: Any,
+    element_codes: Any = None,
 ) -> Select[Any]:
-    """The clauses in force on ``as_of`` of these units, cities and provinces.
+    """The clauses in force on ``as_of`` of these units, cities, provinces (and zones).
 
     Each argument is a list or an SQL ``text[]`` expression (``as_of`` a date or an SQL
     date); each level's list is read from that level's release in force
-    (:func:`layers.store.releases.select_in_force`).
+    (:func:`layers.store.releases.select_in_force`). ``element_codes``: the element
+    control zones whose own clauses apply too (none when not given).
     """
     e = EntryClause
-    scopes = {"unit": unit_codes, "city": city_scopes, "province": province_scopes}
+    scopes = {
+        "unit": unit_codes,
+        "city": city_scopes,
+        "province": province_scopes,
+        "element": element_codes,
+    }
     matches = [
         and_(
             e.level == level,
@@ -63,6 +73,7 @@ def applicable_clauses(
             e.scope == any_(scopes[level]),
         )
         for level in LEVELS
+        if scopes[level] is not None
     ]
     return (
         select(

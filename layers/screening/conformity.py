@@ -43,6 +43,8 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from layers.reads.entry_lists import UNITS, applicable_clauses, grouped, scopes_of
+from layers.screening.element_zones import params as zone_params
+from layers.screening.element_zones import zone_entries, zones_cte
 from layers.screening.evaluate import Prepared, ScreeningResult
 from layers.screening.rules import SEVERITY
 from layers.store.entry_lists import CONDITION_KINDS
@@ -59,8 +61,10 @@ BAN_DIMENSION = "spatial_constraints"
 
 
 #: The columns of the conformity query's rows: a touched unit's row (``kind`` ``unit``:
-#: ``unit_id``, ``unit_class``, ``scope`` = its code, ``scope_name`` = its name) or a
-#: clause's (``kind`` ``clause``: the columns of
+#: ``unit_id``, ``unit_class``, ``scope`` = its code, ``scope_name`` = its name), a
+#: touched element control zone's (``kind`` ``zone``: ``unit_id`` its feature id,
+#: ``unit_class`` its 要素细类, ``level`` its collection, ``scope``/``scope_name`` its code
+#: and name) or a clause's (``kind`` ``clause``: the columns of
 #: :func:`layers.reads.entry_lists.applicable_clauses`).
 COLUMNS = (
     "kind", "unit_id", "unit_class", "level", "scope", "scope_name", "dimension", "clause_no",
@@ -76,9 +80,10 @@ def _none(type_: Any) -> Any:
 def statement() -> tuple[bytes, tuple[str, ...], dict[str, Any]]:
     """The conformity query as ``$n`` SQL, its parameter names and its constant values.
 
-    Parameters: ``unit_ids`` (the touched control units' feature ids), ``cities`` and
-    ``provinces`` (scope adcodes) and ``as_of``. It returns rows of :data:`COLUMNS`: the
-    touched units, then the clauses that apply. Plain rows, not JSON: building and
+    Parameters: ``unit_ids`` (the touched control units' feature ids), ``zones_<c>``
+    (the touched element control zones' feature ids, per collection ``c``), ``cities``
+    and ``provinces`` (scope adcodes) and ``as_of``. It returns rows of :data:`COLUMNS`:
+    the touched units and zones, then the clauses that apply. Plain rows, not JSON: building and
     parsing JSON cost more than the query.
     """
     units_table = feature_table(UNITS)
@@ -93,11 +98,13 @@ def statement() -> tuple[bytes, tuple[str, ...], dict[str, Any]]:
         .cte("units")
     )
     codes = func.array(select(units.c.code).scalar_subquery())
+    zones = zones_cte()
     clauses = applicable_clauses(
         codes,
         bindparam("cities", type_=ARRAY(Text())),
         bindparam("provinces", type_=ARRAY(Text())),
         bindparam("as_of", type_=Date()),
+        element_codes=func.array(select(zones.c.code).scalar_subquery()),
     ).subquery("clauses")
     c = clauses.c
     unit_rows = select(
@@ -105,12 +112,17 @@ def statement() -> tuple[bytes, tuple[str, ...], dict[str, Any]]:
         units.c.name, _none(Text()), _none(Integer()), _none(Text()), _none(Text()),
         _none(Boolean()), _none(Text()), _none(JSONB()),
     )  # fmt: skip
+    zone_rows = select(
+        literal("zone", Text()), zones.c.id, zones.c.element_subtype, zones.c.collection,
+        zones.c.code, zones.c.name, _none(Text()), _none(Integer()), _none(Text()),
+        _none(Text()), _none(Boolean()), _none(Text()), _none(JSONB()),
+    )  # fmt: skip
     clause_rows = select(
         literal("clause", Text()), _none(BigInteger()), _none(Text()), c.level, c.scope,
         c.scope_name, c.dimension, c.clause_no, c.text, c.source, c.synthetic, c.release,
         c.conditions,
     )  # fmt: skip
-    stmt = union_all(unit_rows, clause_rows)
+    stmt = union_all(unit_rows, zone_rows, clause_rows)
     dialect = PGDialect_psycopg(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
     compiled = stmt.compile(dialect=dialect)
     if not isinstance(compiled, SQLCompiler):  # pragma: no cover - a select compiles so
@@ -134,6 +146,7 @@ def query(result: ScreeningResult, as_of: date) -> tuple[bytes, list[Any]]:
     values = {
         **constants,
         "unit_ids": [h["feature_id"] for h in touched_units(result.body)],
+        **zone_params(result.body),
         "cities": cities,
         "provinces": provinces,
         "as_of": as_of,
@@ -256,19 +269,29 @@ def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) ->
                 "share": round(overlap / area, 6) if overlap is not None and area > 0 else None,
             }
         )
+    zones = zone_entries(body, found)
     lists = grouped(clauses)
     by_code = {u["code"]: u for u in units}
+    zones_by_code = {z["code"]: z for z in zones}
     for group in lists:
         if group["level"] == "unit":
             group["unit"] = by_code.get(group["scope"])
+        elif group["level"] == "element":
+            group["zone"] = zones_by_code.get(group["scope"])
         for dimension in group["dimensions"]:
             dimension["clauses"] = [judge(c, p, project) for c in dimension["clauses"]]
     warnings = []
-    listed = {g["scope"] for g in lists if g["level"] == "unit"}
+    listed = {g["scope"] for g in lists if g["level"] in ("unit", "element")}
     for u in units:
         if u["code"] not in listed:
             warnings.append(
                 f"管控单元 {u['code']} {u['name']} 在 {body['as_of']} 无有效的准入清单，须人工核对。"
+            )
+    for z in zones:
+        if z["code"] not in listed:
+            warnings.append(
+                f"{z['collection_title']} {z['code']} {z['name']} 在 {body['as_of']} "
+                "无有效的准入清单，须人工核对。"
             )
     if not body["jurisdiction"]["divisions"]:
         warnings.append("未能确定项目所在行政区，省级、市级准入清单未能核对。")
@@ -309,6 +332,7 @@ def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) ->
         "denied_by": denied_by,
         "flagged_by": flagged_by,
         "units": units,
+        "zones": zones,
         "lists": lists,
         "synthetic": any(
             c["synthetic"] for g in lists for d in g["dimensions"] for c in d["clauses"]
