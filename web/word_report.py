@@ -13,6 +13,7 @@ import io
 from typing import Any
 
 from web.conformity_report import (
+    THREE_LINES_COLUMNS,
     CHAPTER_TITLE,
     COLUMNS,
     SYNTHETIC_LIST_NOTE,
@@ -155,6 +156,13 @@ def render_docx(
         )
         if conformity.synthetic:
             _paragraph(document, SYNTHETIC_LIST_NOTE, bold=True)
+        if conformity.three_lines:
+            _heading(document, "“三线”符合性结论", 3)
+            _table(
+                document,
+                THREE_LINES_COLUMNS,
+                [[t.title, t.finding, t.judgement] for t in conformity.three_lines],
+            )
         for d in conformity.denied_by:
             _paragraph(
                 document,
