@@ -151,7 +151,7 @@ def conformity_chapter(screening: dict[str, Any]) -> ConformityChapter | None:
                 str(c.get("judgement") or ""),
             )
             for c in block.get("three_lines") or []
-        ],  # fmt: skip
+        ],
     )
 
 

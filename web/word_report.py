@@ -13,11 +13,11 @@ import io
 from typing import Any
 
 from web.conformity_report import (
-    THREE_LINES_COLUMNS,
     CHAPTER_TITLE,
     COLUMNS,
     SYNTHETIC_LIST_NOTE,
     SYNTHETIC_NOTE,
+    THREE_LINES_COLUMNS,
     conformity_chapter,
 )
 from web.report import DISCLAIMER, OUTCOMES, VERDICTS
