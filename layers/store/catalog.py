@@ -278,7 +278,20 @@ def _element_zone(
         fields=(
             _code(*code_aliases, "管控分区编码", "要素管控分区编码"),
             _name(*name_aliases, "管控分区名称", "要素管控分区名称"),
-            Field("element_subtype", "text", "要素细类", aliases=("YSXL", "要素细类", "细类")),
+            Field(
+                "element_subtype",
+                "text",
+                "要素细类",
+                choices=tuple(subtypes),
+                aliases=("YSXL", "要素细类", "细类"),
+                # 水环境/大气环境 subtypes are often written without the element's prefix
+                synonyms={
+                    v.removeprefix(p): v
+                    for v in subtypes
+                    for p in ("水环境", "大气环境")
+                    if v.startswith(p)
+                },
+            ),
             Field(
                 "unit_class",
                 "text",
