@@ -96,4 +96,8 @@ def downgrade() -> None:
             f"idx_{table}_geom", table_name=table, postgresql_using="gist", column_name="geom"
         )
         op.drop_geospatial_table(table)
-        op.execute(f"DELETE FROM releases WHERE collection = '{table}'")
+    op.execute(
+        sa.text("DELETE FROM releases WHERE collection = ANY(:tables)").bindparams(
+            tables=list(TABLES)
+        )
+    )
