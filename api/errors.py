@@ -28,6 +28,7 @@ from gis.errors import (
 from layers.errors import (
     CollectionNotFoundError,
     ControlUnitNotFoundError,
+    ElementZoneNotFoundError,
     CoverageError,
     DocumentNotFoundError,
     FeatureNotFoundError,
@@ -97,6 +98,7 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     ScreeningNotFoundError: 404,
     RuleNotFoundError: 404,
     ControlUnitNotFoundError: 404,
+    ElementZoneNotFoundError: 404,
     DocumentNotFoundError: 404,
     UnknownIndustryError: 422,
     ProjectFactError: 422,
