@@ -28,9 +28,9 @@ from gis.errors import (
 from layers.errors import (
     CollectionNotFoundError,
     ControlUnitNotFoundError,
-    ElementZoneNotFoundError,
     CoverageError,
     DocumentNotFoundError,
+    ElementZoneNotFoundError,
     FeatureNotFoundError,
     FilterError,
     ImportFileError,
