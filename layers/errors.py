@@ -177,6 +177,20 @@ class ControlUnitNotFoundError(AppError):
         )
 
 
+class ElementZoneNotFoundError(AppError):
+    """No element control zone has this code in the releases in force."""
+
+    code = "element-zone-not-found"
+
+    def __init__(self, zone_code: str, as_of: str) -> None:
+        """Name the unknown zone code and the date."""
+        super().__init__(
+            f"No element control zone '{zone_code}' in the element zone releases in force on "
+            f"{as_of}.",
+            field="code",
+        )
+
+
 class RuleNotFoundError(AppError):
     """No rule has this id in the rule set in force."""
 

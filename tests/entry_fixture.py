@@ -123,3 +123,47 @@ def load_long(session: Session, tmp_path: Path, release: str = "EL-1",
         write_long_csv(tmp_path / f"{release}.csv"),
         EntryListOptions(release=release, valid_from=valid_from),
     )
+
+
+#: Element control zones in 江阴: an air zone over the west unit's east half, and a
+#: groundwater no-extraction zone over the whole west unit.
+AIR_ZONE = "YS3202812310001"
+GROUNDWATER_ZONE = "YS3202815210001"
+
+
+def load_zones(session: Session) -> None:
+    """The two element zones (``AIR_ZONE`` in ``air_control_zones``, ``GROUNDWATER_ZONE``)."""
+    lon, lat = JIANGYIN
+    for collection, code, name, subtype, geom in (
+        ("air_control_zones", AIR_ZONE, "江阴测试高排放区", "大气环境高排放重点管控区",
+         box(lon - 0.02, lat - 0.02, lon, lat + 0.02)),
+        ("groundwater_zones", GROUNDWATER_ZONE, "江阴测试禁采区", "地下水禁采区",
+         box(*west_box())),
+    ):  # fmt: skip
+        frame = gpd.GeoDataFrame(
+            [{"code": code, "name": name, "element_subtype": subtype, "admin_code": "320281"}],
+            geometry=[geom],
+            crs="EPSG:4326",
+        )
+        import_source(
+            session,
+            SourceData(frame, frame.crs, "test"),
+            ImportOptions(
+                collection=collection,
+                release=f"zones-{uuid.uuid4().hex[:6]}",
+                valid_from=UNITS_VALID_FROM,
+            ),
+            label="test",
+        )
+
+
+def element_rows() -> list[list[str]]:
+    """Long-layout rows of the two zones' own clauses (level 要素管控分区)."""
+    return [
+        [AIR_ZONE, "", "要素管控分区", "空间布局约束", "1", "禁止新建钢铁、焦化项目", "", "钢铁、焦化",
+         ""],
+        [AIR_ZONE, "", "要素管控分区", "污染物排放管控", "1", "新建项目执行大气污染物特别排放限值",
+         "", "", ""],
+        [GROUNDWATER_ZONE, "", "要素管控分区", "资源开发效率要求", "1", "禁止开采地下水", "", "",
+         ""],
+    ]  # fmt: skip

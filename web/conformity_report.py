@@ -52,15 +52,29 @@ class ConformityTable:
     rows: list[ConformityRow] = field(default_factory=list)
 
 
+#: The head table of the chapter: the three 三线 conclusions.
+THREE_LINES_COLUMNS = ("三线", "本项目情况", "符合性")
+
+
+@dataclass
+class ThreeLine:
+    """One of the three conclusions (生态保护红线, 环境质量底线, 资源利用上线)."""
+
+    title: str
+    finding: str
+    judgement: str
+
+
 @dataclass
 class ConformityChapter:
-    """The chapter: a summary line, the tables, what decided a DENY, and the notes."""
+    """The chapter: the 三线 conclusions, a summary line, the tables, a DENY's cause, notes."""
 
     summary: str
     tables: list[ConformityTable]
     denied_by: list[dict[str, Any]]
     warnings: list[str]
     synthetic: bool
+    three_lines: list[ThreeLine] = field(default_factory=list)
 
 
 def _hectares(m2: float | None) -> str:
@@ -81,6 +95,18 @@ def _heading(group: dict[str, Any]) -> str:
             parts.append(f"占项目 {unit['share'] * 100:.1f}%")
         name = group.get("scope_name") or unit.get("name") or ""
         return f"环境管控单元：{name}（{'，'.join(parts)}）"
+    if level == "element":
+        zone = group.get("zone") or {}
+        parts = [group.get("scope", "")]
+        if zone.get("element_subtype"):
+            parts.append(str(zone["element_subtype"]))
+        if zone.get("overlap_m2"):
+            parts.append(f"重叠面积 {_hectares(zone['overlap_m2'])}")
+        if zone.get("share") is not None:
+            parts.append(f"占项目 {zone['share'] * 100:.1f}%")
+        name = group.get("scope_name") or zone.get("name") or ""
+        kind = zone.get("collection_title") or title
+        return f"{kind}：{name}（{'，'.join(parts)}）"
     name = group.get("scope_name") or group.get("scope", "")
     return f"{title}生态环境准入要求：{name}（{group.get('scope', '')}）"
 
@@ -118,6 +144,14 @@ def conformity_chapter(screening: dict[str, Any]) -> ConformityChapter | None:
         denied_by=list(block.get("denied_by") or []),
         warnings=[str(w) for w in block.get("warnings") or []],
         synthetic=bool(block.get("synthetic")),
+        three_lines=[
+            ThreeLine(
+                str(c.get("title") or ""),
+                str(c.get("finding") or ""),
+                str(c.get("judgement") or ""),
+            )
+            for c in block.get("three_lines") or []
+        ],
     )
 
 
@@ -150,6 +184,9 @@ def render_xlsx(screening: dict[str, Any], *, layers_synthetic: bool = False) ->
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
+    for line in chapter.three_lines if chapter is not None else []:
+        # the 三线 conclusions first, as EIA reports give them
+        sheet.append(["“三线”符合性结论", "", line.title, "", "", line.finding, line.judgement, ""])
     for table in chapter.tables if chapter is not None else []:
         for row in table.rows:
             sheet.append(

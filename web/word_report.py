@@ -17,6 +17,7 @@ from web.conformity_report import (
     COLUMNS,
     SYNTHETIC_LIST_NOTE,
     SYNTHETIC_NOTE,
+    THREE_LINES_COLUMNS,
     conformity_chapter,
 )
 from web.report import DISCLAIMER, OUTCOMES, VERDICTS
@@ -155,6 +156,13 @@ def render_docx(
         )
         if conformity.synthetic:
             _paragraph(document, SYNTHETIC_LIST_NOTE, bold=True)
+        if conformity.three_lines:
+            _heading(document, "“三线”符合性结论", 3)
+            _table(
+                document,
+                THREE_LINES_COLUMNS,
+                [[t.title, t.finding, t.judgement] for t in conformity.three_lines],
+            )
         for d in conformity.denied_by:
             _paragraph(
                 document,

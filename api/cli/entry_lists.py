@@ -23,8 +23,8 @@ def import_entry_list_command(
     level: Annotated[
         str | None,
         typer.Option(
-            help="province|city|unit: the level of every row (default: the file's 管控层级 "
-            "column, else unit)"
+            help="province|city|unit|element: the level of every row (default: the file's "
+            "管控层级 column, else element for a YS… code, else unit)"
         ),
     ] = None,
     source: Annotated[str, typer.Option(help="where the list comes from")] = "",

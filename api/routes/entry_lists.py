@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import SessionDep
 from api.responses import ORJSONResponse
-from layers.reads.entry_lists import unit_entry_list
+from layers.reads.entry_lists import unit_entry_list, zone_entry_list
 
 router = APIRouter(tags=["entry-lists"])
 
@@ -40,3 +40,28 @@ def unit_entry_list_route(
     on `as_of`.
     """
     return ORJSONResponse(unit_entry_list(session, code, as_of or date.today()))
+
+
+@router.get("/element-zones/{code}/entry-list", operation_id="entry-lists-zone_entry_list")
+def zone_entry_list_route(
+    code: Annotated[
+        str,
+        Path(
+            min_length=1,
+            max_length=40,
+            description="the element control zone's code (要素管控分区编码), e.g. YS3202813100001",
+        ),
+    ],
+    session: SessionDep,
+    as_of: Annotated[
+        date | None, Query(description="date of the lists and zones in force (default today)")
+    ] = None,
+) -> ORJSONResponse:
+    """An element control zone's own 准入 clauses, with the province and city lists that apply.
+
+    `zone` names its layer (生态/水环境/大气环境 管控分区, 土壤污染风险重点管控区,
+    高污染燃料禁燃区, 地下水开采管控区) and 要素细类; `levels` gives the province's, the
+    city's and the zone's own clauses by dimension, each from its level's release in force
+    on `as_of`.
+    """
+    return ORJSONResponse(zone_entry_list(session, code, as_of or date.today()))

@@ -8,6 +8,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
@@ -39,6 +40,7 @@ from gis.crs import CRS84_API, ApiCRS, api_crs
 from layers.errors import ImportFileError
 from layers.ingest import edits
 from layers.ingest.edits import Written
+from layers.ingest.entry_lists import EntryListOptions, cast_level
 from layers.ingest.files import check_archive, check_upload_name
 from layers.ingest.importer import ImportOptions
 from layers.ingest.jobs import (
@@ -46,11 +48,13 @@ from layers.ingest.jobs import (
     create_import_job,
     get_job,
     job_public,
+    run_entry_list_job,
     run_import_job,
 )
 from layers.reads.fastread import feature_in_session
 from layers.screening import storage as screenings
 from layers.store.catalog import get_collection
+from layers.store.entry_lists import LEVELS, release_collection
 from layers.store.keys import list_audit, list_keys, record
 from layers.store.models import ApiKey, Release
 from layers.store.releases import release_public, retire_release
@@ -198,6 +202,152 @@ async def create_import(
         key.id,
         _request_id(request),
         label=filename,
+        workdir=folder,
+    )
+    body = job_public(job, base_url(request))
+    return ORJSONResponse(
+        body, status_code=202, headers={"Location": f"{base_url(request)}/jobs/{job.id}"}
+    )
+
+
+class EntryListForm(BaseModel):
+    """The options of an entry-list import (``ecozone import-entry-list``'s), as a form."""
+
+    release: CleanStr = Field(min_length=1, max_length=200)
+    valid_from: date
+    level: str | None = None
+    source: CleanStr = ""
+    licence: CleanStr = ""
+    note: CleanStr = ""
+    synthetic: bool = False
+
+
+_ENTRY_LIST_FORM = TypeAdapter(EntryListForm)
+#: The job reservation's collection: the level's release line, or every level's.
+_ENTRY_LISTS = "entry_list"
+
+
+def _entry_list_form_schema() -> dict[str, Any]:
+    schema = _ENTRY_LIST_FORM.json_schema()
+    return {
+        "title": "Body_writes-create_entry_list_import",
+        "type": "object",
+        "properties": {
+            "file": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "title": "File",
+                "description": "an entry list, .xlsx or .csv (wide or long layout)",
+            },
+            **schema["properties"],
+        },
+        "required": ["file", *schema.get("required", [])],
+    }
+
+
+def _entry_list_options(form: FormData) -> tuple[UploadFile, EntryListOptions]:
+    """The uploaded list and its options (422 naming the field, 400 for a bad level)."""
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise _form_error("file", "Field required: a file part named 'file'")
+    fields = {
+        k: v
+        for k, v in form.multi_items()
+        if k != "file" and isinstance(v, str) and (v != "" or k == "release")
+    }
+    try:
+        parsed = _ENTRY_LIST_FORM.validate_python(fields, strict=False)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+    options = EntryListOptions(
+        release=parsed.release,
+        valid_from=parsed.valid_from,
+        level=cast_level(parsed.level),
+        source=parsed.source,
+        licence=parsed.licence,
+        note=parsed.note,
+        synthetic=parsed.synthetic,
+    )
+    return file, options
+
+
+def _check_entry_list_release_free(session: Session, options: EntryListOptions) -> str:
+    """Refuse a release name a level already has; the job's reservation collection."""
+    levels = [options.level] if options.level else list(LEVELS)
+    for level in levels:
+        check_release_free(session, release_collection(level), options.release)
+    check_release_free(session, _ENTRY_LISTS, options.release)
+    return release_collection(options.level) if options.level else _ENTRY_LISTS
+
+
+@router.post(
+    "/entry-lists/imports",
+    operation_id="writes-create_entry_list_import",
+    status_code=202,
+    response_class=ORJSONResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": _entry_list_form_schema()}},
+        }
+    },
+)
+async def create_entry_list_import(
+    request: Request, key: EditorDep, session: SessionDep, background: BackgroundTasks
+) -> ORJSONResponse:
+    """Upload a 生态环境准入清单 (.xlsx or .csv) as new releases; answered 202 with a job to poll.
+
+    The HTTP form of ``ecozone import-entry-list``. Multipart form: ``file``, ``release``
+    and ``valid_from`` (required), ``level`` (province, city, unit or element: every
+    row's level; default the file's 管控层级 column, else by code), ``source``,
+    ``licence``, ``note``, ``synthetic``. The file is checked as the CLI checks it; any
+    bad row fails the job with every problem's row and column, and nothing of the
+    release is stored. A release name that a level already has, or that a queued or
+    running job reserves, is 409 before the file is read.
+    """
+    async with request.form(max_files=1, max_fields=20) as form:
+        file, options = _entry_list_options(form)
+        filename = check_upload_name(file.filename or "upload.xlsx")
+        suffix = Path(filename).suffix.lower()
+        if suffix not in (".xlsx", ".csv"):
+            raise ImportFileError(
+                f"file: '{filename}' is not an .xlsx or .csv entry list.", field="file"
+            )
+        collection = await run_in_threadpool(_check_entry_list_release_free, session, options)
+        folder = Path(await run_in_threadpool(tempfile.mkdtemp, prefix="ecozone-entry-list-"))
+        try:
+            # the file's own name (readable, in the problems and on the release) made safe
+            stem = re.sub(r"[^\w\-]", "_", Path(filename).stem)[:80] or "upload"
+            target = folder / f"{stem}{suffix}"
+            size = await run_in_threadpool(_spool, file.file, target)
+            params: dict[str, Any] = {"release": options.release, "level": options.level}
+            params |= {
+                "file": filename,
+                "bytes": size,
+                "valid_from": options.valid_from.isoformat(),
+            }
+            job = await run_in_threadpool(
+                partial(create_import_job, kind="import-entry-list"),
+                session,
+                collection,
+                options.release,
+                params,
+                key,
+            )
+        except BaseException:
+            with CancelScope(shield=True):
+                await run_in_threadpool(shutil.rmtree, folder, ignore_errors=True)
+            raise
+    background.add_task(
+        run_entry_list_job,
+        request.app.state.sessionmaker,
+        job.id,
+        target,
+        options,
+        key.id,
+        _request_id(request),
         workdir=folder,
     )
     body = job_public(job, base_url(request))

@@ -27,7 +27,16 @@ import shapely.errors
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from layers.demo import enterprises, entry_lists, parks, protected, stations, units, water
+from layers.demo import (
+    element_zones,
+    enterprises,
+    entry_lists,
+    parks,
+    protected,
+    stations,
+    units,
+    water,
+)
 from layers.demo.sites import example_sites
 from layers.demo.sources import (
     NGCC_LICENCE,
@@ -128,6 +137,12 @@ _SYN_NOTES = {
     "enterprises": "companies in parks, chemical companies placed on purpose 300–3000 m from the 长江 at 江阴 "
     "and 南京, and scattered companies near seats; codes are not 统一社会信用代码.",
     "farmland_zones": "patches away from cities, water, parks and protected zones; not the official farmland survey.",
+    **dict.fromkeys(
+        element_zones.ELEMENT_DIGIT,
+        "element control zones drawn round the real county seats, the demo parks and the demo red "
+        "lines (layers/demo/element_zones.py); codes YS+county adcode+element+class+serial; not any "
+        "province's published 要素管控分区.",
+    ),
 }
 for _cid, _text in _SYN_NOTES.items():
     RELEASE_META[_cid] = ReleaseMeta(
@@ -356,6 +371,16 @@ class DemoLayers:
         )
 
     @cached_property
+    def element_zones(self) -> dict[str, dict[str, list[Item]]]:
+        """要素管控分区, by collection then province."""
+        self.step("generating element control zones")
+        made = {
+            tag: element_zones.element_zones(w, self.red_lines[tag], self.industrial_parks[tag])
+            for tag, w in self.worlds.items()
+        }
+        return {c: {tag: made[tag][c] for tag in made} for c in element_zones.ELEMENT_DIGIT}
+
+    @cached_property
     def monitoring_stations(self) -> dict[str, list[Item]]:
         """监测站点."""
         return self._per_province(
@@ -378,7 +403,11 @@ class DemoLayers:
             return admin_features(self.real)
         if collection_id == "water_bodies":
             return [w.as_feature() for w in self.real.water]
-        items: dict[str, list[Item]] = getattr(self, collection_id)
+        items: dict[str, list[Item]] = (
+            self.element_zones[collection_id]
+            if collection_id in element_zones.ELEMENT_DIGIT
+            else getattr(self, collection_id)
+        )
         return [f for tag, world in self.worlds.items() for f in world.to_features(items[tag])]
 
 
@@ -444,7 +473,8 @@ def build_demo(
     manifest = out_dir / "manifest.json"
     body: dict[str, Any] = {"seed": seed, "collections": releases}
     if "control_units" in order:
-        body["entry_lists"] = _write_entry_lists(out_dir, layers.features("control_units"))
+        zones = [f for c in element_zones.ELEMENT_DIGIT if c in order for f in layers.features(c)]
+        body["entry_lists"] = _write_entry_lists(out_dir, layers.features("control_units"), zones)
     manifest.write_text(
         json.dumps(body, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8"
     )
@@ -452,13 +482,24 @@ def build_demo(
     return manifest
 
 
-def _write_entry_lists(out_dir: Path, units: list[DemoFeature]) -> list[dict[str, Any]]:
-    """Write the province and unit entry lists (:mod:`layers.demo.entry_lists`); their entries."""
-    lists = (
+def _write_entry_lists(
+    out_dir: Path, units: list[DemoFeature], zones: list[DemoFeature]
+) -> list[dict[str, Any]]:
+    """Write the province, city, unit and element zone entry lists; their manifest entries.
+
+    (:mod:`layers.demo.entry_lists`; the element zones' list only when they were built.)
+    """
+    lists = [
         ("province", entry_lists.PROVINCE_FILE, entry_lists.province_rows(), False,
          entry_lists.PROVINCE_NOTE),
+        ("city", entry_lists.CITY_FILE, entry_lists.city_rows(), False, entry_lists.CITY_NOTE),
         ("unit", entry_lists.UNIT_FILE, entry_lists.unit_rows(units), True, entry_lists.UNIT_NOTE),
-    )  # fmt: skip
+    ]  # fmt: skip
+    if zones:
+        lists.append(
+            ("element", entry_lists.ELEMENT_FILE, entry_lists.element_rows(zones), True,
+             entry_lists.ELEMENT_NOTE)
+        )  # fmt: skip
     entries = []
     for level, name, rows, synthetic, note in lists:
         path = out_dir / name

@@ -2,7 +2,8 @@
 
 Two layouts are read, from ``.xlsx`` (title rows and merged cells allowed) or ``.csv``:
 
-* **wide**: one row per unit (or per province / city with ``--level``): the code, name
+* **wide**: one row per unit or element control zone (a ``YS…`` code; or per province /
+  city with ``--level``): the code, name
   and class columns and the four dimension columns, each cell split into its numbered
   clauses (:func:`split_clauses`);
 * **long**: one row per clause: 单元编码 or 行政区划代码, 管控层级, 管控维度, 条款序号,
@@ -35,9 +36,10 @@ from sqlalchemy.orm import Session
 
 from layers.errors import ImportFileError
 from layers.ingest.importer import check_new_release
-from layers.store.catalog import get_collection
+from layers.store.catalog import ELEMENT_ZONES, get_collection
 from layers.store.entry_lists import (
     DIMENSIONS,
+    ELEMENT_CODE_PATTERN,
     LEVEL_TITLES,
     LEVELS,
     MAX_CLAUSE_CHARS,
@@ -73,6 +75,13 @@ def _unit_aliases() -> dict[str, str]:
 #: Long-layout and division headers the catalogue does not hold (our own, and the usual
 #: Chinese names in published lists).
 _EXTRA_ALIASES = {
+    "code": (
+        "STHJYSGKFQBM",
+        "SHJGKFQBM",
+        "DQHJGKFQBM",
+        "管控分区编码",
+        "要素管控分区编码",
+    ),
     "adcode": ("行政区划代码", "区划代码", "行政区代码", "XZQDM", "adcode", "省市代码"),
     "level": ("管控层级", "清单层级", "层级", "level"),
     "dimension": ("管控维度", "维度", "清单类别", "dimension"),
@@ -90,13 +99,22 @@ _EXTRA_ALIASES = {
 _SPACE = re.compile(r"\s+")
 _LIST_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 _UNIT_CODE = re.compile(UNIT_CODE_PATTERN)
+_ELEMENT_CODE = re.compile(ELEMENT_CODE_PATTERN)
+#: The levels whose scope is a code (column 单元编码), not an adcode.
+_CODED: tuple[Level, ...] = ("unit", "element")
 
 #: Values of 管控层级, by level.
 _LEVEL_VALUES: dict[str, Level] = {
     **dict.fromkeys(("省级", "省", "省域", "全省", "province"), "province"),
     **dict.fromkeys(("市级", "市", "市域", "全市", "区域", "city"), "city"),
     **dict.fromkeys(("单元", "管控单元", "单元级", "环境管控单元", "unit"), "unit"),
+    **dict.fromkeys(("要素", "要素管控分区", "要素分区", "管控分区", "element"), "element"),
 }
+
+
+def code_level(code: str) -> Level:
+    """The level of a coded list row without 管控层级: ``element`` for a ``YS…`` code."""
+    return "element" if code.strip().upper().startswith("YS") else "unit"
 
 
 @lru_cache(maxsize=4096)
@@ -305,6 +323,14 @@ def _industries(value: str) -> list[str]:
 
 
 def _scope(level: Level, value: str, where: str, problems: list[str]) -> str | None:
+    if level == "element":
+        if not _ELEMENT_CODE.match(value):
+            problems.append(
+                f"{where}: '{value}' is not an element control zone code (YS + 6-digit "
+                "adcode + 3 to 9 digits, e.g. YS3202812110001)."
+            )
+            return None
+        return value
     if level == "unit":
         if not _UNIT_CODE.match(value):
             problems.append(
@@ -362,12 +388,13 @@ def _check_text(text: str, where: str, problems: list[str]) -> bool:
     return True
 
 
-def _parse_wide(sheet: _Sheet, level: Level, problems: list[str]) -> list[ParsedClause]:
-    scope_field = "code" if level == "unit" else "adcode"
+def _parse_wide(sheet: _Sheet, given: Level | None, problems: list[str]) -> list[ParsedClause]:
+    level: Level = given or "unit"
+    scope_field = "code" if level in _CODED else "adcode"
     if scope_field not in sheet.columns:
         need = (
-            "环境管控单元编码 (HJZHGKDYBM)"
-            if level == "unit"
+            "环境管控单元编码 (HJZHGKDYBM) or 管控分区编码"
+            if level in _CODED
             else "行政区划代码 (--level " + level + ")"
         )
         problems.append(f"file: no column {need} in the header row {sheet.header_index + 1}.")
@@ -378,6 +405,8 @@ def _parse_wide(sheet: _Sheet, level: Level, problems: list[str]) -> list[Parsed
         if not raw_scope:
             problems.append(f"{sheet.where(number, scope_field)}: empty code.")
             continue
+        if given is None:
+            level = code_level(raw_scope)
         scope = _scope(level, raw_scope, sheet.where(number, scope_field), problems)
         if scope is None:
             continue
@@ -412,7 +441,7 @@ def _parse_long(
                 if level is None:
                     problems.append(
                         f"{sheet.where(number, 'level')}: '{value}' is not a level; use "
-                        "省级, 市级 or 单元."
+                        "省级, 市级, 单元 or 要素管控分区."
                     )
                     continue
                 if default_level is not None and level != default_level:
@@ -422,15 +451,17 @@ def _parse_long(
                     )
                     continue
         if level is None:
-            level = "unit" if sheet.get(row, "code") else None
+            level = code_level(sheet.get(row, "code")) if sheet.get(row, "code") else None
         if level is None:
-            problems.append(f"row {number}: no level; give 管控层级 or --level province|city|unit.")
+            problems.append(
+                f"row {number}: no level; give 管控层级 or --level province|city|unit|element."
+            )
             continue
-        scope_field = "code" if level == "unit" else "adcode"
+        scope_field = "code" if level in _CODED else "adcode"
         if scope_field not in sheet.columns:
             problems.append(
                 f"row {number}: a {level} clause needs the column "
-                + ("单元编码." if level == "unit" else "行政区划代码.")
+                + ("单元编码." if level in _CODED else "行政区划代码.")
             )
             continue
         scope = _scope(
@@ -502,7 +533,7 @@ def parse_entry_list(path: Path, level: Level | None = None) -> list[ParsedClaus
                 "管控要求).",
                 field="file",
             )
-        clauses = _parse_wide(sheet, level or "unit", problems)
+        clauses = _parse_wide(sheet, level, problems)
     seen: dict[tuple[str, str, str, int], int] = {}
     for c in clauses:
         key = (c.level, c.scope, c.dimension, c.clause_no)
@@ -555,38 +586,59 @@ class EntryListReport:
     conditions: int
 
 
+def _known_codes(
+    session: Session, collections: tuple[str, ...], codes: list[str], valid_from: date
+) -> dict[str, str]:
+    """Code → name of those of ``codes`` in the collections' releases in force."""
+    known: dict[str, str] = {}
+    for collection in collections:
+        table = feature_table(collection)
+        in_force = select_in_force(collection, valid_from, Release.id).scalar_subquery()
+        rows = session.execute(
+            select(table.c.code, table.c.name).where(
+                table.c.release_id == in_force, table.c.code.in_(codes)
+            )
+        )
+        known.update({code: name or "" for code, name in rows})
+    return known
+
+
 def _check_units(
     session: Session, path: Path, clauses: list[ParsedClause], valid_from: date
 ) -> dict[str, str]:
-    """The names of the unit codes, from the control units in force on ``valid_from``.
+    """The names of the unit and zone codes, from the layers in force on ``valid_from``.
+
+    Unit codes are looked up in ``control_units``, element zone codes in the element
+    control zone collections (:data:`layers.store.catalog.ELEMENT_ZONES`).
 
     Raises:
-        ImportFileError: no control units are in force, or a code is not among them.
+        ImportFileError: a code is not in the releases in force.
     """
-    codes = sorted({c.scope for c in clauses if c.level == "unit"})
-    if not codes:
-        return {}
-    units = feature_table("control_units")
-    in_force = select_in_force("control_units", valid_from, Release.id).scalar_subquery()
-    known = dict(
-        session.execute(
-            select(units.c.code, units.c.name).where(
-                units.c.release_id == in_force, units.c.code.in_(codes)
-            )
-        ).all()
-    )
+    known: dict[str, str] = {}
+    for level, collections in (
+        ("unit", ("control_units",)),
+        ("element", tuple(z.id for z in ELEMENT_ZONES)),
+    ):
+        codes = sorted({c.scope for c in clauses if c.level == level})
+        if codes:
+            known.update(_known_codes(session, collections, codes, valid_from))
     problems: list[str] = []
     reported: set[str] = set()
     for c in clauses:
-        if c.level == "unit" and c.scope not in known and c.scope not in reported:
+        if c.level in _CODED and c.scope not in known and c.scope not in reported:
             reported.add(c.scope)
+            what = (
+                "unit {code} is not in the control_units release"
+                if c.level == "unit"
+                else "element control zone {code} is not in an element zone release"
+            ).format(code=c.scope)
             problems.append(
-                f"row {c.row}: unit {c.scope} is not in the control_units release in force on "
-                f"{valid_from.isoformat()} (import the units first, or fix the code)."
+                f"row {c.row}: {what} in force on {valid_from.isoformat()} "
+                "(import the layer first, or fix the code)."
             )
     if problems:
         raise _problems(path, problems)
-    return {k: v or "" for k, v in known.items()}
+    return known
 
 
 #: Clauses written per COPY (and per progress step).

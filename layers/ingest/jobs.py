@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gis.errors import GisError
 from layers.errors import ReleaseConflictError
+from layers.ingest.entry_lists import EntryListOptions, import_entry_list
 from layers.ingest.importer import ImportOptions, check_new_release, import_file
 from layers.store.keys import record
 from layers.store.models import ApiKey, Job
@@ -154,7 +155,13 @@ def check_release_free(session: Session, collection: str, release: str) -> None:
 
 
 def create_import_job(
-    session: Session, collection: str, release: str, params: dict[str, Any], key: ApiKey | None
+    session: Session,
+    collection: str,
+    release: str,
+    params: dict[str, Any],
+    key: ApiKey | None,
+    *,
+    kind: str = "import",
 ) -> Job:
     """A queued import job that reserves ``release`` in ``collection`` (committed).
 
@@ -166,7 +173,7 @@ def create_import_job(
         ReleaseConflictError: the release exists, or another queued/running job imports it.
     """
     job = Job(
-        kind="import",
+        kind=kind,
         status="queued",
         params=params,
         key_id=key.id if key else None,
@@ -256,6 +263,76 @@ def run_import_job(
         )
     except Exception:
         logger.exception("import job %s failed", job_id)
+        _update(
+            factory,
+            job_id,
+            status="failed",
+            error={"type": "/problems/internal-error", "detail": None, "request_id": request_id},
+        )
+    finally:
+        path.unlink(missing_ok=True)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_entry_list_job(
+    factory: sessionmaker[Session],
+    job_id: int,
+    path: Path,
+    options: EntryListOptions,
+    key_id: int | None,
+    request_id: str | None = None,
+    *,
+    workdir: Path | None = None,
+) -> None:
+    """Run an entry-list import job (``import-entry-list``'s) to the end, all or nothing.
+
+    Its outcome is recorded on the job (the releases and clause counts, or the problem
+    with the rows and columns) and in the audit log. The upload and ``workdir`` are
+    deleted afterwards, whatever the outcome.
+    """
+    _update(factory, job_id, status="running", worker=worker_id())
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] > 0.5 or done == total:
+            last[0] = now
+            _update(factory, job_id, progress=done, total=total)
+
+    try:
+        with factory() as session:
+            try:
+                report = import_entry_list(session, path, options, progress=progress)
+            except BaseException:
+                session.rollback()
+                raise
+            key = session.get(ApiKey, key_id) if key_id else None
+            record(
+                session,
+                key,
+                "import-entry-list",
+                f"entry-lists/releases/{options.release}",
+                after=[r["release_id"] for r in report.releases.values()],
+                detail={"clauses": report.clauses, "job": job_id},
+                request_id=request_id,
+            )
+            session.commit()
+        result = {
+            "releases": report.releases,
+            "clauses": report.clauses,
+            "conditions": report.conditions,
+        }
+        _update(factory, job_id, status="succeeded", result=result)
+    except GisError as exc:
+        _update(
+            factory,
+            job_id,
+            status="failed",
+            error={"type": f"/problems/{exc.code}", "detail": exc.detail, "field": exc.field},
+        )
+    except Exception:
+        logger.exception("entry-list import job %s failed", job_id)
         _update(
             factory,
             job_id,

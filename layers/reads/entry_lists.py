@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, Select, and_, any_, func, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from layers.errors import ControlUnitNotFoundError
+from layers.errors import ControlUnitNotFoundError, ElementZoneNotFoundError
+from layers.store.catalog import ELEMENT_ZONES
 from layers.store.entry_lists import (
     DIMENSIONS,
     LEVEL_TITLES,
@@ -46,16 +47,26 @@ def conditions_json() -> ColumnElement[Any]:
 
 
 def applicable_clauses(
-    unit_codes: Any, city_scopes: Any, province_scopes: Any, as_of: Any
+    unit_codes: Any,
+    city_scopes: Any,
+    province_scopes: Any,
+    as_of: Any,
+    element_codes: Any = None,
 ) -> Select[Any]:
-    """The clauses in force on ``as_of`` of these units, cities and provinces.
+    """The clauses in force on ``as_of`` of these units, cities, provinces (and zones).
 
     Each argument is a list or an SQL ``text[]`` expression (``as_of`` a date or an SQL
     date); each level's list is read from that level's release in force
-    (:func:`layers.store.releases.select_in_force`).
+    (:func:`layers.store.releases.select_in_force`). ``element_codes``: the element
+    control zones whose own clauses apply too; a level whose scopes are None is left out.
     """
     e = EntryClause
-    scopes = {"unit": unit_codes, "city": city_scopes, "province": province_scopes}
+    scopes = {
+        "unit": unit_codes,
+        "city": city_scopes,
+        "province": province_scopes,
+        "element": element_codes,
+    }
     matches = [
         and_(
             e.level == level,
@@ -64,6 +75,7 @@ def applicable_clauses(
             e.scope == any_(scopes[level]),
         )
         for level in LEVELS
+        if scopes[level] is not None
     ]
     return (
         select(
@@ -175,6 +187,41 @@ def unit_entry_list(session: Session, unit_code: str, as_of: date) -> dict[str, 
             "unit_class": unit.unit_class,
             "admin_code": unit.admin_code,
         },
+        "as_of": as_of.isoformat(),
+        "levels": grouped(clauses),
+        "clause_count": len(clauses),
+    }
+
+
+def zone_entry_list(session: Session, zone_code: str, as_of: date) -> dict[str, Any]:
+    """An element control zone's own clauses on ``as_of``, with its province's and city's.
+
+    The zone is read from the element zone releases in force; its province and city from
+    its ``admin_code`` (else the adcode in its code).
+
+    Raises:
+        ElementZoneNotFoundError: no element zone with this code is in force on ``as_of``.
+    """
+    zone = None
+    for collection in ELEMENT_ZONES:
+        table = feature_table(collection.id)
+        in_force = select_in_force(collection.id, as_of, Release.id).scalar_subquery()
+        row = session.execute(
+            select(table.c.code, table.c.name, table.c.element_subtype, table.c.admin_code).where(
+                table.c.code == zone_code, table.c.release_id == in_force
+            )
+        ).first()
+        if row is not None:
+            zone = {"collection": collection.id, "collection_title": collection.title,
+                    **row._asdict()}  # fmt: skip
+            break
+    if zone is None:
+        raise ElementZoneNotFoundError(zone_code, as_of.isoformat())
+    cities, provinces = scopes_of([zone["admin_code"] or zone_code[2:8]])
+    rows = session.execute(applicable_clauses(None, cities, provinces, as_of, [zone_code]))
+    clauses = [dict(r._mapping) for r in rows]
+    return {
+        "zone": zone,
         "as_of": as_of.isoformat(),
         "levels": grouped(clauses),
         "clause_count": len(clauses),

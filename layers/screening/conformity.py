@@ -20,6 +20,7 @@ from collections import Counter
 from typing import Any
 
 from layers.reads.entry_lists import UNITS, grouped
+from layers.screening.element_zones import zone_entries
 from layers.screening.evaluate import Prepared, ScreeningResult
 from layers.screening.lookups import CLAUSE_ROW
 from layers.screening.rules import SEVERITY
@@ -159,19 +160,29 @@ def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) ->
                 "share": round(overlap / area, 6) if overlap is not None and area > 0 else None,
             }
         )
+    zones = zone_entries(body)
     lists = grouped(clauses)
     by_code = {u["code"]: u for u in units}
+    zones_by_code = {z["code"]: z for z in zones}
     for group in lists:
         if group["level"] == "unit":
             group["unit"] = by_code.get(group["scope"])
+        elif group["level"] == "element":
+            group["zone"] = zones_by_code.get(group["scope"])
         for dimension in group["dimensions"]:
             dimension["clauses"] = [judge(c, p, project) for c in dimension["clauses"]]
     warnings = []
-    listed = {g["scope"] for g in lists if g["level"] == "unit"}
+    listed = {g["scope"] for g in lists if g["level"] in ("unit", "element")}
     for u in units:
         if u["code"] not in listed:
             warnings.append(
                 f"管控单元 {u['code']} {u['name']} 在 {body['as_of']} 无有效的准入清单，须人工核对。"
+            )
+    for z in zones:
+        if z["code"] not in listed:
+            warnings.append(
+                f"{z['collection_title']} {z['code']} {z['name']} 在 {body['as_of']} "
+                "无有效的准入清单，须人工核对。"
             )
     if not body["jurisdiction"]["divisions"]:
         warnings.append("未能确定项目所在行政区，省级、市级准入清单未能核对。")
@@ -212,6 +223,7 @@ def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) ->
         "denied_by": denied_by,
         "flagged_by": flagged_by,
         "units": units,
+        "zones": zones,
         "lists": lists,
         "synthetic": any(
             c["synthetic"] for g in lists for d in g["dimensions"] for c in d["clauses"]

@@ -47,6 +47,8 @@ from sqlalchemy.sql.visitors import ExternallyTraversible
 
 from layers.reads.entry_lists import UNITS, applicable_clauses, scopes_select
 from layers.reads.filters import GEOGRAPHY
+from layers.screening.element_zones import REPORTED as ZONE_REPORTED
+from layers.screening.element_zones import ZONE_TITLES
 from layers.screening.lookups import (
     CLAUSE_ROW,
     OUTFALL_ROW,
@@ -174,8 +176,13 @@ class Plan:
 
 
 #: Fields a collection's lookup always reports: a division's adcode (the jurisdiction),
-#: a control unit's code and class (the conformity block's units).
-_ALWAYS_REPORTED = {JURISDICTION: (ADCODE_FIELD,), UNITS: ("code", "unit_class")}
+#: a control unit's code and class and an element zone's code and 要素细类 (the
+#: conformity block's units and zones).
+_ALWAYS_REPORTED = {
+    JURISDICTION: (ADCODE_FIELD,),
+    UNITS: ("code", "unit_class"),
+    **dict.fromkeys(ZONE_TITLES, ZONE_REPORTED),
+}
 
 
 def _keep(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
@@ -305,9 +312,10 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
 def _clauses_select(project: Any, release: Any) -> Select[Any]:
     """The entry-list clauses in force that apply to the project, as plan rows.
 
-    The clauses of the control units the project intersects and of the province and
-    city lists of the divisions it intersects (both in their release in force, as their
-    own lookups find them), by :func:`layers.reads.entry_lists.applicable_clauses`.
+    The clauses of the control units and element control zones the project intersects
+    and of the province and city lists of the divisions it intersects (each layer in its
+    release in force, as its own lookup finds it), by
+    :func:`layers.reads.entry_lists.applicable_clauses`.
     A row's ``name`` is the clause's text, its ``attrs`` the rest of the clause (level,
     scope, scope_name, dimension, clause_no, source, synthetic, release, conditions);
     :mod:`layers.screening.conformity` judges them.
@@ -321,12 +329,17 @@ def _clauses_select(project: Any, release: Any) -> Select[Any]:
             func.ST_Intersects(table.c.geom, project.c.geom),
         )
 
+    zone_codes = union_all(
+        *(select(t.c.code).where(here) for t, here in map(touching, ZONE_TITLES))
+    ).subquery("zone_codes")
     units, units_here = touching(UNITS)
     divisions, divisions_here = touching(JURISDICTION)
     adcodes = select(divisions.c[ADCODE_FIELD].label("adcode")).where(divisions_here).cte("adcodes")
     cities, provinces = scopes_select(adcodes)
     codes = func.array(select(units.c.code).where(units_here).scalar_subquery())
-    c = applicable_clauses(codes, cities, provinces, as_of_param()).subquery("clauses").c
+    elements = func.array(select(zone_codes.c.code).scalar_subquery())
+    clauses = applicable_clauses(codes, cities, provinces, as_of_param(), elements)
+    c = clauses.subquery("clauses").c
     attrs = func.jsonb_build_object(
         "level", c.level, "scope", c.scope, "scope_name", c.scope_name,
         "dimension", c.dimension, "clause_no", c.clause_no, "source", c.source,

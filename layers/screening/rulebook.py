@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from layers.screening.plan import Plan, build_plan
 from layers.screening.rules import LoadedRuleSet, RuleSetKey
 from layers.screening.rulesets import no_rule_set_in_force, read_rule_set, rule_set_key_as_of
+from layers.screening.three_lines import QualityCache
 
 #: How many dates' guesses a book keeps before it starts again.
 MAX_GUESSES = 1024
@@ -30,6 +31,8 @@ class RuleBook:
         self._rule_sets: dict[RuleSetKey, LoadedRuleSet] = {}
         self._plans: dict[RuleSetKey, Plan] = {}
         self._in_force: dict[date, RuleSetKey] = {}
+        #: the cities' attainment the 环境质量底线 conclusion reads (a few minutes each)
+        self.quality = QualityCache()
 
     def rule_set(self, session: Session, key: RuleSetKey) -> LoadedRuleSet:
         """The stored rule set ``key`` names, read once.

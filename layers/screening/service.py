@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from gis.crs import DegreesPerMetre, degrees_per_metre
 from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry, prepare_geometry
-from layers.screening import conformity
+from layers.screening import conformity, three_lines
 from layers.screening.evaluate import Prepared, ScreeningResult, assemble
 from layers.screening.plan import rule_set_in_force
 from layers.screening.project import ProjectInput, check_input
@@ -46,6 +46,10 @@ class ScreeningStore(Protocol):
 
     async def create_sync(self, project: ProjectInput) -> dict[str, Any]:
         """:func:`create_screening` on a session (the path that resolves the rule set)."""
+        ...
+
+    async def quality(self, as_of: date, city: str) -> dict[str, Any]:
+        """The city's attainment summary (:meth:`layers.screening.three_lines.QualityCache.get`)."""
         ...
 
 
@@ -168,6 +172,9 @@ def screen(
     rows = fetch_raw(session, prepared.plan.sql, prepared.args)
     result = assemble(prepared, project, rows)
     conformity.attach(result, prepared, rows)
+    city = three_lines.city_of(result.body)
+    quality = None if city is None else book.quality.get(session, as_of, city)
+    three_lines.attach(result.body, rules, quality)
     if rule_set is None:
         book.found_in_force(as_of, rules)  # the guess of create_screening_async
     return result
@@ -208,6 +215,11 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
         if rule_set_in_force(rows) == rules.key:
             result = assemble(prepared, project, rows)
             conformity.attach(result, prepared, rows)
+            city = three_lines.city_of(result.body)
+            quality = None
+            if city is not None:
+                quality = store.book.quality.peek(as_of, city) or await store.quality(as_of, city)
+            three_lines.attach(result.body, rules, quality)
             screening_id, created_at = await store.insert(insert_args(project, result))
             return screening_id, orjson.dumps(public(screening_id, created_at, result.body))
     body = await store.create_sync(project)

@@ -7,7 +7,7 @@ Both implement :class:`layers.screening.service.ScreeningStore` and carry the
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
@@ -80,6 +80,15 @@ class PoolScreeningStore:
 
         return await asyncio.to_thread(run)
 
+    async def quality(self, as_of: date, city: str) -> dict[str, Any]:
+        """In a worker thread, on a new session."""
+
+        def run() -> dict[str, Any]:
+            with self.sessions() as session:
+                return self.book.quality.get(session, as_of, city)
+
+        return await asyncio.to_thread(run)
+
 
 class SessionScreeningStore:
     """A store on one sync session (tests that roll back), each call in a worker thread."""
@@ -106,3 +115,7 @@ class SessionScreeningStore:
     async def create_sync(self, project: ProjectInput) -> dict[str, Any]:
         """:func:`create_screening` on the session."""
         return await asyncio.to_thread(create_screening, self.session, project, book=self.book)
+
+    async def quality(self, as_of: date, city: str) -> dict[str, Any]:
+        """The city's attainment on the session."""
+        return await asyncio.to_thread(self.book.quality.get, self.session, as_of, city)

@@ -240,6 +240,150 @@ _WATER_FIELDS = (
 
 UNIT_CLASSES = ("优先保护单元", "重点管控单元", "一般管控单元")
 
+#: The group of the element control zones (the element layers behind the composite units).
+ELEMENT_GROUP = "要素管控分区"
+
+
+def _element_zone(
+    id: str,
+    title: str,
+    title_en: str,
+    code_aliases: tuple[str, ...],
+    name_aliases: tuple[str, ...],
+    subtypes: dict[str, str],
+    description: str,
+    description_en: str,
+) -> Collection:
+    """An element control zone layer (要素管控分区): its 要素细类 coloured on the map.
+
+    Its 准入 clauses are entry-list clauses of level ``element`` scoped to the zone's code
+    (:mod:`layers.store.entry_lists`).
+    """
+    return Collection(
+        id=id,
+        title=title,
+        title_en=title_en,
+        group=ELEMENT_GROUP,
+        geometry="MULTIPOLYGON",
+        style=MapStyle(
+            color="#8d6e63",
+            fill_opacity=0.25,
+            weight=1,
+            dash_array="4 2",
+            class_field="element_subtype",
+            classes=subtypes,
+        ),
+        min_zoom=8,
+        search_rank=None,
+        fields=(
+            _code(*code_aliases, "管控分区编码", "要素管控分区编码"),
+            _name(*name_aliases, "管控分区名称", "要素管控分区名称"),
+            Field(
+                "element_subtype",
+                "text",
+                "要素细类",
+                choices=tuple(subtypes),
+                aliases=("YSXL", "要素细类", "细类"),
+                # 水环境/大气环境 subtypes are often written without the element's prefix
+                synonyms={
+                    v.removeprefix(p): v
+                    for v in subtypes
+                    for p in ("水环境", "大气环境")
+                    if v.startswith(p)
+                },
+            ),
+            Field(
+                "unit_class",
+                "text",
+                "管控分类",
+                aliases=("ZHGKDYFL", "管控分类", "管控单元分类", "管控类别"),
+            ),
+            _ADMIN_CODE,
+        ),
+        description=description,
+        description_en=description_en,
+    )
+
+
+#: The element control zone collections, in the order EIA reports list the elements.
+#: Official field codes are known for the 生态/水/大气 layers only
+#: (``../shared/domain/data-standards.md`` §1.3 b); the others map by Chinese names.
+ELEMENT_ZONES: tuple[Collection, ...] = (
+    _element_zone(
+        "ecological_control_zones",
+        "生态环境管控分区",
+        "Ecological control zones (element layer)",
+        ("STHJYSGKFQBM", "生态环境管控单元编码"),
+        ("STHJZHGKFQMC", "生态环境管控单元名称"),
+        {"生态保护红线": "#c62828", "一般生态空间": "#7cb342"},
+        "“三线一单”生态要素管控分区（生态保护红线、一般生态空间）。",
+        "Ecological element zones of the 三线一单 (red lines, general ecological space).",
+    ),
+    _element_zone(
+        "water_control_zones",
+        "水环境管控分区",
+        "Water environment control zones (element layer)",
+        ("SHJGKFQBM", "水环境管控分区编码"),
+        ("SHJGKFQMC", "水环境管控分区名称"),
+        {
+            "水环境优先保护区": "#1565c0",
+            "水环境工业污染重点管控区": "#e65100",
+            "水环境城镇生活污染重点管控区": "#f9a825",
+            "水环境农业污染重点管控区": "#9e9d24",
+            "水环境一般管控区": "#90caf9",
+        },
+        "“三线一单”水环境管控分区（优先保护区，工业污染、城镇生活污染、农业污染重点管控区，一般管控区）。",
+        "Water element zones of the 三线一单 (priority, industrial / urban / agricultural key control, general).",
+    ),
+    _element_zone(
+        "air_control_zones",
+        "大气环境管控分区",
+        "Air environment control zones (element layer)",
+        ("DQHJGKFQBM", "大气环境管控分区编码"),
+        ("DQHJGKFQMC", "大气环境管控分区名称"),
+        {
+            "大气环境优先保护区": "#2e7d32",
+            "大气环境受体敏感区": "#ad1457",
+            "大气环境高排放重点管控区": "#d84315",
+            "大气环境布局敏感区": "#6a1b9a",
+            "大气环境弱扩散区": "#546e7a",
+            "大气环境一般管控区": "#b0bec5",
+        },
+        "“三线一单”大气环境管控分区（优先保护区，受体敏感区、高排放、布局敏感、弱扩散重点管控区，一般管控区）。",
+        "Air element zones of the 三线一单 (priority; receptor-sensitive, high-emission, layout-sensitive, weak-dispersion key control; general).",
+    ),
+    _element_zone(
+        "soil_risk_zones",
+        "土壤污染风险重点管控区",
+        "Soil pollution risk key control zones",
+        ("土壤污染风险重点管控区编码",),
+        ("土壤污染风险重点管控区名称",),
+        {"农用地污染风险重点管控区": "#8d6e63", "建设用地污染风险重点管控区": "#5d4037"},
+        "土壤污染风险重点管控区（农用地、建设用地）。",
+        "Key control zones of soil pollution risk (farmland, construction land).",
+    ),
+    _element_zone(
+        "fuel_ban_zones",
+        "高污染燃料禁燃区",
+        "High-pollution fuel ban zones",
+        ("禁燃区编码",),
+        ("禁燃区名称",),
+        {"Ⅰ类（一般）": "#ffb74d", "Ⅱ类（较严）": "#fb8c00", "Ⅲ类（严格）": "#e65100"},
+        "高污染燃料禁燃区，按《高污染燃料目录》管控类别（资源利用上线）。",
+        "High-pollution fuel ban zones by the control class of the High-Pollution Fuel Catalogue (resource ceiling).",
+    ),
+    _element_zone(
+        "groundwater_zones",
+        "地下水开采管控区",
+        "Groundwater extraction zones",
+        ("地下水分区编码", "禁采区编码"),
+        ("地下水分区名称", "禁采区名称"),
+        {"地下水禁采区": "#0d47a1", "地下水限采区": "#42a5f5"},
+        "地下水禁采区、限采区（资源利用上线）。",
+        "Groundwater no-extraction and restricted-extraction zones (resource ceiling).",
+    ),
+)
+
 COLLECTIONS: tuple[Collection, ...] = (
     Collection(
         id="red_lines",
@@ -373,6 +517,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         description="“三线一单”生态环境分区管控的环境管控单元及其生态环境准入清单。",
         description_en="Environmental control units of the 三线一单 zoning, with their environmental access lists.",
     ),
+    *ELEMENT_ZONES,
     Collection(
         id="monitoring_stations",
         title="监测站点",

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Level = Literal["province", "city", "unit"]
-#: The levels, broadest first (the order EIA reports check them in).
+Level = Literal["province", "city", "unit", "element"]
+#: The levels, broadest first (the order EIA reports check them in); ``element``: an
+#: element control zone's own clauses (生态/水/大气/土壤/资源 要素管控分区), scoped by
+#: the zone's code, checked after the composite unit's.
 LEVELS: tuple[Level, ...] = get_args(Level)
-LEVEL_TITLES: dict[Level, str] = {"province": "省级", "city": "市级", "unit": "管控单元"}
+LEVEL_TITLES: dict[Level, str] = {
+    "province": "省级",
+    "city": "市级",
+    "unit": "管控单元",
+    "element": "要素管控分区",
+}
 
 #: The four dimensions of a list, by key (the ``control_units`` text fields of the same
 #: names hold a unit's list as one text each), with their official titles.
@@ -39,6 +46,9 @@ CONDITION_KINDS: dict[ConditionKind, str] = {
 MAX_CLAUSE_CHARS = 5000
 #: A control unit code: ``ZH`` + 6-digit county adcode + class digit + 4-digit serial.
 UNIT_CODE_PATTERN = r"^ZH\d{6}[123]\d{4}$"
+#: An element control zone code: ``YS`` + 6-digit county adcode + digits (element, class
+#: and serial; provinces number them differently, so only the shape is checked).
+ELEMENT_CODE_PATTERN = r"^YS\d{6}\d{3,9}$"
 
 _RELEASE_PREFIX = "entry_list."
 

@@ -262,7 +262,8 @@ class Screening(Base):
 class EntryClause(Base):
     """One clause of a 生态环境准入清单 (entry list) at one level, in one dimension.
 
-    ``scope`` is the control unit's code (level ``unit``) or the 6-digit adcode of the
+    ``scope`` is the control unit's code (level ``unit``), the element control zone's
+    code (level ``element``) or the 6-digit adcode of the
     province or city (:mod:`layers.store.entry_lists`); ``text`` is the clause verbatim.
     """
 
@@ -271,7 +272,7 @@ class EntryClause(Base):
         UniqueConstraint(
             "release_id", "scope", "dimension", "clause_no", name="uq_entry_list_release_id"
         ),
-        CheckConstraint("level IN ('province', 'city', 'unit')", name="level"),
+        CheckConstraint("level IN ('province', 'city', 'unit', 'element')", name="level"),
         CheckConstraint(
             "dimension IN ('spatial_constraints', 'emission_controls', 'risk_controls', "
             "'resource_efficiency')",

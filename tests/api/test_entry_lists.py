@@ -32,3 +32,36 @@ def test_entry_list_route_unknown_unit_is_a_problem(client, db_session):
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["field"] == "code"
+
+
+def test_zone_entry_list_route_gives_the_zone_and_its_clauses(client, db_session, tmp_path):
+    from datetime import date
+
+    from layers.ingest.entry_lists import EntryListOptions, import_entry_list
+    from tests.entry_fixture import (
+        AIR_ZONE,
+        default_long_rows,
+        element_rows,
+        load_zones,
+        write_long_csv,
+    )
+
+    load_units(db_session)
+    load_zones(db_session)
+    import_entry_list(
+        db_session,
+        write_long_csv(tmp_path / "z.csv", default_long_rows() + element_rows()),
+        EntryListOptions(release="EL-Z", valid_from=date(2021, 1, 1)),
+    )
+    r = client.get(f"/element-zones/{AIR_ZONE}/entry-list", params={"as_of": "2024-01-01"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["zone"]["collection"] == "air_control_zones"
+    assert body["zone"]["element_subtype"] == "大气环境高排放重点管控区"
+    assert [lv["level_title"] for lv in body["levels"]] == ["省级", "市级", "要素管控分区"]
+    own = body["levels"][2]
+    assert own["dimensions"][0]["clauses"][0]["text"] == "禁止新建钢铁、焦化项目"
+    assert own["dimensions"][0]["clauses"][0]["conditions"][0]["kind"] == "banned_industries"
+    missing = client.get("/element-zones/YS3202813109999/entry-list")
+    assert missing.status_code == 404
+    assert missing.json()["field"] == "code"

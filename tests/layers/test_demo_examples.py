@@ -14,7 +14,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples.geojson"
 @pytest.fixture
 def demo_client(client, db_session, built):
     reports = load_demo(db_session, built)
-    assert len(reports) == 12
+    assert len(reports) == 18  # 12 layers and the 6 element control zone layers
     return client
 
 
@@ -24,7 +24,8 @@ def test_demo_releases_carry_source_licence_and_synthetic_label(demo_client, db_
             "SELECT collection, synthetic, source, licence, note FROM releases WHERE name = 'demo-2024'"
         )
     ).all()
-    assert len(rows) == 12 + 2  # the collections, and the province and unit entry lists
+    # the collections, and the province, city, unit and element zone entry lists
+    assert len(rows) == 18 + 4
     assert all(r.source and r.licence for r in rows)
     by_collection = {r.collection: r for r in rows}
     assert by_collection["control_units"].synthetic is True
@@ -88,9 +89,24 @@ def test_every_worked_example_gets_its_expected_verdict(demo_client):
     office = conformity["nanchang-software-office"]
     assert office["summary"]["不符合"] == 0
     assert office["summary"]["需人工核实"] > 0
-    assert [g["level"] for g in office["lists"]] == ["province", "unit"]
+    levels = [g["level"] for g in office["lists"]]
+    assert levels[:2] == ["province", "unit"]  # 南昌 has no city list in the demo
+    assert set(levels) <= {"province", "unit", "element"}
     assert office["lists"][0]["scope"] == "360000"
     assert office["synthetic"] is True
+    # a 江阴 project shows the province's, the city's (无锡) and its unit's clauses
+    jiangyin = conformity["jiangyin-chemical-600m"]
+    scopes = [(g["level"], g["scope"]) for g in jiangyin["lists"]]
+    assert scopes[:2] == [("province", "320000"), ("city", "320200")]
+    assert "unit" in {level for level, _ in scopes}
+    city = next(g for g in jiangyin["lists"] if g["level"] == "city")
+    assert city["dimensions"][0]["clauses"][0]["source"].startswith("《江阴市“十四五”")
+    # the 三线 conclusions head every block
+    assert [c["title"] for c in jiangyin["three_lines"]] == [
+        "生态保护红线",
+        "环境质量底线",
+        "资源利用上线",
+    ]
 
 
 def test_demo_entry_lists_load_per_level(demo_client, db_session):
@@ -102,7 +118,10 @@ def test_demo_entry_lists_load_per_level(demo_client, db_session):
         )
     ).all()
     assert [(r.collection, r.synthetic) for r in rows] == [
+        ("entry_list.city", False),
+        ("entry_list.element", True),
         ("entry_list.province", False),
         ("entry_list.unit", True),
     ]
-    assert rows[1].n > 100_000
+    assert rows[3].n > 100_000
+    assert rows[1].n > 500  # a few zones per county, each with its clauses

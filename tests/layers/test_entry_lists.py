@@ -223,6 +223,43 @@ def test_refuses_a_malformed_unit_code(db_session, tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "ZH32028140001",  # class digit 4: only 1/2/3 (优先/重点/一般)
+        "ZH3202A120001",  # a letter in the adcode
+        "zh32028120001",  # lower-case prefix
+        "HJ32028120001",  # not ZH
+        "ZH320281200001",  # a 5-digit serial
+    ],
+)
+def test_refuses_a_unit_code_in_the_wrong_format_in_the_long_layout(db_session, tmp_path, code):
+    load_units(db_session)
+    rows = [
+        ["", "320000", "省级", "空间布局约束", "1", "省级条款", "", "", ""],
+        [code, "", "单元", "空间布局约束", "1", "禁止A", "", "", ""],
+    ]
+    _refused(
+        db_session,
+        write_long_csv(tmp_path / "fmt.csv", rows),
+        rf"row 3, column A \(单元编码\): '{code}' is not a control unit code",
+    )
+
+
+def test_every_bad_row_is_reported_at_once(db_session, tmp_path):
+    load_units(db_session)
+    rows = [
+        ["ZH1", "", "单元", "空间布局约束", "1", "禁止A", "", "", ""],
+        [UNIT_W, "", "单元", "空间布局约束", "2", "", "", "", ""],
+        [UNIT_W, "", "单元", "管控维度X", "3", "禁止C", "", "", ""],
+    ]
+    _refused(
+        db_session,
+        write_long_csv(tmp_path / "many.csv", rows),
+        r"3 problem\(s\), nothing imported.*row 2.*row 3.*row 4",
+    )
+
+
 def test_refuses_duplicate_clause_numbers(db_session, tmp_path):
     load_units(db_session)
     rows = [

@@ -1,0 +1,220 @@
+"""The 三线 conclusions at the head of a conformity block: red line, quality floor, resource ceiling.
+
+EIA reports open their 「三线一单」符合性分析 with three conclusions before the
+clause-by-clause tables; :func:`conclusions` draws them from what the screening already
+found:
+
+* **生态保护红线**: the outcomes of the rules on ``red_lines`` (a DENY is 不符合 citing the
+  rule; a rule not checked, or a red line the project lies in without a DENY, is
+  需人工核实; else 符合, with the nearest red line's distance when one was found);
+* **环境质量底线**: the attainment status of the project's city (GB 3095 / HJ 663 by
+  :func:`layers.reads.attainment.attainment`, of the ``as_of`` year, else the year
+  before when that one has no valid verdict): 达标 is 符合, 超标 (a 不达标区) and no
+  valid data are 需人工核实 with the reason;
+* **资源利用上线**: the 地下水开采管控区 and 高污染燃料禁燃区 the project touches and every
+  资源开发效率要求 clause judged, the worst judgement winning (需人工核实 when there is
+  nothing to judge).
+
+The city's attainment is kept by the caller's :class:`QualityCache` for a few minutes
+(it reads a year of readings; it changes only when readings are imported).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from layers.reads.attainment import attainment
+from layers.screening.rules import LoadedRuleSet
+
+COMPLIES, VIOLATES, MANUAL = "符合", "不符合", "需人工核实"
+_RANK = {"不涉及": 0, COMPLIES: 1, MANUAL: 2, VIOLATES: 3}
+RED_LINES = "red_lines"
+#: The element zones of the resource ceiling (资源利用上线).
+RESOURCE_ZONES = ("groundwater_zones", "fuel_ban_zones")
+#: The dimension of the resource ceiling in the lists.
+RESOURCE_DIMENSION = "resource_efficiency"
+#: How long a city's attainment is kept (seconds).
+QUALITY_TTL_S = 300.0
+
+
+def city_of(body: dict[str, Any]) -> str | None:
+    """The 4-digit city prefix of the project's county (None when no division is known)."""
+    adcodes = sorted(
+        d["adcode"] for d in body["jurisdiction"]["divisions"] if not d["adcode"].endswith("00")
+    ) or sorted(
+        d["adcode"] for d in body["jurisdiction"]["divisions"] if not d["adcode"].endswith("0000")
+    )
+    return adcodes[0][:4] if adcodes else None
+
+
+def area_quality(session: Session, as_of: date, city: str) -> dict[str, Any]:
+    """The city's air (and surface water) attainment of the ``as_of`` year, else the year before.
+
+    Returns ``{"city", "year", "air": {status, reasons, stations} | None, "water": … | None}``.
+    """
+    found: dict[str, Any] | None = None
+    for year in (as_of.year, as_of.year - 1):
+        entry: dict[str, Any] = next(
+            (c for c in attainment(session, year, city)["cities"] if c["city"] == city), {}
+        )
+        air = entry.get("air")
+        summary = {
+            "city": city,
+            "year": year,
+            "air": None
+            if air is None
+            else {k: air[k] for k in ("status", "reasons")} | {"stations": air["stations"]},
+            "water": entry.get("water"),
+        }
+        found = found or summary
+        if air is not None and air["status"] in ("达标", "超标"):
+            return summary
+    return found or {"city": city, "year": as_of.year, "air": None, "water": None}
+
+
+@dataclass
+class QualityCache:
+    """Cities' attainment summaries for a few minutes (:data:`QUALITY_TTL_S`)."""
+
+    ttl_s: float = QUALITY_TTL_S
+    _kept: dict[tuple[date, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
+
+    def peek(self, as_of: date, city: str) -> dict[str, Any] | None:
+        """The summary kept for (date, city), when it is fresh."""
+        kept = self._kept.get((as_of, city))
+        if kept is not None and time.monotonic() - kept[0] < self.ttl_s:
+            return kept[1]
+        return None
+
+    def get(self, session: Session, as_of: date, city: str) -> dict[str, Any]:
+        """:func:`area_quality`, kept per (date, city)."""
+        summary = self.peek(as_of, city)
+        if summary is None:
+            if len(self._kept) > 1024:
+                self._kept.clear()
+            summary = area_quality(session, as_of, city)
+            self._kept[(as_of, city)] = (time.monotonic(), summary)
+        return summary
+
+
+def _red_line(body: dict[str, Any], rules: LoadedRuleSet) -> dict[str, Any]:
+    ids = {r.id for r in rules.rules if r.layer is not None and r.layer.collection == RED_LINES}
+    results = [r for r in body.get("results", []) if r["rule_id"] in ids]
+    hits = [h for h in body.get("hits", []) if h["collection"] == RED_LINES]
+    inside = [h for h in hits if h["distance_m"] == 0.0]
+    denied = [r for r in results if r["outcome"] == "DENY"]
+    unchecked = [r for r in results if r["outcome"] == "NOT_CHECKED"]
+    evidence: dict[str, Any] = {
+        "rules": [
+            {"rule_id": r["rule_id"], "title": r["title"], "outcome": r["outcome"]}
+            for r in results
+            if r["outcome"] != "NOT_APPLICABLE"
+        ],
+        "red_lines": [{"name": h.get("name"), "distance_m": h["distance_m"]} for h in hits],
+    }
+    if denied:
+        names = "、".join(sorted({h.get("name") or "" for h in inside} - {""})) or "生态保护红线"
+        finding = f"项目占用{names}，违反{'；'.join(r['title'] for r in denied)}。"
+        return {"judgement": VIOLATES, "finding": finding, "evidence": evidence}
+    if inside:
+        names = "、".join(sorted({h.get("name") or "" for h in inside} - {""}))
+        finding = f"项目与生态保护红线{names}重叠，须人工核实是否属于允许的有限人为活动。"
+        return {"judgement": MANUAL, "finding": finding, "evidence": evidence}
+    if unchecked or not ids:
+        finding = "生态保护红线图层未覆盖项目所在区域（或无有效版本），未能核对，须人工核实。"
+        return {"judgement": MANUAL, "finding": finding, "evidence": evidence}
+    nearest = min((h["distance_m"] for h in hits), default=None)
+    finding = "项目不占用生态保护红线" + (
+        f"，距最近的生态保护红线约 {nearest:,.0f} 米。" if nearest is not None else "。"
+    )
+    return {"judgement": COMPLIES, "finding": finding, "evidence": evidence}
+
+
+def _quality(quality: dict[str, Any] | None) -> dict[str, Any]:
+    if quality is None:
+        return {
+            "judgement": MANUAL,
+            "finding": "未能确定项目所在城市，环境质量达标情况须人工核实。",
+            "evidence": {},
+        }
+    air, water, year = quality.get("air"), quality.get("water"), quality["year"]
+    parts: list[str] = []
+    if water:
+        parts.append(
+            f"{year}年该市 {water['sections']} 个地表水断面中 {water['class_iii_or_better']} 个"
+            f"达到或优于Ⅲ类，有考核目标的 {water['with_target']} 个中 {water['target_met']} 个达标"
+        )
+    tail = ("；" + "；".join(parts) + "。") if parts else "。"
+    if air is None:
+        finding = (
+            f"所在城市（{quality['city']}）无{year}年环境空气监测数据，须人工核实环境质量达标情况"
+        )
+        return {"judgement": MANUAL, "finding": finding + tail, "evidence": quality}
+    if air["status"] == "达标":
+        finding = f"所在城市{year}年环境空气质量达标（GB 3095-2012 二级，{air['stations']} 个站点）"
+        return {"judgement": COMPLIES, "finding": finding + tail, "evidence": quality}
+    if air["status"] == "超标":
+        finding = (
+            f"所在城市{year}年为环境空气质量不达标区（{'、'.join(air['reasons'])}），"
+            "须人工核实项目是否落实区域削减（倍量替代）要求"
+        )
+        return {"judgement": MANUAL, "finding": finding + tail, "evidence": quality}
+    finding = (
+        f"所在城市{year}年环境空气监测数据不足以评价（{'；'.join(air['reasons'][:3])}），须人工核实"
+    )
+    return {"judgement": MANUAL, "finding": finding + tail, "evidence": quality}
+
+
+def _resource(block: dict[str, Any]) -> dict[str, Any]:
+    zones = [z for z in block.get("zones", []) if z["collection"] in RESOURCE_ZONES]
+    zone_codes = {z["code"] for z in zones}
+    judged: list[tuple[str, dict[str, Any]]] = []
+    for group in block.get("lists", []):
+        for dimension in group["dimensions"]:
+            if group["scope"] in zone_codes or dimension["dimension"] == RESOURCE_DIMENSION:
+                judged += [(group["scope_name"] or group["scope"], c) for c in dimension["clauses"]]
+    evidence = {
+        "zones": [
+            {k: z[k] for k in ("collection_title", "code", "name", "element_subtype", "share")}
+            for z in zones
+        ],
+        "clauses": len(judged),
+    }
+    named = "、".join(f"{z['collection_title']}{z['name'] or z['code']}" for z in zones)
+    where = f"项目位于{named}。" if zones else "项目不涉及地下水开采管控区、高污染燃料禁燃区。"
+    if not judged:
+        finding = where + "未查到资源开发效率要求条款，资源利用上线须人工核实。"
+        return {"judgement": MANUAL, "finding": finding, "evidence": evidence}
+    worst = max(judged, key=lambda j: _RANK[j[1]["judgement"]])
+    counts = {j: sum(c["judgement"] == j for _, c in judged) for j in (VIOLATES, MANUAL, COMPLIES)}
+    judgement = worst[1]["judgement"] if worst[1]["judgement"] != "不涉及" else COMPLIES
+    finding = (
+        where + f"资源利用相关条款 {len(judged)} 条：不符合 {counts[VIOLATES]} 条，"
+        f"需人工核实 {counts[MANUAL]} 条，符合 {counts[COMPLIES]} 条。"
+    )
+    if judgement == VIOLATES:
+        finding += f"不符合：{worst[0]}「{worst[1]['text']}」。"
+    return {"judgement": judgement, "finding": finding, "evidence": evidence}
+
+
+def conclusions(
+    body: dict[str, Any], rules: LoadedRuleSet, quality: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The three conclusions, in the order EIA reports give them."""
+    block = body["conformity"]
+    return [
+        {"line": "red_line", "title": "生态保护红线", **_red_line(body, rules)},
+        {"line": "quality", "title": "环境质量底线", **_quality(quality)},
+        {"line": "resource", "title": "资源利用上线", **_resource(block)},
+    ]
+
+
+def attach(body: dict[str, Any], rules: LoadedRuleSet, quality: dict[str, Any] | None) -> None:
+    """Put the three conclusions at the head of ``body["conformity"]``."""
+    block = body["conformity"]
+    body["conformity"] = {"three_lines": conclusions(body, rules, quality), **block}
