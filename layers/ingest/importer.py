@@ -395,7 +395,7 @@ def import_source(
     )
     rejected: dict[int, str] = {}
     # rows refused by a check across rows (a zone outside its protected area), up front
-    linked = _parent_links(collection, frame, mapping, geoms)
+    linked, frame = _parent_links(collection, frame, mapping, geoms)
     repaired = imported = 0
     synthetic = False
     bounds: list[tuple[float, float, float, float]] = []
@@ -508,15 +508,20 @@ def import_source(
 
 def _parent_links(
     collection: Collection, frame: Any, mapping: dict[str, str], geoms: Any
-) -> dict[int, str]:
-    """Rows refused by the collection's parent check (:mod:`layers.ingest.zones`)."""
+) -> tuple[dict[int, str], Any]:
+    """Apply the collection's parent check (:mod:`layers.ingest.zones`).
+
+    Returns the rows refused (index → reason), and the frame in which each accepted
+    child row has the parent's values of the ``inherit`` fields it leaves empty (a zone
+    is of its reserve's type and level), so rules can filter zones by them.
+    """
     parent = collection.parent
     if parent is None:
-        return {}
+        return {}, frame
     sources = {dst: src for src, dst in mapping.items()}
     names = (parent.field, parent.parent_field, parent.regime_field, parent.zone_field)
     values: dict[str, list[Any]] = {}
-    for name in names:
+    for name in (*names, *parent.inherit):
         src = sources.get(name)
         if src is None:
             continue
@@ -529,8 +534,22 @@ def _parent_links(
                 column.append(None)  # refused with its reason by the row conversion
         values[name] = column
     if parent.field not in values and parent.zone_field not in values:
-        return {}
-    return check_parents(parent, values, list(geoms))
+        return {}, frame
+    refused, parents = check_parents(parent, values, list(geoms))
+    if not parents:
+        return refused, frame
+    frame = frame.copy()
+    for name in parent.inherit:
+        own = values.get(name)
+        if own is None:
+            continue  # the file does not carry the field: nothing to inherit
+        src = sources[name]
+        raw = frame[src].tolist()
+        for child, p in parents.items():
+            if _is_missing(raw[child]) and own[p] is not None:
+                raw[child] = own[p]
+        frame[src] = raw
+    return refused, frame
 
 
 def coverage_polygon(path: Path, crs: str | None = None) -> bytes:

@@ -34,8 +34,8 @@ def check_parents(
     parent: Parent,
     values: dict[str, Sequence[Any]],
     geoms: Sequence[Any],
-) -> dict[int, str]:
-    """Rows whose parent link is wrong, with the reason (index → reason).
+) -> tuple[dict[int, str], dict[int, int]]:
+    """Rows whose parent link is wrong, with the reason; and each good child's parent row.
 
     Args:
         parent: the collection's parent declaration.
@@ -44,8 +44,9 @@ def check_parents(
         geoms: the rows' geometries in EPSG:4326 (``None`` where unusable).
 
     Returns:
-        For each refused row: a zone without a link, a link to no feature of the file, a
-        zone value outside its regime, or a zone lying outside its parent.
+        For each refused row (index → reason): a zone without a link, a link to no feature
+        of the file, a zone value outside its regime, or a zone lying outside its parent.
+        Then, for each accepted child row, the index of its parent row.
     """
     n = len(geoms)
     none: list[Any] = [None] * n
@@ -56,6 +57,7 @@ def check_parents(
     parents = {codes[i]: i for i in range(n) if links[i] is None and codes[i] is not None}
     bad: dict[int, str] = {}
     checks: list[tuple[int, int]] = []
+    linked: dict[int, int] = {}
     for i in range(n):
         link, zone = links[i], zones[i]
         if link is None:
@@ -83,16 +85,18 @@ def check_parents(
         if geoms[i] is None or geoms[p] is None:
             bad[i] = f"the geometry of zone or protected area '{link}' is unusable"
             continue
-        checks.append((i, p))
+        linked[i] = p
+        if zone not in parent.outside_zones:
+            checks.append((i, p))
     if checks:
         child = np.array([shapely.make_valid(geoms[i]) for i, _ in checks], dtype=object)
         outer = np.array([shapely.make_valid(geoms[p]) for _, p in checks], dtype=object)
         outside = ellipsoidal_areas_m2(shapely.difference(child, outer))
         own = ellipsoidal_areas_m2(child)
-        for (i, p), out_m2, own_m2 in zip(checks, outside, own, strict=True):
+        for (i, _p), out_m2, own_m2 in zip(checks, outside, own, strict=True):
             if out_m2 > max(OUTSIDE_TOLERANCE_M2, OUTSIDE_TOLERANCE_SHARE * own_m2):
                 bad[i] = (
                     f"zone '{zones[i] or ''}' lies outside its protected area '{links[i]}' "
                     f"({out_m2:,.0f} m² of {own_m2:,.0f} m² outside)"
                 )
-    return bad
+    return bad, {i: p for i, p in linked.items() if i not in bad}

@@ -110,12 +110,17 @@ class Parent:
         parent_field: the parent's field the child names.
         regime_field: the field holding the zoning regime (child's own, else its parent's).
         zone_field: the child's zone; its value must be one of the regime's zones.
+        outside_zones: zones that lie around their parent, not inside it (a reserve's
+            外围保护地带, Art. 18 of the 1994/2017 regulation).
+        inherit: fields a child takes from its parent when the file leaves them empty.
     """
 
     field: str
     parent_field: str
     regime_field: str
     zone_field: str
+    outside_zones: tuple[str, ...] = ()
+    inherit: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -778,6 +783,8 @@ COLLECTIONS: tuple[Collection, ...] = (
             parent_field="code",
             regime_field="zoning_regime",
             zone_field="zone",
+            outside_zones=("外围保护地带",),
+            inherit=("type", "level", "zoning_regime", "admin_code"),
         ),
         fields=(
             _code("ZRBHDBM", "自然保护地编码", "保护地编码", "pa_code"),

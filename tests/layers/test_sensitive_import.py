@@ -65,6 +65,8 @@ def test_protected_area_official_fields_and_zones_import(db_session):
         ("JX-NR-01-C", "核心区", "JX-NR-01"),
         ("JX-NR-01-E", "实验区", "JX-NR-01"),  # 试验区 normalised
     ]
+    # a zone takes its reserve's type, level and regime where the file leaves them empty
+    assert {tuple(r[1:4]) for r in stored[1:]} == {("自然保护区", "国家级", "三区")}
 
 
 def test_protected_area_zone_outside_its_reserve_or_regime_is_refused_per_row(db_session):
