@@ -8,7 +8,7 @@ reason, like every other per-row refusal of the importer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ def _text(value: Any) -> str | None:
 
 def check_parents(
     parent: Parent,
-    values: dict[str, Sequence[Any]],
+    values: Mapping[str, Sequence[Any]],
     geoms: Sequence[Any],
 ) -> tuple[dict[int, str], dict[int, int]]:
     """Rows whose parent link is wrong, with the reason; and each good child's parent row.
