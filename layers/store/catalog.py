@@ -777,7 +777,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         ),
         min_zoom=6,
         default_visible=True,
-        search_rank=4,
+        search_rank=16,
         parent=Parent(
             field="reserve_code",
             parent_field="code",
