@@ -33,6 +33,7 @@ from layers.demo import (
     entry_lists,
     parks,
     protected,
+    sensitive,
     stations,
     units,
     water,
@@ -143,6 +144,19 @@ _SYN_NOTES = {
         "lines (layers/demo/element_zones.py); codes YS+county adcode+element+class+serial; not any "
         "province's published 要素管控分区.",
     ),
+    "protected_areas": "reserves drawn as concentric zones round real places: 鄱阳湖候鸟 (三区, Jiangxi), 洪泽湖湿地 "
+    "(两区, re-zoned under the 2026 regulation), 海州湾海洋公园 at sea off 连云港; not the official 自然保护地 list.",
+    "shoreline_segments": "the NGCC 长江 bank lines at 南京 and 江阴, the 太湖 shore and the 连云港 coast cut into "
+    "~3–5 km segments with invented function zones, natures, uses and coast protection classes; "
+    "reference_line 临水线 (river/lake) or 大潮平均高潮线 (coast) names the line digitised; not the official "
+    "长江岸线保护和开发利用总体规划.",
+    "river_management_areas": "the NGCC 长江 (南京, 江阴) and 赣江 (南昌) surfaces plus a 50 m bank strip and 太湖 plus "
+    "100 m; not the officially announced 河湖管理范围.",
+    "ecological_buffers": "Jiangxi only: a 100 m strip along the 赣江 at 南昌 and a 3 km 鄱阳湖 lakeside zone "
+    "(滨湖区); the plan gives no widths.",
+    "marine_red_lines": "discs off 连云港 (海州湾) with the land cut away: 临洪河口 and 海州湾 red-line areas, a fishery "
+    "water and the 连岛 bathing beach; not the official 江苏省海洋生态红线.",
+    "reclamation": "two discs straddling the 连云港 coast at the ports; dates and purposes invented.",
 }
 for _cid, _text in _SYN_NOTES.items():
     RELEASE_META[_cid] = ReleaseMeta(
@@ -344,6 +358,38 @@ class DemoLayers:
                 w, self.seed, self._protected(w.tag), self.industrial_parks[w.tag]
             ),
         )
+
+    @cached_property
+    def protected_areas(self) -> dict[str, list[Item]]:
+        """自然保护地 with their zones."""
+        return self._per_province("protected_areas", sensitive.protected_areas)
+
+    @cached_property
+    def shoreline_segments(self) -> dict[str, list[Item]]:
+        """岸线."""
+        return self._per_province(
+            "shoreline_segments", lambda w: sensitive.shoreline_segments(w, self.seed)
+        )
+
+    @cached_property
+    def river_management_areas(self) -> dict[str, list[Item]]:
+        """河湖管理范围."""
+        return self._per_province("river_management_areas", sensitive.river_management_areas)
+
+    @cached_property
+    def ecological_buffers(self) -> dict[str, list[Item]]:
+        """生态缓冲带 and 滨湖区."""
+        return self._per_province("ecological_buffers", sensitive.ecological_buffers)
+
+    @cached_property
+    def marine_red_lines(self) -> dict[str, list[Item]]:
+        """海洋生态红线区, fishery waters, bathing beaches."""
+        return self._per_province("marine_red_lines", sensitive.marine_red_lines)
+
+    @cached_property
+    def reclamation(self) -> dict[str, list[Item]]:
+        """围填海."""
+        return self._per_province("reclamation", sensitive.reclamation)
 
     @cached_property
     def enterprises(self) -> dict[str, list[Item]]:

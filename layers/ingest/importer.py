@@ -48,6 +48,7 @@ from layers.errors import (
     ReleaseConflictError,
 )
 from layers.ingest.files import SourceData, read_source
+from layers.ingest.zones import check_parents
 from layers.store.catalog import Collection, Field, get_collection
 from layers.store.models import STORAGE_SRID, Release, feature_table
 from layers.store.releases import (
@@ -393,6 +394,8 @@ def import_source(
         import_report={},
     )
     rejected: dict[int, str] = {}
+    # rows refused by a check across rows (a zone outside its protected area), up front
+    linked, frame = _parent_links(collection, frame, mapping, geoms)
     repaired = imported = 0
     synthetic = False
     bounds: list[tuple[float, float, float, float]] = []
@@ -407,6 +410,9 @@ def import_source(
                 last = min(first + _COPY_CHUNK, total)
                 fixed = repair_geometries(geoms[first:last], collection.geometry)
                 chunk_rejected = dict(fixed.rejected)
+                for i in range(first, last):
+                    if i in linked:
+                        chunk_rejected.setdefault(i - first, linked[i])
                 for i in _feature_outside(fixed.geoms):
                     chunk_rejected.setdefault(i, "coordinates outside China")
                 rows, bad = _rows(
@@ -498,6 +504,52 @@ def import_source(
         release.name,
     )
     return report
+
+
+def _parent_links(
+    collection: Collection, frame: Any, mapping: dict[str, str], geoms: Any
+) -> tuple[dict[int, str], Any]:
+    """Apply the collection's parent check (:mod:`layers.ingest.zones`).
+
+    Returns the rows refused (index → reason), and the frame in which each accepted
+    child row has the parent's values of the ``inherit`` fields it leaves empty (a zone
+    is of its reserve's type and level), so rules can filter zones by them.
+    """
+    parent = collection.parent
+    if parent is None:
+        return {}, frame
+    sources = {dst: src for src, dst in mapping.items()}
+    names = (parent.field, parent.parent_field, parent.regime_field, parent.zone_field)
+    values: dict[str, list[Any]] = {}
+    for name in (*names, *parent.inherit):
+        src = sources.get(name)
+        if src is None:
+            continue
+        f = collection.field(name)
+        column = []
+        for value in frame[src].tolist():
+            try:
+                column.append(convert_value(f, value))
+            except (ValueError, TypeError):
+                column.append(None)  # refused with its reason by the row conversion
+        values[name] = column
+    if parent.field not in values and parent.zone_field not in values:
+        return {}, frame
+    refused, parents = check_parents(parent, values, list(geoms))
+    if not parents:
+        return refused, frame
+    frame = frame.copy()
+    for name in parent.inherit:
+        own = values.get(name)
+        if own is None:
+            continue  # the file does not carry the field: nothing to inherit
+        src = sources[name]
+        raw = frame[src].tolist()
+        for child, p in parents.items():
+            if _is_missing(raw[child]) and own[p] is not None:
+                raw[child] = own[p]
+        frame[src] = raw
+    return refused, frame
 
 
 def coverage_polygon(path: Path, crs: str | None = None) -> bytes:

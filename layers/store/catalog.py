@@ -98,6 +98,32 @@ class ReportContext:
 
 
 @dataclass(frozen=True)
+class Parent:
+    """Features of a collection that name a parent feature of the same file and lie inside it.
+
+    A protected area's zones name the area they belong to; the importer refuses, per row
+    with the reason, a zone whose parent is not in the file, lies outside it, or whose
+    zone value does not belong to its zoning regime.
+
+    Attributes:
+        field: the child's field naming the parent's code.
+        parent_field: the parent's field the child names.
+        regime_field: the field holding the zoning regime (child's own, else its parent's).
+        zone_field: the child's zone; its value must be one of the regime's zones.
+        outside_zones: zones that lie around their parent, not inside it (a reserve's
+            外围保护地带, Art. 18 of the 1994/2017 regulation).
+        inherit: fields a child takes from its parent when the file leaves them empty.
+    """
+
+    field: str
+    parent_field: str
+    regime_field: str
+    zone_field: str
+    outside_zones: tuple[str, ...] = ()
+    inherit: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Collection:
     """A regulatory layer: one PostGIS table, versioned by releases.
 
@@ -117,6 +143,7 @@ class Collection:
         stored_in: set on a read view (:data:`VIEWS`): the storage collection whose
             features of this collection's geometry type it publishes. A view has no table
             and no releases of its own; it is read-only.
+        parent: set when features name a parent feature they must lie inside (zones).
     """
 
     id: str
@@ -136,6 +163,7 @@ class Collection:
     code_field: str = "code"
     report_context: ReportContext | None = None
     stored_in: str | None = None
+    parent: Parent | None = None
 
     @property
     def dimension(self) -> int | None:
@@ -382,6 +410,60 @@ ELEMENT_ZONES: tuple[Collection, ...] = (
         "地下水禁采区、限采区（资源利用上线）。",
         "Groundwater no-extraction and restricted-extraction zones (resource ceiling).",
     ),
+)
+
+#: 自然保护地 types (data-standards.md §2.3; 自然公园 other than the named ones: 其他自然公园).
+PROTECTED_AREA_TYPES = (
+    "国家公园",
+    "自然保护区",
+    "风景名胜区",
+    "森林公园",
+    "地质公园",
+    "湿地公园",
+    "海洋公园",
+    "水产种质资源保护区",
+    "其他自然公园",
+)
+
+#: The zones each zoning regime knows: 三区 (自然保护区条例 1994/2017 Art. 18), 两区 (the
+#: 2026 regulation and national parks), and 风景名胜区's 核心景区 (风景名胜区条例), which
+#: fits any regime. A zone outside its area's regime is refused at import.
+ZONES_BY_REGIME: dict[str, tuple[str, ...]] = {
+    "三区": ("核心区", "缓冲区", "实验区", "外围保护地带", "核心景区"),
+    "两区": ("核心保护区", "一般控制区", "核心景区"),
+}
+PROTECTED_AREA_ZONES = (
+    "核心区",
+    "缓冲区",
+    "实验区",
+    "外围保护地带",
+    "核心保护区",
+    "一般控制区",
+    "核心景区",
+)
+
+SHORELINE_FUNCTION_ZONES = ("岸线保护区", "岸线保留区", "岸线控制利用区", "岸线开发利用区")
+
+#: Which legal line a shoreline segment was digitised on (rules.md U-2): the distance rules
+#: measure from the segment as stored, and report this.
+SHORELINE_REFERENCE_LINES = (
+    "临水线",
+    "外缘边界线",
+    "河道管理范围线",
+    "堤防线",
+    "大潮平均高潮线",
+)
+
+MARINE_RED_LINE_TYPES = (
+    "重要河口",
+    "重要滨海湿地",
+    "特别保护海岛",
+    "海洋保护区",
+    "自然景观",
+    "重要渔业水域",
+    "砂质岸线",
+    "滨海旅游区",
+    "海水浴场",
 )
 
 COLLECTIONS: tuple[Collection, ...] = (
@@ -817,6 +899,390 @@ COLLECTIONS: tuple[Collection, ...] = (
         fields=(_code(), _name(), _ADMIN_CODE),
         description="土壤环境优先保护类耕地集中区域。",
         description_en="Concentrations of farmland in the soil-environment priority-protection class.",
+    ),
+    Collection(
+        id="protected_areas",
+        title="自然保护地",
+        title_en="Protected areas (nature reserves, national parks, natural parks)",
+        group="自然保护地",
+        geometry="MULTIPOLYGON",
+        style=MapStyle(
+            color="#33691e",
+            fill="#9ccc65",
+            fill_opacity=0.3,
+            class_field="zone",
+            classes={
+                "核心区": "#1b5e20",
+                "核心保护区": "#1b5e20",
+                "缓冲区": "#558b2f",
+                "实验区": "#9ccc65",
+                "一般控制区": "#9ccc65",
+                "核心景区": "#827717",
+            },
+        ),
+        min_zoom=6,
+        default_visible=True,
+        search_rank=16,
+        parent=Parent(
+            field="reserve_code",
+            parent_field="code",
+            regime_field="zoning_regime",
+            zone_field="zone",
+            outside_zones=("外围保护地带",),
+            inherit=("type", "level", "zoning_regime", "admin_code"),
+        ),
+        fields=(
+            _code("ZRBHDBM", "自然保护地编码", "保护地编码", "pa_code"),
+            _name("ZRBHDMC", "自然保护地名称", "保护地名称", "pa_name"),
+            Field(
+                "type",
+                "text",
+                "保护地类型",
+                choices=PROTECTED_AREA_TYPES,
+                aliases=("ZRBHDLX", "自然保护地类型", "保护地类型", "类型", "pa_type"),
+                synonyms={
+                    "自然保护区（国家级）": "自然保护区",
+                    "风景名胜区（国家级）": "风景名胜区",
+                    "海洋特别保护区": "海洋公园",
+                    "国家海洋公园": "海洋公园",
+                    "自然公园": "其他自然公园",
+                    "沙漠公园": "其他自然公园",
+                    "草原公园": "其他自然公园",
+                },
+            ),
+            Field(
+                "level",
+                "text",
+                "级别",
+                choices=("国家级", "省级", "市县级"),
+                aliases=("ZRBHDJB", "自然保护地级别", "保护地级别", "级别", "pa_level"),
+                synonyms={
+                    "国家": "国家级",
+                    "省": "省级",
+                    "市级": "市县级",
+                    "县级": "市县级",
+                    "市": "市县级",
+                    "县": "市县级",
+                    "地方级": "市县级",
+                },
+            ),
+            Field(
+                "zoning_regime",
+                "text",
+                "分区制度",
+                choices=tuple(ZONES_BY_REGIME),
+                aliases=("分区制度", "分区方案", "zoning_regime"),
+                synonyms={
+                    "三区制": "三区",
+                    "两区制": "两区",
+                    "二区": "两区",
+                    "二区制": "两区",
+                },
+            ),
+            Field(
+                "zone",
+                "text",
+                "功能分区",
+                choices=PROTECTED_AREA_ZONES,
+                aliases=("ZRBHDFQ", "自然保护地分区", "功能分区", "分区", "pa_zone"),
+                synonyms={"试验区": "实验区", "核心景区（特级保护区）": "核心景区"},
+            ),
+            Field(
+                "reserve_code",
+                "text",
+                "所属保护地编码",
+                aliases=("所属保护地编码", "所属保护地", "SSBHDBM", "reserve_code"),
+            ),
+            Field("established", "date", "设立时间", aliases=("设立时间", "批建时间", "建立时间")),
+            _ADMIN_CODE,
+        ),
+        description="自然保护地（国家公园、自然保护区、风景名胜区与各类自然公园）及其功能分区："
+        "分区要素以 reserve_code 指向所属保护地，须位于其范围内；zone 为空者为保护地整体边界。",
+        description_en="Protected areas (national parks, nature reserves, scenic areas, natural parks) "
+        "and their zones: a zone feature names its area (reserve_code) and must lie inside it; "
+        "a feature without zone is the area's outline.",
+    ),
+    Collection(
+        id="shoreline_segments",
+        title="岸线",
+        title_en="Shoreline segments (rivers, lakes, sea coast)",
+        group="岸线与河湖管理",
+        geometry="MULTILINESTRING",
+        style=MapStyle(
+            color="#5d4037",
+            weight=3,
+            line=True,
+            class_field="function_zone",
+            classes={
+                "岸线保护区": "#2e7d32",
+                "岸线保留区": "#9e9d24",
+                "岸线控制利用区": "#ef6c00",
+                "岸线开发利用区": "#c62828",
+            },
+            weights={"岸线保护区": 4, "岸线保留区": 3.5},
+        ),
+        min_zoom=8,
+        default_visible=True,
+        search_rank=11,
+        has_area=False,
+        fields=(
+            _code("岸线编码", "岸段编码", "AXBM"),
+            _name("岸线名称", "岸段名称", "AXMC"),
+            Field("water_name", "text", "所在河湖", aliases=("所在河湖", "河湖名称", "水体名称")),
+            Field(
+                "water_kind",
+                "text",
+                "岸线类别",
+                choices=("河流", "湖泊", "海岸"),
+                aliases=("岸线类别", "水体类型"),
+                synonyms={
+                    "河道": "河流",
+                    "江": "河流",
+                    "湖": "湖泊",
+                    "海岸线": "海岸",
+                    "海": "海岸",
+                },
+            ),
+            Field(
+                "yangtze_class",
+                "text",
+                "长江保护法分类",
+                choices=("mainstem", "important_tributary", "tributary", "none"),
+                aliases=("长江分类",),
+                synonyms={
+                    "干流": "mainstem",
+                    "重要支流": "important_tributary",
+                    "支流": "tributary",
+                },
+                value_labels={
+                    "mainstem": "干流",
+                    "important_tributary": "重要支流",
+                    "tributary": "支流",
+                    "none": "不适用",
+                },
+            ),
+            Field(
+                "bank",
+                "text",
+                "岸别",
+                choices=("左岸", "右岸", "湖岸", "海岸", "岛岸"),
+                aliases=("岸别", "左右岸"),
+                synonyms={"左": "左岸", "右": "右岸"},
+            ),
+            Field(
+                "function_zone",
+                "text",
+                "岸线功能区",
+                choices=SHORELINE_FUNCTION_ZONES,
+                aliases=("岸线功能区", "功能区", "功能区类型", "AXGNQ"),
+                synonyms={
+                    "保护区": "岸线保护区",
+                    "保留区": "岸线保留区",
+                    "控制利用区": "岸线控制利用区",
+                    "开发利用区": "岸线开发利用区",
+                },
+            ),
+            Field(
+                "shore_type",
+                "text",
+                "岸线性质",
+                choices=("自然岸线", "生态岸线", "人工岸线"),
+                aliases=("岸线性质", "岸线类型", "shore_type"),
+                synonyms={
+                    "自然": "自然岸线",
+                    "生态": "生态岸线",
+                    "生态型": "生态岸线",
+                    "人工": "人工岸线",
+                },
+            ),
+            Field(
+                "protection",
+                "text",
+                "海岸线保护级别",
+                choices=("严格保护", "限制开发", "优化利用"),
+                aliases=("保护级别", "海岸线分类", "管控类别"),
+                synonyms={
+                    "严格保护岸线": "严格保护",
+                    "受保护": "严格保护",
+                    "受保护岸线": "严格保护",
+                },
+            ),
+            Field("use", "text", "岸线用途", aliases=("岸线用途", "利用方式", "用途")),
+            Field(
+                "reference_line",
+                "text",
+                "岸线参考线",
+                choices=SHORELINE_REFERENCE_LINES,
+                aliases=("参考线", "基准线", "岸线参考线", "reference_line"),
+            ),
+            Field("length_m", "float", "长度(m)", aliases=("长度", "岸线长度", "length_m")),
+            _ADMIN_CODE,
+        ),
+        description="长江、主要河流、湖泊与海岸的岸段：岸别、岸线功能区、自然/生态/人工、用途、长度；"
+        "reference_line 记录所数字化的法定参考线（一公里等距离规则自该线量算）。",
+        description_en="Shoreline segments of the Yangtze, major rivers, lakes and the sea coast: bank side, "
+        "function zone, natural/ecological/artificial, use, length; reference_line names the legal line "
+        "digitised (the 1 km rules measure from it).",
+    ),
+    Collection(
+        id="river_management_areas",
+        title="河湖管理范围",
+        title_en="River and lake management areas",
+        group="岸线与河湖管理",
+        geometry="MULTIPOLYGON",
+        style=MapStyle(color="#0277bd", fill="#81d4fa", fill_opacity=0.2, dash_array="6 3"),
+        min_zoom=8,
+        search_rank=12,
+        fields=(
+            _code("管理范围编码"),
+            _name("管理范围名称"),
+            Field("water_name", "text", "所在河湖", aliases=("所在河湖", "河湖名称", "河流名称")),
+            Field(
+                "kind",
+                "text",
+                "范围类型",
+                choices=("河道管理范围", "湖泊管理范围", "水库管理范围"),
+                aliases=("范围类型", "管理范围类型"),
+                synonyms={"河道": "河道管理范围", "湖泊": "湖泊管理范围", "水库": "水库管理范围"},
+            ),
+            Field("basis", "text", "划定依据", aliases=("划定依据", "公告文号", "批复文号")),
+            _ADMIN_CODE,
+        ),
+        description="县级以上人民政府划定并公告的河道、湖泊管理范围（长江保护法第二十五条）。",
+        description_en="River and lake management areas delimited and announced by county-level "
+        "governments (Yangtze River Protection Law Art. 25).",
+    ),
+    Collection(
+        id="ecological_buffers",
+        title="生态缓冲带",
+        title_en="Ecological buffer strips and lakeside zones",
+        group="岸线与河湖管理",
+        geometry="MULTIPOLYGON",
+        style=MapStyle(color="#689f38", fill="#c5e1a5", fill_opacity=0.3, dash_array="2 3"),
+        min_zoom=8,
+        search_rank=13,
+        fields=(
+            _code(),
+            _name("缓冲带名称"),
+            Field("water_name", "text", "所在河湖", aliases=("所在河湖", "河湖名称")),
+            Field(
+                "kind",
+                "text",
+                "类型",
+                choices=("生态缓冲带", "滨湖区"),
+                aliases=("类型", "缓冲带类型"),
+                synonyms={
+                    "河湖生态缓冲带": "生态缓冲带",
+                    "缓冲带": "生态缓冲带",
+                    "滨湖地区": "滨湖区",
+                },
+            ),
+            Field("width_m", "float", "宽度(m)", aliases=("宽度", "缓冲带宽度", "width_m")),
+            Field("basis", "text", "划定依据", aliases=("划定依据", "依据")),
+            _ADMIN_CODE,
+        ),
+        description="规划划定的河湖生态缓冲带与滨湖区（如江西“五河”及鄱阳湖周边）。",
+        description_en="Ecological buffer strips along rivers and lakes and lakeside zones named by the plans.",
+    ),
+    Collection(
+        id="marine_red_lines",
+        title="海洋生态红线与特别保护海域",
+        title_en="Marine ecological red lines, bathing beaches and important fishery waters",
+        group="海洋",
+        geometry="MULTIPOLYGON",
+        style=MapStyle(
+            color="#004d40",
+            fill="#4db6ac",
+            fill_opacity=0.3,
+            class_field="designation",
+            classes={
+                "海洋生态红线区": "#00695c",
+                "重要渔业水域": "#0097a7",
+                "海水浴场": "#ffb300",
+            },
+        ),
+        min_zoom=6,
+        default_visible=True,
+        search_rank=14,
+        fields=(
+            _code("红线区编码", "HYHXBM"),
+            _name("红线区名称", "HYHXMC"),
+            Field(
+                "designation",
+                "text",
+                "区域类别",
+                choices=("海洋生态红线区", "重要渔业水域", "海水浴场"),
+                aliases=("区域类别", "designation"),
+                synonyms={
+                    "海洋红线区": "海洋生态红线区",
+                    "渔业水域": "重要渔业水域",
+                    "浴场": "海水浴场",
+                },
+            ),
+            Field(
+                "type",
+                "text",
+                "红线区类型",
+                choices=MARINE_RED_LINE_TYPES,
+                aliases=("红线区类型", "类型", "HYHXLX"),
+                synonyms={
+                    "重要滨海湿地区": "重要滨海湿地",
+                    "特殊保护海岛": "特别保护海岛",
+                    "海洋特别保护区": "海洋保护区",
+                    "自然景观与历史文化遗迹": "自然景观",
+                    "重要渔业海域": "重要渔业水域",
+                    "砂质岸线及邻近海域": "砂质岸线",
+                    "重要滨海旅游区": "滨海旅游区",
+                },
+            ),
+            Field(
+                "control",
+                "text",
+                "管控类别",
+                choices=("禁止类", "限制类"),
+                aliases=("管控类别", "管控要求类别"),
+                synonyms={
+                    "禁止开发": "禁止类",
+                    "限制开发": "限制类",
+                    "禁止开发区": "禁止类",
+                    "限制开发区": "限制类",
+                },
+            ),
+            _ADMIN_CODE,
+        ),
+        description="海洋生态红线区（重要河口、重要滨海湿地、特别保护海岛、海洋保护区、自然景观、"
+        "重要渔业水域、砂质岸线等）以及规划点名的海水浴场与重要渔业水域。",
+        description_en="Marine ecological red-line areas (estuaries, coastal wetlands, special islands, marine "
+        "protected areas, landscapes, fishery waters, sandy shores …) and the bathing beaches and fishery "
+        "waters the plans name.",
+    ),
+    Collection(
+        id="reclamation",
+        title="围填海",
+        title_en="Sea reclamation (approved and historical)",
+        group="海洋",
+        geometry="MULTIPOLYGON",
+        style=MapStyle(color="#6d4c41", fill="#bcaaa4", fill_opacity=0.4, dash_array="4 2"),
+        min_zoom=8,
+        search_rank=15,
+        fields=(
+            _code("围填海编码", "项目编码"),
+            _name("围填海项目名称", "项目名称"),
+            Field(
+                "status",
+                "text",
+                "状态",
+                choices=("已批准", "历史遗留", "已批未填"),
+                aliases=("状态", "围填海状态", "类型"),
+                synonyms={"历史围填海": "历史遗留", "批准": "已批准", "已批": "已批准"},
+            ),
+            Field("approved", "date", "批准日期", aliases=("批准日期", "批准时间", "确权时间")),
+            Field("completed", "date", "完成日期", aliases=("完成日期", "填成时间")),
+            Field("purpose", "text", "用途", aliases=("用途", "用海类型")),
+            _ADMIN_CODE,
+        ),
+        description="已批准与历史遗留的围填海区域（批准、完成日期与用途）。",
+        description_en="Approved and historical sea reclamation areas with approval and completion dates.",
     ),
     Collection(
         id="admin_divisions",

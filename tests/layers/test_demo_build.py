@@ -585,10 +585,52 @@ def test_example_steel_plant(layers: dict[str, Layer]) -> None:
     assert "钢铁" in unit["banned_industries"]
 
 
+def test_example_in_the_poyang_reserve_experimental_zone(layers: dict[str, Layer]) -> None:
+    e = _examples()["poyang-reserve-experimental-zone"]
+    fp = _footprint(e)
+    zones = {p["zone"] for p in _hits(layers["protected_areas"], fp) if p["zone"]}
+    assert zones == {"实验区"}
+    for cid in (*ZONES, "river_management_areas"):
+        assert not _hits(layers[cid], fp), cid
+
+
+def test_example_on_a_protected_yangtze_bank(layers: dict[str, Layer]) -> None:
+    e = _examples()["nanjing-protected-shoreline"]
+    lon, lat = e["geometry"]["coordinates"]
+    near = [
+        p
+        for p, g in layers["shoreline_segments"].where(lambda p: p["water_name"] == "长江")
+        if geodesic_distance_m(lon, lat, g) - e["properties"]["buffer_m"] < 100
+    ]
+    assert near and {p["function_zone"] for p in near} == {"岸线保护区"}
+    assert _hits(layers["river_management_areas"], _footprint(e))
+    for cid in ZONES:
+        assert not _hits(layers[cid], _footprint(e)), cid
+
+
+def test_example_sea_outfall_in_a_marine_red_line(layers: dict[str, Layer]) -> None:
+    e = _examples()["lianyungang-outfall-marine-red-line"]
+    point = shape(e["geometry"])
+    hits = _hits(layers["marine_red_lines"], point)
+    assert [(p["designation"], p["type"]) for p in hits] == [("海洋生态红线区", "重要河口")]
+    for cid in ZONES:
+        assert not _hits(layers[cid], point.buffer(0.001)), cid
+
+
+SENSITIVE = (
+    "protected_areas",
+    "shoreline_segments",
+    "river_management_areas",
+    "ecological_buffers",
+    "marine_red_lines",
+    "reclamation",
+)
+
+
 def test_example_pass_touches_nothing(layers: dict[str, Layer]) -> None:
     e = _examples()["nanchang-software-office"]
     fp = _footprint(e)
-    for cid in (*ZONES, "industrial_parks"):
+    for cid in (*ZONES, *SENSITIVE, "industrial_parks"):
         assert not _hits(layers[cid], fp), cid
     unit = _unit_at(layers, shape(e["geometry"]))
     assert unit["unit_class"] == "重点管控单元"

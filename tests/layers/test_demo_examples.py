@@ -9,12 +9,14 @@ from sqlalchemy import text
 from layers.demo.load import load_demo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples.geojson"
+#: The demo's layer releases: 12 base layers, 6 element control zones, 6 sensitive areas.
+DEMO_LAYERS = 12 + 6 + 6
 
 
 @pytest.fixture
 def demo_client(client, db_session, built):
     reports = load_demo(db_session, built)
-    assert len(reports) == 18  # 12 layers and the 6 element control zone layers
+    assert len(reports) == DEMO_LAYERS
     return client
 
 
@@ -25,7 +27,7 @@ def test_demo_releases_carry_source_licence_and_synthetic_label(demo_client, db_
         )
     ).all()
     # the collections, and the province, city, unit and element zone entry lists
-    assert len(rows) == 18 + 4
+    assert len(rows) == DEMO_LAYERS + 4
     assert all(r.source and r.licence for r in rows)
     by_collection = {r.collection: r for r in rows}
     assert by_collection["control_units"].synthetic is True
