@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from gis.crs import DegreesPerMetre, degrees_per_metre
 from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry, prepare_geometry
-from layers.screening import conformity
+from layers.screening import conformity, protection
 from layers.screening.evaluate import Prepared, ScreeningResult, assemble
 from layers.screening.plan import rule_set_in_force
 from layers.screening.project import ProjectInput, check_input
@@ -168,6 +168,8 @@ def screen(
     result = assemble(prepared, project, fetch_raw(session, prepared.plan.sql, prepared.args))
     sql, args = conformity.query(result, as_of)
     conformity.attach(result, prepared, fetch_raw(session, sql, args))
+    sql, args = protection.query(prepared)
+    protection.attach(result, prepared, fetch_raw(session, sql, args))
     if rule_set is None:
         book.found_in_force(as_of, rules)  # the guess of create_screening_async
     return result
@@ -209,6 +211,8 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
             result = assemble(prepared, project, rows)
             sql, args = conformity.query(result, as_of)
             conformity.attach(result, prepared, await store.fetch(sql, args))
+            sql, args = protection.query(prepared)
+            protection.attach(result, prepared, await store.fetch(sql, args))
             screening_id, created_at = await store.insert(insert_args(project, result))
             return screening_id, orjson.dumps(public(screening_id, created_at, result.body))
     body = await store.create_sync(project)
