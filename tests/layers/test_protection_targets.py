@@ -14,7 +14,7 @@ from layers.ingest.files import SourceData
 from layers.ingest.importer import ImportOptions, import_source
 from layers.screening.protection import ranges_for
 from layers.screening.service import screen
-from tests.layers.test_screening import AS_OF, LAT0, LON0, load, project, square
+from tests.layers.test_screening import AS_OF, LAT0, LON0, load, project, result, square
 
 pytest_plugins = ["tests.layers.test_screening"]  # its fixtures (jiangsu)
 pytestmark = pytest.mark.usefixtures("jiangsu")
@@ -136,3 +136,24 @@ def test_negative_population_and_unknown_type_rejected_per_row(db_session):
     ).all()
     assert [tuple(n) for n in names] == [("好村", "村庄", 300)]
 
+
+
+def test_receptor_distance_rule_flags_and_lists_the_receptors(db_session, receptors):
+    """化工 500 m: the school 200 m from the edge is listed; the village at 1 km is not."""
+    body = screen(db_session, project(square(LON0, LAT0, HALF_M))).body
+    rule = result(body, "R-RECEPTOR-500")
+    assert rule["outcome"] == "FLAG"
+    listed = {e["name"]: e for e in rule["evidence"]}
+    assert set(listed) == {"南小学"}
+    assert listed["南小学"]["distance_m"] == pytest.approx(200.0, abs=2.0)
+    assert listed["南小学"]["attributes"]["type"] == "学校"
+    assert body["verdict"] in ("FLAG", "REQUIRE", "DENY")
+
+
+def test_soil_polluting_project_near_a_village_requires_review(db_session, receptors):
+    """R-SPL-32: an electroplating plant with the school inside 500 m → REQUIRE."""
+    body = screen(db_session, project(square(LON0, LAT0, HALF_M), industry="电镀")).body
+    rule = result(body, "R-SPL-32")
+    assert rule["outcome"] == "REQUIRE"
+    assert [e["name"] for e in rule["evidence"]] == ["南小学"]
+    assert result(body, "R-RECEPTOR-500")["outcome"] == "FLAG"
