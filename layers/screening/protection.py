@@ -111,7 +111,9 @@ def _radius(spec: dict[str, Any]) -> float:
     return round(math.sqrt(float(spec["area_km2"]) * 1e6 / math.pi), 1)
 
 
-def ranges_for(labels: frozenset[str], config: dict[str, Any] | None = None) -> tuple[MediumRange, ...]:
+def ranges_for(
+    labels: frozenset[str], config: dict[str, Any] | None = None
+) -> tuple[MediumRange, ...]:
     """The assessment range of each medium for a project of these industry categories.
 
     An industry override replaces a medium's radius (``radius_m`` or ``area_km2``) or
@@ -176,11 +178,21 @@ def statement() -> tuple[bytes, tuple[str, ...], dict[str, Any]]:
     centre = func.ST_PointOnSurface(t.c.geom)
     targets = (
         select(
-            literal("target", Text()), m.c.medium, t.c.id, t.c.release_id, t.c.code, t.c.name,
-            t.c.type, t.c.population, t.c.grade, t.c.area_m2, t.c.synthetic,
+            literal("target", Text()),
+            m.c.medium,
+            t.c.id,
+            t.c.release_id,
+            t.c.code,
+            t.c.name,
+            t.c.type,
+            t.c.population,
+            t.c.grade,
+            t.c.area_m2,
+            t.c.synthetic,
             func.ST_Distance(func.geography(t.c.geom), func.geography(source)),
-            func.ST_X(centre), func.ST_Y(centre),
-        )  # fmt: skip
+            func.ST_X(centre),
+            func.ST_Y(centre),
+        )
         .select_from(m)
         .join(
             t,
@@ -188,9 +200,7 @@ def statement() -> tuple[bytes, tuple[str, ...], dict[str, Any]]:
                 t.c.release_id == release,
                 t.c.type == m.c.type,
                 t.c.geom.op("&&")(func.ST_Expand(source, m.c.dx, m.c.dy)),
-                func.ST_DWithin(
-                    func.geography(t.c.geom), func.geography(source), m.c.radius_m
-                ),
+                func.ST_DWithin(func.geography(t.c.geom), func.geography(source), m.c.radius_m),
             ),
         )
     )

@@ -137,7 +137,6 @@ def test_negative_population_and_unknown_type_rejected_per_row(db_session):
     assert [tuple(n) for n in names] == [("好村", "村庄", 300)]
 
 
-
 def test_receptor_distance_rule_flags_and_lists_the_receptors(db_session, receptors):
     """化工 500 m: the school 200 m from the edge is listed; the village at 1 km is not."""
     body = screen(db_session, project(square(LON0, LAT0, HALF_M))).body
