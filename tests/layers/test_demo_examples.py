@@ -14,7 +14,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples.geojson"
 @pytest.fixture
 def demo_client(client, db_session, built):
     reports = load_demo(db_session, built)
-    assert len(reports) == 12
+    assert len(reports) == 13
     return client
 
 
@@ -24,7 +24,7 @@ def test_demo_releases_carry_source_licence_and_synthetic_label(demo_client, db_
             "SELECT collection, synthetic, source, licence, note FROM releases WHERE name = 'demo-2024'"
         )
     ).all()
-    assert len(rows) == 12 + 2  # the collections, and the province and unit entry lists
+    assert len(rows) == 13 + 2  # the collections, and the province and unit entry lists
     assert all(r.source and r.licence for r in rows)
     by_collection = {r.collection: r for r in rows}
     assert by_collection["control_units"].synthetic is True
