@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from gis.crs import transformer
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
+from web import protection_report
 from web.conformity_report import (
     CHAPTER_TITLE,
     COLUMNS,
@@ -215,6 +216,12 @@ def render_report(
             conformity_columns=COLUMNS,
             judgement_classes=JUDGEMENT_CLASSES,
             synthetic_list_note=SYNTHETIC_LIST_NOTE,
+            protection=protection_report.protection_table(screening),
+            protection_title=protection_report.TITLE,
+            protection_caption=protection_report.CAPTION,
+            protection_columns=protection_report.COLUMNS,
+            protection_distance_note=protection_report.DISTANCE_NOTE,
+            protection_synthetic_note=protection_report.SYNTHETIC_TARGETS_NOTE,
         )
     )
 

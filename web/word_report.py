@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from web import protection_report
 from web.conformity_report import (
     CHAPTER_TITLE,
     COLUMNS,
@@ -93,6 +94,22 @@ def _map_png(map_svg: str) -> bytes | None:
     return png if isinstance(png, bytes) else None
 
 
+def _protection_targets(document: Any, screening: dict[str, Any]) -> None:
+    """The 环境保护目标 chapter (:mod:`web.protection_report`): the table and its ranges."""
+    table = protection_report.protection_table(screening)
+    if table is None:
+        return
+    _heading(document, protection_report.TITLE, 2)
+    if table.synthetic:
+        _paragraph(document, protection_report.SYNTHETIC_TARGETS_NOTE, bold=True)
+    _paragraph(document, protection_report.CAPTION, bold=True)
+    empty = [table.empty_note or "—", *[""] * (len(protection_report.COLUMNS) - 1)]
+    _table(document, protection_report.COLUMNS, table.rows or [empty])
+    _paragraph(document, protection_report.DISTANCE_NOTE, size=9)
+    for note in table.ranges:
+        _paragraph(document, f"评价范围：{note}", size=9)
+
+
 def render_docx(
     screening: dict[str, Any], releases: list[dict[str, Any]], *, map_svg: str | None = None
 ) -> bytes:
@@ -144,6 +161,8 @@ def render_docx(
         document.add_picture(io.BytesIO(png), width=Cm(MAP_WIDTH_CM))
     else:
         _paragraph(document, "无可绘制的几何。")
+
+    _protection_targets(document, screening)
 
     _heading(document, f"三、{CHAPTER_TITLE}", 2)
     if conformity is None:

@@ -87,6 +87,7 @@ def _field_schema(f: Field) -> dict[str, Any]:
         "description": f.name,
         **_JSON_SCHEMA_TYPES[f.type],
         **({"enum": list(f.choices)} if f.choices else {}),
+        **({"minimum": f.minimum} if f.minimum is not None else {}),
     }
 
 

@@ -45,7 +45,16 @@ TABLES = {  # collection -> (radius m, attribute columns, has_area)
     "enterprises": (500, "", False),
     "farmland_zones": (500, "", True),
     "admin_divisions": (500, "", True),
+    # R-RECEPTOR-500 / R-SPL-32 (the rule lookups); the 环境保护目标 table is PROTECTION below
+    "sensitive_receptors": (500, "type, population, grade", True),
 }
+#: The 环境保护目标 lookups (layers/screening/assessment_ranges.yaml): medium, radius, kinds.
+PROTECTION = (
+    ("air", 2500, ("居民区", "村庄", "学校", "医院", "疗养院", "养老院", "文物保护单位")),
+    ("noise", 200, ("居民区", "村庄", "学校", "医院", "疗养院", "养老院")),
+    ("groundwater", 1382, ("饮用水取水口", "村庄")),
+    ("surface_water", 5000, ("饮用水取水口",)),
+)
 
 
 def build_sql(releases: dict[str, int]) -> str:
@@ -72,6 +81,23 @@ def build_sql(releases: dict[str, int]) -> str:
   WHERE t.release_id = {rel}
     AND t.geom && ST_Expand(p.g, {radius} / 63850.0, {radius} / 110000.0)
     AND ST_DWithin(t.geom::geography, p.g::geography, {radius})""")
+    media = ", ".join(
+        f"('{m}', {r}, ARRAY[{', '.join(repr(k) for k in kinds)}]::text[])"
+        for m, r, kinds in PROTECTION
+    )
+    parts.append(f"""
+  SELECT 'protection:' || m.medium AS c, t.id, t.name, t.release_id,
+         ST_Distance(t.geom::geography, p.g::geography) AS d, false AS i, NULL::float8 AS a,
+         jsonb_build_object('type', t.type, 'population', t.population, 'grade', t.grade,
+                            'lon', ST_X(ST_PointOnSurface(t.geom)),
+                            'lat', ST_Y(ST_PointOnSurface(t.geom))) AS attrs,
+         NULL::boolean[] AS m
+  FROM (VALUES {media}) m(medium, radius, kinds)
+  JOIN sensitive_receptors t ON t.release_id = {releases.get("sensitive_receptors", -1)}
+    AND t.type = ANY(m.kinds)
+    AND t.geom && ST_Expand((SELECT g FROM p), m.radius / 63850.0, m.radius / 110000.0),
+  p
+  WHERE ST_DWithin(t.geom::geography, p.g::geography, m.radius)""")
     return (
         "WITH p AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g) "
         "SELECT coalesce(json_agg(r), '[]')::text FROM (" + " UNION ALL ".join(parts) + ") r"

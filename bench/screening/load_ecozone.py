@@ -9,6 +9,8 @@ per collection (valid from 2020-01-01):
                           banned/restricted industries derived from the access-list text
   water_bodies  (1,989)   rivers; rank 1 → mainstem, rank 2 → important_tributary, else tributary
   outfalls      (20,000)
+  sensitive_receptors (200,000 points, generated: a province's villages and facilities;
+                          added to an already loaded destination too)
 """
 
 from __future__ import annotations
@@ -34,6 +36,84 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+#: The bench's receptor points: how many, and the kinds (type, share, population range).
+RECEPTORS = 200_000
+RECEPTOR_KINDS = (
+    ("村庄", 0.78, (100, 3000)),
+    ("居民区", 0.08, (2000, 30000)),
+    ("学校", 0.07, None),
+    ("医院", 0.04, None),
+    ("养老院", 0.02, None),
+    ("文物保护单位", 0.007, None),
+    ("饮用水取水口", 0.003, None),
+)
+
+
+def load_receptors(dst: str) -> None:
+    """200,000 receptor points in the bench box (deterministic), unless already loaded.
+
+    Villages cluster round 400 "towns" (normal, σ ≈ 8 km) like a province's settlements;
+    facilities follow the same towns. One statement; the GiST index is built after.
+    """
+    with psycopg.connect(_libpq(dst)) as out:
+        if out.execute(
+            "SELECT 1 FROM releases WHERE collection = 'sensitive_receptors'"
+        ).fetchone():
+            return
+        rel = out.execute(
+            "INSERT INTO releases (collection, name, valid_from, source, licence, note, source_crs,"
+            " synthetic, feature_count, import_report, coverage, coverage_source)"
+            " VALUES ('sensitive_receptors', 'bench-kit', '2020-01-01',"
+            " 'bench/screening/load_ecozone.py', '', 'synthetic benchmark data', 'EPSG:4326', true,"
+            " %s, '{}', ST_Multi(ST_MakeEnvelope(" + BOX + ", 4326)), 'adcodes') RETURNING id",
+            (RECEPTORS,),
+        ).fetchone()[0]
+        kinds = "".join(
+            f" WHEN u < {sum(k[1] for k in RECEPTOR_KINDS[: i + 1]):.4f} THEN {i}"
+            for i in range(len(RECEPTOR_KINDS))
+        )
+        names = ", ".join(f"'{k[0]}'" for k in RECEPTOR_KINDS)
+        pops = ", ".join(
+            f"{k[2][0] if k[2] else 'NULL'}::int, {k[2][1] if k[2] else 'NULL'}::int"
+            for k in RECEPTOR_KINDS
+        )
+        out.execute("SELECT setseed(0.20260630)")
+        out.execute(
+            f"""
+            CREATE TEMP TABLE towns AS
+            SELECT n, 116.3 + random() * 6.0 AS x, 31.0 + random() * 4.0 AS y
+            FROM generate_series(1, 400) n;
+            INSERT INTO sensitive_receptors
+                (release_id, code, name, type, population, synthetic, geom, area_m2)
+            SELECT {rel}, 'BR' || lpad(g.i::text, 6, '0'), k.name || g.i, k.name,
+                   CASE WHEN k.lo IS NOT NULL THEN k.lo + floor(random() * (k.hi - k.lo))::int END,
+                   true,
+                   ST_SetSRID(ST_MakePoint(
+                       least(122.4, greatest(116.1, t.x + 0.085 * g.z1)),
+                       least(35.1, greatest(30.8, t.y + 0.072 * g.z2))), 4326),
+                   0
+            FROM (
+                SELECT i, town, z1, z2, CASE {kinds} END AS kind
+                FROM (
+                    SELECT i, 1 + floor(random() * 400)::int AS town, random() AS u,
+                           sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z1,
+                           sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z2
+                    FROM generate_series(1, {RECEPTORS}) i
+                ) r
+            ) g
+            JOIN towns t ON t.n = g.town
+            JOIN (SELECT (ord - 1)::int AS kind, name,
+                         (ARRAY[{pops}])[2 * ord - 1] AS lo, (ARRAY[{pops}])[2 * ord] AS hi
+                  FROM unnest(ARRAY[{names}]) WITH ORDINALITY AS u(name, ord)) k
+              ON k.kind = g.kind
+            """
+        )
+        out.commit()
+        out.autocommit = True
+        out.execute("ANALYZE sensitive_receptors")
+        print(f"receptors: {RECEPTORS} points in release {rel}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -51,8 +131,11 @@ def main() -> None:
     with psycopg.connect(_libpq(a.dst), autocommit=True) as c:
         c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     schema.upgrade(a.dst.replace("postgresql://", "postgresql+psycopg://"))
+    load_receptors(a.dst)
     with psycopg.connect(_libpq(a.src)) as src, psycopg.connect(_libpq(a.dst)) as out:
-        if out.execute("SELECT count(*) FROM releases").fetchone()[0]:
+        if out.execute(
+            "SELECT count(*) FROM releases WHERE collection <> 'sensitive_receptors'"
+        ).fetchone()[0]:
             print("destination already loaded")
             return
         rel = {}

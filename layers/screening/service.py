@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from gis.crs import DegreesPerMetre, degrees_per_metre
 from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry, prepare_geometry
-from layers.screening import conformity, three_lines
+from layers.screening import conformity, protection, three_lines
 from layers.screening.evaluate import Prepared, ScreeningResult, assemble
 from layers.screening.plan import rule_set_in_force
 from layers.screening.project import ProjectInput, check_input
@@ -175,6 +175,8 @@ def screen(
     city = three_lines.city_of(result.body)
     quality = None if city is None else book.quality.get(session, as_of, city)
     three_lines.attach(result.body, rules, quality)
+    sql, args = protection.query(prepared)
+    protection.attach(result, prepared, fetch_raw(session, sql, args))
     if rule_set is None:
         book.found_in_force(as_of, rules)  # the guess of create_screening_async
     return result
@@ -220,6 +222,8 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
             if city is not None:
                 quality = store.book.quality.peek(as_of, city) or await store.quality(as_of, city)
             three_lines.attach(result.body, rules, quality)
+            sql, args = protection.query(prepared)
+            protection.attach(result, prepared, await store.fetch(sql, args))
             screening_id, created_at = await store.insert(insert_args(project, result))
             return screening_id, orjson.dumps(public(screening_id, created_at, result.body))
     body = await store.create_sync(project)

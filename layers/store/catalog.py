@@ -30,6 +30,7 @@ class Field:
         synonyms: source values that normalise to one of ``choices``.
         value_labels: Chinese display labels of stored values (English codes), for
             popups and legends.
+        minimum: the smallest value a number field accepts (an import rejects the row).
     """
 
     name: str
@@ -39,6 +40,7 @@ class Field:
     aliases: tuple[str, ...] = ()
     synonyms: dict[str, str] = field(default_factory=dict)
     value_labels: dict[str, str] = field(default_factory=dict)
+    minimum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -465,6 +467,28 @@ MARINE_RED_LINE_TYPES = (
     "滨海旅游区",
     "海水浴场",
 )
+#: Kinds of sensitive receptor (环境敏感目标), the ``type`` of ``sensitive_receptors``.
+RECEPTOR_TYPES = (
+    "居民区",
+    "村庄",
+    "学校",
+    "医院",
+    "疗养院",
+    "养老院",
+    "饮用水取水口",
+    "文物保护单位",
+)
+#: Their map colours, in legend order.
+RECEPTOR_COLOURS = {
+    "居民区": "#ad1457",
+    "村庄": "#d81b60",
+    "学校": "#f9a825",
+    "医院": "#c62828",
+    "疗养院": "#8e24aa",
+    "养老院": "#6a1b9a",
+    "饮用水取水口": "#0277bd",
+    "文物保护单位": "#5d4037",
+}
 
 COLLECTIONS: tuple[Collection, ...] = (
     Collection(
@@ -885,6 +909,80 @@ COLLECTIONS: tuple[Collection, ...] = (
             _name("企业名称", "单位名称"),
             *_INDUSTRY,
             Field("park_code", "text", "所在园区编码", aliases=("园区编码",)),
+            _ADMIN_CODE,
+        ),
+    ),
+    Collection(
+        id="sensitive_receptors",
+        title="环境敏感目标",
+        title_en="Sensitive receptors",
+        group="环境敏感目标",
+        description="居民区、村庄、学校、医院、疗养院、养老院、饮用水取水口、文物保护单位等环境敏感目标（点或面）；人口、级别为环评“环境保护目标”表的规模。",
+        description_en="Sensitive receptors (residential areas, villages, schools, hospitals, sanatoria, elderly-care homes, drinking-water intakes, cultural relics) as points or polygons; population and grade give the scale in an EIA's protection-target table.",
+        geometry="GEOMETRY",
+        style=MapStyle(
+            color="#ad1457",
+            fill="#f48fb1",
+            fill_opacity=0.35,
+            class_field="type",
+            classes=RECEPTOR_COLOURS,
+        ),
+        min_zoom=10,
+        search_rank=17,
+        fields=(
+            _code("敏感目标编码", "保护目标编码"),
+            _name("敏感目标名称", "保护目标名称", "村庄名称", "学校名称", "医院名称"),
+            Field(
+                "type",
+                "text",
+                "敏感目标类型",
+                choices=RECEPTOR_TYPES,
+                aliases=("类型", "敏感目标类型", "保护目标类型", "保护对象", "MGMBLX"),
+                synonyms={
+                    "居住区": "居民区",
+                    "居民点": "居民区",
+                    "小区": "居民区",
+                    "住宅区": "居民区",
+                    "自然村": "村庄",
+                    "行政村": "村庄",
+                    "村": "村庄",
+                    "中学": "学校",
+                    "小学": "学校",
+                    "幼儿园": "学校",
+                    "大学": "学校",
+                    "卫生院": "医院",
+                    "社区卫生服务中心": "医院",
+                    "敬老院": "养老院",
+                    "养老机构": "养老院",
+                    "福利院": "养老院",
+                    "取水口": "饮用水取水口",
+                    "水源井": "饮用水取水口",
+                    "饮用水源取水口": "饮用水取水口",
+                    "文物": "文物保护单位",
+                    "文物古迹": "文物保护单位",
+                    "residential": "居民区",
+                    "village": "村庄",
+                    "school": "学校",
+                    "hospital": "医院",
+                    "sanatorium": "疗养院",
+                    "elderly_care": "养老院",
+                    "water_intake": "饮用水取水口",
+                    "cultural_relic": "文物保护单位",
+                },
+            ),
+            Field(
+                "population",
+                "int",
+                "人口(人)",
+                aliases=("人口", "人口数", "常住人口", "户籍人口", "规模人口", "RK", "population"),
+                minimum=0,
+            ),
+            Field(
+                "grade",
+                "text",
+                "级别",
+                aliases=("级别", "等级", "文物级别", "医院等级", "学校类别", "JB"),
+            ),
             _ADMIN_CODE,
         ),
     ),

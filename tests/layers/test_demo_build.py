@@ -159,6 +159,11 @@ def test_synthetic_flags(layers: dict[str, Layer], manifest: dict[str, Any]) -> 
         elif cid == "wetlands":
             assert flags[True] > 0 and flags[False] > 0
             assert all(p["category"] == "湖泊" for p in layer.props if not p["synthetic"])
+        elif cid == "sensitive_receptors":
+            # real GeoNames town points (居民区) and invented schools, hospitals, villages …
+            assert flags[True] > 0 and flags[False] > 0
+            assert all(p["type"] == "居民区" for p in layer.props if not p["synthetic"])
+            assert manifest["collections"][cid][0]["synthetic"]
         else:
             assert manifest["collections"][cid][0]["synthetic"]
             assert flags == {True: len(layer.features)}, cid
@@ -175,9 +180,12 @@ def test_geometries_valid_rounded_and_inside_the_region(layers: dict[str, Layer]
         assert shapely.is_valid(geoms).all(), collection.id
         assert not shapely.is_empty(geoms).any(), collection.id
         types = {g.geom_type for g in layer.geoms}
-        assert types <= expected.get(
-            collection.geometry, {"LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+        mixed = (
+            {"Point", "Polygon", "MultiPolygon"}  # receptors: points or polygons
+            if collection.id == "sensitive_receptors"
+            else {"LineString", "MultiLineString", "Polygon", "MultiPolygon"}
         )
+        assert types <= expected.get(collection.geometry, mixed)
         coords = shapely.get_coordinates(geoms)
         assert shapely.contains_xy(AREA, coords[:, 0], coords[:, 1]).all(), collection.id
         assert np.array_equal(np.round(coords, 6), coords), collection.id
@@ -688,3 +696,45 @@ def test_other_seed_changes_synthetic_but_not_real_layers(
 def test_unknown_collection_is_rejected(tmp_path: Path, cache_dir: Path) -> None:
     with pytest.raises(CollectionNotFoundError):
         build_demo(tmp_path, cache_dir, only={"no_such_layer"})
+
+
+def _metres(a: BaseGeometry, b: BaseGeometry) -> float:
+    """Distance between two lon/lat geometries, in a local azimuthal equidistant frame."""
+    c = a.centroid
+    aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m +no_defs")
+    tr = Transformer.from_crs(4326, aeqd, always_xy=True)
+
+    def local(g: BaseGeometry) -> BaseGeometry:
+        return shapely.transform(g, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+    return float(local(a).distance(local(b)))
+
+
+def test_receptors_on_geonames_towns_and_the_school_example(layers: dict[str, Layer]) -> None:
+    receptors = layers["sensitive_receptors"]
+    real = [p for p in receptors.props if not p["synthetic"]]
+    assert len(real) > 1500  # GeoNames places of Jiangsu and Jiangxi
+    assert all(p["source_id"].startswith("geonames:") for p in real)
+    assert sum(1 for p in real if re.search(r"[镇乡]$|街道$", p["name"])) > len(real) / 2
+    assert all(p["population"] is None or p["population"] >= 0 for p in receptors.props)
+    types = Counter(p["type"] for p in receptors.props)
+    assert {"居民区", "村庄", "学校", "医院", "养老院", "文物保护单位", "饮用水取水口"} <= set(
+        types
+    )
+    examples = _examples()
+    site = examples["huaian-chemical-school-300m"]
+    footprint = _footprint(site)
+    school = next(
+        g
+        for p, g in zip(receptors.props, receptors.geoms, strict=True)
+        if p["name"] == "淮安区某中心小学（合成）"
+    )
+    assert 290 <= _metres(footprint, school) <= 310
+    # every other example keeps receptors beyond the 500 m rules
+    for key, example in examples.items():
+        if key == "huaian-chemical-school-300m":
+            continue
+        near = _footprint(example).buffer(0.006)  # ≈ 550–650 m round the footprint
+        for g in receptors.geoms:
+            if near.intersects(g):
+                assert _metres(_footprint(example), g) > 500, key

@@ -9,8 +9,9 @@ from sqlalchemy import text
 from layers.demo.load import load_demo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples.geojson"
-#: The demo's layer releases: 12 base layers, 6 element control zones, 6 sensitive areas.
-DEMO_LAYERS = 12 + 6 + 6
+#: The demo's layer releases: 12 base layers, 6 element control zones, 6 sensitive areas,
+#: the sensitive receptors.
+DEMO_LAYERS = 12 + 6 + 6 + 1
 
 
 @pytest.fixture
@@ -48,6 +49,7 @@ def test_every_worked_example_gets_its_expected_verdict(demo_client):
     assert len(examples) >= 8
     outcomes = {}
     conformity = {}
+    targets: dict[str, list[dict]] = {}
     for feature in examples:
         p = feature["properties"]
         response = demo_client.post(
@@ -64,6 +66,7 @@ def test_every_worked_example_gets_its_expected_verdict(demo_client):
         assert response.status_code == 201, response.text
         body = response.json()
         conformity[feature["id"]] = body["conformity"]
+        targets[feature["id"]] = body["protection_targets"]
         triggered = {r["rule_id"] for r in body["results"] if r["outcome"] == body["verdict"]}
         outcomes[feature["id"]] = (
             body["verdict"],
@@ -84,6 +87,15 @@ def test_every_worked_example_gets_its_expected_verdict(demo_client):
             )
     # the entry lists' worked examples: a clause 不符合 (steel in a unit and a province that
     # ban new steel capacity), and one with nothing 不符合, its free-text clauses 需人工核实
+    # the chemical plant 300 m from a school: the school heads its 环境保护目标 table
+    school = next(t for t in targets["huaian-chemical-school-300m"] if t["type"] == "学校")
+    assert school["name"] == "淮安区某中心小学（合成）" and school["synthetic"] is True
+    assert (school["bearing"], school["bearing_zh"], school["medium"]) == ("N", "北", "air")
+    # the example is screened as its point (buffer_m is the search buffer): 300 m from the
+    # 100 m footprint's edge is 400 m from the point
+    assert abs(school["distance_m"] - 400) <= 10
+    # the town points are real: GeoNames places with their Chinese names are listed
+    assert any(t["type"] == "居民区" for k in targets for t in targets[k])
     steel = conformity["xuzhou-steel"]
     assert steel["summary"]["不符合"] >= 2
     assert {d["level"] for d in steel["denied_by"]} == {"province", "unit"}

@@ -8,6 +8,7 @@ import { nearestLine } from "./distance.js";
 import { esc, textEl } from "./escape.js";
 import { readFacts } from "./facts.js";
 import { renderLegend } from "./legend.js";
+import { clearProtectionTargets, drawProtectionTargets, protectionTable } from "./protection.js";
 import { fmtMetres, ruleRow } from "./rulerows.js";
 import { state } from "./state.js";
 import { distanceLayer, evidenceLayer, map, projectLayer } from "./view.js";
@@ -16,6 +17,7 @@ export function clearScreening() {
   state.screening = null;
   evidenceLayer.clearLayers();
   distanceLayer.clearLayers();
+  clearProtectionTargets();
   document.getElementById("screen-result").innerHTML = "";
 }
 
@@ -37,6 +39,7 @@ export function renderScreening(s) {
   }
   html += outcomeKey(s.results);
   html += (s.results || []).map(ruleRow).join("");
+  html += protectionTable(s);
   const box = document.getElementById("screen-result");
   box.innerHTML = html;
   box.querySelectorAll("li[data-r]").forEach(function (li) {
@@ -46,6 +49,7 @@ export function renderScreening(s) {
       if (hit) map.fitBounds(L.featureGroup([hit, projectLayer]).getBounds(), { maxZoom: 16, padding: [30, 30] });
     });
   });
+  drawProtectionTargets(s);
   renderLegend();
   box.scrollIntoView({ block: "start" });
   return highlightEvidence(s);

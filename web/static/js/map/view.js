@@ -80,3 +80,6 @@ export const evidenceLayer = L.geoJSON(null, {
 }).addTo(map);
 
 export const distanceLayer = L.featureGroup().addTo(map);
+
+// the screening's 环境保护目标 (protection_targets): highlighted, labelled with 方位 and distance
+export const protectionLayer = L.featureGroup().addTo(map);
