@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 
 import pytest
@@ -168,6 +171,21 @@ def test_map_file_of_unknown_screening_is_404(client):
 def test_report_links_the_map_file(client, screened):
     html = client.get(f"/screenings/{screened['id']}/report").text
     assert f'href="/screenings/{screened["id"]}/map.html"' in html
+
+
+def test_word_and_pdf_reports_give_the_map_file_address(client, screened, tmp_path):
+    from docx import Document
+
+    address = f"http://testserver/screenings/{screened['id']}/map.html"
+    docx = client.get(f"/screenings/{screened['id']}/report.docx")
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert address in text
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) missing")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(client.get(f"/screenings/{screened['id']}/report.pdf").content)
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+    assert address in out.stdout.replace("\n", "")
 
 
 SCREENING = {
