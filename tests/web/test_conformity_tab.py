@@ -16,6 +16,8 @@ from layers.ingest.entry_lists import EntryListOptions, import_entry_list
 
 #: The fixture's 优先保护单元 along the Yangtze (tests/web/fixture_layers.py).
 UNIT = "ZH32028110011"
+#: A clause whose text is markup: it must show as text, never run.
+HOSTILE = '<img src=x onerror="window.__xss=1">节约用水'
 HEADERS = ["单元编码", "行政区划代码", "管控层级", "管控维度", "条款序号", "管控要求", "出处",
            "禁止类行业", "限制类行业"]  # fmt: skip
 ROWS = [
@@ -25,6 +27,7 @@ ROWS = [
     [UNIT, "", "单元", "空间布局约束", "1", "禁止新建化工项目", "", "化工", ""],
     [UNIT, "", "单元", "空间布局约束", "2", "严格控制印染项目规模", "", "", "印染"],
     [UNIT, "", "单元", "资源开发效率要求", "1", "严格岸线资源保护", "", "", ""],
+    [UNIT, "", "单元", "资源开发效率要求", "2", HOSTILE, "", "", ""],
 ]  # fmt: skip
 #: A site inside that unit, ~500 m south of the Yangtze.
 SITE = [(120.262, 31.944), (120.268, 31.944), (120.268, 31.9475), (120.262, 31.9475)]
@@ -86,6 +89,8 @@ def test_unit_popup_lists_clauses_by_level_and_dimension(
     assert "本级清单未列该维度条款" in emission
     assert "演示合成数据" in unit.inner_text()
     assert "沿江化工企业严格落实环境风险防控措施" in levels.nth(1).inner_text()
+    assert HOSTILE in unit.inner_text()  # shown as text
+    assert page.evaluate("window.__xss") is None
     page.screenshot(path=str(output_dir / "conformity-popup.png"))
     watch.assert_clean()
 
@@ -140,4 +145,6 @@ def test_conformity_tab_shows_the_table_and_filters(
 
     page.click(".conformity-filters button[data-filter=all]")
     assert _visible_judgements(page) == everything
+    assert HOSTILE in page.inner_text("#conformity-result")
+    assert page.evaluate("window.__xss") is None
     watch.assert_clean()
