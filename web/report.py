@@ -167,6 +167,7 @@ def render_report(
     map_svg: str | None = None,
     pdf_href: str | None = None,
     static_href: str | None = None,
+    map_href: str | None = None,
 ) -> str:
     """The report page of a screening.
 
@@ -177,6 +178,8 @@ def render_report(
         pdf_href: link to the PDF version (left out in the PDF itself).
         static_href: where ``web/static`` is served; the page links its stylesheet and
             script from there (left out in the PDF, which gets the stylesheet directly).
+        map_href: link to the screening's interactive map file (``map.html``); the PDF
+            gets it as a full URL.
     """
     verdict = str(screening.get("verdict") or "")
     conformity = conformity_chapter(screening)
@@ -206,6 +209,7 @@ def render_report(
             map_svg=map_svg,
             pdf_href=pdf_href,
             static_href=static_href,
+            map_href=map_href,
             rules_href=_root_of(static_href) + "/rules/",
             completeness=completeness_of(screening),
             declared=declared_facts(screening),
@@ -226,7 +230,32 @@ def render_report(
     )
 
 
-def _buffer(geometry: dict[str, Any], metres: float) -> dict[str, Any] | None:
+def map_frame(
+    screening: dict[str, Any], extent: dict[str, Any]
+) -> tuple[float, float, float, float] | None:
+    """The lon/lat frame of a screening's map: ``extent`` (its project or buffer) widened.
+
+    Widened to show the nearest hits (up to 5 km away); large hits (a river, a unit) are
+    clipped by the frame rather than zooming out to them. The report's picture and the
+    map file (:mod:`web.map_file`) share it.
+    """
+    bounds = bounds_of([extent])
+    if bounds is None:
+        return None
+    distances = [
+        float(e["distance_m"])
+        for r in screening.get("results") or []
+        for e in r.get("evidence") or []
+        if e.get("distance_m") is not None
+    ]
+    reach_m = max(600.0, min(max(distances, default=0.0), 5000.0) * 1.4)
+    x0, y0, x1, y1 = bounds
+    dy = reach_m / 111_320
+    dx = dy / max(math.cos(math.radians((y0 + y1) / 2)), 0.1)
+    return (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+
+
+def project_buffer(geometry: dict[str, Any], metres: float) -> dict[str, Any] | None:
     """The project's buffer in lon/lat, built in the local UTM zone."""
     if metres <= 0:
         return None
@@ -256,23 +285,10 @@ def report_map(session: Session, screening: dict[str, Any], as_of: date) -> str 
         if e.get("feature_id") is not None
     ]
     evidence = list(feature_geometries(session, refs).values())
-    buffer = _buffer(geometry, float(screening.get("buffer_m") or 0))
-    bounds = bounds_of([buffer or geometry])
-    if bounds is None:
+    buffer = project_buffer(geometry, float(screening.get("buffer_m") or 0))
+    bbox = map_frame(screening, buffer or geometry)
+    if bbox is None:
         return None
-    # Frame the project and its buffer, widened to show the nearest hits (up to 5 km away);
-    # large hits (a river, a unit) are clipped by the frame rather than zooming out to them.
-    distances = [
-        float(e["distance_m"])
-        for r in screening.get("results") or []
-        for e in r.get("evidence") or []
-        if e.get("distance_m") is not None
-    ]
-    reach_m = max(600.0, min(max(distances, default=0.0), 5000.0) * 1.4)
-    x0, y0, x1, y1 = bounds
-    dy = reach_m / 111_320
-    dx = dy / max(math.cos(math.radians((y0 + y1) / 2)), 0.1)
-    bbox = (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
     layers = [
         MapLayer(
             ctx.label,

@@ -29,6 +29,7 @@ from gis.coords import parse_point
 from layers.screening.storage import get_screening
 from layers.store.catalog import COLLECTIONS
 from web.conformity_report import render_xlsx
+from web.map_file import FILE_POLICY, map_file_inputs, render_map_file
 from web.places import releases_by_id, search_places
 from web.project_file import MAX_BYTES, read_project_file
 from web.report import environment, render_pdf, render_report, report_inputs
@@ -134,8 +135,16 @@ def screening_report(
     releases, svg = report_inputs(session, screening)
     pdf_href = str(request.url_for("screening_report_pdf", screening_id=screening_id).path)
     static_href = request.scope.get("root_path", "") + "/static"
+    map_href = str(request.url_for("screening_map_file", screening_id=screening_id).path)
     return HTMLResponse(
-        render_report(screening, releases, map_svg=svg, pdf_href=pdf_href, static_href=static_href)
+        render_report(
+            screening,
+            releases,
+            map_svg=svg,
+            pdf_href=pdf_href,
+            static_href=static_href,
+            map_href=map_href,
+        )
     )
 
 
@@ -146,7 +155,8 @@ def screening_report_pdf(
     """The printable report of a stored screening (PDF, printed by WeasyPrint)."""
     screening = get_screening(session, screening_id, request.app.state.rule_book)
     releases, svg = report_inputs(session, screening)
-    html = render_report(screening, releases, map_svg=svg)
+    map_href = str(request.url_for("screening_map_file", screening_id=screening_id))
+    html = render_report(screening, releases, map_svg=svg, map_href=map_href)
     pdf = render_pdf(html, base_url=str(request.base_url))
     return Response(
         pdf,
@@ -163,9 +173,31 @@ def screening_report_docx(
     screening = get_screening(session, screening_id, request.app.state.rule_book)
     releases, svg = report_inputs(session, screening)
     return Response(
-        render_docx(screening, releases, map_svg=svg),
+        render_docx(
+            screening,
+            releases,
+            map_svg=svg,
+            map_href=str(request.url_for("screening_map_file", screening_id=screening_id)),
+        ),
         media_type=DOCX_TYPE,
         headers={"Content-Disposition": f'attachment; filename="screening-{screening_id}.docx"'},
+    )
+
+
+@router.get("/screenings/{screening_id}/map.html", include_in_schema=False)
+def screening_map_file(
+    request: Request, screening_id: ScreeningId, session: SessionDep
+) -> Response:
+    """The screening as a self-contained interactive map (folium, Leaflet inlined; opens offline)."""
+    screening = get_screening(session, screening_id, request.app.state.rule_book)
+    html = render_map_file(screening, map_file_inputs(session, screening))
+    return Response(
+        html,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="screening-{screening_id}-map.html"',
+            "Content-Security-Policy": FILE_POLICY + "; frame-ancestors 'none'",
+        },
     )
 
 

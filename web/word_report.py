@@ -111,9 +111,16 @@ def _protection_targets(document: Any, screening: dict[str, Any]) -> None:
 
 
 def render_docx(
-    screening: dict[str, Any], releases: list[dict[str, Any]], *, map_svg: str | None = None
+    screening: dict[str, Any],
+    releases: list[dict[str, Any]],
+    *,
+    map_svg: str | None = None,
+    map_href: str | None = None,
 ) -> bytes:
-    """The whole report of a stored screening as a ``.docx`` document."""
+    """The whole report of a stored screening as a ``.docx`` document.
+
+    ``map_href``: the full URL of the screening's interactive map file, printed under the map.
+    """
     from docx import Document
     from docx.shared import Cm
 
@@ -161,6 +168,10 @@ def render_docx(
         document.add_picture(io.BytesIO(png), width=Cm(MAP_WIDTH_CM))
     else:
         _paragraph(document, "无可绘制的几何。")
+    if map_href:
+        _paragraph(
+            document, f"交互式地图文件（可离线打开、可作为邮件附件转发）：{map_href}", size=9
+        )
 
     _protection_targets(document, screening)
 

@@ -169,6 +169,7 @@ def _collection_public(
         "min_zoom": collection.min_zoom,
         "default_visible": collection.default_visible,
         "entry_list": list(collection.entry_list),
+        "clauses_path": collection.clauses_path,
         "release": release_public(release) if release else None,
         "links": [
             link(here, "self", JSON, collection.title),

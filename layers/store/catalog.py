@@ -135,6 +135,9 @@ class Collection:
         default_visible: the map shows it when the page opens.
         entry_list: fields the map's popup shows as the 生态环境准入清单 section, in order,
             rather than in the attribute table.
+        clauses_path: the API path of a feature's 准入清单 clause by clause (``{code}``
+            stands for its code); the map's popup shows those clauses by level and
+            dimension when the lists are loaded, and the ``entry_list`` fields otherwise.
         search_rank: position of its hits in the map's place search (lower first);
             ``None``: not searched.
         code_field: the field holding a feature's official code (place search by prefix).
@@ -161,6 +164,7 @@ class Collection:
     min_zoom: int = 0
     default_visible: bool = False
     entry_list: tuple[str, ...] = ()
+    clauses_path: str | None = None
     search_rank: int | None = None
     code_field: str = "code"
     report_context: ReportContext | None = None
@@ -572,6 +576,7 @@ COLLECTIONS: tuple[Collection, ...] = (
             "banned_industries",
             "restricted_industries",
         ),
+        clauses_path="/control-units/{code}/entry-list",
         search_rank=2,
         fields=(
             _code(

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from api.routes.entry_lists import router as entry_lists_router
 from layers.ingest.files import SourceData
 from layers.ingest.importer import ImportOptions, import_source
 from layers.store.catalog import COLLECTIONS, PUBLISHED, VIEWS
@@ -61,6 +62,7 @@ def test_collection_metadata_carries_the_catalogues_map_style(client, collection
         assert body["min_zoom"] == collection.min_zoom
         assert body["default_visible"] is collection.default_visible
         assert body["entry_list"] == list(collection.entry_list)
+        assert body["clauses_path"] == collection.clauses_path
         labels = {f["name"]: f["value_labels"] for f in body["fields"]}
         assert labels == {f.name: f.value_labels or None for f in collection.fields}
 
@@ -82,6 +84,9 @@ def test_catalogue_styles_name_real_fields_and_values(collection):
         assert set(f.value_labels) <= set(f.choices or ()), f.name
     if collection.search_rank is not None:
         assert collection.code_field in collection.field_names
+    if collection.clauses_path is not None:  # the map's popup fetches it with the code
+        assert collection.clauses_path in {r.path for r in entry_lists_router.routes}
+        assert "{code}" in collection.clauses_path and "code" in collection.field_names
 
 
 def test_catalogue_search_ranks_are_distinct_and_some_layers_show_by_default():

@@ -1,8 +1,10 @@
 /* Feature popups: the attribute table (labels from the collection's fields), the
- * 生态环境准入清单 section (the collection's `entry_list` fields), the release, and the
- * source attributes once the full feature has arrived. Every value is escaped. */
+ * 生态环境准入清单 section (clause by clause from the collection's `clauses_path` when
+ * its lists are loaded, else its `entry_list` fields), the release, and the source
+ * attributes once the full feature has arrived. Every value is escaped. */
 
 import { getJSON } from "./api.js";
+import { clausesHTML, loadClauses } from "./clauses.js";
 import { esc } from "./escape.js";
 import { state } from "./state.js";
 import { map } from "./view.js";
@@ -21,7 +23,7 @@ function releaseHTML(rel) {
     (rel.licence ? "<br>许可：" + esc(rel.licence) : "") + "</div>";
 }
 
-function popupHTML(id, props, rel, extra) {
+function popupHTML(id, props, rel, extra, clauses) {
   const meta = state.collections[id] || { fields: [], title: id };
   const fields = meta.fields || [];
   const entryNames = meta.entry_list || [];
@@ -35,7 +37,9 @@ function popupHTML(id, props, rel, extra) {
   if (props.area_m2) html += "<tr><th>面积</th><td>" + (props.area_m2 / 1e6).toFixed(3) + " km²</td></tr>";
   if (props.synthetic) html += '<tr><th>数据性质</th><td><span class="tag-synthetic">演示合成数据</span></td></tr>';
   html += "</table>";
-  if (entryNames.length) {
+  if (clauses) {
+    html += clauses;
+  } else if (entryNames.length) {
     html += '<div class="entry-list"><b>生态环境准入清单</b>';
     entryNames.forEach(function (name) {
       const field = fields.find(function (f) { return f.name === name; });
@@ -56,9 +60,20 @@ function popupHTML(id, props, rel, extra) {
 
 export function openPopup(id, feature, latlng) {
   const e = state.entries[id];
-  const popup = L.popup({ maxWidth: 360, minWidth: 240, autoPanPadding: [20, 20] }).setLatLng(latlng)
-    .setContent(popupHTML(id, feature.properties, e && e.release, null)).openOn(map);
-  getJSON("/collections/" + encodeURIComponent(id) + "/items/" + encodeURIComponent(feature.id)).then(function (full) {
-    popup.setContent(popupHTML(id, full.properties, e && e.release, full.properties.source_properties));
+  const rel = e && e.release;
+  const popup = L.popup({ maxWidth: 380, minWidth: 240, autoPanPadding: [20, 20] }).setLatLng(latlng)
+    .setContent(popupHTML(id, feature.properties, rel, null)).openOn(map);
+  let full = null, clauses = "";
+  function show() {
+    popup.setContent(popupHTML(id, full ? full.properties : feature.properties, rel,
+      full ? full.properties.source_properties : null, clauses));
+  }
+  getJSON("/collections/" + encodeURIComponent(id) + "/items/" + encodeURIComponent(feature.id)).then(function (f) {
+    full = f;
+    show();
   }).catch(function () { /* the first content stays */ });
+  loadClauses(state.collections[id], feature.properties, state.asOf).then(function (body) {
+    clauses = clausesHTML(body);
+    if (clauses) show();
+  }).catch(function (err) { console.warn("entry list: " + err.message); }); // the fields stay shown
 }

@@ -4,11 +4,13 @@
 import { getJSON, url } from "./api.js";
 import { completenessBanner, outcomeKey } from "./completeness.js";
 import { VERDICTS } from "./config.js";
+import { conformitySummary, renderConformity } from "./conformity.js";
 import { nearestLine } from "./distance.js";
 import { esc, textEl } from "./escape.js";
 import { readFacts } from "./facts.js";
 import { renderLegend } from "./legend.js";
 import { clearProtectionTargets, drawProtectionTargets, protectionTable } from "./protection.js";
+import { showTab } from "./panel.js";
 import { fmtMetres, ruleRow } from "./rulerows.js";
 import { state } from "./state.js";
 import { distanceLayer, evidenceLayer, map, projectLayer } from "./view.js";
@@ -19,6 +21,7 @@ export function clearScreening() {
   distanceLayer.clearLayers();
   clearProtectionTargets();
   document.getElementById("screen-result").innerHTML = "";
+  renderConformity(null);
 }
 
 export function renderScreening(s) {
@@ -29,13 +32,18 @@ export function renderScreening(s) {
     esc(s.kind || "") + " ｜ 缓冲 " + esc(s.buffer_m) + " m ｜ 现状日期 " + esc(s.as_of || "") + "</small></div>";
   html += '<div class="report-links"><a id="report-link" href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report") +
     '" target="_blank" rel="noopener">打开报告</a><a href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report.pdf") +
-    '" target="_blank" rel="noopener">下载 PDF</a></div>';
+    '" target="_blank" rel="noopener">下载 PDF</a><a id="map-file-link" href="' + url("/screenings/" + encodeURIComponent(s.id) + "/map.html") +
+    '" download title="可离线打开的交互地图（HTML），可作为邮件附件转发">下载地图文件</a></div>';
   html += completenessBanner(s);
   if (s.warnings && s.warnings.length) {
     const lines = s.warnings.map(function (w) { return esc(typeof w === "string" ? w : (w.message || JSON.stringify(w))); }).join("<br>");
     html += s.warnings.length > 3 // many (one per rule not checked): folded, the banner sums them up
       ? '<details class="warnings"><summary>提示（' + s.warnings.length + " 条）</summary>" + lines + "</details>"
       : '<div class="warnings">' + lines + "</div>";
+  }
+  if (s.conformity) {
+    html += '<div class="conformity-link">准入清单符合性：' + esc(conformitySummary(s) || "—") +
+      ' <button type="button" id="show-conformity">查看符合性分析</button></div>';
   }
   html += outcomeKey(s.results);
   html += (s.results || []).map(ruleRow).join("");
@@ -50,6 +58,9 @@ export function renderScreening(s) {
     });
   });
   drawProtectionTargets(s);
+  const toConformity = document.getElementById("show-conformity");
+  if (toConformity) toConformity.addEventListener("click", function () { showTab("conformity"); });
+  renderConformity(s);
   renderLegend();
   box.scrollIntoView({ block: "start" });
   return highlightEvidence(s);
