@@ -1,0 +1,666 @@
+"""Up- and downstream traces on the river network: reaches within N metres, features on them.
+
+A trace starts at the point of the network nearest the start geometry (within
+``snap_m``, geodesic), follows the edges with the flow (downstream) or against it
+(upstream: every tributary joining above is climbed) with ``pgr_drivingDistance`` for up
+to ``distance_m`` metres along the rivers, and returns the reaches it covered and the
+features of the chosen collections within ``snap_m`` of them, each with its along-river
+distance (the geodesic length of the path, ``ST_Length(geography)``), the river names on
+the path and the path itself (a LineString in the flow direction). Only the edges within
+``distance_m`` of the start (a path is never shorter than the straight line) are loaded
+into pgRouting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from shapely import wkb
+from shapely.geometry import LineString, mapping
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import substring
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Float,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    select,
+    text,
+    values,
+)
+from sqlalchemy import table as sa_table
+from sqlalchemy.orm import Session
+
+from gis.crs import degrees_per_metre
+from layers.errors import InvalidNetworkQueryError, NetworkNotBuiltError
+from layers.reads.filters import GEOGRAPHY, parse_filter
+from layers.store.catalog import read_collection
+from layers.store.models import feature_table
+from layers.store.releases import release_as_of
+
+Direction = Literal["upstream", "downstream"]
+#: The longest trace (metres along the rivers).
+MAX_TRACE_M = 200_000.0
+#: Default and largest distance (metres) of the start and of a feature from the river.
+DEFAULT_SNAP_M = 500.0
+MAX_SNAP_M = 5_000.0
+#: Decimal places of returned lon/lat (about 0.1 m).
+DIGITS = 6
+
+
+#: pgRouting's edge queries (``format()`` fills the network, the box and the start edge;
+#: upstream swaps source and target: the trace walks against the flow).
+_EDGES_DOWN = (
+    "SELECT id, source, target, cost, reverse_cost FROM river_edges WHERE network_id = %s "
+    "AND geom && (SELECT ST_Expand(geom, %s, %s) FROM river_edges WHERE id = %s)"
+)
+_EDGES_UP = (
+    "SELECT id, target AS source, source AS target, cost, reverse_cost FROM river_edges "
+    "WHERE network_id = %s "
+    "AND geom && (SELECT ST_Expand(geom, %s, %s) FROM river_edges WHERE id = %s)"
+)
+
+
+@dataclass(frozen=True)
+class Network:
+    """The network built from a water release."""
+
+    id: int
+    release_id: int
+    derived: bool
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a trace enters the network: an edge and the fraction along it."""
+
+    edge: int
+    fraction: float
+    #: geodesic metres from the edge's start to the point
+    measure_m: float
+    offset_m: float
+    name: str
+
+
+@dataclass(frozen=True)
+class Reach:
+    """An edge the trace covered, with the along-river distance at its entry."""
+
+    edge: int
+    source: int
+    target: int
+    cost: float
+    name: str
+    geom: LineString
+    #: along-river metres from the start to where the trace enters the edge
+    entry_m: float
+    #: covered part, as fractions of the edge (flow order)
+    lo: float
+    hi: float
+
+
+@dataclass(frozen=True)
+class Found:
+    """A feature on the traced rivers."""
+
+    collection: str
+    id: int
+    name: str | None
+    release_id: int
+    distance_m: float
+    edge: int
+    fraction: float
+    off_river_m: float
+    attributes: dict[str, Any] | None = None
+
+
+@dataclass
+class Trace:
+    """A trace's result: the reaches covered and the features on them, nearest first."""
+
+    network: Network
+    direction: Direction
+    distance_m: float
+    start: Start
+    reaches: list[Reach]
+    found: list[Found]
+    #: node → edge by which the trace reached it (the shortest-path tree)
+    tree: dict[int, int]
+
+    def path(self, item: Found) -> tuple[LineString, list[str]]:
+        """The path between the start and a found feature, and the rivers on it.
+
+        The path runs in the flow direction; the river names are listed upstream first.
+        """
+        reaches = {r.edge: r for r in self.reaches}
+        start = reaches[self.start.edge]
+        at = reaches[item.edge]
+        pieces: list[tuple[LineString, str]] = []
+        downstream = self.direction == "downstream"
+        if item.edge == self.start.edge and ((item.fraction >= self.start.fraction) == downstream):
+            lo, hi = sorted((self.start.fraction, item.fraction))
+            pieces.append((_cut(start.geom, lo, hi), start.name))
+        else:
+            chain: list[Reach] = []
+            node = at.source if downstream else at.target
+            seen: set[int] = set()
+            while node in self.tree and node not in seen:
+                seen.add(node)
+                edge = reaches.get(self.tree[node])
+                if edge is None or edge.edge == self.start.edge:
+                    break
+                chain.append(edge)
+                node = edge.source if downstream else edge.target
+            if downstream:
+                pieces.append((_cut(start.geom, self.start.fraction, 1.0), start.name))
+                pieces += [(r.geom, r.name) for r in reversed(chain)]
+                pieces.append((_cut(at.geom, 0.0, item.fraction), at.name))
+            else:
+                pieces.append((_cut(at.geom, item.fraction, 1.0), at.name))
+                pieces += [(r.geom, r.name) for r in chain]
+                pieces.append((_cut(start.geom, 0.0, self.start.fraction), start.name))
+        coords: list[tuple[float, float]] = []
+        names: list[str] = []
+        for line, name in pieces:
+            for xy in line.coords:
+                if not coords or coords[-1] != xy:
+                    coords.append((xy[0], xy[1]))
+            if name and (not names or names[-1] != name):
+                names.append(name)
+        if len(coords) == 1:
+            coords.append(coords[0])
+        return LineString(coords), names
+
+    def as_geojson(self) -> dict[str, Any]:
+        """The trace as GeoJSON: found features (their path as geometry) and the reaches."""
+        features = []
+        for item in self.found:
+            line, names = self.path(item)
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"{item.collection}.{item.id}",
+                    "geometry": _rounded(line),
+                    "properties": {
+                        "collection": item.collection,
+                        "feature_id": item.id,
+                        "name": item.name,
+                        "release_id": item.release_id,
+                        "distance_m": round(item.distance_m, 2),
+                        "off_river_m": round(item.off_river_m, 1),
+                        "rivers": names,
+                        **({"attributes": item.attributes} if item.attributes else {}),
+                    },
+                }
+            )
+        reaches = [
+            {
+                "type": "Feature",
+                "geometry": _rounded(_cut(r.geom, r.lo, r.hi)),
+                "properties": {
+                    "edge": r.edge,
+                    "name": r.name,
+                    "from_m": round(r.entry_m, 1),
+                    "length_m": round(r.cost * (r.hi - r.lo), 1),
+                },
+            }
+            for r in self.reaches
+            if r.hi > r.lo
+        ]
+        return {
+            "type": "FeatureCollection",
+            "direction": self.direction,
+            "distance_m": self.distance_m,
+            "network": {
+                "id": self.network.id,
+                "release_id": self.network.release_id,
+                "derived": self.network.derived,
+            },
+            "start": {
+                "river": self.start.name,
+                "off_river_m": round(self.start.offset_m, 1),
+                "edge": self.start.edge,
+            },
+            "numberReturned": len(features),
+            "features": features,
+            "reaches": {"type": "FeatureCollection", "features": reaches},
+        }
+
+
+def _cut(line: LineString, lo: float, hi: float) -> LineString:
+    part = substring(line, max(0.0, lo), min(1.0, hi), normalized=True)
+    if isinstance(part, LineString):
+        return part
+    return LineString([part.coords[0], part.coords[0]])
+
+
+def _rounded(line: BaseGeometry) -> dict[str, Any]:
+    geo = mapping(line)
+    geo["coordinates"] = [[round(x, DIGITS), round(y, DIGITS)] for x, y, *_ in line.coords]
+    return dict(geo)
+
+
+def network_in_force(session: Session, as_of: date, collection: str = "water_bodies") -> Network:
+    """The network built from the water release in force on ``as_of``.
+
+    Raises:
+        NetworkNotBuiltError: none was built from it (or the collection has no release).
+    """
+    network = find_network(session, as_of, collection)
+    if network is None:
+        release = release_as_of(session, collection, as_of)
+        which = f"release '{release.name}'" if release else f"no release on {as_of}"
+        raise NetworkNotBuiltError(
+            f"No river network was built from '{collection}' ({which}); run "
+            f"`ecozone network build --collection {collection}`.",
+            field="as_of",
+        )
+    return network
+
+
+def find_network(session: Session, as_of: date, collection: str = "water_bodies") -> Network | None:
+    """The network of the water release in force on ``as_of``, or None."""
+    release = release_as_of(session, collection, as_of)
+    if release is None:
+        return None
+    row = session.execute(
+        text("SELECT id, derived FROM river_networks WHERE release_id = :rid"),
+        {"rid": release.id},
+    ).first()
+    return Network(int(row.id), release.id, bool(row.derived)) if row else None
+
+
+def _snap(session: Session, network: Network, wkb_hex: str, snap_m: float) -> Start:
+    row = session.execute(
+        text(
+            """
+            WITH g AS (SELECT ST_GeomFromWKB(decode(:g, 'hex'), 4326) AS g),
+            near AS (
+                SELECT e.id, e.geom, e.name, e.cost
+                FROM river_edges e, g
+                WHERE e.network_id = :n
+                ORDER BY e.geom <-> g.g LIMIT 16
+            ),
+            measured AS (
+                SELECT near.*, ST_Distance(near.geom::geography, g.g::geography) AS off,
+                       ST_LineLocatePoint(near.geom, ST_ClosestPoint(near.geom, g.g)) AS f
+                FROM near, g
+            )
+            SELECT id, name, cost, off, f,
+                   ST_Length(ST_LineSubstring(geom, 0, f)::geography) AS m
+            FROM measured ORDER BY off, id LIMIT 1
+            """
+        ),
+        {"g": wkb_hex, "n": network.id},
+    ).first()
+    if row is None or row.off > snap_m:
+        far = f"{row.off:,.0f} m" if row is not None else "—"
+        raise InvalidNetworkQueryError(
+            f"The start is {far} from the nearest river of the network, farther than "
+            f"snap_m = {snap_m:,.0f} m: move it onto a river or raise snap_m "
+            f"(≤ {MAX_SNAP_M:,.0f} m).",
+            field="geometry",
+        )
+    return Start(int(row.id), float(row.f), float(row.m), float(row.off), row.name or "")
+
+
+def _driving(
+    session: Session, network: Network, start: Start, direction: Direction, distance_m: float
+) -> tuple[dict[int, int], dict[int, float]]:
+    """The shortest-path tree (node → edge reaching it) and the cost to each node."""
+    edge = session.execute(
+        text(
+            "SELECT id, source, target, cost, ST_Y(ST_StartPoint(geom)) AS y "
+            "FROM river_edges WHERE id = :e"
+        ),
+        {"e": start.edge},
+    ).one()
+    down = direction == "downstream"
+    seed, offset = (
+        (edge.target, edge.cost - start.measure_m) if down else (edge.source, start.measure_m)
+    )
+    left = distance_m - offset
+    cost: dict[int, float] = {int(seed): offset}
+    tree: dict[int, int] = {int(seed): int(edge.id)}
+    if left <= 0:
+        return tree, cost
+    # a path is never shorter than the straight line: only edges within distance_m of
+    # the start edge can be reached, so only they are loaded into pgRouting
+    box = degrees_per_metre(abs(edge.y) + 2.0, distance_m)
+    edges_sql = _EDGES_DOWN if down else _EDGES_UP
+    rows = session.execute(
+        text(
+            "SELECT node, edge, agg_cost FROM pgr_drivingDistance("
+            "format(:sql, :n, :dx, :dy, :e), :seed, :left, directed => true)"
+        ),
+        {
+            "sql": edges_sql,
+            "n": network.id,
+            "e": start.edge,
+            "dx": box.lon * distance_m,
+            "dy": box.lat * distance_m,
+            "seed": seed,
+            "left": left,
+        },
+    ).all()
+    for r in rows:
+        node = int(r.node)
+        cost[node] = offset + float(r.agg_cost)
+        if int(r.edge) >= 0:
+            tree[node] = int(r.edge)
+    return tree, cost
+
+
+def trace(
+    session: Session,
+    geometry: BaseGeometry,
+    direction: Direction,
+    distance_m: float,
+    collections: list[str],
+    *,
+    as_of: date,
+    snap_m: float = DEFAULT_SNAP_M,
+    filters: dict[str, ColumnElement[bool]] | None = None,
+    report_fields: dict[str, tuple[str, ...]] | None = None,
+) -> Trace:
+    """Trace up- or downstream from ``geometry`` and find features of ``collections``.
+
+    ``filters`` (per collection) restrict the features; ``report_fields`` name fields
+    returned as ``attributes``.
+
+    Raises:
+        NetworkNotBuiltError: no network for the water release in force on ``as_of``.
+        InvalidNetworkQueryError: distance or snap out of range, start too far from a river.
+        CollectionNotFoundError: an unknown collection.
+    """
+    if not 0 < distance_m <= MAX_TRACE_M:
+        raise InvalidNetworkQueryError(
+            f"distance_m must be more than 0 and at most {MAX_TRACE_M:,.0f} m.",
+            field="distance_m",
+        )
+    if not 0 < snap_m <= MAX_SNAP_M:
+        raise InvalidNetworkQueryError(
+            f"snap_m must be more than 0 and at most {MAX_SNAP_M:,.0f} m.", field="snap_m"
+        )
+    for c in collections:
+        read_collection(c)
+    network = network_in_force(session, as_of)
+    start = _snap(session, network, geometry.wkb_hex, snap_m)
+    tree, cost = _driving(session, network, start, direction, distance_m)
+    down = direction == "downstream"
+    reaches = _reaches(session, network, start, cost, direction, distance_m)
+    found: list[Found] = []
+    for c in collections:
+        found += _features(
+            session,
+            c,
+            reaches,
+            as_of=as_of,
+            snap_m=snap_m,
+            limit_m=distance_m,
+            down=down,
+            start=start,
+            condition=(filters or {}).get(c),
+            fields=(report_fields or {}).get(c, ()),
+        )
+    found.sort(key=lambda f: (f.distance_m, f.collection, f.id))
+    return Trace(network, direction, distance_m, start, reaches, found, tree)
+
+
+def _reaches(
+    session: Session,
+    network: Network,
+    start: Start,
+    cost: dict[int, float],
+    direction: Direction,
+    distance_m: float,
+) -> list[Reach]:
+    """Every edge the trace enters, with the part of it within ``distance_m``.
+
+    Downstream: the edges leaving a reached node; upstream: those arriving at one.
+    """
+    down = direction == "downstream"
+    nodes = list(cost)
+    end = "source" if down else "target"
+    rows = session.execute(
+        text(
+            f"SELECT id, source, target, cost, name, ST_AsBinary(geom) AS g FROM river_edges "  # noqa: S608 - end is one of two literal column names
+            f"WHERE network_id = :n AND ({end} = ANY(:nodes) OR id = :start)"
+        ).bindparams(bindparam("nodes", type_=ARRAY(BigInteger()))),
+        {"n": network.id, "nodes": nodes, "start": start.edge},
+    ).all()
+    out: list[Reach] = []
+    for r in rows:
+        geom = wkb.loads(bytes(r.g))
+        if int(r.id) == start.edge:
+            if down:
+                entry, lo = -start.measure_m, start.fraction
+                hi = min(1.0, start.fraction + distance_m / r.cost) if r.cost else 1.0
+            else:
+                entry, hi = start.measure_m - r.cost, start.fraction
+                lo = max(0.0, start.fraction - distance_m / r.cost) if r.cost else 0.0
+            out.append(
+                Reach(
+                    int(r.id),
+                    int(r.source),
+                    int(r.target),
+                    float(r.cost),
+                    r.name or "",
+                    geom,
+                    entry,
+                    lo,
+                    hi,
+                )
+            )
+            continue
+        at = cost[int(r.source if down else r.target)]
+        left = distance_m - at
+        if left <= 0:
+            continue
+        share = min(1.0, left / r.cost) if r.cost else 1.0
+        lo, hi = (0.0, share) if down else (1.0 - share, 1.0)
+        out.append(
+            Reach(
+                int(r.id),
+                int(r.source),
+                int(r.target),
+                float(r.cost),
+                r.name or "",
+                geom,
+                at,
+                lo,
+                hi,
+            )
+        )
+    return out
+
+
+def _features(
+    session: Session,
+    collection: str,
+    reaches: list[Reach],
+    *,
+    as_of: date,
+    snap_m: float,
+    limit_m: float,
+    down: bool,
+    start: Start,
+    condition: ColumnElement[bool] | None,
+    fields: tuple[str, ...],
+) -> list[Found]:
+    """Features of a collection within ``snap_m`` of the covered reaches, nearest first.
+
+    The along-river distance of a feature on a reach is the reach's entry distance plus
+    the geodesic length of the reach from where the trace enters it (its start
+    downstream, its end upstream; the start's position on the start edge) to the
+    feature's position: the closest point of the feature to the covered part or, when
+    the feature crosses the river, its first crossing met by the trace.
+    """
+    info = read_collection(collection)
+    release = release_as_of(session, info.storage, as_of)
+    if release is None or not reaches:
+        return []
+    table = feature_table(info.storage)
+    reach = values(
+        column("edge", BigInteger()),
+        column("entry", Float()),
+        column("lo", Float()),
+        column("hi", Float()),
+        column("seed", Float()),
+        name="reach",
+    ).data(
+        [
+            (
+                r.edge,
+                r.entry_m if r.edge != start.edge else 0.0,
+                r.lo,
+                r.hi,
+                (start.fraction if r.edge == start.edge else (0.0 if down else 1.0)),
+            )
+            for r in reaches
+        ]
+    )
+    e = sa_table("river_edges", column("id", BigInteger()), column("geom"))
+    part = func.ST_LineSubstring(e.c.geom, reach.c.lo, reach.c.hi)
+    geog = cast(table.c.geom, GEOGRAPHY)
+    box = degrees_per_metre(60.0, snap_m)
+    crossing_points = func.ST_DumpPoints(func.ST_Intersection(part, table.c.geom)).table_valued(
+        "path", "geom"
+    )
+    located = func.ST_LineLocatePoint(e.c.geom, crossing_points.c.geom)
+    first_crossing = (
+        select(func.min(located) if down else func.max(located))
+        .select_from(crossing_points)
+        .scalar_subquery()
+    )
+    position = case(
+        (func.ST_Intersects(part, table.c.geom), first_crossing),
+        else_=func.ST_LineLocatePoint(e.c.geom, func.ST_ClosestPoint(part, table.c.geom)),
+    )
+    where = [
+        table.c.release_id == release.id,
+        table.c.geom.op("&&")(func.ST_Expand(part, box.lon * snap_m, box.lat * snap_m)),
+        func.ST_DWithin(geog, cast(part, GEOGRAPHY), snap_m),
+    ]
+    if info.stored_in is not None and info.dimension is not None:
+        where.append(func.ST_Dimension(table.c.geom) == info.dimension)
+    if condition is not None:
+        where.append(condition)
+    attrs = (
+        func.jsonb_build_object(*[a for f in fields for a in (f, table.c[f])]) if fields else None
+    )
+    pairs = (
+        select(
+            table.c.id.label("id"),
+            table.c.name.label("name"),
+            reach.c.edge,
+            reach.c.entry,
+            reach.c.seed,
+            e.c.geom.label("geom"),
+            position.label("g"),
+            func.ST_Distance(geog, cast(part, GEOGRAPHY)).label("off"),
+            *([attrs.label("attrs")] if attrs is not None else []),
+        )
+        .select_from(reach)
+        .join(e, e.c.id == reach.c.edge)
+        .join(table, and_(*where))
+        .offset(0)
+        .subquery("pairs")
+    )
+    along = pairs.c.entry + func.ST_Length(
+        cast(
+            func.ST_LineSubstring(
+                pairs.c.geom,
+                func.least(pairs.c.seed, pairs.c.g),
+                func.greatest(pairs.c.seed, pairs.c.g),
+            ),
+            GEOGRAPHY,
+        )
+    )
+    rows = session.execute(
+        select(
+            pairs.c.id,
+            pairs.c.name,
+            pairs.c.edge,
+            pairs.c.g,
+            pairs.c.off,
+            along.label("along"),
+            *([pairs.c.attrs] if attrs is not None else []),
+        ).where(
+            # on the start edge only what lies the trace's way from the start counts
+            (pairs.c.g >= pairs.c.seed) if down else (pairs.c.g <= pairs.c.seed)
+        )
+    ).all()
+    best: dict[int, Found] = {}
+    for r in rows:
+        if r.along > limit_m + 1e-6:
+            continue
+        seen = best.get(int(r.id))
+        if seen is None or r.along < seen.distance_m:
+            best[int(r.id)] = Found(
+                collection,
+                int(r.id),
+                r.name,
+                release.id,
+                float(r.along),
+                int(r.edge),
+                float(r.g),
+                float(r.off),
+                dict(r.attrs) if attrs is not None and r.attrs else None,
+            )
+    return list(best.values())
+
+
+def downstream_features(
+    session: Session,
+    geometry: BaseGeometry,
+    distance_m: float,
+    collection: str,
+    *,
+    as_of: date,
+    snap_m: float = DEFAULT_SNAP_M,
+    cql_filter: str | None = None,
+) -> list[dict[str, Any]]:
+    """Features of ``collection`` downstream of ``geometry`` within ``distance_m`` (rivers).
+
+    Each is a dict: collection, feature_id, name, release_id, distance_m (along the
+    rivers), rivers (names) and path (GeoJSON LineString). For the 环境保护目标 table
+    (surface-water receptors downstream of a new outfall).
+
+    Raises:
+        NetworkNotBuiltError, InvalidNetworkQueryError: as :func:`trace`.
+    """
+    condition = parse_filter(collection, cql_filter, as_of=as_of) if cql_filter else None
+    result = trace(
+        session,
+        geometry,
+        "downstream",
+        distance_m,
+        [collection],
+        as_of=as_of,
+        snap_m=snap_m,
+        filters={collection: condition} if condition is not None else None,
+    )
+    out = []
+    for item in result.found:
+        line, names = result.path(item)
+        out.append(
+            {
+                "collection": item.collection,
+                "feature_id": item.id,
+                "name": item.name,
+                "release_id": item.release_id,
+                "distance_m": round(item.distance_m, 2),
+                "rivers": names,
+                "path": _rounded(line),
+            }
+        )
+    return out
