@@ -318,12 +318,12 @@ def build_network(
             overrides file or DEM.
     """
     day = as_of or date.today()
+    rules = read_overrides(overrides or DEFAULT_OVERRIDES)
     release = release_as_of(session, collection, day)
     if release is None:
         raise ReleaseNotFoundError(
             f"Collection '{collection}' has no release in force on {day}.", field="collection"
         )
-    rules = read_overrides(overrides or DEFAULT_OVERRIDES)
     features = _read_features(session, collection, release.id)
     if not features:
         raise InvalidNetworkQueryError(

@@ -201,3 +201,56 @@ def test_network_downstream_features_for_receptors(db_session, rivers, sources, 
     assert [r["name"] for r in rows] == ["干流下游排口"]
     assert rows[0]["rivers"] == ["干流"]
     assert rows[0]["path"]["type"] == "LineString"
+
+
+def test_network_queries_upstream_over_http(client, db_session, rivers, sources, overrides):
+    build_network(db_session, as_of=AS_OF, overrides=overrides)
+    response = client.post(
+        "/queries/upstream",
+        json={
+            "geometry": {"type": "Point", "coordinates": [118.33, LAT]},
+            "distance_m": 20_000,
+            "collections": ["outfalls"],
+            "as_of": str(AS_OF),
+        },
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    by_name = {f["properties"]["name"]: f for f in body["features"]}
+    assert by_name["支流排口"]["properties"]["rivers"] == ["支流", "干流"]
+    assert by_name["支流排口"]["geometry"]["type"] == "LineString"
+    assert body["network"]["derived"] is True
+    assert {r["properties"]["name"] for r in body["reaches"]["features"]} >= {"干流", "支流"}
+
+
+def test_network_queries_far_from_a_river_is_a_problem(client, db_session, rivers, overrides):
+    build_network(db_session, as_of=AS_OF, overrides=overrides)
+    response = client.post(
+        "/queries/downstream",
+        json={
+            "geometry": {"type": "Point", "coordinates": [118.25, 32.33]},
+            "distance_m": 5_000,
+            "as_of": str(AS_OF),
+        },
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["field"] == "geometry"
+    assert problem["type"] == "/problems/invalid-network-query"
+    assert "snap_m" in problem["detail"]
+
+
+def test_network_build_command_and_its_errors(database_url, tmp_path):
+    """The CLI builds and commits; a missing overrides file is refused naming it."""
+    from typer.testing import CliRunner
+
+    from api.cli import build_cli
+
+    runner = CliRunner()
+    env = {"DATABASE_URL": database_url}
+    missing = runner.invoke(
+        build_cli(), ["network", "build", "--overrides", str(tmp_path / "nope.yaml")], env=env
+    )
+    assert missing.exit_code == 2
+    assert "overrides" in missing.output
