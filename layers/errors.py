@@ -210,8 +210,10 @@ class NetworkNotBuiltError(AppError):
 
 
 class InvalidNetworkQueryError(AppError):
-    """A river-network trace or build that cannot be done: a start too far from any river,
-    a distance out of range, an unreadable overrides or DEM file.
+    """A river-network trace or build that cannot be done.
+
+    A start too far from any river, a distance out of range, an unreadable overrides or
+    DEM file.
     """
 
     code = "invalid-network-query"

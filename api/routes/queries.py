@@ -1,6 +1,4 @@
-"""Queries for other systems: features near other features (geodesic metres), and
-features up- or downstream along the river network.
-"""
+"""Queries for other systems: features near others, or up- or downstream along rivers."""
 
 from __future__ import annotations
 
