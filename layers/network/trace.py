@@ -22,12 +22,10 @@ from shapely.geometry import LineString, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     ColumnElement,
     Float,
     and_,
-    bindparam,
     case,
     cast,
     column,
@@ -56,19 +54,6 @@ MAX_SNAP_M = 5_000.0
 DIGITS = 6
 
 
-#: pgRouting's edge queries (``format()`` fills the network, the box and the start edge;
-#: upstream swaps source and target: the trace walks against the flow).
-_EDGES_DOWN = (
-    "SELECT id, source, target, cost, reverse_cost FROM river_edges WHERE network_id = %s "
-    "AND geom && (SELECT ST_Expand(geom, %s, %s) FROM river_edges WHERE id = %s)"
-)
-_EDGES_UP = (
-    "SELECT id, target AS source, source AS target, cost, reverse_cost FROM river_edges "
-    "WHERE network_id = %s "
-    "AND geom && (SELECT ST_Expand(geom, %s, %s) FROM river_edges WHERE id = %s)"
-)
-
-
 @dataclass(frozen=True)
 class Network:
     """The network built from a water release."""
@@ -92,19 +77,23 @@ class Start:
 
 @dataclass(frozen=True)
 class Reach:
-    """An edge the trace covered, with the along-river distance at its entry."""
+    """An edge the trace covered (a row of the database function ``river_reaches``)."""
 
     edge: int
-    source: int
-    target: int
     cost: float
     name: str
     geom: LineString
     #: along-river metres from the start to where the trace enters the edge
     entry_m: float
+    #: where the trace enters the edge (fraction: 0 or 1, the start's on the start edge)
+    seed: float
     #: covered part, as fractions of the edge (flow order)
     lo: float
     hi: float
+    #: the rivers from the start to the entry, in the flow direction (None: start edge)
+    path: LineString | None
+    #: river names on that path and this edge, upstream first
+    rivers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -132,52 +121,25 @@ class Trace:
     start: Start
     reaches: list[Reach]
     found: list[Found]
-    #: node → edge by which the trace reached it (the shortest-path tree)
-    tree: dict[int, int]
 
     def path(self, item: Found) -> tuple[LineString, list[str]]:
         """The path between the start and a found feature, and the rivers on it.
 
         The path runs in the flow direction; the river names are listed upstream first.
         """
-        reaches = {r.edge: r for r in self.reaches}
-        start = reaches[self.start.edge]
-        at = reaches[item.edge]
-        pieces: list[tuple[LineString, str]] = []
-        downstream = self.direction == "downstream"
-        if item.edge == self.start.edge and ((item.fraction >= self.start.fraction) == downstream):
-            lo, hi = sorted((self.start.fraction, item.fraction))
-            pieces.append((_cut(start.geom, lo, hi), start.name))
+        at = next(r for r in self.reaches if r.edge == item.edge)
+        if self.direction == "downstream":
+            pieces = [at.path, _cut(at.geom, min(at.seed, item.fraction), item.fraction)]
         else:
-            chain: list[Reach] = []
-            node = at.source if downstream else at.target
-            seen: set[int] = set()
-            while node in self.tree and node not in seen:
-                seen.add(node)
-                edge = reaches.get(self.tree[node])
-                if edge is None or edge.edge == self.start.edge:
-                    break
-                chain.append(edge)
-                node = edge.source if downstream else edge.target
-            if downstream:
-                pieces.append((_cut(start.geom, self.start.fraction, 1.0), start.name))
-                pieces += [(r.geom, r.name) for r in reversed(chain)]
-                pieces.append((_cut(at.geom, 0.0, item.fraction), at.name))
-            else:
-                pieces.append((_cut(at.geom, item.fraction, 1.0), at.name))
-                pieces += [(r.geom, r.name) for r in chain]
-                pieces.append((_cut(start.geom, 0.0, self.start.fraction), start.name))
+            pieces = [_cut(at.geom, item.fraction, max(at.seed, item.fraction)), at.path]
         coords: list[tuple[float, float]] = []
-        names: list[str] = []
-        for line, name in pieces:
-            for xy in line.coords:
-                if not coords or coords[-1] != xy:
+        for line in pieces:
+            for xy in line.coords if line is not None else ():
+                if not coords or coords[-1] != (xy[0], xy[1]):
                     coords.append((xy[0], xy[1]))
-            if name and (not names or names[-1] != name):
-                names.append(name)
         if len(coords) == 1:
             coords.append(coords[0])
-        return LineString(coords), names
+        return LineString(coords), [n for n in at.rivers if n]
 
     def as_geojson(self) -> dict[str, Any]:
         """The trace as GeoJSON: found features (their path as geometry) and the reaches."""
@@ -312,53 +274,6 @@ def _snap(session: Session, network: Network, wkb_hex: str, snap_m: float) -> St
     return Start(int(row.id), float(row.f), float(row.m), float(row.off), row.name or "")
 
 
-def _driving(
-    session: Session, network: Network, start: Start, direction: Direction, distance_m: float
-) -> tuple[dict[int, int], dict[int, float]]:
-    """The shortest-path tree (node → edge reaching it) and the cost to each node."""
-    edge = session.execute(
-        text(
-            "SELECT id, source, target, cost, ST_Y(ST_StartPoint(geom)) AS y "
-            "FROM river_edges WHERE id = :e"
-        ),
-        {"e": start.edge},
-    ).one()
-    down = direction == "downstream"
-    seed, offset = (
-        (edge.target, edge.cost - start.measure_m) if down else (edge.source, start.measure_m)
-    )
-    left = distance_m - offset
-    cost: dict[int, float] = {int(seed): offset}
-    tree: dict[int, int] = {int(seed): int(edge.id)}
-    if left <= 0:
-        return tree, cost
-    # a path is never shorter than the straight line: only edges within distance_m of
-    # the start edge can be reached, so only they are loaded into pgRouting
-    box = degrees_per_metre(abs(edge.y) + 2.0, distance_m)
-    edges_sql = _EDGES_DOWN if down else _EDGES_UP
-    rows = session.execute(
-        text(
-            "SELECT node, edge, agg_cost FROM pgr_drivingDistance("
-            "format(:sql, :n, :dx, :dy, :e), :seed, :left, directed => true)"
-        ),
-        {
-            "sql": edges_sql,
-            "n": network.id,
-            "e": start.edge,
-            "dx": box.lon * distance_m,
-            "dy": box.lat * distance_m,
-            "seed": seed,
-            "left": left,
-        },
-    ).all()
-    for r in rows:
-        node = int(r.node)
-        cost[node] = offset + float(r.agg_cost)
-        if int(r.edge) >= 0:
-            tree[node] = int(r.edge)
-    return tree, cost
-
-
 def trace(
     session: Session,
     geometry: BaseGeometry,
@@ -394,9 +309,8 @@ def trace(
         read_collection(c)
     network = network_in_force(session, as_of)
     start = _snap(session, network, geometry.wkb_hex, snap_m)
-    tree, cost = _driving(session, network, start, direction, distance_m)
     down = direction == "downstream"
-    reaches = _reaches(session, network, start, cost, direction, distance_m)
+    reaches = _reaches(session, network, geometry.wkb_hex, direction, distance_m, snap_m)
     found: list[Found] = []
     for c in collections:
         found += _features(
@@ -407,80 +321,52 @@ def trace(
             snap_m=snap_m,
             limit_m=distance_m,
             down=down,
-            start=start,
             condition=(filters or {}).get(c),
             fields=(report_fields or {}).get(c, ()),
         )
     found.sort(key=lambda f: (f.distance_m, f.collection, f.id))
-    return Trace(network, direction, distance_m, start, reaches, found, tree)
+    return Trace(network, direction, distance_m, start, reaches, found)
 
 
 def _reaches(
     session: Session,
     network: Network,
-    start: Start,
-    cost: dict[int, float],
+    g: str,
     direction: Direction,
     distance_m: float,
+    snap_m: float,
 ) -> list[Reach]:
-    """Every edge the trace enters, with the part of it within ``distance_m``.
-
-    Downstream: the edges leaving a reached node; upstream: those arriving at one.
-    """
-    down = direction == "downstream"
-    nodes = list(cost)
-    end = "source" if down else "target"
+    """The reaches of the trace (the database function ``river_reaches``, pgRouting)."""
     rows = session.execute(
         text(
-            f"SELECT id, source, target, cost, name, ST_AsBinary(geom) AS g FROM river_edges "  # noqa: S608 - end is one of two literal column names
-            f"WHERE network_id = :n AND ({end} = ANY(:nodes) OR id = :start)"
-        ).bindparams(bindparam("nodes", type_=ARRAY(BigInteger()))),
-        {"n": network.id, "nodes": nodes, "start": start.edge},
+            "SELECT r.edge, r.entry_m, r.seed, r.lo, r.hi, ST_AsBinary(r.path) AS path, "
+            "r.rivers, e.cost, e.name, ST_AsBinary(e.geom) AS geom "
+            "FROM river_reaches(ST_GeomFromWKB(decode(:g, 'hex'), 4326), :n, :down, :d, :snap) r "
+            "JOIN river_edges e ON e.id = r.edge"
+        ),
+        {
+            "g": g,
+            "n": network.id,
+            "down": direction == "downstream",
+            "d": distance_m,
+            "snap": snap_m,
+        },
     ).all()
-    out: list[Reach] = []
-    for r in rows:
-        geom = wkb.loads(bytes(r.g))
-        if int(r.id) == start.edge:
-            if down:
-                entry, lo = -start.measure_m, start.fraction
-                hi = min(1.0, start.fraction + distance_m / r.cost) if r.cost else 1.0
-            else:
-                entry, hi = start.measure_m - r.cost, start.fraction
-                lo = max(0.0, start.fraction - distance_m / r.cost) if r.cost else 0.0
-            out.append(
-                Reach(
-                    int(r.id),
-                    int(r.source),
-                    int(r.target),
-                    float(r.cost),
-                    r.name or "",
-                    geom,
-                    entry,
-                    lo,
-                    hi,
-                )
-            )
-            continue
-        at = cost[int(r.source if down else r.target)]
-        left = distance_m - at
-        if left <= 0:
-            continue
-        share = min(1.0, left / r.cost) if r.cost else 1.0
-        lo, hi = (0.0, share) if down else (1.0 - share, 1.0)
-        out.append(
-            Reach(
-                int(r.id),
-                int(r.source),
-                int(r.target),
-                float(r.cost),
-                r.name or "",
-                geom,
-                at,
-                lo,
-                hi,
-            )
+    return [
+        Reach(
+            int(r.edge),
+            float(r.cost),
+            r.name or "",
+            wkb.loads(bytes(r.geom)),
+            float(r.entry_m),
+            float(r.seed),
+            float(r.lo),
+            float(r.hi),
+            wkb.loads(bytes(r.path)) if r.path is not None else None,
+            tuple(r.rivers or ()),
         )
-    return out
+        for r in rows
+    ]
 
 
 def _features(
@@ -492,7 +378,6 @@ def _features(
     snap_m: float,
     limit_m: float,
     down: bool,
-    start: Start,
     condition: ColumnElement[bool] | None,
     fields: tuple[str, ...],
 ) -> list[Found]:
@@ -516,18 +401,7 @@ def _features(
         column("hi", Float()),
         column("seed", Float()),
         name="reach",
-    ).data(
-        [
-            (
-                r.edge,
-                r.entry_m if r.edge != start.edge else 0.0,
-                r.lo,
-                r.hi,
-                (start.fraction if r.edge == start.edge else (0.0 if down else 1.0)),
-            )
-            for r in reaches
-        ]
-    )
+    ).data([(r.edge, r.entry_m, r.lo, r.hi, r.seed) for r in reaches])
     e = sa_table("river_edges", column("id", BigInteger()), column("geom"))
     part = func.ST_LineSubstring(e.c.geom, reach.c.lo, reach.c.hi)
     geog = cast(table.c.geom, GEOGRAPHY)
