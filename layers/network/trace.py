@@ -25,6 +25,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Float,
+    Text,
     and_,
     case,
     cast,
@@ -369,6 +370,57 @@ def _reaches(
     ]
 
 
+#: The network tables as the lookups read them.
+EDGES = sa_table(
+    "river_edges",
+    column("id", BigInteger()),
+    column("network_id", BigInteger()),
+    column("feature_id", BigInteger()),
+    column("release_id", BigInteger()),
+    column("name", Text()),
+    column("geom"),
+)
+NETWORKS = sa_table(
+    "river_networks", column("id", BigInteger()), column("release_id", BigInteger())
+)
+
+
+def near_reach(part: Any, geom: Any, snap_m: float) -> list[ColumnElement[bool]]:
+    """A feature within ``snap_m`` (geodesic) of a covered part of an edge, index first."""
+    box = degrees_per_metre(60.0, snap_m)
+    return [
+        geom.op("&&")(func.ST_Expand(part, box.lon * snap_m, box.lat * snap_m)),
+        func.ST_DWithin(cast(geom, GEOGRAPHY), cast(part, GEOGRAPHY), snap_m),
+    ]
+
+
+def position_on(edge: Any, part: Any, geom: Any, *, down: bool) -> ColumnElement[float]:
+    """Where a feature lies on an edge (a fraction of it).
+
+    Its closest point to the covered part or, when it crosses the river, the first
+    crossing the trace meets.
+    """
+    crossing_points = func.ST_DumpPoints(func.ST_Intersection(part, geom)).table_valued(
+        "path", "geom"
+    )
+    located = func.ST_LineLocatePoint(edge, crossing_points.c.geom)
+    first_crossing = (
+        select(func.min(located) if down else func.max(located))
+        .select_from(crossing_points)
+        .scalar_subquery()
+    )
+    return case(
+        (func.ST_Intersects(part, geom), first_crossing),
+        else_=func.ST_LineLocatePoint(edge, func.ST_ClosestPoint(part, geom)),
+    )
+
+
+def along_m(entry: Any, edge: Any, seed: Any, at: Any) -> ColumnElement[float]:
+    """Metres along the rivers: the entry distance plus the edge between seed and ``at``."""
+    stretch = func.ST_LineSubstring(edge, func.least(seed, at), func.greatest(seed, at))
+    return entry + func.ST_Length(cast(stretch, GEOGRAPHY))  # type: ignore[no-any-return]
+
+
 def _features(
     session: Session,
     collection: str,
@@ -402,28 +454,11 @@ def _features(
         column("seed", Float()),
         name="reach",
     ).data([(r.edge, r.entry_m, r.lo, r.hi, r.seed) for r in reaches])
-    e = sa_table("river_edges", column("id", BigInteger()), column("geom"))
+    e = EDGES
     part = func.ST_LineSubstring(e.c.geom, reach.c.lo, reach.c.hi)
     geog = cast(table.c.geom, GEOGRAPHY)
-    box = degrees_per_metre(60.0, snap_m)
-    crossing_points = func.ST_DumpPoints(func.ST_Intersection(part, table.c.geom)).table_valued(
-        "path", "geom"
-    )
-    located = func.ST_LineLocatePoint(e.c.geom, crossing_points.c.geom)
-    first_crossing = (
-        select(func.min(located) if down else func.max(located))
-        .select_from(crossing_points)
-        .scalar_subquery()
-    )
-    position = case(
-        (func.ST_Intersects(part, table.c.geom), first_crossing),
-        else_=func.ST_LineLocatePoint(e.c.geom, func.ST_ClosestPoint(part, table.c.geom)),
-    )
-    where = [
-        table.c.release_id == release.id,
-        table.c.geom.op("&&")(func.ST_Expand(part, box.lon * snap_m, box.lat * snap_m)),
-        func.ST_DWithin(geog, cast(part, GEOGRAPHY), snap_m),
-    ]
+    position = position_on(e.c.geom, part, table.c.geom, down=down)
+    where = [table.c.release_id == release.id, *near_reach(part, table.c.geom, snap_m)]
     if info.stored_in is not None and info.dimension is not None:
         where.append(func.ST_Dimension(table.c.geom) == info.dimension)
     if condition is not None:
@@ -449,16 +484,7 @@ def _features(
         .offset(0)
         .subquery("pairs")
     )
-    along = pairs.c.entry + func.ST_Length(
-        cast(
-            func.ST_LineSubstring(
-                pairs.c.geom,
-                func.least(pairs.c.seed, pairs.c.g),
-                func.greatest(pairs.c.seed, pairs.c.g),
-            ),
-            GEOGRAPHY,
-        )
-    )
+    along = along_m(pairs.c.entry, pairs.c.geom, pairs.c.seed, pairs.c.g)
     rows = session.execute(
         select(
             pairs.c.id,
