@@ -30,7 +30,9 @@ from sqlalchemy import (
     case,
     cast,
     column,
+    exists,
     func,
+    literal,
     select,
     text,
     values,
@@ -318,6 +320,7 @@ def trace(
             session,
             c,
             reaches,
+            network.id,
             as_of=as_of,
             snap_m=snap_m,
             limit_m=distance_m,
@@ -415,6 +418,21 @@ def position_on(edge: Any, part: Any, geom: Any, *, down: bool) -> ColumnElement
     )
 
 
+def on_a_river(network: Any, geom: Any) -> ColumnElement[bool]:
+    """Whether a river of the network crosses the feature.
+
+    Such a feature lies on the rivers crossing it: a trace meets it only where it
+    crosses it, never because another river passes within ``snap_m`` (a zone on a
+    tributary is not on the main stem beside it).
+    """
+    other = EDGES.alias("crossing")
+    return exists().where(
+        other.c.network_id == network,
+        other.c.geom.op("&&")(geom),
+        func.ST_Intersects(other.c.geom, geom),
+    )
+
+
 def along_m(entry: Any, edge: Any, seed: Any, at: Any) -> ColumnElement[float]:
     """Metres along the rivers: the entry distance plus the edge between seed and ``at``."""
     stretch = func.ST_LineSubstring(edge, func.least(seed, at), func.greatest(seed, at))
@@ -425,6 +443,7 @@ def _features(
     session: Session,
     collection: str,
     reaches: list[Reach],
+    network_id: int,
     *,
     as_of: date,
     snap_m: float,
@@ -475,6 +494,8 @@ def _features(
             reach.c.seed,
             e.c.geom.label("geom"),
             position.label("g"),
+            func.ST_Intersects(part, table.c.geom).label("crosses"),
+            on_a_river(literal(network_id, BigInteger()), table.c.geom).label("on_river"),
             func.ST_Distance(geog, cast(part, GEOGRAPHY)).label("off"),
             *([attrs.label("attrs")] if attrs is not None else []),
         )
@@ -492,6 +513,8 @@ def _features(
             pairs.c.edge,
             pairs.c.g,
             pairs.c.off,
+            pairs.c.crosses,
+            pairs.c.on_river,
             along.label("along"),
             *([pairs.c.attrs] if attrs is not None else []),
         ).where(
@@ -501,7 +524,7 @@ def _features(
     ).all()
     best: dict[int, Found] = {}
     for r in rows:
-        if r.along > limit_m + 1e-6:
+        if r.along > limit_m + 1e-6 or (r.on_river and not r.crosses):
             continue
         seen = best.get(int(r.id))
         if seen is None or r.along < seen.distance_m:
