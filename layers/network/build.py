@@ -361,22 +361,42 @@ def build_network(
     }
     counts: dict[str, int] = {}
     both_ways = 0
+
+    def _add(line: LineString, feat: _Feature, how: str, both: bool) -> None:
+        nonlocal both_ways
+        (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+        a, b = node(x0, y0), node(x1, y1)
+        if a == b:
+            return  # a degenerate piece (shorter than a node's size)
+        rows["src"].append(a)
+        rows["dst"].append(b)
+        rows["fid"].append(feat.id)
+        rows["name"].append(feat.name)
+        rows["dir"].append(how)
+        rows["two_way"].append(both)
+        rows["wkb"].append(line.wkb)
+        counts[how] = counts.get(how, 0) + 1
+        both_ways += int(both)
+
     for feat, (how, reverse, both), own in zip(merged, decided, pieces, strict=True):
-        for piece in own:
-            line = LineString(piece.coords[::-1]) if reverse else piece
-            (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
-            a, b = node(x0, y0), node(x1, y1)
-            if a == b:
-                continue  # a closed ring without junction: no reach to follow
-            rows["src"].append(a)
-            rows["dst"].append(b)
-            rows["fid"].append(feat.id)
-            rows["name"].append(feat.name)
-            rows["dir"].append(how)
-            rows["two_way"].append(both)
-            rows["wkb"].append(line.wkb)
-            counts[how] = counts.get(how, 0) + 1
-            both_ways += int(both)
+        for whole in own:
+            line_all = LineString(whole.coords[::-1]) if reverse else whole
+            (x0, y0), (x1, y1) = line_all.coords[0], line_all.coords[-1]
+            # a closed ring (an island's bank, a loop) becomes two reaches meeting halfway
+            halves = (
+                [line_all]
+                if node(x0, y0) != node(x1, y1)
+                else [
+                    p
+                    for p in (
+                        substring(line_all, 0.0, 0.5, normalized=True),
+                        substring(line_all, 0.5, 1.0, normalized=True),
+                    )
+                    if isinstance(p, LineString)
+                ]
+            )
+            for line in halves:
+                _add(line, feat, how, both)
     derived = any(how != "imported" for how in counts)
     session.execute(text("DELETE FROM river_networks WHERE release_id = :rid"), {"rid": release.id})
     network_id = session.execute(
