@@ -393,6 +393,8 @@ def near_reach(part: Any, geom: Any, snap_m: float) -> list[ColumnElement[bool]]
     box = degrees_per_metre(60.0, snap_m)
     return [
         geom.op("&&")(func.ST_Expand(part, box.lon * snap_m, box.lat * snap_m)),
+        # planar first (cheap), then the geodesic test on the few left
+        func.ST_DWithin(geom, part, box.planar * snap_m),
         func.ST_DWithin(cast(geom, GEOGRAPHY), cast(part, GEOGRAPHY), snap_m),
     ]
 
