@@ -80,6 +80,32 @@ def network_build(
     )
 
 
+def rebuild_after_import(collection: str, valid_from: date | None) -> None:
+    """After an import: a collection with a river network gets one for its new release.
+
+    The new release's own ``flow_direction`` field, when it has one, gives the direction
+    (``imported``); the default overrides file applies as in ``network build``.
+    """
+    from sqlalchemy import text
+
+    from layers.network.build import build_network
+
+    with session_scope() as session:
+        built = session.execute(
+            text("SELECT EXISTS (SELECT 1 FROM river_networks WHERE collection = :c)"),
+            {"c": collection},
+        ).scalar_one()
+        if not built:
+            return
+        try:
+            report = build_network(session, collection=collection, as_of=valid_from or date.today())
+            session.commit()
+        except GisError as exc:
+            session.rollback()
+            raise fail(exc) from None
+    console.print(f"河网已按新版本 {report.release_name} 重建：{report.edges} 段")
+
+
 def network_trace(
     lon: Annotated[float, typer.Argument(help="longitude (WGS84)")],
     lat: Annotated[float, typer.Argument(help="latitude (WGS84)")],

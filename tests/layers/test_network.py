@@ -254,3 +254,52 @@ def test_network_build_command_and_its_errors(database_url, tmp_path):
     )
     assert missing.exit_code == 2
     assert "overrides" in missing.output
+
+
+def test_network_build_then_a_new_import_rebuilds_it(tmp_path):
+    """`network build` commits a network; `import` of a new water release builds its own."""
+    import json
+
+    from sqlalchemy import create_engine
+    from typer.testing import CliRunner
+
+    from api.cli import build_cli
+    from tests.conftest import migrated_database
+
+    def water(path, lines):
+        features = [
+            {"type": "Feature", "properties": {"name": n, "kind": "river"}, "geometry": g}
+            for n, g in lines
+        ]
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+        return str(path)
+
+    main = {"type": "LineString", "coordinates": [[118.2, LAT], [118.3, LAT]]}
+    trib = {"type": "LineString", "coordinates": [[118.25, 32.35], [118.25, LAT]]}
+    runner = CliRunner()
+    with migrated_database("ecozone_netcli") as url:
+        env = {"DATABASE_URL": url}
+        first = water(tmp_path / "a.geojson", [("干流", main)])
+        args = ["import", first, "--collection", "water_bodies", "--release", "w1"]
+        assert (
+            runner.invoke(build_cli(), [*args, "--valid-from", "2020-01-01"], env=env).exit_code
+            == 0
+        )
+        built = runner.invoke(build_cli(), ["network", "build"], env=env)
+        assert built.exit_code == 0, built.output
+        assert "derived" in built.output
+        second = water(tmp_path / "b.geojson", [("干流", main), ("支流", trib)])
+        args = ["import", second, "--collection", "water_bodies", "--release", "w2"]
+        again = runner.invoke(build_cli(), [*args, "--valid-from", "2021-01-01"], env=env)
+        assert again.exit_code == 0, again.output
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            counts = conn.execute(
+                text(
+                    "SELECT r.name, count(e.id) FROM river_networks n JOIN releases r "
+                    "ON r.id = n.release_id JOIN river_edges e ON e.network_id = n.id "
+                    "GROUP BY r.name ORDER BY r.name"
+                )
+            ).all()
+        engine.dispose()
+        assert [tuple(c) for c in counts] == [("w1", 1), ("w2", 3)]
