@@ -42,6 +42,10 @@ def network_build(
     dem: Annotated[
         Path | None, typer.Option(help="a DEM (any GDAL raster): rivers flow downhill")
     ] = None,
+    centreline: Annotated[
+        Path | None,
+        typer.Option(help="a directed centreline (vector file, digitised downstream), e.g. 长江"),
+    ] = None,
     directed: Annotated[
         bool, typer.Option("--directed", help="the lines' own order is the flow (imported)")
     ] = False,
@@ -52,10 +56,10 @@ def network_build(
     """Build (or rebuild) the directed river network of the release in force.
 
     Direction, first that applies: the overrides file, a line's own flow_direction field
-    (or --directed), elevation from --dem, the digitising order. Marked derived unless
+    (or --directed), --centreline, elevation from --dem, the digitising order. Marked derived unless
     every direction was imported.
     """
-    from layers.network.build import build_network
+    from layers.network.build import build_network, read_centreline
 
     day = iso_date(as_of) if as_of else date.today()
     with session_scope() as session:
@@ -66,6 +70,7 @@ def network_build(
                 as_of=day,
                 overrides=overrides,
                 dem=dem,
+                centreline=read_centreline(centreline) if centreline else None,
                 directed=directed,
             )
             session.commit()

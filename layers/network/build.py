@@ -119,6 +119,32 @@ def read_overrides(path: Path) -> list[Override]:
         ) from None
 
 
+def read_centreline(path: Path) -> LineString:
+    """A directed centreline (its lines joined in digitising order) from a vector file.
+
+    Raises:
+        InvalidNetworkQueryError: the file cannot be read or holds no line.
+    """
+    import pyogrio
+
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except Exception as exc:  # pyogrio raises several GDAL error types
+        raise InvalidNetworkQueryError(
+            f"Cannot read the centreline '{path.name}': {exc}.", field="centreline"
+        ) from None
+    if frame.crs is not None and frame.crs.to_epsg() not in (4326, 4490):
+        frame = frame.to_crs("EPSG:4326")
+    parts = [p for g in frame.geometry if g is not None for p in _lines(g)]
+    line = _merge(parts) if parts else None
+    if line is None:
+        raise InvalidNetworkQueryError(
+            f"'{path.name}' holds no single connected line to use as a centreline.",
+            field="centreline",
+        )
+    return line
+
+
 class Elevation:
     """A DEM (any GDAL raster) sampled at points in lon/lat; None off the raster or nodata."""
 

@@ -303,3 +303,37 @@ def test_network_build_then_a_new_import_rebuilds_it(tmp_path):
             ).all()
         engine.dispose()
         assert [tuple(c) for c in counts] == [("w1", 1), ("w2", 3)]
+
+
+def test_network_centreline_orients_a_river_along_it(db_session, tmp_path, overrides):
+    """A river digitised against the flow is turned by a directed centreline beside it."""
+    import json
+
+    from layers.network.build import read_centreline
+
+    load(db_session, "water_bodies", [river("倒序干流", LineString(MAIN.coords[::-1]))])
+    path = tmp_path / "centreline.geojson"
+    coords = [[x, LAT + 0.005] for x, _ in MAIN.coords]  # 550 m north, west → east
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": {"type": "LineString", "coordinates": coords},
+                    }
+                ],
+            }
+        )
+    )
+    report = build_network(
+        db_session, as_of=AS_OF, overrides=overrides, centreline=read_centreline(path)
+    )
+    assert report.directions == {"centreline": 1}
+    x0 = db_session.execute(
+        text("SELECT ST_X(ST_StartPoint(geom)) FROM river_edges WHERE network_id = :n"),
+        {"n": report.network_id},
+    ).scalar_one()
+    assert x0 == pytest.approx(118.20)
