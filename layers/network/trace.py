@@ -25,6 +25,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Float,
+    Select,
     Text,
     and_,
     case,
@@ -33,19 +34,22 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     select,
     text,
+    union_all,
     values,
 )
 from sqlalchemy import table as sa_table
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from gis.crs import degrees_per_metre
 from layers.errors import InvalidNetworkQueryError, NetworkNotBuiltError
 from layers.reads.filters import GEOGRAPHY, parse_filter
 from layers.store.catalog import read_collection
-from layers.store.models import feature_table
-from layers.store.releases import release_as_of
+from layers.store.models import Release, feature_table
+from layers.store.releases import release_as_of, select_in_force
 
 Direction = Literal["upstream", "downstream"]
 #: The longest trace (metres along the rivers).
@@ -314,20 +318,18 @@ def trace(
     start = _snap(session, network, geometry.wkb_hex, snap_m)
     down = direction == "downstream"
     reaches = _reaches(session, network, geometry.wkb_hex, direction, distance_m, snap_m)
-    found: list[Found] = []
-    for c in collections:
-        found += _features(
-            session,
-            c,
-            reaches,
-            network.id,
-            as_of=as_of,
-            snap_m=snap_m,
-            limit_m=distance_m,
-            down=down,
-            condition=(filters or {}).get(c),
-            fields=(report_fields or {}).get(c, ()),
-        )
+    found = _features(
+        session,
+        collections,
+        reaches,
+        network.id,
+        as_of=as_of,
+        snap_m=snap_m,
+        limit_m=distance_m,
+        down=down,
+        filters=filters or {},
+        fields=report_fields or {},
+    )
     found.sort(key=lambda f: (f.distance_m, f.collection, f.id))
     return Trace(network, direction, distance_m, start, reaches, found)
 
@@ -443,7 +445,7 @@ def along_m(entry: Any, edge: Any, seed: Any, at: Any) -> ColumnElement[float]:
 
 def _features(
     session: Session,
-    collection: str,
+    collections: list[str],
     reaches: list[Reach],
     network_id: int,
     *,
@@ -451,22 +453,19 @@ def _features(
     snap_m: float,
     limit_m: float,
     down: bool,
-    condition: ColumnElement[bool] | None,
-    fields: tuple[str, ...],
+    filters: dict[str, ColumnElement[bool]],
+    fields: dict[str, tuple[str, ...]],
 ) -> list[Found]:
-    """Features of a collection within ``snap_m`` of the covered reaches, nearest first.
+    """Features of the collections within ``snap_m`` of the covered reaches (one statement).
 
     The along-river distance of a feature on a reach is the reach's entry distance plus
     the geodesic length of the reach from where the trace enters it (its start
     downstream, its end upstream; the start's position on the start edge) to the
-    feature's position: the closest point of the feature to the covered part or, when
-    the feature crosses the river, its first crossing met by the trace.
+    feature's position (:func:`position_on`). A feature a river of the network crosses
+    is met only where a traced reach crosses it (:func:`on_a_river`).
     """
-    info = read_collection(collection)
-    release = release_as_of(session, info.storage, as_of)
-    if release is None or not reaches:
+    if not reaches or not collections:
         return []
-    table = feature_table(info.storage)
     reach = values(
         column("edge", BigInteger()),
         column("entry", Float()),
@@ -475,73 +474,96 @@ def _features(
         column("seed", Float()),
         name="reach",
     ).data([(r.edge, r.entry_m, r.lo, r.hi, r.seed) for r in reaches])
+    selects = [
+        _features_of(c, reach, network_id, as_of, snap_m, down, filters.get(c), fields.get(c, ()))
+        for c in collections
+    ]
+    rows = session.execute(union_all(*selects)).all()
+    best: dict[tuple[str, int], Found] = {}
+    for r in rows:
+        if r.along > limit_m + 1e-6 or (r.on_river and not r.crosses):
+            continue
+        key = (r.collection, int(r.id))
+        seen = best.get(key)
+        if seen is None or r.along < seen.distance_m:
+            best[key] = Found(
+                r.collection,
+                int(r.id),
+                r.name,
+                int(r.release_id),
+                float(r.along),
+                int(r.edge),
+                float(r.g),
+                float(r.off),
+                dict(r.attrs) if r.attrs else None,
+            )
+    return list(best.values())
+
+
+def _features_of(
+    collection: str,
+    reach: Any,
+    network_id: int,
+    as_of: date,
+    snap_m: float,
+    down: bool,
+    condition: ColumnElement[bool] | None,
+    fields: tuple[str, ...],
+) -> Select[Any]:
+    """One collection's part of :func:`_features` (its release in force on ``as_of``)."""
+    info = read_collection(collection)
+    table = feature_table(info.storage)
+    release_id = select_in_force(info.storage, as_of, Release.id).scalar_subquery()
     e = EDGES
     part = func.ST_LineSubstring(e.c.geom, reach.c.lo, reach.c.hi)
     geog = cast(table.c.geom, GEOGRAPHY)
-    position = position_on(e.c.geom, part, table.c.geom, down=down)
-    where = [table.c.release_id == release.id, *near_reach(part, table.c.geom, snap_m)]
+    where = [table.c.release_id == release_id, *near_reach(part, table.c.geom, snap_m)]
     if info.stored_in is not None and info.dimension is not None:
         where.append(func.ST_Dimension(table.c.geom) == info.dimension)
     if condition is not None:
         where.append(condition)
     attrs = (
-        func.jsonb_build_object(*[a for f in fields for a in (f, table.c[f])]) if fields else None
+        func.jsonb_build_object(*[a for f in fields for a in (f, table.c[f])])
+        if fields
+        else cast(null(), JSONB)
     )
     pairs = (
         select(
             table.c.id.label("id"),
             table.c.name.label("name"),
+            table.c.release_id.label("release_id"),
             reach.c.edge,
             reach.c.entry,
             reach.c.seed,
             e.c.geom.label("geom"),
-            position.label("g"),
+            position_on(e.c.geom, part, table.c.geom, down=down).label("g"),
             func.ST_Intersects(part, table.c.geom).label("crosses"),
             on_a_river(literal(network_id, BigInteger()), table.c.geom).label("on_river"),
             func.ST_Distance(geog, cast(part, GEOGRAPHY)).label("off"),
-            *([attrs.label("attrs")] if attrs is not None else []),
+            cast(attrs, JSONB).label("attrs"),
         )
         .select_from(reach)
         .join(e, e.c.id == reach.c.edge)
         .join(table, and_(*where))
         .offset(0)
-        .subquery("pairs")
+        .subquery(f"pairs_{collection}")
     )
-    along = along_m(pairs.c.entry, pairs.c.geom, pairs.c.seed, pairs.c.g)
-    rows = session.execute(
-        select(
-            pairs.c.id,
-            pairs.c.name,
-            pairs.c.edge,
-            pairs.c.g,
-            pairs.c.off,
-            pairs.c.crosses,
-            pairs.c.on_river,
-            along.label("along"),
-            *([pairs.c.attrs] if attrs is not None else []),
-        ).where(
-            # on the start edge only what lies the trace's way from the start counts
-            (pairs.c.g >= pairs.c.seed) if down else (pairs.c.g <= pairs.c.seed)
-        )
-    ).all()
-    best: dict[int, Found] = {}
-    for r in rows:
-        if r.along > limit_m + 1e-6 or (r.on_river and not r.crosses):
-            continue
-        seen = best.get(int(r.id))
-        if seen is None or r.along < seen.distance_m:
-            best[int(r.id)] = Found(
-                collection,
-                int(r.id),
-                r.name,
-                release.id,
-                float(r.along),
-                int(r.edge),
-                float(r.g),
-                float(r.off),
-                dict(r.attrs) if attrs is not None and r.attrs else None,
-            )
-    return list(best.values())
+    return select(
+        literal(collection, Text()).label("collection"),
+        pairs.c.id,
+        pairs.c.name,
+        pairs.c.release_id,
+        pairs.c.edge,
+        pairs.c.g,
+        pairs.c.off,
+        pairs.c.crosses,
+        pairs.c.on_river,
+        along_m(pairs.c.entry, pairs.c.geom, pairs.c.seed, pairs.c.g).label("along"),
+        pairs.c.attrs,
+    ).where(
+        # on the start edge only what lies the trace's way from the start counts
+        (pairs.c.g >= pairs.c.seed) if down else (pairs.c.g <= pairs.c.seed)
+    )
 
 
 def downstream_features(
