@@ -17,6 +17,7 @@ demo: setup
 	uv run --frozen ecozone db upgrade && \
 	uv run --frozen ecozone demo build && \
 	uv run --frozen ecozone demo load && \
+	uv run --frozen ecozone network build && \
 	echo "ecozone: serving on http://$(HOST):$(PORT) (Ctrl-C stops it; 'make db-stop' stops a project-local database)" && \
 	uv run --frozen ecozone serve --host $(HOST) --port $(PORT)
 

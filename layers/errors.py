@@ -217,6 +217,22 @@ class InvalidProximityError(AppError):
     code = "invalid-proximity-query"
 
 
+class NetworkNotBuiltError(AppError):
+    """No river network was built from the water release in force (``ecozone network build``)."""
+
+    code = "river-network-not-built"
+
+
+class InvalidNetworkQueryError(AppError):
+    """A river-network trace or build that cannot be done.
+
+    A start too far from any river, a distance out of range, an unreadable overrides or
+    DEM file.
+    """
+
+    code = "invalid-network-query"
+
+
 class InvalidFeatureError(AppError):
     """A feature body that is not a GeoJSON Feature or whose properties do not validate."""
 

@@ -16,7 +16,7 @@ say() { echo "postgis.sh: $*" >&2; }
 pgbin() {
   local v
   v=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -1)
-  [ -n "$v" ] || { say "PostgreSQL is not installed (apt-get install postgresql postgresql-15-postgis-3)"; exit 1; }
+  [ -n "$v" ] || { say "PostgreSQL is not installed (apt-get install postgresql postgresql-15-postgis-3 postgresql-15-pgrouting)"; exit 1; }
   echo "/usr/lib/postgresql/$v/bin"
 }
 

@@ -9,7 +9,7 @@ tests=0; [ "${1:-}" = "--tests" ] && tests=1
 here="$(cd "$(dirname "$0")/.." && pwd)"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 need=()
-for pkg in postgresql postgresql-15-postgis-3 gdal-bin chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libcairo2; do
+for pkg in postgresql postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libcairo2; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # QGIS 3.22 with PyQGIS (in Debian's system python3, not the venv) for the desktop GIS

@@ -12,7 +12,7 @@ import logging
 
 import typer
 
-from api.cli import datasets, entry_lists, readings, screening, store
+from api.cli import datasets, entry_lists, network, readings, screening, store
 from api.cli.serve import serve
 
 
@@ -33,6 +33,7 @@ def build_cli() -> typer.Typer:
     app.add_typer(datasets.demo_cli(), name="demo")
     app.add_typer(store.keys_cli(), name="keys")
     app.add_typer(screening.rules_cli(), name="rules")
+    app.add_typer(network.network_cli(), name="network")
     return app
 
 

@@ -170,6 +170,9 @@ def import_command(
         except GisError as exc:
             raise fail(exc) from None
     print_report(report)
+    from api.cli.network import rebuild_after_import
+
+    rebuild_after_import(options.collection, options.valid_from)
 
 
 def releases_command(collection: Annotated[str | None, typer.Argument()] = None) -> None:

@@ -64,6 +64,7 @@ from layers.screening.lookups import (
     rule_filter,
     upstream_select,
 )
+from layers.screening.river_network import has_network, network_upstream_select
 from layers.screening.rules import LoadedRuleSet, Rule, RuleSetKey
 from layers.screening.rulesets import select_rule_set_in_force
 from layers.screening.scope import (
@@ -260,7 +261,14 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         if rule.predicate.op == "upstream" and rule.layer is not None:
             up = UpstreamBranch(rule.key, position, f"up_{len(upstream)}", reach(rule))
             upstream.append(up)
-            selects.append(upstream_select(rule, up, project, project_geog, release))
+            # on the river network when one was built from the via release in force,
+            # else along one line feature (layers.screening.river_network)
+            selects.append(
+                upstream_select(rule, up, project, project_geog, release).where(
+                    ~has_network(rule, release)
+                )
+            )
+            selects.append(network_upstream_select(rule, up, project, release))
     # the entry-list clauses that apply where the project lies (judged by conformity)
     selects.append(_clauses_select(project, release))
     # the release in force per collection, and whether its coverage covers the project

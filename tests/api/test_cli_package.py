@@ -36,6 +36,7 @@ COMMANDS = {
     "demo": ["build", "load"],
     "keys": ["create", "list", "revoke"],
     "rules": ["load"],
+    "network": ["build", "trace"],
 }
 
 #: Modules only some commands need; importing the CLI must not pull them in.

@@ -46,7 +46,7 @@ def test_dockerfile_pins_the_uv_version_of_the_lock():
 def test_compose_uses_official_postgis_and_waits_for_it():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     db, api = compose["services"]["db"], compose["services"]["api"]
-    assert db["image"].startswith("postgis/postgis:")
+    assert db["image"].startswith("pgrouting/pgrouting:15-")  # PostGIS + pgRouting (migration 0012)
     assert api["depends_on"]["db"]["condition"] == "service_healthy"
     assert "DATABASE_URL" in api["environment"]
 

@@ -13,6 +13,7 @@ import { initPanel, openPanel } from "./panel.js";
 import { initProject } from "./project.js";
 import { initScreening } from "./screening.js";
 import { initSearch } from "./search.js";
+import { initTrace } from "./trace.js";
 import { state } from "./state.js";
 import { map } from "./view.js";
 
@@ -35,6 +36,7 @@ initScreening();
 initFacts();
 initHistory();
 initExamples();
+initTrace();
 
 loadIndustries();
 loadExamples();

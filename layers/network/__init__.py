@@ -1,0 +1,1 @@
+"""The directed river network: built from a water release, traversed with pgRouting."""

@@ -1,0 +1,96 @@
+"""JS-B10 (``upstream``) on the river network: through confluences, never up a tributary."""
+
+from __future__ import annotations
+
+import pytest
+from pyproj import Geod
+from shapely.geometry import LineString, Point, box, shape
+
+from layers.network.build import build_network
+from layers.screening.service import screen
+from tests.admin_fixture import load_admin
+from tests.layers.test_screening import load, project, result
+
+GEOD = Geod(ellps="WGS84")
+RULE = "JS-B10-UPSTREAM"
+LAT = 32.3
+EDGE = 118.25  # the zone's upstream edge on the main stem
+JUNCTION = 118.248  # where the tributary joins, ~190 m above the zone
+MAIN = LineString([(118.20 + i * 0.01, LAT) for i in range(11)])
+TRIB = LineString([(JUNCTION, 32.33 - i * 0.001) for i in range(31)])
+
+
+@pytest.fixture(autouse=True)
+def jiangsu(db_session) -> int:
+    return load_admin(db_session, "321102", (EDGE, LAT), half_deg=1.0)
+
+
+@pytest.fixture
+def rivers(db_session, tmp_path) -> None:
+    load(
+        db_session,
+        "water_bodies",
+        [
+            {"name": "干流", "kind": "river", "yangtze_class": "none", "geometry": MAIN},
+            {"name": "支流", "kind": "river", "yangtze_class": "none", "geometry": TRIB},
+        ],
+    )
+    empty = tmp_path / "overrides.yaml"
+    empty.write_text("overrides: []\n", encoding="utf-8")
+    build_network(db_session, overrides=empty)
+
+
+def zone_row(geometry) -> dict:
+    return {"name": "某水源一级区", "grade": "一级", "water_source": "干流", "geometry": geometry}
+
+
+def north(lon: float, metres: float) -> tuple[float, float]:
+    x, y, _ = GEOD.fwd(lon, LAT, 0.0, metres)
+    return float(x), float(y)
+
+
+def js_b10(session, site) -> dict:
+    return result(screen(session, project(Point(site), buffer_m=0)).body, RULE)
+
+
+def test_network_project_on_a_tributary_finds_the_zone_on_the_main_stem(db_session, rivers):
+    east_edge = GEOD.fwd(EDGE, LAT, 90.0, 200.0)[0]
+    load(
+        db_session,
+        "drinking_water_zones",
+        [zone_row(box(EDGE, LAT - 0.001, east_edge, LAT + 0.001))],
+    )
+    site = north(JUNCTION, 700.0)  # 700 m up the tributary: beyond snap_m of the main stem
+    rule = js_b10(db_session, site)
+    assert rule["outcome"] == "FLAG"
+    (ev,) = rule["evidence"]
+    expected = GEOD.inv(*site, JUNCTION, LAT)[2] + GEOD.inv(JUNCTION, LAT, EDGE, LAT)[2]
+    assert abs(ev["distance_m"] - expected) < 1.0
+    assert ev["via"]["rivers"] == ["支流", "干流"]
+    path = shape(ev["path"])
+    assert abs(GEOD.geometry_length(path) - ev["distance_m"]) < 1.0
+    assert GEOD.inv(*path.coords[-1], EDGE, LAT)[2] < 1.0  # ends where the river enters it
+
+
+def test_network_project_on_the_main_stem_does_not_climb_to_a_tributary_zone(db_session, rivers):
+    """The zone is on the tributary 300 m above the junction: water from the main stem
+    never reaches it (the single-line predicate, snapping both to the main stem, flagged it)."""
+    zone = box(
+        JUNCTION - 0.001, north(JUNCTION, 250.0)[1], JUNCTION + 0.001, north(JUNCTION, 450.0)[1]
+    )
+    load(db_session, "drinking_water_zones", [zone_row(zone)])
+    site = (JUNCTION - 0.005, LAT)  # on the main stem ~470 m above the junction
+    rule = js_b10(db_session, site)
+    assert rule["outcome"] == "PASS"
+    assert rule["evidence"] == []
+
+
+def test_network_beyond_the_distance_passes(db_session, rivers):
+    east_edge = GEOD.fwd(EDGE, LAT, 90.0, 200.0)[0]
+    load(
+        db_session,
+        "drinking_water_zones",
+        [zone_row(box(EDGE, LAT - 0.001, east_edge, LAT + 0.001))],
+    )
+    site = north(JUNCTION, 900.0)  # 900 + 190 m along the rivers > 1,000 m
+    assert js_b10(db_session, site)["outcome"] == "PASS"
