@@ -28,6 +28,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from layers.demo import enterprises, entry_lists, parks, protected, stations, units, water
+from layers.demo.rasters import build_rasters
 from layers.demo.sites import example_sites
 from layers.demo.sources import (
     NGCC_LICENCE,
@@ -445,6 +446,8 @@ def build_demo(
     body: dict[str, Any] = {"seed": seed, "collections": releases}
     if "control_units" in order:
         body["entry_lists"] = _write_entry_lists(out_dir, layers.features("control_units"))
+    if only is None:  # the full demo has rasters too (layers.demo.rasters)
+        body["rasters"] = build_rasters(out_dir, cache_dir, layers.step)
     manifest.write_text(
         json.dumps(body, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8"
     )

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
 
@@ -234,7 +235,7 @@ def in_force_sql() -> bytes:
         .join(RasterFile, RasterFile.release_id == Release.id)
         .where(in_force_on(bindparam("as_of")))
         .order_by(Release.collection, *NEWEST_FIRST)
-        .distinct(Release.collection)
+        .ext(distinct_on(Release.collection))
     )
     dialect = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
     text = " ".join(str(stmt.compile(dialect=dialect)).split())
