@@ -194,7 +194,7 @@ def write_cog(src: Path, dst: Path, info: RasterInfo, kind: Kind) -> None:
     options = {
         "COMPRESS": "DEFLATE",
         "PREDICTOR": "YES" if kind == "continuous" else "NO",
-        "BLOCKSIZE": 512,
+        "BLOCKSIZE": 256,  # a 10 km² window of a 10 m raster decodes 2x less than with 512
         "OVERVIEW_RESAMPLING": "AVERAGE" if kind == "continuous" else "NEAREST",
         "BIGTIFF": "IF_SAFER",
         "NUM_THREADS": "1",
@@ -264,12 +264,17 @@ def slope_degrees(
 
     Central differences inside; the outermost cells and cells next to NaN are NaN.
     """
-    out = np.full(z.shape, np.nan)
+    out = np.full(z.shape, np.nan, dtype=z.dtype)
     if z.shape[0] < 3 or z.shape[1] < 3:
         return out
     gx = (z[1:-1, 2:] - z[1:-1, :-2]) / (2 * dx[1:-1, None])
     gy = (z[2:, 1:-1] - z[:-2, 1:-1]) / (dy[:-2, None] + dy[2:, None])
-    out[1:-1, 1:-1] = np.degrees(np.arctan(np.hypot(gx, gy)))
+    gx *= gx
+    gy *= gy
+    gx += gy
+    np.sqrt(gx, out=gx)
+    np.arctan(gx, out=gx)
+    out[1:-1, 1:-1] = np.degrees(gx)
     return out
 
 
@@ -369,13 +374,16 @@ def zonal_stats(
                 "max": round(float(v.max()), 3),
             }
             if slope:
-                z = np.where(np.ma.getmaskarray(data), np.nan, values)
-                s = slope_degrees(z, grid.dx, grid.dy)[valid]
+                # float32: half the memory traffic, and ample for elevations (≈ 1e-4 m)
+                z = np.where(
+                    np.ma.getmaskarray(data), np.float32(np.nan), data.data.astype(np.float32)
+                )
+                s = slope_degrees(z, grid.dx.astype(np.float32), grid.dy.astype(np.float32))[valid]
                 s = s[~np.isnan(s)]
                 if s.size:
                     out |= {
                         "slope_min": round(float(s.min()), 3),
-                        "slope_mean": round(float(s.mean()), 3),
+                        "slope_mean": round(float(s.mean(dtype=np.float64)), 3),
                         "slope_max": round(float(s.max()), 3),
                     }
             return out
