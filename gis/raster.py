@@ -27,6 +27,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,7 +36,7 @@ import rasterio
 import rasterio.shutil
 import shapely
 from numpy.typing import NDArray
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from rasterio.enums import Resampling
 from rasterio.features import geometry_mask
 from rasterio.io import MemoryFile
@@ -295,6 +296,13 @@ def _window(ds: Any, geom: BaseGeometry, margin: int) -> Window | None:
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 
+@lru_cache(maxsize=64)
+def _from_lonlat(wkt: str) -> tuple[CRS, Transformer]:
+    """A raster's CRS (parsed once) and the transformer from lon/lat into it."""
+    crs = CRS.from_wkt(wkt)
+    return crs, transformer(CRS.from_user_input(WGS84), crs)
+
+
 def zonal_stats(
     path: Path,
     geom_lonlat: BaseGeometry,
@@ -314,8 +322,7 @@ def zonal_stats(
         RasterTooLargeError: the geometry's window is over :data:`MAX_WINDOW_PIXELS`.
     """
     with _env(), rasterio.open(path) as ds:
-        crs = CRS.from_user_input(ds.crs)
-        t = transformer(CRS.from_user_input(WGS84), crs)
+        crs, t = _from_lonlat(ds.crs.to_wkt())
         geom = shapely.transform(
             geom_lonlat, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
         )
@@ -491,13 +498,19 @@ def file_size(path: Path) -> int:
 
 
 def buffer_lonlat(geom: BaseGeometry, metres: float) -> BaseGeometry:
-    """``geom`` (lon/lat) buffered by ``metres``, built in an azimuthal equidistant CRS at its centre."""
+    """``geom`` (lon/lat) buffered by ``metres``, built in the WGS84 UTM zone of its centre."""
     c = geom.centroid
-    local = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m")
-    lonlat = CRS.from_user_input(WGS84)
-    fwd, back = transformer(lonlat, local), transformer(local, lonlat)
+    zone = (32600 if c.y >= 0 else 32700) + int((c.x + 180) // 6) % 60 + 1
+    fwd, back = _utm(zone)
     projected = shapely.transform(
         geom, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1]))
     )
     grown = projected.buffer(metres, quad_segs=16)
     return shapely.transform(grown, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+
+
+@lru_cache(maxsize=120)
+def _utm(epsg: int) -> tuple[Transformer, Transformer]:
+    """Transformers lon/lat → UTM zone ``epsg`` and back (built once per zone)."""
+    lonlat, utm = CRS.from_user_input(WGS84), CRS.from_epsg(epsg)
+    return transformer(lonlat, utm), transformer(utm, lonlat)
