@@ -94,7 +94,6 @@ def zonal(directory: Path) -> None:
 
 
 def screening(dem: Path, n: int) -> None:
-    import os
     import tempfile
 
     from shapely.geometry import box, mapping
@@ -149,7 +148,6 @@ def screening(dem: Path, n: int) -> None:
             with_raster = min(with_raster, run("with it again"))
             print(f"ratio {with_raster / floor:.2f}× the floor")
         engine.dispose()
-    os.environ.pop("UNUSED", None)
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ SCREENING = {
                 "max": 260.0,
                 "slope_mean": 31.2,
                 "slope_max": 40.5,
-            },  # fmt: skip
+            },
             "buffer_m": 500,
             "buffer": {"status": "ok", "min": 90.0, "mean": 170.0, "max": 300.0},
         },
