@@ -303,6 +303,9 @@ def _from_lonlat(wkt: str) -> tuple[CRS, Transformer]:
     return crs, transformer(CRS.from_user_input(WGS84), crs)
 
 
+_OUTSIDE = {"status": "no_data", "reason": "outside_raster", "text": "项目不在该栅格的范围内"}
+
+
 def zonal_stats(
     path: Path,
     geom_lonlat: BaseGeometry,
@@ -321,25 +324,36 @@ def zonal_stats(
     Raises:
         RasterTooLargeError: the geometry's window is over :data:`MAX_WINDOW_PIXELS`.
     """
+    return zonal_stats_parts(path, [geom_lonlat], kind, slope=slope, classes=classes)[0]
+
+
+def zonal_stats_parts(
+    path: Path,
+    geoms_lonlat: list[BaseGeometry],
+    kind: Kind,
+    *,
+    slope: bool = False,
+    classes: dict[int, str] | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`zonal_stats` of several geometries (a project and its buffer) in one read.
+
+    The file is opened and the window covering every geometry read (and its slope
+    computed) once; each geometry then gets its own mask.
+
+    Raises:
+        RasterTooLargeError: the window is over :data:`MAX_WINDOW_PIXELS`.
+    """
     with _env(), rasterio.open(path) as ds:
         crs, t = _from_lonlat(ds.crs.to_wkt())
-        geom = shapely.transform(
-            geom_lonlat, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
-        )
-        if not geom.intersects(box(*ds.bounds)):
-            return {
-                "status": "no_data",
-                "reason": "outside_raster",
-                "text": "项目不在该栅格的范围内",
-            }
-        margin = 1 if slope else 0
-        window = _window(ds, geom, margin)
+        geoms = [
+            shapely.transform(g, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+            for g in geoms_lonlat
+        ]
+        extent = box(*ds.bounds)
+        hits = [g for g in geoms if g.intersects(extent)]
+        window = _window(ds, shapely.GeometryCollection(hits), 1 if slope else 0) if hits else None
         if window is None:
-            return {
-                "status": "no_data",
-                "reason": "outside_raster",
-                "text": "项目不在该栅格的范围内",
-            }
+            return [dict(_OUTSIDE) for _ in geoms]
         if window.width * window.height > MAX_WINDOW_PIXELS:
             raise RasterTooLargeError(
                 f"The geometry spans {window.width}×{window.height} cells of this raster "
@@ -348,68 +362,88 @@ def zonal_stats(
             )
         data = ds.read(1, window=window, masked=True)
         wt = ds.window_transform(window)
-        shape = (int(window.height), int(window.width))
-        rule = "centre"
-        polygonal = geom.geom_type in ("Polygon", "MultiPolygon")
-        inside = geometry_mask([geom], shape, wt, invert=True, all_touched=False)
-        if not polygonal or not inside.any():
-            rule = "touched"
-            inside = geometry_mask([geom], shape, wt, invert=True, all_touched=True)
-        valid = inside & ~np.ma.getmaskarray(data)
-        grid = _grid(crs, wt, shape[0])
-        if not valid.any():
-            return {
-                "status": "no_data",
-                "reason": "nodata",
-                "text": "项目范围内的像元均为无数据值（如海域或栅格空白区）",
-                "pixel_rule": rule,
-            }
-        area = np.broadcast_to(grid.area[:, None], shape)
-        out: dict[str, Any] = {
-            "status": "ok",
+    shape = (int(window.height), int(window.width))
+    nodata = np.ma.getmaskarray(data)
+    grid = _grid(crs, wt, shape[0])
+    slopes = None
+    if slope and kind == "continuous":
+        # float32: half the memory traffic, and ample for elevations (≈ 1e-4 m)
+        z = np.where(nodata, np.float32(np.nan), data.data.astype(np.float32))
+        slopes = slope_degrees(z, grid.dx.astype(np.float32), grid.dy.astype(np.float32))
+    return [
+        _part(g, np.asarray(data.data), nodata, wt, shape, grid, slopes, kind, classes)
+        if g.intersects(extent)
+        else dict(_OUTSIDE)
+        for g in geoms
+    ]
+
+
+def _part(
+    geom: BaseGeometry,
+    values: NDArray[Any],
+    nodata: NDArray[np.bool_],
+    wt: Affine,
+    shape: tuple[int, int],
+    grid: _Grid,
+    slopes: NDArray[Any] | None,
+    kind: Kind,
+    classes: dict[int, str] | None,
+) -> dict[str, Any]:
+    """One geometry's statistics on a window read by :func:`zonal_stats_parts`."""
+    rule = "centre"
+    polygonal = geom.geom_type in ("Polygon", "MultiPolygon")
+    inside = geometry_mask([geom], shape, wt, invert=True, all_touched=False)
+    if not polygonal or not inside.any():
+        rule = "touched"
+        inside = geometry_mask([geom], shape, wt, invert=True, all_touched=True)
+    valid = inside & ~nodata
+    if not valid.any():
+        return {
+            "status": "no_data",
+            "reason": "nodata",
+            "text": "项目范围内的像元均为无数据值（如海域或栅格空白区）",
             "pixel_rule": rule,
-            "pixels": int(valid.sum()),
-            "area_m2": round(float(area[valid].sum()), 2),
-            "nodata_pixels": int((inside & ~valid).sum()),
         }
-        values = np.asarray(data.data, dtype=np.float64)
-        if kind == "continuous":
-            v = values[valid]
-            out |= {
-                "min": round(float(v.min()), 3),
-                "mean": round(float(v.mean()), 3),
-                "max": round(float(v.max()), 3),
-            }
-            if slope:
-                # float32: half the memory traffic, and ample for elevations (≈ 1e-4 m)
-                z = np.where(
-                    np.ma.getmaskarray(data), np.float32(np.nan), data.data.astype(np.float32)
-                )
-                s = slope_degrees(z, grid.dx.astype(np.float32), grid.dy.astype(np.float32))[valid]
-                s = s[~np.isnan(s)]
-                if s.size:
-                    out |= {
-                        "slope_min": round(float(s.min()), 3),
-                        "slope_mean": round(float(s.mean(dtype=np.float64)), 3),
-                        "slope_max": round(float(s.max()), 3),
-                    }
-            return out
-        v = values[valid].astype(np.int64)
-        a = area[valid]
-        total = float(a.sum())
-        found = np.unique(v)
-        out["classes"] = [
-            {
-                "value": int(c),
-                "name": (classes or {}).get(int(c), f"类别 {int(c)}"),
-                "pixels": int((v == c).sum()),
-                "area_m2": round(float(a[v == c].sum()), 2),
-                "share_pct": round(100.0 * float(a[v == c].sum()) / total, 3),
-            }
-            for c in found
-        ]
-        out["classes"].sort(key=lambda e: -e["area_m2"])
+    area = np.broadcast_to(grid.area[:, None], shape)
+    out: dict[str, Any] = {
+        "status": "ok",
+        "pixel_rule": rule,
+        "pixels": int(valid.sum()),
+        "area_m2": round(float(area[valid].sum()), 2),
+        "nodata_pixels": int((inside & ~valid).sum()),
+    }
+    if kind == "continuous":
+        v = values[valid].astype(np.float64)
+        out |= {
+            "min": round(float(v.min()), 3),
+            "mean": round(float(v.mean()), 3),
+            "max": round(float(v.max()), 3),
+        }
+        if slopes is not None:
+            s = slopes[valid]
+            s = s[~np.isnan(s)]
+            if s.size:
+                out |= {
+                    "slope_min": round(float(s.min()), 3),
+                    "slope_mean": round(float(s.mean(dtype=np.float64)), 3),
+                    "slope_max": round(float(s.max()), 3),
+                }
         return out
+    v = values[valid].astype(np.int64)
+    a = area[valid]
+    total = float(a.sum())
+    out["classes"] = [
+        {
+            "value": int(c),
+            "name": (classes or {}).get(int(c), f"类别 {int(c)}"),
+            "pixels": int((v == c).sum()),
+            "area_m2": round(float(a[v == c].sum()), 2),
+            "share_pct": round(100.0 * float(a[v == c].sum()) / total, 3),
+        }
+        for c in np.unique(v)
+    ]
+    out["classes"].sort(key=lambda e: -e["area_m2"])
+    return out
 
 
 # --- tiles ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
-from gis.raster import buffer_lonlat, render_tile, zonal_stats
+from gis.raster import buffer_lonlat, render_tile, zonal_stats_parts
 from layers.errors import RasterLayerNotFoundError
 from layers.store.rasters import (
     RasterSettings,
@@ -42,26 +42,27 @@ def zonal(stored: StoredRaster, geom: BaseGeometry, buffer_m: float = 0.0) -> di
     slope = layer.id == "dem"
     names = stored.class_names
 
-    def one(g: BaseGeometry) -> dict[str, Any]:
-        if not stored.path.is_file():
-            return {
-                "status": "no_data",
-                "reason": "file_missing",
-                "text": "该栅格版本的文件不在数据目录中",
-            }
-        return zonal_stats(stored.path, g, layer.kind, slope=slope, classes=names)
-
+    parts = [geom] + ([buffer_lonlat(geom, buffer_m)] if buffer_m > 0 else [])
+    if stored.path.is_file():
+        stats = zonal_stats_parts(stored.path, parts, layer.kind, slope=slope, classes=names)
+    else:
+        missing = {
+            "status": "no_data",
+            "reason": "file_missing",
+            "text": "该栅格版本的文件不在数据目录中",
+        }
+        stats = [dict(missing) for _ in parts]
     out: dict[str, Any] = {
         "layer": layer.id,
         "title": layer.title,
         "kind": layer.kind,
         "unit": layer.unit,
         "raster": stored.evidence(),
-        "geometry": one(geom),
+        "geometry": stats[0],
     }
     if buffer_m > 0:
         out["buffer_m"] = buffer_m
-        out["buffer"] = one(buffer_lonlat(geom, buffer_m))
+        out["buffer"] = stats[1]
     if stored.resolution_m > COARSE_M:
         out["note"] = COARSE_NOTE.format(res=stored.resolution_m)
     return out
