@@ -22,6 +22,7 @@ from api.routes import (
     landing,
     quality,
     queries,
+    rasters,
     rules,
     screenings,
     tiles,
@@ -36,6 +37,7 @@ from layers.reads.tiles import TileCache
 from layers.screening.rulebook import RuleBook
 from layers.screening.stores import PoolScreeningStore, make_screening_pool
 from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
+from layers.store.rasters import RasterSettings
 from web import project_file
 from web import router as web_router
 
@@ -58,7 +60,8 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         app.state.reader = PoolReader(pool)
         screening_pool = make_screening_pool(db)
         await screening_pool.open(wait=False)
-        app.state.rule_book = RuleBook()  # rule sets and plans of this app's database
+        # rule sets and plans of this app's database
+        app.state.rule_book = RuleBook(app.state.raster_settings.data_dir)
         app.state.screening_store = PoolScreeningStore(
             screening_pool, app.state.sessionmaker, app.state.rule_book, db.screening_timeout_ms
         )
@@ -86,6 +89,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.state.api_settings = api
     _declare_components(app, api)
     app.state.db_settings = db
+    app.state.raster_settings = RasterSettings()
     app.add_middleware(ControlCharacterMiddleware)
     install_error_handlers(app)
     app.add_middleware(
@@ -110,6 +114,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.include_router(rules.router)
     app.include_router(entry_lists.router)
     app.include_router(quality.router)
+    app.include_router(rasters.router)
     app.include_router(web_router.router)
     # The hottest paths, matched before every other route (api.fast_routes).
     collections.fast.install(app)

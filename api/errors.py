@@ -23,6 +23,8 @@ from gis.errors import (
     MissingCRSError,
     OutOfChinaError,
     ProjectGeometryError,
+    RasterError,
+    RasterTooLargeError,
     UnknownCRSError,
 )
 from layers.errors import (
@@ -50,6 +52,7 @@ from layers.errors import (
     PreconditionFailedError,
     ProjectFactError,
     QueryTimeoutError,
+    RasterLayerNotFoundError,
     ReadingsRejectedError,
     ReleaseConflictError,
     ReleaseNotFoundError,
@@ -124,6 +127,9 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     StationNotFoundError: 404,
     InvalidReadingsQueryError: 400,
     ServerBusyError: 503,
+    RasterLayerNotFoundError: 404,
+    RasterError: 422,
+    RasterTooLargeError: 413,
 }
 
 #: Seconds a client should wait before retrying a 503 (query timeout, busy pool).

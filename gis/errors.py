@@ -54,3 +54,15 @@ class InvalidBBoxError(GisError):
     """A bbox that is malformed or out of range."""
 
     code = "invalid-bbox"
+
+
+class RasterError(GisError):
+    """A raster that cannot be read, or a request it cannot answer."""
+
+    code = "raster-invalid"
+
+
+class RasterTooLargeError(GisError):
+    """A raster over the configured size, or a zonal window over the readable maximum."""
+
+    code = "raster-too-large"

@@ -338,3 +338,15 @@ def database_error(exc: BaseException) -> AppError | None:
     if isinstance(exc, PoolTimeout | sqlalchemy.exc.TimeoutError):
         return ServerBusyError()
     return None
+
+
+class RasterLayerNotFoundError(AppError):
+    """No raster layer has this id, or it has no release in force."""
+
+    code = "raster-layer-not-found"
+
+
+class RasterClassesError(ImportFileError):
+    """A class table that is unknown, unreadable or does not match the raster."""
+
+    code = "raster-classes-invalid"

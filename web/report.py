@@ -190,6 +190,7 @@ def render_report(
         {"rule_id": result.get("rule_id"), **item}
         for result in screening.get("results") or []
         for item in result.get("evidence") or []
+        if "raster" not in item  # raster statistics have their own table (raster_rows)
     ]
     return (
         environment()
@@ -226,6 +227,7 @@ def render_report(
             protection_columns=protection_report.COLUMNS,
             protection_distance_note=protection_report.DISTANCE_NOTE,
             protection_synthetic_note=protection_report.SYNTHETIC_TARGETS_NOTE,
+            raster_rows=raster_rows(screening),
         )
     )
 
@@ -253,6 +255,57 @@ def map_frame(
     dy = reach_m / 111_320
     dx = dy / max(math.cos(math.radians((y0 + y1) / 2)), 0.1)
     return (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+
+
+#: What the report's raster table says of a part without statistics.
+NO_DATA = "无数据"
+
+
+def _raster_values(layer: dict[str, Any], stats: dict[str, Any]) -> str:
+    """One part's statistics in words (elevation and slope, or the largest classes)."""
+    if stats.get("status") != "ok":
+        return f"{NO_DATA}（{stats.get('text') or stats.get('reason') or '原因未注明'}）"
+    if layer.get("kind") == "categorical":
+        classes = stats.get("classes") or []
+        parts = [
+            f"{c['name']} {c['share_pct']:.1f}%（{c['area_m2'] / 10000:.2f} 公顷）"
+            for c in classes[:4]
+        ]
+        return "；".join(parts) + ("；…" if len(classes) > 4 else "")
+    text = (
+        f"高程 {stats['min']:.0f} / {stats['mean']:.0f} / {stats['max']:.0f} 米（最低/平均/最高）"
+    )
+    if "slope_mean" in stats:
+        text += f"；坡度平均 {stats['slope_mean']:.1f}°，最大 {stats['slope_max']:.1f}°"
+    return text
+
+
+def raster_rows(screening: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's raster table: per layer and part (项目 / 缓冲区), values and the release."""
+    rows: list[dict[str, Any]] = []
+    for layer in screening.get("rasters") or []:
+        raster = layer.get("raster") or {}
+        release = raster.get("release")
+        cite = (
+            f"{release}（{raster.get('source') or '来源未注明'}；{raster.get('licence') or '许可未注明'}"
+            f"{'；合成数据' if raster.get('synthetic') else ''}）"
+            if release
+            else "—"
+        )
+        parts = [("项目范围", layer.get("geometry") or {})]
+        if layer.get("buffer"):
+            parts.append((f"缓冲区 {layer.get('buffer_m', 0):.0f} 米", layer["buffer"]))
+        for where, stats in parts:
+            rows.append(
+                {
+                    "title": layer.get("title"),
+                    "where": where,
+                    "values": _raster_values(layer, stats),
+                    "release": cite,
+                    "note": layer.get("note") or "",
+                }
+            )
+    return rows
 
 
 def project_buffer(geometry: dict[str, Any], metres: float) -> dict[str, Any] | None:

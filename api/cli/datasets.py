@@ -71,6 +71,10 @@ def demo_build(
     if manifest.exists() and not force:
         built_seed = json.loads(manifest.read_text(encoding="utf-8")).get("seed")
         if built_seed == seed:
+            if "rasters" not in json.loads(manifest.read_text(encoding="utf-8")):
+                from layers.demo.rasters import add_rasters  # a build from before rasters
+
+                add_rasters(manifest, cache, lambda msg: err.print(msg))
             console.print(f"demo already built in {out} (seed {seed}); --force rebuilds it")
             return
     with Progress(

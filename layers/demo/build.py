@@ -39,6 +39,7 @@ from layers.demo import (
     units,
     water,
 )
+from layers.demo.rasters import build_rasters
 from layers.demo.sites import example_sites
 from layers.demo.sources import (
     GEONAMES_LICENCE,
@@ -549,6 +550,8 @@ def build_demo(
     if "control_units" in order:
         zones = [f for c in element_zones.ELEMENT_DIGIT if c in order for f in layers.features(c)]
         body["entry_lists"] = _write_entry_lists(out_dir, layers.features("control_units"), zones)
+    if only is None:  # the full demo has rasters too (layers.demo.rasters)
+        body["rasters"] = build_rasters(out_dir, cache_dir, layers.step)
     manifest.write_text(
         json.dumps(body, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8"
     )

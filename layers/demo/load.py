@@ -14,8 +14,11 @@ from sqlalchemy.orm import Session
 
 from layers.ingest.entry_lists import EntryListOptions, EntryListReport, import_entry_list
 from layers.ingest.importer import ImportOptions, ImportReport, import_file
+from layers.ingest.rasters import RasterImportOptions, import_raster
 from layers.store.entry_lists import release_collection
 from layers.store.models import Release
+from layers.store.rasters import RasterSettings
+from layers.store.rasters import release_collection as raster_collection
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,42 @@ def load_demo(
             )
             reports.append(import_file(session, out_dir / entry["file"], options))
     load_entry_lists(session, out_dir, manifest, progress=progress)
+    load_rasters(session, out_dir, manifest, progress=progress)
+    return reports
+
+
+def load_rasters(
+    session: Session,
+    out_dir: Path,
+    manifest: dict[str, Any],
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Import the manifest's rasters not loaded yet (into the rasters data folder)."""
+    reports = []
+    settings = RasterSettings()
+    for entry in manifest.get("rasters", []):
+        exists = session.scalar(
+            select(Release.id).where(
+                Release.collection == raster_collection(entry["layer"]),
+                Release.name == entry["release"],
+            )
+        )
+        if exists is not None:
+            continue
+        if progress:
+            progress(f"raster.{entry['layer']}/{entry['release']} ← {entry['file']}")
+        options = RasterImportOptions(
+            layer=entry["layer"],
+            release=entry["release"],
+            valid_from=date.fromisoformat(entry["valid_from"]),
+            classes=entry.get("classes"),
+            source=entry["source"],
+            licence=entry["licence"],
+            note=entry["note"],
+            synthetic=entry["synthetic"],
+        )
+        reports.append(import_raster(session, out_dir / entry["file"], options, settings))
     return reports
 
 

@@ -26,6 +26,7 @@ from layers.screening.lookups import (
 )
 from layers.screening.plan import Decided, Plan
 from layers.screening.project import ProjectInput
+from layers.screening.rasters import RasterFacts, judge
 from layers.screening.rules import SEVERITY, LoadedRuleSet, Op, Rule, version_key
 from layers.screening.scope import (
     ADCODE_FIELD,
@@ -78,6 +79,8 @@ class Prepared:
     args: list[Any]
     #: The outfall, reprojected and checked, when the request gives one.
     outfall: ProjectGeometry | None = None
+    #: The raster statistics (:mod:`layers.screening.rasters`), when a rule needs them.
+    rasters: RasterFacts | None = None
 
 
 @dataclass
@@ -232,6 +235,11 @@ def _upstream(rule: Rule, rows: list[Row], _project: ProjectGeometry) -> Evaluat
     return (rule.outcome if hits else "PASS"), evidence, True
 
 
+def _raster_stat(_rule: Rule, _rows: list[Row], _project: ProjectGeometry) -> Evaluation:
+    """Not judged on rows: :func:`assemble` judges it on the screening's raster statistics."""
+    return "NOT_CHECKED", [], False
+
+
 #: The evaluation of each predicate ``op`` (:data:`layers.screening.rules.OPS`, every
 #: one: a test holds the two equal, and the rule schema refuses any other op on load).
 PREDICATES: dict[Op, Callable[[Rule, list[Row], ProjectGeometry], Evaluation]] = {
@@ -242,6 +250,7 @@ PREDICATES: dict[Op, Callable[[Rule, list[Row], ProjectGeometry], Evaluation]] =
     "not_intersects": _not_intersects,
     "always": _always,
     "upstream": _upstream,
+    "raster_stat": _raster_stat,
 }
 
 
@@ -477,6 +486,7 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     warnings = list(geom.warnings)
     not_checked: dict[str, str] = {}
     missing_facts: dict[str, None] = {}
+    raster_gaps: dict[str, str] = {}
     results = []
     stored = []
     worst = "PASS"
@@ -520,6 +530,11 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
             }
         elif any(why == "no_release" for why in problems.values()):
             outcome, checked = "NOT_CHECKED", False
+        elif rule.predicate.op == "raster_stat":
+            outcome, evidence, checked, why_not = judge(rule, p.rasters, as_of)
+            if why_not is not None:
+                extra["reason"] = why_not
+                raster_gaps.update(dict.fromkeys(why_not["layers"], why_not["text"]))
         else:
             if rule.measure_from == "outfall" and rule.layer and project.outfall is not None:
                 rule_rows = found.by_outfall.get(rule.layer.collection, [])
@@ -544,7 +559,7 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
         stored.append(stored_entry(entry))
         if SEVERITY[outcome] > SEVERITY[worst]:
             worst = outcome
-    complete = not not_checked and not missing_facts
+    complete = not not_checked and not missing_facts and not raster_gaps
     verdict = worst if complete or worst != "PASS" else "INCOMPLETE"
     hits = sorted(
         (
@@ -594,6 +609,11 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
                 for c, why in not_checked.items()
             ],
             "missing_facts": list(missing_facts),
+            **(
+                {"rasters": [{"layer": k, "text": v} for k, v in raster_gaps.items()]}
+                if raster_gaps
+                else {}
+            ),
         },
         "jurisdiction": {
             "divisions": [{"adcode": a, "name": n} for a, n in divisions],
@@ -610,6 +630,8 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
         "hits": hits,
         "warnings": warnings,
     }
+    if p.rasters is not None:
+        body["rasters"] = list(p.rasters.values())
     return ScreeningResult(verdict, rules.id, geom, body, stored)
 
 

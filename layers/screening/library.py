@@ -23,6 +23,7 @@ from layers.screening.rules import (
     Document,
     LoadedRuleSet,
     Predicate,
+    RasterCondition,
     Rule,
     Verification,
 )
@@ -30,6 +31,7 @@ from layers.screening.scope import facts_text, jurisdiction_label, regions_of
 from layers.screening.storage import SUMMARY_COLUMNS, summary
 from layers.store.catalog import Collection, get_collection
 from layers.store.models import Screening
+from layers.store.rasters import RASTER_LAYERS
 
 #: Reviewer-facing label of each verification status of a citation.
 VERIFICATION_LABELS: dict[Verification, str] = {
@@ -215,6 +217,8 @@ def _metres(value: float | None) -> str:
 def predicate_text(rule: Rule) -> str:
     """The rule's layer and spatial predicate in words, e.g. 「距 水体（…）1000 米以内」."""
     predicate: Predicate = rule.predicate
+    if predicate.raster is not None:
+        return raster_text(predicate.raster)
     if rule.layer is None or predicate.op == "always":
         return "仅按项目属性判断"
     target = layer_text(rule.layer.collection, rule.layer.filter)
@@ -238,6 +242,28 @@ def predicate_text(rule: Rule) -> str:
             river = layer_text(predicate.via or "", predicate.via_filter)
             text = f"位于 {target} 上游（沿 {river} {_metres(predicate.distance_m)}以内）"
     return f"{subject}{text}" if subject else text
+
+
+#: Raster statistics in words.
+_RASTER_STATS = {
+    "min": "最低高程（米）",
+    "mean": "平均高程（米）",
+    "max": "最高高程（米）",
+    "slope_min": "最小坡度（°）",
+    "slope_mean": "平均坡度（°）",
+    "slope_max": "最大坡度（°）",
+    "share_pct": "面积占比（%）",
+    "area_m2": "面积（平方米）",
+}
+
+
+def raster_text(condition: RasterCondition) -> str:
+    """A raster condition in words, e.g. 「项目范围内 数字高程模型（DEM） 平均坡度（°）> 25」."""
+    where = "缓冲区内" if condition.of == "buffer" else "项目范围内"
+    layer = RASTER_LAYERS[condition.layer].title
+    classes = f"类别 {'、'.join(map(str, condition.classes))} 的" if condition.classes else ""
+    stat = _RASTER_STATS.get(condition.stat, condition.stat)
+    return f"{where} {layer} {classes}{stat}{_FACT_OPS.get(condition.op, condition.op)} {condition.value:g}"
 
 
 def fact_text(condition: str) -> str:

@@ -11,6 +11,7 @@ book in its lifespan, the CLI one per command; nothing is cached at module level
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from layers.screening.plan import Plan, build_plan
 from layers.screening.rules import LoadedRuleSet, RuleSetKey
 from layers.screening.rulesets import no_rule_set_in_force, read_rule_set, rule_set_key_as_of
 from layers.screening.three_lines import QualityCache
+from layers.store.rasters import RasterSettings
 
 #: How many dates' guesses a book keeps before it starts again.
 MAX_GUESSES = 1024
@@ -26,8 +28,9 @@ MAX_GUESSES = 1024
 class RuleBook:
     """Loaded rule sets, their plans, and the rule set last found in force per date."""
 
-    def __init__(self) -> None:
-        """An empty book."""
+    def __init__(self, raster_dir: Path | None = None) -> None:
+        """An empty book; ``raster_dir``: the rasters data folder (default: its setting)."""
+        self.raster_dir = raster_dir if raster_dir is not None else RasterSettings().data_dir
         self._rule_sets: dict[RuleSetKey, LoadedRuleSet] = {}
         self._plans: dict[RuleSetKey, Plan] = {}
         self._in_force: dict[date, RuleSetKey] = {}

@@ -18,6 +18,7 @@ from typing import Any, Literal, NamedTuple, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from layers.errors import IndustryCodeMismatchError, ProjectFactError, UnknownIndustryError
+from layers.store.rasters import RASTER_LAYERS
 
 Outcome = Literal["DENY", "REQUIRE", "FLAG", "PASS"]
 ResultOutcome = Literal["DENY", "REQUIRE", "FLAG", "PASS", "NOT_APPLICABLE", "NOT_CHECKED"]
@@ -28,7 +29,16 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 Verification = Literal["V-OFF", "V-STAT", "PARTIAL", "UNVERIFIED", "SEED"]
 #: The spatial relations a rule can test (:class:`Predicate`); evaluation has one
 #: function per op (:data:`layers.screening.evaluate.PREDICATES`).
-Op = Literal["intersects", "dwithin", "within", "contains", "not_intersects", "always", "upstream"]
+Op = Literal[
+    "intersects",
+    "dwithin",
+    "within",
+    "contains",
+    "not_intersects",
+    "always",
+    "upstream",
+    "raster_stat",
+]
 OPS: tuple[Op, ...] = get_args(Op)
 
 #: Overall verdict order: the worst triggered outcome wins; a screening with a rule that
@@ -94,6 +104,23 @@ class Within(_Strict):
     filter: str | None = None
 
 
+def compare(op: FactOp, given: float | bool, value: float | bool) -> bool:
+    """``given <op> value``."""
+    match op:
+        case "=":
+            return given == value
+        case "!=":
+            return given != value
+        case ">":
+            return given > value
+        case ">=":
+            return given >= value
+        case "<":
+            return given < value
+        case _:
+            return given <= value
+
+
 class FactCondition(_Strict):
     """One condition on a project fact (:data:`FACTS`), e.g. ``emissions.VOCs > 0``."""
 
@@ -140,20 +167,7 @@ class FactCondition(_Strict):
 
     def holds(self, given: float | bool) -> bool:
         """Whether the condition holds for the fact's value ``given``."""
-        value = self.value
-        match self.op:
-            case "=":
-                return given == value
-            case "!=":
-                return given != value
-            case ">":
-                return given > value
-            case ">=":
-                return given >= value
-            case "<":
-                return given < value
-            case _:
-                return given <= value
+        return compare(self.op, given, self.value)
 
     def __str__(self) -> str:
         """As written in a rule file."""
@@ -218,6 +232,46 @@ class LayerCondition(_Strict):
     )
 
 
+class RasterCondition(_Strict):
+    """A test on a raster layer's zonal statistics (:mod:`layers.screening.rasters`).
+
+    ``stat`` is one of the layer's statistics (``slope_mean``, ``max`` … of ``dem``;
+    ``share_pct`` or ``area_m2`` of the ``classes`` values summed, of ``land_cover``),
+    over the project geometry (``of: project``) or its buffer (``of: buffer``).
+    """
+
+    layer: str
+    stat: str
+    classes: tuple[int, ...] = Field(
+        default=(), description="for share_pct / area_m2: the class values summed"
+    )
+    of: Literal["project", "buffer"] = "project"
+    op: FactOp
+    value: float
+
+    @model_validator(mode="after")
+    def _known(self) -> RasterCondition:
+        layer = RASTER_LAYERS.get(self.layer)
+        if layer is None:
+            raise ValueError(
+                f"unknown raster layer '{self.layer}' (one of {', '.join(RASTER_LAYERS)})"
+            )
+        if self.stat not in layer.stats:
+            raise ValueError(
+                f"raster layer '{self.layer}' has no statistic '{self.stat}' "
+                f"(one of {', '.join(layer.stats)})"
+            )
+        if (layer.kind == "categorical") != bool(self.classes):
+            raise ValueError(
+                "classes: name the class values for a categorical layer, and only for one"
+            )
+        return self
+
+    def holds(self, given: float) -> bool:
+        """Whether ``given`` meets the condition."""
+        return compare(self.op, given, self.value)
+
+
 class Predicate(_Strict):
     """The spatial relation between the project and a consulted feature.
 
@@ -253,8 +307,14 @@ class Predicate(_Strict):
         f"(default {DEFAULT_SNAP_M:g})",
     )
 
+    raster: RasterCondition | None = Field(
+        default=None, description="for raster_stat: the statistic tested"
+    )
+
     @model_validator(mode="after")
     def _distance(self) -> Predicate:
+        if (self.op == "raster_stat") != (self.raster is not None):
+            raise ValueError("op 'raster_stat' needs raster: {layer, stat, op, value}, and only it")
         if self.op in ("dwithin", "upstream") and self.distance_m is None:
             raise ValueError(f"op '{self.op}' needs distance_m")
         if self.op not in ("dwithin", "upstream") and self.distance_m is not None:
@@ -362,11 +422,15 @@ class Rule(_Strict):
 
     @model_validator(mode="after")
     def _layer(self) -> Rule:
-        if (self.predicate.op == "always") != (self.layer is None):
-            raise ValueError("a rule has a layer unless its predicate is 'always'")
+        if (self.predicate.op in ("always", "raster_stat")) != (self.layer is None):
+            raise ValueError("a rule has a layer unless its predicate is 'always' or 'raster_stat'")
         if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
             raise ValueError(f"rule {self.id}: valid_to must be after valid_from")
-        if self.measure_from == "outfall" and self.predicate.op in ("always", "upstream"):
+        if self.measure_from == "outfall" and self.predicate.op in (
+            "always",
+            "upstream",
+            "raster_stat",
+        ):
             raise ValueError(f"rule {self.id}: measure_from outfall needs a spatial predicate")
         return self
 

@@ -9,6 +9,7 @@ that the caller owns.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from gis.crs import DegreesPerMetre, degrees_per_metre
 from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry, prepare_geometry
-from layers.screening import conformity, protection, three_lines
+from layers.screening import conformity, protection, rasters, three_lines
 from layers.screening.evaluate import Prepared, ScreeningResult, assemble
 from layers.screening.plan import rule_set_in_force
 from layers.screening.project import ProjectInput, check_input
@@ -169,6 +170,11 @@ def screen(
     as_of = project.as_of or date.today()
     rules = rule_set or resolve_rule_set(session, book, as_of)
     prepared = prepare(book, rules, project, as_of, geometry)
+    if rasters.needs_rasters(rules, as_of):
+        rows = fetch_raw(session, rasters.statement(), [as_of])
+        prepared.rasters = rasters.compute(
+            rows, prepared.geom, float(project.buffer_m), as_of, book.raster_dir
+        )
     rows = fetch_raw(session, prepared.plan.sql, prepared.args)
     result = assemble(prepared, project, rows)
     conformity.attach(result, prepared, rows)
@@ -215,6 +221,16 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
     if rules is not None and prepared is not None:
         rows = await store.fetch(prepared.plan.sql, prepared.args)
         if rule_set_in_force(rows) == rules.key:
+            if rasters.needs_rasters(rules, as_of):
+                found = await store.fetch(rasters.statement(), [as_of])
+                prepared.rasters = await asyncio.to_thread(
+                    rasters.compute,
+                    found,
+                    prepared.geom,
+                    float(project.buffer_m),
+                    as_of,
+                    store.book.raster_dir,
+                )
             result = assemble(prepared, project, rows)
             conformity.attach(result, prepared, rows)
             city = three_lines.city_of(result.body)

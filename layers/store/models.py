@@ -359,3 +359,34 @@ class ReadingDaily(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     value: Mapped[float | None] = mapped_column(Float)
     n: Mapped[int] = mapped_column(Integer)
+
+
+class RasterFile(Base):
+    """The raster of a raster release: its Cloud-Optimized GeoTIFF and what it is.
+
+    The release itself (name, validity, source, licence, coverage) is a ``releases`` row
+    whose collection is ``raster.<layer>`` (:mod:`layers.store.rasters`).
+    """
+
+    __tablename__ = "raster_files"
+    __table_args__ = (CheckConstraint("kind IN ('continuous', 'categorical')", name="kind"),)
+
+    release_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True
+    )
+    layer: Mapped[str] = mapped_column(Text, index=True)
+    kind: Mapped[str] = mapped_column(Text)
+    #: The COG's path relative to the rasters data folder (``RasterSettings.data_dir``).
+    path: Mapped[str] = mapped_column(Text)
+    crs: Mapped[str] = mapped_column(Text)
+    crs_wkt: Mapped[str] = mapped_column(Text)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    #: The affine geotransform (a, b, c, d, e, f) in the stored CRS's units.
+    transform: Mapped[list[float]] = mapped_column(ARRAY(Float))
+    resolution_m: Mapped[float] = mapped_column(Float)
+    nodata: Mapped[float | None] = mapped_column(Float, nullable=True)
+    dtype: Mapped[str] = mapped_column(Text)
+    #: The class table of a categorical raster: [{value, name, color}] (empty otherwise).
+    classes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)

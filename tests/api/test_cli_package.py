@@ -28,6 +28,8 @@ COMMANDS = {
     "retire": None,
     "collections": None,
     "import-readings": None,
+    "import-raster": None,
+    "rasters": None,
     "serve": None,
     "screen": None,
     "screen-batch": None,

@@ -17,7 +17,8 @@ A rule of the rule files without a case on which it fires fails the suite.
 
 Feature shapes: ``point_m: [e, n]``, ``line_m: [[e, n], …]``, ``square_m: {at: [e, n],
 half: m}``. The project is the point ``at`` or, with ``geometry_m: {square: m}``, a square;
-``project.outfall_m: [e, n]`` places its outfall. ``expect: NOT_IN_FORCE`` checks that no
+``project.outfall_m: [e, n]`` places its outfall; ``rasters: {dem: {slope_deg: 30}}``
+imports a 10 m DEM of a plane of that slope round ``at``. ``expect: NOT_IN_FORCE`` checks that no
 version of the rule is in force on the case's ``as_of``.
 """
 
@@ -36,9 +37,11 @@ from shapely.geometry import LineString, Point, Polygon, mapping
 from layers.ingest.files import SourceData
 from layers.ingest.importer import ImportOptions, import_source
 from layers.screening.project import ProjectInput
+from layers.screening.rulebook import RuleBook
 from layers.screening.rulesets import read_rule_files
 from layers.screening.service import screen
 from tests.admin_fixture import load_admin
+from tests.raster_fixture import import_test_raster, write_plane
 
 FIXTURES = Path(__file__).parent / "rule_fixtures"
 GEOD = Geod(ellps="WGS84")
@@ -124,12 +127,16 @@ def _project(case: dict[str, Any], at: tuple[float, float]) -> ProjectInput:
     CASES,
     ids=[f"{stem}:{rule_id}:{i}" for stem, rule_id, i, _ in CASES],
 )
-def test_rule_outcome_on_its_fixture(db_session, stem, rule_id, index, case):
+def test_rule_outcome_on_its_fixture(db_session, tmp_path, stem, rule_id, index, case):
     at = tuple(case.get("at", DEFAULT_AT))
     load_admin(db_session, str(case.get("region", "321102")), at, half_deg=0.6)
     for collection, features in (case.get("layers") or {}).items():
         _load(db_session, collection, at, features)
-    body = screen(db_session, _project(case, at)).body
+    rasters = tmp_path / "rasters"
+    for layer, spec in (case.get("rasters") or {}).items():
+        plane = write_plane(tmp_path / f"{layer}.tif", at[0], at[1], float(spec["slope_deg"]))
+        import_test_raster(db_session, plane, rasters, layer=layer)
+    body = screen(db_session, _project(case, at), book=RuleBook(rasters)).body
     results = [r for r in body["results"] if r["rule_id"] == rule_id]
     if case["expect"] == "NOT_IN_FORCE":
         assert results == [], f"{rule_id} is in force on {body['as_of']}"

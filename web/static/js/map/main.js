@@ -11,6 +11,7 @@ import { initHistory } from "./history.js";
 import { dataBounds, initLayers, loadCollections, loadVisible } from "./layers.js";
 import { initPanel, openPanel } from "./panel.js";
 import { initProject } from "./project.js";
+import { loadRasters } from "./rasters.js";
 import { initScreening } from "./screening.js";
 import { initSearch } from "./search.js";
 import { initTrace } from "./trace.js";
@@ -24,6 +25,7 @@ function initAsOf() {
     if (!asOfInput.value) return;
     state.asOf = asOfInput.value;
     loadCollections().then(loadVisible);
+    loadRasters();
   });
 }
 
@@ -40,6 +42,7 @@ initTrace();
 
 loadIndustries();
 loadExamples();
+loadRasters();
 
 if (PHONE.matches) openPanel(false);
 const t0 = performance.now();
