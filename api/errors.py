@@ -37,6 +37,7 @@ from layers.errors import (
     InvalidDateRangeError,
     InvalidFeatureError,
     InvalidFilterError,
+    InvalidOutfallQueryError,
     InvalidProximityError,
     InvalidReadingsQueryError,
     InvalidRoleError,
@@ -44,6 +45,8 @@ from layers.errors import (
     MappingError,
     NoRuleSetError,
     NoValidFeaturesError,
+    OutfallEventsRejectedError,
+    OutfallNotFoundError,
     PreconditionFailedError,
     ProjectFactError,
     QueryTimeoutError,
@@ -117,6 +120,9 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     ReadingsRejectedError: 422,
     StationNotFoundError: 404,
     InvalidReadingsQueryError: 400,
+    OutfallEventsRejectedError: 422,
+    OutfallNotFoundError: 404,
+    InvalidOutfallQueryError: 400,
     ServerBusyError: 503,
 }
 

@@ -12,7 +12,7 @@ import logging
 
 import typer
 
-from api.cli import datasets, entry_lists, readings, screening, store
+from api.cli import datasets, entry_lists, outfalls, readings, screening, store
 from api.cli.serve import serve
 
 
@@ -25,6 +25,7 @@ def build_cli() -> typer.Typer:
     app.command("retire")(store.retire_command)
     app.command("collections")(store.collections_command)
     app.command("import-readings")(readings.import_readings_command)
+    app.command("import-outfall-events")(outfalls.import_outfall_events_command)
     app.command("serve")(serve)
     app.command("screen")(screening.screen_command)
     app.command("screen-batch")(screening.screen_batch_command)

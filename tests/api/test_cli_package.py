@@ -28,6 +28,7 @@ COMMANDS = {
     "retire": None,
     "collections": None,
     "import-readings": None,
+    "import-outfall-events": None,
     "serve": None,
     "screen": None,
     "screen-batch": None,
