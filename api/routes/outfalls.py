@@ -42,7 +42,7 @@ def outfall_deadlines(
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        for o in body["outfalls"]:
+        for o in body["items"]:
             writer.writerow(["" if o[c] is None else o[c] for c in CSV_COLUMNS])
         return Response(
             buf.getvalue(),

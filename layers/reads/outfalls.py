@@ -267,7 +267,7 @@ def deadlines(session: Session, as_of: date, admin: str | None = None) -> dict[s
         },
         "totals": {k: sum(c[k] for c in cities.values()) for k in keys},
         "cities": sorted(cities.values(), key=lambda c: c["city"] or ""),
-        "outfalls": outfalls,
+        "items": outfalls,
     }
 
 

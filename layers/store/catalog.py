@@ -119,6 +119,9 @@ class Collection:
             the evidence, as context (in catalogue order).
         description: what it holds, in Chinese.
         description_en: the same in English.
+        lifecycle: the path under which a feature's status history
+            (``{lifecycle}/{code}/history``) and the deadline view (``{lifecycle}/deadlines``)
+            are served; the map's popup shows the history and offers the progress view.
         stored_in: set on a read view (:data:`VIEWS`): the storage collection whose
             features of this collection's geometry type it publishes. A view has no table
             and no releases of its own; it is read-only.
@@ -141,6 +144,7 @@ class Collection:
     code_field: str = "code"
     report_context: ReportContext | None = None
     stored_in: str | None = None
+    lifecycle: str | None = None
 
     @property
     def dimension(self) -> int | None:
@@ -490,6 +494,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         min_zoom=9,
         search_rank=10,
         has_area=False,
+        lifecycle="/outfalls",
         fields=(
             _code("排污口编码", "outfall_code"),
             _name("排污口名称", "outfall_name"),

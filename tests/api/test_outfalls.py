@@ -64,7 +64,7 @@ def test_deadlines_at_the_end_of_2023(client, outfalls):
     body = r.json()
     assert _cities(body) == {"3202": (3, 3, 0, 1, 0), "3207": (2, 0, 2, 0, 0)}
     assert body["totals"]["survey_overdue"] == 2
-    stages = {o["code"]: o["stage"] for o in body["outfalls"]}
+    stages = {o["code"]: o["stage"] for o in body["items"]}
     assert stages == {
         "3202-A1": "销号",
         "3202-A2": "监测",
@@ -78,7 +78,7 @@ def test_deadlines_at_the_end_of_2023(client, outfalls):
 def test_deadlines_after_2025(client, outfalls):
     body = client.get("/outfalls/deadlines", params={"as_of": "2026-01-10"}).json()
     assert _cities(body) == {"3202": (3, 3, 0, 1, 2), "3207": (2, 1, 1, 0, 2)}
-    progress = {o["code"]: o["progress"] for o in body["outfalls"]}
+    progress = {o["code"]: o["progress"] for o in body["items"]}
     assert progress == {
         "3202-A1": "done",
         "3202-A2": "overdue",
@@ -86,7 +86,7 @@ def test_deadlines_after_2025(client, outfalls):
         "3207-B1": "overdue",
         "3207-B2": "overdue",
     }
-    a3 = next(o for o in body["outfalls"] if o["code"] == "3202-A3")
+    a3 = next(o for o in body["items"] if o["code"] == "3202-A3")
     assert a3["remediation_due"] == "2024-06-30"
     later = client.get("/outfalls/deadlines", params={"as_of": "2026-02-01"}).json()
     assert _cities(later)["3207"][3:] == (1, 1)  # B1 closed (late) on 2026-01-15
@@ -94,7 +94,7 @@ def test_deadlines_after_2025(client, outfalls):
 
 def test_deadlines_filtered_by_admin(client, outfalls):
     body = client.get("/outfalls/deadlines", params={"as_of": "2024-01-01", "admin": "3207"}).json()
-    assert {o["code"] for o in body["outfalls"]} == {"3207-B1", "3207-B2"}
+    assert {o["code"] for o in body["items"]} == {"3207-B1", "3207-B2"}
     assert list(_cities(body)) == ["3207"]
 
 

@@ -1,9 +1,11 @@
 /* Feature popups: the attribute table (labels from the collection's fields), the
- * 生态环境准入清单 section (the collection's `entry_list` fields), the release, and the
- * source attributes once the full feature has arrived. Every value is escaped. */
+ * 生态环境准入清单 section (the collection's `entry_list` fields), the status timeline of a
+ * collection with a `lifecycle`, the release, and the source attributes once the full
+ * feature has arrived. Every value is escaped. */
 
 import { getJSON } from "./api.js";
 import { esc } from "./escape.js";
+import { timelineHTML } from "./lifecycle.js";
 import { state } from "./state.js";
 import { map } from "./view.js";
 
@@ -21,7 +23,7 @@ function releaseHTML(rel) {
     (rel.licence ? "<br>许可：" + esc(rel.licence) : "") + "</div>";
 }
 
-function popupHTML(id, props, rel, extra) {
+function popupHTML(id, props, rel, extra, timeline) {
   const meta = state.collections[id] || { fields: [], title: id };
   const fields = meta.fields || [];
   const entryNames = meta.entry_list || [];
@@ -45,6 +47,7 @@ function popupHTML(id, props, rel, extra) {
     });
     html += "</div>";
   }
+  html += timeline || "";
   html += releaseHTML(rel);
   if (extra && Object.keys(extra).length) {
     html += "<details><summary>原始属性</summary><table>";
@@ -58,7 +61,10 @@ export function openPopup(id, feature, latlng) {
   const e = state.entries[id];
   const popup = L.popup({ maxWidth: 360, minWidth: 240, autoPanPadding: [20, 20] }).setLatLng(latlng)
     .setContent(popupHTML(id, feature.properties, e && e.release, null)).openOn(map);
+  const timeline = timelineHTML(id, feature.properties.code);
   getJSON("/collections/" + encodeURIComponent(id) + "/items/" + encodeURIComponent(feature.id)).then(function (full) {
-    popup.setContent(popupHTML(id, full.properties, e && e.release, full.properties.source_properties));
+    return timeline.then(function (t) {
+      popup.setContent(popupHTML(id, full.properties, e && e.release, full.properties.source_properties, t));
+    });
   }).catch(function () { /* the first content stays */ });
 }
