@@ -20,6 +20,7 @@ from api.routes import (
     entry_lists,
     health,
     landing,
+    outfalls,
     quality,
     queries,
     rasters,
@@ -115,6 +116,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.include_router(entry_lists.router)
     app.include_router(quality.router)
     app.include_router(rasters.router)
+    app.include_router(outfalls.router)
     app.include_router(web_router.router)
     # The hottest paths, matched before every other route (api.fast_routes).
     collections.fast.install(app)

@@ -319,6 +319,39 @@ class InvalidReadingsQueryError(AppError):
     code = "invalid-readings-query"
 
 
+class OutfallEventsRejectedError(AppError):
+    """An outfall-events file with bad rows: nothing was loaded; ``rows`` lists them."""
+
+    code = "outfall-events-rejected"
+
+    def __init__(self, count: int, rows: list[dict[str, object]]) -> None:
+        """Keep the bad rows (row, field, reason), the first ones when there are many."""
+        first = rows[0] if rows else {}
+        super().__init__(
+            f"{count} bad row(s), nothing loaded; first: row {first.get('row')} "
+            f"({first.get('field')}): {first.get('reason')}. Fix the rows and import again.",
+            field=str(first.get("field")) if first else None,
+        )
+        self.count = count
+        self.rows = rows
+
+
+class OutfallNotFoundError(AppError):
+    """No outfall (in any release) has this code."""
+
+    code = "outfall-not-found"
+
+    def __init__(self, code: str) -> None:
+        """Name the unknown outfall."""
+        super().__init__(f"No outfall with code '{code}'.", field="code")
+
+
+class InvalidOutfallQueryError(AppError):
+    """An outfall history or deadline query parameter that cannot be used."""
+
+    code = "invalid-outfall-query"
+
+
 def database_error(exc: BaseException) -> AppError | None:
     """The domain error for a driver or pool error that is about load, else None.
 

@@ -12,7 +12,7 @@ import logging
 
 import typer
 
-from api.cli import datasets, entry_lists, network, rasters, readings, screening, store
+from api.cli import datasets, entry_lists, network, outfalls, rasters, readings, screening, store
 from api.cli.serve import serve
 
 
@@ -27,6 +27,7 @@ def build_cli() -> typer.Typer:
     app.command("import-readings")(readings.import_readings_command)
     app.command("import-raster")(rasters.import_raster_command)
     app.command("rasters")(rasters.rasters_command)
+    app.command("import-outfall-events")(outfalls.import_outfall_events_command)
     app.command("serve")(serve)
     app.command("screen")(screening.screen_command)
     app.command("screen-batch")(screening.screen_batch_command)

@@ -170,6 +170,13 @@ def _collection_public(
         "default_visible": collection.default_visible,
         "entry_list": list(collection.entry_list),
         "clauses_path": collection.clauses_path,
+        # a status history per feature and a deadline view (the outfalls' 查测溯治)
+        "lifecycle": {
+            "history": f"{collection.lifecycle}/{{code}}/history",
+            "deadlines": f"{collection.lifecycle}/deadlines",
+        }
+        if collection.lifecycle
+        else None,
         "release": release_public(release) if release else None,
         "links": [
             link(here, "self", JSON, collection.title),

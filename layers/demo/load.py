@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from layers.demo.outfall_histories import load_outfall_histories
 from layers.ingest.entry_lists import EntryListOptions, EntryListReport, import_entry_list
 from layers.ingest.importer import ImportOptions, ImportReport, import_file
 from layers.ingest.rasters import RasterImportOptions, import_raster
@@ -56,6 +57,10 @@ def load_demo(
             )
             reports.append(import_file(session, out_dir / entry["file"], options))
     load_entry_lists(session, out_dir, manifest, progress=progress)
+    for entry in manifest["collections"].get("outfalls", [])[:1]:
+        written = load_outfall_histories(session, entry["release"])
+        if written and progress:
+            progress(f"outfall_events ← {written} synthetic events")
     load_rasters(session, out_dir, manifest, progress=progress)
     return reports
 

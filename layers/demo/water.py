@@ -228,6 +228,19 @@ OUTFALL_PLAN = {
     ),
 }
 OUTFALL_CLASSES = (("工业", 0.45), ("城镇污水处理厂", 0.2), ("农业", 0.1), ("其他", 0.25))
+#: The demo's class → HJ 1312-2023 first-level class.
+HJ1312_OF_CLASS = {
+    "工业": "工业排污口",
+    "城镇污水处理厂": "城镇污水处理厂排污口",
+    "农业": "农业排口",
+    "其他": "其他排口",
+}
+PLAN_ACTION = {
+    "工业": "规范设置并安装在线监测",
+    "城镇污水处理厂": "提标改造、雨污分流",
+    "农业": "养殖尾水处理后达标排放",
+    "其他": "清理合并、设立标识牌",
+}
 STAGES = (("排查", 0.1), ("监测", 0.15), ("溯源", 0.15), ("整治", 0.35), ("销号", 0.25))
 
 
@@ -309,6 +322,10 @@ def outfalls(
             "permitted_flow_m3d": flow,
             "status": stage,
             "deadline": _deadline(rng, strict_water, stage),
+            "hj1312_class": HJ1312_OF_CLASS[cls],
+            "plan_note": f"一口一策（合成）：{discharger}排口{PLAN_ACTION[cls]}，定期监测受纳水体"
+            if stage in ("整治", "销号")
+            else None,
             "admin_code": c.adcode,
         }
         items.append(Item(props, p))

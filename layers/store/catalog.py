@@ -17,6 +17,11 @@ GeometryKind = Literal["MULTIPOLYGON", "MULTILINESTRING", "POINT", "GEOMETRY"]
 _DIMENSIONS: dict[str, int] = {"POINT": 0, "MULTILINESTRING": 1, "MULTIPOLYGON": 2}
 
 
+#: HJ 1312-2023 《入河入海排污口监督管理技术指南 排污口分类》: the four first-level classes
+#: (secondary source, see the domain digest data-standards.md §3).
+HJ1312_CLASSES = ("工业排污口", "城镇污水处理厂排污口", "农业排口", "其他排口")
+
+
 @dataclass(frozen=True)
 class Field:
     """One typed attribute of a collection.
@@ -145,6 +150,9 @@ class Collection:
             the evidence, as context (in catalogue order).
         description: what it holds, in Chinese.
         description_en: the same in English.
+        lifecycle: the path under which a feature's status history
+            (``{lifecycle}/{code}/history``) and the deadline view (``{lifecycle}/deadlines``)
+            are served; the map's popup shows the history and offers the progress view.
         stored_in: set on a read view (:data:`VIEWS`): the storage collection whose
             features of this collection's geometry type it publishes. A view has no table
             and no releases of its own; it is read-only.
@@ -170,6 +178,7 @@ class Collection:
     report_context: ReportContext | None = None
     stored_in: str | None = None
     parent: Parent | None = None
+    lifecycle: str | None = None
 
     @property
     def dimension(self) -> int | None:
@@ -741,6 +750,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         min_zoom=9,
         search_rank=10,
         has_area=False,
+        lifecycle="/outfalls",
         fields=(
             _code("排污口编码", "outfall_code"),
             _name("排污口名称", "outfall_name"),
@@ -778,6 +788,28 @@ COLLECTIONS: tuple[Collection, ...] = (
                 aliases=("整治状态", "阶段", "survey_stage"),
             ),
             Field("deadline", "date", "整治时限", aliases=("整治时限", "完成时限")),
+            Field(
+                "hj1312_class",
+                "text",
+                "排污口分类(HJ 1312)",
+                choices=HJ1312_CLASSES,
+                aliases=("排污口分类", "一级分类", "HJ1312分类", "class_l1"),
+                synonyms={
+                    "工业": "工业排污口",
+                    "城镇污水处理厂": "城镇污水处理厂排污口",
+                    "农业": "农业排口",
+                    "农业排污口": "农业排口",
+                    "其他": "其他排口",
+                    "其他排污口": "其他排口",
+                },
+            ),
+            Field("hj1312_subclass", "text", "二级分类", aliases=("二级分类", "class_l2")),
+            Field(
+                "plan_note",
+                "text",
+                "一口一策",
+                aliases=("一口一策", "整治方案", "一口一策整治方案", "plan"),
+            ),
             _ADMIN_CODE,
         ),
     ),

@@ -390,3 +390,35 @@ class RasterFile(Base):
     #: The class table of a categorical raster: [{value, name, color}] (empty otherwise).
     classes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+_Date = date  # the event's column is named ``date``
+
+#: The lifecycle of an outfall (查、测、溯、治, then 销号), in order.
+OUTFALL_STAGES = ("排查", "监测", "溯源", "整治", "销号")
+
+
+class OutfallEvent(Base):
+    """One step of an outfall's lifecycle (migration 0016).
+
+    ``outfall_code`` is the outfall's ``code``, which it keeps across releases of the
+    ``outfalls`` layer: the history is not tied to a release. ``date`` is the day the
+    stage was reached, ``document`` the record of it (title and number).
+    """
+
+    __tablename__ = "outfall_events"
+    __table_args__ = (
+        CheckConstraint("stage IN ('排查', '监测', '溯源', '整治', '销号')", name="stage"),
+        Index("ix_outfall_events_code_date", "outfall_code", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    outfall_code: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(Text)
+    date: Mapped[_Date] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(Text, server_default="", default="")
+    note: Mapped[str] = mapped_column(Text, server_default="", default="")
+    synthetic: Mapped[bool] = mapped_column(Boolean, server_default="false", default=False)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

@@ -30,6 +30,7 @@ COMMANDS = {
     "import-readings": None,
     "import-raster": None,
     "rasters": None,
+    "import-outfall-events": None,
     "serve": None,
     "screen": None,
     "screen-batch": None,

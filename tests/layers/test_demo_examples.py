@@ -139,3 +139,24 @@ def test_demo_entry_lists_load_per_level(demo_client, db_session):
     ]
     assert rows[3].n > 100_000
     assert rows[1].n > 500  # a few zones per county, each with its clauses
+
+
+def test_demo_outfalls_have_synthetic_histories_with_a_mix_of_progress(demo_client, db_session):
+    events = db_session.execute(
+        text("SELECT count(*), bool_and(synthetic) FROM outfall_events")
+    ).one()
+    assert events[0] > 1000
+    assert events[1] is True
+    body = demo_client.get("/outfalls/deadlines", params={"as_of": "2026-11-30"}).json()
+    totals = body["totals"]
+    assert totals["outfalls"] > 1000
+    assert totals["closed"] > totals["outfalls"] / 2  # most closed
+    assert 0 < totals["remediation_overdue"] < totals["outfalls"] / 2  # some overdue
+    at_2024 = demo_client.get("/outfalls/deadlines", params={"as_of": "2024-01-01"}).json()
+    # the layer's status is the stage on the release day
+    status = dict(db_session.execute(text("SELECT code, status FROM outfalls")).all())
+    assert all(o["stage"] == status[o["code"]] for o in at_2024["items"])
+    classes = db_session.execute(
+        text("SELECT count(DISTINCT hj1312_class) FROM outfalls")
+    ).scalar_one()
+    assert classes == 4

@@ -9,6 +9,7 @@ import { initExamples, loadExamples, loadIndustries } from "./examples.js";
 import { initFacts } from "./facts.js";
 import { initHistory } from "./history.js";
 import { dataBounds, initLayers, loadCollections, loadVisible } from "./layers.js";
+import { initProgress, refreshProgress } from "./lifecycle.js";
 import { initPanel, openPanel } from "./panel.js";
 import { initProject } from "./project.js";
 import { loadRasters } from "./rasters.js";
@@ -24,7 +25,7 @@ function initAsOf() {
   asOfInput.addEventListener("change", function () {
     if (!asOfInput.value) return;
     state.asOf = asOfInput.value;
-    loadCollections().then(loadVisible);
+    loadCollections().then(loadVisible).then(refreshProgress);
     loadRasters();
   });
 }
@@ -47,6 +48,7 @@ loadRasters();
 if (PHONE.matches) openPanel(false);
 const t0 = performance.now();
 loadCollections().then(function (collections) {
+  initProgress();
   const b = dataBounds(collections);
   if (b && b.isValid()) map.fitBounds(b, { padding: [10, 10], animate: false });
   return loadVisible();

@@ -1,11 +1,13 @@
 /* Feature popups: the attribute table (labels from the collection's fields), the
  * 生态环境准入清单 section (clause by clause from the collection's `clauses_path` when
- * its lists are loaded, else its `entry_list` fields), the release, and the source
- * attributes once the full feature has arrived. Every value is escaped. */
+ * its lists are loaded, else its `entry_list` fields), the status timeline of a
+ * collection with a `lifecycle`, the release, and the source attributes once the full
+ * feature has arrived. Every value is escaped. */
 
 import { getJSON } from "./api.js";
 import { clausesHTML, loadClauses } from "./clauses.js";
 import { esc } from "./escape.js";
+import { timelineHTML } from "./lifecycle.js";
 import { state } from "./state.js";
 import { map } from "./view.js";
 
@@ -23,7 +25,7 @@ function releaseHTML(rel) {
     (rel.licence ? "<br>许可：" + esc(rel.licence) : "") + "</div>";
 }
 
-function popupHTML(id, props, rel, extra, clauses) {
+function popupHTML(id, props, rel, extra, clauses, timeline) {
   const meta = state.collections[id] || { fields: [], title: id };
   const fields = meta.fields || [];
   const entryNames = meta.entry_list || [];
@@ -49,6 +51,7 @@ function popupHTML(id, props, rel, extra, clauses) {
     });
     html += "</div>";
   }
+  html += timeline || "";
   html += releaseHTML(rel);
   if (extra && Object.keys(extra).length) {
     html += "<details><summary>原始属性</summary><table>";
@@ -63,11 +66,15 @@ export function openPopup(id, feature, latlng) {
   const rel = e && e.release;
   const popup = L.popup({ maxWidth: 380, minWidth: 240, autoPanPadding: [20, 20] }).setLatLng(latlng)
     .setContent(popupHTML(id, feature.properties, rel, null)).openOn(map);
-  let full = null, clauses = "";
+  let full = null, clauses = "", timeline = "";
   function show() {
     popup.setContent(popupHTML(id, full ? full.properties : feature.properties, rel,
-      full ? full.properties.source_properties : null, clauses));
+      full ? full.properties.source_properties : null, clauses, timeline));
   }
+  timelineHTML(id, feature.properties.code).then(function (t) {
+    timeline = t || "";
+    if (timeline) show();
+  }).catch(function () { /* no timeline */ });
   getJSON("/collections/" + encodeURIComponent(id) + "/items/" + encodeURIComponent(feature.id)).then(function (f) {
     full = f;
     show();

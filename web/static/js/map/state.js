@@ -11,6 +11,7 @@ export const state = {
   entries: {},       // id -> { meta, group, visible, minZoom, loaded, abort, release, count, truncated }
   project: null,     // GeoJSON geometry of the project
   outfall: null,     // GeoJSON Point of its outfall (排污口), when placed
+  progress: null,    // the 整治进度 view shown: { as_of, counts by progress, totals }, or null
   placing: null,     // what the next drawn marker is: "outfall", or null (the project)
   screening: null,
   timings: {},
