@@ -35,6 +35,7 @@ from layers.errors import (
     ImportFileError,
     IndustryCodeMismatchError,
     InvalidDateRangeError,
+    InvalidDiffError,
     InvalidFeatureError,
     InvalidFilterError,
     InvalidProximityError,
@@ -117,6 +118,7 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     ReadingsRejectedError: 422,
     StationNotFoundError: 404,
     InvalidReadingsQueryError: 400,
+    InvalidDiffError: 400,
     ServerBusyError: 503,
 }
 
