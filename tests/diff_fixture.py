@@ -67,13 +67,17 @@ def load_release(
     )
 
 
-def load_diff_fixture(session: Session) -> None:
-    """The two counties (as of 2000), the three red-line releases and one ecological space."""
+def load_diff_fixture(session: Session, admin_valid_from: date = date(2000, 1, 1)) -> None:
+    """The two counties, the three red-line releases and one ecological space.
+
+    The counties are in force from ``admin_valid_from`` (later than another admin release's
+    start, they are the divisions the diffs split by).
+    """
     load_release(
         session,
         "admin_divisions",
         "admin-diff",
-        date(2000, 1, 1),
+        admin_valid_from,
         [
             {"adcode": code, "name": f"县{code}", "level": "county", "geometry": geom}
             for code, geom in COUNTIES.items()

@@ -13,6 +13,7 @@ export const state = {
   outfall: null,     // GeoJSON Point of its outfall (排污口), when placed
   placing: null,     // what the next drawn marker is: "outfall", or null (the project)
   screening: null,
+  diff: null,        // the release diff drawn on the map: { layer, count }, or null
   timings: {},
   firstRenderDone: false,
   map: null,         // the Leaflet map (set by view.js)
