@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from pyproj import Geod
-from shapely.geometry import box, shape
+from shapely.geometry import Point, box, shape
 
 from tests.diff_fixture import (
     COUNTIES,
@@ -177,3 +177,31 @@ def test_bad_requests(client, loaded, path, status, named):
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/problem+json")
     assert named in response.json()["detail"]
+
+
+def test_points_are_matched_by_code_and_have_no_areas(client, db_session):
+    old = [("S1", "甲站", Point(119.1, 32.1)), ("S2", "乙站", Point(119.2, 32.2))]
+    new = [("S1", "甲站", Point(119.101, 32.1)), ("S3", "丙站", Point(119.3, 32.3))]
+    for name, valid_from, rows in [
+        ("ST-1", date(2020, 1, 1), old),
+        ("ST-2", date(2021, 1, 1), new),
+    ]:
+        load_release(
+            db_session,
+            "monitoring_stations",
+            name,
+            valid_from,
+            [{"code": c, "name": n, "medium": "air", "geometry": g} for c, n, g in rows],
+        )
+    response = client.get("/collections/monitoring_stations/releases/ST-1/diff/ST-2")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["summary"]["added"], body["summary"]["removed"], body["summary"]["changed"]) == (
+        1,
+        1,
+        1,
+    )
+    assert "area" not in body and "only_grows" not in body
+    moved = _by_code(body)["S1"]["properties"]
+    assert moved["moved_m"] == pytest.approx(GEOD.inv(119.1, 32.1, 119.101, 32.1)[2], abs=0.01)
+    assert "area_difference_m2" not in moved
