@@ -12,9 +12,9 @@ centroids, its area difference the geodesic one (``geography``, m²).
 Area gained and lost are those of the layer's footprint, not sums over features:
 gained = ⋃ new − ⋃ old, lost = ⋃ old − ⋃ new (a feature renamed or split over the same
 ground gains and loses nothing). Only the features that are added, removed or whose
-geometry changed can contribute, so only they and the other release's features they touch
-are unioned. The pieces are split by the administrative divisions (of ``level``) of the
-``admin_divisions`` release in force on the newer release's ``valid_from``.
+geometry changed can contribute: each is cut by the union of the other release's features
+it touches, and the pieces are unioned. They are split by the administrative divisions (of
+``level``) of the ``admin_divisions`` release in force on the newer release's ``valid_from``.
 
 The red-line rule 只增不减 (生态保护红线 and 生态空间管控区域 may grow, never shrink) is this
 diff read from the older release to the newer: it holds when the newer release loses no
@@ -153,18 +153,20 @@ ORDER BY code NULLS LAST, a_id NULLS LAST, b_id
 
 def _areas_sql(t: _Tables) -> str:
     template = """
-WITH gain_src AS (SELECT ST_Union(geom) AS g FROM {table}
-                  WHERE id = ANY(CAST(%(b_ids)s AS bigint[])) AND {poly}),
-loss_src AS (SELECT ST_Union(geom) AS g FROM {table}
-             WHERE id = ANY(CAST(%(a_ids)s AS bigint[])) AND {poly}),
-a_near AS (SELECT ST_Union(x.geom) AS g FROM {table} x, gain_src
-           WHERE x.release_id = %(a)s AND ST_Dimension(x.geom) = 2 AND ST_Intersects(x.geom, gain_src.g)),
-b_near AS (SELECT ST_Union(x.geom) AS g FROM {table} x, loss_src
-           WHERE x.release_id = %(b)s AND ST_Dimension(x.geom) = 2 AND ST_Intersects(x.geom, loss_src.g)),
-gained AS (SELECT ST_CollectionExtract(CASE WHEN a_near.g IS NULL THEN gain_src.g
-                  ELSE ST_Difference(gain_src.g, a_near.g) END, 3) AS g FROM gain_src, a_near),
-lost AS (SELECT ST_CollectionExtract(CASE WHEN b_near.g IS NULL THEN loss_src.g
-                ELSE ST_Difference(loss_src.g, b_near.g) END, 3) AS g FROM loss_src, b_near),
+WITH gain_pieces AS (
+  SELECT CASE WHEN n.g IS NULL THEN x.geom ELSE ST_Difference(x.geom, n.g) END AS g
+  FROM {table} x CROSS JOIN LATERAL (
+    SELECT ST_Union(y.geom) AS g FROM {table} y
+    WHERE y.release_id = %(a)s AND ST_Dimension(y.geom) = 2 AND ST_Intersects(y.geom, x.geom)) n
+  WHERE x.id = ANY(CAST(%(b_ids)s AS bigint[])) AND {poly}),
+loss_pieces AS (
+  SELECT CASE WHEN n.g IS NULL THEN x.geom ELSE ST_Difference(x.geom, n.g) END AS g
+  FROM {table} x CROSS JOIN LATERAL (
+    SELECT ST_Union(y.geom) AS g FROM {table} y
+    WHERE y.release_id = %(b)s AND ST_Dimension(y.geom) = 2 AND ST_Intersects(y.geom, x.geom)) n
+  WHERE x.id = ANY(CAST(%(a_ids)s AS bigint[])) AND {poly}),
+gained AS (SELECT ST_CollectionExtract(ST_Union(g), 3) AS g FROM gain_pieces WHERE NOT ST_IsEmpty(g)),
+lost AS (SELECT ST_CollectionExtract(ST_Union(g), 3) AS g FROM loss_pieces WHERE NOT ST_IsEmpty(g)),
 d AS (SELECT adcode, name, geom FROM {admin}
       WHERE release_id = %(admin)s AND level = %(level)s),
 pieces AS (
