@@ -352,6 +352,12 @@ class InvalidOutfallQueryError(AppError):
     code = "invalid-outfall-query"
 
 
+class InvalidDiffError(AppError):
+    """A release diff that cannot be computed (the same release on both sides)."""
+
+    code = "invalid-diff"
+
+
 def database_error(exc: BaseException) -> AppError | None:
     """The domain error for a driver or pool error that is about load, else None.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote_plus
 
 import orjson
@@ -19,6 +19,7 @@ from api.responses import GeoJSONResponse, ORJSONResponse
 from api.settings import ApiSettings
 from gis.crs import CRS84_API, CRS84_URI, ApiCRS, offered_crs_uris
 from layers.reads.cql import queryable_names
+from layers.reads.diff import DivisionLevel, release_diff
 from layers.reads.fastread import (
     feature_by_id,
     items_page,
@@ -334,6 +335,37 @@ def get_releases(collection_id: str, session: SessionDep) -> ORJSONResponse:
             "releases": [{**release_public(r), "import_report": r.import_report} for r in releases],
         }
     )
+
+
+@router.get(
+    "/collections/{collection_id}/releases/{release_a}/diff/{release_b}",
+    operation_id="collections-diff_releases",
+    response_class=ORJSONResponse,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def diff_releases(
+    collection_id: str,
+    release_a: str,
+    release_b: str,
+    session: SessionDep,
+    level: Annotated[
+        DivisionLevel, Query(description="admin division level the areas are split by")
+    ] = "county",
+    f: Annotated[
+        Literal["json", "geojson"], Query(description="geojson: only the changed features")
+    ] = "json",
+) -> Response:
+    """What changed from release ``release_a`` to ``release_b`` (release names).
+
+    Added, removed and changed features (matched by code, else by geometry), the area
+    gained and lost in total and per admin division, and for 生态保护红线 / 生态空间 the
+    只增不减 check (``only_grows``). ``f=geojson`` answers the changed features only, each
+    with a ``change`` property (added / removed / changed).
+    """
+    body = release_diff(session, read_collection(collection_id), release_a, release_b, level)
+    if f == "geojson":
+        return GeoJSONResponse(body["features"])
+    return ORJSONResponse(body)
 
 
 def _page_links(

@@ -33,6 +33,8 @@ PATH_VALUES = {
     "rule_id": "R-WPPL-65",
     "key": "CJBHF",
     "name": "demo",
+    "release_a": "demo-2023",
+    "release_b": "demo-2024",
     "z": "0",
     "x": "0",
     "y": "0",

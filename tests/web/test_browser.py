@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from layers.ingest.files import SourceData
 from layers.ingest.importer import ImportOptions, import_source
+from tests.diff_fixture import load_diff_fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = (
@@ -555,4 +556,49 @@ def test_outfall_placed_on_the_map_is_screened_and_reopened(
     page.wait_for_selector("#verdict-banner")
     assert page.evaluate("window.ecozone.outfall.coordinates") == outfall["coordinates"]
     assert page.evaluate(OUTFALL_MARKERS) == 1
+    watch.assert_clean()
+
+
+def test_release_diff_is_drawn_as_a_layer(browser_context_factory, own_live_server, output_dir):
+    """版本对比: two red-line releases compared; added green, removed red, changed orange."""
+    base, database_url = own_live_server("ecozone_difftest")
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        load_diff_fixture(session, admin_valid_from=date(2019, 1, 1))  # after the fixture's
+        session.commit()
+    engine.dispose()
+    ctx = browser_context_factory(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    watch = PageWatch(page, base)
+    page.goto(base + "/")
+    _wait_ready(page)
+    page.click("#release-diff summary")
+    page.select_option("#diff-collection", "red_lines")
+    page.wait_for_selector("#diff-to option[value='RL-2023']", state="attached")
+    page.select_option("#diff-from", "RL-2020")
+    page.select_option("#diff-to", "RL-2023")
+    page.click("#diff-run")
+    page.wait_for_selector(".diff-check")
+    colours = page.evaluate(
+        """() => {
+            const out = {};
+            window.ecozone.diff.layer.eachLayer(function (l) {
+                out[l.feature.properties.change + ':' + (l.feature.properties.code || '')] = l.options.color;
+            });
+            return out;
+        }"""
+    )
+    assert colours == {
+        "added:HX-5": "#2e7d32",
+        "removed:HX-2": "#c62828",
+        "changed:HX-1": "#ef6c00",
+        "changed:": "#ef6c00",
+    }
+    summary = page.inner_text("#diff-result")
+    assert "新增 1" in summary and "删除 1" in summary and "变更 2" in summary
+    assert "只增不减（RL-2020 → RL-2023）：不满足" in summary
+    assert "县321102" in summary and "县321111" in summary
+    page.screenshot(path=str(output_dir / "15-release-diff.png"))
+    page.click("#diff-clear")
+    assert page.evaluate("window.ecozone.diff") is None
     watch.assert_clean()

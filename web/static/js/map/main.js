@@ -5,6 +5,7 @@
 
 import { PHONE } from "./config.js";
 import { esc } from "./escape.js";
+import { initDiff } from "./diff.js";
 import { initExamples, loadExamples, loadIndustries } from "./examples.js";
 import { initFacts } from "./facts.js";
 import { initHistory } from "./history.js";
@@ -38,6 +39,7 @@ initProject();
 initScreening();
 initFacts();
 initHistory();
+initDiff();
 initExamples();
 initTrace();
 

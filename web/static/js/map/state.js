@@ -14,6 +14,7 @@ export const state = {
   progress: null,    // the 整治进度 view shown: { as_of, counts by progress, totals }, or null
   placing: null,     // what the next drawn marker is: "outfall", or null (the project)
   screening: null,
+  diff: null,        // the release diff drawn on the map: { layer, count }, or null
   timings: {},
   firstRenderDone: false,
   map: null,         // the Leaflet map (set by view.js)

@@ -17,6 +17,7 @@ state.map = map;
 map.createPane("base").style.zIndex = 350;
 map.createPane("zones").style.zIndex = 400;
 map.createPane("points").style.zIndex = 450;
+map.createPane("diff").style.zIndex = 600; // a release diff (版本对比), above the layers it compares
 map.createPane("evidence").style.zIndex = 620;
 map.createPane("project").style.zIndex = 640;
 
