@@ -20,7 +20,9 @@ from layers.screening.lookups import (
     CLAUSE_ROW,
     DIMENSION_KEY,
     OUTFALL_ROW,
+    RASTER_ROW,
     RULE_SET_ROW,
+    TARGET_ROW,
     UPSTREAM_ROW,
     WITHIN_SUFFIX,
 )
@@ -333,7 +335,7 @@ def _sort_rows(plan: Plan, rows: list[tuple[Any, ...]]) -> _Found:
         {},
     )
     for collection, feature_id, name, release_id, *measures in rows:
-        if collection in (RULE_SET_ROW, CLAUSE_ROW):
+        if collection in (RULE_SET_ROW, CLAUSE_ROW, TARGET_ROW, RASTER_ROW):
             continue
         distance_m, intersects, covers, covered, overlap_m2, attrs, matched = measures
         if feature_id is None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Float,
+    LargeBinary,
     Select,
     Text,
     and_,
@@ -51,6 +52,14 @@ RULE_SET_ROW = "#rule_set"
 UPSTREAM_ROW = "#upstream/"
 #: The ``collection`` of the rows measured from the outfall: this prefix and the collection.
 OUTFALL_ROW = "#outfall/"
+#: The ``collection`` of the rows of the raster releases in force (their files).
+RASTER_ROW = "#raster"
+#: The collection of 环境敏感目标, the receptors the 环境保护目标 lookup reads.
+RECEPTORS = "sensitive_receptors"
+#: The ``collection`` of the rows of the 环境保护目标 lookup (:func:`targets_select`).
+TARGET_ROW = "#target"
+#: The parameters of the 环境保护目标 lookup: one array element per (medium, receptor type).
+TARGET_PARAMS = ("pt_media", "pt_types", "pt_radii", "pt_from_outfall", "pt_dx", "pt_dy")
 #: The ``collection`` of the rows of entry-list clauses that apply (the plan's clause lookup).
 CLAUSE_ROW = "#clause"
 #: A rule's ``within`` condition in a branch's ``matched``: the rule's key and this suffix.
@@ -466,4 +475,60 @@ def upstream_select(
             JSONB,
         ).label("attrs"),
         cast(null(), ARRAY(Text())).label("matched"),
+    )
+
+
+def targets_select(release: Any, receptors: str = RECEPTORS) -> Select[Any]:
+    """The 环境保护目标 lookup: the receptors within each medium's range, as plan rows.
+
+    One row per (medium, receptor) in the release in force of ``receptors`` (the plan's
+    ``release`` CTE), within the medium's range of the project (``ewkb``) or, for the
+    media measured from it, the outfall (``outfall_ewkb``, the project when none is
+    given): a GiST ``&&`` box, then ``ST_DWithin`` on geography. ``distance_m`` is the
+    geodesic distance from the edge; ``attrs`` the medium, code, type, scale and the
+    receptor's centre (``lon``/``lat``). The ranges are the parameters
+    :data:`TARGET_PARAMS` (:func:`layers.screening.protection.target_params`).
+    """
+    t = feature_table(receptors)
+    project = func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary(), required=False))
+    outfall = func.ST_GeomFromEWKB(bindparam("outfall_ewkb", type_=LargeBinary(), required=False))
+    element_types: tuple[Any, ...] = (Text(), Text(), Float(), Boolean(), Float(), Float())
+    arrays: list[Any] = [
+        bindparam(name, type_=ARRAY(element), required=False)
+        for name, element in zip(TARGET_PARAMS, element_types, strict=True)
+    ]
+    m = (
+        func.unnest(*arrays)
+        .table_valued("medium", "type", "radius_m", "from_outfall", "dx", "dy")
+        .render_derived(name="m")
+    )
+    in_force = select(release.c.id).where(release.c.collection == receptors).scalar_subquery()
+    source = case((m.c.from_outfall, outfall), else_=project)
+    centre = func.ST_PointOnSurface(t.c.geom)
+    attrs = func.jsonb_build_object(
+        "medium", m.c.medium, "code", t.c.code, "type", t.c.type,
+        "population", t.c.population, "grade", t.c.grade, "area_m2", t.c.area_m2,
+        "synthetic", t.c.synthetic, "lon", func.ST_X(centre), "lat", func.ST_Y(centre),
+    )  # fmt: skip
+    return (
+        select(
+            literal(TARGET_ROW, Text()),
+            t.c.id,
+            t.c.name,
+            t.c.release_id,
+            func.ST_Distance(func.geography(t.c.geom), func.geography(source)),
+            *[cast(null(), x) for x in (Boolean(), Boolean(), Boolean(), Float())],
+            cast(attrs, JSONB),
+            cast(null(), ARRAY(Text())),
+        )
+        .select_from(m)
+        .join(
+            t,
+            and_(
+                t.c.release_id == in_force,
+                t.c.type == m.c.type,
+                t.c.geom.op("&&")(func.ST_Expand(source, m.c.dx, m.c.dy)),
+                func.ST_DWithin(func.geography(t.c.geom), func.geography(source), m.c.radius_m),
+            ),
+        )
     )

@@ -52,6 +52,7 @@ from layers.screening.element_zones import ZONE_TITLES
 from layers.screening.lookups import (
     CLAUSE_ROW,
     OUTFALL_ROW,
+    RASTER_ROW,
     RULE_SET_ROW,
     WITHIN_SUFFIX,
     Branch,
@@ -62,6 +63,7 @@ from layers.screening.lookups import (
     reach,
     rule_condition,
     rule_filter,
+    targets_select,
     upstream_select,
 )
 from layers.screening.river_network import has_network, network_upstream_select
@@ -77,7 +79,8 @@ from layers.screening.scope import (
     compile_scopes,
 )
 from layers.store.catalog import COLLECTIONS
-from layers.store.models import Release, feature_table
+from layers.store.models import RasterFile, Release, feature_table
+from layers.store.rasters import IN_FORCE_COLUMNS
 from layers.store.releases import NEWEST_FIRST, in_force_on
 
 #: How many answers a plan keeps per cache (:meth:`Plan.decide`, :meth:`Plan.reach`):
@@ -271,6 +274,11 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             selects.append(network_upstream_select(rule, up, project, release))
     # the entry-list clauses that apply where the project lies (judged by conformity)
     selects.append(_clauses_select(project, release))
+    # the 环境保护目标 within each medium's range (layers.screening.protection)
+    selects.append(targets_select(release))
+    # the raster releases in force and their files, when a rule reads a raster
+    if any(r.predicate.op == "raster_stat" for r in rule_set.rules):
+        selects.append(_rasters_select(release))
     # the release in force per collection, and whether its coverage covers the project
     selects.append(
         select(
@@ -362,6 +370,40 @@ def _clauses_select(project: Any, release: Any) -> Select[Any]:
         cast(attrs, JSONB),
         cast(null(), ARRAY(Text())),
     )
+
+
+def _rasters_select(release: Any) -> Select[Any]:
+    """The raster releases in force (the plan's ``release`` CTE) with their files, as plan rows.
+
+    ``attrs`` holds :data:`layers.store.rasters.IN_FORCE_COLUMNS`
+    (:func:`layers.screening.rasters.stored_in_plan` reads them).
+    """
+    files = RasterFile.__table__
+    releases = Release.__table__
+    columns = {
+        "release_id": releases.c.id, "release": releases.c.name,
+        "revision": releases.c.revision, "valid_from": releases.c.valid_from,
+        "source": releases.c.source, "licence": releases.c.licence, "note": releases.c.note,
+        "synthetic": releases.c.synthetic, "layer": files.c.layer, "kind": files.c.kind,
+        "path": files.c.path, "crs": files.c.crs, "resolution_m": files.c.resolution_m,
+        "classes": files.c.classes,
+    }  # fmt: skip
+    attrs = func.jsonb_build_object(*[a for c in IN_FORCE_COLUMNS for a in (c, columns[c])])
+    row: list[Any] = [
+        literal(RASTER_ROW, Text()),
+        cast(null(), BigInteger()),
+        cast(null(), Text()),
+        cast(null(), BigInteger()),
+        *[cast(null(), t) for t in (Float(), Boolean(), Boolean(), Boolean(), Float())],
+        cast(attrs, JSONB),
+        cast(null(), ARRAY(Text())),
+    ]
+    stmt: Select[Any] = select(*row).select_from(
+        files.join(release, release.c.id == files.c.release_id).join(
+            releases, releases.c.id == files.c.release_id
+        )
+    )
+    return stmt
 
 
 class _PlanCompiler(PGCompiler_psycopg):

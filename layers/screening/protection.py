@@ -9,9 +9,11 @@ area). The ranges and the receptor kinds of each medium are configured in
 ``assessment_ranges.yaml`` next to this module (defaults, per-industry overrides, and the
 standards they come from).
 
-One statement (:func:`statement`) finds every target of every medium: the receptors
-release in force on ``as_of``, a GiST ``&&`` box per medium, then ``ST_DWithin`` and
-``ST_Distance`` on geography. Its first row names the release (none: no layer in force).
+The plan's one statement finds every target of every medium
+(:func:`layers.screening.lookups.targets_select`, with :func:`target_params`): the
+receptors release in force on ``as_of``, a GiST ``&&`` box per medium, then
+``ST_DWithin`` and ``ST_Distance`` on geography; the plan's release row of the receptors
+names the release read (none: no layer in force).
 
 Surface water: the range is measured from the outfall (the project when the request gives
 none). A river network's downstream reach (branch ``network``) is to replace this circle:
@@ -22,48 +24,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 import shapely
 import yaml
-from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    Boolean,
-    Date,
-    Float,
-    Integer,
-    LargeBinary,
-    Text,
-    and_,
-    bindparam,
-    case,
-    cast,
-    func,
-    literal,
-    null,
-    select,
-    union_all,
-)
-from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-from sqlalchemy.sql.compiler import SQLCompiler
+from shapely.geometry.base import BaseGeometry
 
 from gis.bearing import azimuth, compass
 from gis.crs import degrees_per_metre
 from layers.screening.evaluate import Prepared, ScreeningResult
-from layers.store.models import Release, feature_table
-from layers.store.releases import select_in_force
+from layers.screening.lookups import RECEPTORS, TARGET_PARAMS, TARGET_ROW
 
-RECEPTORS = "sensitive_receptors"
 #: The media in the order the table lists them.
 MEDIA = ("air", "noise", "groundwater", "surface_water")
-#: The query's columns (a first row of kind ``release`` carries only ``release_id``).
-COLUMNS = (
-    "kind", "medium", "feature_id", "release_id", "code", "name", "type", "population",
-    "grade", "area_m2", "synthetic", "distance_m", "lon", "lat",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -143,104 +118,28 @@ def ranges_for(
     return tuple(out)
 
 
-def _none(type_: Any) -> Any:
-    return cast(null(), type_)
+def target_params(
+    labels: frozenset[str], project: BaseGeometry, outfall: BaseGeometry | None
+) -> dict[str, list[Any]]:
+    """The plan's parameters of the 环境保护目标 lookup for a project (and its outfall).
 
-
-@lru_cache(maxsize=1)
-def statement() -> tuple[bytes, tuple[str, ...], dict[str, Any]]:
-    """The protection-target query as ``$n`` SQL, its parameter names and constant values.
-
-    Parameters: ``ewkb`` (project), ``outfall_ewkb`` (outfall, else the project),
-    ``as_of``, and one array element per (medium, receptor type): ``media``, ``types``,
-    ``radii`` (metres), ``from_outfall``, ``dx``/``dy`` (the index box's half widths in
-    degrees of longitude and latitude).
+    One element per (medium, receptor type) of the project's ranges
+    (:data:`layers.screening.lookups.TARGET_PARAMS`): medium, type, radius (metres),
+    whether it is measured from the outfall, and the index box's half widths in degrees.
     """
-    t = feature_table(RECEPTORS)
-    project = func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary()))
-    outfall = func.ST_GeomFromEWKB(bindparam("outfall_ewkb", type_=LargeBinary()))
-    m = (
-        func.unnest(
-            bindparam("media", type_=ARRAY(Text())),
-            bindparam("types", type_=ARRAY(Text())),
-            bindparam("radii", type_=ARRAY(Float())),
-            bindparam("from_outfall", type_=ARRAY(Boolean())),
-            bindparam("dx", type_=ARRAY(Float())),
-            bindparam("dy", type_=ARRAY(Float())),
-        )
-        .table_valued("medium", "type", "radius_m", "from_outfall", "dx", "dy")
-        .render_derived(name="m")
-    )
-    release = select_in_force(
-        literal(RECEPTORS, Text()), bindparam("as_of", type_=Date()), Release.id
-    ).scalar_subquery()
-    source = case((m.c.from_outfall, outfall), else_=project)
-    centre = func.ST_PointOnSurface(t.c.geom)
-    targets = (
-        select(
-            literal("target", Text()),
-            m.c.medium,
-            t.c.id,
-            t.c.release_id,
-            t.c.code,
-            t.c.name,
-            t.c.type,
-            t.c.population,
-            t.c.grade,
-            t.c.area_m2,
-            t.c.synthetic,
-            func.ST_Distance(func.geography(t.c.geom), func.geography(source)),
-            func.ST_X(centre),
-            func.ST_Y(centre),
-        )
-        .select_from(m)
-        .join(
-            t,
-            and_(
-                t.c.release_id == release,
-                t.c.type == m.c.type,
-                t.c.geom.op("&&")(func.ST_Expand(source, m.c.dx, m.c.dy)),
-                func.ST_DWithin(func.geography(t.c.geom), func.geography(source), m.c.radius_m),
-            ),
-        )
-    )
-    head = select(
-        literal("release", Text()), _none(Text()), _none(BigInteger()), release,
-        _none(Text()), _none(Text()), _none(Text()), _none(Integer()), _none(Text()),
-        _none(Float()), _none(Boolean()), _none(Float()), _none(Float()), _none(Float()),
-    )  # fmt: skip
-    stmt = union_all(head, targets)
-    dialect = PGDialect_psycopg(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
-    compiled = stmt.compile(dialect=dialect)
-    if not isinstance(compiled, SQLCompiler):  # pragma: no cover - a select compiles so
-        raise TypeError("a statement compiles with the SQL compiler")
-    names = tuple(compiled.positiontup or ())
-    constants = {k: v for k, v in compiled.params.items() if v is not None}
-    return str(compiled).encode(), names, constants
-
-
-def query(p: Prepared) -> tuple[bytes, list[Any]]:
-    """:func:`statement` and its parameters for a prepared screening."""
-    sql, names, constants = statement()
-    ranges = ranges_for(p.labels)
-    project = p.geom.geom
-    source = p.outfall.geom if p.outfall is not None else project
-    pairs = [(r, kind) for r in ranges for kind in r.types]
+    source = outfall if outfall is not None else project
+    pairs = [(r, kind) for r in ranges_for(labels) for kind in r.types]
     lat = max(abs(y) for g in (project, source) for y in (g.bounds[1], g.bounds[3]))
     boxes = [degrees_per_metre(lat, r.radius_m) for r, _ in pairs]
-    values = {
-        **constants,
-        "ewkb": shapely.to_wkb(shapely.set_srid(project, 4326), include_srid=True),
-        "outfall_ewkb": shapely.to_wkb(shapely.set_srid(source, 4326), include_srid=True),
-        "as_of": p.as_of,
-        "media": [r.medium for r, _ in pairs],
-        "types": [kind for _, kind in pairs],
-        "radii": [r.radius_m for r, _ in pairs],
-        "from_outfall": [r.from_outfall for r, _ in pairs],
-        "dx": [r.radius_m * b.lon for (r, _), b in zip(pairs, boxes, strict=True)],
-        "dy": [r.radius_m * b.lat for (r, _), b in zip(pairs, boxes, strict=True)],
-    }
-    return sql, [values[n] for n in names]
+    values = (
+        [r.medium for r, _ in pairs],
+        [kind for _, kind in pairs],
+        [r.radius_m for r, _ in pairs],
+        [r.from_outfall for r, _ in pairs],
+        [r.radius_m * b.lon for (r, _), b in zip(pairs, boxes, strict=True)],
+        [r.radius_m * b.lat for (r, _), b in zip(pairs, boxes, strict=True)],
+    )
+    return dict(zip(TARGET_PARAMS, values, strict=True))
 
 
 def scale(population: int | None, grade: str | None, area_m2: float | None) -> str:
@@ -258,16 +157,22 @@ def scale(population: int | None, grade: str | None, area_m2: float | None) -> s
 def targets(
     rows: list[tuple[Any, ...]], p: Prepared, ranges: tuple[MediumRange, ...]
 ) -> tuple[int | None, list[dict[str, Any]]]:
-    """The release read and the table's rows: by medium, then distance, then name."""
-    found = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
-    release = next((r["release_id"] for r in found if r["kind"] == "release"), None)
+    """The release read and the table's rows: by medium, then distance, then name.
+
+    ``rows`` are the plan's: its release row of :data:`RECEPTORS` and its
+    :data:`layers.screening.lookups.TARGET_ROW` rows.
+    """
+    release = next((r[3] for r in rows if r[0] == RECEPTORS and r[1] is None), None)
+    found = [
+        {**r[9], "feature_id": r[1], "name": r[2], "release_id": r[3], "distance_m": r[4]}
+        for r in rows
+        if r[0] == TARGET_ROW
+    ]
     by_medium = {r.medium: r for r in ranges}
     centre = shapely.centroid(p.geom.geom)
     outfall = p.outfall.geom if p.outfall is not None else None
     out = []
     for r in found:
-        if r["kind"] != "target":
-            continue
         spec = by_medium[r["medium"]]
         origin = outfall if spec.from_outfall and outfall is not None else centre
         origin = shapely.centroid(origin)

@@ -1,8 +1,8 @@
 """Raster statistics in the screening: computed once per screening, judged per rule.
 
 When a rule in force on the screening's ``as_of`` tests a raster (``op: raster_stat``),
-the screening reads the raster releases in force (:func:`layers.store.rasters.in_force_sql`,
-one statement) and computes every layer's zonal statistics over the project and its
+the plan's one statement also returns the raster releases in force with their files
+(:func:`stored_in_plan`), and the screening computes every layer's zonal statistics over the project and its
 buffer (:func:`layers.reads.rasters.zonal`); a rule set without such a rule reads no
 raster at all. A ``raster_stat`` rule is ``NOT_CHECKED`` (never PASS, never judged on
 zeros) when its layer has no release in force or no valid pixel under the project.
@@ -17,8 +17,9 @@ from typing import Any
 from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry
 from layers.reads.rasters import no_release, zonal
+from layers.screening.lookups import RASTER_ROW
 from layers.screening.rules import LoadedRuleSet, RasterCondition, Rule
-from layers.store.rasters import RASTER_LAYERS, in_force_sql, stored_from_row
+from layers.store.rasters import IN_FORCE_COLUMNS, RASTER_LAYERS, stored_from_row
 
 #: The statistics of one screening: layer → :func:`layers.reads.rasters.zonal`'s answer.
 RasterFacts = dict[str, dict[str, Any]]
@@ -29,9 +30,16 @@ def needs_rasters(rules: LoadedRuleSet, as_of: date) -> bool:
     return any(r.predicate.op == "raster_stat" and r.in_force(as_of) for r in rules.rules)
 
 
-def statement() -> bytes:
-    """The statement of the raster releases in force (its one parameter: ``as_of``)."""
-    return in_force_sql()
+def stored_in_plan(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The plan's raster rows as :data:`layers.store.rasters.IN_FORCE_COLUMNS` tuples."""
+    out = []
+    for row in rows:
+        if row[0] != RASTER_ROW:
+            continue
+        values = dict(row[9])
+        values["valid_from"] = date.fromisoformat(values["valid_from"])
+        out.append(tuple(values[c] for c in IN_FORCE_COLUMNS))
+    return out
 
 
 def compute(

@@ -112,6 +112,7 @@ def prepare(
             )
         ).lon,
         "kd": k.planar,
+        **protection.target_params(labels, geom.geom, outfall.geom if outfall else None),
     }
     args = [params[n] for n in plan.param_names]
     return Prepared(rules, as_of, labels, tags, geom, plan, radii, args, outfall)
@@ -170,19 +171,21 @@ def screen(
     as_of = project.as_of or date.today()
     rules = rule_set or resolve_rule_set(session, book, as_of)
     prepared = prepare(book, rules, project, as_of, geometry)
-    if rasters.needs_rasters(rules, as_of):
-        rows = fetch_raw(session, rasters.statement(), [as_of])
-        prepared.rasters = rasters.compute(
-            rows, prepared.geom, float(project.buffer_m), as_of, book.raster_dir
-        )
     rows = fetch_raw(session, prepared.plan.sql, prepared.args)
+    if rasters.needs_rasters(rules, as_of):
+        prepared.rasters = rasters.compute(
+            rasters.stored_in_plan(rows),
+            prepared.geom,
+            float(project.buffer_m),
+            as_of,
+            book.raster_dir,
+        )
     result = assemble(prepared, project, rows)
     conformity.attach(result, prepared, rows)
     city = three_lines.city_of(result.body)
     quality = None if city is None else book.quality.get(session, as_of, city)
     three_lines.attach(result.body, rules, quality)
-    sql, args = protection.query(prepared)
-    protection.attach(result, prepared, fetch_raw(session, sql, args))
+    protection.attach(result, prepared, rows)
     if rule_set is None:
         book.found_in_force(as_of, rules)  # the guess of create_screening_async
     return result
@@ -222,10 +225,9 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
         rows = await store.fetch(prepared.plan.sql, prepared.args)
         if rule_set_in_force(rows) == rules.key:
             if rasters.needs_rasters(rules, as_of):
-                found = await store.fetch(rasters.statement(), [as_of])
                 prepared.rasters = await asyncio.to_thread(
                     rasters.compute,
-                    found,
+                    rasters.stored_in_plan(rows),
                     prepared.geom,
                     float(project.buffer_m),
                     as_of,
@@ -238,8 +240,7 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
             if city is not None:
                 quality = store.book.quality.peek(as_of, city) or await store.quality(as_of, city)
             three_lines.attach(result.body, rules, quality)
-            sql, args = protection.query(prepared)
-            protection.attach(result, prepared, await store.fetch(sql, args))
+            protection.attach(result, prepared, rows)
             screening_id, created_at = await store.insert(insert_args(project, result))
             return screening_id, orjson.dumps(public(screening_id, created_at, result.body))
     body = await store.create_sync(project)

@@ -10,7 +10,6 @@ collection (:func:`layers.store.releases.select_in_force`).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,14 +17,12 @@ from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.errors import RasterLayerNotFoundError
 from layers.store.models import RasterFile, Release
-from layers.store.releases import NEWEST_FIRST, in_force_on, select_in_force
+from layers.store.releases import select_in_force
 
 Kind = Literal["continuous", "categorical"]
 
@@ -189,7 +186,8 @@ def list_raster_releases(session: Session) -> list[tuple[Release, RasterFile]]:
     return [(r[0], r[1]) for r in rows]
 
 
-#: The columns of :func:`in_force_sql`'s rows, in order.
+#: What the screening reads of a raster release in force and its file, in order
+#: (:func:`layers.screening.plan.build_plan`'s raster rows).
 IN_FORCE_COLUMNS = (
     "release_id",
     "release",
@@ -208,42 +206,8 @@ IN_FORCE_COLUMNS = (
 )
 
 
-@functools.cache
-def in_force_sql() -> bytes:
-    """Every raster layer's release in force on ``$1`` (a date), as one ``$n`` statement.
-
-    The screening runs it on its own connection (sync or async); rows are
-    :data:`IN_FORCE_COLUMNS`, read by :func:`stored_from_row`.
-    """
-    stmt = (
-        select(
-            Release.id,
-            Release.name,
-            Release.revision,
-            Release.valid_from,
-            Release.source,
-            Release.licence,
-            Release.note,
-            Release.synthetic,
-            RasterFile.layer,
-            RasterFile.kind,
-            RasterFile.path,
-            RasterFile.crs,
-            RasterFile.resolution_m,
-            RasterFile.classes,
-        )
-        .join(RasterFile, RasterFile.release_id == Release.id)
-        .where(in_force_on(bindparam("as_of")))
-        .order_by(Release.collection, *NEWEST_FIRST)
-        .ext(distinct_on(Release.collection))
-    )
-    dialect = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
-    text = " ".join(str(stmt.compile(dialect=dialect)).split())
-    return text.replace("%(as_of)s", "$1").encode()
-
-
 def stored_from_row(row: tuple[Any, ...], data_dir: Path) -> StoredRaster:
-    """A row of :func:`in_force_sql` as a :class:`StoredRaster`."""
+    """A row of :data:`IN_FORCE_COLUMNS` as a :class:`StoredRaster`."""
     v = dict(zip(IN_FORCE_COLUMNS, row, strict=True))
     return StoredRaster(
         release_id=int(v["release_id"]),
