@@ -40,7 +40,10 @@ def network_build(
         typer.Option(help="YAML of flow directions (default data/network_overrides.yaml)"),
     ] = None,
     dem: Annotated[
-        Path | None, typer.Option(help="a DEM (any GDAL raster): rivers flow downhill")
+        Path | None,
+        typer.Option(
+            help="a DEM (any GDAL raster): rivers flow downhill (default: the dem raster in force)"
+        ),
     ] = None,
     centreline: Annotated[
         Path | None,

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from layers.errors import InvalidNetworkQueryError, ReleaseNotFoundError
 from layers.store.models import feature_table
+from layers.store.rasters import RasterSettings, raster_in_force
 from layers.store.releases import release_as_of
 
 #: Degrees within which two line ends are one node (about 0.1 m).
@@ -336,7 +337,8 @@ def build_network(
     """Build (or rebuild) the directed network of the water release in force on ``as_of``.
 
     The previous network of that release is replaced in the same transaction; the
-    caller commits. ``overrides`` defaults to :data:`DEFAULT_OVERRIDES`.
+    caller commits. ``overrides`` defaults to :data:`DEFAULT_OVERRIDES`; ``dem`` to the
+    file of the ``dem`` raster release in force on ``as_of`` (none stored: no elevation).
 
     Raises:
         ReleaseNotFoundError: the collection has no release in force on ``as_of``.
@@ -367,6 +369,9 @@ def build_network(
             merged.append(_Feature(parts[0].id, parts[0].name, line, parts[0].flow))
         else:
             merged.extend(parts)
+    if dem is None:  # the DEM raster release in force, when one is stored
+        stored = raster_in_force(session, "dem", day, RasterSettings().data_dir)
+        dem = stored.path if stored is not None and stored.path.exists() else None
     grid = Elevation(dem) if dem is not None else None
     try:
         decided = [

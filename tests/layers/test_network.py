@@ -13,8 +13,10 @@ from shapely.geometry import LineString, Point, shape
 from sqlalchemy import text
 
 from layers.errors import InvalidNetworkQueryError, NetworkNotBuiltError
+from layers.ingest.rasters import RasterImportOptions, import_raster
 from layers.network.build import build_network
 from layers.network.trace import downstream_features, trace
+from layers.store.rasters import RasterSettings
 from tests.layers.test_screening import load
 
 GEOD = Geod(ellps="WGS84")
@@ -154,9 +156,7 @@ def test_network_distance_limit_cuts_the_trace(db_session, rivers, sources, over
     assert "支流排口" not in names(short)  # 2.8 km + 5.6 km away along the rivers
 
 
-def test_network_elevation_turns_a_river_digitised_upstream(db_session, tmp_path, overrides):
-    """A DEM falling eastward: a line digitised east → west is turned to flow east."""
-    load(db_session, "water_bodies", [river("倒序河", LineString(MAIN.coords[::-1]))])
+def _eastward_dem(tmp_path):
     dem = tmp_path / "dem.tif"
     width, height = 40, 10
     heights = np.tile(np.linspace(200.0, 10.0, width, dtype="float32"), (height, 1))
@@ -172,13 +172,31 @@ def test_network_elevation_turns_a_river_digitised_upstream(db_session, tmp_path
         transform=from_origin(118.15, 32.35, 0.0075, 0.01),
     ) as out:
         out.write(heights, 1)
-    report = build_network(db_session, as_of=AS_OF, overrides=overrides, dem=dem)
+    return dem
+
+
+def test_network_elevation_turns_a_river_digitised_upstream(db_session, tmp_path, overrides):
+    """A DEM falling eastward: a line digitised east → west is turned to flow east."""
+    load(db_session, "water_bodies", [river("倒序河", LineString(MAIN.coords[::-1]))])
+    report = build_network(
+        db_session, as_of=AS_OF, overrides=overrides, dem=_eastward_dem(tmp_path)
+    )
     assert report.directions == {"elevation": 1}
     x0 = db_session.execute(
         text("SELECT ST_X(ST_StartPoint(geom)) FROM river_edges WHERE network_id = :n"),
         {"n": report.network_id},
     ).scalar_one()
     assert x0 == pytest.approx(118.20)
+
+
+def test_network_build_reads_the_dem_raster_in_force(db_session, tmp_path, overrides, monkeypatch):
+    """Without --dem, the elevation comes from the stored ``dem`` raster release in force."""
+    monkeypatch.setenv("APP_RASTER_DATA_DIR", str(tmp_path / "rasters"))
+    load(db_session, "water_bodies", [river("倒序河", LineString(MAIN.coords[::-1]))])
+    options = RasterImportOptions(layer="dem", release="dem-test", valid_from=date(2020, 1, 1))
+    import_raster(db_session, _eastward_dem(tmp_path), options, RasterSettings())
+    report = build_network(db_session, as_of=AS_OF, overrides=overrides)
+    assert report.directions == {"elevation": 1}
 
 
 def test_network_trace_far_from_a_river_is_refused(db_session, rivers, overrides):
