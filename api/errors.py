@@ -56,6 +56,7 @@ from layers.errors import (
     PreconditionFailedError,
     ProjectFactError,
     QueryTimeoutError,
+    RasterClassesError,
     RasterLayerNotFoundError,
     ReadingsRejectedError,
     ReleaseConflictError,
@@ -136,8 +137,9 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     InvalidDiffError: 400,
     ServerBusyError: 503,
     RasterLayerNotFoundError: 404,
+    RasterClassesError: 422,
     RasterError: 422,
-    RasterTooLargeError: 413,
+    RasterTooLargeError: 422,
 }
 
 #: Seconds a client should wait before retrying a 503 (query timeout, busy pool).
