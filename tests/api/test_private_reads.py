@@ -40,6 +40,7 @@ PATH_VALUES = {
     "y": "0",
     "path": "js/map/main.js",
     "code": "ZH32028120001",
+    "layer": "dem",
 }
 
 
