@@ -27,8 +27,9 @@ def test_demo_releases_carry_source_licence_and_synthetic_label(demo_client, db_
             "SELECT collection, synthetic, source, licence, note FROM releases WHERE name = 'demo-2024'"
         )
     ).all()
-    # the collections, and the province, city, unit and element zone entry lists
-    assert len(rows) == DEMO_LAYERS + 4
+    # the collections, the province, city, unit and element zone entry lists, and the DEM
+    # and land-cover rasters
+    assert len(rows) == DEMO_LAYERS + 4 + 2
     assert all(r.source and r.licence for r in rows)
     by_collection = {r.collection: r for r in rows}
     assert by_collection["control_units"].synthetic is True
