@@ -29,7 +29,6 @@ from gis.coords import parse_point
 from layers.screening.storage import get_screening
 from layers.store.catalog import COLLECTIONS
 from web.conformity_report import render_xlsx
-from web.map_file import FILE_POLICY, map_file_inputs, render_map_file
 from web.places import releases_by_id, search_places
 from web.project_file import MAX_BYTES, read_project_file
 from web.report import environment, render_pdf, render_report, report_inputs
@@ -189,6 +188,8 @@ def screening_map_file(
     request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> Response:
     """The screening as a self-contained interactive map (folium, Leaflet inlined; opens offline)."""
+    from web.map_file import FILE_POLICY, map_file_inputs, render_map_file  # folium is heavy
+
     screening = get_screening(session, screening_id, request.app.state.rule_book)
     html = render_map_file(screening, map_file_inputs(session, screening))
     return Response(

@@ -414,7 +414,7 @@ def feature_json_sql(
         "'properties', json_build_object({args}))"
     ).format(
         id=_column(table, "id"),
-        geometry=_geometry_sql(table, crs, multi=collection.stored_in is not None),
+        geometry=_geometry_sql(table, crs, multi=collection.multi_view),
         args=sql.SQL(", ").join(args),
     )
 

@@ -24,7 +24,7 @@ def feature_columns(collection: Collection) -> list[ColumnElement[Any]]:
     cols.append(table.c.synthetic)
     if collection.has_area:
         cols.append(table.c.area_m2)
-    geom = table.c.geom if collection.stored_in is None else func.ST_Multi(table.c.geom)
+    geom = func.ST_Multi(table.c.geom) if collection.multi_view else table.c.geom
     cols.append(func.ST_AsGeoJSON(geom, 7).label("geometry"))
     return cols
 

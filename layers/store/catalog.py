@@ -186,6 +186,11 @@ class Collection:
         return _DIMENSIONS.get(self.geometry)
 
     @property
+    def multi_view(self) -> bool:
+        """A read view of a multi-part type: its single parts are read as multi-parts."""
+        return self.stored_in is not None and self.geometry.startswith("MULTI")
+
+    @property
     def storage(self) -> str:
         """The id of the collection that stores the features (its own, unless a view)."""
         return self.stored_in or self.id
@@ -502,6 +507,71 @@ RECEPTOR_COLOURS = {
     "饮用水取水口": "#0277bd",
     "文物保护单位": "#5d4037",
 }
+
+#: The fields of 环境敏感目标 (the collection and its point and area views).
+_RECEPTOR_FIELDS: tuple[Field, ...] = (
+    _code("敏感目标编码", "保护目标编码"),
+    _name("敏感目标名称", "保护目标名称", "村庄名称", "学校名称", "医院名称"),
+    Field(
+        "type",
+        "text",
+        "敏感目标类型",
+        choices=RECEPTOR_TYPES,
+        aliases=("类型", "敏感目标类型", "保护目标类型", "保护对象", "MGMBLX"),
+        synonyms={
+            "居住区": "居民区",
+            "居民点": "居民区",
+            "小区": "居民区",
+            "住宅区": "居民区",
+            "自然村": "村庄",
+            "行政村": "村庄",
+            "村": "村庄",
+            "中学": "学校",
+            "小学": "学校",
+            "幼儿园": "学校",
+            "大学": "学校",
+            "卫生院": "医院",
+            "社区卫生服务中心": "医院",
+            "敬老院": "养老院",
+            "养老机构": "养老院",
+            "福利院": "养老院",
+            "取水口": "饮用水取水口",
+            "水源井": "饮用水取水口",
+            "饮用水源取水口": "饮用水取水口",
+            "文物": "文物保护单位",
+            "文物古迹": "文物保护单位",
+            "residential": "居民区",
+            "village": "村庄",
+            "school": "学校",
+            "hospital": "医院",
+            "sanatorium": "疗养院",
+            "elderly_care": "养老院",
+            "water_intake": "饮用水取水口",
+            "cultural_relic": "文物保护单位",
+        },
+    ),
+    Field(
+        "population",
+        "int",
+        "人口(人)",
+        aliases=("人口", "人口数", "常住人口", "户籍人口", "规模人口", "RK", "population"),
+        minimum=0,
+    ),
+    Field(
+        "grade",
+        "text",
+        "级别",
+        aliases=("级别", "等级", "文物级别", "医院等级", "学校类别", "JB"),
+    ),
+    _ADMIN_CODE,
+)
+_RECEPTOR_STYLE = MapStyle(
+    color="#ad1457",
+    fill="#f48fb1",
+    fill_opacity=0.35,
+    class_field="type",
+    classes=RECEPTOR_COLOURS,
+)
 
 COLLECTIONS: tuple[Collection, ...] = (
     Collection(
@@ -957,71 +1027,10 @@ COLLECTIONS: tuple[Collection, ...] = (
         description="居民区、村庄、学校、医院、疗养院、养老院、饮用水取水口、文物保护单位等环境敏感目标（点或面）；人口、级别为环评“环境保护目标”表的规模。",
         description_en="Sensitive receptors (residential areas, villages, schools, hospitals, sanatoria, elderly-care homes, drinking-water intakes, cultural relics) as points or polygons; population and grade give the scale in an EIA's protection-target table.",
         geometry="GEOMETRY",
-        style=MapStyle(
-            color="#ad1457",
-            fill="#f48fb1",
-            fill_opacity=0.35,
-            class_field="type",
-            classes=RECEPTOR_COLOURS,
-        ),
+        style=_RECEPTOR_STYLE,
         min_zoom=10,
         search_rank=17,
-        fields=(
-            _code("敏感目标编码", "保护目标编码"),
-            _name("敏感目标名称", "保护目标名称", "村庄名称", "学校名称", "医院名称"),
-            Field(
-                "type",
-                "text",
-                "敏感目标类型",
-                choices=RECEPTOR_TYPES,
-                aliases=("类型", "敏感目标类型", "保护目标类型", "保护对象", "MGMBLX"),
-                synonyms={
-                    "居住区": "居民区",
-                    "居民点": "居民区",
-                    "小区": "居民区",
-                    "住宅区": "居民区",
-                    "自然村": "村庄",
-                    "行政村": "村庄",
-                    "村": "村庄",
-                    "中学": "学校",
-                    "小学": "学校",
-                    "幼儿园": "学校",
-                    "大学": "学校",
-                    "卫生院": "医院",
-                    "社区卫生服务中心": "医院",
-                    "敬老院": "养老院",
-                    "养老机构": "养老院",
-                    "福利院": "养老院",
-                    "取水口": "饮用水取水口",
-                    "水源井": "饮用水取水口",
-                    "饮用水源取水口": "饮用水取水口",
-                    "文物": "文物保护单位",
-                    "文物古迹": "文物保护单位",
-                    "residential": "居民区",
-                    "village": "村庄",
-                    "school": "学校",
-                    "hospital": "医院",
-                    "sanatorium": "疗养院",
-                    "elderly_care": "养老院",
-                    "water_intake": "饮用水取水口",
-                    "cultural_relic": "文物保护单位",
-                },
-            ),
-            Field(
-                "population",
-                "int",
-                "人口(人)",
-                aliases=("人口", "人口数", "常住人口", "户籍人口", "规模人口", "RK", "population"),
-                minimum=0,
-            ),
-            Field(
-                "grade",
-                "text",
-                "级别",
-                aliases=("级别", "等级", "文物级别", "医院等级", "学校类别", "JB"),
-            ),
-            _ADMIN_CODE,
-        ),
+        fields=_RECEPTOR_FIELDS,
     ),
     Collection(
         id="farmland_zones",
@@ -1495,6 +1504,32 @@ VIEWS: tuple[Collection, ...] = (
         description="河流、运河中心线与海岸线；水体与岸线（water_bodies）中的线要素。",
         description_en="River and canal centre lines and coastlines: the line features of water_bodies.",
         stored_in="water_bodies",
+    ),
+    Collection(
+        id="receptor_points",
+        title="环境敏感目标（点）",
+        title_en="Sensitive receptors (points)",
+        group="环境敏感目标",
+        geometry="POINT",
+        style=_RECEPTOR_STYLE,
+        min_zoom=10,
+        fields=_RECEPTOR_FIELDS,
+        description="学校、医院、村庄、取水口等以点表示的环境敏感目标；环境敏感目标（sensitive_receptors）中的点要素。",
+        description_en="Sensitive receptors mapped as points: the point features of sensitive_receptors.",
+        stored_in="sensitive_receptors",
+    ),
+    Collection(
+        id="receptor_areas",
+        title="环境敏感目标（面）",
+        title_en="Sensitive receptors (areas)",
+        group="环境敏感目标",
+        geometry="MULTIPOLYGON",
+        style=_RECEPTOR_STYLE,
+        min_zoom=10,
+        fields=_RECEPTOR_FIELDS,
+        description="居民区、村庄等以面表示的环境敏感目标；环境敏感目标（sensitive_receptors）中的面要素。",
+        description_en="Sensitive receptors mapped as areas: the polygon features of sensitive_receptors.",
+        stored_in="sensitive_receptors",
     ),
 )
 

@@ -49,8 +49,9 @@ def test_protection_targets_are_listed_and_labelled(
     watch = PageWatch(page, base)
     page.goto(base + "/")
     _wait_ready(page)
-    # the collection is a map layer with its legend entry
-    assert page.locator("input[data-layer=sensitive_receptors]").count() == 1
+    # the collection is on the map as its two views (points and areas), each a layer
+    assert page.locator("input[data-layer=receptor_points]").count() == 1
+    assert page.locator("input[data-layer=receptor_areas]").count() == 1
     page.evaluate(f"window.ecozone.map.setView([{LAT}, {LON}], 16, {{animate: false}})")
     page.uncheck("input[data-layer=control_units]")  # its popups would catch the clicks
     page.wait_for_timeout(300)
