@@ -122,9 +122,13 @@ def _others(collection_id: str, geometry: str) -> list[dict[str, Any]]:
     out = []
     for i in range(N_OTHER):
         x, y = 119.2 + i * 0.1, 31.3 + i * 0.05
-        geom = (
-            {"type": "Point", "coordinates": [x, y]} if geometry == "POINT" else _square(x, y, 0.05)
-        )
+        point = {"type": "Point", "coordinates": [x, y]}
+        line = {"type": "LineString", "coordinates": [[x, y], [x + 0.05, y + 0.02]]}
+        geom = {
+            "POINT": point,
+            "MULTILINESTRING": line,
+            "GEOMETRY": point if i % 2 else _square(x, y, 0.05),  # mixed: both its views
+        }.get(geometry, _square(x, y, 0.05))
         props = {"code": f"{collection_id[:2].upper()}{i:04d}", "name": f"{collection_id}{i}"}
         if collection_id == "admin_divisions":
             props = {"adcode": f"32028{i}", "name": f"县{i}", "level": "county"}

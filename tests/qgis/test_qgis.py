@@ -33,6 +33,9 @@ EXPECTED = {
     "water_lines": N_RIVERS - N_WATER_AREAS,
     "outfalls": 120,
     "control_units": N_UNITS,
+    # the seed's mixed receptors alternate squares (i even) and points (i odd)
+    "receptor_points": N_OTHER // 2,
+    "receptor_areas": N_OTHER - N_OTHER // 2,
 }
 #: The demo's control_units: QGIS must load it in at most this many items requests.
 DEMO_UNITS, BUDGET = 21_520, 25
