@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     ColumnElement,
     Date,
@@ -478,6 +479,36 @@ def upstream_select(
     )
 
 
+def packed_row(
+    label: str,
+    attrs: ColumnElement[Any],
+    *,
+    feature_id: ColumnElement[Any] | None = None,
+    name: ColumnElement[Any] | None = None,
+    release_id: ColumnElement[Any] | None = None,
+    distance_m: ColumnElement[Any] | None = None,
+) -> list[Any]:
+    """The columns of a plan row whose content is ``attrs`` (JSONB), labelled ``label``.
+
+    For the lookups that are not a collection's (clauses, targets, rasters): the measures
+    a collection's lookup returns are null, except those given.
+    """
+
+    def given(value: ColumnElement[Any] | None, type_: Any) -> Any:
+        return cast(null(), type_) if value is None else value
+
+    return [
+        literal(label, Text()),
+        given(feature_id, BigInteger()),
+        given(name, Text()),
+        given(release_id, BigInteger()),
+        given(distance_m, Float()),
+        *[cast(null(), t) for t in (Boolean(), Boolean(), Boolean(), Float())],
+        cast(attrs, JSONB),
+        cast(null(), ARRAY(Text())),
+    ]
+
+
 def targets_select(release: Any, receptors: str = RECEPTORS) -> Select[Any]:
     """The 环境保护目标 lookup: the receptors within each medium's range, as plan rows.
 
@@ -512,14 +543,14 @@ def targets_select(release: Any, receptors: str = RECEPTORS) -> Select[Any]:
     )  # fmt: skip
     return (
         select(
-            literal(TARGET_ROW, Text()),
-            t.c.id,
-            t.c.name,
-            t.c.release_id,
-            func.ST_Distance(func.geography(t.c.geom), func.geography(source)),
-            *[cast(null(), x) for x in (Boolean(), Boolean(), Boolean(), Float())],
-            cast(attrs, JSONB),
-            cast(null(), ARRAY(Text())),
+            *packed_row(
+                TARGET_ROW,
+                attrs,
+                feature_id=t.c.id,
+                name=t.c.name,
+                release_id=t.c.release_id,
+                distance_m=func.ST_Distance(func.geography(t.c.geom), func.geography(source)),
+            )
         )
         .select_from(m)
         .join(

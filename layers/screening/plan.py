@@ -60,6 +60,7 @@ from layers.screening.lookups import (
     UpstreamBranch,
     as_of_param,
     branch_select,
+    packed_row,
     reach,
     rule_condition,
     rule_filter,
@@ -361,15 +362,7 @@ def _clauses_select(project: Any, release: Any) -> Select[Any]:
         "dimension", c.dimension, "clause_no", c.clause_no, "source", c.source,
         "synthetic", c.synthetic, "release", c.release, "conditions", c.conditions,
     )  # fmt: skip
-    return select(
-        literal(CLAUSE_ROW, Text()),
-        cast(null(), BigInteger()),
-        c.text,
-        cast(null(), BigInteger()),
-        *[cast(null(), t) for t in (Float(), Boolean(), Boolean(), Boolean(), Float())],
-        cast(attrs, JSONB),
-        cast(null(), ARRAY(Text())),
-    )
+    return select(*packed_row(CLAUSE_ROW, attrs, name=c.text))
 
 
 def _rasters_select(release: Any) -> Select[Any]:
@@ -389,16 +382,7 @@ def _rasters_select(release: Any) -> Select[Any]:
         "classes": files.c.classes,
     }  # fmt: skip
     attrs = func.jsonb_build_object(*[a for c in IN_FORCE_COLUMNS for a in (c, columns[c])])
-    row: list[Any] = [
-        literal(RASTER_ROW, Text()),
-        cast(null(), BigInteger()),
-        cast(null(), Text()),
-        cast(null(), BigInteger()),
-        *[cast(null(), t) for t in (Float(), Boolean(), Boolean(), Boolean(), Float())],
-        cast(attrs, JSONB),
-        cast(null(), ARRAY(Text())),
-    ]
-    stmt: Select[Any] = select(*row).select_from(
+    stmt: Select[Any] = select(*packed_row(RASTER_ROW, attrs)).select_from(
         files.join(release, release.c.id == files.c.release_id).join(
             releases, releases.c.id == files.c.release_id
         )
