@@ -286,21 +286,28 @@ class ServerBusyError(AppError):
         super().__init__("All database connections for this kind of request are busy; retry later.")
 
 
-class ReadingsRejectedError(AppError):
-    """A readings file with bad rows: nothing was loaded; ``rows`` lists them by row number."""
+class _RowsRejected:
+    """A file with bad rows: nothing was loaded; ``rows`` lists them by row number."""
 
-    code = "readings-rejected"
+    count: int
+    rows: list[dict[str, object]]
 
     def __init__(self, count: int, rows: list[dict[str, object]]) -> None:
         """Keep the bad rows (row, field, reason), the first ones when there are many."""
         first = rows[0] if rows else {}
-        super().__init__(
+        super().__init__(  # type: ignore[call-arg]  # the AppError beside it in the MRO
             f"{count} bad row(s), nothing loaded; first: row {first.get('row')} "
             f"({first.get('field')}): {first.get('reason')}. Fix the rows and import again.",
             field=str(first.get("field")) if first else None,
         )
         self.count = count
         self.rows = rows
+
+
+class ReadingsRejectedError(_RowsRejected, AppError):
+    """A readings file with bad rows: nothing was loaded; ``rows`` lists them by row number."""
+
+    code = "readings-rejected"
 
 
 class StationNotFoundError(AppError):
@@ -319,21 +326,10 @@ class InvalidReadingsQueryError(AppError):
     code = "invalid-readings-query"
 
 
-class OutfallEventsRejectedError(AppError):
+class OutfallEventsRejectedError(_RowsRejected, AppError):
     """An outfall-events file with bad rows: nothing was loaded; ``rows`` lists them."""
 
     code = "outfall-events-rejected"
-
-    def __init__(self, count: int, rows: list[dict[str, object]]) -> None:
-        """Keep the bad rows (row, field, reason), the first ones when there are many."""
-        first = rows[0] if rows else {}
-        super().__init__(
-            f"{count} bad row(s), nothing loaded; first: row {first.get('row')} "
-            f"({first.get('field')}): {first.get('reason')}. Fix the rows and import again.",
-            field=str(first.get("field")) if first else None,
-        )
-        self.count = count
-        self.rows = rows
 
 
 class OutfallNotFoundError(AppError):

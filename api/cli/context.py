@@ -8,6 +8,7 @@ from datetime import date
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy.orm import Session
 
 from gis.errors import GisError
@@ -40,4 +41,17 @@ def fail(exc: GisError) -> typer.Exit:
     """Print a domain error (with the input it names) and return the exit to raise (code 2)."""
     where = f" [{exc.field}]" if exc.field else ""
     err.print(f"[bold red]error{where}:[/] {exc.detail}")
+    return typer.Exit(code=2)
+
+
+def rejected(count: int, rows: list[dict[str, object]]) -> typer.Exit:
+    """Print a refused file's bad rows (row, field, reason) and return the exit (code 2)."""
+    table = Table(title=f"{count} 行有误，未导入任何数据")
+    for column in ("行", "字段", "原因"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row["row"]), str(row["field"]), str(row["reason"]))
+    err.print(table)
+    if count > len(rows):
+        err.print(f"（仅列出前 {len(rows)} 行）")
     return typer.Exit(code=2)

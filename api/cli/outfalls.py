@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from api.cli.context import console, err, fail, session_scope
+from api.cli.context import console, fail, rejected, session_scope
 from gis.errors import GisError
 from layers.errors import OutfallEventsRejectedError
 
@@ -30,15 +29,7 @@ def import_outfall_events_command(
             session.commit()
         except OutfallEventsRejectedError as exc:
             session.rollback()
-            table = Table(title=f"{exc.count} 行有误，未导入任何数据")
-            for column in ("行", "字段", "原因"):
-                table.add_column(column)
-            for row in exc.rows:
-                table.add_row(str(row["row"]), str(row["field"]), str(row["reason"]))
-            err.print(table)
-            if exc.count > len(exc.rows):
-                err.print(f"（仅列出前 {len(exc.rows)} 行）")
-            raise typer.Exit(code=2) from None
+            raise rejected(exc.count, exc.rows) from None
         except GisError as exc:
             session.rollback()
             raise fail(exc) from None

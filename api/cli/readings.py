@@ -10,10 +10,9 @@ from typing import Annotated
 import psycopg
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
-from api.cli.context import console, err, fail, session_scope
+from api.cli.context import console, err, fail, rejected, session_scope
 from gis.errors import GisError
 from layers.errors import ReadingsRejectedError
 from layers.store.db import DatabaseSettings, set_statement_timeout
@@ -61,8 +60,9 @@ def import_readings_command(
             set_statement_timeout(session, DatabaseSettings().import_timeout_ms)
             report = import_readings(session, file, layout.value, progress=progress)
             session.commit()
-        except OperationalError as exc:
-            if not isinstance(exc.orig, psycopg.errors.QueryCanceled):
+        except (OperationalError, psycopg.errors.QueryCanceled) as exc:
+            # cancelled in an SQL statement (wrapped by SQLAlchemy) or in the raw COPY
+            if not isinstance(getattr(exc, "orig", exc), psycopg.errors.QueryCanceled):
                 raise
             session.rollback()
             err.print(
@@ -72,15 +72,7 @@ def import_readings_command(
             raise typer.Exit(code=2) from None
         except ReadingsRejectedError as exc:
             session.rollback()
-            table = Table(title=f"{exc.count} 行有误，未导入任何数据")
-            for column in ("行", "字段", "原因"):
-                table.add_column(column)
-            for row in exc.rows:
-                table.add_row(str(row["row"]), str(row["field"]), str(row["reason"]))
-            err.print(table)
-            if exc.count > len(exc.rows):
-                err.print(f"（仅列出前 {len(exc.rows)} 行）")
-            raise typer.Exit(code=2) from None
+            raise rejected(exc.count, exc.rows) from None
         except GisError as exc:
             session.rollback()
             raise fail(exc) from None
