@@ -7,6 +7,8 @@ import os
 import shutil
 import socket
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -213,6 +215,57 @@ def _update(factory: sessionmaker[Session], job_id: int, **values: Any) -> None:
         session.commit()
 
 
+def _progress(factory: sessionmaker[Session], job_id: int) -> Callable[[int, int], None]:
+    """Mark the job running; its progress callback (at most two updates a second)."""
+    _update(factory, job_id, status="running", worker=worker_id())
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] > 0.5 or done == total:
+            last[0] = now
+            _update(factory, job_id, progress=done, total=total)
+
+    return progress
+
+
+@contextmanager
+def _outcome(
+    factory: sessionmaker[Session],
+    job_id: int,
+    what: str,
+    files: tuple[Path, Path | None],
+    request_id: str | None,
+) -> Iterator[None]:
+    """Record a failure on the job, and delete the upload and its folder afterwards.
+
+    A domain error is the job's problem; anything else is logged and named on the job
+    by the request id only. The files go whatever the outcome.
+    """
+    path, workdir = files
+    try:
+        yield
+    except GisError as exc:
+        _update(
+            factory,
+            job_id,
+            status="failed",
+            error={"type": f"/problems/{exc.code}", "detail": exc.detail, "field": exc.field},
+        )
+    except Exception:
+        logger.exception("%s job %s failed", what, job_id)
+        _update(
+            factory,
+            job_id,
+            status="failed",
+            error={"type": "/problems/internal-error", "detail": None, "request_id": request_id},
+        )
+    finally:
+        path.unlink(missing_ok=True)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 def run_import_job(
     factory: sessionmaker[Session],
     job_id: int,
@@ -230,16 +283,8 @@ def run_import_job(
     ``path``. The uploaded file, and ``workdir`` (the upload's temporary folder) when
     given, are deleted afterwards, whatever the outcome.
     """
-    _update(factory, job_id, status="running", worker=worker_id())
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] > 0.5 or done == total:
-            last[0] = now
-            _update(factory, job_id, progress=done, total=total)
-
-    try:
+    progress = _progress(factory, job_id)
+    with _outcome(factory, job_id, "import", (path, workdir), request_id):
         with factory() as session:
             report = import_file(session, path, options, progress=progress, label=label)
             key = session.get(ApiKey, key_id) if key_id else None
@@ -254,25 +299,6 @@ def run_import_job(
             )
             session.commit()
         _update(factory, job_id, status="succeeded", result=report.as_dict())
-    except GisError as exc:
-        _update(
-            factory,
-            job_id,
-            status="failed",
-            error={"type": f"/problems/{exc.code}", "detail": exc.detail, "field": exc.field},
-        )
-    except Exception:
-        logger.exception("import job %s failed", job_id)
-        _update(
-            factory,
-            job_id,
-            status="failed",
-            error={"type": "/problems/internal-error", "detail": None, "request_id": request_id},
-        )
-    finally:
-        path.unlink(missing_ok=True)
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run_entry_list_job(
@@ -291,16 +317,8 @@ def run_entry_list_job(
     with the rows and columns) and in the audit log. The upload and ``workdir`` are
     deleted afterwards, whatever the outcome.
     """
-    _update(factory, job_id, status="running", worker=worker_id())
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] > 0.5 or done == total:
-            last[0] = now
-            _update(factory, job_id, progress=done, total=total)
-
-    try:
+    progress = _progress(factory, job_id)
+    with _outcome(factory, job_id, "entry-list import", (path, workdir), request_id):
         with factory() as session:
             try:
                 report = import_entry_list(session, path, options, progress=progress)
@@ -324,25 +342,6 @@ def run_entry_list_job(
             "conditions": report.conditions,
         }
         _update(factory, job_id, status="succeeded", result=result)
-    except GisError as exc:
-        _update(
-            factory,
-            job_id,
-            status="failed",
-            error={"type": f"/problems/{exc.code}", "detail": exc.detail, "field": exc.field},
-        )
-    except Exception:
-        logger.exception("entry-list import job %s failed", job_id)
-        _update(
-            factory,
-            job_id,
-            status="failed",
-            error={"type": "/problems/internal-error", "detail": None, "request_id": request_id},
-        )
-    finally:
-        path.unlink(missing_ok=True)
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def job_public(job: Job, base: str) -> dict[str, Any]:
