@@ -43,7 +43,9 @@ let active = null;  // the collection whose progress is shown
 function drawProgress() {
   if (!active) return Promise.resolve();
   const meta = state.collections[active];
+  const shown = active;
   return getJSON(meta.lifecycle.deadlines + "?as_of=" + encodeURIComponent(state.asOf)).then(function (body) {
+    if (active !== shown || body.as_of !== state.asOf) return;  // switched off or re-dated meanwhile
     progressLayer.clearLayers();
     const counts = { done: 0, in_progress: 0, overdue: 0, not_started: 0 };
     body.items.forEach(function (o) {
