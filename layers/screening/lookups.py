@@ -405,13 +405,7 @@ def upstream_select(
             else_=func.ST_LineLocatePoint(rivers.c.line, func.ST_ClosestPoint(rivers.c.line, geom)),
         )
 
-    attrs: ColumnElement[Any] = (
-        func.jsonb_build_object(
-            *[a for f in layer.report_fields for a in (literal(f), target.c[f])]
-        )
-        if layer.report_fields
-        else null()
-    )
+    attrs = report_attrs(target, layer.report_fields)
     condition = rule_condition(rule)
     pairs = (
         select(
@@ -507,6 +501,13 @@ def packed_row(
         cast(attrs, JSONB),
         cast(null(), ARRAY(Text())),
     ]
+
+
+def report_attrs(table: Any, fields: tuple[str, ...]) -> ColumnElement[Any]:
+    """A feature's report fields as one JSON object (null when the rule reports none)."""
+    if not fields:
+        return null()
+    return func.jsonb_build_object(*[a for f in fields for a in (literal(f), table.c[f])])
 
 
 def targets_select(release: Any, receptors: str = RECEPTORS) -> Select[Any]:

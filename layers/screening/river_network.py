@@ -45,7 +45,13 @@ from layers.network.trace import (
     on_a_river,
     position_on,
 )
-from layers.screening.lookups import PATH_DIGITS, UPSTREAM_ROW, UpstreamBranch, rule_condition
+from layers.screening.lookups import (
+    PATH_DIGITS,
+    UPSTREAM_ROW,
+    UpstreamBranch,
+    report_attrs,
+    rule_condition,
+)
 from layers.screening.rules import Rule
 from layers.store.models import feature_table
 
@@ -94,13 +100,7 @@ def network_upstream_select(
         == select(release.c.id).where(release.c.collection == layer.collection).scalar_subquery()
     )
     condition = rule_condition(rule)
-    attrs: ColumnElement[Any] = (
-        func.jsonb_build_object(
-            *[a for f in layer.report_fields for a in (literal(f), target.c[f])]
-        )
-        if layer.report_fields
-        else null()
-    )
+    attrs = report_attrs(target, layer.report_fields)
     pairs = (
         select(
             target.c.id.label("id"),
