@@ -16,6 +16,7 @@ from typing import Any
 import shapely
 
 from gis.project_geometry import ProjectGeometry
+from layers.screening import attainment
 from layers.screening.lookups import (
     CLAUSE_ROW,
     DIMENSION_KEY,
@@ -83,6 +84,9 @@ class Prepared:
     outfall: ProjectGeometry | None = None
     #: The raster statistics (:mod:`layers.screening.rasters`), when a rule needs them.
     rasters: RasterFacts | None = None
+    #: The attainment of the project's city (:func:`layers.screening.attainment.area_quality`;
+    #: None when the city is unknown).
+    quality: dict[str, Any] | None = None
 
 
 @dataclass
@@ -237,8 +241,8 @@ def _upstream(rule: Rule, rows: list[Row], _project: ProjectGeometry) -> Evaluat
     return (rule.outcome if hits else "PASS"), evidence, True
 
 
-def _raster_stat(_rule: Rule, _rows: list[Row], _project: ProjectGeometry) -> Evaluation:
-    """Not judged on rows: :func:`assemble` judges it on the screening's raster statistics."""
+def _not_on_rows(_rule: Rule, _rows: list[Row], _project: ProjectGeometry) -> Evaluation:
+    """Not judged on rows: :func:`assemble` judges it on the raster statistics or attainment."""
     return "NOT_CHECKED", [], False
 
 
@@ -252,7 +256,8 @@ PREDICATES: dict[Op, Callable[[Rule, list[Row], ProjectGeometry], Evaluation]] =
     "not_intersects": _not_intersects,
     "always": _always,
     "upstream": _upstream,
-    "raster_stat": _raster_stat,
+    "raster_stat": _not_on_rows,
+    "attainment": _not_on_rows,
 }
 
 
@@ -489,6 +494,7 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     not_checked: dict[str, str] = {}
     missing_facts: dict[str, None] = {}
     raster_gaps: dict[str, str] = {}
+    quality_gaps: dict[str, str] = {}
     results = []
     stored = []
     worst = "PASS"
@@ -537,6 +543,11 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
             if why_not is not None:
                 extra["reason"] = why_not
                 raster_gaps.update(dict.fromkeys(why_not["layers"], why_not["text"]))
+        elif rule.predicate.op == "attainment":
+            outcome, evidence, checked, why_not = attainment.judge(rule, p.quality)
+            if why_not is not None:
+                extra["reason"] = why_not
+                quality_gaps[rule.id] = why_not["text"]
         else:
             if rule.measure_from == "outfall" and rule.layer and project.outfall is not None:
                 rule_rows = found.by_outfall.get(rule.layer.collection, [])
@@ -561,7 +572,7 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
         stored.append(stored_entry(entry))
         if SEVERITY[outcome] > SEVERITY[worst]:
             worst = outcome
-    complete = not not_checked and not missing_facts and not raster_gaps
+    complete = not not_checked and not missing_facts and not raster_gaps and not quality_gaps
     verdict = worst if complete or worst != "PASS" else "INCOMPLETE"
     hits = sorted(
         (
@@ -614,6 +625,11 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
             **(
                 {"rasters": [{"layer": k, "text": v} for k, v in raster_gaps.items()]}
                 if raster_gaps
+                else {}
+            ),
+            **(
+                {"quality": [{"rule_id": k, "text": v} for k, v in quality_gaps.items()]}
+                if quality_gaps
                 else {}
             ),
         },

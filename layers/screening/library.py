@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from layers.errors import CollectionNotFoundError, DocumentNotFoundError, RuleNotFoundError
 from layers.screening.rules import (
     PROVINCES,
+    AttainmentCondition,
     Document,
     LoadedRuleSet,
     Predicate,
@@ -219,6 +220,8 @@ def predicate_text(rule: Rule) -> str:
     predicate: Predicate = rule.predicate
     if predicate.raster is not None:
         return raster_text(predicate.raster)
+    if predicate.attainment is not None:
+        return attainment_text(predicate.attainment)
     if rule.layer is None or predicate.op == "always":
         return "仅按项目属性判断"
     target = layer_text(rule.layer.collection, rule.layer.filter)
@@ -242,6 +245,14 @@ def predicate_text(rule: Rule) -> str:
             river = layer_text(predicate.via or "", predicate.via_filter)
             text = f"位于 {target} 上游（沿 {river} {_metres(predicate.distance_m)}以内）"
     return f"{subject}{text}" if subject else text
+
+
+def attainment_text(condition: AttainmentCondition) -> str:
+    """An attainment condition in words, e.g. 「所在城市上一完整年度 PM2.5 不达标（GB 3095-2012 二级）」."""
+    if condition.medium == "surface_water":
+        return "所在城市上一完整年度有地表水考核断面未达到水质目标（GB 3838-2002）"
+    pollutants = "、".join(condition.parameters) if condition.parameters else "任一污染物"
+    return f"所在城市上一完整年度环境空气 {pollutants} 不达标（GB 3095-2012 二级，HJ 663-2013）"
 
 
 #: Raster statistics in words.

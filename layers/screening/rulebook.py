@@ -15,10 +15,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from layers.screening.attainment import QualityCache
 from layers.screening.plan import Plan, build_plan
 from layers.screening.rules import LoadedRuleSet, RuleSetKey
 from layers.screening.rulesets import no_rule_set_in_force, read_rule_set, rule_set_key_as_of
-from layers.screening.three_lines import QualityCache
 from layers.store.rasters import RasterSettings
 
 #: How many dates' guesses a book keeps before it starts again.

@@ -17,6 +17,7 @@ from typing import Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gis.quality import AIR_STATISTICS
 from layers.errors import IndustryCodeMismatchError, ProjectFactError, UnknownIndustryError
 from layers.store.rasters import RASTER_LAYERS
 
@@ -38,8 +39,11 @@ Op = Literal[
     "always",
     "upstream",
     "raster_stat",
+    "attainment",
 ]
 OPS: tuple[Op, ...] = get_args(Op)
+#: The ops that consult no layer: project attributes, rasters, the area's attainment.
+LAYERLESS: tuple[Op, ...] = ("always", "raster_stat", "attainment")
 
 #: Overall verdict order: the worst triggered outcome wins; a screening with a rule that
 #: could not be checked is never PASS but ``INCOMPLETE`` (a DENY, REQUIRE or FLAG stays).
@@ -272,6 +276,29 @@ class RasterCondition(_Strict):
         return compare(self.op, given, self.value)
 
 
+class AttainmentCondition(_Strict):
+    """A test on the attainment of the project's city (:mod:`layers.screening.attainment`).
+
+    ``medium: air`` holds when the city exceeds GB 3095-2012 for one of ``parameters``
+    (the pollutants of :data:`gis.quality.AIR_STATISTICS`; none named: any of them);
+    ``medium: surface_water`` when one of its sections with a target class missed it.
+    """
+
+    medium: Literal["air", "surface_water"]
+    parameters: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _known(self) -> AttainmentCondition:
+        unknown = [p for p in self.parameters if p not in AIR_STATISTICS]
+        if unknown:
+            raise ValueError(
+                f"unknown air pollutant(s) {', '.join(unknown)} (one of {', '.join(AIR_STATISTICS)})"
+            )
+        if self.medium != "air" and self.parameters:
+            raise ValueError("parameters: only for medium air")
+        return self
+
+
 class Predicate(_Strict):
     """The spatial relation between the project and a consulted feature.
 
@@ -310,11 +337,16 @@ class Predicate(_Strict):
     raster: RasterCondition | None = Field(
         default=None, description="for raster_stat: the statistic tested"
     )
+    attainment: AttainmentCondition | None = Field(
+        default=None, description="for attainment: the medium (and pollutants) tested"
+    )
 
     @model_validator(mode="after")
     def _distance(self) -> Predicate:
         if (self.op == "raster_stat") != (self.raster is not None):
             raise ValueError("op 'raster_stat' needs raster: {layer, stat, op, value}, and only it")
+        if (self.op == "attainment") != (self.attainment is not None):
+            raise ValueError("op 'attainment' needs attainment: {medium, parameters}, and only it")
         if self.op in ("dwithin", "upstream") and self.distance_m is None:
             raise ValueError(f"op '{self.op}' needs distance_m")
         if self.op not in ("dwithin", "upstream") and self.distance_m is not None:
@@ -422,14 +454,15 @@ class Rule(_Strict):
 
     @model_validator(mode="after")
     def _layer(self) -> Rule:
-        if (self.predicate.op in ("always", "raster_stat")) != (self.layer is None):
-            raise ValueError("a rule has a layer unless its predicate is 'always' or 'raster_stat'")
+        if (self.predicate.op in LAYERLESS) != (self.layer is None):
+            raise ValueError(
+                f"a rule has a layer unless its predicate is one of {', '.join(LAYERLESS)}"
+            )
         if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
             raise ValueError(f"rule {self.id}: valid_to must be after valid_from")
         if self.measure_from == "outfall" and self.predicate.op in (
-            "always",
+            *LAYERLESS,
             "upstream",
-            "raster_stat",
         ):
             raise ValueError(f"rule {self.id}: measure_from outfall needs a spatial predicate")
         return self

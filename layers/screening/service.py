@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from gis.crs import DegreesPerMetre, degrees_per_metre
 from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry, prepare_geometry
-from layers.screening import conformity, protection, rasters, three_lines
+from layers.screening import attainment, conformity, protection, rasters, three_lines
 from layers.screening.evaluate import Prepared, ScreeningResult, assemble
 from layers.screening.plan import rule_set_in_force
 from layers.screening.project import ProjectInput, check_input
@@ -50,7 +50,7 @@ class ScreeningStore(Protocol):
         ...
 
     async def quality(self, as_of: date, city: str) -> dict[str, Any]:
-        """The city's attainment summary (:meth:`layers.screening.three_lines.QualityCache.get`)."""
+        """The city's attainment summary (:meth:`layers.screening.attainment.QualityCache.get`)."""
         ...
 
 
@@ -180,11 +180,11 @@ def screen(
             as_of,
             book.raster_dir,
         )
+    city = attainment.city_in_rows(rows)
+    prepared.quality = None if city is None else book.quality.get(session, as_of, city)
     result = assemble(prepared, project, rows)
     conformity.attach(result, prepared, rows)
-    city = three_lines.city_of(result.body)
-    quality = None if city is None else book.quality.get(session, as_of, city)
-    three_lines.attach(result.body, rules, quality)
+    three_lines.attach(result.body, rules, prepared.quality)
     protection.attach(result, prepared, rows)
     if rule_set is None:
         book.found_in_force(as_of, rules)  # the guess of create_screening_async
@@ -233,13 +233,14 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
                     as_of,
                     store.book.raster_dir,
                 )
+            city = attainment.city_in_rows(rows)
+            if city is not None:
+                prepared.quality = store.book.quality.peek(as_of, city) or await store.quality(
+                    as_of, city
+                )
             result = assemble(prepared, project, rows)
             conformity.attach(result, prepared, rows)
-            city = three_lines.city_of(result.body)
-            quality = None
-            if city is not None:
-                quality = store.book.quality.peek(as_of, city) or await store.quality(as_of, city)
-            three_lines.attach(result.body, rules, quality)
+            three_lines.attach(result.body, rules, prepared.quality)
             protection.attach(result, prepared, rows)
             screening_id, created_at = await store.insert(insert_args(project, result))
             return screening_id, orjson.dumps(public(screening_id, created_at, result.body))

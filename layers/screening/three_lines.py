@@ -7,28 +7,18 @@ found:
 * **生态保护红线**: the outcomes of the rules on ``red_lines`` (a DENY is 不符合 citing the
   rule; a rule not checked, or a red line the project lies in without a DENY, is
   需人工核实; else 符合, with the nearest red line's distance when one was found);
-* **环境质量底线**: the attainment status of the project's city (GB 3095 / HJ 663 by
-  :func:`layers.reads.attainment.attainment`, of the ``as_of`` year, else the year
-  before when that one has no valid verdict): 达标 is 符合, 超标 (a 不达标区) and no
-  valid data are 需人工核实 with the reason;
+* **环境质量底线**: the attainment status of the project's city in the last complete
+  year before ``as_of`` (:mod:`layers.screening.attainment`): 达标 is 符合, 超标 (a
+  不达标区) and no valid data are 需人工核实 with the reason;
 * **资源利用上线**: the 地下水开采管控区 and 高污染燃料禁燃区 the project touches and every
   资源开发效率要求 clause judged, the worst judgement winning (需人工核实 when there is
   nothing to judge).
-
-The city's attainment is kept by the caller's :class:`QualityCache` for a few minutes
-(it reads a year of readings; it changes only when readings are imported).
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from layers.reads.attainment import attainment
 from layers.screening.rules import LoadedRuleSet
 
 COMPLIES, VIOLATES, MANUAL = "符合", "不符合", "需人工核实"
@@ -38,68 +28,6 @@ RED_LINES = "red_lines"
 RESOURCE_ZONES = ("groundwater_zones", "fuel_ban_zones")
 #: The dimension of the resource ceiling in the lists.
 RESOURCE_DIMENSION = "resource_efficiency"
-#: How long a city's attainment is kept (seconds).
-QUALITY_TTL_S = 300.0
-
-
-def city_of(body: dict[str, Any]) -> str | None:
-    """The 4-digit city prefix of the project's county (None when no division is known)."""
-    adcodes = sorted(
-        d["adcode"] for d in body["jurisdiction"]["divisions"] if not d["adcode"].endswith("00")
-    ) or sorted(
-        d["adcode"] for d in body["jurisdiction"]["divisions"] if not d["adcode"].endswith("0000")
-    )
-    return adcodes[0][:4] if adcodes else None
-
-
-def area_quality(session: Session, as_of: date, city: str) -> dict[str, Any]:
-    """The city's air (and surface water) attainment of the ``as_of`` year, else the year before.
-
-    Returns ``{"city", "year", "air": {status, reasons, stations} | None, "water": … | None}``.
-    """
-    found: dict[str, Any] | None = None
-    for year in (as_of.year, as_of.year - 1):
-        entry: dict[str, Any] = next(
-            (c for c in attainment(session, year, city)["cities"] if c["city"] == city), {}
-        )
-        air = entry.get("air")
-        summary = {
-            "city": city,
-            "year": year,
-            "air": None
-            if air is None
-            else {k: air[k] for k in ("status", "reasons")} | {"stations": air["stations"]},
-            "water": entry.get("water"),
-        }
-        found = found or summary
-        if air is not None and air["status"] in ("达标", "超标"):
-            return summary
-    return found or {"city": city, "year": as_of.year, "air": None, "water": None}
-
-
-@dataclass
-class QualityCache:
-    """Cities' attainment summaries for a few minutes (:data:`QUALITY_TTL_S`)."""
-
-    ttl_s: float = QUALITY_TTL_S
-    _kept: dict[tuple[date, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
-
-    def peek(self, as_of: date, city: str) -> dict[str, Any] | None:
-        """The summary kept for (date, city), when it is fresh."""
-        kept = self._kept.get((as_of, city))
-        if kept is not None and time.monotonic() - kept[0] < self.ttl_s:
-            return kept[1]
-        return None
-
-    def get(self, session: Session, as_of: date, city: str) -> dict[str, Any]:
-        """:func:`area_quality`, kept per (date, city)."""
-        summary = self.peek(as_of, city)
-        if summary is None:
-            if len(self._kept) > 1024:
-                self._kept.clear()
-            summary = area_quality(session, as_of, city)
-            self._kept[(as_of, city)] = (time.monotonic(), summary)
-        return summary
 
 
 def _red_line(body: dict[str, Any], rules: LoadedRuleSet) -> dict[str, Any]:

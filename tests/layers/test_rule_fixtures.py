@@ -18,8 +18,10 @@ A rule of the rule files without a case on which it fires fails the suite.
 Feature shapes: ``point_m: [e, n]``, ``line_m: [[e, n], …]``, ``square_m: {at: [e, n],
 half: m}``. The project is the point ``at`` or, with ``geometry_m: {square: m}``, a square;
 ``project.outfall_m: [e, n]`` places its outfall; ``rasters: {dem: {slope_deg: 30}}``
-imports a 10 m DEM of a plane of that slope round ``at``. ``expect: NOT_IN_FORCE`` checks that no
-version of the rule is in force on the case's ``as_of``.
+imports a 10 m DEM of a plane of that slope round ``at``; ``quality: {air: {PM2.5: 50},
+water: {target: III, NH3-N: 1.2}}`` gives the region a station with a year of readings (the
+last complete year before ``as_of``; values not named are clean, tests/readings_fixture.py).
+``expect: NOT_IN_FORCE`` checks that no version of the rule is in force on the case's ``as_of``.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ from shapely.geometry import LineString, Point, Polygon, mapping
 
 from layers.ingest.files import SourceData
 from layers.ingest.importer import ImportOptions, import_source
+from layers.screening.attainment import quality_year
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
 from layers.screening.rulesets import read_rule_files
 from layers.screening.service import screen
 from tests.admin_fixture import load_admin
 from tests.raster_fixture import import_test_raster, write_plane
+from tests.readings_fixture import load_quality_year
 
 FIXTURES = Path(__file__).parent / "rule_fixtures"
 GEOD = Geod(ellps="WGS84")
@@ -132,6 +136,11 @@ def test_rule_outcome_on_its_fixture(db_session, tmp_path, stem, rule_id, index,
     load_admin(db_session, str(case.get("region", "321102")), at, half_deg=0.6)
     for collection, features in (case.get("layers") or {}).items():
         _load(db_session, collection, at, features)
+    if quality := case.get("quality"):
+        as_of = case.get("as_of", DEFAULT_AS_OF)
+        region = str(case.get("region", "321102"))
+        year = quality_year(as_of)
+        load_quality_year(db_session, tmp_path, region, at, year, **quality)
     rasters = tmp_path / "rasters"
     for layer, spec in (case.get("rasters") or {}).items():
         plane = write_plane(tmp_path / f"{layer}.tif", at[0], at[1], float(spec["slope_deg"]))
