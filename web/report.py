@@ -190,7 +190,8 @@ def render_report(
         {"rule_id": result.get("rule_id"), **item}
         for result in screening.get("results") or []
         for item in result.get("evidence") or []
-        if "raster" not in item  # raster statistics have their own table (raster_rows)
+        # raster statistics and attainment have their own tables (raster_rows, quality_rows)
+        if "raster" not in item and "medium" not in item
     ]
     return (
         environment()
@@ -228,6 +229,7 @@ def render_report(
             protection_distance_note=protection_report.DISTANCE_NOTE,
             protection_synthetic_note=protection_report.SYNTHETIC_TARGETS_NOTE,
             raster_rows=raster_rows(screening),
+            quality_rows=quality_rows(screening),
         )
     )
 
@@ -306,6 +308,43 @@ def raster_rows(screening: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def quality_rows(screening: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's attainment table: the figures the ``attainment`` rules judged on.
+
+    One row per city, year and pollutant (or the city's sections), with the rules that
+    cite it.
+    """
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for result in screening.get("results") or []:
+        for e in result.get("evidence") or []:
+            if "medium" not in e:
+                continue
+            if e["medium"] == "air":
+                key: tuple[Any, ...] = ("air", e["city"], e["year"], e["parameter"])
+                value = "—" if e.get("value") is None else f"{e['value']:g} {e['unit']}"
+                row = {
+                    "what": f"环境空气 {e['parameter']}（{e['statistic']}）",
+                    "value": value,
+                    "limit": f"{e['limit']:g} {e['unit']}",
+                    "status": e["status"],
+                    "basis": f"{e['stations']} 个站点，{e['standard']}",
+                }
+            else:
+                key = ("surface_water", e["city"], e["year"])
+                met, targeted = e["target_met"], e["with_target"]
+                row = {
+                    "what": "地表水考核断面",
+                    "value": f"{met}/{targeted} 个断面达到目标",
+                    "limit": "全部达到目标类别",
+                    "status": "达标" if met == targeted else "未达标",
+                    "basis": f"{e['sections']} 个断面，{e['standard']}",
+                }
+            found = rows.setdefault(key, {"city": e["city"], "year": e["year"], **row, "rules": []})
+            if result.get("rule_id") not in found["rules"]:
+                found["rules"].append(result.get("rule_id"))
+    return list(rows.values())
 
 
 def project_buffer(geometry: dict[str, Any], metres: float) -> dict[str, Any] | None:

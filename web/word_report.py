@@ -21,7 +21,7 @@ from web.conformity_report import (
     THREE_LINES_COLUMNS,
     conformity_chapter,
 )
-from web.report import DISCLAIMER, OUTCOMES, VERDICTS
+from web.report import DISCLAIMER, OUTCOMES, VERDICTS, quality_rows
 
 EAST_ASIAN_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
@@ -234,6 +234,19 @@ def render_docx(
         ]
         or [["—", "无适用规则", "", ""]],
     )
+
+    quality = quality_rows(screening)
+    if quality:
+        _heading(document, "所在城市环境质量达标情况", 3)
+        _table(
+            document,
+            ("城市", "年度", "项目", "数值", "标准限值", "达标情况", "规则"),
+            [
+                [q["city"], str(q["year"]), q["what"], q["value"], q["limit"], q["status"], rules]
+                for q in quality
+                for rules in ["、".join(q["rules"])]
+            ],
+        )
 
     _heading(document, "五、使用的图层版本", 2)
     _table(

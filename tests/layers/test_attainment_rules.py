@@ -9,10 +9,12 @@ station, 2001A, which gets a clean year here or none at all.
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from datetime import date, timedelta
 
 import pytest
+from docx import Document
 from pydantic import ValidationError
 from shapely.geometry import box, mapping
 
@@ -27,6 +29,8 @@ from layers.screening.stores import SessionScreeningStore
 from tests.admin_fixture import load_admin
 from tests.api.test_attainment import _air_rows, _water_rows
 from tests.readings_fixture import load_stations
+from web.report import render_report
+from web.word_report import render_docx
 
 NANJING = (118.9, 32.1)
 JIANGYIN = (120.28, 31.85)
@@ -212,3 +216,19 @@ def _rule(predicate, **extra):
 def test_the_rule_schema_refuses_a_bad_attainment_rule(predicate, extra, message):
     with pytest.raises(ValidationError, match=message):
         Rule.model_validate(_rule(predicate, **extra))
+
+
+def test_the_report_and_the_docx_show_the_figures_in_their_own_table(readings):
+    body = screen(readings, _project(_place(readings, NANJING))).body
+    html = render_report(body, [])
+    table = html[html.index('id="quality"') : html.index("</table>", html.index('id="quality"'))]
+    assert "环境空气 O3（日最大8小时平均第90百分位数）" in table
+    assert "166 μg/m³" in table and "160 μg/m³" in table and "超标" in table
+    assert "R-EIAREG-11-AIR" in table and "JS-B17-AIR" in table
+    assert table.count("O3（") == 1  # one row per pollutant, the rules citing it listed
+    evidence = html[html.index("五、证据要素") : html.index('id="quality"')]
+    assert "环境空气" not in evidence  # attainment is not a feature
+    document = Document(io.BytesIO(render_docx(body, [])))
+    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
+    assert "环境空气 O3（日最大8小时平均第90百分位数）" in cells
+    assert "166 μg/m³" in cells
