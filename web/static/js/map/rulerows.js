@@ -20,7 +20,19 @@ function collectionTitle(id) {
   return view ? view.group : id;
 }
 
+// The figures an attainment rule judged on (layers/screening/attainment.py).
+function qualityText(ev) {
+  if (ev.medium === "air") {
+    const value = ev.value == null ? "无有效值" : ev.value + " " + ev.unit;
+    return ev.year + "年 " + ev.city + " 市 " + ev.parameter + "（" + ev.statistic + "）" + value +
+      "，限值 " + ev.limit + " " + ev.unit + "，" + ev.status + "（" + ev.stations + " 个站点）";
+  }
+  return ev.year + "年 " + ev.city + " 市有考核目标的地表水断面 " + ev.target_met + "/" + ev.with_target + " 个达到目标";
+}
+
 function evidenceText(ev) {
+  if (ev.medium) return qualityText(ev);
+  if (ev.raster !== undefined && ev.stat) return ev.layer + " " + ev.stat + " = " + ev.value;
   const parts = [collectionTitle(ev.collection), ev.name || ("#" + ev.feature_id)];
   if (ev.distance_m != null) {
     parts.push(ev.via ? "沿河上游 " + fmtMetres(ev.distance_m) + "（经 " + (ev.via.name || ("#" + ev.via.feature_id)) + "）"
