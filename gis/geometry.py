@@ -74,10 +74,19 @@ def _coerce(geom: BaseGeometry, kind: TargetKind) -> tuple[BaseGeometry | None, 
     return geom, ""
 
 
+#: Words for a topological dimension in a rejection reason.
+_DIMENSION_WORDS = {0: "a point", 1: "a line", 2: "a polygon"}
+
+
 def repair_geometries(
-    geoms: NDArray[np.object_] | list[BaseGeometry | None], kind: TargetKind
+    geoms: NDArray[np.object_] | list[BaseGeometry | None],
+    kind: TargetKind,
+    dimensions: tuple[int, ...] | None = None,
 ) -> Repaired:
     """Drop empty/NaN geometries, make invalid ones valid, coerce to ``kind``.
+
+    ``dimensions``: for a mixed ``GEOMETRY`` layer, the topological dimensions it holds
+    (e.g. ``(0, 2)``: points and polygons, no lines); any other is rejected.
 
     Z/M values are dropped (everything is stored 2D). The common case (valid geometries
     of the right type) is handled with vectorised shapely calls; only the exceptions are
@@ -136,7 +145,23 @@ def repair_geometries(
             result.rejected[i] = why
             continue
         result.geoms[i] = coerced
+    if dimensions is not None:
+        _keep_dimensions(result, dimensions)
     return result
+
+
+def _keep_dimensions(result: Repaired, dimensions: tuple[int, ...]) -> None:
+    """Reject the geometries of ``result`` whose dimension is not one of ``dimensions``."""
+    present = [i for i, g in enumerate(result.geoms) if g is not None]
+    if not present:
+        return
+    found = shapely.get_dimensions(np.asarray([result.geoms[i] for i in present], dtype=object))
+    wanted = " or ".join(_DIMENSION_WORDS[d] for d in dimensions)
+    for i, dim in zip(present, found.tolist(), strict=True):
+        if dim not in dimensions:
+            kind = result.geoms[i].geom_type  # type: ignore[union-attr]
+            result.rejected[i] = f"a {kind} where {wanted} is expected"
+            result.geoms[i] = None
 
 
 #: Albers equal-area conic for China on the WGS84 ellipsoid (standard parallels 25°N, 47°N):

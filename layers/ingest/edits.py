@@ -65,7 +65,10 @@ def _geometry(doc: Any, crs: ApiCRS, collection: Collection) -> Any:
     if crs.lat_first:
         geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
     source = CRS.from_user_input("OGC:CRS84" if crs == CRS84_API else f"EPSG:{crs.srid}")
-    return from_shape(storage_geometry(geom, source, collection.geometry), srid=STORAGE_SRID)
+    return from_shape(
+        storage_geometry(geom, source, collection.geometry, collection.dimensions),
+        srid=STORAGE_SRID,
+    )
 
 
 #: The longest string a feature property may hold (README, "Limits").

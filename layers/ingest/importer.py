@@ -300,7 +300,9 @@ def _feature_outside(geoms: list[Any]) -> set[int]:
     return {present[k] for k in np.flatnonzero(~inside)}
 
 
-def storage_geometry(geom: Any, crs: CRS, kind: TargetKind) -> Any:
+def storage_geometry(
+    geom: Any, crs: CRS, kind: TargetKind, dimensions: tuple[int, ...] | None = None
+) -> Any:
     """One geometry as the importer would store it: to WGS84, repaired, coerced, in China.
 
     Used by the feature edits of the API, so a POSTed feature passes the same checks
@@ -313,7 +315,7 @@ def storage_geometry(geom: Any, crs: CRS, kind: TargetKind) -> Any:
     """
     notes: list[str] = []
     moved = _reproject(np.array([geom], dtype=object), crs, notes)
-    repaired = repair_geometries(moved, kind)
+    repaired = repair_geometries(moved, kind, dimensions)
     if 0 in repaired.rejected:
         raise InvalidGeometryError(f"geometry: {repaired.rejected[0]}.", field="geometry")
     if _feature_outside(repaired.geoms):
@@ -419,7 +421,9 @@ def import_source(
         with _copy_writer(session, collection) as send:
             for first in range(0, total, _COPY_CHUNK):
                 last = min(first + _COPY_CHUNK, total)
-                fixed = repair_geometries(geoms[first:last], collection.geometry)
+                fixed = repair_geometries(
+                    geoms[first:last], collection.geometry, collection.dimensions
+                )
                 chunk_rejected = dict(fixed.rejected)
                 for i in range(first, last):
                     if i in linked:

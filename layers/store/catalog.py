@@ -157,6 +157,8 @@ class Collection:
             features of this collection's geometry type it publishes. A view has no table
             and no releases of its own; it is read-only.
         parent: set when features name a parent feature they must lie inside (zones).
+        dimensions: for a ``GEOMETRY`` collection, the topological dimensions it holds
+            (0 points, 1 lines, 2 polygons); features of another are rejected. None: any.
     """
 
     id: str
@@ -179,6 +181,7 @@ class Collection:
     stored_in: str | None = None
     parent: Parent | None = None
     lifecycle: str | None = None
+    dimensions: tuple[int, ...] | None = None
 
     @property
     def dimension(self) -> int | None:
@@ -1027,6 +1030,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         description="居民区、村庄、学校、医院、疗养院、养老院、饮用水取水口、文物保护单位等环境敏感目标（点或面）；人口、级别为环评“环境保护目标”表的规模。",
         description_en="Sensitive receptors (residential areas, villages, schools, hospitals, sanatoria, elderly-care homes, drinking-water intakes, cultural relics) as points or polygons; population and grade give the scale in an EIA's protection-target table.",
         geometry="GEOMETRY",
+        dimensions=(0, 2),  # points or polygons: a receptor is never a line
         style=_RECEPTOR_STYLE,
         min_zoom=10,
         search_rank=17,

@@ -29,3 +29,19 @@ def test_wrong_type_is_rejected_and_multipoint_of_one_is_accepted():
 def test_z_values_are_dropped():
     result = repair_geometries([shapely.from_wkt("POINT Z (1 2 3)")], "POINT")
     assert not result.geoms[0].has_z
+
+
+def test_a_mixed_layer_keeps_only_its_dimensions():
+    point = shapely.Point(1, 2)
+    line = shapely.from_wkt("LINESTRING(0 0, 1 1)")
+    square = shapely.box(0, 0, 1, 1)
+    bowtie_lines = shapely.from_wkt("MULTILINESTRING((0 0, 1 1), (1 0, 0 1))")
+    result = repair_geometries([point, line, square, bowtie_lines], "GEOMETRY", (0, 2))
+    assert result.geoms[0] == point and result.geoms[2] == square
+    assert result.rejected == {
+        1: "a LineString where a point or a polygon is expected",
+        3: "a MultiLineString where a point or a polygon is expected",
+    }
+    assert result.geoms[1] is None and result.geoms[3] is None
+    # without dimensions a mixed layer takes every kind
+    assert repair_geometries([line], "GEOMETRY").geoms == [line]

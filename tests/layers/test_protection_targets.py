@@ -137,6 +137,28 @@ def test_negative_population_and_unknown_type_rejected_per_row(db_session):
     assert [tuple(n) for n in names] == [("好村", "村庄", 300)]
 
 
+def test_a_receptor_drawn_as_a_line_is_rejected_per_row(db_session):
+    """Receptors are points or polygons (a village, a school's grounds); a line is refused."""
+    village = at(0.0, 500.0)
+    road = shapely.LineString([at(90.0, 500.0).coords[0], at(90.0, 900.0).coords[0]])
+    grounds = at(180.0, 800.0).buffer(0.001)
+    frame = gpd.GeoDataFrame(
+        [{"名称": n, "类型": "学校", "人口": 10} for n in ("甲", "乙", "丙")],
+        geometry=[village, road, grounds],
+        crs="EPSG:4326",
+    )
+    report = import_source(
+        db_session,
+        SourceData(frame, frame.crs, "test"),
+        ImportOptions(collection="sensitive_receptors", release="r-lines", valid_from=AS_OF),
+        label="test",
+    )
+    assert report.features_imported == 2 and report.rejected == 1
+    examples = " ".join(report.rejected_examples)
+    assert "feature 2" in examples
+    assert "a LineString where a point or a polygon is expected" in examples
+
+
 def test_receptor_distance_rule_flags_and_lists_the_receptors(db_session, receptors):
     """化工 500 m: the school 200 m from the edge is listed; the village at 1 km is not."""
     body = screen(db_session, project(square(LON0, LAT0, HALF_M))).body
