@@ -121,7 +121,7 @@ def seed_database(prefix: str, folder: Path) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The read-only tests' database (:func:`seed_database`)."""
     url = seed_database("ecozone_ogc", tmp_path_factory.mktemp("seed"))
@@ -129,7 +129,7 @@ def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     drop_database(url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ogc(seeded_url: str) -> Iterator[TestClient]:
     """A client on the seeded database (read-only tests: no rollback needed)."""
     app = create_app(ApiSettings(_env_file=None), DatabaseSettings(url=seeded_url, _env_file=None))
@@ -137,7 +137,7 @@ def ogc(seeded_url: str) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(seeded_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """uvicorn serving the app on a free loopback port against the seeded database."""
     log = tmp_path_factory.mktemp("server") / "uvicorn.log"

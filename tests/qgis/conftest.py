@@ -159,7 +159,7 @@ def seed_qgis_database(folder: Path) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def qgis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The QGIS tests' database (:func:`seed_qgis_database`)."""
     url = seed_qgis_database(tmp_path_factory.mktemp("qgis-seed"))
@@ -167,7 +167,7 @@ def qgis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     drop_database(url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def qgis_server(qgis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """uvicorn on a free port with public reads, logging every request."""
     log = tmp_path_factory.mktemp("qgis-server") / "uvicorn.log"
@@ -175,7 +175,7 @@ def qgis_server(qgis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield Server(base, log)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def viewer_key(qgis_url: str) -> str:
     """A viewer key of the QGIS database (its plaintext)."""
     engine = create_engine(qgis_url)
@@ -185,7 +185,7 @@ def viewer_key(qgis_url: str) -> str:
     return plaintext
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def private_server(
     qgis_url: str, viewer_key: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:

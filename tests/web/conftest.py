@@ -92,12 +92,14 @@ def live_server(web_database_url: str) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def own_live_server() -> Iterator[Callable[[str], tuple[str, str]]]:
     """A factory of live servers, each on its own fresh fixture database.
 
     For tests that plant data (edits, screenings) the shared database must not see.
-    Returns ``(base_url, database_url)``; servers stop and databases go at session end.
+    Returns ``(base_url, database_url)``; servers stop and databases go when the module's
+    tests are done (each server's pools hold connections: kept to the session's end, a
+    dozen of them exhaust the server's ``max_connections``).
     """
     with ExitStack() as stack:
 
