@@ -16,7 +16,10 @@ CAPTION = "环境保护目标一览表"
 COLUMNS = ("序号", "名称", "类型", "环境要素", "方位", "距离(m)", "规模")
 NO_LAYER = "环境敏感目标图层在现状日期无有效版本，未能列出环境保护目标，须人工调查。"
 NONE_FOUND = "各环境要素评价范围内未发现图层所载的环境敏感目标（图层之外的目标须现场调查补充）。"
-DISTANCE_NOTE = "方位为自项目中心（地表水为排污口）至目标的 16 方位；距离为自项目边界（地表水为排污口）的大地距离。"
+DISTANCE_NOTE = (
+    "方位为自项目中心（地表水为排污口）至目标的 16 方位；距离为自项目边界（地表水为排污口）的"
+    "大地距离，标“沿河”者为沿河道的距离。"
+)
 SYNTHETIC_TARGETS_NOTE = (
     "注意：以下部分环境保护目标为演示用合成数据（synthetic），位置取自 GeoNames 城镇点或随机加密，"
     "人口、级别为虚构，不得用于实际环评。"
@@ -44,9 +47,21 @@ def _row(i: int, t: dict[str, Any]) -> list[str]:
         str(t.get("type") or "—"),
         str(t.get("medium_label") or t.get("medium") or "—"),
         bearing,
-        "—" if distance is None else f"{float(distance):.0f}",
+        "—"
+        if distance is None
+        else f"{float(distance):.0f}" + ("（沿河）" if t.get("along_river") else ""),
         str(t.get("scale") or "—"),
     ]
+
+
+def _range_note(m: dict[str, Any]) -> str:
+    """How a medium's range was set: the circle, or down the receiving river."""
+    origin = "排污口" if m.get("measured_from") == "outfall" else "项目边界"
+    basis = m.get("basis") or "本系统默认"
+    if m.get("measured_along") == "river":
+        along = float(m.get("along_river_m") or 0)
+        return f"{m['label']}：自{origin}沿受纳水体（河网）向下游 {along:.0f} m（{basis}）"
+    return f"{m['label']}：{origin}外 {float(m['radius_m']):.0f} m（{basis}）"
 
 
 def protection_table(screening: dict[str, Any]) -> ProtectionTable | None:
@@ -55,11 +70,7 @@ def protection_table(screening: dict[str, Any]) -> ProtectionTable | None:
         return None
     targets = screening.get("protection_targets") or []
     ranges = screening.get("protection_ranges") or {}
-    notes = [
-        f"{m['label']}：{'排污口' if m.get('measured_from') == 'outfall' else '项目边界'}外 "
-        f"{float(m['radius_m']):.0f} m（{m.get('basis') or '本系统默认'}）"
-        for m in ranges.get("media") or []
-    ]
+    notes = [_range_note(m) for m in ranges.get("media") or []]
     empty = None
     if not targets:
         empty = NO_LAYER if ranges.get("release_id") is None else NONE_FOUND

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from gis.crs import degrees_per_metre
 from layers.errors import InvalidNetworkQueryError, NetworkNotBuiltError
-from layers.reads.filters import GEOGRAPHY, parse_filter
+from layers.reads.filters import GEOGRAPHY
 from layers.store.catalog import read_collection
 from layers.store.models import Release, feature_table
 from layers.store.releases import release_as_of, select_in_force
@@ -564,50 +564,3 @@ def _features_of(
         # on the start edge only what lies the trace's way from the start counts
         (pairs.c.g >= pairs.c.seed) if down else (pairs.c.g <= pairs.c.seed)
     )
-
-
-def downstream_features(
-    session: Session,
-    geometry: BaseGeometry,
-    distance_m: float,
-    collection: str,
-    *,
-    as_of: date,
-    snap_m: float = DEFAULT_SNAP_M,
-    cql_filter: str | None = None,
-) -> list[dict[str, Any]]:
-    """Features of ``collection`` downstream of ``geometry`` within ``distance_m`` (rivers).
-
-    Each is a dict: collection, feature_id, name, release_id, distance_m (along the
-    rivers), rivers (names) and path (GeoJSON LineString). For the 环境保护目标 table
-    (surface-water receptors downstream of a new outfall).
-
-    Raises:
-        NetworkNotBuiltError, InvalidNetworkQueryError: as :func:`trace`.
-    """
-    condition = parse_filter(collection, cql_filter, as_of=as_of) if cql_filter else None
-    result = trace(
-        session,
-        geometry,
-        "downstream",
-        distance_m,
-        [collection],
-        as_of=as_of,
-        snap_m=snap_m,
-        filters={collection: condition} if condition is not None else None,
-    )
-    out = []
-    for item in result.found:
-        line, names = result.path(item)
-        out.append(
-            {
-                "collection": item.collection,
-                "feature_id": item.id,
-                "name": item.name,
-                "release_id": item.release_id,
-                "distance_m": round(item.distance_m, 2),
-                "rivers": names,
-                "path": _rounded(line),
-            }
-        )
-    return out

@@ -24,6 +24,7 @@ from layers.screening.lookups import (
     RASTER_ROW,
     RULE_SET_ROW,
     TARGET_ROW,
+    TRACE_ROW,
     UPSTREAM_ROW,
     WITHIN_SUFFIX,
 )
@@ -340,7 +341,7 @@ def _sort_rows(plan: Plan, rows: list[tuple[Any, ...]]) -> _Found:
         {},
     )
     for collection, feature_id, name, release_id, *measures in rows:
-        if collection in (RULE_SET_ROW, CLAUSE_ROW, TARGET_ROW, RASTER_ROW):
+        if collection in (RULE_SET_ROW, CLAUSE_ROW, TARGET_ROW, RASTER_ROW, TRACE_ROW):
             continue
         distance_m, intersects, covers, covered, overlap_m2, attrs, matched = measures
         if feature_id is None:

@@ -61,6 +61,13 @@ RECEPTORS = "sensitive_receptors"
 TARGET_ROW = "#target"
 #: The parameters of the 环境保护目标 lookup: one array element per (medium, receptor type).
 TARGET_PARAMS = ("pt_media", "pt_types", "pt_radii", "pt_from_outfall", "pt_dx", "pt_dy")
+#: The parameters of the surface-water targets traced down the receiving river: whether to
+#: trace (a discharging project), how far (metres along the rivers), which receptor types.
+TRACE_PARAMS = ("sw_trace", "sw_along_m", "sw_types")
+#: The medium whose targets are traced down the river when a network is built.
+SURFACE_WATER = "surface_water"
+#: The ``collection`` of the row saying whether the receiving river was traced.
+TRACE_ROW = "#sw_trace"
 #: The ``collection`` of the rows of entry-list clauses that apply (the plan's clause lookup).
 CLAUSE_ROW = "#clause"
 #: A rule's ``within`` condition in a branch's ``matched``: the rule's key and this suffix.
@@ -510,7 +517,19 @@ def report_attrs(table: Any, fields: tuple[str, ...]) -> ColumnElement[Any]:
     return func.jsonb_build_object(*[a for f in fields for a in (literal(f), table.c[f])])
 
 
-def targets_select(release: Any, receptors: str = RECEPTORS) -> Select[Any]:
+def target_attrs(t: Any, medium: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A receptor's row content in the 环境保护目标 lookup: medium, code, type, scale, centre."""
+    centre = func.ST_PointOnSurface(t.c.geom)
+    return func.jsonb_build_object(
+        "medium", medium, "code", t.c.code, "type", t.c.type,
+        "population", t.c.population, "grade", t.c.grade, "area_m2", t.c.area_m2,
+        "synthetic", t.c.synthetic, "lon", func.ST_X(centre), "lat", func.ST_Y(centre),
+    )  # fmt: skip
+
+
+def targets_select(
+    release: Any, receptors: str = RECEPTORS, traced: ColumnElement[bool] | None = None
+) -> Select[Any]:
     """The 环境保护目标 lookup: the receptors within each medium's range, as plan rows.
 
     One row per (medium, receptor) in the release in force of ``receptors`` (the plan's
@@ -520,6 +539,10 @@ def targets_select(release: Any, receptors: str = RECEPTORS) -> Select[Any]:
     geodesic distance from the edge; ``attrs`` the medium, code, type, scale and the
     receptor's centre (``lon``/``lat``). The ranges are the parameters
     :data:`TARGET_PARAMS` (:func:`layers.screening.protection.target_params`).
+
+    ``traced``: true when the surface-water targets were traced down the river network
+    (:func:`layers.screening.river_network.network_targets_select`); the circle of that
+    medium is then left out.
     """
     t = feature_table(receptors)
     project = func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary(), required=False))
@@ -536,17 +559,12 @@ def targets_select(release: Any, receptors: str = RECEPTORS) -> Select[Any]:
     )
     in_force = select(release.c.id).where(release.c.collection == receptors).scalar_subquery()
     source = case((m.c.from_outfall, outfall), else_=project)
-    centre = func.ST_PointOnSurface(t.c.geom)
-    attrs = func.jsonb_build_object(
-        "medium", m.c.medium, "code", t.c.code, "type", t.c.type,
-        "population", t.c.population, "grade", t.c.grade, "area_m2", t.c.area_m2,
-        "synthetic", t.c.synthetic, "lon", func.ST_X(centre), "lat", func.ST_Y(centre),
-    )  # fmt: skip
+    circle = [] if traced is None else [~and_(m.c.medium == SURFACE_WATER, traced)]
     return (
         select(
             *packed_row(
                 TARGET_ROW,
-                attrs,
+                target_attrs(t, m.c.medium),
                 feature_id=t.c.id,
                 name=t.c.name,
                 release_id=t.c.release_id,
@@ -561,6 +579,7 @@ def targets_select(release: Any, receptors: str = RECEPTORS) -> Select[Any]:
                 t.c.type == m.c.type,
                 t.c.geom.op("&&")(func.ST_Expand(source, m.c.dx, m.c.dy)),
                 func.ST_DWithin(func.geography(t.c.geom), func.geography(source), m.c.radius_m),
+                *circle,
             ),
         )
     )

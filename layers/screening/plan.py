@@ -28,6 +28,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    exists,
     false,
     func,
     literal,
@@ -67,7 +68,13 @@ from layers.screening.lookups import (
     targets_select,
     upstream_select,
 )
-from layers.screening.river_network import has_network, network_upstream_select
+from layers.screening.river_network import (
+    has_network,
+    network_targets_select,
+    network_upstream_select,
+    receiving_reach,
+    trace_row,
+)
 from layers.screening.rules import LoadedRuleSet, Rule, RuleSetKey
 from layers.screening.rulesets import select_rule_set_in_force
 from layers.screening.scope import (
@@ -275,8 +282,13 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             selects.append(network_upstream_select(rule, up, project, release))
     # the entry-list clauses that apply where the project lies (judged by conformity)
     selects.append(_clauses_select(project, release))
-    # the 环境保护目标 within each medium's range (layers.screening.protection)
-    selects.append(targets_select(release))
+    # the 环境保护目标 within each medium's range (layers.screening.protection); those of
+    # surface water down the receiving river when a network is built (else in a circle)
+    receiving = receiving_reach(release)
+    traced = exists(select(literal(1)).select_from(receiving))
+    selects.append(targets_select(release, traced=traced))
+    selects.append(network_targets_select(release, receiving))
+    selects.append(trace_row(release, traced))
     # the raster releases in force and their files, when a rule reads a raster
     if any(r.predicate.op == "raster_stat" for r in rule_set.rules):
         selects.append(_rasters_select(release))

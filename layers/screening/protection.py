@@ -15,9 +15,13 @@ receptors release in force on ``as_of``, a GiST ``&&`` box per medium, then
 ``ST_DWithin`` and ``ST_Distance`` on geography; the plan's release row of the receptors
 names the release read (none: no layer in force).
 
-Surface water: the range is measured from the outfall (the project when the request gives
-none). A river network's downstream reach (branch ``network``) is to replace this circle:
-:func:`attach` is where its list of downstream features would be merged.
+Surface water: for a discharging project (tag 排放污染物 or 排污口, or an outfall given), when
+a river network is built from the water release in force, the targets are those within
+500 m of the rivers downstream of the outfall (the project when the request gives none)
+for ``along_river_m`` metres, with the distance along the rivers and the rivers on the way
+(:func:`layers.screening.river_network.network_targets_select`); otherwise, or when the
+outfall lies more than 500 m from the network, a circle of ``radius_m`` round it.
+``protection_ranges`` says which was used (``measured_along``).
 """
 
 from __future__ import annotations
@@ -35,7 +39,14 @@ from shapely.geometry.base import BaseGeometry
 from gis.bearing import azimuth, compass
 from gis.crs import degrees_per_metre
 from layers.screening.evaluate import Prepared, ScreeningResult
-from layers.screening.lookups import RECEPTORS, TARGET_PARAMS, TARGET_ROW
+from layers.screening.lookups import (
+    RECEPTORS,
+    SURFACE_WATER,
+    TARGET_PARAMS,
+    TARGET_ROW,
+    TRACE_PARAMS,
+    TRACE_ROW,
+)
 
 #: The media in the order the table lists them.
 MEDIA = ("air", "noise", "groundwater", "surface_water")
@@ -49,6 +60,7 @@ class MediumRange:
         medium: ``air``, ``noise``, ``groundwater`` or ``surface_water``.
         label: its Chinese name (环境空气 …).
         radius_m: the range, geodesic metres from the project's edge (or the outfall).
+        along_river_m: surface water: metres down the receiving river (with a network).
         types: the receptor kinds that are protection targets of this medium.
         from_outfall: measured from the outfall when the request gives one.
         basis: where the range comes from (standard and clause), in Chinese.
@@ -60,6 +72,7 @@ class MediumRange:
     types: tuple[str, ...]
     from_outfall: bool
     basis: str
+    along_river_m: float | None = None
 
     def public(self) -> dict[str, Any]:
         """The range as the screening's JSON reports it."""
@@ -70,6 +83,7 @@ class MediumRange:
             "measured_from": "outfall" if self.from_outfall else "project",
             "types": list(self.types),
             "basis": self.basis,
+            **({"along_river_m": self.along_river_m} if self.along_river_m else {}),
         }
 
 
@@ -113,22 +127,33 @@ def ranges_for(
                 types=types,
                 from_outfall=spec.get("from") == "outfall",
                 basis="".join(line.strip() for line in str(spec.get("basis", "")).splitlines()),
+                along_river_m=float(spec["along_river_m"]) if "along_river_m" in spec else None,
             )
         )
     return tuple(out)
 
 
+#: The tags of a project that discharges into water (its surface-water targets are traced).
+DISCHARGING = frozenset({"排放污染物", "排污口"})
+
+
 def target_params(
-    labels: frozenset[str], project: BaseGeometry, outfall: BaseGeometry | None
-) -> dict[str, list[Any]]:
+    labels: frozenset[str],
+    project: BaseGeometry,
+    outfall: BaseGeometry | None,
+    tags: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     """The plan's parameters of the 环境保护目标 lookup for a project (and its outfall).
 
     One element per (medium, receptor type) of the project's ranges
     (:data:`layers.screening.lookups.TARGET_PARAMS`): medium, type, radius (metres),
-    whether it is measured from the outfall, and the index box's half widths in degrees.
+    whether it is measured from the outfall, and the index box's half widths in degrees;
+    and the trace of the receiving river (:data:`layers.screening.lookups.TRACE_PARAMS`):
+    on for a discharging project, how far, which receptor types.
     """
     source = outfall if outfall is not None else project
-    pairs = [(r, kind) for r in ranges_for(labels) for kind in r.types]
+    ranges = ranges_for(labels)
+    pairs = [(r, kind) for r in ranges for kind in r.types]
     lat = max(abs(y) for g in (project, source) for y in (g.bounds[1], g.bounds[3]))
     boxes = [degrees_per_metre(lat, r.radius_m) for r, _ in pairs]
     values = (
@@ -139,7 +164,12 @@ def target_params(
         [r.radius_m * b.lon for (r, _), b in zip(pairs, boxes, strict=True)],
         [r.radius_m * b.lat for (r, _), b in zip(pairs, boxes, strict=True)],
     )
-    return dict(zip(TARGET_PARAMS, values, strict=True))
+    water = next(r for r in ranges if r.medium == SURFACE_WATER)
+    trace = (outfall is not None or bool(tags & DISCHARGING)) and water.along_river_m is not None
+    traced = (trace, float(water.along_river_m or 0.0), list(water.types))
+    return dict(zip(TARGET_PARAMS, values, strict=True)) | dict(
+        zip(TRACE_PARAMS, traced, strict=True)
+    )
 
 
 def scale(population: int | None, grade: str | None, area_m2: float | None) -> str:
@@ -199,6 +229,11 @@ def targets(
                 "synthetic": bool(r["synthetic"]),
                 "lon": round(float(r["lon"]), 7),
                 "lat": round(float(r["lat"]), 7),
+                **(
+                    {"along_river": True, "rivers": r["via"]["rivers"]}
+                    if r.get("via") is not None
+                    else {}
+                ),
             }
         )
     rank = {m: i for i, m in enumerate(MEDIA)}
@@ -209,17 +244,24 @@ def targets(
 def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) -> None:
     """Add ``protection_targets`` (the table) and ``protection_ranges`` to the result.
 
-    The place where a river network's downstream features (surface water along the
-    receiving river) would be merged into the table.
+    ``protection_ranges``' surface-water medium says whether its targets were found down
+    the receiving river (``measured_along: river``) or in the circle, and whether a river
+    network is built (``network``).
     """
     ranges = ranges_for(p.labels)
     release, table = targets(rows, p, ranges)
+    trace = next((r[9] for r in rows if r[0] == TRACE_ROW), None) or {}
     body = result.body
     body["protection_targets"] = table
+    media = [r.public() for r in ranges]
+    for medium in media:
+        if medium["medium"] == SURFACE_WATER:
+            medium["measured_along"] = "river" if trace.get("traced") else "circle"
+            medium["network"] = bool(trace.get("network"))
     body["protection_ranges"] = {
         "release_id": release,
         "synthetic": any(t["synthetic"] for t in table),
-        "media": [r.public() for r in ranges],
+        "media": media,
     }
     if release is None:
         body["warnings"].append(

@@ -112,7 +112,7 @@ def prepare(
             )
         ).lon,
         "kd": k.planar,
-        **protection.target_params(labels, geom.geom, outfall.geom if outfall else None),
+        **protection.target_params(labels, geom.geom, outfall.geom if outfall else None, tags),
     }
     args = [params[n] for n in plan.param_names]
     return Prepared(rules, as_of, labels, tags, geom, plan, radii, args, outfall)

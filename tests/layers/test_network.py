@@ -15,7 +15,7 @@ from sqlalchemy import text
 from layers.errors import InvalidNetworkQueryError, NetworkNotBuiltError
 from layers.ingest.rasters import RasterImportOptions, import_raster
 from layers.network.build import build_network
-from layers.network.trace import downstream_features, trace
+from layers.network.trace import trace
 from layers.store.rasters import RasterSettings
 from tests.layers.test_screening import load
 
@@ -211,14 +211,6 @@ def test_network_trace_without_a_network_is_refused(db_session, rivers):
     with pytest.raises(NetworkNotBuiltError) as info:
         trace(db_session, Point(118.25, LAT), "upstream", 5_000, ["outfalls"], as_of=AS_OF)
     assert "ecozone network build" in info.value.detail
-
-
-def test_network_downstream_features_for_receptors(db_session, rivers, sources, overrides):
-    build_network(db_session, as_of=AS_OF, overrides=overrides)
-    rows = downstream_features(db_session, Point(118.36, LAT), 5_000, "outfalls", as_of=AS_OF)
-    assert [r["name"] for r in rows] == ["干流下游排口"]
-    assert rows[0]["rivers"] == ["干流"]
-    assert rows[0]["path"]["type"] == "LineString"
 
 
 def test_network_queries_upstream_over_http(client, db_session, rivers, sources, overrides):

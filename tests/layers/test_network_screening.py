@@ -10,6 +10,7 @@ from layers.network.build import build_network
 from layers.screening.service import screen
 from tests.admin_fixture import load_admin
 from tests.layers.test_screening import load, project, result
+from web.protection_report import protection_table
 
 GEOD = Geod(ellps="WGS84")
 RULE = "JS-B10-UPSTREAM"
@@ -94,3 +95,84 @@ def test_network_beyond_the_distance_passes(db_session, rivers):
     )
     site = north(JUNCTION, 900.0)  # 900 + 190 m along the rivers > 1,000 m
     assert js_b10(db_session, site)["outcome"] == "PASS"
+
+
+TOP = (JUNCTION, 32.33)  # the tributary's source: a discharging project here
+DOWN = (118.299, LAT)  # an intake on the main stem, below the junction
+UP = (118.23, LAT)  # an intake on the main stem, above the junction
+
+
+def intakes(session) -> None:
+    load(
+        session,
+        "sensitive_receptors",
+        [
+            {"name": "下游取水口", "type": "饮用水取水口", "geometry": Point(DOWN)},
+            {"name": "上游取水口", "type": "饮用水取水口", "geometry": Point(UP)},
+        ],
+    )
+
+
+def surface_water(body) -> list[dict]:
+    return [t for t in body["protection_targets"] if t["medium"] == "surface_water"]
+
+
+def medium(body, name="surface_water") -> dict:
+    return next(m for m in body["protection_ranges"]["media"] if m["medium"] == name)
+
+
+def test_surface_water_targets_follow_the_receiving_river_downstream(db_session, rivers):
+    """8.1 km down the rivers but 5.8 km away: listed; 3.7 km away but upstream: not."""
+    intakes(db_session)
+    body = screen(db_session, project(Point(TOP), buffer_m=0)).body
+    (target,) = surface_water(body)
+    assert target["name"] == "下游取水口"
+    assert target["along_river"] is True
+    assert target["rivers"] == ["支流", "干流"]
+    along = GEOD.inv(*TOP, JUNCTION, LAT)[2] + GEOD.inv(JUNCTION, LAT, *DOWN)[2]
+    assert abs(target["distance_m"] - along) < 1.0
+    assert GEOD.inv(*TOP, *DOWN)[2] > 5000  # outside the circle the range used to be
+    assert medium(body)["measured_along"] == "river" and medium(body)["network"] is True
+    assert medium(body)["along_river_m"] == 10_000
+    table = protection_table(body)
+    (row,) = [r for r in table.rows if r[3] == "地表水环境"]
+    assert row[5] == f"{target['distance_m']:.0f}（沿河）"
+    assert any("沿受纳水体（河网）向下游 10000 m" in note for note in table.ranges)
+
+
+def test_a_project_that_discharges_nothing_keeps_the_circle(db_session, rivers):
+    intakes(db_session)
+    body = screen(db_session, project(Point(TOP), industry="房地产", buffer_m=0)).body
+    assert [t["name"] for t in surface_water(body)] == ["上游取水口"]  # 3.7 km, in the circle
+    assert "along_river" not in surface_water(body)[0]
+    assert medium(body)["measured_along"] == "circle"
+
+
+def test_the_outfall_is_where_the_trace_starts(db_session, rivers):
+    """A project far from any river with its outfall on the main stem above the intake."""
+    intakes(db_session)
+    outfall = (118.26, LAT)
+    body = screen(
+        db_session,
+        project(
+            Point(118.26, 32.36),  # 6.7 km north of the main stem: off the network
+            buffer_m=0,
+            outfall={"type": "Point", "coordinates": list(outfall)},
+        ),
+    ).body
+    (target,) = surface_water(body)
+    assert target["name"] == "下游取水口"
+    assert abs(target["distance_m"] - GEOD.inv(*outfall, *DOWN)[2]) < 1.0
+    assert target["rivers"] == ["干流"]
+
+
+def test_without_a_network_the_circle_is_used_and_said(db_session):
+    load(
+        db_session,
+        "water_bodies",
+        [{"name": "干流", "kind": "river", "yangtze_class": "none", "geometry": MAIN}],
+    )
+    intakes(db_session)
+    body = screen(db_session, project(Point(118.26, 32.31), buffer_m=0)).body
+    assert {t["name"] for t in surface_water(body)} == {"下游取水口", "上游取水口"}
+    assert medium(body)["measured_along"] == "circle" and medium(body)["network"] is False

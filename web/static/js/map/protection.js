@@ -13,7 +13,7 @@ export function protectionTable(s) {
   const rows = s.protection_targets.map(function (t, i) {
     return "<tr><td>" + (i + 1) + "</td><td>" + esc(t.name || "—") + (t.synthetic ? "（合成）" : "") + "</td><td>" +
       esc(t.type) + "</td><td>" + esc(t.medium_label) + "</td><td>" + esc(t.bearing_zh) + "（" + esc(t.bearing) + "）</td><td>" +
-      esc(fmtMetres(t.distance_m)) + "</td><td>" + esc(t.scale) + "</td></tr>";
+      esc(fmtMetres(t.distance_m) + (t.along_river ? "（沿河）" : "")) + "</td><td>" + esc(t.scale) + "</td></tr>";
   }).join("");
   const empty = s.protection_targets.length ? "" :
     '<tr><td colspan="7">' + ((s.protection_ranges || {}).release_id == null ? "环境敏感目标图层无有效版本" : "评价范围内未发现环境敏感目标") + "</td></tr>";
@@ -35,7 +35,7 @@ export function drawProtectionTargets(s) {
     L.circleMarker([t.lat, t.lon], {
       pane: "evidence", radius: 7, color: COLOURS[t.medium] || "#ad1457", weight: 3,
       fillColor: "#fff59d", fillOpacity: 0.9, className: "protection-target",
-    }).bindTooltip(textEl((t.name || "") + " · " + t.bearing_zh + " · " + fmtMetres(t.distance_m)),
+    }).bindTooltip(textEl((t.name || "") + " · " + t.bearing_zh + " · " + fmtMetres(t.distance_m) + (t.along_river ? "（沿河）" : "")),
       { permanent: true, direction: "right", className: "protection-label" })
       .addTo(protectionLayer);
   });
