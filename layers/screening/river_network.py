@@ -252,7 +252,12 @@ def receiving_reach(release: Any) -> Any:
     reach = func.river_reaches(source, network, true(), along, DEFAULT_SNAP_M).table_valued(
         "edge", "entry_m", "seed", "lo", "hi", "path", "rivers"
     )
-    return select(reach, network.label("network_id")).where(trace.is_(true())).cte("sw_reach")
+    # both tests are one-time filters: without a trace or a network the function never runs
+    return (
+        select(reach, network.label("network_id"))
+        .where(trace.is_(true()), network.is_not(None))
+        .cte("sw_reach")
+    )
 
 
 def network_targets_select(release: Any, reach: Any, receptors: str = RECEPTORS) -> Select[Any]:
