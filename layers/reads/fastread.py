@@ -40,7 +40,7 @@ from layers.reads.cql import _MAX_DISTANCE_M, FilterContext, build_filter
 from layers.reads.items import COUNT_LIMIT, property_names
 from layers.reads.tiles import _WORLD_M, BUFFER, EXTENT, TileKey
 from layers.store.catalog import Collection, read_collection
-from layers.store.db import DatabaseSettings
+from layers.store.db import DatabaseSettings, server_options
 from layers.store.etags import row_etag_sql
 from layers.store.models import feature_table
 from layers.store.releases import PUBLIC_FIELDS, in_force_sql, release_public_values
@@ -322,10 +322,7 @@ def make_pool(
     statement_timeout_ms: int,
 ) -> AsyncConnectionPool[Any]:
     """An (unopened) autocommit pool whose statements are cancelled after the timeout."""
-    options = (
-        f"-c statement_timeout={statement_timeout_ms} "
-        f"-c plan_cache_mode={settings.read_plan_cache_mode}"
-    )
+    options = server_options(settings, statement_timeout_ms, generic_plans=True)
     return AsyncConnectionPool(
         libpq_url(settings),
         min_size=min_size,

@@ -51,6 +51,11 @@ class DatabaseSettings(BaseSettings):
     read_plan_cache_mode: Literal["auto", "force_generic_plan", "force_custom_plan"] = (
         "force_generic_plan"
     )
+    #: PostgreSQL's JIT compilation of statements (``jit``). Off: the screening statement
+    #: (one UNION of ~40 lookups) is estimated above ``jit_above_cost`` while it runs in
+    #: a few milliseconds, and LLVM compiled its ~950 expressions at every execution
+    #: (0.8 s per screening, bench/RESULTS.md).
+    jit: bool = False
 
     @field_validator("url")
     @classmethod
@@ -64,15 +69,25 @@ class DatabaseSettings(BaseSettings):
         return value
 
 
+def server_options(
+    settings: DatabaseSettings, statement_timeout_ms: int, *, generic_plans: bool
+) -> str:
+    """The libpq ``options`` of every connection: statement timeout, JIT, plan caching."""
+    options = (
+        f"-c statement_timeout={statement_timeout_ms} -c jit={'on' if settings.jit else 'off'}"
+    )
+    if generic_plans:
+        options += f" -c plan_cache_mode={settings.read_plan_cache_mode}"
+    return options
+
+
 def make_engine(settings: DatabaseSettings, *, generic_plans: bool = False) -> Engine:
     """Build the engine: pre-ping, pool sizes and a statement timeout.
 
     ``generic_plans``: prepared statements use ``read_plan_cache_mode`` (as the read and
     screening pools do) — for a batch that runs one statement many times.
     """
-    options = f"-c statement_timeout={settings.statement_timeout_ms}"
-    if generic_plans:
-        options += f" -c plan_cache_mode={settings.read_plan_cache_mode}"
+    options = server_options(settings, settings.statement_timeout_ms, generic_plans=generic_plans)
     return create_engine(
         settings.url,
         pool_pre_ping=True,

@@ -1,4 +1,9 @@
-from layers.store.db import DatabaseSettings
+import asyncio
+
+from sqlalchemy import text
+
+from layers.reads.fastread import make_read_pool
+from layers.store.db import DatabaseSettings, make_engine
 
 
 def test_explicit_url_wins_and_scheme_is_normalised(monkeypatch):
@@ -10,3 +15,30 @@ def test_explicit_url_wins_and_scheme_is_normalised(monkeypatch):
 def test_database_url_from_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://env@h/envdb")
     assert DatabaseSettings(_env_file=None).url == "postgresql+psycopg://env@h/envdb"
+
+
+def test_connections_run_without_jit_and_the_pools_with_generic_plans(database_url):
+    """JIT compiled the screening statement at every execution (0.8 s): off everywhere."""
+    settings = DatabaseSettings(url=database_url, _env_file=None)
+    engine = make_engine(settings)
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW jit")).scalar_one() == "off"
+    engine.dispose()
+
+    async def pooled() -> tuple[str, str]:
+        pool = make_read_pool(settings)
+        await pool.open()
+        try:
+            async with pool.connection() as conn:
+                jit = await (await conn.execute("SHOW jit")).fetchone()
+                mode = await (await conn.execute("SHOW plan_cache_mode")).fetchone()
+                return jit[0], mode[0]
+        finally:
+            await pool.close()
+
+    assert asyncio.run(pooled()) == ("off", "force_generic_plan")
+    on = DatabaseSettings(url=database_url, jit=True, _env_file=None)
+    engine = make_engine(on)
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW jit")).scalar_one() == "on"
+    engine.dispose()
