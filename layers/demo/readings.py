@@ -83,6 +83,7 @@ from gis.quality import (
     LAKE_TP_LIMITS,
     MIN_8H_PER_DAY,
     MIN_HOURS_PER_DAY,
+    SYNTHETIC_FLAG,
     WATER_CLASSES,
     WATER_LIMITS,
     daily_max_8h,
@@ -94,7 +95,7 @@ from layers.store.releases import get_release
 logger = logging.getLogger(__name__)
 
 #: The ``flag`` of every generated reading: the data says itself that it is synthetic.
-FLAG = "synthetic"
+FLAG = SYNTHETIC_FLAG
 
 Rng = np.random.Generator
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]

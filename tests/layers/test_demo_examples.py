@@ -10,6 +10,7 @@ from sqlalchemy import text
 from layers.demo.load import load_demo
 from layers.demo.readings import AIR_CITIES, FLAG, load_readings
 from layers.screening.attainment import quality_year
+from web.report import quality_rows
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples.geojson"
 #: The demo's layer releases: 12 base layers, 6 element control zones, 6 sensitive areas,
@@ -186,5 +187,34 @@ def test_demo_readings_make_some_cities_attain_and_some_not(demo_client, db_sess
     missed = {city for city, w in water.items() if w["target_met"] < w["with_target"]}
     assert missed == {"3203", "3213", "3604"}
     assert all(w["with_target"] > 0 for w in water.values())
+    # the new emitter at 宝应 (扬州, O3 above the limit): the figures say they are synthetic
+    site = next(
+        f
+        for f in json.loads(EXAMPLES.read_text(encoding="utf-8"))["features"]
+        if f["id"] == "baoying-machinery-ozone"
+    )
+    p = site["properties"]
+    body = demo_client.post(
+        "/screenings",
+        json={
+            "name": p["name"],
+            "geometry": site["geometry"],
+            "industry": p["industry"],
+            "industry_code": p["industry_code"],
+            "kind": p["kind"],
+            "buffer_m": p["buffer_m"],
+        },
+    ).json()
+    rule = next(r for r in body["results"] if r["rule_id"] == "R-EIAREG-11-AIR")
+    o3 = next(e for e in rule["evidence"] if e["parameter"] == "O3")
+    assert (rule["outcome"], o3["value"], o3["status"], o3["synthetic"]) == (
+        "REQUIRE",
+        166,
+        "超标",
+        True,
+    )
+    floor = next(c for c in body["conformity"]["three_lines"] if c["title"] == "环境质量底线")
+    assert "演示合成数据" in floor["finding"]
+    assert all("演示合成监测数据" in row["basis"] for row in quality_rows(body))
     # a second load finds the year's synthetic readings and writes none
     assert load_readings(db_session, "demo-2024", 20260630) == 0
