@@ -20,7 +20,18 @@ function collectionTitle(id) {
   return view ? view.group : id;
 }
 
+// The city's attainment figures an attainment rule judged on (no feature to point at).
+function qualityText(ev) {
+  const where = "城市 " + ev.city + " · " + ev.year + "年";
+  const text = ev.medium === "air"
+    ? "环境空气 " + ev.parameter + "（" + ev.statistic + "）" + (ev.value == null ? "—" : ev.value + " " + ev.unit) +
+      "，限值 " + ev.limit + " " + ev.unit + "，" + ev.status
+    : "地表水考核断面 " + ev.target_met + "/" + ev.with_target + " 个达到目标";
+  return [text, where, ev.standard].concat(ev.synthetic ? ["演示合成监测数据"] : []).join(" · ");
+}
+
 function evidenceText(ev) {
+  if (ev.medium) return qualityText(ev);
   const parts = [collectionTitle(ev.collection), ev.name || ("#" + ev.feature_id)];
   if (ev.distance_m != null) {
     parts.push(ev.via ? "沿河上游 " + fmtMetres(ev.distance_m) + "（经 " + (ev.via.name || ("#" + ev.via.feature_id)) + "）"
