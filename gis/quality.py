@@ -75,6 +75,9 @@ PARAMETERS: dict[str, Parameter] = {
     )
 }
 
+#: The reading ``flag`` of generated, not measured, values (the demo's readings carry it).
+SYNTHETIC_FLAG = "synthetic"
+
 #: Columns of CNEMC's hourly releases that are derived values, not readings (skipped).
 DERIVED_COLUMNS = frozenset({"AQI", "首要污染物", "质量等级", "PRIMARY_POLLUTANT", "QUALITY"})
 

@@ -341,6 +341,8 @@ def quality_rows(screening: dict[str, Any]) -> list[dict[str, Any]]:
                     "status": "达标" if met == targeted else "未达标",
                     "basis": f"{e['sections']} 个断面，{e['standard']}",
                 }
+            if e.get("synthetic"):
+                row["basis"] += "（演示合成监测数据，非实测）"
             found = rows.setdefault(key, {"city": e["city"], "year": e["year"], **row, "rules": []})
             if result.get("rule_id") not in found["rules"]:
                 found["rules"].append(result.get("rule_id"))

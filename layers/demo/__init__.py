@@ -19,6 +19,9 @@ The package writes one RFC 7946 GeoJSON file per catalogue collection and a
   ``example_sites.yaml``, read from the package and validated on load.
 * :mod:`layers.demo.build` orchestrates both and writes the files; its entry point is
   :func:`layers.demo.build.build_demo`.
+* :mod:`layers.demo.load` loads a build as releases, then writes what depends on the day of
+  loading: the outfalls' histories (:mod:`layers.demo.outfall_histories`) and the stations'
+  synthetic readings of the last complete year (:mod:`layers.demo.readings`).
 
 Nothing runs at import time.
 """

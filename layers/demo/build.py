@@ -146,8 +146,9 @@ _SYN_NOTES = {
     "洪水调蓄区, 太湖重要保护区, parks; not the official 江苏省生态空间管控区域规划.",
     "control_units": "Voronoi tiling of every county of Jiangsu and Jiangxi; codes ZH+county adcode+class+serial; "
     "access-list texts quote real plan and statute clauses but are assigned at random by class.",
-    "monitoring_stations": "air stations near county seats, surface-water sections on real rivers and lakes, "
-    "marine points off the Jiangsu coast; not the CNEMC network.",
+    "monitoring_stations": "air stations near county seats, surface-water sections on real rivers and lakes "
+    "(GB 3838 targets after the plans' wording, not the official ones), marine points off the Jiangsu "
+    "coast; not the CNEMC network. Their readings (flag synthetic) are generated at load time.",
     "outfalls": "points on real banks and the coast, outside grade-1/2 water-source zones; names, flows, "
     "stages and deadlines invented.",
     "drinking_water_zones": "zones drawn with the demo defaults of data-standards.md §4.4 round invented intakes "

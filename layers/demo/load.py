@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.demo.outfall_histories import load_outfall_histories
+from layers.demo.readings import load_readings
 from layers.ingest.entry_lists import EntryListOptions, EntryListReport, import_entry_list
 from layers.ingest.importer import ImportOptions, ImportReport, import_file
 from layers.ingest.rasters import RasterImportOptions, import_raster
@@ -31,7 +32,9 @@ def load_demo(
 
     Each release carries the manifest's source, licence and note; features keep their
     own ``synthetic`` flag (a release mixing real and synthetic features is labelled
-    synthetic as a whole by the importer).
+    synthetic as a whole by the importer). After the layers come the synthetic outfall
+    histories and the stations' synthetic readings of the last complete year
+    (:mod:`layers.demo.readings`), all in the caller's transaction.
     """
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     reports = []
@@ -61,6 +64,8 @@ def load_demo(
         written = load_outfall_histories(session, entry["release"])
         if written and progress:
             progress(f"outfall_events ← {written} synthetic events")
+    for entry in manifest["collections"].get("monitoring_stations", [])[:1]:
+        load_readings(session, entry["release"], int(manifest["seed"]), progress=progress)
     load_rasters(session, out_dir, manifest, progress=progress)
     return reports
 

@@ -20,6 +20,11 @@ CODMn, COD, BOD5, NH3-N, TP; TN for lakes only; TP with the lake limits for lake
 the parameter's class; the section's class is the worst of them. A section with a
 ``target_class`` meets it when its class is no worse. Means are compared unrounded.
 
+A station is ``synthetic`` when its readings of the year carry the flag
+:data:`gis.quality.SYNTHETIC_FLAG` — its first reading of the year in primary-key order is
+looked at (one index probe; the demo flags every reading it generates) — and a city when any
+of its stations is.
+
 Stations are those of the ``monitoring_stations`` release in force on 31 December. The daily
 values are read from ``readings_daily``, which the importer keeps
 (:mod:`layers.ingest.readings`): a year is some 400k daily rows, not 9 M hourly ones.
@@ -43,6 +48,7 @@ from gis.quality import (
     MIN_HOURS_PER_DAY,
     O3_DAILY_MAX_8H,
     PARAMETERS,
+    SYNTHETIC_FLAG,
     WATER_CLASS_LABELS,
     AirResult,
     class_rank,
@@ -70,6 +76,14 @@ SELECT station, parameter, avg(value) AS mean, count(*) AS n
 FROM readings
 WHERE station = ANY(:codes) AND parameter = ANY(:params) AND time >= :lo AND time < :hi
 GROUP BY 1, 2
+"""
+
+#: The stations whose readings of the year are synthetic: one index probe per station.
+_SYNTHETIC = """
+SELECT s.code FROM unnest(CAST(:codes AS text[])) AS s(code)
+WHERE (SELECT r.flag FROM readings r
+       WHERE r.station = s.code AND r.time >= :lo AND r.time < :hi
+       ORDER BY r.parameter, r.time LIMIT 1) = :flag
 """
 
 
@@ -199,6 +213,22 @@ def _water(
     return out
 
 
+def _synthetic(session: Session, codes: list[str], year: int) -> set[str]:
+    """The stations among ``codes`` whose readings of ``year`` are flagged synthetic."""
+    if not codes:
+        return set()
+    found = session.execute(
+        text(_SYNTHETIC),
+        {
+            "codes": codes,
+            "lo": datetime(year, 1, 1, tzinfo=_CST),
+            "hi": datetime(year + 1, 1, 1, tzinfo=_CST),
+            "flag": SYNTHETIC_FLAG,
+        },
+    ).scalars()
+    return set(found)
+
+
 def _city_daily(daily: _Daily, codes: list[str], parameter: str) -> list[float]:
     """The city's daily values: per day, the mean of its stations' valid daily values."""
     found = [daily[(c, parameter)] for c in codes if (c, parameter) in daily]
@@ -220,6 +250,7 @@ def attainment(session: Session, year: int, admin: str | None = None) -> dict[st
     water = [s for s in stations if s["medium"] == "surface_water"]
     daily = _air_daily(session, [s["code"] for s in air], year) if air else {}
     water_results = _water(session, water, year) if water else {}
+    synthetic = _synthetic(session, [s["code"] for s in stations], year)
     out_stations: list[dict[str, Any]] = []
     for s in stations:
         city = (s["admin_code"] or "")[:4] or None
@@ -229,6 +260,7 @@ def attainment(session: Session, year: int, admin: str | None = None) -> dict[st
             "medium": s["medium"],
             "admin_code": s["admin_code"],
             "city": city,
+            "synthetic": s["code"] in synthetic,
         }
         if s["medium"] == "air":
             results = [
@@ -251,7 +283,10 @@ def attainment(session: Session, year: int, admin: str | None = None) -> dict[st
     for city in sorted({s["city"] for s in out_stations if s["city"]}):
         air_codes = [s["code"] for s in air if (s["admin_code"] or "")[:4] == city]
         sections = [s for s in out_stations if s["city"] == city and s["medium"] == "surface_water"]
-        entry: dict[str, Any] = {"city": city}
+        entry: dict[str, Any] = {
+            "city": city,
+            "synthetic": any(s["synthetic"] for s in out_stations if s["city"] == city),
+        }
         if air_codes:
             results = [evaluate_air(p, _city_daily(daily, air_codes, p)) for p in AIR_STATISTICS]
             entry["air"] = {"stations": len(air_codes), **_air_verdict(results)}

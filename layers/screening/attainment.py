@@ -63,12 +63,19 @@ def area_quality(session: Session, year: int, city: str) -> dict[str, Any]:
     """The city's air and surface-water attainment of ``year``.
 
     Returns ``{"city", "year", "air": {status, reasons, stations, pollutants} | None,
-    "water": {sections, with_target, target_met, …} | None}``.
+    "water": {sections, with_target, target_met, …} | None, "synthetic"}`` (synthetic: some
+    of the city's readings are flagged generated, as the demo's are).
     """
     entry: dict[str, Any] = next(
         (c for c in attainment(session, year, city)["cities"] if c["city"] == city), {}
     )
-    return {"city": city, "year": year, "air": entry.get("air"), "water": entry.get("water")}
+    return {
+        "city": city,
+        "year": year,
+        "air": entry.get("air"),
+        "water": entry.get("water"),
+        "synthetic": bool(entry.get("synthetic")),
+    }
 
 
 @dataclass
@@ -122,6 +129,7 @@ def _air(
             "unit": PARAMETERS[p["parameter"]].unit,
             "status": p["status"],
             "standard": AIR_STANDARD,
+            "synthetic": bool(quality.get("synthetic")),
         }
         for p in judged
     ]
@@ -152,6 +160,7 @@ def _water(
             "target_met": water["target_met"],
             "worse_than_v": water["worse_than_v"],
             "standard": WATER_STANDARD,
+            "synthetic": bool(quality.get("synthetic")),
         }
     ]
     missed = water["target_met"] < water["with_target"]

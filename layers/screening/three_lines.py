@@ -78,6 +78,8 @@ def _quality(quality: dict[str, Any] | None) -> dict[str, Any]:
             f"达到或优于Ⅲ类，有考核目标的 {water['with_target']} 个中 {water['target_met']} 个达标"
         )
     tail = ("；" + "；".join(parts) + "。") if parts else "。"
+    if quality.get("synthetic"):
+        tail = "（监测数据为演示合成数据，非实测）" + tail
     if air is None:
         finding = (
             f"所在城市（{quality['city']}）无{year}年环境空气监测数据，须人工核实环境质量达标情况"

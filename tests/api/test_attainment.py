@@ -130,6 +130,23 @@ def test_water_class_by_worst_parameter_and_target(client, year_of_readings):
     }
 
 
+def test_readings_flagged_synthetic_are_labelled(client, db_session, year_of_readings, tmp_path):
+    f = tmp_path / "2024.csv"
+    lines = ["station,time,parameter,value,flag"]
+    lines += [
+        f"W002,2024-{m:02d}-20 10:00,{p},0.2,synthetic" for m in range(1, 13) for p in ("DO", "TP")
+    ]
+    lines += [f"1151A,2024-03-01 {h:02d}:00,PM2.5,30," for h in range(1, 25)]
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import_readings(db_session, f, "long")
+    body = client.get("/attainment", params={"year": 2024}).json()
+    assert {s["code"] for s in body["stations"] if s["synthetic"]} == {"W002"}
+    assert {c["city"]: c["synthetic"] for c in body["cities"]} == {"3201": False, "3202": True}
+    # the measured year (no flag) is not labelled
+    body = client.get("/attainment", params={"year": 2023}).json()
+    assert not any(s["synthetic"] for s in body["stations"] + body["cities"])
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [({"year": 2023, "admin": "32x"}, "admin"), ({"year": 1700}, "year"), ({}, "year")],

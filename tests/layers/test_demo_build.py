@@ -593,6 +593,37 @@ def test_example_steel_plant(layers: dict[str, Layer]) -> None:
     assert "钢铁" in unit["banned_industries"]
 
 
+def test_sections_have_targets_and_water_types(layers: dict[str, Layer]) -> None:
+    stations = layers["monitoring_stations"].props
+    sections = [p for p in stations if p["medium"] == "surface_water"]
+    assert sections
+    assert all(p["target_class"] in ("II", "III", "IV") for p in sections)
+    assert all(p["water_type"] in ("river", "lake") for p in sections)
+    assert all(p["target_class"] is None and p["water_type"] is None
+               for p in stations if p["medium"] != "surface_water")  # fmt: skip
+    mainstem = [p for p in sections if p["name"].startswith(("长江", "赣江"))]
+    assert mainstem and {p["target_class"] for p in mainstem} == {"II"}
+    lakes = [p for p in sections if p["name"].startswith(("太湖", "洪泽湖", "鄱阳湖"))]
+    assert lakes and {(p["target_class"], p["water_type"]) for p in lakes} == {("III", "lake")}
+    canals = {p["target_class"] for p in sections if "运河" in p["name"]}
+    assert canals == {"III", "IV"}
+
+
+def test_example_emitter_in_a_city_missing_the_air_standard(layers: dict[str, Layer]) -> None:
+    e = _examples()["baoying-machinery-ozone"]
+    site = _footprint(e)
+    county = [
+        p["adcode"]
+        for p, g in zip(
+            layers["admin_divisions"].props, layers["admin_divisions"].geoms, strict=True
+        )
+        if p["level"] == "county" and g.intersects(site)
+    ]
+    assert county == ["321023"]  # 宝应县, 扬州市: O3 above the limit in layers.demo.readings
+    for cid in (*ZONES, "industrial_parks"):
+        assert not _hits(layers[cid], site), cid
+
+
 def test_example_in_the_poyang_reserve_experimental_zone(layers: dict[str, Layer]) -> None:
     e = _examples()["poyang-reserve-experimental-zone"]
     fp = _footprint(e)

@@ -1,12 +1,16 @@
 """The demo loads as releases, and every worked example gets its expected verdict."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from layers.demo.load import load_demo
+from layers.demo.readings import AIR_CITIES, FLAG, load_readings
+from layers.screening.attainment import quality_year
+from web.report import quality_rows
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples.geojson"
 #: The demo's layer releases: 12 base layers, 6 element control zones, 6 sensitive areas,
@@ -161,3 +165,56 @@ def test_demo_outfalls_have_synthetic_histories_with_a_mix_of_progress(demo_clie
         text("SELECT count(DISTINCT hj1312_class) FROM outfalls")
     ).scalar_one()
     assert classes == 4
+
+
+def test_demo_readings_make_some_cities_attain_and_some_not(demo_client, db_session):
+    year = quality_year(date.today())  # the year a screening run today judges
+    flags = db_session.execute(
+        text("SELECT flag, count(*), count(DISTINCT station) FROM readings GROUP BY flag")
+    ).all()
+    assert [f[0] for f in flags] == [FLAG]
+    assert 1_000_000 < flags[0][1] < 1_500_000
+    response = demo_client.get("/attainment", params={"year": year})
+    assert response.status_code == 200, response.text
+    cities = {c["city"]: c for c in response.json()["cities"]}
+    air = {city: c["air"]["status"] for city, c in cities.items() if "air" in c}
+    # every demo city has a year of air readings, judged as the generator's table says
+    assert set(air) == set(AIR_CITIES)
+    assert air["3202"] == air["3207"] == air["3601"] == air["3607"] == "达标"
+    assert air["3201"] == air["3203"] == air["3604"] == "超标"
+    assert cities["3203"]["air"]["reasons"] == ["PM2.5 超标", "PM10 超标", "O3 超标"]
+    water = {city: c["water"] for city, c in cities.items() if "water" in c}
+    missed = {city for city, w in water.items() if w["target_met"] < w["with_target"]}
+    assert missed == {"3203", "3213", "3604"}
+    assert all(w["with_target"] > 0 for w in water.values())
+    # the new emitter at 宝应 (扬州, O3 above the limit): the figures say they are synthetic
+    site = next(
+        f
+        for f in json.loads(EXAMPLES.read_text(encoding="utf-8"))["features"]
+        if f["id"] == "baoying-machinery-ozone"
+    )
+    p = site["properties"]
+    body = demo_client.post(
+        "/screenings",
+        json={
+            "name": p["name"],
+            "geometry": site["geometry"],
+            "industry": p["industry"],
+            "industry_code": p["industry_code"],
+            "kind": p["kind"],
+            "buffer_m": p["buffer_m"],
+        },
+    ).json()
+    rule = next(r for r in body["results"] if r["rule_id"] == "R-EIAREG-11-AIR")
+    o3 = next(e for e in rule["evidence"] if e["parameter"] == "O3")
+    assert (rule["outcome"], o3["value"], o3["status"], o3["synthetic"]) == (
+        "REQUIRE",
+        166,
+        "超标",
+        True,
+    )
+    floor = next(c for c in body["conformity"]["three_lines"] if c["title"] == "环境质量底线")
+    assert "演示合成数据" in floor["finding"]
+    assert all("演示合成监测数据" in row["basis"] for row in quality_rows(body))
+    # a second load finds the year's synthetic readings and writes none
+    assert load_readings(db_session, "demo-2024", 20260630) == 0

@@ -20,14 +20,14 @@ function collectionTitle(id) {
   return view ? view.group : id;
 }
 
-// The figures an attainment rule judged on (layers/screening/attainment.py).
+// The city's attainment figures an attainment rule judged on (no feature to point at).
 function qualityText(ev) {
-  if (ev.medium === "air") {
-    const value = ev.value == null ? "无有效值" : ev.value + " " + ev.unit;
-    return ev.year + "年 " + ev.city + " 市 " + ev.parameter + "（" + ev.statistic + "）" + value +
-      "，限值 " + ev.limit + " " + ev.unit + "，" + ev.status + "（" + ev.stations + " 个站点）";
-  }
-  return ev.year + "年 " + ev.city + " 市有考核目标的地表水断面 " + ev.target_met + "/" + ev.with_target + " 个达到目标";
+  const where = "城市 " + ev.city + " · " + ev.year + "年";
+  const text = ev.medium === "air"
+    ? "环境空气 " + ev.parameter + "（" + ev.statistic + "）" + (ev.value == null ? "—" : ev.value + " " + ev.unit) +
+      "，限值 " + ev.limit + " " + ev.unit + "，" + ev.status
+    : "地表水考核断面 " + ev.target_met + "/" + ev.with_target + " 个达到目标";
+  return [text, where, ev.standard].concat(ev.synthetic ? ["演示合成监测数据"] : []).join(" · ");
 }
 
 function evidenceText(ev) {
