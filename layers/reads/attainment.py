@@ -199,17 +199,40 @@ def _water(
     return out
 
 
-def _city_daily(daily: _Daily, codes: list[str], parameter: str) -> list[float]:
-    """The city's daily values: per day, the mean of its stations' valid daily values."""
+def _mean_by_day(daily: _Daily, codes: list[str], parameter: str) -> dict[int, float]:
+    """Per CST day number, the mean of the stations' valid daily values (days with one)."""
     found = [daily[(c, parameter)] for c in codes if (c, parameter) in daily]
     if not found:
-        return []
+        return {}
     days = np.concatenate([d for d, _ in found])
     values = np.concatenate([v for _, v in found])
     uniq, inverse = np.unique(days, return_inverse=True)
     sums = np.bincount(inverse, weights=values, minlength=len(uniq))
     counts = np.bincount(inverse, minlength=len(uniq))
-    return (sums / counts).tolist()  # type: ignore[no-any-return]
+    return dict(zip(uniq.tolist(), (sums / counts).tolist(), strict=True))
+
+
+def _city_daily(daily: _Daily, codes: list[str], parameter: str) -> list[float]:
+    """The city's daily values: per day, the mean of its stations' valid daily values."""
+    return list(_mean_by_day(daily, codes, parameter).values())
+
+
+def area_daily_air(
+    session: Session, year: int, admin: str | None
+) -> tuple[int, dict[str, dict[int, float]]]:
+    """An area's valid daily air values of ``year``, as HJ 663-2013 makes a city's.
+
+    The area is the stations whose ``admin_code`` starts with ``admin`` (the release in
+    force on 31 December); its value of a day is the mean of its stations' valid daily
+    values that day. Returns the number of air stations and, per pollutant of
+    :data:`~gis.quality.AIR_STATISTICS` (``O3`` = daily maximum 8-hour mean), CST day
+    number (days since 1970-01-01) → value.
+    """
+    codes = [
+        s["code"] for s in _stations(session, year, check_admin(admin)) if s["medium"] == "air"
+    ]
+    daily = _air_daily(session, codes, year) if codes else {}
+    return len(codes), {p: _mean_by_day(daily, codes, p) for p in AIR_STATISTICS}
 
 
 def attainment(session: Session, year: int, admin: str | None = None) -> dict[str, Any]:
