@@ -103,8 +103,14 @@ class Target(BaseModel):
     due: date | None = None
     section_levels: tuple[str, ...] | None = None
     quote: str
+    text: str | None = None
     source: str
     note: str | None = None
+
+    @property
+    def wording(self) -> str:
+        """How the target reads: its ``text``, else the quote."""
+        return self.text or self.quote
 
 
 class TargetFile(BaseModel):
@@ -270,7 +276,8 @@ def _target_public(target: Target) -> dict[str, Any]:
         "comparator": target.comparator,
         "approximate": target.approximate,
         "unit": target.unit,
-        "text": target.quote,
+        "text": target.wording,
+        "quote": target.quote,
         "document": targets.documents.get(target.document.split()[0], target.document),
         "clause": target.document,
         "binding": target.binding,
@@ -317,7 +324,7 @@ def _indicator(
         if target is None:
             status, reason = "无目标", reason or "所在辖区的规划未给出该指标的目标"
         elif target.comparator == "qualitative":
-            status, reason = "无目标", reason or f"规划目标为定性表述：{target.quote}"
+            status, reason = "无目标", reason or f"规划目标为定性表述：{target.wording}"
         else:
             status = _compare(value, target) if value is not None else "无数据"
     return {
