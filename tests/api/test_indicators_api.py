@@ -48,3 +48,13 @@ def test_bad_input_is_a_problem_naming_the_field(client, db_session, params, sta
     assert r.status_code == status
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["field"] == field
+
+
+def test_collections_say_which_features_have_readings_and_indicators(client):
+    stations = client.get("/collections/monitoring_stations").json()
+    assert stations["readings"]["path"] == "/stations/{code}/readings"
+    assert "PM2.5" in stations["readings"]["parameters"]["air"]
+    assert "NH3-N" in stations["readings"]["parameters"]["surface_water"]
+    divisions = client.get("/collections/admin_divisions").json()
+    assert divisions["indicators"] == {"path": "/indicators", "code_field": "adcode"}
+    assert client.get("/collections/red_lines").json()["indicators"] is None
