@@ -324,9 +324,9 @@ def water_parameters(*, lake: bool) -> tuple[str, ...]:
 # --- daily AQI (HJ 633-2012) ---------------------------------------------------
 
 #: HJ 633-2012 Table 1: the IAQI levels and, per pollutant, the daily concentration limits
-#: at those levels (24-hour means; O3 its daily maximum 8-hour mean, whose table stops at
-#: IAQI 300: above 800 μg/m³ the standard switches to the 1-hour value, which
-#: ``readings_daily`` does not keep, so such a day has no IAQI here).
+#: at those levels: 24-hour means, and for O3 its daily maximum 8-hour mean (``O3``, whose
+#: table stops at IAQI 300) and its daily maximum 1-hour value (``O3_1h``), both of which
+#: the daily AQI takes.
 IAQI_LEVELS = (0, 50, 100, 150, 200, 300, 400, 500)
 IAQI_BREAKPOINTS: dict[str, tuple[float, ...]] = {
     "SO2": (0, 50, 150, 475, 800, 1600, 2100, 2620),
@@ -335,7 +335,10 @@ IAQI_BREAKPOINTS: dict[str, tuple[float, ...]] = {
     "CO": (0, 2, 4, 14, 24, 36, 48, 60),  # mg/m³
     "O3": (0, 100, 160, 215, 265, 800),  # daily maximum 8-hour mean
     "PM2.5": (0, 35, 75, 115, 150, 250, 350, 500),
+    "O3_1h": (0, 160, 200, 300, 400, 800, 1000, 1200),  # daily maximum 1-hour value
 }
+#: The pollutants a day needs for its AQI (``O3_1h`` counts when given).
+AQI_REQUIRED = ("SO2", "NO2", "PM10", "CO", "O3", "PM2.5")
 #: A day is 优 (≤ 50) or 良 (51–100): 优良 when its AQI is at most this (HJ 633-2012 Table 2).
 AQI_GOOD_MAX = 100
 
@@ -361,16 +364,20 @@ def iaqi(parameter: str, value: float) -> int | None:
 
 
 def daily_aqi(values: dict[str, float]) -> int | None:
-    """A day's AQI: the largest IAQI of the six pollutants, ``None`` unless all six have one.
+    """A day's AQI: the largest IAQI of its pollutants, ``None`` unless all six have one.
 
-    ``values`` are the day's values keyed by :data:`IAQI_BREAKPOINTS` (O3 = daily maximum
-    8-hour mean). A day missing a pollutant is not a valid day (it is not counted at all).
+    ``values`` are the day's values keyed by :data:`IAQI_BREAKPOINTS`: the six of
+    :data:`AQI_REQUIRED` (O3 = daily maximum 8-hour mean) are needed, the daily maximum
+    1-hour O3 (``O3_1h``) is taken when given. A day missing one of the six is not a valid
+    day (it is not counted at all).
     """
     indices: list[int] = []
     for parameter in IAQI_BREAKPOINTS:
         value = values.get(parameter)
         index = None if value is None else iaqi(parameter, value)
         if index is None:
-            return None
+            if parameter in AQI_REQUIRED:
+                return None
+            continue
         indices.append(index)
     return max(indices)

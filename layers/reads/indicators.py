@@ -34,8 +34,9 @@ force on ``as_of``; a feature counts for the part of it inside the division):
   a day's value being the mean of their valid daily values (HJ 663-2013's city rule). PM2.5
   is the annual mean (≥ 324 valid days, GB/T 8170 rounding, :func:`gis.quality.evaluate_air`).
   A day's AQI follows HJ 633-2012 (:func:`gis.quality.daily_aqi`: six pollutants' daily
-  values, O3 by its daily maximum 8-hour mean); a day counts when all six have a value, and
-  is 优良 when its AQI ≤ 100. The ratio = 优良 days ÷ counted days × 100, and needs ≥ 324
+  values, O3 by its daily maximum 8-hour mean and its daily maximum 1-hour value, the
+  latter from the hourly readings on days with ≥ 20 hours); a day counts when all six have
+  a value, and is 优良 when its AQI ≤ 100. The ratio = 优良 days ÷ counted days × 100, and needs ≥ 324
   counted days.
 - **优Ⅲ类比例** = sections of class Ⅰ–Ⅲ ÷ classified sections × 100 and **劣Ⅴ类断面** the
   number of sections worse than Ⅴ (:func:`layers.reads.attainment.attainment`, same year);
@@ -497,7 +498,7 @@ def _air_indicators(session: Session, adcode: str, prefix: str, year: int) -> li
     )
     good_def = (
         f"{year} 年优良天数 ÷ 有效天数 × 100：日 AQI 按 HJ 633-2012 表1 由六项污染物日均值"
-        "（O3 取日最大8小时平均）计算，六项齐全的日子为有效天，AQI ≤ 100 为优良；"
+        "（O3 取日最大8小时平均及日最大1小时平均）计算，六项齐全的日子为有效天，AQI ≤ 100 为优良；"
         f"有效天数 ≥ {MIN_DAYS_PER_YEAR}"
     )
     if not stations:

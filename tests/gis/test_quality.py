@@ -91,3 +91,5 @@ def test_daily_aqi_needs_all_six_and_is_the_largest_index():
     assert daily_aqi(clean) == 40  # PM10 40 μg/m³ → 40
     assert daily_aqi(clean | {"NO2": 100}) == 110  # 100 + (150 − 100)/(180 − 80)·(100 − 80)
     assert daily_aqi({k: v for k, v in clean.items() if k != "CO"}) is None
+    # the daily maximum 1-hour O3 counts when given: 250 → 100 + 50/100·50 = 125
+    assert daily_aqi(clean | {"O3_1h": 250}) == 125

@@ -15,6 +15,7 @@ from pyproj import Geod
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
+from layers.reads.attainment import area_daily_air
 from layers.reads.indicators import INDICATORS, indicators, load_targets, target_for
 from tests.admin_fixture import load_admin
 from tests.diff_fixture import load_release
@@ -233,6 +234,11 @@ def test_clean_air_days_are_all_good(db_session, tmp_path):
     assert got["good_air_days_ratio"]["status"] == "达标"
     assert got["pm25_annual_mean"]["value"] == 20
     assert got["pm25_annual_mean"]["status"] == "达标"
+    # the daily AQI also reads O3's daily maximum 1-hour value (HJ 633-2012)
+    stations, series = area_daily_air(db_session, 2023, COUNTY)
+    assert stations == 1
+    assert len(series["O3_1h"]) == 365
+    assert set(series["O3_1h"].values()) == {80.0}
 
 
 def test_outfall_progress_against_the_deadlines(db_session, tmp_path):
