@@ -19,6 +19,7 @@ from api.routes import (
     collections,
     entry_lists,
     health,
+    indicators,
     landing,
     outfalls,
     quality,
@@ -117,6 +118,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.include_router(quality.router)
     app.include_router(rasters.router)
     app.include_router(outfalls.router)
+    app.include_router(indicators.router)
     app.include_router(web_router.router)
     # The hottest paths, matched before every other route (api.fast_routes).
     collections.fast.install(app)

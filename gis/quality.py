@@ -16,7 +16,9 @@ evaluation:
   ``s`` its integer part, ``X(s) + (X(s+1) − X(s))·(k − s)``;
 - rounding by GB/T 8170-2008 (四舍六入五成双: round half to even on the decimal value);
 - GB 3838-2002 (地表水环境质量标准) Table 1 class of a surface-water section by its
-  worst single parameter (TN counted for lakes and reservoirs only).
+  worst single parameter (TN counted for lakes and reservoirs only);
+- the daily air quality index of HJ 633-2012 (环境空气质量指数（AQI）技术规定) Table 1 from
+  daily values, and whether a day is 优良 (AQI ≤ 100).
 """
 
 from __future__ import annotations
@@ -320,3 +322,65 @@ def class_rank(name: str) -> int:
 def water_parameters(*, lake: bool) -> tuple[str, ...]:
     """The parameters a section's class is judged by (TN for lakes and reservoirs only)."""
     return tuple(p for p in WATER_LIMITS if lake or p != "TN")
+
+
+# --- daily AQI (HJ 633-2012) ---------------------------------------------------
+
+#: HJ 633-2012 Table 1: the IAQI levels and, per pollutant, the daily concentration limits
+#: at those levels: 24-hour means, and for O3 its daily maximum 8-hour mean (``O3``, whose
+#: table stops at IAQI 300) and its daily maximum 1-hour value (``O3_1h``), both of which
+#: the daily AQI takes.
+IAQI_LEVELS = (0, 50, 100, 150, 200, 300, 400, 500)
+IAQI_BREAKPOINTS: dict[str, tuple[float, ...]] = {
+    "SO2": (0, 50, 150, 475, 800, 1600, 2100, 2620),
+    "NO2": (0, 40, 80, 180, 280, 565, 750, 940),
+    "PM10": (0, 50, 150, 250, 350, 420, 500, 600),
+    "CO": (0, 2, 4, 14, 24, 36, 48, 60),  # mg/m³
+    "O3": (0, 100, 160, 215, 265, 800),  # daily maximum 8-hour mean
+    "PM2.5": (0, 35, 75, 115, 150, 250, 350, 500),
+    "O3_1h": (0, 160, 200, 300, 400, 800, 1000, 1200),  # daily maximum 1-hour value
+}
+#: The pollutants a day needs for its AQI (``O3_1h`` counts when given).
+AQI_REQUIRED = ("SO2", "NO2", "PM10", "CO", "O3", "PM2.5")
+#: A day is 优 (≤ 50) or 良 (51–100): 优良 when its AQI is at most this (HJ 633-2012 Table 2).
+AQI_GOOD_MAX = 100
+
+
+def iaqi(parameter: str, value: float) -> int | None:
+    """The individual index of a daily value (HJ 633-2012 formula (1), rounded up).
+
+    Linear between the breakpoints that bracket ``value``; HJ 633-2012 §5 rounds every
+    index up to an integer. Above the table's last breakpoint: its last level (500; 300
+    for O3 above 800 μg/m³, where the standard needs the 1-hour value) as a lower bound,
+    which is enough to tell that the day is not 优良. A negative value: ``None``.
+    """
+    limits = IAQI_BREAKPOINTS[parameter]
+    if value < 0:
+        return None
+    for i in range(1, len(limits)):
+        if value <= limits[i]:
+            lo, hi = limits[i - 1], limits[i]
+            level_lo, level_hi = IAQI_LEVELS[i - 1], IAQI_LEVELS[i]
+            raw = (level_hi - level_lo) / (hi - lo) * (value - lo) + level_lo
+            return math.ceil(round(raw, 9))  # round first: 99.99999999 from float error is 100
+    return IAQI_LEVELS[len(limits) - 1]
+
+
+def daily_aqi(values: dict[str, float]) -> int | None:
+    """A day's AQI: the largest IAQI of its pollutants, ``None`` unless all six have one.
+
+    ``values`` are the day's values keyed by :data:`IAQI_BREAKPOINTS`: the six of
+    :data:`AQI_REQUIRED` (O3 = daily maximum 8-hour mean) are needed, the daily maximum
+    1-hour O3 (``O3_1h``) is taken when given. A day missing one of the six is not a valid
+    day (it is not counted at all).
+    """
+    indices: list[int] = []
+    for parameter in IAQI_BREAKPOINTS:
+        value = values.get(parameter)
+        index = None if value is None else iaqi(parameter, value)
+        if index is None:
+            if parameter in AQI_REQUIRED:
+                return None
+            continue
+        indices.append(index)
+    return max(indices)

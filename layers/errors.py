@@ -348,6 +348,18 @@ class InvalidOutfallQueryError(AppError):
     code = "invalid-outfall-query"
 
 
+class InvalidIndicatorQueryError(AppError):
+    """An indicator query parameter that cannot be used (an ``admin`` that is no adcode)."""
+
+    code = "invalid-indicator-query"
+
+
+class DivisionNotFoundError(AppError):
+    """No administrative division with this adcode is in force on the date asked."""
+
+    code = "division-not-found"
+
+
 class InvalidDiffError(AppError):
     """A release diff that cannot be computed (the same release on both sides)."""
 

@@ -18,6 +18,7 @@ from api.ogc import GEOJSON, HTML, JSON, MVT, base_url, link, self_links, wants_
 from api.responses import GeoJSONResponse, ORJSONResponse
 from api.settings import ApiSettings
 from gis.crs import CRS84_API, CRS84_URI, ApiCRS, offered_crs_uris
+from gis.quality import PARAMETERS
 from layers.reads.cql import queryable_names
 from layers.reads.diff import DivisionLevel, release_diff
 from layers.reads.fastread import (
@@ -177,6 +178,21 @@ def _collection_public(
             "deadlines": f"{collection.lifecycle}/deadlines",
         }
         if collection.lifecycle
+        else None,
+        # a time series per feature (stations' readings), parameters by medium
+        "readings": {
+            "path": collection.readings_path,
+            "medium_field": "medium",
+            "parameters": {
+                medium: [p.code for p in PARAMETERS.values() if p.medium == medium]
+                for medium in ("air", "surface_water")
+            },
+        }
+        if collection.readings_path
+        else None,
+        # the plans' indicators per feature (divisions)
+        "indicators": {"path": collection.indicators_path, "code_field": collection.code_field}
+        if collection.indicators_path
         else None,
         "release": release_public(release) if release else None,
         "links": [

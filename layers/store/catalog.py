@@ -159,6 +159,10 @@ class Collection:
         parent: set when features name a parent feature they must lie inside (zones).
         dimensions: for a ``GEOMETRY`` collection, the topological dimensions it holds
             (0 points, 1 lines, 2 polygons); features of another are rejected. None: any.
+        readings_path: the API path of a feature's readings (``{code}`` stands for its
+            code); the map's popup draws them as a time-series chart.
+        indicators_path: the API path of the plans' indicators of a feature (a division,
+            by its ``code_field``); the map's 指标 tab offers the features at its centre.
     """
 
     id: str
@@ -182,6 +186,8 @@ class Collection:
     parent: Parent | None = None
     lifecycle: str | None = None
     dimensions: tuple[int, ...] | None = None
+    readings_path: str | None = None
+    indicators_path: str | None = None
 
     @property
     def dimension(self) -> int | None:
@@ -734,6 +740,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         min_zoom=6,
         search_rank=9,
         has_area=False,
+        readings_path="/stations/{code}/readings",
         fields=(
             _code("监测点编码", "站点编码", "断面编码"),
             _name("监测点名称", "站点名称", "断面名称"),
@@ -1453,6 +1460,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         ),
         default_visible=True,
         search_rank=0,
+        indicators_path="/indicators",
         code_field="adcode",
         report_context=ReportContext("行政区", stroke="#888", width=0.8, dash="4 3"),
         fields=(

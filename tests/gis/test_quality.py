@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from gis.quality import (
+    daily_aqi,
     daily_max_8h,
     evaluate_air,
+    iaqi,
     parameter_code,
     percentile_hj663,
     round_gbt8170,
@@ -68,3 +70,26 @@ def test_parameters_and_units():
     assert unit_factor("PM10", "mg/m³") == 1000
     assert unit_factor("CO", "ppm") is None
     assert unit_factor("NH3-N", "mg/L") == 1
+
+
+# --- HJ 633-2012 daily AQI ---
+
+
+def test_iaqi_interpolates_between_breakpoints_and_rounds_up():
+    assert iaqi("PM2.5", 35) == 50
+    assert iaqi("PM2.5", 75) == 100  # exactly on a breakpoint: still 良
+    assert iaqi("PM2.5", 80) == 107  # 100 + 50/40·5 = 106.25 → 107
+    assert iaqi("CO", 0.5) == 13  # 12.5 → 13
+    assert iaqi("O3", 160) == 100  # daily maximum 8-hour
+    assert iaqi("PM2.5", 600) == 500  # above the table: its last level, a lower bound
+    assert iaqi("O3", 900) == 300
+    assert iaqi("SO2", -1) is None
+
+
+def test_daily_aqi_needs_all_six_and_is_the_largest_index():
+    clean = {"PM2.5": 20, "PM10": 40, "NO2": 20, "SO2": 8, "CO": 0.5, "O3": 80}
+    assert daily_aqi(clean) == 40  # PM10 40 μg/m³ → 40
+    assert daily_aqi(clean | {"NO2": 100}) == 110  # 100 + (150 − 100)/(180 − 80)·(100 − 80)
+    assert daily_aqi({k: v for k, v in clean.items() if k != "CO"}) is None
+    # the daily maximum 1-hour O3 counts when given: 250 → 100 + 50/100·50 = 125
+    assert daily_aqi(clean | {"O3_1h": 250}) == 125

@@ -45,7 +45,7 @@ def test_static_files_reference_no_other_host():
 def test_vendored_libraries_carry_licences():
     vendor = STATIC / "vendor"
     readme = (vendor / "README.md").read_text(encoding="utf-8")
-    for lib in ("leaflet", "leaflet-geoman"):
+    for lib in ("leaflet", "leaflet-geoman", "uplot"):
         assert (vendor / lib / "LICENSE").is_file()
         assert f"`{lib}/`" in readme
 

@@ -1,4 +1,4 @@
-/* Feature popups: the attribute table (labels from the collection's fields), the
+/* Feature popups: the attribute table (labels from the collection's fields), a station's readings chart (series.js), the
  * 生态环境准入清单 section (clause by clause from the collection's `clauses_path` when
  * its lists are loaded, else its `entry_list` fields), the status timeline of a
  * collection with a `lifecycle`, the release, and the source attributes once the full
@@ -8,6 +8,7 @@ import { getJSON } from "./api.js";
 import { clausesHTML, loadClauses } from "./clauses.js";
 import { esc } from "./escape.js";
 import { timelineHTML } from "./lifecycle.js";
+import { mountSeries, seriesHTML } from "./series.js";
 import { state } from "./state.js";
 import { map } from "./view.js";
 
@@ -52,6 +53,7 @@ function popupHTML(id, props, rel, extra, clauses, timeline) {
     html += "</div>";
   }
   html += timeline || "";
+  html += seriesHTML(id, props);
   html += releaseHTML(rel);
   if (extra && Object.keys(extra).length) {
     html += "<details><summary>原始属性</summary><table>";
@@ -66,10 +68,12 @@ export function openPopup(id, feature, latlng) {
   const rel = e && e.release;
   const popup = L.popup({ maxWidth: 380, minWidth: 240, autoPanPadding: [20, 20] }).setLatLng(latlng)
     .setContent(popupHTML(id, feature.properties, rel, null)).openOn(map);
+  mountSeries(popup.getElement(), id, feature.properties);
   let full = null, clauses = "", timeline = "";
   function show() {
-    popup.setContent(popupHTML(id, full ? full.properties : feature.properties, rel,
-      full ? full.properties.source_properties : null, clauses, timeline));
+    const props = full ? full.properties : feature.properties;
+    popup.setContent(popupHTML(id, props, rel, full ? full.properties.source_properties : null, clauses, timeline));
+    mountSeries(popup.getElement(), id, props);
   }
   timelineHTML(id, feature.properties.code).then(function (t) {
     timeline = t || "";
