@@ -1,4 +1,5 @@
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import text
 
@@ -36,7 +37,8 @@ def test_connections_run_without_jit_and_the_pools_with_generic_plans(database_u
         finally:
             await pool.close()
 
-    assert asyncio.run(pooled()) == ("off", "force_generic_plan")
+    with ThreadPoolExecutor(1) as worker:  # its own event loop, whatever runs in this thread
+        assert worker.submit(asyncio.run, pooled()).result() == ("off", "force_generic_plan")
     on = DatabaseSettings(url=database_url, jit=True, _env_file=None)
     engine = make_engine(on)
     with engine.connect() as conn:
