@@ -71,7 +71,12 @@ from layers.reads.diff import TOLERANCE_M2
 from layers.reads.outfalls import deadlines
 from layers.store.catalog import get_collection
 from layers.store.models import Release, feature_table
-from layers.store.releases import ADMIN_COLLECTION, release_as_of, release_public
+from layers.store.releases import (
+    ADMIN_COLLECTION,
+    release_as_of,
+    release_public,
+    six_digit_adcode,
+)
 
 Status = Literal["达标", "未达标", "无数据", "无目标"]
 Comparator = Literal[">=", "<=", "==", "no_decrease", "qualitative"]
@@ -170,14 +175,14 @@ def target_for(indicator: str, adcode: str) -> Target | None:
 
 def check_admin(admin: str) -> str:
     """An adcode of 2, 4 or 6 digits as the division's 6-digit code, or a 400 naming ``admin``."""
-    given = admin.strip()
-    if not (given.isascii() and given.isdigit() and len(given) in (2, 4, 6)):
+    full = six_digit_adcode(admin)
+    if full is None:
         raise InvalidIndicatorQueryError(
             f"'{admin}' is not an adcode: write 2 (province), 4 (city) or 6 (county) digits, "
             "e.g. 32, 3207 or 320281.",
             field="admin",
         )
-    return given.ljust(6, "0")
+    return full
 
 
 def adcode_prefix(adcode: str) -> str:

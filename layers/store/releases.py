@@ -176,20 +176,28 @@ ADMIN_COLLECTION = "admin_divisions"
 COUNTY_LEVEL = "county"
 
 
+def six_digit_adcode(prefix: str) -> str | None:
+    """A province, city or county adcode (2, 4 or 6 digits) as 6 digits; None if it is not one."""
+    text = prefix.strip()
+    if not (text.isascii() and text.isdigit() and len(text) in (2, 4, 6)):
+        return None
+    return text.ljust(6, "0")
+
+
 def full_adcode(prefix: str) -> str:
     """An adcode prefix as the division's 6-digit code (``32`` → ``320000``).
 
     Raises:
         CoverageError: not 2, 4 or 6 digits.
     """
-    text = prefix.strip()
-    if not (text.isdigit() and len(text) in (2, 4, 6)):
+    full = six_digit_adcode(prefix)
+    if full is None:
         raise CoverageError(
             f"coverage: '{prefix}' is not an adcode: write 2 (province), 4 (city) or 6 "
             "(county) digits, e.g. 32,36 or 320281.",
             field="coverage",
         )
-    return text.ljust(6, "0")
+    return full
 
 
 def _admin_release_on(valid_from: date) -> Any:
