@@ -286,7 +286,7 @@ class ServerBusyError(AppError):
         super().__init__("All database connections for this kind of request are busy; retry later.")
 
 
-class _RowsRejected:
+class RowsRejected:
     """A file with bad rows: nothing was loaded; ``rows`` lists them by row number."""
 
     count: int
@@ -304,7 +304,7 @@ class _RowsRejected:
         self.rows = rows
 
 
-class ReadingsRejectedError(_RowsRejected, AppError):
+class ReadingsRejectedError(RowsRejected, AppError):
     """A readings file with bad rows: nothing was loaded; ``rows`` lists them by row number."""
 
     code = "readings-rejected"
@@ -326,7 +326,7 @@ class InvalidReadingsQueryError(AppError):
     code = "invalid-readings-query"
 
 
-class OutfallEventsRejectedError(_RowsRejected, AppError):
+class OutfallEventsRejectedError(RowsRejected, AppError):
     """An outfall-events file with bad rows: nothing was loaded; ``rows`` lists them."""
 
     code = "outfall-events-rejected"

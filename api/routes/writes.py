@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, cast, get_args
 
 from anyio import CancelScope
 from fastapi import (
@@ -44,13 +44,16 @@ from layers.ingest.entry_lists import EntryListOptions, cast_level
 from layers.ingest.files import check_archive, check_upload_name
 from layers.ingest.importer import ImportOptions
 from layers.ingest.jobs import (
+    READINGS,
     check_release_free,
     create_import_job,
     get_job,
     job_public,
     run_entry_list_job,
     run_import_job,
+    run_readings_job,
 )
+from layers.ingest.readings import Layout
 from layers.reads.fastread import feature_in_session
 from layers.screening import storage as screenings
 from layers.store.catalog import get_collection
@@ -348,6 +351,98 @@ async def create_entry_list_import(
         options,
         key.id,
         _request_id(request),
+        workdir=folder,
+    )
+    body = job_public(job, base_url(request))
+    return ORJSONResponse(
+        body, status_code=202, headers={"Location": f"{base_url(request)}/jobs/{job.id}"}
+    )
+
+
+def _readings_form_schema() -> dict[str, Any]:
+    return {
+        "title": "Body_writes-create_readings_import",
+        "type": "object",
+        "properties": {
+            "file": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "title": "File",
+                "description": "station readings, .csv or .xlsx",
+            },
+            "layout": {
+                "type": "string",
+                "enum": list(get_args(Layout)),
+                "default": "long",
+                "description": "long: station, time, parameter, value[, unit, flag] per row; "
+                "wide: station, time and one column per pollutant (CNEMC style)",
+            },
+        },
+        "required": ["file"],
+    }
+
+
+@router.post(
+    "/readings/imports",
+    operation_id="writes-create_readings_import",
+    status_code=202,
+    response_class=ORJSONResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": _readings_form_schema()}},
+        }
+    },
+)
+async def create_readings_import(
+    request: Request, key: EditorDep, session: SessionDep, background: BackgroundTasks
+) -> ORJSONResponse:
+    """Upload station readings (.csv or .xlsx); answered 202 with a job to poll.
+
+    The HTTP form of ``ecozone import-readings``. Multipart form: ``file`` and ``layout``
+    (``long``, the default, or ``wide``). Times without a zone are China Standard Time;
+    an hour is labelled by its end. All or nothing: any bad row (an unknown station or
+    parameter, a value outside the physical range, a reading already stored) fails the
+    job, which lists the bad rows by row number (``error.rows``).
+    """
+    async with request.form(max_files=1, max_fields=5) as form:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise _form_error("file", "Field required: a file part named 'file'")
+        layout = form.get("layout") or "long"
+        if layout not in get_args(Layout):
+            raise _form_error("layout", "layout: 'long' or 'wide'", layout)
+        filename = check_upload_name(file.filename or "readings.csv")
+        suffix = Path(filename).suffix.lower()
+        if suffix not in (".xlsx", ".csv"):
+            raise ImportFileError(f"file: '{filename}' is not a .csv or .xlsx file.", field="file")
+        folder = Path(await run_in_threadpool(tempfile.mkdtemp, prefix="ecozone-readings-"))
+        try:
+            stem = re.sub(r"[^\w\-]", "_", Path(filename).stem)[:80] or "upload"
+            target = folder / f"{stem}{suffix}"
+            size = await run_in_threadpool(_spool, file.file, target)
+            params = {"file": filename, "bytes": size, "layout": layout}
+            job = await run_in_threadpool(
+                partial(create_import_job, kind="import-readings"),
+                session,
+                READINGS,
+                f"upload-{uuid.uuid4().hex}",  # readings have no release: a name of its own
+                params,
+                key,
+            )
+        except BaseException:
+            with CancelScope(shield=True):
+                await run_in_threadpool(shutil.rmtree, folder, ignore_errors=True)
+            raise
+    background.add_task(
+        run_readings_job,
+        request.app.state.sessionmaker,
+        job.id,
+        target,
+        cast(Layout, layout),
+        key.id,
+        _request_id(request),
+        timeout_ms=request.app.state.db_settings.import_timeout_ms,
         workdir=folder,
     )
     body = job_public(job, base_url(request))

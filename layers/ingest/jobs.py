@@ -19,9 +19,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.errors import GisError
-from layers.errors import ReleaseConflictError
+from layers.errors import ReleaseConflictError, RowsRejected
 from layers.ingest.entry_lists import EntryListOptions, import_entry_list
 from layers.ingest.importer import ImportOptions, check_new_release, import_file
+from layers.ingest.readings import Layout, import_readings
+from layers.store.db import set_statement_timeout
 from layers.store.keys import record
 from layers.store.models import ApiKey, Job
 
@@ -246,12 +248,14 @@ def _outcome(
     try:
         yield
     except GisError as exc:
-        _update(
-            factory,
-            job_id,
-            status="failed",
-            error={"type": f"/problems/{exc.code}", "detail": exc.detail, "field": exc.field},
-        )
+        error: dict[str, Any] = {
+            "type": f"/problems/{exc.code}",
+            "detail": exc.detail,
+            "field": exc.field,
+        }
+        if isinstance(exc, RowsRejected):  # every bad row (the first ones), by row number
+            error |= {"count": exc.count, "rows": exc.rows}
+        _update(factory, job_id, status="failed", error=error)
     except Exception:
         logger.exception("%s job %s failed", what, job_id)
         _update(
@@ -340,6 +344,61 @@ def run_entry_list_job(
             "releases": report.releases,
             "clauses": report.clauses,
             "conditions": report.conditions,
+        }
+        _update(factory, job_id, status="succeeded", result=result)
+
+
+#: The job reservation of readings imports: readings have no release, so each upload
+#: reserves a name of its own (a stored reading imported twice is refused by its key).
+READINGS = "readings"
+
+
+def run_readings_job(
+    factory: sessionmaker[Session],
+    job_id: int,
+    path: Path,
+    layout: Layout,
+    key_id: int | None,
+    request_id: str | None = None,
+    *,
+    timeout_ms: int,
+    workdir: Path | None = None,
+) -> None:
+    """Run a readings import job (``import-readings``'s) to the end, all or nothing.
+
+    Its statements may take ``timeout_ms`` (the import timeout, not a request's). The
+    outcome — rows and years loaded, or the problem with the bad rows by row number — is
+    recorded on the job and in the audit log; the upload and ``workdir`` go afterwards.
+    """
+    progress = _progress(factory, job_id)
+    with _outcome(factory, job_id, "readings import", (path, workdir), request_id):
+        with factory() as session:
+            try:
+                set_statement_timeout(session, timeout_ms)
+                report = import_readings(
+                    session,
+                    path,
+                    layout,
+                    progress=lambda _stage, done, total: progress(done, total),
+                )
+            except BaseException:
+                session.rollback()
+                raise
+            key = session.get(ApiKey, key_id) if key_id else None
+            record(
+                session,
+                key,
+                "import-readings",
+                READINGS,
+                detail={"rows": report.rows, "years": report.years, "job": job_id},
+                request_id=request_id,
+            )
+            session.commit()
+        result = {
+            "rows": report.rows,
+            "years": report.years,
+            "skipped_missing": report.skipped_missing,
+            "skipped_columns": report.skipped_columns,
         }
         _update(factory, job_id, status="succeeded", result=result)
 
