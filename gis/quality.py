@@ -159,6 +159,16 @@ MIN_HOURS_PER_8H = 6
 MIN_8H_PER_DAY = 14
 #: GB 3095-2012 Table 4: valid daily values a year needs.
 MIN_DAYS_PER_YEAR = 324
+#: GB 3095-2012 Table 4: valid daily values a month needs (February: 25).
+MIN_DAYS_PER_MONTH = 27
+MIN_DAYS_PER_FEBRUARY = 25
+
+
+def min_days(interval: Literal["month", "year"], month: int) -> int:
+    """Valid daily values a monthly (of ``month``) or yearly mean needs (GB 3095-2012 Table 4)."""
+    if interval == "year":
+        return MIN_DAYS_PER_YEAR
+    return MIN_DAYS_PER_FEBRUARY if month == 2 else MIN_DAYS_PER_MONTH
 
 
 def round_gbt8170(value: float, digits: int) -> float:

@@ -7,8 +7,9 @@ readings are samples at an instant and are bucketed by their time.
 
 Air (GB 3095-2012 Table 4): a daily mean needs at least 20 hourly values — a day with
 fewer has ``value`` null and its ``n``; a month's or year's value is the mean of its valid
-daily means (``n`` = valid days), as HJ 663-2013 computes them. Water: a bucket's value
-is the mean of its samples (``n`` = samples).
+daily means (``n`` = valid days), as HJ 663-2013 computes them, and needs at least 27 valid
+days (February 25) or 324 — a period with fewer has ``value`` null and its ``n``. Water: a
+bucket's value is the mean of its samples (``n`` = samples).
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from typing import Literal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.quality import DAILY_MEAN_PARAMETERS, MIN_HOURS_PER_DAY, PARAMETERS, parameter_code
+from gis.quality import (
+    DAILY_MEAN_PARAMETERS,
+    MIN_HOURS_PER_DAY,
+    PARAMETERS,
+    min_days,
+    parameter_code,
+)
 from layers.errors import InvalidReadingsQueryError, StationNotFoundError
 
 Interval = Literal["hour", "day", "month", "year"]
@@ -162,10 +169,13 @@ def station_series(
     else:
         sql = _WATER
     rows = session.execute(text(sql), params).all()
+    periods = interval if air and interval in ("month", "year") else None
     points = [
         SeriesPoint(
             time=r.bucket.replace(tzinfo=_CST),
-            value=None if r.value is None else float(r.value),
+            value=None
+            if r.value is None or (periods and r.n < min_days(periods, r.bucket.month))
+            else float(r.value),
             n=int(r.n),
             flag=r.flag or "",
         )

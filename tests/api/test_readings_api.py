@@ -64,18 +64,38 @@ def test_kept_daily_values_and_hourly_readings_give_the_same_series(client, read
     assert len(kept) == (3 if interval == "day" else 2)
 
 
-def test_monthly_and_yearly_means_average_valid_days(client, readings):
+def test_months_and_years_short_of_valid_days_have_no_value(client, readings):
     months = client.get(
         "/stations/1151A/readings", params={"parameter": "PM2.5", "interval": "month"}
     ).json()["values"]
     assert [(m["time"], m["value"], m["n"]) for m in months] == [
-        ("2024-01-01T00:00:00+08:00", 12.5, 1),
-        ("2024-02-01T00:00:00+08:00", 30.0, 1),
+        ("2024-01-01T00:00:00+08:00", None, 1),
+        ("2024-02-01T00:00:00+08:00", None, 1),
     ]
     year = client.get(
         "/stations/1151A/readings", params={"parameter": "PM2.5", "interval": "year"}
     ).json()["values"]
-    assert [(y["value"], y["n"]) for y in year] == [((12.5 + 30) / 2, 2)]
+    assert [(y["value"], y["n"]) for y in year] == [(None, 2)]
+
+
+def test_a_month_needs_27_valid_days_february_25(client, db_session, tmp_path):
+    """GB 3095-2012 Table 4: February 2023 with 25 valid days is a month; April with 26 is not."""
+    load_stations(db_session)
+    days = [f"2023-02-{d:02d}" for d in range(1, 26)] + [f"2023-04-{d:02d}" for d in range(1, 27)]
+    lines = ["station,time,parameter,value"]
+    for day in days:
+        value = 40 if day.startswith("2023-02") else 20
+        lines += [f"1152A,{day} {h:02d}:00,NO2,{value}" for h in range(1, 25)]
+    f = tmp_path / "months.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import_readings(db_session, f, "long")
+    months = client.get(
+        "/stations/1152A/readings", params={"parameter": "NO2", "interval": "month"}
+    ).json()["values"]
+    assert [(m["time"][:7], m["value"], m["n"]) for m in months] == [
+        ("2023-02", 40.0, 25),
+        ("2023-04", None, 26),
+    ]
 
 
 def test_csv(client, readings):
