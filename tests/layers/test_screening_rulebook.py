@@ -68,8 +68,9 @@ def test_the_plan_binds_only_what_varies_per_project():
         "kd",
     }
     for name in plan.param_names:
-        # radii, upstream switches, and the 环境保护目标 ranges of the project's industry
-        assert name in per_project or re.fullmatch(r"r_\w+|up_\d+|pt_\w+", name), name
+        # radii, upstream switches, the 环境保护目标 ranges of the project's industry and the
+        # trace of its receiving river
+        assert name in per_project or re.fullmatch(r"r_\w+|up_\d+|pt_\w+|sw_\w+", name), name
     assert {"ewkb", "as_of", "kx", "kd"} <= set(plan.param_names)
     upstream = next(r for r in rules.rules if r.predicate.op == "upstream")
     assert f"'#upstream/{upstream.key}'" in sql  # a rule key, inlined and quoted
