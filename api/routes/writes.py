@@ -41,7 +41,7 @@ from layers.errors import ImportFileError
 from layers.ingest import edits
 from layers.ingest.edits import Written
 from layers.ingest.entry_lists import EntryListOptions, cast_level
-from layers.ingest.files import check_archive, check_upload_name
+from layers.ingest.files import ReadingsLayout, check_archive, check_upload_name
 from layers.ingest.importer import ImportOptions
 from layers.ingest.jobs import (
     READINGS,
@@ -53,7 +53,6 @@ from layers.ingest.jobs import (
     run_import_job,
     run_readings_job,
 )
-from layers.ingest.readings import Layout
 from layers.reads.fastread import feature_in_session
 from layers.screening import storage as screenings
 from layers.store.catalog import get_collection
@@ -372,7 +371,7 @@ def _readings_form_schema() -> dict[str, Any]:
             },
             "layout": {
                 "type": "string",
-                "enum": list(get_args(Layout)),
+                "enum": list(get_args(ReadingsLayout)),
                 "default": "long",
                 "description": "long: station, time, parameter, value[, unit, flag] per row; "
                 "wide: station, time and one column per pollutant (CNEMC style)",
@@ -410,7 +409,7 @@ async def create_readings_import(
         if not isinstance(file, UploadFile):
             raise _form_error("file", "Field required: a file part named 'file'")
         layout = form.get("layout") or "long"
-        if layout not in get_args(Layout):
+        if layout not in get_args(ReadingsLayout):
             raise _form_error("layout", "layout: 'long' or 'wide'", layout)
         filename = check_upload_name(file.filename or "readings.csv")
         suffix = Path(filename).suffix.lower()
@@ -439,7 +438,7 @@ async def create_readings_import(
         request.app.state.sessionmaker,
         job.id,
         target,
-        cast(Layout, layout),
+        cast(ReadingsLayout, layout),
         key.id,
         _request_id(request),
         timeout_ms=request.app.state.db_settings.import_timeout_ms,

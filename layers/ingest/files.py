@@ -12,7 +12,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Literal
 
 from pyproj import CRS
 
@@ -21,6 +21,10 @@ from layers.errors import ImportFileError, UploadTooLargeError
 
 if TYPE_CHECKING:  # the readers import them when a file is read (API workers stay lean)
     import geopandas as gpd
+
+#: The two layouts of a station readings file (:mod:`layers.ingest.readings`): one reading
+#: per row, or one column per pollutant (CNEMC's releases).
+ReadingsLayout = Literal["long", "wide"]
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gis.errors import GisError
 from layers.errors import ReleaseConflictError, RowsRejected
 from layers.ingest.entry_lists import EntryListOptions, import_entry_list
+from layers.ingest.files import ReadingsLayout
 from layers.ingest.importer import ImportOptions, check_new_release, import_file
-from layers.ingest.readings import Layout, import_readings
 from layers.store.db import set_statement_timeout
 from layers.store.keys import record
 from layers.store.models import ApiKey, Job
@@ -357,7 +357,7 @@ def run_readings_job(
     factory: sessionmaker[Session],
     job_id: int,
     path: Path,
-    layout: Layout,
+    layout: ReadingsLayout,
     key_id: int | None,
     request_id: str | None = None,
     *,
@@ -370,6 +370,8 @@ def run_readings_job(
     outcome — rows and years loaded, or the problem with the bad rows by row number — is
     recorded on the job and in the audit log; the upload and ``workdir`` go afterwards.
     """
+    from layers.ingest.readings import import_readings  # pandas: only when a job runs
+
     progress = _progress(factory, job_id)
     with _outcome(factory, job_id, "readings import", (path, workdir), request_id):
         with factory() as session:

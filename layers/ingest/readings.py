@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,8 +49,9 @@ from gis.quality import (
     unit_factor,
 )
 from layers.errors import ImportFileError, ReadingsRejectedError
+from layers.ingest.files import ReadingsLayout
 
-Layout = Literal["long", "wide"]
+Layout = ReadingsLayout
 #: Called as progress(stage, done, total).
 Progress = Callable[[str, int, int], None]
 
