@@ -58,7 +58,7 @@ from layers.screening import storage as screenings
 from layers.store.catalog import get_collection
 from layers.store.entry_lists import LEVELS, release_collection
 from layers.store.keys import list_audit, list_keys, record
-from layers.store.models import ApiKey, Release
+from layers.store.models import ApiKey, Job, Release
 from layers.store.releases import release_public, retire_release
 
 router = APIRouter(tags=["writes"])
@@ -135,6 +135,20 @@ def _options(collection_id: str, form: FormData) -> tuple[UploadFile, ImportOpti
     return file, options
 
 
+def _named_upload(folder: Path, filename: str, suffix: str) -> Path:
+    """Where an upload is spooled: its own name made safe (readable in the job's problems)."""
+    stem = re.sub(r"[^\w\-]", "_", Path(filename).stem)[:80] or "upload"
+    return folder / f"{stem}{suffix}"
+
+
+def _accepted(job: Job, request: Request) -> ORJSONResponse:
+    """202 with the queued job, and its address to poll in ``Location``."""
+    base = base_url(request)
+    return ORJSONResponse(
+        job_public(job, base), status_code=202, headers={"Location": f"{base}/jobs/{job.id}"}
+    )
+
+
 def _spool(source: BinaryIO, target: Path) -> int:
     """Copy the parsed upload to ``target`` (in a worker thread: disk I/O); its size."""
     size = 0
@@ -206,10 +220,7 @@ async def create_import(
         label=filename,
         workdir=folder,
     )
-    body = job_public(job, base_url(request))
-    return ORJSONResponse(
-        body, status_code=202, headers={"Location": f"{base_url(request)}/jobs/{job.id}"}
-    )
+    return _accepted(job, request)
 
 
 class EntryListForm(BaseModel):
@@ -320,9 +331,7 @@ async def create_entry_list_import(
         collection = await run_in_threadpool(_check_entry_list_release_free, session, options)
         folder = Path(await run_in_threadpool(tempfile.mkdtemp, prefix="ecozone-entry-list-"))
         try:
-            # the file's own name (readable, in the problems and on the release) made safe
-            stem = re.sub(r"[^\w\-]", "_", Path(filename).stem)[:80] or "upload"
-            target = folder / f"{stem}{suffix}"
+            target = _named_upload(folder, filename, suffix)
             size = await run_in_threadpool(_spool, file.file, target)
             params: dict[str, Any] = {"release": options.release, "level": options.level}
             params |= {
@@ -352,10 +361,7 @@ async def create_entry_list_import(
         _request_id(request),
         workdir=folder,
     )
-    body = job_public(job, base_url(request))
-    return ORJSONResponse(
-        body, status_code=202, headers={"Location": f"{base_url(request)}/jobs/{job.id}"}
-    )
+    return _accepted(job, request)
 
 
 def _readings_form_schema() -> dict[str, Any]:
@@ -417,8 +423,7 @@ async def create_readings_import(
             raise ImportFileError(f"file: '{filename}' is not a .csv or .xlsx file.", field="file")
         folder = Path(await run_in_threadpool(tempfile.mkdtemp, prefix="ecozone-readings-"))
         try:
-            stem = re.sub(r"[^\w\-]", "_", Path(filename).stem)[:80] or "upload"
-            target = folder / f"{stem}{suffix}"
+            target = _named_upload(folder, filename, suffix)
             size = await run_in_threadpool(_spool, file.file, target)
             params = {"file": filename, "bytes": size, "layout": layout}
             job = await run_in_threadpool(
@@ -444,10 +449,7 @@ async def create_readings_import(
         timeout_ms=request.app.state.db_settings.import_timeout_ms,
         workdir=folder,
     )
-    body = job_public(job, base_url(request))
-    return ORJSONResponse(
-        body, status_code=202, headers={"Location": f"{base_url(request)}/jobs/{job.id}"}
-    )
+    return _accepted(job, request)
 
 
 @router.get(
