@@ -270,6 +270,25 @@ def _outcome(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _audit_and_commit(
+    session: Session,
+    key_id: int | None,
+    action: str,
+    target: str,
+    *,
+    detail: dict[str, Any],
+    request_id: str | None,
+    after: list[int] | None = None,
+) -> None:
+    """Record a job's import in the audit log under its key, and commit the import with it.
+
+    Closing the job's session without this commit (an error) rolls the import back.
+    """
+    key = session.get(ApiKey, key_id) if key_id else None
+    record(session, key, action, target, after=after, detail=detail, request_id=request_id)
+    session.commit()
+
+
 def run_import_job(
     factory: sessionmaker[Session],
     job_id: int,
@@ -291,17 +310,15 @@ def run_import_job(
     with _outcome(factory, job_id, "import", (path, workdir), request_id):
         with factory() as session:
             report = import_file(session, path, options, progress=progress, label=label)
-            key = session.get(ApiKey, key_id) if key_id else None
-            record(
+            _audit_and_commit(
                 session,
-                key,
+                key_id,
                 "import",
                 f"collections/{options.collection}/releases/{options.release}",
                 after=[report.release_id],
                 detail={"features_imported": report.features_imported, "job": job_id},
                 request_id=request_id,
             )
-            session.commit()
         _update(factory, job_id, status="succeeded", result=report.as_dict())
 
 
@@ -324,22 +341,16 @@ def run_entry_list_job(
     progress = _progress(factory, job_id)
     with _outcome(factory, job_id, "entry-list import", (path, workdir), request_id):
         with factory() as session:
-            try:
-                report = import_entry_list(session, path, options, progress=progress)
-            except BaseException:
-                session.rollback()
-                raise
-            key = session.get(ApiKey, key_id) if key_id else None
-            record(
+            report = import_entry_list(session, path, options, progress=progress)
+            _audit_and_commit(
                 session,
-                key,
+                key_id,
                 "import-entry-list",
                 f"entry-lists/releases/{options.release}",
                 after=[r["release_id"] for r in report.releases.values()],
                 detail={"clauses": report.clauses, "job": job_id},
                 request_id=request_id,
             )
-            session.commit()
         result = {
             "releases": report.releases,
             "clauses": report.clauses,
@@ -375,27 +386,18 @@ def run_readings_job(
     progress = _progress(factory, job_id)
     with _outcome(factory, job_id, "readings import", (path, workdir), request_id):
         with factory() as session:
-            try:
-                set_statement_timeout(session, timeout_ms)
-                report = import_readings(
-                    session,
-                    path,
-                    layout,
-                    progress=lambda _stage, done, total: progress(done, total),
-                )
-            except BaseException:
-                session.rollback()
-                raise
-            key = session.get(ApiKey, key_id) if key_id else None
-            record(
+            set_statement_timeout(session, timeout_ms)
+            report = import_readings(
+                session, path, layout, progress=lambda _stage, done, total: progress(done, total)
+            )
+            _audit_and_commit(
                 session,
-                key,
+                key_id,
                 "import-readings",
                 READINGS,
                 detail={"rows": report.rows, "years": report.years, "job": job_id},
                 request_id=request_id,
             )
-            session.commit()
         result = {
             "rows": report.rows,
             "years": report.years,
