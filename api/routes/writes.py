@@ -135,6 +135,13 @@ def _options(collection_id: str, form: FormData) -> tuple[UploadFile, ImportOpti
     return file, options
 
 
+def _multipart(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI request body of an upload route: a required multipart form of ``schema``."""
+    return {
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+    }
+
+
 def _named_upload(folder: Path, filename: str, suffix: str) -> Path:
     """Where an upload is spooled: its own name made safe (readable in the job's problems)."""
     stem = re.sub(r"[^\w\-]", "_", Path(filename).stem)[:80] or "upload"
@@ -163,12 +170,7 @@ def _spool(source: BinaryIO, target: Path) -> int:
     operation_id="writes-create_import",
     status_code=202,
     response_class=ORJSONResponse,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"multipart/form-data": {"schema": _import_form_schema()}},
-        }
-    },
+    openapi_extra=_multipart(_import_form_schema()),
 )
 async def create_import(
     request: Request,
@@ -300,12 +302,7 @@ def _check_entry_list_release_free(session: Session, options: EntryListOptions) 
     operation_id="writes-create_entry_list_import",
     status_code=202,
     response_class=ORJSONResponse,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"multipart/form-data": {"schema": _entry_list_form_schema()}},
-        }
-    },
+    openapi_extra=_multipart(_entry_list_form_schema()),
 )
 async def create_entry_list_import(
     request: Request, key: EditorDep, session: SessionDep, background: BackgroundTasks
@@ -392,12 +389,7 @@ def _readings_form_schema() -> dict[str, Any]:
     operation_id="writes-create_readings_import",
     status_code=202,
     response_class=ORJSONResponse,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"multipart/form-data": {"schema": _readings_form_schema()}},
-        }
-    },
+    openapi_extra=_multipart(_readings_form_schema()),
 )
 async def create_readings_import(
     request: Request, key: EditorDep, session: SessionDep, background: BackgroundTasks
