@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from layers.errors import AppError, NoRuleSetError, RuleSetError
@@ -37,6 +37,9 @@ from layers.store.models import RuleRow, RuleSet
 
 #: The rules folder of the repository (the source the DB rule sets are loaded from).
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+#: The first key of the advisory lock that serialises storing one rule set's content
+#: (:func:`store_rule_set`; the second key is the hash of the content).
+_RULE_SET_LOCK = 0x5E7
 
 
 def _check_layers(rules: tuple[Rule, ...], origin: dict[str, str]) -> None:
@@ -236,8 +239,14 @@ def store_rule_set(
 ) -> LoadResult:
     """Store a validated rule file as a new rule set unless its content is stored already.
 
-    Flushes, does not commit (the caller's unit of work decides).
+    Flushes, does not commit (the caller's unit of work decides). Concurrent stores of
+    one content (the first screenings on a fresh database, on several API nodes) queue on
+    a transaction-scoped advisory lock of its hash, so the later ones find the row the
+    first committed instead of failing on the unique hash.
     """
+    session.execute(
+        select(func.pg_advisory_xact_lock(_RULE_SET_LOCK, func.hashtext(source_hash)))
+    )
     existing = session.scalars(select(RuleSet).where(RuleSet.source_hash == source_hash)).first()
     if existing is not None:
         return LoadResult(

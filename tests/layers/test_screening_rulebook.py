@@ -122,3 +122,35 @@ def test_two_books_share_nothing(db_session):
     screen(db_session, project(Point(119.0, 32.0)), book=first)
     assert first.guess_in_force(AS_OF) is not None
     assert second.guess_in_force(AS_OF) is None
+
+
+def test_concurrent_first_screenings_store_the_rule_set_once():
+    """Six sessions resolving at once on a fresh database: one stored rule set, no error.
+
+    Before the store took an advisory lock on the content hash, all but one failed on the
+    unique hash (500s for the first screenings after a deployment; tests/api/test_soak.py).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from sqlalchemy.orm import Session
+
+    from tests.conftest import migrated_database
+
+    with migrated_database("ecozone_rules_race") as url:
+        engine = sa.create_engine(url, pool_size=6)
+        barrier = Barrier(6)
+
+        def resolve(_: int) -> int:
+            with Session(engine) as session:
+                barrier.wait()
+                rules = resolve_rule_set(session, RuleBook(), AS_OF)
+                session.commit()
+                return rules.id
+
+        with ThreadPoolExecutor(6) as pool:
+            ids = list(pool.map(resolve, range(6)))
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT count(*) FROM rule_sets")) == 1
+        engine.dispose()
+    assert len(set(ids)) == 1
