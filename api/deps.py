@@ -10,10 +10,13 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from api.errors import InvalidParameterError
+from api.read_your_writes import read_after
 from api.settings import ApiSettings
 from layers.reads.fastread import Reader
+from layers.reads.replicas import RoutedReader
 from layers.screening.rulebook import RuleBook
 from layers.screening.service import ScreeningStore
+from layers.screening.stores import PoolScreeningStore
 from layers.store.catalog import Collection, read_collection
 from layers.store.models import Release
 from layers.store.releases import release_as_of
@@ -32,19 +35,21 @@ async def get_api_settings(request: Request) -> ApiSettings:
 
 
 async def get_reader(request: Request) -> Reader:
-    """The reader of the hot read paths: the app's async pool.
+    """The reader of the hot read paths: the app's async pools (a replica or the primary).
 
-    Tests reading inside a rolled-back transaction override it with a
-    ``SessionReader`` on their session, so the same statements see its rows.
+    A request carrying a write's position (:func:`api.read_your_writes.read_after`)
+    reads where that write is visible. Tests reading inside a rolled-back transaction
+    override it with a ``SessionReader`` on their session, so the same statements see
+    its rows.
     """
-    reader: Reader = request.app.state.reader
-    return reader
+    reader: RoutedReader = request.app.state.reader
+    return reader.after(read_after(request))
 
 
 async def get_screening_store(request: Request) -> ScreeningStore:
-    """Where ``POST /screenings`` runs: the app's async pool (tests override it with a session's)."""
-    store: ScreeningStore = request.app.state.screening_store
-    return store
+    """Where ``POST /screenings`` runs: the app's async pools (tests override it with a session's)."""
+    store: PoolScreeningStore = request.app.state.screening_store
+    return store.after(read_after(request))
 
 
 async def get_rule_book(request: Request) -> RuleBook:

@@ -297,19 +297,23 @@ def fetch_in_session(
     return [tuple(row) for row in result]
 
 
-def libpq_url(settings: DatabaseSettings) -> str:
-    """The settings' URL without SQLAlchemy's driver suffix."""
-    return re.sub(r"^postgresql\+\w+://", "postgresql://", settings.url)
+def libpq_url(url: str) -> str:
+    """A connection URL without SQLAlchemy's driver suffix (libpq's form)."""
+    return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
 
 
-def make_read_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Any]:
-    """An (unopened) async pool for the read paths; open it with ``await pool.open()``."""
+def make_read_pool(settings: DatabaseSettings, url: str | None = None) -> AsyncConnectionPool[Any]:
+    """An (unopened) async pool for the read paths; open it with ``await pool.open()``.
+
+    ``url``: a read replica's connection string (default: the primary's).
+    """
     return make_pool(
         settings,
         name="ecozone-read",
         min_size=settings.read_pool_min_size,
         max_size=settings.read_pool_max_size,
         statement_timeout_ms=settings.read_timeout_ms,
+        url=url,
     )
 
 
@@ -320,11 +324,15 @@ def make_pool(
     min_size: int,
     max_size: int,
     statement_timeout_ms: int,
+    url: str | None = None,
 ) -> AsyncConnectionPool[Any]:
-    """An (unopened) autocommit pool whose statements are cancelled after the timeout."""
+    """An (unopened) autocommit pool whose statements are cancelled after the timeout.
+
+    ``url``: a read replica's connection string (default: the primary's).
+    """
     options = server_options(settings, statement_timeout_ms, generic_plans=True)
     return AsyncConnectionPool(
-        libpq_url(settings),
+        libpq_url(settings.url if url is None else url),
         min_size=min_size,
         max_size=max_size,
         kwargs={"autocommit": True, "options": options},
@@ -643,7 +651,10 @@ async def feature_by_id(
         FeatureNotFoundError: no such id, or it is not in the release in force on ``as_of``.
     """
     statement, params = _feature_statement(collection_id, feature_id, as_of, crs, properties)
-    return _feature_read(collection_id, feature_id, await reader.fetch(statement, params))
+    # a reader over replicas asks the primary again before a 404 (a feature just added
+    # on the primary must not be missing because a replica lags)
+    fetch = getattr(reader, "fetch_required", reader.fetch)
+    return _feature_read(collection_id, feature_id, await fetch(statement, params))
 
 
 def feature_in_session(
