@@ -26,6 +26,7 @@ from api.settings import ApiSettings
 from layers.ingest.importer import ImportOptions, import_file
 from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
+from layers.reads.replicas import ReplicaMonitor, format_lsn, parse_lsn
 from tests.replica_fixture import ReplicaPair, replica_pair
 
 MAX_LAG_S = 1.5
@@ -129,6 +130,33 @@ def paused(pair: ReplicaPair, client: TestClient) -> Iterator[None]:
         _sql(pair.replica.url(), "SELECT pg_wal_replay_resume()")
         pair.wait_replayed()
         _wait_for(client, "ok")
+
+
+def test_read_urls_are_one_connection_string_or_a_json_list(monkeypatch):
+    multi = "postgresql://r1:5432,r2:5432/ecozone?target_session_attrs=prefer-standby&load_balance_hosts=random"
+    monkeypatch.setenv("APP_DB_READ_URLS", multi)
+    assert DatabaseSettings(_env_file=None).read_urls == [multi]
+    monkeypatch.setenv("APP_DB_READ_URLS", '["postgresql://r1/ecozone", " postgresql://r2/ecozone "]')
+    assert DatabaseSettings(_env_file=None).read_urls == [
+        "postgresql://r1/ecozone",
+        "postgresql://r2/ecozone",
+    ]
+    monkeypatch.setenv("APP_DB_READ_URLS", "")
+    assert DatabaseSettings(_env_file=None).read_urls == []
+
+
+def test_positions_and_lag():
+    assert parse_lsn("16/B374D848") == (0x16 << 32) | 0xB374D848
+    assert format_lsn(parse_lsn("16/B374D848") or 0) == "16/B374D848"
+    assert parse_lsn("16-B374") is None
+    monitor = ReplicaMonitor(
+        DatabaseSettings(read_urls=["postgresql://r/x"], read_max_lag_s=5, _env_file=None)
+    )
+    for t, lsn in ((100.0, 1000), (101.0, 2000), (102.0, 3000)):
+        monitor._sample(t, lsn)
+    assert monitor._lag(3000, 102.0) == (0.0, 0)  # at the primary's position: not behind
+    assert monitor._lag(2500, 102.5) == (1.5, 500)  # has all of t=101: at most 1.5 s stale
+    assert monitor._lag(500, 102.0) == (2.0, 2500)  # behind every sample: since the oldest
 
 
 def test_the_read_pools_run_on_the_replica(client, pair):
