@@ -35,7 +35,13 @@ from api.settings import ApiSettings
 from api.text_input import ControlCharacterMiddleware
 from layers.ingest.jobs import recover_interrupted_jobs
 from layers.reads.cql import check_filter_parser
-from layers.reads.replicas import RoutedReader, make_monitor, make_read_pools
+from layers.reads.replicas import (
+    RoutedReader,
+    dispose_sessionmakers,
+    make_monitor,
+    make_read_pools,
+    make_replica_sessionmakers,
+)
 from layers.reads.tiles import TileCache
 from layers.screening.rulebook import RuleBook
 from layers.screening.stores import PoolScreeningStore, make_screening_pools
@@ -65,6 +71,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         await reads.open()
         app.state.reads = reads
         app.state.reader = RoutedReader(reads)
+        app.state.replica_sessionmakers = make_replica_sessionmakers(db, monitor)
         screening_pools = make_screening_pools(db, monitor)
         await screening_pools.open()
         if monitor is not None:
@@ -87,6 +94,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
                 await monitor.stop()
             await screening_pools.close()
             await reads.close()
+            dispose_sessionmakers(app.state.replica_sessionmakers)
             engine.dispose()
 
     app = FastAPI(

@@ -13,7 +13,7 @@ from api.errors import InvalidParameterError
 from api.read_your_writes import read_after
 from api.settings import ApiSettings
 from layers.reads.fastread import Reader
-from layers.reads.replicas import RoutedReader
+from layers.reads.replicas import RoutedReader, replica_session
 from layers.screening.rulebook import RuleBook
 from layers.screening.service import ScreeningStore
 from layers.screening.stores import PoolScreeningStore
@@ -25,6 +25,23 @@ from layers.store.releases import release_as_of
 def get_session(request: Request) -> Iterator[Session]:
     """Open a session for the request; it is closed (not committed) afterwards."""
     with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for a read-only route (proximity, traces): on a usable replica, else the primary.
+
+    A request carrying a write's position uses a replica only if its last check found the
+    position replayed (no waiting on this sync path).
+    """
+    session = replica_session(
+        request.app.state.replica_monitor,
+        request.app.state.replica_sessionmakers,
+        read_after(request),
+    )
+    if session is None:
+        session = request.app.state.sessionmaker()
+    with session:
         yield session
 
 
@@ -59,6 +76,7 @@ async def get_rule_book(request: Request) -> RuleBook:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 ScreeningStoreDep = Annotated[ScreeningStore, Depends(get_screening_store)]
 RuleBookDep = Annotated[RuleBook, Depends(get_rule_book)]

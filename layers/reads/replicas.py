@@ -30,10 +30,12 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from layers.errors import ServerBusyError
 from layers.reads.fastread import fetch_on_pool, libpq_url, make_pool
-from layers.store.db import DatabaseSettings
+from layers.store.db import DatabaseSettings, server_options
 
 logger = logging.getLogger(__name__)
 
@@ -409,3 +411,59 @@ def make_read_pools(settings: DatabaseSettings, monitor: ReplicaMonitor | None) 
         max_size=settings.read_pool_max_size,
         statement_timeout_ms=settings.read_timeout_ms,
     )
+
+
+def make_replica_sessionmakers(
+    settings: DatabaseSettings, monitor: ReplicaMonitor | None
+) -> list[sessionmaker[Session]]:
+    """Sync sessions on each replica (proximity, traces), in the monitor's order.
+
+    The engines connect through libpq with the read URL as it is written (a multi-host
+    string is not a SQLAlchemy URL), with the sync engine's pool sizes and statement timeout.
+    """
+    if monitor is None:
+        return []
+    options = server_options(settings, settings.statement_timeout_ms, generic_plans=False)
+
+    def engine(conninfo: str) -> Engine:
+        return create_engine(
+            "postgresql+psycopg://",
+            creator=lambda: psycopg.connect(conninfo, options=options),
+            pool_pre_ping=True,
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+        )
+
+    return [sessionmaker(bind=engine(r.url), expire_on_commit=False) for r in monitor.replicas]
+
+
+def replica_session(
+    monitor: ReplicaMonitor | None, makers: Sequence[sessionmaker[Session]], min_lsn: int | None
+) -> Session | None:
+    """An open session on a usable replica (that has replayed ``min_lsn``), or None: use the primary.
+
+    A replica that refuses the connection is marked down and the next one tried.
+    """
+    if monitor is None:
+        return None
+    for index in monitor.usable():
+        replay = monitor.replicas[index].replay_lsn
+        if min_lsn is not None and (replay is None or replay < min_lsn):
+            continue
+        session = makers[index]()
+        try:
+            session.connection()
+        except Exception as exc:  # the replica went away since its last check
+            session.close()
+            monitor.failed(index, exc)
+            continue
+        return session
+    return None
+
+
+def dispose_sessionmakers(makers: Sequence[sessionmaker[Session]]) -> None:
+    """Close the replica engines' pools."""
+    for maker in makers:
+        bind = maker.kw.get("bind")
+        if isinstance(bind, Engine):
+            bind.dispose()

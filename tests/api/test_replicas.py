@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -24,9 +23,9 @@ from api.app import create_app
 from api.read_your_writes import COOKIE, HEADER
 from api.settings import ApiSettings
 from layers.ingest.importer import ImportOptions, import_file
+from layers.reads.replicas import ReplicaMonitor, format_lsn, parse_lsn
 from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
-from layers.reads.replicas import ReplicaMonitor, format_lsn, parse_lsn
 from tests.replica_fixture import ReplicaPair, replica_pair
 
 MAX_LAG_S = 1.5
@@ -118,6 +117,18 @@ def _matched(client: TestClient, **headers: str) -> int:
     return int(r.json()["numberMatched"])
 
 
+def _near(client: TestClient, **headers: str) -> int:
+    body = {
+        "features": {"collection": "outfalls"},
+        "near": {"collection": "outfalls"},
+        "distance_m": 1,
+        "as_of": "2025-01-01",
+    }
+    r = client.post("/queries/proximity", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    return len(r.json()["features"])
+
+
 @pytest.fixture
 def paused(pair: ReplicaPair, client: TestClient) -> Iterator[None]:
     """Replay paused on the replica for the test (resumed after, and caught up)."""
@@ -136,7 +147,9 @@ def test_read_urls_are_one_connection_string_or_a_json_list(monkeypatch):
     multi = "postgresql://r1:5432,r2:5432/ecozone?target_session_attrs=prefer-standby&load_balance_hosts=random"
     monkeypatch.setenv("APP_DB_READ_URLS", multi)
     assert DatabaseSettings(_env_file=None).read_urls == [multi]
-    monkeypatch.setenv("APP_DB_READ_URLS", '["postgresql://r1/ecozone", " postgresql://r2/ecozone "]')
+    monkeypatch.setenv(
+        "APP_DB_READ_URLS", '["postgresql://r1/ecozone", " postgresql://r2/ecozone "]'
+    )
     assert DatabaseSettings(_env_file=None).read_urls == [
         "postgresql://r1/ecozone",
         "postgresql://r2/ecozone",
@@ -197,6 +210,10 @@ def test_read_your_writes_holds_with_replay_paused(client, pair, editor, paused)
     assert _matched(client, **{HEADER: position}) == before + 1
     client.cookies.set(COOKIE, position)
     assert _matched(client) == before + 1
+    # proximity (a sync read session) likewise: the replica without the position
+    client.cookies.clear()
+    assert _near(client) == before
+    assert _near(client, **{HEADER: position}) == before + 1
 
     # an edit, then a read of the feature: the new version, and the ETag the edit gave
     url = f"/collections/outfalls/items/{fid}"
@@ -256,9 +273,7 @@ def test_killing_the_replica_mid_load_keeps_reads_on_the_primary(client, pair, e
     client.cookies.clear()
     pair.wait_replayed()
     assert _wait_for(client, "ok")["status"] == "ok"
-    fid = client.get("/collections/outfalls/items", params={"limit": 1}).json()["features"][0][
-        "id"
-    ]
+    fid = client.get("/collections/outfalls/items", params={"limit": 1}).json()["features"][0]["id"]
     statuses: list[int] = []
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -275,7 +290,7 @@ def test_killing_the_replica_mid_load_keeps_reads_on_the_primary(client, pair, e
                 else:
                     r = client.post("/screenings", json=SCREENING)
                 statuses.append(r.status_code)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=load, args=(k,)) for k in range(4)]
@@ -292,7 +307,6 @@ def test_killing_the_replica_mid_load_keeps_reads_on_the_primary(client, pair, e
     assert served_before > 0 and len(statuses) > served_before
     assert all(s in (200, 201, 204) for s in statuses), sorted(set(statuses))
     assert 201 in statuses[served_before:]  # screenings kept being stored
-    print(f"served {served_before} before the kill, {len(statuses) - served_before} after")
     state = _wait_for(client, "down")
     assert state["status"] == "down"
     rows = client.portal.call(client.app.state.reader.fetch, "SELECT pg_is_in_recovery()", {})  # type: ignore[attr-defined,union-attr]
