@@ -28,21 +28,23 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_read_session(request: Request) -> Iterator[Session]:
-    """A session for a read-only route (proximity, traces): on a usable replica, else the primary.
+def get_read_session(request: Request, session: SessionDep) -> Iterator[Session]:
+    """A session for a read-only route (proximity, traces): on a usable replica, else ``session``.
 
-    A request carrying a write's position uses a replica only if its last check found the
-    position replayed (no waiting on this sync path).
+    ``session`` is the request's primary session (not connected unless used; tests
+    override it with theirs). A request carrying a write's position uses a replica only
+    if its last check found the position replayed (no waiting on this sync path).
     """
-    session = replica_session(
+    replica = replica_session(
         request.app.state.replica_monitor,
         request.app.state.replica_sessionmakers,
         read_after(request),
     )
-    if session is None:
-        session = request.app.state.sessionmaker()
-    with session:
+    if replica is None:
         yield session
+        return
+    with replica:
+        yield replica
 
 
 async def get_api_settings(request: Request) -> ApiSettings:
