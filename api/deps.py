@@ -62,7 +62,7 @@ async def get_reader(request: Request) -> Reader:
     its rows.
     """
     reader: RoutedReader = request.app.state.reader
-    return reader.after(read_after(request))
+    return reader.for_request(read_after(request))
 
 
 async def get_screening_store(request: Request) -> ScreeningStore:

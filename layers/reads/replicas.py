@@ -291,7 +291,7 @@ class RoutedPool:
         """The same pools, for a read that must see the write at ``lsn``."""
         return self if lsn is None or not self.replicated else replace(self, min_lsn=lsn)
 
-    async def _replica(self) -> int | None:
+    async def choose(self) -> int | None:
         """The replica to read from (the usable ones in turn), or None: the primary."""
         monitor = self.monitor
         if monitor is None or not self.replicas:
@@ -317,7 +317,19 @@ class RoutedPool:
         ``required``: no rows from a replica are asked of the primary again (a feature
         or screening just written must not be a 404 on a replica that lags).
         """
-        index = await self._replica()
+        rows, _ = await self.fetch_on(await self.choose(), sql, params, raw=raw, required=required)
+        return rows
+
+    async def fetch_on(
+        self,
+        index: int | None,
+        sql: str | bytes,
+        params: Any,
+        *,
+        raw: bool = False,
+        required: bool = False,
+    ) -> tuple[list[tuple[Any, ...]], int | None]:
+        """:meth:`fetch` on replica ``index`` (None: the primary): the rows and where they came from."""
         if index is not None:
             try:
                 rows = await fetch_on_pool(self.replicas[index], sql, params, raw=raw)
@@ -326,8 +338,8 @@ class RoutedPool:
                     self.monitor.failed(index, exc)
             else:
                 if rows or not required:
-                    return rows
-        return await fetch_on_pool(self.primary, sql, params, raw=raw)
+                    return rows, index
+        return await fetch_on_pool(self.primary, sql, params, raw=raw), None
 
     async def primary_lsn(self) -> int | None:
         """The primary's WAL insert position now: past the commit of every write that returned."""
@@ -348,29 +360,51 @@ class RoutedPool:
 
 
 class RoutedReader:
-    """A :class:`layers.reads.fastread.Reader` on a :class:`RoutedPool` (named parameters, binary)."""
+    """A :class:`layers.reads.fastread.Reader` on a :class:`RoutedPool` (named parameters, binary).
 
-    def __init__(self, pools: RoutedPool) -> None:
-        """Read through ``pools``."""
+    The app keeps one; each request reads through its own (:meth:`for_request`), which
+    runs all its statements on the server its first one ran on (a tile's release lookup
+    and its layers: a key from one replica never labels bytes from a staler one). After a
+    fallback the request stays on the primary, which is ahead of every replica.
+    """
+
+    def __init__(self, pools: RoutedPool, *, sticky: bool = False) -> None:
+        """Read through ``pools``; ``sticky``: every statement where the first one ran."""
         self.pools = pools
+        self._sticky = sticky
+        self._chosen = False
+        self._index: int | None = None
 
     @property
     def pool(self) -> AsyncConnectionPool[Any]:
         """The primary's pool (where every read goes without usable replicas)."""
         return self.pools.primary
 
-    def after(self, lsn: int | None) -> RoutedReader:
-        """A reader for a request that must see the write at ``lsn``."""
-        pools = self.pools.after(lsn)
-        return self if pools is self.pools else RoutedReader(pools)
+    def for_request(self, lsn: int | None) -> RoutedReader:
+        """The reader of one request, which must see the write at ``lsn`` (if any)."""
+        if not self.pools.replicated:
+            return self
+        return RoutedReader(self.pools.after(lsn), sticky=True)
+
+    async def _fetch(
+        self, sql: str, params: Mapping[str, Any], required: bool
+    ) -> list[tuple[Any, ...]]:
+        if not self._chosen:
+            index = await self.pools.choose()
+            if not self._sticky:
+                rows, _ = await self.pools.fetch_on(index, sql, params, required=required)
+                return rows
+            self._index, self._chosen = index, True
+        rows, self._index = await self.pools.fetch_on(self._index, sql, params, required=required)
+        return rows
 
     async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """All rows."""
-        return await self.pools.fetch(sql, params)
+        return await self._fetch(sql, params, False)
 
     async def fetch_required(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """All rows; none from a replica are asked of the primary."""
-        return await self.pools.fetch(sql, params, required=True)
+        return await self._fetch(sql, params, True)
 
 
 def routed_pool(

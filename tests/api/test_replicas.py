@@ -183,6 +183,14 @@ def test_the_read_pools_run_on_the_replica(client, pair):
     store = app.state.screening_store  # type: ignore[attr-defined]
     rows = client.portal.call(store.fetch, b"SELECT pg_is_in_recovery()", [])  # type: ignore[union-attr]
     assert rows == [(True,)]
+    # a request reads all its statements on one server; after a fallback, on the primary
+    one = app.state.reader.for_request(None)  # type: ignore[attr-defined]
+    assert client.portal.call(one.fetch, "SELECT pg_is_in_recovery()", {}) == [(True,)]  # type: ignore[union-attr]
+    missing = "SELECT 1 WHERE NOT pg_is_in_recovery()"  # no row on the replica
+    assert client.portal.call(one.fetch_required, missing, {}) == [(1,)]  # type: ignore[union-attr]
+    assert client.portal.call(one.fetch, "SELECT pg_is_in_recovery()", {}) == [(False,)]  # type: ignore[union-attr]
+    two = app.state.reader.for_request(None)  # type: ignore[attr-defined]
+    assert client.portal.call(two.fetch, "SELECT pg_is_in_recovery()", {}) == [(True,)]  # type: ignore[union-attr]
     # ... while writes and the screening INSERT go to the primary
     assert _sql(pair.primary.url(), "SELECT pg_is_in_recovery()") is False
     body = client.get("/readyz").json()
