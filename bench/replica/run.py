@@ -195,6 +195,7 @@ def main() -> None:
     parser.add_argument("--screenings", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--features", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--logs", default=tempfile.gettempdir(), help="folder of the servers' logs")
     args = parser.parse_args()
     rows = []
@@ -204,11 +205,15 @@ def main() -> None:
         pair.wait_replayed()
         pids = {"primary": postmaster(pair.primary), "replica": postmaster(pair.replica)}
         common = {"DATABASE_URL": pair.primary.sa_url(), "APP_DB_READ_POOL_MAX_SIZE": "8"}
-        rows += run_config("primary only", common, pids, args, Path(tmp) / "replica-bench-a.log")
-        with_replica = {**common, "APP_DB_READ_URLS": pair.replica.url()}
-        rows += run_config(
-            "primary + replica", with_replica, pids, args, Path(tmp) / "replica-bench-b.log"
-        )
+        configs = {
+            "primary only": common,
+            "primary + replica": {**common, "APP_DB_READ_URLS": pair.replica.url()},
+        }
+        names = list(configs)
+        for round_ in range(args.rounds):  # A B, then B A, ...: drift on the machine evens out
+            for name in names if round_ % 2 == 0 else names[::-1]:
+                log = Path(tmp) / f"replica-bench-{names.index(name)}.log"
+                rows += run_config(name, configs[name], pids, args, log)
     print(
         "\n| phase | reads on | req/s | API ms | primary ms | replica ms | total ms CPU/request |"
     )
@@ -219,10 +224,16 @@ def main() -> None:
             f"{r['primary']:.2f} | {r['replica']:.2f} | {r['total']:.2f} |"
         )
     for kind in ("items", "screenings"):
-        a, b = (r for r in rows if r["kind"] == kind)
+        a = [r for r in rows if r["kind"] == kind and r["config"] == "primary only"]
+        b = [r for r in rows if r["kind"] == kind and r["config"] == "primary + replica"]
+
+        def mean(rs: list[dict[str, Any]], key: str) -> float:
+            return sum(r[key] for r in rs) / len(rs)
+
         print(
-            f"{kind}: primary CPU/request with the replica / without = "
-            f"{b['primary'] / a['primary']:.2f}; total = {b['total'] / a['total']:.2f}"
+            f"{kind} (mean of {len(a)}): primary CPU/request with the replica / without = "
+            f"{mean(b, 'primary') / mean(a, 'primary'):.2f}; "
+            f"total = {mean(b, 'total') / mean(a, 'total'):.2f}"
         )
 
 
