@@ -14,6 +14,7 @@ from api.auth import ReadGate
 from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.items_query import limit_component
+from api.read_your_writes import HEADER as LSN_HEADER
 from api.read_your_writes import ReadYourWritesMiddleware
 from api.responses import ORJSONResponse
 from api.routes import (
@@ -123,7 +124,13 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)
     app.add_middleware(SecurityHeadersMiddleware, docs_paths=tuple(p for p in docs if p))
     if api.cors_origins:  # outermost: a 401 or 413 carries the CORS headers too
-        app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=api.cors_origins,
+            allow_methods=["*"],
+            # a browser app on another origin reads a write's position to send it back
+            expose_headers=[LSN_HEADER],
+        )
     app.include_router(health.router)
     app.include_router(landing.router)
     app.include_router(collections.router)

@@ -320,3 +320,12 @@ def test_killing_the_replica_mid_load_keeps_reads_on_the_primary(client, pair, e
     rows = client.portal.call(client.app.state.reader.fetch, "SELECT pg_is_in_recovery()", {})  # type: ignore[attr-defined,union-attr]
     assert rows == [(False,)]
     assert client.get("/readyz").status_code == 200  # the node stays ready on its primary
+
+
+def test_cross_origin_apps_may_read_the_position():
+    app = create_app(
+        ApiSettings(cors_origins=["https://gis.example.org"], _env_file=None),
+        DatabaseSettings(_env_file=None),
+    )
+    r = TestClient(app).get("/healthz", headers={"Origin": "https://gis.example.org"})
+    assert HEADER.lower() in r.headers["access-control-expose-headers"].lower()
