@@ -320,6 +320,18 @@ def test_killing_the_replica_mid_load_keeps_reads_on_the_primary(client, pair, e
     rows = client.portal.call(client.app.state.reader.fetch, "SELECT pg_is_in_recovery()", {})  # type: ignore[attr-defined,union-attr]
     assert rows == [(False,)]
     assert client.get("/readyz").status_code == 200  # the node stays ready on its primary
+    # back up: the next good check puts it back in use, its pool reconnects by itself
+    pair.replica.start()
+    assert _wait_for(client, "ok", timeout_s=30)["status"] == "ok"
+    deadline = time.monotonic() + 10
+    while True:
+        reader = client.app.state.reader.for_request(None)  # type: ignore[attr-defined]
+        rows = client.portal.call(reader.fetch, "SELECT pg_is_in_recovery()", {})  # type: ignore[union-attr]
+        if rows == [(True,)] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert rows == [(True,)]
+    assert client.get(f"/collections/outfalls/items/{fid}").status_code == 200
 
 
 def test_cross_origin_apps_may_read_the_position():
