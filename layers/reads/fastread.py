@@ -9,8 +9,9 @@ SQLAlchemy compiled (the release in force, CQL2 filters as :class:`Fragment` s f
 :mod:`layers.reads.cql`), or, for the two common point forms, by :func:`point_filter`
 without a parser. Each statement's text is composed once per shape and cached.
 
-The same SQL runs on either an async psycopg pool (:class:`PoolReader`, the server) or a
-sync SQLAlchemy session (:class:`SessionReader`, tests that read inside a rolled-back
+The same SQL runs on either async psycopg pools (the server:
+:class:`layers.reads.replicas.RoutedReader`, on the primary or a read replica) or a sync
+SQLAlchemy session (:class:`SessionReader`, tests that read inside a rolled-back
 transaction), so what is tested is what is served.
 """
 
@@ -227,18 +228,6 @@ async def pool_connection(pool: AsyncConnectionPool[Any]) -> psycopg.AsyncConnec
     except PoolTimeout:
         raise ServerBusyError() from None
     return conn
-
-
-class PoolReader:
-    """Statements on an async psycopg pool (autocommit, prepared, binary results)."""
-
-    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
-        """Read through ``pool``."""
-        self.pool = pool
-
-    async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """All rows; a connection the server dropped is replaced and the statement retried once."""
-        return await fetch_on_pool(self.pool, sql, params)
 
 
 async def fetch_on_pool(

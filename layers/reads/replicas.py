@@ -24,7 +24,7 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,7 +34,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from layers.errors import ServerBusyError
-from layers.reads.fastread import fetch_on_pool, libpq_url, make_pool
+from layers.reads.fastread import fetch_on_pool, libpq_url, make_read_pool
 from layers.store.db import DatabaseSettings, server_options
 
 logger = logging.getLogger(__name__)
@@ -410,24 +410,13 @@ class RoutedReader:
 def routed_pool(
     settings: DatabaseSettings,
     monitor: ReplicaMonitor | None,
-    *,
-    name: str,
-    min_size: int,
-    max_size: int,
-    statement_timeout_ms: int,
+    make: Callable[[DatabaseSettings, str | None], AsyncConnectionPool[Any]],
 ) -> RoutedPool:
-    """The (unopened) pools of one kind of read: the primary's and, alike, one per read URL."""
-    sizes: dict[str, Any] = {
-        "name": name,
-        "min_size": min_size,
-        "max_size": max_size,
-        "statement_timeout_ms": statement_timeout_ms,
-    }
-    primary = make_pool(settings, **sizes)
+    """The (unopened) pools of one kind of read: ``make``'s on the primary and on each read URL."""
+    primary = make(settings, None)
     if monitor is None:
         return RoutedPool(primary)
-    replicas = [make_pool(settings, url=r.url, **sizes) for r in monitor.replicas]
-    return RoutedPool(primary, replicas, monitor)
+    return RoutedPool(primary, [make(settings, r.url) for r in monitor.replicas], monitor)
 
 
 def make_monitor(settings: DatabaseSettings) -> ReplicaMonitor | None:
@@ -436,15 +425,8 @@ def make_monitor(settings: DatabaseSettings) -> ReplicaMonitor | None:
 
 
 def make_read_pools(settings: DatabaseSettings, monitor: ReplicaMonitor | None) -> RoutedPool:
-    """The (unopened) pools of the hot read paths (items, features, tiles; :func:`layers.reads.fastread.make_read_pool`)."""
-    return routed_pool(
-        settings,
-        monitor,
-        name="ecozone-read",
-        min_size=settings.read_pool_min_size,
-        max_size=settings.read_pool_max_size,
-        statement_timeout_ms=settings.read_timeout_ms,
-    )
+    """The (unopened) pools of the hot read paths (items, features, tiles)."""
+    return routed_pool(settings, monitor, make_read_pool)
 
 
 def make_replica_sessionmakers(

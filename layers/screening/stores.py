@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from layers.errors import database_error
-from layers.reads.fastread import fetch_on_pool
+from layers.reads.fastread import fetch_on_pool, make_pool
 from layers.reads.replicas import ReplicaMonitor, RoutedPool, routed_pool
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
@@ -24,25 +24,28 @@ from layers.screening.storage import INSERT_SQL, fetch_raw, insert
 from layers.store.db import DatabaseSettings, set_statement_timeout
 
 
-def make_screening_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Any]:
-    """The (unopened) pool of ``POST /screenings`` on the primary, apart from the read pool.
+def make_screening_pool(
+    settings: DatabaseSettings, url: str | None = None
+) -> AsyncConnectionPool[Any]:
+    """The (unopened) pool of ``POST /screenings``, apart from the read pool.
 
     Screenings queue on their own connections (``screening_pool_max_size``) under their
     own statement timeout, so a burst of heavy screenings cannot starve item reads.
+    ``url``: a read replica's connection string (default: the primary's).
     """
-    return make_screening_pools(settings, None).primary
-
-
-def make_screening_pools(settings: DatabaseSettings, monitor: ReplicaMonitor | None) -> RoutedPool:
-    """The (unopened) screening pools: the primary's and one per read replica (:func:`make_screening_pool`)."""
-    return routed_pool(
+    return make_pool(
         settings,
-        monitor,
         name="ecozone-screening",
         min_size=settings.screening_pool_min_size,
         max_size=settings.screening_pool_max_size,
         statement_timeout_ms=settings.screening_timeout_ms,
+        url=url,
     )
+
+
+def make_screening_pools(settings: DatabaseSettings, monitor: ReplicaMonitor | None) -> RoutedPool:
+    """The (unopened) screening pools: the primary's and one per read replica."""
+    return routed_pool(settings, monitor, make_screening_pool)
 
 
 class PoolScreeningStore:
