@@ -14,6 +14,8 @@ from api.auth import ReadGate
 from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.items_query import limit_component
+from api.read_your_writes import HEADER as LSN_HEADER
+from api.read_your_writes import ReadYourWritesMiddleware
 from api.responses import ORJSONResponse
 from api.routes import (
     collections,
@@ -34,10 +36,16 @@ from api.settings import ApiSettings
 from api.text_input import ControlCharacterMiddleware
 from layers.ingest.jobs import recover_interrupted_jobs
 from layers.reads.cql import check_filter_parser
-from layers.reads.fastread import PoolReader, make_read_pool
+from layers.reads.replicas import (
+    RoutedReader,
+    dispose_sessionmakers,
+    make_monitor,
+    make_read_pools,
+    make_replica_sessionmakers,
+)
 from layers.reads.tiles import TileCache
 from layers.screening.rulebook import RuleBook
-from layers.screening.stores import PoolScreeningStore, make_screening_pool
+from layers.screening.stores import PoolScreeningStore, make_screening_pools
 from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.store.rasters import RasterSettings
 from web import project_file
@@ -57,15 +65,22 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         app.state.sessionmaker = make_sessionmaker(engine)
         recover_interrupted_jobs(app.state.sessionmaker)  # jobs a dead process left running
         app.state.tile_cache = TileCache(api.tile_cache_bytes)
-        pool = make_read_pool(db)
-        await pool.open(wait=False)
-        app.state.reader = PoolReader(pool)
-        screening_pool = make_screening_pool(db)
-        await screening_pool.open(wait=False)
+        # the read pools: the primary's and, with read URLs, one per replica
+        monitor = make_monitor(db)
+        app.state.replica_monitor = monitor
+        reads = make_read_pools(db, monitor)
+        await reads.open()
+        app.state.reads = reads
+        app.state.reader = RoutedReader(reads)
+        app.state.replica_sessionmakers = make_replica_sessionmakers(db, monitor)
+        screening_pools = make_screening_pools(db, monitor)
+        await screening_pools.open()
+        if monitor is not None:
+            await monitor.start()
         # rule sets and plans of this app's database
         app.state.rule_book = RuleBook(app.state.raster_settings.data_dir)
         app.state.screening_store = PoolScreeningStore(
-            screening_pool, app.state.sessionmaker, app.state.rule_book, db.screening_timeout_ms
+            screening_pools, app.state.sessionmaker, app.state.rule_book, db.screening_timeout_ms
         )
         # Everything built so far (modules, settings, the app) lives as long as the
         # process: move it out of the collector's view, so a full collection walks only
@@ -76,8 +91,11 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
             yield
         finally:
             gc.unfreeze()  # an app built and stopped again (tests) leaves nothing pinned
-            await screening_pool.close()
-            await pool.close()
+            if monitor is not None:
+                await monitor.stop()
+            await screening_pools.close()
+            await reads.close()
+            dispose_sessionmakers(app.state.replica_sessionmakers)
             engine.dispose()
 
     app = FastAPI(
@@ -93,6 +111,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.state.db_settings = db
     app.state.raster_settings = RasterSettings()
     app.add_middleware(ControlCharacterMiddleware)
+    app.add_middleware(ReadYourWritesMiddleware)
     install_error_handlers(app)
     app.add_middleware(
         UploadLimitMiddleware,
@@ -105,7 +124,13 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url)
     app.add_middleware(SecurityHeadersMiddleware, docs_paths=tuple(p for p in docs if p))
     if api.cors_origins:  # outermost: a 401 or 413 carries the CORS headers too
-        app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["*"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=api.cors_origins,
+            allow_methods=["*"],
+            # a browser app on another origin reads a write's position to send it back
+            expose_headers=[LSN_HEADER],
+        )
     app.include_router(health.router)
     app.include_router(landing.router)
     app.include_router(collections.router)

@@ -10,10 +10,13 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from api.errors import InvalidParameterError
+from api.read_your_writes import read_after
 from api.settings import ApiSettings
 from layers.reads.fastread import Reader
+from layers.reads.replicas import RoutedReader, replica_session
 from layers.screening.rulebook import RuleBook
 from layers.screening.service import ScreeningStore
+from layers.screening.stores import PoolScreeningStore
 from layers.store.catalog import Collection, read_collection
 from layers.store.models import Release
 from layers.store.releases import release_as_of
@@ -25,6 +28,25 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_read_session(request: Request, session: SessionDep) -> Iterator[Session]:
+    """A session for a read-only route (proximity, traces): on a usable replica, else ``session``.
+
+    ``session`` is the request's primary session (not connected unless used; tests
+    override it with theirs). A request carrying a write's position uses a replica only
+    if its last check found the position replayed (no waiting on this sync path).
+    """
+    replica = replica_session(
+        request.app.state.replica_monitor,
+        request.app.state.replica_sessionmakers,
+        read_after(request),
+    )
+    if replica is None:
+        yield session
+        return
+    with replica:
+        yield replica
+
+
 async def get_api_settings(request: Request) -> ApiSettings:
     """The settings the app was built with."""
     settings: ApiSettings = request.app.state.api_settings
@@ -32,19 +54,21 @@ async def get_api_settings(request: Request) -> ApiSettings:
 
 
 async def get_reader(request: Request) -> Reader:
-    """The reader of the hot read paths: the app's async pool.
+    """The reader of the hot read paths: the app's async pools (a replica or the primary).
 
-    Tests reading inside a rolled-back transaction override it with a
-    ``SessionReader`` on their session, so the same statements see its rows.
+    A request carrying a write's position (:func:`api.read_your_writes.read_after`)
+    reads where that write is visible. Tests reading inside a rolled-back transaction
+    override it with a ``SessionReader`` on their session, so the same statements see
+    its rows.
     """
-    reader: Reader = request.app.state.reader
-    return reader
+    reader: RoutedReader = request.app.state.reader
+    return reader.for_request(read_after(request))
 
 
 async def get_screening_store(request: Request) -> ScreeningStore:
-    """Where ``POST /screenings`` runs: the app's async pool (tests override it with a session's)."""
-    store: ScreeningStore = request.app.state.screening_store
-    return store
+    """Where ``POST /screenings`` runs: the app's async pools (tests override it with a session's)."""
+    store: PoolScreeningStore = request.app.state.screening_store
+    return store.after(read_after(request))
 
 
 async def get_rule_book(request: Request) -> RuleBook:
@@ -54,6 +78,7 @@ async def get_rule_book(request: Request) -> RuleBook:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 ScreeningStoreDep = Annotated[ScreeningStore, Depends(get_screening_store)]
 RuleBookDep = Annotated[RuleBook, Depends(get_rule_book)]

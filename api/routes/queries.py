@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import SessionDep
+from api.deps import ReadSessionDep
 from api.responses import GeoJSONResponse
 from api.text_input import CleanStr
 from gis.project_geometry import prepare_geometry
@@ -47,7 +47,7 @@ class ProximityQuery(BaseModel):
 def proximity_query(
     request: Request,
     body: ProximityQuery,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> GeoJSONResponse:
     """Features of `features` within `distance_m` (geodesic) of any feature of `near`.
@@ -112,7 +112,7 @@ def _trace(
 
 
 @router.post("/queries/upstream", operation_id="queries-upstream", response_class=GeoJSONResponse)
-def upstream_query(request: Request, body: TraceQuery, session: SessionDep) -> GeoJSONResponse:
+def upstream_query(request: Request, body: TraceQuery, session: ReadSessionDep) -> GeoJSONResponse:
     """Features of `collections` upstream of `geometry` within `distance_m` along the rivers.
 
     The trace follows the directed river network built from the water release in force
@@ -128,7 +128,9 @@ def upstream_query(request: Request, body: TraceQuery, session: SessionDep) -> G
 @router.post(
     "/queries/downstream", operation_id="queries-downstream", response_class=GeoJSONResponse
 )
-def downstream_query(request: Request, body: TraceQuery, session: SessionDep) -> GeoJSONResponse:
+def downstream_query(
+    request: Request, body: TraceQuery, session: ReadSessionDep
+) -> GeoJSONResponse:
     """Features of `collections` downstream of `geometry` within `distance_m` along the rivers.
 
     As `/queries/upstream`, following the flow (the main stem, never up a tributary).

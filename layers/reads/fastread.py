@@ -9,8 +9,9 @@ SQLAlchemy compiled (the release in force, CQL2 filters as :class:`Fragment` s f
 :mod:`layers.reads.cql`), or, for the two common point forms, by :func:`point_filter`
 without a parser. Each statement's text is composed once per shape and cached.
 
-The same SQL runs on either an async psycopg pool (:class:`PoolReader`, the server) or a
-sync SQLAlchemy session (:class:`SessionReader`, tests that read inside a rolled-back
+The same SQL runs on either async psycopg pools (the server:
+:class:`layers.reads.replicas.RoutedReader`, on the primary or a read replica) or a sync
+SQLAlchemy session (:class:`SessionReader`, tests that read inside a rolled-back
 transaction), so what is tested is what is served.
 """
 
@@ -229,18 +230,6 @@ async def pool_connection(pool: AsyncConnectionPool[Any]) -> psycopg.AsyncConnec
     return conn
 
 
-class PoolReader:
-    """Statements on an async psycopg pool (autocommit, prepared, binary results)."""
-
-    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
-        """Read through ``pool``."""
-        self.pool = pool
-
-    async def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """All rows; a connection the server dropped is replaced and the statement retried once."""
-        return await fetch_on_pool(self.pool, sql, params)
-
-
 async def fetch_on_pool(
     pool: AsyncConnectionPool[Any], sql: str | bytes, params: Any, *, raw: bool = False
 ) -> list[tuple[Any, ...]]:
@@ -297,19 +286,23 @@ def fetch_in_session(
     return [tuple(row) for row in result]
 
 
-def libpq_url(settings: DatabaseSettings) -> str:
-    """The settings' URL without SQLAlchemy's driver suffix."""
-    return re.sub(r"^postgresql\+\w+://", "postgresql://", settings.url)
+def libpq_url(url: str) -> str:
+    """A connection URL without SQLAlchemy's driver suffix (libpq's form)."""
+    return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
 
 
-def make_read_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Any]:
-    """An (unopened) async pool for the read paths; open it with ``await pool.open()``."""
+def make_read_pool(settings: DatabaseSettings, url: str | None = None) -> AsyncConnectionPool[Any]:
+    """An (unopened) async pool for the read paths; open it with ``await pool.open()``.
+
+    ``url``: a read replica's connection string (default: the primary's).
+    """
     return make_pool(
         settings,
         name="ecozone-read",
         min_size=settings.read_pool_min_size,
         max_size=settings.read_pool_max_size,
         statement_timeout_ms=settings.read_timeout_ms,
+        url=url,
     )
 
 
@@ -320,11 +313,15 @@ def make_pool(
     min_size: int,
     max_size: int,
     statement_timeout_ms: int,
+    url: str | None = None,
 ) -> AsyncConnectionPool[Any]:
-    """An (unopened) autocommit pool whose statements are cancelled after the timeout."""
+    """An (unopened) autocommit pool whose statements are cancelled after the timeout.
+
+    ``url``: a read replica's connection string (default: the primary's).
+    """
     options = server_options(settings, statement_timeout_ms, generic_plans=True)
     return AsyncConnectionPool(
-        libpq_url(settings),
+        libpq_url(settings.url if url is None else url),
         min_size=min_size,
         max_size=max_size,
         kwargs={"autocommit": True, "options": options},
@@ -643,7 +640,10 @@ async def feature_by_id(
         FeatureNotFoundError: no such id, or it is not in the release in force on ``as_of``.
     """
     statement, params = _feature_statement(collection_id, feature_id, as_of, crs, properties)
-    return _feature_read(collection_id, feature_id, await reader.fetch(statement, params))
+    # a reader over replicas asks the primary again before a 404 (a feature just added
+    # on the primary must not be missing because a replica lags)
+    fetch = getattr(reader, "fetch_required", reader.fetch)
+    return _feature_read(collection_id, feature_id, await fetch(statement, params))
 
 
 def feature_in_session(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from layers.errors import database_error
 from layers.reads.fastread import fetch_on_pool, make_pool
+from layers.reads.replicas import ReplicaMonitor, RoutedPool, routed_pool
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
 from layers.screening.service import create_screening
@@ -23,11 +24,14 @@ from layers.screening.storage import INSERT_SQL, fetch_raw, insert
 from layers.store.db import DatabaseSettings, set_statement_timeout
 
 
-def make_screening_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Any]:
+def make_screening_pool(
+    settings: DatabaseSettings, url: str | None = None
+) -> AsyncConnectionPool[Any]:
     """The (unopened) pool of ``POST /screenings``, apart from the read pool.
 
     Screenings queue on their own connections (``screening_pool_max_size``) under their
     own statement timeout, so a burst of heavy screenings cannot starve item reads.
+    ``url``: a read replica's connection string (default: the primary's).
     """
     return make_pool(
         settings,
@@ -35,35 +39,50 @@ def make_screening_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Any]:
         min_size=settings.screening_pool_min_size,
         max_size=settings.screening_pool_max_size,
         statement_timeout_ms=settings.screening_timeout_ms,
+        url=url,
     )
 
 
+def make_screening_pools(settings: DatabaseSettings, monitor: ReplicaMonitor | None) -> RoutedPool:
+    """The (unopened) screening pools: the primary's and one per read replica."""
+    return routed_pool(settings, monitor, make_screening_pool)
+
+
 class PoolScreeningStore:
-    """The server's store: the screening pool (autocommit) and, rarely, a session."""
+    """The server's store: the screening pools (autocommit) and, rarely, a session.
+
+    The lookups (the plan's one statement) run where reads run (a replica when one is
+    usable, :class:`layers.reads.replicas.RoutedPool`); the INSERT, a statement of its
+    own, always on the primary.
+    """
 
     def __init__(
         self,
-        pool: AsyncConnectionPool[Any],
+        pools: AsyncConnectionPool[Any] | RoutedPool,
         sessions: sessionmaker[Session],
         book: RuleBook,
         timeout_ms: int | None = None,
     ) -> None:
-        """Run on ``pool``; fall back to sessions from ``sessions`` (``timeout_ms`` each)."""
-        self.pool = pool
+        """Run on ``pools``; fall back to sessions from ``sessions`` (``timeout_ms`` each)."""
+        self.pools = pools if isinstance(pools, RoutedPool) else RoutedPool(pools)
         self.sessions = sessions
         self.book = book
         self.timeout_ms = timeout_ms
 
-    async def _execute(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
-        return await fetch_on_pool(self.pool, sql, args, raw=True)
+    def after(self, lsn: int | None) -> PoolScreeningStore:
+        """The store for a request whose lookups must see the write at ``lsn``."""
+        pools = self.pools.after(lsn)
+        if pools is self.pools:
+            return self
+        return PoolScreeningStore(pools, self.sessions, self.book, self.timeout_ms)
 
     async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
-        """All rows."""
-        return await self._execute(sql, args)
+        """All rows (on a replica when one is usable)."""
+        return await self.pools.fetch(sql, args, raw=True)
 
     async def insert(self, args: list[Any]) -> tuple[int, datetime]:
-        """One autocommit statement: its own transaction."""
-        rows = await self._execute(INSERT_SQL, args)
+        """One autocommit statement on the primary: its own transaction."""
+        rows = await fetch_on_pool(self.pools.primary, INSERT_SQL, args, raw=True)
         return int(rows[0][0]), rows[0][1]
 
     async def create_sync(self, project: ProjectInput) -> dict[str, Any]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,6 +57,33 @@ class DatabaseSettings(BaseSettings):
     #: a few milliseconds, and LLVM compiled its ~950 expressions at every execution
     #: (0.8 s per screening, bench/RESULTS.md).
     jit: bool = False
+    #: Read replicas (streaming standbys) for the read pools (items, features, tiles and
+    #: the screenings' lookups): one libpq connection string, which may name several
+    #: hosts (``postgresql://h1,h2/ecozone?target_session_attrs=prefer-standby&load_balance_hosts=random``),
+    #: or a JSON list of them, each then checked and skipped on its own. None: every
+    #: read runs on the primary (``DATABASE_URL``).
+    read_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: A replica whose replay lags the primary by more than this is skipped until it
+    #: catches up (measured to the check interval).
+    read_max_lag_s: float = Field(default=10.0, gt=0)
+    #: Seconds between two checks of each replica (state, replay position, lag).
+    read_check_interval_s: float = Field(default=1.0, gt=0)
+    #: The longest a read carrying a write's position (``X-Ecozone-LSN``) waits for a
+    #: replica to replay it before it runs on the primary instead.
+    read_your_writes_wait_ms: int = Field(default=100, ge=0)
+
+    @field_validator("read_urls", mode="before")
+    @classmethod
+    def _read_url_list(cls, value: Any) -> Any:
+        """One connection string, or a JSON list of them; empty entries are dropped."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [text]
+        if isinstance(value, list):
+            return [v.strip() for v in value if isinstance(v, str) and v.strip()] + [
+                v for v in value if not isinstance(v, str)
+            ]
+        return value
 
     @field_validator("url")
     @classmethod
