@@ -84,7 +84,8 @@ def network_build(
     console.print(
         f"河网 {report.network_id}（{collection} 版本 {report.release_name}）：{report.features} 条河流，"
         f"{report.edges} 段，{report.nodes} 个节点；方向来源：{kinds}；"
-        f"{'推导（derived）' if report.derived else '导入'}；双向 {report.both_ways} 段"
+        f"{'推导（derived）' if report.derived else '导入'}；双向 {report.both_ways} 段；"
+        f"接入中心线 {report.joined} 处"
     )
 
 

@@ -39,6 +39,12 @@ from layers.demo import (
     units,
     water,
 )
+from layers.demo.mainstem import (
+    DERIVED_LABEL,
+    MAINSTEM_LICENCE,
+    MAINSTEM_SOURCE,
+    mainstem_centrelines,
+)
 from layers.demo.rasters import build_rasters
 from layers.demo.sites import example_sites
 from layers.demo.sources import (
@@ -50,6 +56,7 @@ from layers.demo.sources import (
     TIANDITU_SOURCE,
     DemoFeature,
     RealLayers,
+    WaterBody,
     admin_features,
     load_real_layers,
     read_towns,
@@ -97,12 +104,16 @@ RELEASE_META: dict[str, ReleaseMeta] = {
         False,
     ),
     "water_bodies": ReleaseMeta(
-        NGCC_SOURCE,
-        NGCC_LICENCE,
+        f"{NGCC_SOURCE}; {MAINSTEM_SOURCE}",
+        f"{NGCC_LICENCE}; {MAINSTEM_LICENCE}",
         "Real data, NGCC 1:4M (1999): named river lines (hyd2_4l) dissolved per name, river/lake/canal "
         "polygons (hyd2_4p without the GBCODE 79200 land faces) and the coastline (bou1_4l GBCODE 26010), "
         "clipped to the Jiangsu box 116.0,30.7,122.5,35.2 and the Jiangxi box 113.5,24.5,118.5,30.1. "
-        "长江 is a double-bank polygon (covers Jiangyin 120.27E 31.955N) plus its centreline. "
+        "长江 is a double-bank polygon (covers Jiangyin 120.27E 31.955N) plus its bank lines (hyd2_4l); "
+        f"its directed mainstem (codes NGCC-JS-M…, NGCC-JX-M…) is {DERIVED_LABEL}: the medial axis "
+        "of the polygon in each box, west (upstream) to east, simplified at 150 m, derived by ecozone "
+        "from the same pinned file under the same terms (properties derived, centreline: true; "
+        "source_id ends in derived-centreline). "
         "Unnamed river polygons are named after the named centreline running through them (赣江, "
         "淮河入江水道, 京杭运河(里运河), 闽江; source_id ends in named-by-centreline). "
         "yangtze_class is our classification: 长江 mainstem; 赣江 important_tributary; 贡水, 绵水, "
@@ -288,6 +299,7 @@ def write_collection(path: Path, collection: Collection, features: Iterable[Demo
         props["synthetic"] = feature.synthetic
         if feature.source_id is not None:
             props["source_id"] = feature.source_id
+        props.update(feature.extra)
         record = {"type": "Feature", "properties": props, "geometry": geometry_json(geom)}
         lines.append(orjson.dumps(record, option=orjson.OPT_SORT_KEYS))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -320,6 +332,12 @@ class DemoLayers:
         """The real base layers."""
         self.step("fetching and decoding real base layers")
         return load_real_layers(self.cache_dir)
+
+    @cached_property
+    def mainstem(self) -> list[WaterBody]:
+        """The derived 长江 centrelines (:mod:`layers.demo.mainstem`)."""
+        self.step("deriving the 长江 centreline from the NGCC polygon")
+        return mainstem_centrelines(self.real.water)
 
     @cached_property
     def worlds(self) -> dict[str, ProvinceWorld]:
@@ -478,7 +496,7 @@ class DemoLayers:
         if collection_id == "admin_divisions":
             return admin_features(self.real)
         if collection_id == "water_bodies":
-            return [w.as_feature() for w in self.real.water]
+            return [w.as_feature() for w in (*self.real.water, *self.mainstem)]
         items: dict[str, list[Item]] = (
             self.element_zones[collection_id]
             if collection_id in element_zones.ELEMENT_DIGIT

@@ -41,7 +41,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,8 @@ class DemoFeature:
     geometry: BaseGeometry
     synthetic: bool
     source_id: str | None = None
+    #: properties beyond the catalogue's fields (e.g. a derived line's ``derived`` label)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,11 @@ class WaterBody:
         region: ``JS`` or ``JX`` (the clip box it came from).
         geometry: line or polygon geometry, clipped to the region box.
         source_id: NGCC layer and GBCODE it came from (``:named-by-centreline`` when the
-            name was given by matching a named centreline, not by the source).
+            name was given by matching a named centreline, not by the source;
+            ``:derived-centreline`` for a centreline we derived from a polygon).
+        derived: for a line we derived from the source (the 长江 centreline of
+            :mod:`layers.demo.mainstem`), how; written as the ``derived`` property with
+            ``centreline: true``.
     """
 
     code: str
@@ -209,6 +215,7 @@ class WaterBody:
     region: str
     geometry: BaseGeometry
     source_id: str
+    derived: str | None = None
 
     def as_feature(self) -> DemoFeature:
         """The water body as an output feature (real, not synthetic)."""
@@ -219,7 +226,10 @@ class WaterBody:
             "yangtze_class": self.yangtze_class,
             "rank": self.rank,
         }
-        return DemoFeature(props, self.geometry, synthetic=False, source_id=self.source_id)
+        extra = {"derived": self.derived, "centreline": True} if self.derived else {}
+        return DemoFeature(
+            props, self.geometry, synthetic=False, source_id=self.source_id, extra=extra
+        )
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,21 @@ first rule that applies:
    the entry's ``flows_to`` point, or both ways (``both_ways``);
 2. ``imported``: the feature's own ``flow_direction`` (``forward``/``reverse``/``both``,
    kept in ``props``), or every feature when the build is ``directed``;
-3. ``centreline``: a directed centreline (the 长江's, digitised downstream) the feature
-   runs along (both its ends within :data:`CENTRELINE_NEAR_M`);
+3. ``centreline``: a line of the release marked ``centreline: true`` in its props (the
+   centreline of the polygon of the same name, digitised downstream, such as the demo's
+   derived 长江 mainstem) keeps its own order; another feature runs with such a line, or
+   with the ``centreline`` given to the build (a file), when both its ends lie within
+   :data:`CENTRELINE_NEAR_M` of it;
 4. ``elevation``: a DEM sampled at the feature's two ends, when they differ by at least
    :data:`MIN_DROP_M` (water runs downhill; flat canals stay undecided);
 5. ``vertex_order``: the digitising order (hydrographic lines are digitised downstream).
 
-Every direction but ``imported`` is ``derived``; a network is derived unless all of its
-edges were imported. Edges are stored with their geodesic length
+A river ending in a polygon that has a centreline (the NGCC 长江 is a double-bank polygon:
+its tributaries end on its banks) is joined to that centreline by a straight reach from
+its end to the nearest point of the centreline, flowing as the river does (into the
+centreline from its downstream end, out of it from its upstream end: a canal drawing
+water). Every direction but ``imported`` is ``derived``; a network is derived unless all
+of its edges were imported. Edges are stored with their geodesic length
 (``ST_Length(geom::geography)``) as cost and ``reverse_cost`` -1 (one way) for pgRouting.
 """
 
@@ -30,6 +37,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import shapely
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shapely import wkb
@@ -51,6 +59,10 @@ NODE_DEG = 1e-6
 MIN_DROP_M = 1.0
 #: Metres within which both ends of a feature must lie of a centreline to follow it.
 CENTRELINE_NEAR_M = 2_000.0
+#: The props key marking a line as the centreline of the polygon of the same name.
+CENTRELINE_PROP = "centreline"
+#: Values of that key that mean yes (a file's boolean may come back as a number or text).
+TRUE_VALUES = frozenset({"true", "1", "1.0", "yes", "是"})
 #: The default overrides file (京杭运河 sections and other reaches elevation cannot orient).
 DEFAULT_OVERRIDES = Path(__file__).resolve().parents[2] / "data" / "network_overrides.yaml"
 #: Values of a feature's ``flow_direction`` and what they mean.
@@ -203,6 +215,8 @@ class NetworkReport:
     derived: bool
     directions: dict[str, int] = field(default_factory=dict)
     both_ways: int = 0
+    #: river ends joined to a polygon's centreline
+    joined: int = 0
 
 
 @dataclass
@@ -211,6 +225,7 @@ class _Feature:
     name: str
     line: LineString
     flow: str | None  # imported flow_direction, normalised
+    centreline: bool = False  # the centreline of the polygon of the same name
 
 
 def _lines(geom: BaseGeometry) -> list[LineString]:
@@ -280,8 +295,56 @@ def _read_features(session: Session, collection: str, release_id: int) -> list[_
     for fid, name, props, geom in rows:
         raw = (props or {}).get("flow_direction")
         flow = FLOW_VALUES.get(str(raw).strip().lower()) if raw is not None else None
+        axis = str((props or {}).get(CENTRELINE_PROP)).strip().lower() in TRUE_VALUES
         for part in _lines(wkb.loads(bytes(geom))):
-            out.append(_Feature(int(fid), name or "", part, flow))
+            out.append(_Feature(int(fid), name or "", part, flow, axis))
+    return out
+
+
+def _centreline_polygons(
+    session: Session, collection: str, release_id: int, axes: list[_Feature]
+) -> list[tuple[BaseGeometry, _Feature]]:
+    """(polygon part, centreline) pairs: the parts of the same-named polygons each crosses."""
+    if not axes:
+        return []
+    table = feature_table(collection)
+    rows = session.execute(
+        select(table.c.name, func.ST_AsBinary(table.c.geom)).where(
+            table.c.release_id == release_id,
+            func.ST_Dimension(table.c.geom) == 2,
+            table.c.name.in_(sorted({a.name for a in axes})),
+        )
+    ).all()
+    pairs = []
+    for name, geom in rows:
+        for part in shapely.get_parts(wkb.loads(bytes(geom))):
+            for axis in axes:
+                if axis.name == name and part.intersects(axis.line):
+                    pairs.append((part, axis))
+    return pairs
+
+
+def _joins(
+    feats: list[_Feature],
+    decided: list[tuple[str, bool, bool]],
+    pairs: list[tuple[BaseGeometry, _Feature]],
+) -> list[tuple[_Feature, tuple[str, bool, bool]]]:
+    """Reaches joining the rivers that end in a polygon to its centreline (flow order)."""
+    out = []
+    for feat, (how, reverse, both) in zip(feats, decided, strict=True):
+        if feat.centreline:
+            continue
+        line = LineString(feat.line.coords[::-1]) if reverse else feat.line
+        for downstream, xy in ((False, line.coords[0]), (True, line.coords[-1])):
+            end = Point(xy[0], xy[1])
+            for part, axis in pairs:
+                if axis.name == feat.name or part.distance(end) > NODE_DEG:
+                    continue
+                on = axis.line.interpolate(axis.line.project(end))
+                if on.distance(end) > NODE_DEG:
+                    join = LineString([end, on] if downstream else [on, end])
+                    out.append((_Feature(feat.id, feat.name, join, None), (how, False, both)))
+                break
     return out
 
 
@@ -290,7 +353,7 @@ def _decide(
     *,
     overrides: list[Override],
     directed: bool,
-    centreline: LineString | None,
+    centrelines: list[LineString],
     elevation: Elevation | None,
 ) -> tuple[str, bool, bool]:
     """(direction source, reverse the digitised order?, both ways?) of a feature."""
@@ -303,8 +366,10 @@ def _decide(
     if feat.flow is not None or directed:
         flow = feat.flow or "forward"
         return "imported", flow == "reverse", flow == "both"
+    if feat.centreline:
+        return "centreline", False, False
     start, end = feat.line.coords[0], feat.line.coords[-1]
-    if centreline is not None:
+    for centreline in centrelines:
         from pyproj import Geod
 
         geod = Geod(ellps="WGS84")
@@ -366,21 +431,27 @@ def build_network(
     for parts in by_id.values():
         line = _merge([p.line for p in parts])
         if line is not None:
-            merged.append(_Feature(parts[0].id, parts[0].name, line, parts[0].flow))
+            first = parts[0]
+            merged.append(_Feature(first.id, first.name, line, first.flow, first.centreline))
         else:
             merged.extend(parts)
     if dem is None:  # the DEM raster release in force, when one is stored
         stored = raster_in_force(session, "dem", day, RasterSettings().data_dir)
         dem = stored.path if stored is not None and stored.path.exists() else None
     grid = Elevation(dem) if dem is not None else None
+    axes = [f for f in merged if f.centreline]
+    guides = ([centreline] if centreline is not None else []) + [a.line for a in axes]
     try:
         decided = [
-            _decide(f, overrides=rules, directed=directed, centreline=centreline, elevation=grid)
+            _decide(f, overrides=rules, directed=directed, centrelines=guides, elevation=grid)
             for f in merged
         ]
     finally:
         if grid is not None:
             grid.close()
+    joins = _joins(merged, decided, _centreline_polygons(session, collection, release.id, axes))
+    merged += [f for f, _ in joins]
+    decided += [d for _, d in joins]
     pieces = _split([f.line for f in merged])
     nodes: dict[tuple[int, int], int] = {}
 
@@ -440,7 +511,14 @@ def build_network(
             "rid": release.id,
             "rev": release.revision,
             "derived": derived,
-            "report": _json({"directions": counts, "both_ways": both_ways, "nodes": len(nodes)}),
+            "report": _json(
+                {
+                    "directions": counts,
+                    "both_ways": both_ways,
+                    "nodes": len(nodes),
+                    "joined": len(joins),
+                }
+            ),
         },
     ).scalar_one()
     session.execute(
@@ -471,6 +549,7 @@ def build_network(
         derived=derived,
         directions=counts,
         both_ways=both_ways,
+        joined=len(joins),
     )
 
 

@@ -143,8 +143,11 @@ function showSources(collections) {
   collections.forEach(function (c) {
     if (!c.release) return;
     if (c.release.synthetic) synthetic.push(c.title);
-    const src = (c.release.source || "").split(/[,，(（]/)[0].trim();
-    if (src) sources[src] = true;
+    // one attribution per "; "-separated source (e.g. a derived line's own source)
+    (c.release.source || "").split(/[;；]/).forEach(function (part) {
+      const src = part.split(/[,，(（]/)[0].trim();
+      if (src) sources[src] = true;
+    });
   });
   attributions = Object.keys(sources).map(function (s) { return "数据：" + esc(s); });
   attributions.forEach(function (a) { map.attributionControl.addAttribution(a); });

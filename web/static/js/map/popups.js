@@ -39,6 +39,7 @@ function popupHTML(id, props, rel, extra, clauses, timeline) {
   });
   if (props.area_m2) html += "<tr><th>面积</th><td>" + (props.area_m2 / 1e6).toFixed(3) + " km²</td></tr>";
   if (props.synthetic) html += '<tr><th>数据性质</th><td><span class="tag-synthetic">演示合成数据</span></td></tr>';
+  if (extra && extra.derived) html += "<tr><th>数据性质</th><td>" + esc(extra.derived) + "</td></tr>";
   html += "</table>";
   if (clauses) {
     html += clauses;
