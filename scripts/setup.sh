@@ -3,7 +3,8 @@
 # PostgreSQL + PostGIS, GDAL tools, chromium and CJK fonts (browser tests, PDF reports), pango
 # (WeasyPrint prints the PDF reports), cairo (cairosvg rasterises the Word report's map), uv,
 # the venv; with --tests also what only the tests use: QGIS + PyQGIS (the desktop GIS
-# tests), poppler-utils (pdftotext reads the PDF reports back).
+# tests), poppler-utils (pdftotext reads the PDF reports back), docker-compose (validates
+# docker-compose.yml offline; no Docker engine runs here).
 set -euo pipefail
 tests=0; [ "${1:-}" = "--tests" ] && tests=1
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,7 +17,7 @@ done
 # tests (tests/qgis), without recommends: ~176 packages, ~1 GB, about a minute.
 lean=()
 if [ "$tests" = 1 ]; then
-  for pkg in qgis python3-qgis poppler-utils; do
+  for pkg in qgis python3-qgis poppler-utils docker-compose; do
     dpkg -s "$pkg" >/dev/null 2>&1 || lean+=("$pkg")
   done
 fi

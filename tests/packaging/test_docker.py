@@ -43,12 +43,69 @@ def test_dockerfile_pins_the_uv_version_of_the_lock():
     assert uv is not None
 
 
-def test_compose_uses_official_postgis_and_waits_for_it():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    db, api = compose["services"]["db"], compose["services"]["api"]
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_is_valid_for_docker_compose():
+    """Debian's docker-compose validates the file against the compose schema, offline."""
+    import os
+    import shutil
+    import subprocess
+
+    exe = shutil.which("docker-compose")
+    assert exe, "docker-compose is missing: run scripts/setup.sh --tests"
+    env = {**os.environ, "POSTGRES_PASSWORD": "p", "REPLICATION_PASSWORD": "r"}
+    args = [exe, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"]
+    result = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    # … and refuses it without the secrets
+    env.pop("REPLICATION_PASSWORD")
+    result = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.returncode != 0 and "REPLICATION_PASSWORD" in result.stderr
+
+
+def test_compose_runs_a_primary_and_a_streaming_replica_of_one_official_image():
+    services = _compose()["services"]
+    db, replica = services["db"], services["replica"]
     assert db["image"].startswith("pgrouting/pgrouting:15-")  # PostGIS + pgRouting (migration 0012)
-    assert api["depends_on"]["db"]["condition"] == "service_healthy"
-    assert "DATABASE_URL" in api["environment"]
+    assert replica["image"] == db["image"]
+    assert "wal_level=replica" in db["command"] and "max_wal_senders" in db["command"]
+    init = db["volumes"][1].split(":")
+    assert init[1].startswith("/docker-entrypoint-initdb.d/")
+    script = (ROOT / init[0]).read_text()
+    assert "REPLICATION" in script and "pg_hba.conf" in script
+    assert replica["depends_on"]["db"]["condition"] == "service_healthy"
+    entry = (ROOT / replica["volumes"][1].split(":")[0]).read_text()
+    assert "pg_basebackup" in entry and " -R " in entry and "exec postgres" in entry
+
+
+def test_compose_api_nodes_worker_and_proxy():
+    services = _compose()["services"]
+    from layers.store.db import DatabaseSettings
+
+    settings_env = {
+        (f.validation_alias.choices[0] if f.validation_alias else "APP_DB_" + name.upper())  # type: ignore[union-attr]
+        for name, f in DatabaseSettings.model_fields.items()
+    }
+    apis = [n for n in services if n.startswith("api")]
+    assert len(apis) == 2
+    for name in [*apis, "worker"]:
+        env = services[name]["environment"]
+        assert "DATABASE_URL" in env and "@db:" in env["DATABASE_URL"]
+        assert "@replica:" in env["APP_DB_READ_URLS"]
+        assert set(env) - {"APP_RASTER_DATA_DIR"} <= settings_env, "a setting the app does not read"
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+    assert services["migrate"]["command"] == ["ecozone", "db", "upgrade"]
+    assert services["worker"]["command"][:2] == ["ecozone", "worker"]
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:") and proxy["image"] != "nginx:latest"
+    conf = (ROOT / proxy["volumes"][0].split(":")[0]).read_text()
+    for name in apis:
+        assert f"server {name}:8000" in conf
+        assert proxy["depends_on"][name]["condition"] == "service_healthy"
 
 
 def test_hadolint_passes():
