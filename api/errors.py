@@ -31,6 +31,7 @@ from layers.errors import (
     CollectionNotFoundError,
     ControlUnitNotFoundError,
     CoverageError,
+    DatabaseUnavailableError,
     DivisionNotFoundError,
     DocumentNotFoundError,
     ElementZoneNotFoundError,
@@ -140,13 +141,15 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     InvalidIndicatorQueryError: 400,
     DivisionNotFoundError: 404,
     ServerBusyError: 503,
+    DatabaseUnavailableError: 503,
     RasterLayerNotFoundError: 404,
     RasterClassesError: 422,
     RasterError: 422,
     RasterTooLargeError: 422,
 }
 
-#: Seconds a client should wait before retrying a 503 (query timeout, busy pool).
+#: Seconds a client should wait before retrying a 503 (query timeout, busy pool, database
+#: restarting).
 RETRY_AFTER_S = 5
 
 _TITLES = {
@@ -211,7 +214,7 @@ def install_error_handlers(app: FastAPI) -> None:
     for driver_error in (
         sqlalchemy.exc.OperationalError,
         sqlalchemy.exc.TimeoutError,
-        psycopg.errors.QueryCanceled,
+        psycopg.OperationalError,
         PoolTimeout,
     ):
         app.add_exception_handler(driver_error, _database)

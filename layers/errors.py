@@ -286,6 +286,19 @@ class ServerBusyError(AppError):
         super().__init__("All database connections for this kind of request are busy; retry later.")
 
 
+class DatabaseUnavailableError(AppError):
+    """The database refused or dropped the connection (restart, failover, shutdown)."""
+
+    code = "database-unavailable"
+
+    def __init__(self) -> None:
+        """Say that the database is unavailable for the moment."""
+        super().__init__(
+            "The database is not available at the moment (restarting or failing over); "
+            "retry in a few seconds."
+        )
+
+
 class RowsRejected:
     """A file with bad rows: nothing was loaded; ``rows`` lists them by row number."""
 
@@ -371,7 +384,10 @@ def database_error(exc: BaseException) -> AppError | None:
 
     A statement cancelled by ``statement_timeout`` (``QueryCanceled``, also wrapped by
     SQLAlchemy) is a :class:`QueryTimeoutError`; no free pooled connection (psycopg's
-    ``PoolTimeout`` or SQLAlchemy's pool ``TimeoutError``) a :class:`ServerBusyError`.
+    ``PoolTimeout`` or SQLAlchemy's pool ``TimeoutError``) a :class:`ServerBusyError`;
+    any other operational error of the driver (a connection refused or lost, the server
+    shutting down or starting up: ``AdminShutdown``, ``CannotConnectNow``) a
+    :class:`DatabaseUnavailableError`.
     """
     import psycopg
     import sqlalchemy.exc
@@ -384,6 +400,8 @@ def database_error(exc: BaseException) -> AppError | None:
         return QueryTimeoutError()
     if isinstance(exc, PoolTimeout | sqlalchemy.exc.TimeoutError):
         return ServerBusyError()
+    if isinstance(cause, psycopg.OperationalError):
+        return DatabaseUnavailableError()
     return None
 
 

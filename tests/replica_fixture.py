@@ -131,8 +131,12 @@ class ReplicaPair:
 
 
 @contextmanager
-def replica_pair(prefix: str = "ecozone-replica-") -> Iterator[ReplicaPair]:
-    """Start a migrated primary (database ``ecozone``, PostGIS) and a streaming replica; stop and remove both after."""
+def migrated_cluster(prefix: str = "ecozone-cluster-") -> Iterator[Cluster]:
+    """Start a cluster of our own with database ``ecozone`` (PostGIS, migrated); stop and remove it after.
+
+    For tests that stop, restart or crash their server, which the shared test server
+    must never be.
+    """
     bindir = postgres_bindir()
     if bindir is None:
         pytest.skip(
@@ -143,7 +147,6 @@ def replica_pair(prefix: str = "ecozone-replica-") -> Iterator[ReplicaPair]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     primary = Cluster(bindir, root / "primary", free_port())
-    replica = Cluster(bindir, root / "replica", free_port())
     try:
         _run(
             [
@@ -164,29 +167,40 @@ def replica_pair(prefix: str = "ecozone-replica-") -> Iterator[ReplicaPair]:
         with psycopg.connect(primary.url(), autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         schema.upgrade(primary.sa_url())
-        _run(
-            [
-                str(bindir / "pg_basebackup"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(primary.port),
-                "-U",
-                "postgres",
-                "-D",
-                str(replica.data),
-                "-R",
-                "-X",
-                "stream",
-                "-c",
-                "fast",
-            ]
-        )
-        replica.start()
-        pair = ReplicaPair(primary, replica)
-        pair.wait_replayed()
-        yield pair
+        yield primary
     finally:
-        replica.stop("immediate")
         primary.stop("immediate")
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def replica_pair(prefix: str = "ecozone-replica-") -> Iterator[ReplicaPair]:
+    """Start a migrated primary (:func:`migrated_cluster`) and a streaming replica; stop and remove both after."""
+    with migrated_cluster(prefix) as primary:
+        bindir = primary.bindir
+        replica = Cluster(bindir, primary.data.parent / "replica", free_port())
+        try:
+            _run(
+                [
+                    str(bindir / "pg_basebackup"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(primary.port),
+                    "-U",
+                    "postgres",
+                    "-D",
+                    str(replica.data),
+                    "-R",
+                    "-X",
+                    "stream",
+                    "-c",
+                    "fast",
+                ]
+            )
+            replica.start()
+            pair = ReplicaPair(primary, replica)
+            pair.wait_replayed()
+            yield pair
+        finally:
+            replica.stop("immediate")
