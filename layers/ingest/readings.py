@@ -744,7 +744,7 @@ def _stored_hours(session: Session, rows: _Checked) -> _Hours:
     )
 
 
-def _write_daily(session: Session, rows: _Checked, stored: _Hours) -> None:
+def _write_daily(session: Session, rows: _Checked, stored: _Hours) -> int:
     """Recompute the daily values (``readings_daily``) of the days this import touched.
 
     For the imported stations and parameters, every CST day from the first to the last
@@ -753,11 +753,11 @@ def _write_daily(session: Session, rows: _Checked, stored: _Hours) -> None:
     of valid 8-hour means (:func:`gis.quality.daily_max_8h`). Readings already stored on
     those days (``stored``) count too. Computed by numpy from the rows in hand — a mean is
     the sum of the day's values in time order over their count, as ``avg()`` sums them —
-    and written by one binary ``COPY``.
+    and written by one binary ``COPY``. Returns the number of daily values written.
     """
     kept = _daily_kept(rows)
     if not len(rows.epoch) or not kept:
-        return
+        return 0
     first, last = _days(rows)
     o3 = _CODES.index("O3")
     names = [_CODES[p] if p != o3 else O3_DAILY_MAX_8H for p in kept]
@@ -810,6 +810,7 @@ def _write_daily(session: Session, rows: _Checked, stored: _Hours) -> None:
             )
         )
     s, p, d, v, n = (np.concatenate(parts) for parts in zip(*out, strict=True))
+    written = len(s)
     _copy_binary(
         session,
         "COPY readings_daily (station, parameter, day, value, n) FROM STDIN (FORMAT binary)",
@@ -821,7 +822,11 @@ def _write_daily(session: Session, rows: _Checked, stored: _Hours) -> None:
             _Column(n.astype(">i4")),
         ],
     )
+    return written
 
+
+#: Daily values written above which ``readings_daily`` is analysed at once.
+_ANALYZE_DAILY = 10_000
 
 _STORED = """
 SELECT t.row FROM _readings_in t
@@ -900,9 +905,11 @@ def import_readings(
     if staged:
         session.execute(text("DROP TABLE _readings_in"))
     assert hours is not None  # no bad rows  # noqa: S101
-    _write_daily(session, rows, hours)
+    written = _write_daily(session, rows, hours)
     for year in rows.years:  # fresh statistics: the planner aggregates instead of sorting
         session.execute(text(f"ANALYZE {_partition(year)[0]}"))
+    if written > _ANALYZE_DAILY:  # many new days: the attainment plan needs their statistics
+        session.execute(text("ANALYZE readings_daily"))
     report.rows = len(rows.row)
     report.years = rows.years
     if progress:
