@@ -16,10 +16,14 @@ unparsable time or value, unknown parameter or unit, a value outside the physica
 range, an unknown station (a code of no ``monitoring_stations`` feature), and a
 duplicated (station, parameter, time) — in the file or already stored. Any bad row
 refuses the whole file: nothing is written. The columns become categorical codes checked
-with numpy (each distinct text — a station, a time, a unit — is parsed once); the good
-rows, in primary-key order, go by a binary ``COPY`` into a temporary table and from there
-by ``INSERT … SELECT`` into ``readings``; a year's partition is created on demand
-(:func:`_write_year`), and a reading already stored is found by the primary key.
+with numpy (each distinct text — a station, a time, a unit — is parsed once); duplicates
+in the file are found next to each other once the rows are in primary-key order. A year
+without a partition gets a new table filled by a binary ``COPY`` built by numpy, then its
+primary key, then is attached (:func:`_new_year`); rows of a year already stored go by
+``COPY`` into a temporary table and ``INSERT … SELECT`` through ``readings``, where a
+reading already stored is found by the primary key (:func:`_insert_year`). The daily
+values (``readings_daily``) of the days touched are computed from the rows in hand
+(:func:`_write_daily`).
 """
 
 from __future__ import annotations
@@ -404,11 +408,11 @@ def normalise(session: Session, rows: _Rows, bad: _Bad, report: ReadingsReport) 
     )
     # in primary-key order (the key's index is then built from presorted rows); a duplicate
     # of (station, parameter, time) in the file is next to its first row: the later are bad
-    s_rank = np.argsort(np.argsort(np.asarray([*s_cats, ""], dtype=object)))
+    s_rank = np.unique(np.asarray([*s_cats, ""], dtype=object), return_inverse=True)[1]
     p_rank = np.argsort(np.argsort(np.asarray(_CODES, dtype=object)))
     good = np.flatnonzero(ok)
     key = (s_rank[rows.station.codes[good]] * len(_CODES) + p_rank[pidx[good]]) << 32
-    key += epochs[good]  # 0 … 2^32 (1970–2100)
+    key += epochs[good]  # 1970–2100 CST: −8 h … < 2^32 s, so keys keep their order
     order = np.argsort(key, kind="stable")  # runs of ascending keys: a near-linear merge
     good, key = good[order], key[order]
     dup = np.zeros(len(good), dtype=bool)
@@ -843,6 +847,18 @@ SELECT (CAST(:stations AS text[]))[t.station + 1], (CAST(:params AS text[]))[t.p
 FROM _readings_in t"""
 
 
+def _stage(session: Session, rows: _Checked, progress: Progress | None) -> None:
+    """The good rows into the temporary table ``_readings_in`` (dropped at commit)."""
+    session.execute(text("DROP TABLE IF EXISTS _readings_in"))
+    session.execute(
+        text(
+            "CREATE TEMP TABLE _readings_in (row bigint, station integer, parameter smallint, "
+            "epoch bigint, value double precision, flag integer) ON COMMIT DROP"
+        )
+    )
+    _copy(session, rows, progress)
+
+
 def import_readings(
     session: Session, path: Path, layout: Layout, progress: Progress | None = None
 ) -> ReadingsReport:
@@ -862,14 +878,7 @@ def import_readings(
     stored_years = [y for y in rows.years if _has_partition(session, y)]
     staged = bool(bad.count or stored_years)
     if staged:  # through a temporary table: inserted into a stored year, or looked up
-        session.execute(text("DROP TABLE IF EXISTS _readings_in"))
-        session.execute(
-            text(
-                "CREATE TEMP TABLE _readings_in (row bigint, station integer, parameter smallint, "
-                "epoch bigint, value double precision, flag integer) ON COMMIT DROP"
-            )
-        )
-        _copy(session, rows, progress)
+        _stage(session, rows, progress)
     names = {
         "stations": rows.stations,
         "params": _CODES,
@@ -877,7 +886,7 @@ def import_readings(
         "flags": rows.flags,
     }
     duplicate = False
-    hours = _stored_hours(session, rows) if not bad.count else None
+    hours = _stored_hours(session, rows)  # read before the file's rows are written
     if not bad.count:
         try:
             with session.begin_nested():  # a stored duplicate undoes only this insert
@@ -891,6 +900,8 @@ def import_readings(
                 raise
             duplicate = True
     if bad.count or duplicate:
+        if not staged:  # pragma: no cover - a new year's table holds no stored duplicate
+            _stage(session, rows, progress)
         stored = (
             session.execute(
                 text(_STORED), {"stations": rows.stations, "params": _CODES, "limit": MAX_REPORTED}
@@ -904,7 +915,6 @@ def import_readings(
         raise ReadingsRejectedError(bad.count, bad.report())
     if staged:
         session.execute(text("DROP TABLE _readings_in"))
-    assert hours is not None  # no bad rows  # noqa: S101
     written = _write_daily(session, rows, hours)
     for year in rows.years:  # fresh statistics: the planner aggregates instead of sorting
         session.execute(text(f"ANALYZE {_partition(year)[0]}"))

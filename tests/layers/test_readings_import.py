@@ -271,3 +271,17 @@ def test_rows_of_varying_text_lengths_and_flags_are_stored_as_given(db_session, 
     as_hours = {(s, p, 24 if h == 0 else h, v, u, fl) for s, p, h, v, u, fl in stored}
     assert len(stored) == 48
     assert as_hours == expected
+
+
+def test_a_station_code_with_spaces_is_the_same_station_and_a_duplicate(
+    db_session, stations, tmp_path
+):
+    f = tmp_path / "spaces.csv"
+    f.write_text(
+        "station,time,parameter,value\n1151A,2024-06-01 01:00,O3,80\n 1151A ,2024-06-01 01:00,O3,81\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ReadingsRejectedError) as info:
+        import_readings(db_session, f, "long")
+    assert [(r["row"], r["field"]) for r in info.value.rows] == [(3, "time")]
+    assert "第 2 行" in info.value.rows[0]["reason"]
