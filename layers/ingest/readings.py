@@ -408,7 +408,8 @@ def normalise(session: Session, rows: _Rows, bad: _Bad, report: ReadingsReport) 
     )
     # in primary-key order (the key's index is then built from presorted rows); a duplicate
     # of (station, parameter, time) in the file is next to its first row: the later are bad
-    s_rank = np.unique(np.asarray([*s_cats, ""], dtype=object), return_inverse=True)[1]
+    # a station's index into the distinct stripped codes (" 1151A" is 1151A): also its rank
+    s_distinct, s_rank = np.unique(np.asarray([*s_cats, ""], dtype=object), return_inverse=True)
     p_rank = np.argsort(np.argsort(np.asarray(_CODES, dtype=object)))
     good = np.flatnonzero(ok)
     key = (s_rank[rows.station.codes[good]] * len(_CODES) + p_rank[pidx[good]]) << 32
@@ -433,12 +434,12 @@ def normalise(session: Session, rows: _Rows, bad: _Bad, report: ReadingsReport) 
     years = sorted({t.tz_convert(LOCAL_ZONE).year for i in seen if (t := parsed[i]) is not None})
     return _Checked(
         row=rows.row[good],
-        station=np.asarray(rows.station.codes[good], dtype=np.int32),
+        station=s_rank[rows.station.codes[good]].astype(np.int32),
         parameter=pidx[good].astype(np.int16),
         epoch=epochs[good],
         value=values[good],
         flag=np.asarray(rows.flag.codes[good], dtype=np.int32),
-        stations=s_cats,
+        stations=[str(c) for c in s_distinct],
         flags=[str(f) for f in rows.flag.categories],
         years=years,
     )

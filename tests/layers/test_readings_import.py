@@ -285,3 +285,14 @@ def test_a_station_code_with_spaces_is_the_same_station_and_a_duplicate(
         import_readings(db_session, f, "long")
     assert [(r["row"], r["field"]) for r in info.value.rows] == [(3, "time")]
     assert "第 2 行" in info.value.rows[0]["reason"]
+
+
+def test_a_station_code_with_spaces_counts_in_the_same_daily_value(db_session, stations, tmp_path):
+    f = tmp_path / "spaces.csv"
+    f.write_text(
+        "station,time,parameter,value\n1151A,2024-06-01 01:00,NO2,10\n 1151A,2024-06-01 02:00,NO2,20\n",
+        encoding="utf-8",
+    )
+    assert import_readings(db_session, f, "long").rows == 2
+    [(day, value, n)] = _daily(db_session, "1151A", "NO2")
+    assert (day.isoformat(), value, n) == ("2024-06-01", 15.0, 2)
