@@ -515,8 +515,8 @@ def _new_year(session: Session, year: int, rows: _Checked, progress: Progress | 
             f"ADD CONSTRAINT {name}_bounds CHECK (time >= '{lo}' AND time < '{hi}')"
         )
     )
-    session.execute(text("RESET maintenance_work_mem"))
-    session.execute(text("RESET max_parallel_maintenance_workers"))
+    session.execute(text("SET LOCAL maintenance_work_mem TO DEFAULT"))
+    session.execute(text("SET LOCAL max_parallel_maintenance_workers TO DEFAULT"))
     session.execute(
         text(f"ALTER TABLE readings ATTACH PARTITION {name} FOR VALUES FROM ('{lo}') TO ('{hi}')")
     )
