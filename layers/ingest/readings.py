@@ -16,18 +16,23 @@ unparsable time or value, unknown parameter or unit, a value outside the physica
 range, an unknown station (a code of no ``monitoring_stations`` feature), and a
 duplicated (station, parameter, time) — in the file or already stored. Any bad row
 refuses the whole file: nothing is written. The columns become categorical codes checked
-with numpy (each distinct text — a station, a time, a unit — is parsed once); the good
-rows, in primary-key order, go by a binary ``COPY`` into a temporary table and from there
-by ``INSERT … SELECT`` into ``readings``; a year's partition is created on demand
-(:func:`_write_year`), and a reading already stored is found by the primary key.
+with numpy (each distinct text — a station, a time, a unit — is parsed once); duplicates
+in the file are found next to each other once the rows are in primary-key order. A year
+without a partition gets a new table filled by a binary ``COPY`` built by numpy, then its
+primary key, then is attached (:func:`_new_year`); rows of a year already stored go by
+``COPY`` into a temporary table and ``INSERT … SELECT`` through ``readings``, where a
+reading already stored is found by the primary key (:func:`_insert_year`). The daily
+values (``readings_daily``) of the days touched are computed from the rows in hand
+(:func:`_write_daily`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -337,8 +342,10 @@ def normalise(session: Session, rows: _Rows, bad: _Bad, report: ReadingsReport) 
     ucodes = np.asarray(rows.unit.codes, dtype=np.int64)
     units = list(rows.unit.categories)
     table = np.full((len(_CODES), len(units) + 1), np.nan)
-    for pi, ui in set(zip(pidx[ok].tolist(), ucodes[ok].tolist(), strict=True)):
-        f = unit_factor(_CODES[pi], units[ui] if ui >= 0 else "")
+    width = len(units) + 1  # the last column: no unit (code -1)
+    pairs = np.bincount(pidx[ok] * width + ucodes[ok] % width, minlength=len(_CODES) * width)
+    for pi, ui in (divmod(int(k), width) for k in np.flatnonzero(pairs)):
+        f = unit_factor(_CODES[pi], units[ui] if ui < len(units) else "")
         table[pi, ui] = np.nan if f is None else f
     factor = table[pidx, ucodes]
     reject(
@@ -399,37 +406,40 @@ def normalise(session: Session, rows: _Rows, bad: _Bad, report: ReadingsReport) 
             np.asarray([*s_cats, ""], dtype=object)[rows.station.codes[hit]],
         ),
     )
-    # duplicates inside the file (the later rows)
-    keys = pd.DataFrame({"s": rows.station.codes[ok], "p": pidx[ok], "e": epochs[ok]})
-    dup = keys.duplicated(keep="first").to_numpy()
+    # in primary-key order (the key's index is then built from presorted rows); a duplicate
+    # of (station, parameter, time) in the file is next to its first row: the later are bad
+    # a station's index into the distinct stripped codes (" 1151A" is 1151A): also its rank
+    s_distinct, s_rank = np.unique(np.asarray([*s_cats, ""], dtype=object), return_inverse=True)
+    p_rank = np.argsort(np.argsort(np.asarray(_CODES, dtype=object)))
+    good = np.flatnonzero(ok)
+    key = (s_rank[rows.station.codes[good]] * len(_CODES) + p_rank[pidx[good]]) << 32
+    key += epochs[good]  # 1970–2100 CST: −8 h … < 2^32 s, so keys keep their order
+    order = np.argsort(key, kind="stable")  # runs of ascending keys: a near-linear merge
+    good, key = good[order], key[order]
+    dup = np.zeros(len(good), dtype=bool)
+    dup[1:] = key[1:] == key[:-1]
     if dup.any():
-        good = np.flatnonzero(ok)
-        first = pd.Series(rows.row[good]).groupby([keys.s, keys.p, keys.e]).transform("min")
-        hit = good[dup]
+        run_start = np.maximum.accumulate(np.where(dup, 0, np.arange(len(good))))
+        hit, first = good[dup], rows.row[good[run_start[dup]]]
+        by_row = np.argsort(hit, kind="stable")
+        hit, first = hit[by_row], first[by_row]
         bad.add(
             rows.row[hit],
             "time",
-            [
-                f"重复：同一站点、参数、时间已在第 {r} 行"
-                for r in first.to_numpy()[dup][:MAX_REPORTED]
-            ],
+            [f"重复：同一站点、参数、时间已在第 {r} 行" for r in first[:MAX_REPORTED]],
         )
         ok[hit] = False
-    # in primary-key order, so the index grows at its right edge instead of at random pages
-    s_rank = np.argsort(np.argsort(np.asarray([*s_cats, ""], dtype=object)))
-    p_rank = np.argsort(np.argsort(np.asarray(_CODES, dtype=object)))
-    good = np.flatnonzero(ok)
-    good = good[np.lexsort((epochs[good], p_rank[pidx[good]], s_rank[rows.station.codes[good]]))]
-    used = np.unique(rows.time.codes[ok])
-    years = sorted({t.tz_convert(LOCAL_ZONE).year for i in used if (t := parsed[i]) is not None})
+        good = good[~dup]
+    seen = np.flatnonzero(np.bincount(rows.time.codes[good], minlength=len(t_cats)))
+    years = sorted({t.tz_convert(LOCAL_ZONE).year for i in seen if (t := parsed[i]) is not None})
     return _Checked(
         row=rows.row[good],
-        station=np.asarray(rows.station.codes[good], dtype=np.int32),
+        station=s_rank[rows.station.codes[good]].astype(np.int32),
         parameter=pidx[good].astype(np.int16),
         epoch=epochs[good],
         value=values[good],
         flag=np.asarray(rows.flag.codes[good], dtype=np.int32),
-        stations=s_cats,
+        stations=[str(c) for c in s_distinct],
         flags=[str(f) for f in rows.flag.categories],
         years=years,
     )
@@ -440,32 +450,73 @@ def _partition(year: int) -> tuple[str, str, str]:
     return f"readings_y{year:04d}", f"{year:04d}-01-01 00:00+08", f"{year + 1:04d}-01-01 00:00+08"
 
 
-def _write_year(session: Session, year: int, names: dict[str, Any]) -> None:
-    """Move the year's rows of the temporary table into ``readings``.
+def _year_epochs(year: int) -> tuple[int, int]:
+    """Unix seconds of a year's partition bounds [lo, hi)."""
+    _, lo, hi = _partition(year)
+    return (
+        int(datetime.fromisoformat(lo.replace(" ", "T")).timestamp()),
+        int(datetime.fromisoformat(hi.replace(" ", "T")).timestamp()),
+    )
 
-    A year without a partition yet gets a new table, filled, then given its primary key
-    (one sorted index build instead of an insertion per row: twice as fast) and attached
+
+def _has_partition(session: Session, year: int) -> bool:
+    name = _partition(year)[0]
+    return session.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None
+
+
+def _insert_year(session: Session, year: int, names: dict[str, Any]) -> None:
+    """Insert the year's rows of the temporary table through ``readings`` (a stored year)."""
+    lo, hi = _year_epochs(year)
+    session.execute(
+        text(f"{_INSERT_INTO} readings {_SELECT} WHERE t.epoch >= :lo AND t.epoch < :hi"),
+        {**names, "lo": lo, "hi": hi},
+    )
+
+
+#: Memory for building a new year's primary key: a year of 208 stations (11 M rows) sorts
+#: in memory, and its rows, sent in key order, pass the sort's presorted check. The build
+#: is serial: on two shared cores parallel workers made it slower (7 s vs 9–15 s).
+_INDEX_MEMORY = "1GB"
+
+
+def _new_year(session: Session, year: int, rows: _Checked, progress: Progress | None) -> None:
+    """A year without a partition: a new table, filled by ``COPY``, indexed, attached.
+
+    The year's rows go by a binary ``COPY … FREEZE`` straight into a new table (created in
+    the same savepoint, so its rows need no later hint-bit writes), which then gets its
+    primary key (one sorted index build instead of an insertion per row) and is attached
     as the year's partition; a CHECK of the bounds, dropped afterwards, spares the attach
-    its validation scan. Otherwise the rows are inserted through the parent.
+    its validation scan.
     """
     name, lo, hi = _partition(year)
-    bounds = {
-        "lo": int(datetime.fromisoformat(lo.replace(" ", "T")).timestamp()),
-        "hi": int(datetime.fromisoformat(hi.replace(" ", "T")).timestamp()),
-    }
-    where = "WHERE t.epoch >= :lo AND t.epoch < :hi"
-    exists = session.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None
-    if exists:
-        session.execute(text(f"{_INSERT_INTO} readings {_SELECT} {where}"), {**names, **bounds})
-        return
+    lo_s, hi_s = _year_epochs(year)
+    take = np.flatnonzero((rows.epoch >= lo_s) & (rows.epoch < hi_s))
     session.execute(text(f"CREATE TABLE {name} (LIKE readings INCLUDING DEFAULTS)"))
-    session.execute(text(f"{_INSERT_INTO} {name} {_SELECT} {where}"), {**names, **bounds})
+    columns = [
+        _Column(rows.station[take], texts=[s.encode() for s in rows.stations]),
+        _Column(rows.parameter[take], texts=[c.encode() for c in _CODES]),
+        _Column(((rows.epoch[take] - _PG_EPOCH) * 1_000_000).astype(">i8")),
+        _Column(rows.value[take].astype(">f8")),
+        _Column(rows.parameter[take], texts=[PARAMETERS[c].unit.encode() for c in _CODES]),
+        _Column(rows.flag[take], texts=[f.encode() for f in rows.flags]),
+    ]
+    _copy_binary(
+        session,
+        f"COPY {name} (station, parameter, time, value, unit, flag) "
+        "FROM STDIN (FORMAT binary, FREEZE)",
+        columns,
+        progress,
+    )
+    session.execute(text(f"SET LOCAL maintenance_work_mem = '{_INDEX_MEMORY}'"))
+    session.execute(text("SET LOCAL max_parallel_maintenance_workers = 0"))
     session.execute(
         text(
             f"ALTER TABLE {name} ADD CONSTRAINT {name}_pkey PRIMARY KEY (station, parameter, time), "
             f"ADD CONSTRAINT {name}_bounds CHECK (time >= '{lo}' AND time < '{hi}')"
         )
     )
+    session.execute(text("SET LOCAL maintenance_work_mem TO DEFAULT"))
+    session.execute(text("SET LOCAL max_parallel_maintenance_workers TO DEFAULT"))
     session.execute(
         text(f"ALTER TABLE readings ATTACH PARTITION {name} FOR VALUES FROM ('{lo}') TO ('{hi}')")
     )
@@ -490,13 +541,21 @@ _BINARY = np.dtype(
     ]
 )
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+#: 2000-01-01 UTC, PostgreSQL's epoch for binary timestamps, in Unix seconds.
+_PG_EPOCH = 946_684_800
+#: 1970-01-01 as a binary date (days since 2000-01-01).
+_PG_DAY0 = -10_957
+
+
+def _driver(session: Session) -> psycopg.Connection[Any]:
+    driver = session.connection().connection.driver_connection
+    if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
+        raise ImportFileError("No database connection for COPY.")
+    return driver  # type: ignore[no-any-return]
 
 
 def _copy(session: Session, rows: _Checked, progress: Progress | None) -> None:
     """``COPY … (FORMAT binary)`` of fixed-width tuples built by numpy (no per-row Python)."""
-    driver = session.connection().connection.driver_connection
-    if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
-        raise ImportFileError("No database connection for COPY.")
     total = len(rows.row)
     tuples = np.empty(total, dtype=_BINARY)
     tuples["n"] = 6
@@ -513,7 +572,10 @@ def _copy(session: Session, rows: _Checked, progress: Progress | None) -> None:
     sql = (
         "COPY _readings_in (row, station, parameter, epoch, value, flag) FROM STDIN (FORMAT binary)"
     )
-    with driver.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+    with (
+        _driver(session).cursor() as cursor,
+        cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy,
+    ):
         copy.write(_HEADER)
         for start in range(0, total, _CHUNK):
             copy.write(tuples[start : start + _CHUNK].tobytes())
@@ -522,73 +584,254 @@ def _copy(session: Session, rows: _Checked, progress: Progress | None) -> None:
         copy.write(b"\xff\xff")
 
 
+@dataclass
+class _Column:
+    """A column of a binary ``COPY``: fixed-width big-endian values, or codes into ``texts``.
+
+    ``null`` marks the rows whose (fixed-width) value is NULL.
+    """
+
+    data: np.ndarray
+    texts: list[bytes] | None = None
+    null: np.ndarray | None = None
+
+
+def _copy_binary(
+    session: Session, sql: str, columns: list[_Column], progress: Progress | None = None
+) -> None:
+    """``COPY … (FORMAT binary)`` of rows whose text columns vary in length, built by numpy.
+
+    A binary tuple is fixed-width once the byte lengths of its texts (and which values are
+    NULL) are fixed: each chunk of rows is split by that layout into numpy structured
+    arrays, so no Python runs per row. Within a layout the rows keep their order.
+    """
+    total = len(columns[0].data)
+    variants: list[np.ndarray] = []
+    widths: list[list[int]] = []
+    tables: list[np.ndarray | None] = []
+    for col in columns:
+        if col.texts is not None:
+            lengths = np.array([len(t) for t in col.texts] + [0], dtype=np.int64)
+            distinct, inverse = np.unique(lengths, return_inverse=True)
+            variants.append(inverse[np.asarray(col.data, dtype=np.int64)])
+            widths.append(distinct.tolist())
+            tables.append(np.array([*col.texts, b""], dtype=f"S{max(1, int(lengths.max()))}"))
+        else:
+            null = np.zeros(total, dtype=bool) if col.null is None else col.null
+            variants.append(null.astype(np.int64))
+            widths.append([col.data.dtype.itemsize, -1])
+            tables.append(None)
+    layout = np.zeros(total, dtype=np.int64)
+    for variant, width in zip(variants, widths, strict=True):
+        layout = layout * len(width) + variant
+    with (
+        _driver(session).cursor() as cursor,
+        cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy,
+    ):
+        copy.write(_HEADER)
+        for take in _pieces(layout):
+            copy.write(_tuples(columns, tables, variants, widths, take).tobytes())
+            if progress:
+                progress("copy", int(take[-1]) + 1, total)
+        copy.write(b"\xff\xff")
+
+
+def _pieces(layout: np.ndarray) -> Iterator[np.ndarray]:
+    """Row indexes in pieces of one layout, at most :data:`_CHUNK` rows each.
+
+    Runs of one layout in row order, when they are long (rows in key order then stay in
+    key order: the primary key's sort finds them presorted); otherwise each chunk of rows
+    grouped by layout.
+    """
+    total = len(layout)
+    cuts = np.flatnonzero(layout[1:] != layout[:-1]) + 1
+    if len(cuts) * 1000 <= total:
+        bounds = [0, *cuts.tolist(), total]
+        for a, b in itertools.pairwise(bounds):
+            for start in range(a, b, _CHUNK):
+                yield np.arange(start, min(start + _CHUNK, b))
+        return
+    for start in range(0, total, _CHUNK):
+        stop = min(start + _CHUNK, total)
+        order = np.argsort(layout[start:stop], kind="stable") + start
+        keys = layout[order]
+        edges = [0, *(np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist(), len(order)]
+        for a, b in itertools.pairwise(edges):
+            yield order[a:b]
+
+
+def _tuples(
+    columns: list[_Column],
+    tables: list[np.ndarray | None],
+    variants: list[np.ndarray],
+    widths: list[list[int]],
+    take: np.ndarray,
+) -> np.ndarray:
+    """The binary tuples of rows ``take``, which share one layout."""
+    first = int(take[0])
+    fields: list[tuple[str, str]] = [("n", ">i2")]
+    sizes = [widths[i][int(variants[i][first])] for i in range(len(columns))]
+    for i, (col, size) in enumerate(zip(columns, sizes, strict=True)):
+        fields.append((f"l{i}", ">i4"))
+        if size > 0:
+            fields.append((f"d{i}", f"S{size}" if col.texts is not None else col.data.dtype.str))
+    out = np.empty(len(take), dtype=np.dtype(fields))
+    out["n"] = len(columns)
+    for i, (col, table, size) in enumerate(zip(columns, tables, sizes, strict=True)):
+        out[f"l{i}"] = size
+        if size > 0:
+            out[f"d{i}"] = table[col.data[take]] if table is not None else col.data[take]
+    return out
+
+
 #: Seconds from an hour's end (CNEMC's label) to its start in CST: −3600 + 28800.
 _TO_CST_START = 25200
 _DAY_S = 86400
-_DAILY_MEANS = """
-INSERT INTO readings_daily (station, parameter, day, value, n)
-SELECT station, parameter, DATE '1970-01-01' + ((extract(epoch FROM time)::bigint + 25200) / 86400)::int,
-       avg(value), count(*)
+_HOUR_S = 3600
+#: The hours already stored on the days an import touches, of the parameters it recomputes.
+_STORED_HOURS = """
+SELECT station, parameter, extract(epoch FROM time)::bigint, value
 FROM readings
 WHERE station = ANY(:codes) AND parameter = ANY(:params)
   AND time >= to_timestamp(:lo) AND time < to_timestamp(:hi)
-GROUP BY 1, 2, 3
-"""
-_O3_HOURS = """
-SELECT station, array_agg((extract(epoch FROM time)::bigint + 25200) / 3600), array_agg(value)
-FROM readings
-WHERE station = ANY(:codes) AND parameter = 'O3'
-  AND time >= to_timestamp(:lo) AND time < to_timestamp(:hi)
-GROUP BY 1
 """
 
 
-def _write_daily(session: Session, rows: _Checked) -> None:
+@dataclass
+class _Hours:
+    """Readings as index arrays: station (into the file's stations), parameter, epoch, value."""
+
+    station: np.ndarray
+    parameter: np.ndarray
+    epoch: np.ndarray
+    value: np.ndarray
+
+
+def _days(rows: _Checked) -> tuple[int, int]:
+    """The first and last CST day (days since 1970-01-01) of the file's readings."""
+    return (
+        (int(rows.epoch.min()) + _TO_CST_START) // _DAY_S,
+        (int(rows.epoch.max()) + _TO_CST_START) // _DAY_S,
+    )
+
+
+def _daily_kept(rows: _Checked) -> list[int]:
+    """The file's parameters (indexes into :data:`_CODES`) ``readings_daily`` is kept for."""
+    present = np.unique(rows.parameter).tolist()
+    return [p for p in present if _CODES[p] in DAILY_MEAN_PARAMETERS or _CODES[p] == "O3"]
+
+
+def _stored_hours(session: Session, rows: _Checked) -> _Hours:
+    """Readings already stored on the days the file touches (its stations, kept parameters).
+
+    They count in those days' values too; read before the file is written.
+    """
+    kept = _daily_kept(rows)
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(rows.epoch) or not kept:
+        return _Hours(empty, empty, empty, np.zeros(0))
+    first, last = _days(rows)
+    found = session.execute(
+        text(_STORED_HOURS),
+        {
+            "codes": rows.stations,
+            "params": [_CODES[p] for p in kept],
+            "lo": first * _DAY_S - _TO_CST_START,
+            "hi": (last + 1) * _DAY_S - _TO_CST_START,
+        },
+    ).all()
+    s_index = {c: i for i, c in enumerate(rows.stations)}
+    return _Hours(
+        np.array([s_index[r[0]] for r in found], dtype=np.int64),
+        np.array([_CODES.index(r[1]) for r in found], dtype=np.int64),
+        np.array([r[2] for r in found], dtype=np.int64),
+        np.array([r[3] for r in found], dtype=float),
+    )
+
+
+def _write_daily(session: Session, rows: _Checked, stored: _Hours) -> int:
     """Recompute the daily values (``readings_daily``) of the days this import touched.
 
-    For the imported stations, every CST day from the first to the last reading of the
-    file: the daily mean and hour count of :data:`gis.quality.DAILY_MEAN_PARAMETERS`, and
-    O3's maximum 8-hour mean with the count of valid 8-hour means
-    (:func:`gis.quality.daily_max_8h`). Readings already stored on those days count too.
+    For the imported stations and parameters, every CST day from the first to the last
+    reading of the file: the daily mean and hour count of
+    :data:`gis.quality.DAILY_MEAN_PARAMETERS`, and O3's maximum 8-hour mean with the count
+    of valid 8-hour means (:func:`gis.quality.daily_max_8h`). Readings already stored on
+    those days (``stored``) count too. Computed by numpy from the rows in hand — a mean is
+    the sum of the day's values in time order over their count, as ``avg()`` sums them —
+    and written by one binary ``COPY``. Returns the number of daily values written.
     """
-    if not len(rows.epoch):
-        return
-    first = (int(rows.epoch.min()) + _TO_CST_START) // _DAY_S
-    last = (int(rows.epoch.max()) + _TO_CST_START) // _DAY_S
-    bounds = {
-        "codes": rows.stations,
-        "lo": first * _DAY_S - _TO_CST_START,
-        "hi": (last + 1) * _DAY_S - _TO_CST_START,
-    }
+    kept = _daily_kept(rows)
+    if not len(rows.epoch) or not kept:
+        return 0
+    first, last = _days(rows)
+    o3 = _CODES.index("O3")
+    names = [_CODES[p] if p != o3 else O3_DAILY_MAX_8H for p in kept]
     session.execute(
         text(
-            "DELETE FROM readings_daily WHERE station = ANY(:codes) "
+            "DELETE FROM readings_daily WHERE station = ANY(:codes) AND parameter = ANY(:names) "
             "AND day BETWEEN DATE '1970-01-01' + :first AND DATE '1970-01-01' + :last"
         ),
-        {"codes": rows.stations, "first": first, "last": last},
+        {"codes": rows.stations, "names": names, "first": first, "last": last},
     )
-    session.execute(text(_DAILY_MEANS), {**bounds, "params": list(DAILY_MEAN_PARAMETERS)})
+    mine = np.isin(rows.parameter, kept)
+    h = _Hours(
+        np.concatenate([rows.station[mine].astype(np.int64), stored.station]),
+        np.concatenate([rows.parameter[mine].astype(np.int64), stored.parameter]),
+        np.concatenate([rows.epoch[mine], stored.epoch]),
+        np.concatenate([rows.value[mine], stored.value]),
+    )
+    if len(stored.epoch):  # each (station, parameter) in time order again
+        order = np.lexsort((h.epoch, h.parameter, h.station))
+        h = _Hours(h.station[order], h.parameter[order], h.epoch[order], h.value[order])
+    day = (h.epoch + _TO_CST_START) // _DAY_S
+    out: list[tuple[np.ndarray, ...]] = []
+    means = h.parameter != o3
+    if means.any():
+        s, p, d, v = h.station[means], h.parameter[means], day[means], h.value[means]
+        change = np.flatnonzero((s[1:] != s[:-1]) | (p[1:] != p[:-1]) | (d[1:] != d[:-1])) + 1
+        group = np.zeros(len(s), dtype=np.int64)
+        group[change] = 1
+        group = np.cumsum(group)
+        starts = np.concatenate([[0], change])
+        sums = np.bincount(group, weights=v)  # in row order: each day's values in time order
+        counts = np.bincount(group)
+        out.append((s[starts], p[starts], d[starts], sums / counts, counts))
     n_days = last - first + 1
-    o3: list[tuple[str, int, float | None, int]] = []
-    for station, hours, values in session.execute(text(_O3_HOURS), bounds):
+    o3_station, o3_epoch, o3_value = h.station[~means], h.epoch[~means], h.value[~means]
+    edges = np.flatnonzero(np.diff(o3_station, prepend=-1, append=-1)).tolist()
+    for a, b in itertools.pairwise(edges):  # each station's O3 hours are contiguous
         grid = np.full(n_days * 24, np.nan)
-        index = np.asarray(hours, dtype=np.int64) - first * 24
-        grid[index] = values
-        best, counts = daily_max_8h(grid.reshape(n_days, 24))
-        for day in np.unique(index // 24).tolist():
-            best_mean = float(best[day])
-            kept = None if np.isnan(best_mean) else best_mean
-            o3.append((station, first + day, kept, int(counts[day])))
-    if o3:
-        driver = session.connection().connection.driver_connection
-        if driver is None:  # pragma: no cover - a pooled psycopg connection always has one
-            raise ImportFileError("No database connection for COPY.")
-        sql = "COPY readings_daily (station, parameter, day, value, n) FROM STDIN"
-        epoch = date(1970, 1, 1)
-        with driver.cursor() as cursor, cursor.copy(sql) as copy:
-            for station, day, kept, n in o3:
-                copy.write_row((station, O3_DAILY_MAX_8H, epoch + timedelta(days=day), kept, n))
+        index = (o3_epoch[a:b] + _TO_CST_START) // _HOUR_S - first * 24
+        grid[index] = o3_value[a:b]
+        best, valid = daily_max_8h(grid.reshape(n_days, 24))
+        days = np.unique(index // 24)
+        out.append(
+            (
+                np.full(len(days), o3_station[a]),
+                np.full(len(days), len(_CODES)),
+                days + first,
+                best[days],
+                valid[days],
+            )
+        )
+    s, p, d, v, n = (np.concatenate(parts) for parts in zip(*out, strict=True))
+    written = len(s)
+    _copy_binary(
+        session,
+        "COPY readings_daily (station, parameter, day, value, n) FROM STDIN (FORMAT binary)",
+        [
+            _Column(s, texts=[c.encode() for c in rows.stations]),
+            _Column(p, texts=[c.encode() for c in (*_CODES, O3_DAILY_MAX_8H)]),
+            _Column((d + _PG_DAY0).astype(">i4")),
+            _Column(v.astype(">f8"), null=np.isnan(v)),
+            _Column(n.astype(">i4")),
+        ],
+    )
+    return written
 
+
+#: Daily values written above which ``readings_daily`` is analysed at once.
+_ANALYZE_DAILY = 10_000
 
 _STORED = """
 SELECT t.row FROM _readings_in t
@@ -603,6 +846,18 @@ SELECT (CAST(:stations AS text[]))[t.station + 1], (CAST(:params AS text[]))[t.p
        to_timestamp(t.epoch), t.value, (CAST(:units AS text[]))[t.parameter + 1],
        coalesce((CAST(:flags AS text[]))[t.flag + 1], '')
 FROM _readings_in t"""
+
+
+def _stage(session: Session, rows: _Checked, progress: Progress | None) -> None:
+    """The good rows into the temporary table ``_readings_in`` (dropped at commit)."""
+    session.execute(text("DROP TABLE IF EXISTS _readings_in"))
+    session.execute(
+        text(
+            "CREATE TEMP TABLE _readings_in (row bigint, station integer, parameter smallint, "
+            "epoch bigint, value double precision, flag integer) ON COMMIT DROP"
+        )
+    )
+    _copy(session, rows, progress)
 
 
 def import_readings(
@@ -621,14 +876,10 @@ def import_readings(
     rows = normalise(session, raw, bad, report)
     if progress:
         progress("check", 0, len(rows.row))
-    session.execute(text("DROP TABLE IF EXISTS _readings_in"))
-    session.execute(
-        text(
-            "CREATE TEMP TABLE _readings_in (row bigint, station integer, parameter smallint, "
-            "epoch bigint, value double precision, flag integer) ON COMMIT DROP"
-        )
-    )
-    _copy(session, rows, progress)
+    stored_years = [y for y in rows.years if _has_partition(session, y)]
+    staged = bool(bad.count or stored_years)
+    if staged:  # through a temporary table: inserted into a stored year, or looked up
+        _stage(session, rows, progress)
     names = {
         "stations": rows.stations,
         "params": _CODES,
@@ -636,16 +887,22 @@ def import_readings(
         "flags": rows.flags,
     }
     duplicate = False
+    hours = _stored_hours(session, rows)  # read before the file's rows are written
     if not bad.count:
         try:
             with session.begin_nested():  # a stored duplicate undoes only this insert
                 for year in rows.years:
-                    _write_year(session, year, names)
+                    if year in stored_years:
+                        _insert_year(session, year, names)
+                    else:
+                        _new_year(session, year, rows, progress)
         except IntegrityError as exc:
             if not isinstance(exc.orig, psycopg.errors.UniqueViolation):
                 raise
             duplicate = True
     if bad.count or duplicate:
+        if not staged:  # pragma: no cover - a new year's table holds no stored duplicate
+            _stage(session, rows, progress)
         stored = (
             session.execute(
                 text(_STORED), {"stations": rows.stations, "params": _CODES, "limit": MAX_REPORTED}
@@ -657,10 +914,13 @@ def import_readings(
             np.asarray(stored), "time", ["重复：同一站点、参数、时间的读数已入库"] * len(stored)
         )
         raise ReadingsRejectedError(bad.count, bad.report())
-    session.execute(text("DROP TABLE _readings_in"))
-    _write_daily(session, rows)
+    if staged:
+        session.execute(text("DROP TABLE _readings_in"))
+    written = _write_daily(session, rows, hours)
     for year in rows.years:  # fresh statistics: the planner aggregates instead of sorting
         session.execute(text(f"ANALYZE {_partition(year)[0]}"))
+    if written > _ANALYZE_DAILY:  # many new days: the attainment plan needs their statistics
+        session.execute(text("ANALYZE readings_daily"))
     report.rows = len(rows.row)
     report.years = rows.years
     if progress:

@@ -62,14 +62,20 @@ from layers.store.releases import release_as_of
 _CST = timezone(timedelta(hours=8))
 
 #: The valid daily values of a year (``readings_daily``, kept by the importer): a day of a
-#: daily-mean parameter with enough hours, a day of O3 with enough 8-hour means.
+#: daily-mean parameter with enough hours, a day of O3 with enough 8-hour means. One
+#: primary-key range scan per (station, parameter), its days already in order: no sort of
+#: the year's ~450k daily rows (which spilled to disk at the default ``work_mem``).
 _DAILY_VALUES = """
-SELECT station, parameter, array_agg(day - DATE '1970-01-01' ORDER BY day),
-       array_agg(value ORDER BY day)
-FROM readings_daily
-WHERE station = ANY(:codes) AND parameter = ANY(:params) AND day >= :lo AND day < :hi
-  AND n >= CASE WHEN parameter = :o3 THEN :min_8h ELSE :min_hours END
-GROUP BY 1, 2
+SELECT c.code, p.param, d.days, d.vals
+FROM unnest(CAST(:codes AS text[])) AS c(code)
+CROSS JOIN unnest(CAST(:params AS text[])) AS p(param)
+CROSS JOIN LATERAL (
+    SELECT array_agg(day - DATE '1970-01-01' ORDER BY day) AS days,
+           array_agg(value ORDER BY day) AS vals
+    FROM readings_daily r
+    WHERE r.station = c.code AND r.parameter = p.param AND r.day >= :lo AND r.day < :hi
+      AND r.n >= CASE WHEN p.param = :o3 THEN :min_8h ELSE :min_hours END) AS d
+WHERE d.days IS NOT NULL
 """
 _WATER_MEANS = """
 SELECT station, parameter, avg(value) AS mean, count(*) AS n

@@ -214,3 +214,85 @@ def test_o3_daily_max_8h_kept_and_equal_to_the_migration_backfill(db_session, st
     assert [r[:3] for r in backfilled] == [r[:3] for r in kept]
     assert [r.n for r in backfilled] == [r.n for r in kept]
     assert [r.value for r in backfilled] == pytest.approx([r.value for r in kept])
+
+
+def test_daily_means_equal_sql_avg_in_time_order_with_stored_hours(db_session, stations, tmp_path):
+    """The importer's daily means (numpy) are exactly SQL's avg() of the day's hours in time order,
+    counting the hours a previous import stored on the same day."""
+    first = ["station,time,parameter,value"]
+    second = ["station,time,parameter,value"]
+    for i in range(48):  # two days; every third hour in the first file, the rest in the second
+        day, hour = divmod(i, 24)
+        co = 0.1 * ((7 * i) % 13) + 0.07  # not exact in binary: the summation order shows
+        for station in ("1151A", "2001A"):
+            for parameter, value in (("CO", co), ("NO2", co * 100)):
+                line = f"{station},2024-03-0{5 + day} {hour + 1:02d}:00,{parameter},{value!r}"
+                (first if i % 3 == 0 else second).append(line)
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("\n".join(first) + "\n", encoding="utf-8")
+    b.write_text("\n".join(second) + "\n", encoding="utf-8")
+    import_readings(db_session, a, "long")
+    import_readings(db_session, b, "long")
+    kept = db_session.execute(
+        text("SELECT station, parameter, day, value, n FROM readings_daily ORDER BY 1, 2, 3")
+    ).all()
+    in_sql = db_session.execute(
+        text(
+            "SELECT station, parameter, ((time - interval '1 hour') AT TIME ZONE 'Asia/Shanghai')::date,"
+            " avg(value ORDER BY time), count(*) FROM readings GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        )
+    ).all()
+    assert len(kept) == 8  # 2 stations × 2 parameters × 2 days
+    assert [tuple(r) for r in kept] == [tuple(r) for r in in_sql]  # exactly, not approximately
+    assert {r.n for r in kept} == {24}
+
+
+def test_rows_of_varying_text_lengths_and_flags_are_stored_as_given(db_session, stations, tmp_path):
+    """The binary COPY groups rows by the byte lengths of their texts; every row lands intact."""
+    flags = ["", "H", "标记", "", "", "BB"]
+    lines = ["station,time,parameter,value,unit,flag"]
+    expected = set()
+    for h in range(1, 25):
+        flag = flags[h % len(flags)]
+        lines.append(f"1151A,2024-05-01 {h:02d}:00,PM2.5,{h},μg/m³,{flag}")
+        lines.append(f"W001,2024-05-01 {h:02d}:00,DO,{h / 4},mg/L,{flag}")
+        expected |= {("1151A", "PM2.5", h, float(h), "μg/m³", flag)}
+        expected |= {("W001", "DO", h, h / 4, "mg/L", flag)}
+    f = tmp_path / "flags.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert import_readings(db_session, f, "long").rows == 48
+    stored = db_session.execute(
+        text(
+            "SELECT station, parameter, "
+            "extract(hour FROM time AT TIME ZONE 'Asia/Shanghai')::int, value, unit, flag "
+            "FROM readings"
+        )
+    ).all()
+    as_hours = {(s, p, 24 if h == 0 else h, v, u, fl) for s, p, h, v, u, fl in stored}
+    assert len(stored) == 48
+    assert as_hours == expected
+
+
+def test_a_station_code_with_spaces_is_the_same_station_and_a_duplicate(
+    db_session, stations, tmp_path
+):
+    f = tmp_path / "spaces.csv"
+    f.write_text(
+        "station,time,parameter,value\n1151A,2024-06-01 01:00,O3,80\n 1151A ,2024-06-01 01:00,O3,81\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ReadingsRejectedError) as info:
+        import_readings(db_session, f, "long")
+    assert [(r["row"], r["field"]) for r in info.value.rows] == [(3, "time")]
+    assert "第 2 行" in info.value.rows[0]["reason"]
+
+
+def test_a_station_code_with_spaces_counts_in_the_same_daily_value(db_session, stations, tmp_path):
+    f = tmp_path / "spaces.csv"
+    f.write_text(
+        "station,time,parameter,value\n1151A,2024-06-01 01:00,NO2,10\n 1151A,2024-06-01 02:00,NO2,20\n",
+        encoding="utf-8",
+    )
+    assert import_readings(db_session, f, "long").rows == 2
+    [(day, value, n)] = _daily(db_session, "1151A", "NO2")
+    assert (day.isoformat(), value, n) == ("2024-06-01", 15.0, 2)
