@@ -244,9 +244,7 @@ def store_rule_set(
     a transaction-scoped advisory lock of its hash, so the later ones find the row the
     first committed instead of failing on the unique hash.
     """
-    session.execute(
-        select(func.pg_advisory_xact_lock(_RULE_SET_LOCK, func.hashtext(source_hash)))
-    )
+    session.execute(select(func.pg_advisory_xact_lock(_RULE_SET_LOCK, func.hashtext(source_hash))))
     existing = session.scalars(select(RuleSet).where(RuleSet.source_hash == source_hash)).first()
     if existing is not None:
         return LoadResult(
