@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +35,7 @@ from api.routes import (
 from api.settings import ApiSettings
 from api.text_input import ControlCharacterMiddleware
 from layers.ingest.jobs import recover_interrupted_jobs
+from layers.ingest.queue import QueueSettings, build_queue, run_worker
 from layers.reads.cql import check_filter_parser
 from layers.reads.fastread import PoolReader, make_read_pool
 from layers.reads.tiles import TileCache
@@ -44,10 +47,15 @@ from web import project_file
 from web import router as web_router
 
 
-def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = None) -> FastAPI:
+def create_app(
+    api: ApiSettings | None = None,
+    db: DatabaseSettings | None = None,
+    jobs: QueueSettings | None = None,
+) -> FastAPI:
     """Build the application; tests pass explicit settings."""
     api = api or ApiSettings()
     db = db or DatabaseSettings()
+    jobs = jobs or QueueSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +64,21 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         recover_interrupted_jobs(app.state.sessionmaker)  # jobs a dead process left running
+        # the job queue: imports are deferred to it; unless told not to, this process
+        # also consumes it (a single-machine install needs no separate worker)
+        app.state.queue = build_queue(db, jobs, app.state.sessionmaker)
+        await app.state.queue.open_async()
+        worker = None
+        if api.in_process_worker:
+            worker = asyncio.create_task(
+                run_worker(
+                    app.state.queue,
+                    app.state.sessionmaker,
+                    jobs,
+                    name="ecozone-serve",
+                    install_signal_handlers=False,
+                )
+            )
         app.state.tile_cache = TileCache(api.tile_cache_bytes)
         pool = make_read_pool(db)
         await pool.open(wait=False)
@@ -76,6 +99,11 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
             yield
         finally:
             gc.unfreeze()  # an app built and stopped again (tests) leaves nothing pinned
+            if worker is not None:  # a running job is cancelled; the queue retries it
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            await app.state.queue.close_async()
             await screening_pool.close()
             await pool.close()
             engine.dispose()

@@ -12,7 +12,17 @@ import logging
 
 import typer
 
-from api.cli import datasets, entry_lists, network, outfalls, rasters, readings, screening, store
+from api.cli import (
+    datasets,
+    entry_lists,
+    network,
+    outfalls,
+    rasters,
+    readings,
+    screening,
+    store,
+    worker,
+)
 from api.cli.serve import serve
 
 
@@ -29,6 +39,7 @@ def build_cli() -> typer.Typer:
     app.command("rasters")(rasters.rasters_command)
     app.command("import-outfall-events")(outfalls.import_outfall_events_command)
     app.command("serve")(serve)
+    app.command("worker")(worker.worker_command)
     app.command("screen")(screening.screen_command)
     app.command("screen-batch")(screening.screen_batch_command)
     app.add_typer(store.db_cli(), name="db")

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -156,6 +157,20 @@ class Job(Base):
     # what an import job writes: reserved while the job is queued or running
     collection: Mapped[str | None] = mapped_column(Text, nullable=True)
     release_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the queue's job carrying the work (procrastinate_jobs.id, migration 0020)
+    queue_job_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class JobFile(Base):
+    """A part (1 MiB) of a job's upload, kept while the job waits or runs, for any worker."""
+
+    __tablename__ = "job_files"
+
+    job_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 _SQL_TYPES: dict[FieldType, TypeEngine[Any]] = {
