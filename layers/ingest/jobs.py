@@ -305,6 +305,8 @@ def _outcome(
     except TRANSIENT:
         raise
     except GisError as exc:
+        if isinstance(exc.__cause__, TRANSIENT):  # the database went away mid-import: retry
+            raise exc.__cause__ from exc
         error: dict[str, Any] = {
             "type": f"/problems/{exc.code}",
             "detail": exc.detail,

@@ -347,7 +347,7 @@ def _corrupt_zip() -> bytes:
 def test_unreadable_zip_problem_shows_the_upload_name_not_a_server_path(client, editor):
     r = _upload(client, editor, "corrupt", name="破损.zip", content=_corrupt_zip())
     assert r.status_code == 202, r.text
-    job = wait_for_job(client, r.json()['id'], {"X-API-Key": editor})
+    job = wait_for_job(client, r.json()["id"], {"X-API-Key": editor})
     assert job["status"] == "failed"
     detail = job["error"]["detail"]
     assert job["error"]["type"] == "/problems/import-file-invalid"
