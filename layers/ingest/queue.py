@@ -30,7 +30,7 @@ import procrastinate
 from procrastinate.jobs import Status
 from pydantic import Field, TypeAdapter
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import delete, text
+from sqlalchemy import delete, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from layers.ingest.entry_lists import EntryListOptions
@@ -45,7 +45,6 @@ from layers.ingest.jobs import (
     run_import_job,
     run_readings_job,
 )
-from layers.reads.fastread import libpq_url
 from layers.store.db import DatabaseSettings
 from layers.store.models import Job, JobFile
 
@@ -172,8 +171,10 @@ def build_queue(
 
     Open it (``async with app.open_async()``) to defer jobs or run a worker.
     """
+    # the queue lives on the primary: the URL of the engine that writes
+    conninfo = make_url(db.url).set(drivername="postgresql")
     connector = procrastinate.PsycopgConnector(
-        conninfo=libpq_url(db),
+        conninfo=conninfo.render_as_string(hide_password=False),
         min_size=1,
         max_size=settings.pool_max_size,
         kwargs={"application_name": "ecozone-queue"},
@@ -222,7 +223,9 @@ async def recover_stalled(
     for job in stalled:
         if job.id is None:
             continue
-        job_id = int(job.task_kwargs.get("job_id", 0))
+        job_id = job.task_kwargs.get("job_id")
+        if not isinstance(job_id, int):
+            continue
         attempts = job.attempts + 1
         final = attempts > settings.retries
         try:
@@ -282,7 +285,7 @@ async def run_worker(
     factory: sessionmaker[Session],
     settings: QueueSettings,
     *,
-    name: str | None = None,
+    name: str = "worker",
     install_signal_handlers: bool = True,
 ) -> None:
     """Consume the queue until stopped (a signal, or cancellation), recovering stalled jobs.

@@ -13,9 +13,9 @@ from api.app import create_app
 from api.settings import ApiSettings
 from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
-from tests.job_fixture import wait_for_job
 from tests.conftest import migrated_database
 from tests.entry_fixture import default_long_rows, write_long_csv
+from tests.job_fixture import wait_for_job
 
 
 @pytest.fixture(scope="module")

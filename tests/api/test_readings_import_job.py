@@ -13,8 +13,8 @@ from api.app import create_app
 from api.settings import ApiSettings
 from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
-from tests.job_fixture import wait_for_job
 from tests.conftest import migrated_database
+from tests.job_fixture import wait_for_job
 from tests.readings_fixture import load_stations
 
 

@@ -29,8 +29,8 @@ from layers.ingest.jobs import create_import_job
 from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
 from layers.store.models import Job
-from tests.job_fixture import wait_for_job
 from tests.conftest import migrated_database, serve_in_thread
+from tests.job_fixture import wait_for_job
 
 LIMIT = 1_000_000
 GEOJSON = {
