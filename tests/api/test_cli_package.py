@@ -32,6 +32,7 @@ COMMANDS = {
     "rasters": None,
     "import-outfall-events": None,
     "serve": None,
+    "worker": None,
     "screen": None,
     "screen-batch": None,
     "db": ["upgrade", "downgrade"],
