@@ -230,3 +230,31 @@ def test_a_sigkilled_worker_s_import_without_retries_left_fails_with_the_reason(
         ).status_code
         == 202
     )
+
+
+def test_an_import_whose_connection_is_killed_is_retried_and_completes(
+    api, editor, queue_db, big_file, tmp_path
+):
+    """The database ends the import's session mid-way (as a restart would): retried."""
+    job_id = _upload(api, editor, "conn-killed", big_file)
+    engine = create_engine(queue_db)
+    with worker(queue_db, tmp_path / "w5.log", retries=2):
+        deadline, killed = time.monotonic() + 120, 0
+        while not killed and time.monotonic() < deadline:
+            job = api.get(f"/jobs/{job_id}", headers={"X-API-Key": editor}).json()
+            if job["status"] == "running" and 0 < job["progress"] < job["total"]:
+                with engine.connect() as conn:
+                    killed = conn.execute(
+                        text(
+                            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) "
+                            "FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND pid <> pg_backend_pid() AND query ILIKE 'COPY %'"
+                        )
+                    ).scalar_one()
+            time.sleep(0.02)
+        assert killed >= 1
+        job = wait_for_job(api, job_id, {"X-API-Key": editor}, timeout=180)
+    engine.dispose()
+    assert job["status"] == "succeeded", (job, (tmp_path / "w5.log").read_text()[-3000:])
+    assert _release(queue_db, "conn-killed") == (N, N)
+    assert _leftovers(queue_db, job_id) == (0, 2)  # failed once, then retried
