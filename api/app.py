@@ -16,6 +16,7 @@ from api.auth import ReadGate
 from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.items_query import limit_component
+from api.queue import make_queue
 from api.responses import ORJSONResponse
 from api.routes import (
     collections,
@@ -29,13 +30,14 @@ from api.routes import (
     rasters,
     rules,
     screenings,
+    sweeps,
     tiles,
     writes,
 )
 from api.settings import ApiSettings
 from api.text_input import ControlCharacterMiddleware
 from layers.ingest.jobs import recover_interrupted_jobs
-from layers.ingest.queue import QueueSettings, build_queue, run_worker
+from layers.ingest.queue import QueueSettings, run_worker
 from layers.reads.cql import check_filter_parser
 from layers.reads.fastread import PoolReader, make_read_pool
 from layers.reads.tiles import TileCache
@@ -66,7 +68,9 @@ def create_app(
         recover_interrupted_jobs(app.state.sessionmaker)  # jobs a dead process left running
         # the job queue: imports are deferred to it; unless told not to, this process
         # also consumes it (a single-machine install needs no separate worker)
-        app.state.queue = build_queue(db, jobs, app.state.sessionmaker)
+        app.state.queue = make_queue(
+            db, jobs, app.state.sessionmaker, RuleBook(app.state.raster_settings.data_dir)
+        )
         await app.state.queue.open_async()
         worker = None
         if api.in_process_worker:
@@ -140,6 +144,7 @@ def create_app(
     app.include_router(tiles.router)
     app.include_router(writes.router)
     app.include_router(screenings.router)
+    app.include_router(sweeps.router)
     app.include_router(queries.router)
     app.include_router(rules.router)
     app.include_router(entry_lists.router)

@@ -21,6 +21,7 @@ from api.cli import (
     readings,
     screening,
     store,
+    sweep,
     worker,
 )
 from api.cli.serve import serve
@@ -42,6 +43,7 @@ def build_cli() -> typer.Typer:
     app.command("worker")(worker.worker_command)
     app.command("screen")(screening.screen_command)
     app.command("screen-batch")(screening.screen_batch_command)
+    app.command("sweep")(sweep.sweep_command)
     app.add_typer(store.db_cli(), name="db")
     app.add_typer(datasets.sample_cli(), name="sample")
     app.add_typer(datasets.demo_cli(), name="demo")

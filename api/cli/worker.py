@@ -11,7 +11,7 @@ def worker_command(
     name: str = typer.Option("ecozone-worker", help="the worker's name in logs and the queue"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="log each job"),
 ) -> None:
-    """Run imports (and other queued jobs) until stopped; as many workers, on as many machines.
+    """Run queued imports and sweep chunks until stopped; as many workers, on as many machines.
 
     Reads ``DATABASE_URL`` like every command. Ctrl-C (SIGINT) or SIGTERM stops it after
     the running job; a worker killed outright has its job retried by another worker
@@ -19,7 +19,8 @@ def worker_command(
     """
     import asyncio
 
-    from layers.ingest.queue import QueueSettings, build_queue, run_worker
+    from api.queue import make_queue
+    from layers.ingest.queue import QueueSettings, run_worker
     from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 
     if verbose:
@@ -28,7 +29,7 @@ def worker_command(
     db, jobs = DatabaseSettings(), QueueSettings()
     engine = make_engine(db)
     factory = make_sessionmaker(engine)
-    queue = build_queue(db, jobs, factory)
+    queue = make_queue(db, jobs, factory)
 
     async def consume() -> None:
         async with queue.open_async():

@@ -161,6 +161,24 @@ class Job(Base):
     queue_job_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class SweepResult(Base):
+    """One feature of a sweep, screened: its verdict and rules by outcome, or its error."""
+
+    __tablename__ = "sweep_results"
+
+    job_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str | None] = mapped_column(Text, nullable=True)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verdict: Mapped[str | None] = mapped_column(Text, nullable=True)
+    deny: Mapped[list[str]] = mapped_column(ARRAY(Text()))
+    require: Mapped[list[str]] = mapped_column(ARRAY(Text()))
+    flag: Mapped[list[str]] = mapped_column(ARRAY(Text()))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class JobFile(Base):
     """A part (1 MiB) of a job's upload, kept while the job waits or runs, for any worker."""
 
