@@ -47,8 +47,18 @@ def _east(metres: float, lat: float) -> list[float]:
 ENTERPRISES = [
     (f"企业{i:02d}", m, ind)
     for i, (m, ind) in enumerate(
-        [(300, "化工"), (800, "化工"), (999, "化工"), (1500, "化工"), (5000, "化工"),
-         (400, "食品"), (2000, "食品"), (600, "化工"), (3000, "化工"), (900, "电镀")]  # fmt: skip
+        [
+            (300, "化工"),
+            (800, "化工"),
+            (999, "化工"),
+            (1500, "化工"),
+            (5000, "化工"),
+            (400, "食品"),
+            (2000, "食品"),
+            (600, "化工"),
+            (3000, "化工"),
+            (900, "电镀"),
+        ]
     )
 ]
 
@@ -194,7 +204,9 @@ def test_a_sweep_with_a_bad_filter_is_400_naming_it_and_queues_nothing(api, keys
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Job)) == before
     engine.dispose()
-    assert api.post("/sweeps", json={"collection": "enterprises", "as_of": AS_OF}).status_code == 401
+    assert (
+        api.post("/sweeps", json={"collection": "enterprises", "as_of": AS_OF}).status_code == 401
+    )
 
 
 def test_a_stopped_sweep_resumes_where_it_stopped_and_writes_each_feature_once(sweep_db):
