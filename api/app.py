@@ -37,7 +37,7 @@ from api.routes import (
 from api.settings import ApiSettings
 from api.text_input import ControlCharacterMiddleware
 from layers.ingest.jobs import recover_interrupted_jobs
-from layers.ingest.queue import QueueSettings, run_worker
+from layers.ingest.queue import QueueSettings, queue_pool, run_worker
 from layers.reads.cql import check_filter_parser
 from layers.reads.fastread import PoolReader, make_read_pool
 from layers.reads.tiles import TileCache
@@ -71,7 +71,9 @@ def create_app(
         app.state.queue = make_queue(
             db, jobs, app.state.sessionmaker, RuleBook(app.state.raster_settings.data_dir)
         )
-        await app.state.queue.open_async()
+        queue_connections = queue_pool(db, jobs)
+        await queue_connections.open(wait=False)  # the server starts while the DB is down
+        await app.state.queue.open_async(queue_connections)
         worker = None
         if api.in_process_worker:
             worker = asyncio.create_task(
@@ -107,7 +109,7 @@ def create_app(
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
-            await app.state.queue.close_async()
+            await queue_connections.close()
             await screening_pool.close()
             await pool.close()
             engine.dispose()

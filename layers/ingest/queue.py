@@ -28,6 +28,7 @@ from typing import Any, cast
 
 import procrastinate
 from procrastinate.jobs import Status
+from psycopg_pool import AsyncConnectionPool
 from pydantic import Field, TypeAdapter
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import delete, make_url, text
@@ -164,6 +165,30 @@ def mark_interrupted(
         session.commit()
 
 
+def _pool_args(db: DatabaseSettings, settings: QueueSettings) -> dict[str, Any]:
+    # the queue lives on the primary: the URL of the engine that writes
+    conninfo = make_url(db.url).set(drivername="postgresql")
+    return {
+        "conninfo": conninfo.render_as_string(hide_password=False),
+        "min_size": 1,
+        "max_size": settings.pool_max_size,
+        "kwargs": {"application_name": "ecozone-queue"},
+    }
+
+
+def queue_pool(db: DatabaseSettings, settings: QueueSettings) -> AsyncConnectionPool[Any]:
+    """An unopened pool for the queue (``open(wait=False)``: a server starts without a DB).
+
+    Hand it to ``app.open_async(pool)``; whoever opened it closes it.
+    """
+    return AsyncConnectionPool(
+        **_pool_args(db, settings),
+        open=False,
+        check=AsyncConnectionPool.check_connection,
+        name="ecozone-queue",
+    )
+
+
 def build_queue(
     db: DatabaseSettings, settings: QueueSettings, factory: sessionmaker[Session]
 ) -> procrastinate.App:
@@ -171,14 +196,7 @@ def build_queue(
 
     Open it (``async with app.open_async()``) to defer jobs or run a worker.
     """
-    # the queue lives on the primary: the URL of the engine that writes
-    conninfo = make_url(db.url).set(drivername="postgresql")
-    connector = procrastinate.PsycopgConnector(
-        conninfo=conninfo.render_as_string(hide_password=False),
-        min_size=1,
-        max_size=settings.pool_max_size,
-        kwargs={"application_name": "ecozone-queue"},
-    )
+    connector = procrastinate.PsycopgConnector(**_pool_args(db, settings))
     app = procrastinate.App(connector=connector)
     retry = procrastinate.RetryStrategy(
         max_attempts=settings.retries,
@@ -291,18 +309,25 @@ async def run_worker(
     """Consume the queue until stopped (a signal, or cancellation), recovering stalled jobs.
 
     ``app`` must be open. One job at a time: imports are CPU-bound and synchronous; run
-    more worker processes (on any machines) for more at once.
+    more worker processes (on any machines) for more at once. A worker that fails (the
+    database is not up yet, or went away) starts again after ``retry_wait_s`` seconds.
     """
     recovery = asyncio.create_task(_recover_forever(app, factory, settings))
     try:
-        await app.run_worker_async(
-            queues=[QUEUE],
-            name=name,
-            concurrency=1,
-            update_heartbeat_interval=settings.heartbeat_s,
-            stalled_worker_timeout=settings.stalled_after_s,
-            install_signal_handlers=install_signal_handlers,
-            shutdown_graceful_timeout=settings.stalled_after_s,
-        )
+        while True:
+            try:
+                await app.run_worker_async(
+                    queues=[QUEUE],
+                    name=name,
+                    concurrency=1,
+                    update_heartbeat_interval=settings.heartbeat_s,
+                    stalled_worker_timeout=settings.stalled_after_s,
+                    install_signal_handlers=install_signal_handlers,
+                    shutdown_graceful_timeout=settings.stalled_after_s,
+                )
+                return  # stopped by a signal
+            except Exception:
+                logger.warning("the job worker stopped; starting again", exc_info=True)
+                await asyncio.sleep(max(settings.retry_wait_s, 1))
     finally:
         recovery.cancel()

@@ -258,3 +258,19 @@ def test_an_import_whose_connection_is_killed_is_retried_and_completes(
     assert job["status"] == "succeeded", (job, (tmp_path / "w5.log").read_text()[-3000:])
     assert _release(queue_db, "conn-killed") == (N, N)
     assert _leftovers(queue_db, job_id) == (0, 2)  # failed once, then retried
+
+
+def test_the_api_starts_and_answers_while_the_database_is_down():
+    """The queue's pool opens without waiting: a server (and its worker) start before the DB."""
+    from tests.conftest import free_port
+
+    down = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere"
+    app = create_app(
+        ApiSettings(_env_file=None),
+        DatabaseSettings(url=down, _env_file=None),
+        QueueSettings(_env_file=None, retry_wait_s=1),
+    )
+    started = time.monotonic()
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/healthz").status_code == 200
+    assert time.monotonic() - started < 20
