@@ -106,9 +106,7 @@ def create_app(
         finally:
             gc.unfreeze()  # an app built and stopped again (tests) leaves nothing pinned
             if worker is not None:  # a running job is cancelled; the queue retries it
-                worker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+                await _stop(worker, jobs.stalled_after_s)
             await queue_connections.close()
             await screening_pool.close()
             await pool.close()
@@ -160,6 +158,21 @@ def create_app(
     screenings.fast.install(app)
     web_router.mount_static(app)
     return app
+
+
+async def _stop(worker: asyncio.Task[None], within_s: float) -> None:
+    """Cancel the in-process worker and wait for it, cancelling again until it has ended.
+
+    A cancellation that lands while procrastinate's worker is starting or stopping can be
+    absorbed by it; a server's shutdown must not wait for ever on that.
+    """
+    deadline = asyncio.get_running_loop().time() + within_s
+    while not worker.done() and asyncio.get_running_loop().time() < deadline:
+        worker.cancel()
+        await asyncio.wait({worker}, timeout=0.5)
+    if worker.done() and not worker.cancelled():
+        with contextlib.suppress(Exception):
+            worker.result()
 
 
 def _declare_components(app: FastAPI, api: ApiSettings) -> None:
