@@ -59,7 +59,7 @@ def _sweep(url: str, as_of: str, workers: int) -> tuple[int, float, int]:
         job_id = int(out.split("sweep job ")[1].split(":")[0])
         with psycopg.connect(_libpq(url), autocommit=True) as conn:
             while True:
-                status, progress, total = conn.execute(
+                status, _progress, total = conn.execute(
                     "SELECT status, progress, total FROM jobs WHERE id = %s", (job_id,)
                 ).fetchone()
                 if status in ("succeeded", "failed"):
@@ -107,7 +107,9 @@ def main() -> None:
         ).fetchone()[0]
     for n in args.workers:
         last, seconds, total = _sweep(url, args.as_of, n)
-        print(f"workers={n}: {total} features in {seconds:.1f} s = {total / seconds:.0f} features/s")
+        print(
+            f"workers={n}: {total} features in {seconds:.1f} s = {total / seconds:.0f} features/s"
+        )
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
         started = time.perf_counter()
         near, count = conn.execute(FLOOR, {"d": args.as_of}).fetchone()
