@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +16,7 @@ from api.auth import ReadGate
 from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.items_query import limit_component
+from api.queue import make_queue
 from api.read_your_writes import HEADER as LSN_HEADER
 from api.read_your_writes import ReadYourWritesMiddleware
 from api.responses import ORJSONResponse
@@ -29,12 +32,14 @@ from api.routes import (
     rasters,
     rules,
     screenings,
+    sweeps,
     tiles,
     writes,
 )
 from api.settings import ApiSettings
 from api.text_input import ControlCharacterMiddleware
 from layers.ingest.jobs import recover_interrupted_jobs
+from layers.ingest.queue import QueueSettings, queue_pool, run_worker
 from layers.reads.cql import check_filter_parser
 from layers.reads.replicas import (
     RoutedReader,
@@ -52,10 +57,15 @@ from web import project_file
 from web import router as web_router
 
 
-def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = None) -> FastAPI:
+def create_app(
+    api: ApiSettings | None = None,
+    db: DatabaseSettings | None = None,
+    jobs: QueueSettings | None = None,
+) -> FastAPI:
     """Build the application; tests pass explicit settings."""
     api = api or ApiSettings()
     db = db or DatabaseSettings()
+    jobs = jobs or QueueSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +74,25 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         recover_interrupted_jobs(app.state.sessionmaker)  # jobs a dead process left running
+        # the job queue: imports are deferred to it; unless told not to, this process
+        # also consumes it (a single-machine install needs no separate worker)
+        app.state.queue = make_queue(
+            db, jobs, app.state.sessionmaker, RuleBook(app.state.raster_settings.data_dir)
+        )
+        queue_connections = queue_pool(db, jobs)
+        await queue_connections.open(wait=False)  # the server starts while the DB is down
+        await app.state.queue.open_async(queue_connections)
+        worker = None
+        if api.in_process_worker:
+            worker = asyncio.create_task(
+                run_worker(
+                    app.state.queue,
+                    app.state.sessionmaker,
+                    jobs,
+                    name="ecozone-serve",
+                    install_signal_handlers=False,
+                )
+            )
         app.state.tile_cache = TileCache(api.tile_cache_bytes)
         # the read pools: the primary's and, with read URLs, one per replica
         monitor = make_monitor(db)
@@ -91,6 +120,9 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
             yield
         finally:
             gc.unfreeze()  # an app built and stopped again (tests) leaves nothing pinned
+            if worker is not None:  # a running job is cancelled; the queue retries it
+                await _stop(worker, jobs.stalled_after_s)
+            await queue_connections.close()
             if monitor is not None:
                 await monitor.stop()
             await screening_pools.close()
@@ -137,6 +169,7 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     app.include_router(tiles.router)
     app.include_router(writes.router)
     app.include_router(screenings.router)
+    app.include_router(sweeps.router)
     app.include_router(queries.router)
     app.include_router(rules.router)
     app.include_router(entry_lists.router)
@@ -150,6 +183,21 @@ def create_app(api: ApiSettings | None = None, db: DatabaseSettings | None = Non
     screenings.fast.install(app)
     web_router.mount_static(app)
     return app
+
+
+async def _stop(worker: asyncio.Task[None], within_s: float) -> None:
+    """Cancel the in-process worker and wait for it, cancelling again until it has ended.
+
+    A cancellation that lands while procrastinate's worker is starting or stopping can be
+    absorbed by it; a server's shutdown must not wait for ever on that.
+    """
+    deadline = asyncio.get_running_loop().time() + within_s
+    while not worker.done() and asyncio.get_running_loop().time() < deadline:
+        worker.cancel()
+        await asyncio.wait({worker}, timeout=0.5)
+    if worker.done() and not worker.cancelled():
+        with contextlib.suppress(Exception):
+            worker.result()
 
 
 def _declare_components(app: FastAPI, api: ApiSettings) -> None:

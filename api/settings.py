@@ -21,6 +21,10 @@ class ApiSettings(BaseSettings):
     # longest wait for the next chunk of an unfinished request body before a 408
     body_idle_timeout_s: float = Field(default=30.0, gt=0)
     tile_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    #: Whether each server process also runs a job worker (imports complete on a single
+    #: machine with ``ecozone serve`` alone); false when ``ecozone worker`` processes
+    #: consume the queue (``ecozone serve --no-worker``).
+    in_process_worker: bool = True
 
     @model_validator(mode="after")
     def _limits(self) -> ApiSettings:

@@ -12,7 +12,18 @@ import logging
 
 import typer
 
-from api.cli import datasets, entry_lists, network, outfalls, rasters, readings, screening, store
+from api.cli import (
+    datasets,
+    entry_lists,
+    network,
+    outfalls,
+    rasters,
+    readings,
+    screening,
+    store,
+    sweep,
+    worker,
+)
 from api.cli.serve import serve
 
 
@@ -29,8 +40,10 @@ def build_cli() -> typer.Typer:
     app.command("rasters")(rasters.rasters_command)
     app.command("import-outfall-events")(outfalls.import_outfall_events_command)
     app.command("serve")(serve)
+    app.command("worker")(worker.worker_command)
     app.command("screen")(screening.screen_command)
     app.command("screen-batch")(screening.screen_batch_command)
+    app.command("sweep")(sweep.sweep_command)
     app.add_typer(store.db_cli(), name="db")
     app.add_typer(datasets.sample_cli(), name="sample")
     app.add_typer(datasets.demo_cli(), name="demo")

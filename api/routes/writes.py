@@ -15,7 +15,6 @@ from typing import Annotated, Any, BinaryIO, cast, get_args
 from anyio import CancelScope
 from fastapi import (
     APIRouter,
-    BackgroundTasks,
     Body,
     Depends,
     Header,
@@ -38,7 +37,7 @@ from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.crs import CRS84_API, ApiCRS, api_crs
 from layers.errors import ImportFileError
-from layers.ingest import edits
+from layers.ingest import edits, queue
 from layers.ingest.edits import Written
 from layers.ingest.entry_lists import EntryListOptions, cast_level
 from layers.ingest.files import ReadingsLayout, check_archive, check_upload_name
@@ -49,9 +48,9 @@ from layers.ingest.jobs import (
     create_import_job,
     get_job,
     job_public,
-    run_entry_list_job,
-    run_import_job,
-    run_readings_job,
+    set_queue_job,
+    store_upload,
+    update_job,
 )
 from layers.reads.fastread import feature_in_session
 from layers.screening import storage as screenings
@@ -156,6 +155,37 @@ def _accepted(job: Job, request: Request) -> ORJSONResponse:
     )
 
 
+#: The problem of a job whose upload could not be handed to the queue.
+_NOT_QUEUED = {
+    "type": "/problems/job-not-queued",
+    "detail": "任务未能排队 / the job could not be queued; re-submit the import",
+}
+
+
+async def _enqueue(
+    request: Request, session: Session, job: Job, task: str, spec: dict[str, Any], upload: Path
+) -> None:
+    """Hand a job to the queue: its upload into the database, then the queue's job.
+
+    Any worker, on any machine, may take it from there. A failure on the way fails the
+    job (its reservation freed) before the error goes on to the client.
+    """
+    factory = request.app.state.sessionmaker
+    try:
+        await run_in_threadpool(store_upload, session, job.id, upload)
+        spec = {**spec, "key_id": job.key_id, "request_id": _request_id(request)}
+        queue_job_id = await request.app.state.queue.configure_task(
+            task, queue=queue.QUEUE
+        ).defer_async(job_id=job.id, spec=spec)
+    except BaseException:
+        with CancelScope(shield=True):
+            await run_in_threadpool(
+                update_job, factory, job.id, status="failed", error=dict(_NOT_QUEUED)
+            )
+        raise
+    await run_in_threadpool(set_queue_job, factory, job.id, queue_job_id)
+
+
 def _spool(source: BinaryIO, target: Path) -> int:
     """Copy the parsed upload to ``target`` (in a worker thread: disk I/O); its size."""
     size = 0
@@ -177,7 +207,6 @@ async def create_import(
     collection_id: str,
     key: EditorDep,
     session: SessionDep,
-    background: BackgroundTasks,
 ) -> ORJSONResponse:
     """Upload a file as a new release (the CLI's options); answered 202 with a job to poll.
 
@@ -207,21 +236,11 @@ async def create_import(
             job = await run_in_threadpool(
                 create_import_job, session, collection_id, options.release, params, key
             )
-        except BaseException:
+            spec = queue.job_spec(queue.IMPORT, options, target.name, label=filename)
+            await _enqueue(request, session, job, queue.IMPORT, spec, target)
+        finally:
             with CancelScope(shield=True):  # the folder goes also when the request is cancelled
                 await run_in_threadpool(shutil.rmtree, folder, ignore_errors=True)
-            raise
-    background.add_task(
-        run_import_job,
-        request.app.state.sessionmaker,
-        job.id,
-        target,
-        options,
-        key.id,
-        _request_id(request),
-        label=filename,
-        workdir=folder,
-    )
     return _accepted(job, request)
 
 
@@ -305,7 +324,7 @@ def _check_entry_list_release_free(session: Session, options: EntryListOptions) 
     openapi_extra=_multipart(_entry_list_form_schema()),
 )
 async def create_entry_list_import(
-    request: Request, key: EditorDep, session: SessionDep, background: BackgroundTasks
+    request: Request, key: EditorDep, session: SessionDep
 ) -> ORJSONResponse:
     """Upload a 生态环境准入清单 (.xlsx or .csv) as new releases; answered 202 with a job to poll.
 
@@ -337,27 +356,18 @@ async def create_entry_list_import(
                 "valid_from": options.valid_from.isoformat(),
             }
             job = await run_in_threadpool(
-                partial(create_import_job, kind="import-entry-list"),
+                partial(create_import_job, kind=queue.ENTRY_LIST),
                 session,
                 collection,
                 options.release,
                 params,
                 key,
             )
-        except BaseException:
+            spec = queue.job_spec(queue.ENTRY_LIST, options, target.name)
+            await _enqueue(request, session, job, queue.ENTRY_LIST, spec, target)
+        finally:
             with CancelScope(shield=True):
                 await run_in_threadpool(shutil.rmtree, folder, ignore_errors=True)
-            raise
-    background.add_task(
-        run_entry_list_job,
-        request.app.state.sessionmaker,
-        job.id,
-        target,
-        options,
-        key.id,
-        _request_id(request),
-        workdir=folder,
-    )
     return _accepted(job, request)
 
 
@@ -392,7 +402,7 @@ def _readings_form_schema() -> dict[str, Any]:
     openapi_extra=_multipart(_readings_form_schema()),
 )
 async def create_readings_import(
-    request: Request, key: EditorDep, session: SessionDep, background: BackgroundTasks
+    request: Request, key: EditorDep, session: SessionDep
 ) -> ORJSONResponse:
     """Upload station readings (.csv or .xlsx); answered 202 with a job to poll.
 
@@ -419,28 +429,24 @@ async def create_readings_import(
             size = await run_in_threadpool(_spool, file.file, target)
             params = {"file": filename, "bytes": size, "layout": layout}
             job = await run_in_threadpool(
-                partial(create_import_job, kind="import-readings"),
+                partial(create_import_job, kind=queue.READINGS),
                 session,
                 READINGS,
                 f"upload-{uuid.uuid4().hex}",  # readings have no release: a name of its own
                 params,
                 key,
             )
-        except BaseException:
+            spec = queue.job_spec(
+                queue.READINGS,
+                None,
+                target.name,
+                layout=cast(ReadingsLayout, layout),
+                timeout_ms=request.app.state.db_settings.import_timeout_ms,
+            )
+            await _enqueue(request, session, job, queue.READINGS, spec, target)
+        finally:
             with CancelScope(shield=True):
                 await run_in_threadpool(shutil.rmtree, folder, ignore_errors=True)
-            raise
-    background.add_task(
-        run_readings_job,
-        request.app.state.sessionmaker,
-        job.id,
-        target,
-        cast(ReadingsLayout, layout),
-        key.id,
-        _request_id(request),
-        timeout_ms=request.app.state.db_settings.import_timeout_ms,
-        workdir=folder,
-    )
     return _accepted(job, request)
 
 

@@ -14,8 +14,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+import psycopg
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.errors import GisError
@@ -25,7 +26,7 @@ from layers.ingest.files import ReadingsLayout
 from layers.ingest.importer import ImportOptions, check_new_release, import_file
 from layers.store.db import set_statement_timeout
 from layers.store.keys import record
-from layers.store.models import ApiKey, Job
+from layers.store.models import ApiKey, Job, JobFile
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,16 @@ INTERRUPTED = {
 }
 #: A job of another host is taken as dead when it has not moved for this long.
 OTHER_HOST_STALE_AFTER = timedelta(hours=6)
+#: Failures a job is retried after (the database restarted or the connection broke); any
+#: other exception is the job's outcome.
+TRANSIENT: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+#: An upload is kept in the database (``job_files``) in parts of this size.
+UPLOAD_PART = 1024 * 1024
 
 
 def _start_ticks(pid: int) -> str | None:
@@ -87,10 +98,16 @@ def fail_interrupted_jobs(session: Session) -> int:
     process, told by its start time). A job of another host is failed only when it has
     not moved for :data:`OTHER_HOST_STALE_AFTER`, since that host's processes cannot be
     seen from here. Live workers' jobs are never touched. Called at start-up.
+
+    Only jobs that never reached the queue (no ``queue_job_id``: written before
+    migration 0020, or whose process died between the job's row and its enqueueing)
+    are looked at; a queued job's fate is the queue's (``layers.ingest.queue``).
     """
     now = datetime.now(UTC)
     active = session.scalars(
-        select(Job).where(Job.status.in_(("queued", "running"))).with_for_update(skip_locked=True)
+        select(Job)
+        .where(Job.status.in_(("queued", "running")), Job.queue_job_id.is_(None))
+        .with_for_update(skip_locked=True)
     ).all()
     failed = 0
     for job in active:
@@ -98,6 +115,7 @@ def fail_interrupted_jobs(session: Session) -> int:
             job.status = "failed"
             job.error = dict(INTERRUPTED)
             job.updated_at = now
+            session.execute(delete(JobFile).where(JobFile.job_id == job.id))
             failed += 1
     session.commit()
     if failed:
@@ -206,7 +224,40 @@ def get_job(session: Session, job_id: int) -> Job | None:
     return session.scalar(select(Job).where(Job.id == job_id))
 
 
-def _update(factory: sessionmaker[Session], job_id: int, **values: Any) -> None:
+def store_upload(session: Session, job_id: int, path: Path) -> None:
+    """Keep the upload at ``path`` with its job (``job_files``), for a worker on any machine.
+
+    Written in parts of :data:`UPLOAD_PART` bytes (bounded memory), committed.
+    """
+    with path.open("rb") as source:
+        part = 0
+        while data := source.read(UPLOAD_PART):
+            session.execute(insert(JobFile).values(job_id=job_id, part=part, data=data))
+            part += 1
+    session.commit()
+
+
+def load_upload(factory: sessionmaker[Session], job_id: int, target: Path) -> int:
+    """Write the job's stored upload to ``target``, part by part; its size in bytes."""
+    size = 0
+    with factory() as session, target.open("wb") as out:
+        parts = session.execute(
+            select(JobFile.part).where(JobFile.job_id == job_id).order_by(JobFile.part)
+        ).scalars()
+        for part in list(parts):
+            data = session.scalar(
+                select(JobFile.data).where(JobFile.job_id == job_id, JobFile.part == part)
+            )
+            size += out.write(data or b"")
+    return size
+
+
+#: The statuses a job ends in; its stored upload goes with the last update.
+FINAL = ("succeeded", "failed")
+
+
+def update_job(factory: sessionmaker[Session], job_id: int, **values: Any) -> None:
+    """Set fields of a job (and its ``updated_at``); a final status drops its stored upload."""
     with factory() as session:
         job = session.get(Job, job_id)
         if job is None:
@@ -214,19 +265,21 @@ def _update(factory: sessionmaker[Session], job_id: int, **values: Any) -> None:
         for name, value in values.items():
             setattr(job, name, value)
         job.updated_at = datetime.now(UTC)
+        if values.get("status") in FINAL:
+            session.execute(delete(JobFile).where(JobFile.job_id == job_id))
         session.commit()
 
 
 def _progress(factory: sessionmaker[Session], job_id: int) -> Callable[[int, int], None]:
     """Mark the job running; its progress callback (at most two updates a second)."""
-    _update(factory, job_id, status="running", worker=worker_id())
+    update_job(factory, job_id, status="running", worker=worker_id(), error=None)
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
         now = time.monotonic()
         if now - last[0] > 0.5 or done == total:
             last[0] = now
-            _update(factory, job_id, progress=done, total=total)
+            update_job(factory, job_id, progress=done, total=total)
 
     return progress
 
@@ -241,13 +294,19 @@ def _outcome(
 ) -> Iterator[None]:
     """Record a failure on the job, and delete the upload and its folder afterwards.
 
-    A domain error is the job's problem; anything else is logged and named on the job
-    by the request id only. The files go whatever the outcome.
+    A domain error is the job's problem; a :data:`TRANSIENT` failure (the database went
+    away) is raised again for the queue to retry; anything else is logged and named on
+    the job by the request id only. The local files go whatever the outcome (a retry
+    reads the stored upload again).
     """
     path, workdir = files
     try:
         yield
+    except TRANSIENT:
+        raise
     except GisError as exc:
+        if isinstance(exc.__cause__, TRANSIENT):  # the database went away mid-import: retry
+            raise exc.__cause__ from exc
         error: dict[str, Any] = {
             "type": f"/problems/{exc.code}",
             "detail": exc.detail,
@@ -255,10 +314,10 @@ def _outcome(
         }
         if isinstance(exc, RowsRejected):  # every bad row (the first ones), by row number
             error |= {"count": exc.count, "rows": exc.rows}
-        _update(factory, job_id, status="failed", error=error)
+        update_job(factory, job_id, status="failed", error=error)
     except Exception:
         logger.exception("%s job %s failed", what, job_id)
-        _update(
+        update_job(
             factory,
             job_id,
             status="failed",
@@ -279,14 +338,52 @@ def _audit_and_commit(
     detail: dict[str, Any],
     request_id: str | None,
     after: list[int] | None = None,
+    job_id: int,
+    result: dict[str, Any],
 ) -> None:
-    """Record a job's import in the audit log under its key, and commit the import with it.
+    """Record a job's import in the audit log and mark the job succeeded, with the import.
 
-    Closing the job's session without this commit (an error) rolls the import back.
+    One transaction (:func:`_one_transaction`) holds the import, its audit entry and the
+    job's end (its stored upload dropped), so a worker killed at any point leaves either
+    all of them or none: a retry of a job that did commit finds it succeeded and does
+    nothing. An error before the end rolls the import back.
     """
     key = session.get(ApiKey, key_id) if key_id else None
     record(session, key, action, target, after=after, detail=detail, request_id=request_id)
+    job = session.get(Job, job_id)
+    if job is not None:
+        job.status = "succeeded"
+        job.result = result
+        job.error = None
+        job.updated_at = datetime.now(UTC)
+        session.execute(delete(JobFile).where(JobFile.job_id == job_id))
     session.commit()
+
+
+@contextmanager
+def _one_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose commits are savepoints of one transaction, committed at the end.
+
+    The importers commit what they wrote; in a job, the import, its audit entry and the
+    job's success must commit together (a worker killed between two commits would leave a
+    release whose job still runs, and its retry would find the release taken). An
+    exception rolls the whole of it back.
+    """
+    engine = factory.kw["bind"]
+    with engine.connect() as connection:
+        outer = connection.begin()
+        with Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as session:
+            yield session
+        outer.commit()
+
+
+def job_finished(factory: sessionmaker[Session], job_id: int) -> bool:
+    """Whether the job has already ended (a retried run of a job that committed)."""
+    with factory() as session:
+        job = session.get(Job, job_id)
+        return job is None or job.status in FINAL
 
 
 def run_import_job(
@@ -307,19 +404,22 @@ def run_import_job(
     given, are deleted afterwards, whatever the outcome.
     """
     progress = _progress(factory, job_id)
-    with _outcome(factory, job_id, "import", (path, workdir), request_id):
-        with factory() as session:
-            report = import_file(session, path, options, progress=progress, label=label)
-            _audit_and_commit(
-                session,
-                key_id,
-                "import",
-                f"collections/{options.collection}/releases/{options.release}",
-                after=[report.release_id],
-                detail={"features_imported": report.features_imported, "job": job_id},
-                request_id=request_id,
-            )
-        _update(factory, job_id, status="succeeded", result=report.as_dict())
+    with (
+        _outcome(factory, job_id, "import", (path, workdir), request_id),
+        _one_transaction(factory) as session,
+    ):
+        report = import_file(session, path, options, progress=progress, label=label)
+        _audit_and_commit(
+            session,
+            key_id,
+            "import",
+            f"collections/{options.collection}/releases/{options.release}",
+            after=[report.release_id],
+            detail={"features_imported": report.features_imported, "job": job_id},
+            request_id=request_id,
+            job_id=job_id,
+            result=report.as_dict(),
+        )
 
 
 def run_entry_list_job(
@@ -339,24 +439,26 @@ def run_entry_list_job(
     deleted afterwards, whatever the outcome.
     """
     progress = _progress(factory, job_id)
-    with _outcome(factory, job_id, "entry-list import", (path, workdir), request_id):
-        with factory() as session:
-            report = import_entry_list(session, path, options, progress=progress)
-            _audit_and_commit(
-                session,
-                key_id,
-                "import-entry-list",
-                f"entry-lists/releases/{options.release}",
-                after=[r["release_id"] for r in report.releases.values()],
-                detail={"clauses": report.clauses, "job": job_id},
-                request_id=request_id,
-            )
-        result = {
-            "releases": report.releases,
-            "clauses": report.clauses,
-            "conditions": report.conditions,
-        }
-        _update(factory, job_id, status="succeeded", result=result)
+    with (
+        _outcome(factory, job_id, "entry-list import", (path, workdir), request_id),
+        _one_transaction(factory) as session,
+    ):
+        report = import_entry_list(session, path, options, progress=progress)
+        _audit_and_commit(
+            session,
+            key_id,
+            "import-entry-list",
+            f"entry-lists/releases/{options.release}",
+            after=[r["release_id"] for r in report.releases.values()],
+            detail={"clauses": report.clauses, "job": job_id},
+            request_id=request_id,
+            job_id=job_id,
+            result={
+                "releases": report.releases,
+                "clauses": report.clauses,
+                "conditions": report.conditions,
+            },
+        )
 
 
 #: The job reservation of readings imports: readings have no release, so each upload
@@ -384,27 +486,29 @@ def run_readings_job(
     from layers.ingest.readings import import_readings  # pandas: only when a job runs
 
     progress = _progress(factory, job_id)
-    with _outcome(factory, job_id, "readings import", (path, workdir), request_id):
-        with factory() as session:
-            set_statement_timeout(session, timeout_ms)
-            report = import_readings(
-                session, path, layout, progress=lambda _stage, done, total: progress(done, total)
-            )
-            _audit_and_commit(
-                session,
-                key_id,
-                "import-readings",
-                READINGS,
-                detail={"rows": report.rows, "years": report.years, "job": job_id},
-                request_id=request_id,
-            )
-        result = {
-            "rows": report.rows,
-            "years": report.years,
-            "skipped_missing": report.skipped_missing,
-            "skipped_columns": report.skipped_columns,
-        }
-        _update(factory, job_id, status="succeeded", result=result)
+    with (
+        _outcome(factory, job_id, "readings import", (path, workdir), request_id),
+        _one_transaction(factory) as session,
+    ):
+        set_statement_timeout(session, timeout_ms)
+        report = import_readings(
+            session, path, layout, progress=lambda _stage, done, total: progress(done, total)
+        )
+        _audit_and_commit(
+            session,
+            key_id,
+            "import-readings",
+            READINGS,
+            detail={"rows": report.rows, "years": report.years, "job": job_id},
+            request_id=request_id,
+            job_id=job_id,
+            result={
+                "rows": report.rows,
+                "years": report.years,
+                "skipped_missing": report.skipped_missing,
+                "skipped_columns": report.skipped_columns,
+            },
+        )
 
 
 def job_public(job: Job, base: str) -> dict[str, Any]:
@@ -422,3 +526,10 @@ def job_public(job: Job, base: str) -> dict[str, Any]:
         "updated_at": job.updated_at.isoformat() if job.updated_at else None,
         "links": [{"href": f"{base}/jobs/{job.id}", "rel": "self", "type": "application/json"}],
     }
+
+
+def set_queue_job(factory: sessionmaker[Session], job_id: int, queue_job_id: int) -> None:
+    """Record which queue job carries the work of the job (``jobs.queue_job_id``)."""
+    with factory() as session:
+        session.execute(update(Job).where(Job.id == job_id).values(queue_job_id=queue_job_id))
+        session.commit()

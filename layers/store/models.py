@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -156,6 +157,38 @@ class Job(Base):
     # what an import job writes: reserved while the job is queued or running
     collection: Mapped[str | None] = mapped_column(Text, nullable=True)
     release_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the queue's job carrying the work (procrastinate_jobs.id, migration 0020)
+    queue_job_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class SweepResult(Base):
+    """One feature of a sweep, screened: its verdict and rules by outcome, or its error."""
+
+    __tablename__ = "sweep_results"
+
+    job_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str | None] = mapped_column(Text, nullable=True)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verdict: Mapped[str | None] = mapped_column(Text, nullable=True)
+    deny: Mapped[list[str]] = mapped_column(ARRAY(Text()))
+    require: Mapped[list[str]] = mapped_column(ARRAY(Text()))
+    flag: Mapped[list[str]] = mapped_column(ARRAY(Text()))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class JobFile(Base):
+    """A part (1 MiB) of a job's upload, kept while the job waits or runs, for any worker."""
+
+    __tablename__ = "job_files"
+
+    job_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 _SQL_TYPES: dict[FieldType, TypeEngine[Any]] = {

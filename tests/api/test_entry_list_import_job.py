@@ -15,6 +15,7 @@ from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
 from tests.conftest import migrated_database
 from tests.entry_fixture import default_long_rows, write_long_csv
+from tests.job_fixture import wait_for_job
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def test_an_entry_list_import_is_a_job_that_stores_each_level_and_is_audited(
     job = r.json()
     assert job["kind"] == "import-entry-list"
     assert r.headers["location"].endswith(f"/jobs/{job['id']}")
-    polled = app_client.get(f"/jobs/{job['id']}", headers=_auth(keys["viewer"])).json()
+    polled = wait_for_job(app_client, job["id"], _auth(keys["viewer"]))
     assert polled["status"] == "succeeded", polled
     assert polled["result"]["clauses"] == 3
     assert set(polled["result"]["releases"]) == {"province", "city"}
@@ -106,7 +107,7 @@ def test_a_bad_row_fails_the_job_with_its_row_and_stores_nothing(
     path = write_long_csv(tmp_path / "bad.csv", rows)
     r = _post(app_client, keys["editor"], path, "J2")
     assert r.status_code == 202, r.text
-    polled = app_client.get(f"/jobs/{r.json()['id']}", headers=_auth(keys["editor"])).json()
+    polled = wait_for_job(app_client, r.json()["id"], _auth(keys["editor"]))
     assert polled["status"] == "failed"
     assert polled["error"]["type"] == "/problems/import-file-invalid"
     assert "row 4" in polled["error"]["detail"]

@@ -14,6 +14,7 @@ from api.settings import ApiSettings
 from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
 from tests.conftest import migrated_database
+from tests.job_fixture import wait_for_job
 from tests.readings_fixture import load_stations
 
 
@@ -87,7 +88,7 @@ def test_a_long_file_is_a_job_that_loads_every_row_and_is_audited(app_client, ke
     assert job["kind"] == "import-readings"
     assert job["params"]["layout"] == "long" and job["params"]["file"] == "南京.csv"
     assert r.headers["location"].endswith(f"/jobs/{job['id']}")
-    polled = app_client.get(f"/jobs/{job['id']}", headers=_auth(keys["viewer"])).json()
+    polled = wait_for_job(app_client, job["id"], _auth(keys["viewer"]))
     assert polled["status"] == "succeeded", polled
     assert polled["result"]["rows"] == 24 and polled["result"]["years"] == [2024]
     assert _count(readings_db, "1151A") == 24
@@ -108,7 +109,7 @@ def test_a_long_file_is_a_job_that_loads_every_row_and_is_audited(app_client, ke
 def test_a_wide_file_loads_one_column_per_pollutant(app_client, keys, readings_db):
     r = _post(app_client, keys["editor"], "wide.csv", WIDE, layout="wide")
     assert r.status_code == 202, r.text
-    polled = app_client.get(f"/jobs/{r.json()['id']}", headers=_auth(keys["editor"])).json()
+    polled = wait_for_job(app_client, r.json()["id"], _auth(keys["editor"]))
     assert polled["status"] == "succeeded", polled
     assert polled["result"]["rows"] == 72
     assert _count(readings_db, "1152A") == 72
@@ -123,7 +124,7 @@ def test_bad_rows_fail_the_job_listing_them_and_store_nothing(app_client, keys, 
     )
     r = _post(app_client, keys["editor"], "bad.csv", body)
     assert r.status_code == 202, r.text
-    polled = app_client.get(f"/jobs/{r.json()['id']}", headers=_auth(keys["editor"])).json()
+    polled = wait_for_job(app_client, r.json()["id"], _auth(keys["editor"]))
     assert polled["status"] == "failed"
     error = polled["error"]
     assert error["type"] == "/problems/readings-rejected"

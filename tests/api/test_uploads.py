@@ -30,6 +30,7 @@ from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
 from layers.store.models import Job
 from tests.conftest import migrated_database, serve_in_thread
+from tests.job_fixture import wait_for_job
 
 LIMIT = 1_000_000
 GEOJSON = {
@@ -346,7 +347,7 @@ def _corrupt_zip() -> bytes:
 def test_unreadable_zip_problem_shows_the_upload_name_not_a_server_path(client, editor):
     r = _upload(client, editor, "corrupt", name="破损.zip", content=_corrupt_zip())
     assert r.status_code == 202, r.text
-    job = client.get(f"/jobs/{r.json()['id']}", headers={"X-API-Key": editor}).json()
+    job = wait_for_job(client, r.json()["id"], {"X-API-Key": editor})
     assert job["status"] == "failed"
     detail = job["error"]["detail"]
     assert job["error"]["type"] == "/problems/import-file-invalid"
@@ -420,6 +421,11 @@ def test_every_import_path_leaves_no_temporary_folder(client, editor, tmp_path, 
         before = sorted(p.name for p in tmp.iterdir())
         r = call()
         assert r.status_code == status, (label, r.text)
+        if status == 202:  # the worker's copy of the upload goes when its job has ended
+            wait_for_job(client, r.json()["id"], {"X-API-Key": editor})
+        deadline = time.monotonic() + 5
+        while sorted(p.name for p in tmp.iterdir()) != before and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert sorted(p.name for p in tmp.iterdir()) == before, label
 
 

@@ -15,6 +15,7 @@ from api.settings import ApiSettings
 from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
 from tests.conftest import migrated_database
+from tests.job_fixture import wait_for_job
 
 GEOJSON = {
     "type": "FeatureCollection",
@@ -87,7 +88,7 @@ def test_import_over_http_is_a_job_and_audited(app_client, keys):
     assert r.status_code == 202, r.text
     job = r.json()
     assert r.headers["location"].endswith(f"/jobs/{job['id']}")
-    polled = app_client.get(f"/jobs/{job['id']}", headers=_auth(keys["viewer"])).json()
+    polled = wait_for_job(app_client, job["id"], _auth(keys["viewer"]))
     assert polled["status"] == "succeeded", polled
     assert polled["result"]["features_imported"] == 25
     assert polled["progress"] == polled["total"] == 25
@@ -106,7 +107,7 @@ def test_failed_import_job_carries_a_problem(app_client, keys):
     bad = {"type": "FeatureCollection", "features": []}
     r = _upload(app_client, _auth(keys["editor"]), release="empty", body=bad)
     assert r.status_code == 202
-    job = app_client.get(f"/jobs/{r.json()['id']}", headers=_auth(keys["editor"])).json()
+    job = wait_for_job(app_client, r.json()["id"], _auth(keys["editor"]))
     assert job["status"] == "failed"
     assert job["error"]["type"].startswith("/problems/")
 

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from api.settings import ApiSettings
+from layers.ingest.queue import QueueSettings
 from layers.store.db import DatabaseSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -12,7 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def _defaults(monkeypatch) -> dict[str, Any]:
     """Each setting's environment name and its default (read with nothing set)."""
     out: dict[str, Any] = {}
-    for cls, prefix in ((ApiSettings, "APP_API_"), (DatabaseSettings, "APP_DB_")):
+    for cls, prefix in (
+        (ApiSettings, "APP_API_"),
+        (DatabaseSettings, "APP_DB_"),
+        (QueueSettings, "APP_JOBS_"),
+    ):
         for name in cls.model_fields:
             env = "DATABASE_URL" if name == "url" else (prefix + name).upper()
             monkeypatch.delenv(env, raising=False)
@@ -31,7 +36,14 @@ def test_every_setting_is_listed_with_its_default(monkeypatch):
     for name, value in listed.items():
         monkeypatch.setenv(name, value)
     api, db = ApiSettings(_env_file=None), DatabaseSettings(_env_file=None)
+    jobs = QueueSettings(_env_file=None)
     for name, default in defaults.items():
         field = "url" if name == "DATABASE_URL" else name.split("_", 2)[2].lower()
-        settings = db if name.startswith(("APP_DB_", "DATABASE")) else api
+        settings = (
+            db
+            if name.startswith(("APP_DB_", "DATABASE"))
+            else jobs
+            if name.startswith("APP_JOBS_")
+            else api
+        )
         assert getattr(settings, field) == default, name

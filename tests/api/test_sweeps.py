@@ -1,0 +1,265 @@
+"""Sweeps: every enterprise of a collection screened by queued chunks, through the workers.
+
+The oracle for each swept enterprise is ``POST /screenings`` of the same site, industry,
+kind and date on the same database (the screening service the sweep reuses).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pyproj import Geod
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from api.app import create_app
+from api.cli import build_cli
+from api.settings import ApiSettings
+from layers.screening import sweep
+from layers.screening.rulebook import RuleBook
+from layers.store.db import DatabaseSettings
+from layers.store.keys import create_key
+from layers.store.models import Job, SweepResult
+from tests.conftest import migrated_database
+from tests.job_fixture import wait_for_job
+
+GEOD = Geod(ellps="WGS84")
+MAIN, LAT = 119.0, 32.2  # 长江 mainstem along 119°E
+AS_OF = "2025-06-30"
+
+
+def _east(metres: float, lat: float) -> list[float]:
+    x, y, _ = GEOD.fwd(MAIN, lat, 90.0, metres)
+    return [float(x), float(y)]
+
+
+#: (name, metres east of the mainstem, industry): chemical ones within and beyond 1 km.
+ENTERPRISES = [
+    (f"企业{i:02d}", m, ind)
+    for i, (m, ind) in enumerate(
+        [
+            (300, "化工"),
+            (800, "化工"),
+            (999, "化工"),
+            (1500, "化工"),
+            (5000, "化工"),
+            (400, "食品"),
+            (2000, "食品"),
+            (600, "化工"),
+            (3000, "化工"),
+            (900, "电镀"),
+        ]
+    )
+]
+
+
+def _feature(geometry: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    return {"type": "Feature", "properties": properties, "geometry": geometry}
+
+
+def _write(path: Path, features: list[dict[str, Any]]) -> Path:
+    doc = {"type": "FeatureCollection", "features": features}
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sweep_db(tmp_path_factory) -> Iterator[str]:
+    with migrated_database("jobs_sweep") as url:
+        folder = tmp_path_factory.mktemp("sweep-layers")
+        box = [[116.0, 29.0], [122.0, 29.0], [122.0, 35.0], [116.0, 35.0], [116.0, 29.0]]
+        files = {
+            "admin_divisions": _write(
+                folder / "admin.geojson",
+                [
+                    _feature({"type": "Polygon", "coordinates": [box]}, adcode=a, name=n, level=lv)
+                    for a, n, lv in (
+                        ("320000", "江苏省", "province"),
+                        ("321100", "镇江市", "city"),
+                        ("321102", "京口区", "county"),
+                    )
+                ],
+            ),
+            "water_bodies": _write(
+                folder / "water.geojson",
+                [
+                    _feature(
+                        {"type": "LineString", "coordinates": [[MAIN, 32.0], [MAIN, 32.5]]},
+                        name="长江",
+                        yangtze_class="mainstem",
+                        kind="river",
+                    )
+                ],
+            ),
+            "enterprises": _write(
+                folder / "enterprises.geojson",
+                [
+                    _feature(
+                        {"type": "Point", "coordinates": _east(m, LAT + i * 0.01)},
+                        code=f"E{i:02d}",
+                        name=name,
+                        industry_category=industry,
+                    )
+                    for i, (name, m, industry) in enumerate(ENTERPRISES)
+                ],
+            ),
+        }
+        runner, cli = CliRunner(), build_cli()
+        for collection, path in files.items():
+            args = ["import", str(path), "--collection", collection, "--release", "sweep-test"]
+            result = runner.invoke(
+                cli, [*args, "--valid-from", "2020-01-01"], env={"DATABASE_URL": url}
+            )
+            assert result.exit_code == 0, result.output
+        yield url
+
+
+@pytest.fixture(scope="module")
+def keys(sweep_db) -> dict[str, str]:
+    engine = create_engine(sweep_db)
+    with Session(engine) as session:
+        out = {r: create_key(session, r, f"sweep {r}")[1] for r in ("viewer", "editor")}
+    engine.dispose()
+    return out
+
+
+@pytest.fixture(scope="module")
+def api(sweep_db) -> Iterator[TestClient]:
+    """An API node with its in-process worker (as ``ecozone serve`` runs)."""
+    app = create_app(ApiSettings(_env_file=None), DatabaseSettings(url=sweep_db, _env_file=None))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def _oracle(api, keys, feature: dict[str, Any]) -> str:
+    r = api.post(
+        "/screenings",
+        headers={"X-API-Key": keys["editor"]},
+        json={
+            "name": feature["properties"]["name"],
+            "geometry": feature["geometry"],
+            "industry": feature["properties"]["industry_category"],
+            "kind": "新建",
+            "as_of": AS_OF,
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["verdict"]
+
+
+def test_a_sweep_screens_every_chemical_enterprise_in_chunks_like_post_screenings(api, keys):
+    editor, viewer = {"X-API-Key": keys["editor"]}, {"X-API-Key": keys["viewer"]}
+    r = api.post(
+        "/sweeps",
+        headers=editor,
+        json={
+            "collection": "enterprises",
+            "filter": "industry_category = '化工'",
+            "as_of": AS_OF,
+            "chunk_size": 2,
+        },
+    )
+    assert r.status_code == 202, r.text
+    chemical = [e for e in ENTERPRISES if e[2] == "化工"]
+    assert r.json()["total"] == len(chemical)
+    job = wait_for_job(api, r.json()["id"], viewer)
+    assert job["status"] == "succeeded", job
+    assert job["progress"] == job["total"] == len(chemical)
+    csv_r = api.get(f"/sweeps/{job['id']}/results.csv", headers=viewer)
+    assert csv_r.status_code == 200
+    assert csv_r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(csv_r.text)))
+    assert [row["name"] for row in rows] == [e[0] for e in chemical]
+    items = api.get("/collections/enterprises/items", params={"limit": 100}).json()["features"]
+    by_name = {f["properties"]["name"]: f for f in items}
+    for row in rows:
+        assert row["verdict"] == _oracle(api, keys, by_name[row["name"]]), row
+    within_1km = {e[0] for e in chemical if e[1] < 1000}
+    denied = {row["name"] for row in rows if row["verdict"] == "DENY"}
+    assert denied == within_1km  # 长江保护法: no new chemical project within 1 km
+    assert job["result"]["verdicts"] == Counter(row["verdict"] for row in rows)
+
+
+def test_a_sweep_with_a_bad_filter_is_400_naming_it_and_queues_nothing(api, keys, sweep_db):
+    engine = create_engine(sweep_db)
+    with Session(engine) as session:
+        before = session.scalar(select(func.count()).select_from(Job))
+    r = api.post(
+        "/sweeps",
+        headers={"X-API-Key": keys["editor"]},
+        json={"collection": "enterprises", "filter": "no_such_field = 1", "as_of": AS_OF},
+    )
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Job)) == before
+    engine.dispose()
+    assert (
+        api.post("/sweeps", json={"collection": "enterprises", "as_of": AS_OF}).status_code == 401
+    )
+
+
+def test_a_stopped_sweep_resumes_where_it_stopped_and_writes_each_feature_once(sweep_db):
+    engine = create_engine(sweep_db)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    book = RuleBook()
+    with factory() as session:
+        job, chunks = sweep.create_sweep(
+            session, collection="enterprises", as_of=datetime.date(2025, 6, 30), chunk_size=3
+        )
+    assert [len(c) for c in chunks] == [3, 3, 3, 1]
+    sweep.run_chunk(factory, book, job.id, chunks[0])  # a worker did one chunk, then stopped
+    sweep.run_chunk(factory, book, job.id, chunks[0])  # a retried chunk writes nothing twice
+    with factory() as session:
+        assert session.get(Job, job.id).progress == 3
+        assert session.get(Job, job.id).status == "running"
+        rest = sweep.missing_chunks(session, job.id)
+    assert sorted(i for c in rest for i in c) == sorted(i for c in chunks[1:] for i in c)
+    for ids in rest:
+        sweep.run_chunk(factory, book, job.id, ids)
+    with factory() as session:
+        done = session.get(Job, job.id)
+        assert (done.status, done.progress, done.total) == ("succeeded", 10, 10)
+        count = session.scalar(
+            select(func.count()).select_from(SweepResult).where(SweepResult.job_id == job.id)
+        )
+        assert count == 10
+        assert sweep.missing_chunks(session, job.id) == []
+    engine.dispose()
+
+
+def test_ecozone_sweep_queues_chunks_a_worker_takes_and_writes_the_csv(api, sweep_db, tmp_path):
+    """The CLI queues; the API node's worker (the ``api`` fixture) screens; --out waits."""
+    out = tmp_path / "sweep.csv"
+    result = CliRunner().invoke(
+        build_cli(),
+        [
+            "sweep",
+            "--collection",
+            "enterprises",
+            "--filter",
+            "industry_category = '化工'",
+            "--as-of",
+            AS_OF,
+            "--chunk-size",
+            "3",
+            "--out",
+            str(out),
+        ],
+        env={"DATABASE_URL": sweep_db, "COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    assert "7 features queued in 3 chunks" in result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 7
+    assert {r["verdict"] for r in rows} <= {"DENY", "FLAG", "REQUIRE", "PASS"}
