@@ -82,11 +82,16 @@ def test_compose_runs_a_primary_and_a_streaming_replica_of_one_official_image():
 
 def test_compose_api_nodes_worker_and_proxy():
     services = _compose()["services"]
+    from api.cli import build_cli
+    from api.settings import ApiSettings
+    from layers.ingest.queue import QueueSettings
     from layers.store.db import DatabaseSettings
+    from layers.store.rasters import RasterSettings
 
-    settings_env = {
-        (f.validation_alias.choices[0] if f.validation_alias else "APP_DB_" + name.upper())  # type: ignore[union-attr]
-        for name, f in DatabaseSettings.model_fields.items()
+    settings_env = {"DATABASE_URL"} | {
+        str(model.model_config.get("env_prefix", "")) + name.upper()
+        for model in (ApiSettings, DatabaseSettings, QueueSettings, RasterSettings)
+        for name in model.model_fields
     }
     apis = [n for n in services if n.startswith("api")]
     assert len(apis) == 2
@@ -94,12 +99,17 @@ def test_compose_api_nodes_worker_and_proxy():
         env = services[name]["environment"]
         assert "DATABASE_URL" in env and "@db:" in env["DATABASE_URL"]
         assert "@replica:" in env["APP_DB_READ_URLS"]
-        assert set(env) - {"APP_RASTER_DATA_DIR"} <= settings_env, "a setting the app does not read"
+        assert set(env) <= settings_env, (
+            f"a setting the app does not read: {set(env) - settings_env}"
+        )
         assert services[name]["depends_on"]["migrate"]["condition"] == (
             "service_completed_successfully"
         )
     assert services["migrate"]["command"] == ["ecozone", "db", "upgrade"]
     assert services["worker"]["command"][:2] == ["ecozone", "worker"]
+    assert "worker" in [c.name for c in build_cli().registered_commands]
+    for name in apis:  # the worker service consumes the queue
+        assert services[name]["environment"]["APP_API_IN_PROCESS_WORKER"] == "false"
     proxy = services["proxy"]
     assert proxy["image"].startswith("nginx:") and proxy["image"] != "nginx:latest"
     conf = (ROOT / proxy["volumes"][0].split(":")[0]).read_text()
