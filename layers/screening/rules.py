@@ -27,6 +27,8 @@ ResultOutcome = Literal["DENY", "REQUIRE", "FLAG", "PASS", "NOT_APPLICABLE", "NO
 #: the API's request model, the CLI and the screening's check use.
 Kind = Literal["新建", "扩建", "改建", "迁建"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
+#: The category of a project known only by its GB/T 4754 code (rules/00_industries.yaml).
+OTHER_INDUSTRY = "其他"
 Verification = Literal["V-OFF", "V-STAT", "PARTIAL", "UNVERIFIED", "SEED"]
 #: The spatial relations a rule can test (:class:`Predicate`); evaluation has one
 #: function per op (:data:`layers.screening.evaluate.PREDICATES`).
@@ -681,7 +683,7 @@ class LoadedRuleSet:
             raise IndustryCodeMismatchError(
                 f"industry '{industry}' (GB/T 4754 {', '.join(sorted(codes))}) contradicts "
                 f"industry_code '{industry_code}': correct one of the two fields, or give "
-                "industry 其他 with the code alone.",
+                f"industry {OTHER_INDUSTRY} with the code alone.",
                 field="industry_code",
             )
         if code:

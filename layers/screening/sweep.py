@@ -30,7 +30,7 @@ from layers.ingest.queue import QUEUE, QueueSettings, mark_interrupted
 from layers.reads.cql import FilterContext, build_filter, release_as_of_subquery
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
-from layers.screening.rules import KINDS
+from layers.screening.rules import KINDS, OTHER_INDUSTRY
 from layers.screening.service import resolve_rule_set, screen
 from layers.store.catalog import get_collection
 from layers.store.models import ApiKey, Job, SweepResult, feature_table
@@ -162,10 +162,15 @@ def run_chunk(factory: sessionmaker[Session], book: RuleBook, job_id: int, ids: 
         rules = resolve_rule_set(session, book, as_of)
         rows = []
         for feature in features:
+            industry = str(feature.industry_category or params.get("industry") or "")
+            if industry not in rules.industries and feature.industry_code:
+                # a category outside the rule set's vocabulary (装备制造, 汽车零部件 …) is
+                # screened by its GB/T 4754 code, as a request may ask (industry 其他)
+                industry = OTHER_INDUSTRY
             project = ProjectInput(
                 name=str(feature.name or feature.code or feature.id),
                 geometry=json.loads(feature.geojson),
-                industry=str(feature.industry_category or params.get("industry") or ""),
+                industry=industry,
                 industry_code=feature.industry_code,
                 kind=params["kind"],
                 as_of=as_of,

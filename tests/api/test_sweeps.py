@@ -263,3 +263,53 @@ def test_ecozone_sweep_queues_chunks_a_worker_takes_and_writes_the_csv(api, swee
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 7
     assert {r["verdict"] for r in rows} <= {"DENY", "FLAG", "REQUIRE", "PASS"}
+
+
+def test_a_category_outside_the_vocabulary_is_swept_by_its_gbt4754_code(api, keys):
+    """装备制造 is no category of the rule set: with a code it is screened as 其他 + the code
+    (GB/T 4754 C33 → 金属制品, which discharges pollutants); without one it is an error row."""
+    editor, viewer = {"X-API-Key": keys["editor"]}, {"X-API-Key": keys["viewer"]}
+    site = {"type": "Point", "coordinates": _east(700, LAT + 0.2)}
+    for code in ("C3311", None):
+        properties = {"code": f"M-{code}", "name": f"装备{code}", "industry_category": "装备制造"}
+        if code:
+            properties["industry_code"] = code
+        r = api.post(
+            "/collections/enterprises/items", headers=editor, json=_feature(site, **properties)
+        )
+        assert r.status_code == 201, r.text
+    r = api.post(
+        "/sweeps",
+        headers=editor,
+        json={
+            "collection": "enterprises",
+            "filter": "industry_category = '装备制造'",
+            "as_of": AS_OF,
+        },
+    )
+    assert r.status_code == 202, r.text
+    job = wait_for_job(api, r.json()["id"], viewer)
+    assert job["status"] == "succeeded", job
+    rows = {
+        row["code"]: row
+        for row in csv.DictReader(
+            io.StringIO(api.get(f"/sweeps/{job['id']}/results.csv", headers=viewer).text)
+        )
+    }
+    oracle = api.post(
+        "/screenings",
+        headers=editor,
+        json={
+            "name": "o",
+            "geometry": site,
+            "industry": "其他",
+            "industry_code": "C3311",
+            "kind": "新建",
+            "as_of": AS_OF,
+        },
+    )
+    assert oracle.status_code == 201, oracle.text
+    project = oracle.json()["project"]
+    assert "金属制品" in project["industry_labels"] and "排放污染物" in project["effective_tags"]
+    assert rows["M-C3311"]["error"] == "" and rows["M-C3311"]["verdict"] == oracle.json()["verdict"]
+    assert rows["M-None"]["verdict"] == "ERROR" and "装备制造" in rows["M-None"]["error"]
