@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -17,8 +19,11 @@ from api.text_input import CleanStr
 from layers.ingest.jobs import get_job, job_public, set_queue_job
 from layers.screening import sweep
 from layers.screening.rules import KINDS, Kind
+from layers.store.models import Job
+from web.router import XLSX_TYPE as XLSX
 
 router = APIRouter(tags=["sweeps"])
+GPKG = "application/geopackage+sqlite3"
 
 
 class SweepRequest(BaseModel):
@@ -70,6 +75,14 @@ async def create_sweep(
     )
 
 
+def _sweep(session: SessionDep, job_id: IdPath) -> Job:
+    """The sweep ``job_id``, or 404."""
+    job = get_job(session, job_id)
+    if job is None or job.kind != "sweep":
+        raise HTTPException(404, f"No sweep {job_id}.")
+    return job
+
+
 @router.get(
     "/sweeps/{job_id}/results.csv",
     operation_id="sweeps-results_csv",
@@ -78,11 +91,39 @@ async def create_sweep(
 )
 def sweep_results_csv(job_id: IdPath, session: SessionDep) -> StreamingResponse:
     """A sweep's rows, one per screened feature: verdict and rules by outcome, or error."""
-    job = get_job(session, job_id)
-    if job is None or job.kind != "sweep":
-        raise HTTPException(404, f"No sweep {job_id}.")
+    _sweep(session, job_id)
     return StreamingResponse(
         sweep.results_csv(session, job_id),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="sweep-{job_id}.csv"'},
     )
+
+
+@router.get(
+    "/sweeps/{job_id}/results.xlsx",
+    operation_id="sweeps-results_xlsx",
+    dependencies=[Depends(require_role("viewer"))],
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+def sweep_results_xlsx(job_id: IdPath, session: SessionDep) -> Response:
+    """A sweep's rows as an Excel workbook, in Chinese (排查结果), synthetic data said so."""
+    body = sweep.results_xlsx(session, _sweep(session, job_id))
+    disposition = f'attachment; filename="sweep-{job_id}.xlsx"'
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+@router.get(
+    "/sweeps/{job_id}/results.gpkg",
+    operation_id="sweeps-results_gpkg",
+    dependencies=[Depends(require_role("viewer"))],
+    response_class=Response,
+    responses={200: {"content": {GPKG: {}}}},
+)
+def sweep_results_gpkg(job_id: IdPath, session: SessionDep) -> Response:
+    """A sweep's rows with each feature's geometry as a GeoPackage layer (EPSG:4326)."""
+    job = _sweep(session, job_id)
+    with tempfile.TemporaryDirectory(prefix="ecozone-sweep-") as folder:
+        body = sweep.results_gpkg(session, job, Path(folder)).read_bytes()
+    disposition = f'attachment; filename="sweep-{job_id}.gpkg"'
+    return Response(body, media_type=GPKG, headers={"Content-Disposition": disposition})

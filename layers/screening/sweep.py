@@ -16,6 +16,7 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -33,13 +34,15 @@ from layers.screening.rulebook import RuleBook
 from layers.screening.rules import KINDS, OTHER_INDUSTRY
 from layers.screening.service import resolve_rule_set, screen
 from layers.store.catalog import get_collection
-from layers.store.models import ApiKey, Job, SweepResult, feature_table
+from layers.store.models import ApiKey, Job, Release, SweepResult, feature_table
 
 #: The queue task of one chunk.
 SWEEP_CHUNK = "sweep-chunk"
 #: Features per chunk: a few seconds of screening, so a killed worker loses little.
 CHUNK = 200
 #: The CSV export's columns.
+#: Said on every export of a sweep over a synthetic release (DEVELOPERS: every report).
+SYNTHETIC_EXPORT_NOTE = "注意：所排查图层为演示用合成数据（synthetic），结论不代表真实企业。"
 CSV_COLUMNS = ("feature_id", "code", "name", "verdict", "deny", "require", "flag", "error")
 
 
@@ -240,6 +243,106 @@ def results_csv(session: Session, job_id: int) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+#: The export columns in Chinese, as a reviewer's workbook and layer carry them.
+EXPORT_TITLES = (
+    "要素编号", "编码", "名称", "结论", "禁止（DENY）规则", "需落实（REQUIRE）规则",
+    "提示（FLAG）规则", "未筛查原因",
+)  # fmt: skip
+
+
+def _export_rows(session: Session, job: Job) -> tuple[list[tuple[Any, ...]], bool]:
+    """Each row of a sweep with its feature's geometry (WKB, 4326); whether it is synthetic.
+
+    Synthetic: a release the swept features belong to is flagged synthetic.
+    """
+    table = feature_table(get_collection(job.params["collection"]).id)
+    rows = session.execute(
+        select(
+            SweepResult.feature_id,
+            SweepResult.code,
+            SweepResult.name,
+            func.coalesce(SweepResult.verdict, "ERROR"),
+            func.array_to_string(SweepResult.deny, " "),
+            func.array_to_string(SweepResult.require, " "),
+            func.array_to_string(SweepResult.flag, " "),
+            func.coalesce(SweepResult.error, ""),
+            func.ST_AsBinary(table.c.geom),
+        )
+        .join(table, table.c.id == SweepResult.feature_id, isouter=True)
+        .where(SweepResult.job_id == job.id)
+        .order_by(SweepResult.feature_id)
+    ).all()
+    synthetic = bool(
+        session.scalar(
+            select(func.bool_or(Release.synthetic)).where(
+                Release.id.in_(
+                    select(table.c.release_id).where(table.c.id.in_([r[0] for r in rows]))
+                )
+            )
+        )
+    )
+    return [tuple(r) for r in rows], synthetic
+
+
+def results_xlsx(session: Session, job: Job) -> bytes:
+    """A sweep's rows as an ``.xlsx`` workbook (Chinese headers; synthetic data said so)."""
+    from openpyxl import Workbook  # only when a workbook is asked for
+    from openpyxl.styles import Font
+
+    rows, synthetic = _export_rows(session, job)
+    book = Workbook()
+    sheet = book.active
+    if sheet is None:  # pragma: no cover - a new workbook has its sheet
+        raise RuntimeError("openpyxl made no sheet")
+    sheet.title = "排查结果"
+    p = job.params
+    sheet.append(
+        [
+            f"批量排查 {job.id}：{p['collection']}，现状日期 {p['as_of']}，筛选 {p.get('filter') or '全部'}"
+        ]
+    )
+    sheet["A1"].font = Font(bold=True, size=13)
+    if synthetic:
+        sheet.append([SYNTHETIC_EXPORT_NOTE])
+    sheet.append(list(EXPORT_TITLES))
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row[:8]))
+    sheet.freeze_panes = f"A{sheet.max_row - len(rows) + 1}"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def results_gpkg(session: Session, job: Job, folder: Path) -> Path:
+    """A sweep's rows as a GeoPackage layer ``sweep_<id>`` in ``folder`` (EPSG:4326)."""
+    import numpy as np
+    from pyogrio.raw import write  # only when a GeoPackage is asked for
+
+    rows, synthetic = _export_rows(session, job)
+    path = folder / f"sweep-{job.id}.gpkg"
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 9
+    fields = ["feature_id", "code", "name", "verdict", "deny", "require", "flag", "error"]
+    data = [np.asarray(columns[0], dtype=np.int64)] + [
+        np.asarray([v or "" for v in c], dtype=object) for c in columns[1:8]
+    ]
+    write(
+        str(path),
+        geometry=np.asarray(
+            [bytes(g) if g is not None else None for g in columns[8]], dtype=object
+        ),
+        field_data=data,
+        fields=fields,
+        layer=f"sweep_{job.id}",
+        driver="GPKG",
+        geometry_type="Unknown",
+        crs="EPSG:4326",
+        layer_metadata={"DESCRIPTION": SYNTHETIC_EXPORT_NOTE if synthetic else ""},
+    )
+    return path
 
 
 def register_sweep_task(

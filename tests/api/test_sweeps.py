@@ -313,3 +313,67 @@ def test_a_category_outside_the_vocabulary_is_swept_by_its_gbt4754_code(api, key
     assert "金属制品" in project["industry_labels"] and "排放污染物" in project["effective_tags"]
     assert rows["M-C3311"]["error"] == "" and rows["M-C3311"]["verdict"] == oracle.json()["verdict"]
     assert rows["M-None"]["verdict"] == "ERROR" and "装备制造" in rows["M-None"]["error"]
+
+
+def test_a_sweep_exports_as_xlsx_and_geopackage_with_its_geometry(api, keys, tmp_path, sweep_db):
+    editor, viewer = {"X-API-Key": keys["editor"]}, {"X-API-Key": keys["viewer"]}
+    engine = create_engine(sweep_db)  # the swept release is synthetic: both exports say so
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE releases SET synthetic = true WHERE collection = 'enterprises'"
+        )
+    r = api.post(
+        "/sweeps",
+        headers=editor,
+        json={"collection": "enterprises", "filter": "industry_category = '食品'", "as_of": AS_OF},
+    )
+    assert r.status_code == 202, r.text
+    job = wait_for_job(api, r.json()["id"], viewer)
+    assert job["status"] == "succeeded", job
+    rows = list(
+        csv.DictReader(
+            io.StringIO(api.get(f"/sweeps/{job['id']}/results.csv", headers=viewer).text)
+        )
+    )
+    assert len(rows) == 2
+
+    from openpyxl import load_workbook
+
+    x = api.get(f"/sweeps/{job['id']}/results.xlsx", headers=viewer)
+    assert x.status_code == 200 and x.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    (tmp_path / "s.xlsx").write_bytes(x.content)
+    sheet = load_workbook(tmp_path / "s.xlsx").active
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = values.index(list(sweep.EXPORT_TITLES))
+    assert [sweep.SYNTHETIC_EXPORT_NOTE] in [[v for v in row if v] for row in values[:header]]
+    body = values[header + 1 :]
+    assert [(str(v[0]), v[2], v[3]) for v in body] == [
+        (row["feature_id"], row["name"], row["verdict"]) for row in rows
+    ]
+
+    import pyogrio
+
+    g = api.get(f"/sweeps/{job['id']}/results.gpkg", headers=viewer)
+    assert g.status_code == 200 and g.headers["content-type"] == "application/geopackage+sqlite3"
+    (tmp_path / "s.gpkg").write_bytes(g.content)
+    info = pyogrio.read_info(tmp_path / "s.gpkg")
+    assert info["crs"] == "EPSG:4326" and info["features"] == 2
+    assert info["layer_metadata"]["DESCRIPTION"] == sweep.SYNTHETIC_EXPORT_NOTE
+    _, _, geometry, fields = pyogrio.raw.read(tmp_path / "s.gpkg")
+    verdicts = dict(zip(fields[0].tolist(), fields[3].tolist(), strict=True))
+    assert verdicts == {int(row["feature_id"]): row["verdict"] for row in rows}
+    import shapely
+
+    points = shapely.from_wkb(geometry)
+    items = api.get("/collections/enterprises/items", params={"limit": 100}).json()["features"]
+    by_id = {f["id"]: f["geometry"]["coordinates"] for f in items}
+    for fid, point in zip(fields[0].tolist(), points, strict=True):
+        assert [round(point.x, 6), round(point.y, 6)] == [round(c, 6) for c in by_id[fid]]
+    assert api.get("/sweeps/999999/results.xlsx", headers=viewer).status_code == 404
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE releases SET synthetic = false WHERE collection = 'enterprises'"
+        )
+    engine.dispose()
