@@ -274,3 +274,53 @@ def test_the_api_starts_and_answers_while_the_database_is_down():
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/healthz").status_code == 200
     assert time.monotonic() - started < 20
+
+
+def test_a_sweep_whose_worker_is_sigkilled_resumes_and_screens_each_feature_once(
+    api, editor, queue_db, tmp_path
+):
+    """A sweep of 60 enterprises in chunks of 4; its worker SIGKILLed part-way: the next
+    worker retries the chunk that was running and takes the rest; every feature once."""
+    from datetime import date
+
+    from layers.ingest.importer import ImportOptions, import_file
+
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": f"QY{i}", "name": f"企业{i}", "industry_category": "化工"},
+            "geometry": {"type": "Point", "coordinates": [118.5 + i * 0.02, 32.0 + i * 0.01]},
+        }
+        for i in range(60)
+    ]
+    path = tmp_path / "enterprises.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    engine = create_engine(queue_db)
+    with Session(engine) as session:
+        import_file(session, path, ImportOptions("enterprises", "2024", date(2024, 1, 1)))
+        session.commit()
+    headers = {"X-API-Key": editor}
+    r = api.post(
+        "/sweeps",
+        headers=headers,
+        json={"collection": "enterprises", "as_of": "2025-06-30", "chunk_size": 4},
+    )
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+    with worker(queue_db, tmp_path / "s1.log", retries=2) as first:
+        killed = _kill_mid_way(api, editor, job_id, first)
+    assert 0 < killed["progress"] < 60
+    with worker(queue_db, tmp_path / "s2.log", retries=2):
+        job = wait_for_job(api, job_id, headers, timeout=240)
+    assert job["status"] == "succeeded", (job, (tmp_path / "s2.log").read_text()[-3000:])
+    assert job["progress"] == job["total"] == 60
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT count(*), count(DISTINCT feature_id) FROM sweep_results WHERE job_id = :j"
+            ),
+            {"j": job_id},
+        ).one()
+    engine.dispose()
+    assert tuple(rows) == (60, 60)
+    assert sum(job["result"]["verdicts"].values()) == 60
