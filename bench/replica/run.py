@@ -1,13 +1,13 @@
 """Reads on the primary only vs on primary + one streaming replica: CPU per request, by process.
 
-    uv run python bench/replica/run.py [--items 3000] [--screenings 600] [--concurrency 8]
+    uv run python bench/replica/run.py [--items 3000] [--tiles 3000] [--screenings 600] [--concurrency 8]
 
 Starts its own primary and replica (``tests/replica_fixture.py``: ``initdb``,
 ``pg_basebackup -R``, loopback ports, removed at the end), loads 5,000 synthetic outfalls,
 then serves the app twice with uvicorn (one worker): without ``APP_DB_READ_URLS`` and
 with the replica in it. Each phase (``GET /collections/outfalls/items`` pages of 100 in
-a bbox; ``POST /screenings``) runs after a warm-up, with ``--concurrency`` clients in
-this process. Both clusters and the server share this two-core machine, so what is
+a bbox; vector tiles at z13–14 with the tile cache off; ``POST /screenings``) runs after
+a warm-up, with ``--concurrency`` clients in this process. Both clusters and the server share this two-core machine, so what is
 reported is CPU seconds per request of the API process, of the primary cluster and of
 the replica cluster (postmaster and every child, exited ones included), not throughput.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import subprocess
 import sys
@@ -101,6 +102,25 @@ def load_outfalls(url: str, n: int) -> None:
         engine.dispose()
 
 
+def _tile(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    """The WebMercatorQuad tile of a point at zoom ``z``."""
+    n = 2**z
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return z, int((lon + 180) / 360 * n), int(y)
+
+
+#: The tiles over the loaded outfalls at zooms 13 and 14 (the tile cache is off in both
+#: configurations, so every request renders its tile on a database).
+TILES = sorted(
+    {
+        _tile(119.0 + i * 0.01, 31.0 + j * 0.01, z)
+        for z in (13, 14)
+        for i in range(41)
+        for j in range(21)
+    }
+)
+
+
 async def _drive(base: str, kind: str, n: int, concurrency: int) -> tuple[int, int]:
     """``n`` requests of ``kind`` by ``concurrency`` clients: (ok, not ok)."""
     counter = iter(range(n))
@@ -116,6 +136,9 @@ async def _drive(base: str, kind: str, n: int, concurrency: int) -> tuple[int, i
                     r = await c.get(
                         "/collections/outfalls/items", params={"bbox": bbox, "limit": 100}
                     )
+                elif kind == "tiles":
+                    z, x, y = TILES[i % len(TILES)]
+                    r = await c.get(f"/collections/outfalls/tiles/WebMercatorQuad/{z}/{x}/{y}")
                 else:
                     r = await c.post("/screenings", json=SCREENING)
                 if r.status_code in (200, 201):
@@ -169,7 +192,8 @@ def run_config(
         # one screening alone first: concurrent first screenings on a fresh database race
         # to store the repository's rule set (a unique violation: noted in the report)
         httpx.post(f"{base}/screenings", json=SCREENING, timeout=60).raise_for_status()
-        for kind, n in (("items", args.items), ("screenings", args.screenings)):
+        phases = (("items", args.items), ("tiles", args.tiles), ("screenings", args.screenings))
+        for kind, n in phases:
             asyncio.run(_drive(base, kind, max(20, n // 10), args.concurrency))  # warm-up
             before = {k: tree_cpu(p) for k, p in pids.items()}
             t0 = time.monotonic()
@@ -192,6 +216,7 @@ def run_config(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=3000)
+    parser.add_argument("--tiles", type=int, default=3000)
     parser.add_argument("--screenings", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--features", type=int, default=5000)
@@ -204,7 +229,11 @@ def main() -> None:
         load_outfalls(pair.primary.sa_url(), args.features)
         pair.wait_replayed()
         pids = {"primary": postmaster(pair.primary), "replica": postmaster(pair.replica)}
-        common = {"DATABASE_URL": pair.primary.sa_url(), "APP_DB_READ_POOL_MAX_SIZE": "8"}
+        common = {
+            "DATABASE_URL": pair.primary.sa_url(),
+            "APP_DB_READ_POOL_MAX_SIZE": "8",
+            "APP_API_TILE_CACHE_BYTES": "0",  # every tile rendered on a database
+        }
         configs = {
             "primary only": common,
             "primary + replica": {**common, "APP_DB_READ_URLS": pair.replica.url()},
@@ -223,7 +252,7 @@ def main() -> None:
             f"| {r['kind']} | {r['config']} | {r['req_s']:.0f} | {r['api']:.2f} | "
             f"{r['primary']:.2f} | {r['replica']:.2f} | {r['total']:.2f} |"
         )
-    for kind in ("items", "screenings"):
+    for kind in ("items", "tiles", "screenings"):
         a = [r for r in rows if r["kind"] == kind and r["config"] == "primary only"]
         b = [r for r in rows if r["kind"] == kind and r["config"] == "primary + replica"]
 

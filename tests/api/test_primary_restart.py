@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from layers.store.models import Screening
+from tests.api.test_soak import screening_body
 from tests.conftest import serve_in_subprocess
 from tests.replica_fixture import migrated_cluster
 
@@ -69,24 +70,15 @@ async def _load(base: str, primary) -> dict:
 
     restarter = threading.Thread(target=restart)
     restarter.start()
-    limits = httpx.Limits(max_connections=CLIENTS + 4, keepalive_expiry=1.0)
+    # a new connection per request, as in test_soak (a reused one may fail on the client)
+    limits = httpx.Limits(max_connections=CLIENTS + 4, max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
 
         async def client(n: int) -> None:
             rnd = random.Random(n)  # noqa: S311 - load, not secrets
             while time.monotonic() < stop_at:
-                body = {
-                    "name": f"restart {n}",
-                    "geometry": {
-                        "type": "Point",
-                        "coordinates": [rnd.uniform(117, 121), rnd.uniform(31, 34)],
-                    },
-                    "industry": "化工",
-                    "kind": "新建",
-                    "as_of": "2025-06-30",
-                }
                 try:
-                    r = await http.post("/screenings", json=body)
+                    r = await http.post("/screenings", json=screening_body(f"restart {n}", rnd))
                 except httpx.TransportError as exc:
                     bad.append(f"{type(exc).__name__}: {exc!r}")
                     continue

@@ -35,6 +35,20 @@ EDITORS = 50
 SCREENERS = 200
 
 
+def screening_body(name: str, rnd: random.Random) -> dict:
+    """A new 化工 project at a random point of Jiangsu and its neighbours."""
+    return {
+        "name": name,
+        "geometry": {
+            "type": "Point",
+            "coordinates": [rnd.uniform(117, 121), rnd.uniform(31, 34)],
+        },
+        "industry": "化工",
+        "kind": "新建",
+        "as_of": "2025-06-30",
+    }
+
+
 def _outfall(code: str, lon: float, lat: float) -> dict:
     return {
         "type": "Feature",
@@ -130,16 +144,7 @@ async def _load(base: str, key: str, seconds: float) -> dict[str, object]:
         async def screen(n: int) -> None:
             rnd = random.Random(10_000 + n)  # noqa: S311
             while time.monotonic() < deadline:
-                body = {
-                    "name": f"soak {n}",
-                    "geometry": {
-                        "type": "Point",
-                        "coordinates": [rnd.uniform(117, 121), rnd.uniform(31, 34)],
-                    },
-                    "industry": "化工",
-                    "kind": "新建",
-                    "as_of": "2025-06-30",
-                }
+                body = screening_body(f"soak {n}", rnd)
                 r = await call("screening", "POST", "/screenings", json=body)
                 if r is not None and r.status_code == 201:
                     screenings.append(int(r.json()["id"]))
