@@ -34,7 +34,8 @@ from layers.screening.rulebook import RuleBook
 from layers.screening.rules import KINDS, OTHER_INDUSTRY
 from layers.screening.service import resolve_rule_set, screen
 from layers.store.catalog import get_collection
-from layers.store.models import ApiKey, Job, Release, SweepResult, feature_table
+from layers.store.models import ApiKey, Job, SweepResult, feature_table
+from layers.store.releases import release_as_of
 
 #: The queue task of one chunk.
 SWEEP_CHUNK = "sweep-chunk"
@@ -255,9 +256,10 @@ EXPORT_TITLES = (
 def _export_rows(session: Session, job: Job) -> tuple[list[tuple[Any, ...]], bool]:
     """Each row of a sweep with its feature's geometry (WKB, 4326); whether it is synthetic.
 
-    Synthetic: a release the swept features belong to is flagged synthetic.
+    Synthetic: the release the sweep screened (in force on its date) is flagged so.
     """
-    table = feature_table(get_collection(job.params["collection"]).id)
+    collection = get_collection(job.params["collection"])
+    table = feature_table(collection.id)
     rows = session.execute(
         select(
             SweepResult.feature_id,
@@ -274,15 +276,8 @@ def _export_rows(session: Session, job: Job) -> tuple[list[tuple[Any, ...]], boo
         .where(SweepResult.job_id == job.id)
         .order_by(SweepResult.feature_id)
     ).all()
-    synthetic = bool(
-        session.scalar(
-            select(func.bool_or(Release.synthetic)).where(
-                Release.id.in_(
-                    select(table.c.release_id).where(table.c.id.in_([r[0] for r in rows]))
-                )
-            )
-        )
-    )
+    swept = release_as_of(session, collection.storage, date.fromisoformat(job.params["as_of"]))
+    synthetic = swept is not None and swept.synthetic
     return [tuple(r) for r in rows], synthetic
 
 
