@@ -108,7 +108,7 @@ def timing(session: Session, n: int) -> None:
         )
         t0 = time.perf_counter()
         prepared = prepare(book, rules, project, AS_OF, None)
-        rows = fetch_raw(session, prepared.plan.sql, prepared.args)
+        rows = fetch_raw(session, prepared.sql, prepared.args)
         result = assemble(prepared, project, rows)
         orjson.dumps(stored_body(result.body))
         t1 = time.perf_counter()

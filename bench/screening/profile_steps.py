@@ -55,7 +55,7 @@ def _screen(session: Session, book: RuleBook, rules: LoadedRuleSet, p: ProjectIn
     marks = [time.perf_counter()]
     prepared = prepare(book, rules, p, AS_OF, None)
     marks.append(time.perf_counter())
-    rows = fetch_raw(session, prepared.plan.sql, prepared.args)
+    rows = fetch_raw(session, prepared.sql, prepared.args)
     marks.append(time.perf_counter())
     result = assemble(prepared, p, rows)
     marks.append(time.perf_counter())

@@ -80,6 +80,8 @@ class Prepared:
     geom: ProjectGeometry
     plan: Plan
     radii: dict[str, float]
+    #: the plan's statement for this project (:meth:`Plan.variant`) and its parameters
+    sql: bytes
     args: list[Any]
     #: The outfall, reprojected and checked, when the request gives one.
     outfall: ProjectGeometry | None = None

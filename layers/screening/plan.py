@@ -11,6 +11,7 @@ the same round trip. A plan is built once per rule set (:class:`layers.screening
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -126,7 +127,8 @@ class Plan:
 
     ``sql`` is the statement compiled for psycopg (IN lists expanded, the rule set's
     values inlined), so a screening pays neither SQLAlchemy's compile nor its cache-key
-    walk, and binds only ``param_names`` (``$1``, ``$2``, … in that order).
+    walk, and binds only ``param_names`` (``$1``, ``$2``, … in that order). A screening
+    runs :meth:`variant`: the same statement without the branches switched off for it.
     """
 
     statement: Select[Any]
@@ -143,8 +145,33 @@ class Plan:
     not_applicable: dict[str, tuple[dict[str, Any], dict[str, Any] | str]] = field(
         default_factory=dict, compare=False
     )
+    #: each ``UNION ALL`` branch of ``statement`` with the boolean parameter that switches
+    #: it on (None: always on)
+    parts: tuple[tuple[str | None, Select[Any]], ...] = ()
+    _variants: dict[frozenset[str], tuple[bytes, tuple[str, ...]]] = field(
+        default_factory=dict, compare=False
+    )
     _decided: dict[tuple[Any, ...], Decided] = field(default_factory=dict, compare=False)
     _reach: dict[tuple[Any, ...], Reach] = field(default_factory=dict, compare=False)
+
+    def variant(self, switches: Mapping[str, bool]) -> tuple[bytes, tuple[str, ...]]:
+        """The statement without the branches ``switches`` turn off, and its parameters.
+
+        A switched-off branch (the outfall's lookups without an outfall, an ``upstream``
+        rule that cannot apply) returns no row, but PostgreSQL still sets up its plan
+        nodes at every execution: with ~40 branches that set-up was most of the
+        statement's fixed cost (bench/RESULTS.md). Compiled once per combination of
+        switches that are on.
+        """
+        on = frozenset(g for g, _ in self.parts if g is not None and switches.get(g))
+        got = self._variants.get(on)
+        if got is None:
+            if len(on) == len({g for g, _ in self.parts if g is not None}):
+                got = (self.sql, self.param_names)  # every branch on: the whole statement
+            else:
+                got = _compile(union_all(*(s for g, s in self.parts if g is None or g in on)))
+            _keep(self._variants, on, got)
+        return got
 
     def decide(self, as_of: date, project: ProjectScope) -> Decided:
         """The decision of every rule in force on ``as_of`` for ``project``.
@@ -197,7 +224,7 @@ _ALWAYS_REPORTED = {
 }
 
 
-def _keep(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
     """Keep ``value`` under ``key``, emptying a full cache first (:data:`KEPT`)."""
     if len(cache) >= KEPT:
         cache.clear()
@@ -229,6 +256,8 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
 
     branches: list[Branch] = []
     selects: list[Select[Any]] = []
+    #: the boolean parameter that switches a select on, by its position (else always on)
+    switches: dict[int, str] = {}
     for collection in COLLECTIONS:
         rules = [
             r
@@ -262,6 +291,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             branch = replace(_branch(collection_id, mine, []), label=OUTFALL_ROW + collection_id)
             # only when the request gives an outfall (else these rules read the project's
             # own lookup of the collection, which carries their conditions too)
+            switches[len(selects)] = "has_outfall"
             selects.append(
                 branch_select(
                     branch, outfall, cast(outfall.c.geom, GEOGRAPHY), release, polygonal
@@ -274,6 +304,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             upstream.append(up)
             # on the river network when one was built from the via release in force,
             # else along one line feature (layers.screening.river_network)
+            switches[len(selects)] = switches[len(selects) + 1] = up.param
             selects.append(
                 upstream_select(rule, up, project, project_geog, release).where(
                     ~has_network(rule, release)
@@ -335,6 +366,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         widening=tuple(
             s for s in scopes if s.rule.layer is not None and s.rule.predicate.op == "dwithin"
         ),
+        parts=tuple((switches.get(i), s) for i, s in enumerate(selects)),
     )
 
 

@@ -114,8 +114,9 @@ def prepare(
         "kd": k.planar,
         **protection.target_params(labels, geom.geom, outfall.geom if outfall else None, tags),
     }
-    args = [params[n] for n in plan.param_names]
-    return Prepared(rules, as_of, labels, tags, geom, plan, radii, args, outfall)
+    sql, names = plan.variant({**applying, "has_outfall": outfall is not None})
+    args = [params[n] for n in names]
+    return Prepared(rules, as_of, labels, tags, geom, plan, radii, sql, args, outfall)
 
 
 def _outfall(project: ProjectInput) -> ProjectGeometry | None:
@@ -171,7 +172,7 @@ def screen(
     as_of = project.as_of or date.today()
     rules = rule_set or resolve_rule_set(session, book, as_of)
     prepared = prepare(book, rules, project, as_of, geometry)
-    rows = fetch_raw(session, prepared.plan.sql, prepared.args)
+    rows = fetch_raw(session, prepared.sql, prepared.args)
     if rasters.needs_rasters(rules, as_of):
         prepared.rasters = rasters.compute(
             rasters.stored_in_plan(rows),
@@ -222,16 +223,23 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
         except GisError:
             prepared = None
     if rules is not None and prepared is not None:
-        rows = await store.fetch(prepared.plan.sql, prepared.args)
+        rows = await store.fetch(prepared.sql, prepared.args)
         if rule_set_in_force(rows) == rules.key:
             if rasters.needs_rasters(rules, as_of):
-                prepared.rasters = await asyncio.to_thread(
+                stored = rasters.stored_in_plan(rows)
+                compute = (
                     rasters.compute,
-                    rasters.stored_in_plan(rows),
+                    stored,
                     prepared.geom,
                     float(project.buffer_m),
                     as_of,
                     store.book.raster_dir,
+                )
+                # reading raster files blocks: a thread, but only when there is one to read
+                # (a thread hand-off per screening cost the event loop ~0.9 ms of GIL
+                # waits under load, bench/RESULTS.md)
+                prepared.rasters = (
+                    await asyncio.to_thread(*compute) if stored else rasters.compute(*compute[1:])
                 )
             city = attainment.city_in_rows(rows)
             if city is not None:

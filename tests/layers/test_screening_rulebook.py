@@ -12,7 +12,8 @@ from shapely.geometry import Point
 
 from layers.errors import NoRuleSetError
 from layers.screening.evaluate import PREDICATES
-from layers.screening.plan import build_plan
+from layers.screening.lookups import OUTFALL_ROW, UPSTREAM_ROW
+from layers.screening.plan import Plan, build_plan
 from layers.screening.rulebook import RuleBook
 from layers.screening.rules import OPS, LoadedRuleSet, RuleSetKey
 from layers.screening.rulesets import read_rule_files
@@ -74,6 +75,39 @@ def test_the_plan_binds_only_what_varies_per_project():
     assert {"ewkb", "as_of", "kx", "kd"} <= set(plan.param_names)
     upstream = next(r for r in rules.rules if r.predicate.op == "upstream")
     assert f"'#upstream/{upstream.key}'" in sql  # a rule key, inlined and quoted
+
+
+def test_a_variant_leaves_out_only_the_branches_switched_off():
+    plan = build_plan(_repository_rule_set())
+    ups = [u.param for u in plan.upstream]
+    assert plan.variant({"has_outfall": True, **dict.fromkeys(ups, True)}) == (
+        plan.sql,
+        plan.param_names,
+    )
+    sql, names = plan.variant({})
+    text = sql.decode()
+    assert f"'{OUTFALL_ROW}" not in text and f"'{UPSTREAM_ROW}" not in text
+    assert {"has_outfall", *ups}.isdisjoint(names)
+    assert {int(n) for n in re.findall(r"\$(\d+)", text)} == set(range(1, len(names) + 1))
+    assert plan.variant({"has_outfall": False}) is plan.variant({})  # compiled once
+    one, _ = plan.variant({ups[0]: True})
+    assert f"'{UPSTREAM_ROW}{plan.upstream[0].rule_id}'" in one.decode()
+    assert f"'{UPSTREAM_ROW}{plan.upstream[1].rule_id}'" not in one.decode()
+
+
+def test_a_variant_answers_as_the_whole_statement(db_session, yangtze, monkeypatch):
+    """With and without an outfall, near the river: the same result as every branch."""
+    at = east(119.0, 32.2, 300)
+    cases = [
+        project(Point(at)),
+        project(Point(at), outfall={"type": "Point", "coordinates": list(east(119.0, 32.2, 50))}),
+        project(Point(at), industry="食品"),
+    ]
+    variants = [screen(db_session, p, book=RuleBook()).body for p in cases]
+    monkeypatch.setattr(Plan, "variant", lambda self, _switches: (self.sql, self.param_names))
+    whole = [screen(db_session, p, book=RuleBook()).body for p in cases]
+    assert variants == whole
+    assert variants[0]["verdict"] != "PASS"  # the river's 1 km rules found it
 
 
 def test_the_book_keys_plans_by_id_and_content_hash():
