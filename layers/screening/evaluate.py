@@ -455,6 +455,27 @@ def _steps(
     return steps
 
 
+def _no_release(
+    rules: LoadedRuleSet, step: _Step, problems: dict[str, str], iso: str, outfall_given: bool
+) -> tuple[dict[str, Any], dict[str, Any] | str, str, dict[str, str]]:
+    """A rule whose layer has no release in force: its entry, stored form, warning, layers.
+
+    What :func:`assemble` builds for it when it evaluates it, without evaluating it.
+    """
+    rule = step.scope.rule
+    extra: dict[str, Any] = {}
+    if step.regions_matched is not None:
+        extra["regions_matched"] = list(step.regions_matched)
+    if rule.measure_from == "outfall" and rule.layer is not None:
+        extra["measured_from"] = "outfall" if outfall_given else "project"
+    lacking = [c for c, w in problems.items() if w == "no_release"]
+    text = REASONS["no_release"].format(layers="、".join(_TITLES[c] for c in lacking), as_of=iso)
+    extra["reason"] = {"code": "no_release", "collections": lacking, "text": text}
+    entry = rule_result(rules, rule, "NOT_CHECKED", [], False, extra, step.scope.jurisdiction)
+    warning = f"规则 {rule.id} 未能核查：{text}。"
+    return entry, stored_entry(entry), warning, dict.fromkeys(lacking, "no_release")
+
+
 def _not_applicable(
     plan: Plan, rules: LoadedRuleSet, scope: RuleScope
 ) -> tuple[dict[str, Any], dict[str, Any] | str]:
@@ -502,6 +523,7 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     stored = []
     worst = "PASS"
     decided = p.plan.decide(as_of, scope)
+    nothing_to_check = decided.built.setdefault("no_release", {})
     if decided.regional:
         problem = _layer_problem(found, JURISDICTION)
         if problem is not None:
@@ -523,11 +545,25 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
                 results.append(pair[0])
                 stored.append(pair[1])
                 continue
+        problems = {c: why for c in step.needed if (why := _layer_problem(found, c)) is not None}
+        if not missing and "no_release" in problems.values():
+            # the same entry for every project this decision covers while the layers stay
+            # without a release: built once (never mutated, like the runs above)
+            key = (rule_scope.key, tuple(problems.items()), project.outfall is None)
+            unchecked = nothing_to_check.get(key)
+            if unchecked is None:
+                unchecked = nothing_to_check[key] = _no_release(
+                    rules, step, problems, iso, project.outfall is not None
+                )
+            entry, stored_form, warning, lacking = unchecked
+            results.append(entry)
+            stored.append(stored_form)
+            warnings.append(warning)
+            not_checked.update(lacking)
+            continue
         extra: dict[str, Any] = {}
         if step.regions_matched is not None:
             extra["regions_matched"] = list(step.regions_matched)
-        needed = step.needed
-        problems = {c: why for c in needed if (why := _layer_problem(found, c)) is not None}
         if rule.measure_from == "outfall" and rule.layer is not None:
             extra["measured_from"] = "outfall" if project.outfall is not None else "project"
         evidence: list[dict[str, Any]] = []

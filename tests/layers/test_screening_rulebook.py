@@ -110,6 +110,26 @@ def test_a_variant_answers_as_the_whole_statement(db_session, yangtze, monkeypat
     assert variants[0]["verdict"] != "PASS"  # the river's 1 km rules found it
 
 
+def test_a_kept_book_answers_rules_without_a_release_as_a_fresh_one(db_session):
+    """Their entries are built once per decision and shared: nothing of one screening
+    (its outfall, its place) leaks into the next."""
+    book = RuleBook()
+    near = {"type": "Point", "coordinates": list(east(119.0, 32.2, 40))}
+    cases = [
+        project(Point(119.0, 32.2), outfall=near),
+        project(Point(119.05, 32.25)),
+        project(Point(119.0, 32.2), outfall=near),
+    ]
+    kept = [screen(db_session, p, book=book).body for p in cases]
+    fresh = [screen(db_session, p, book=RuleBook()).body for p in cases]
+    assert kept == fresh
+    unchecked = [r for r in kept[1]["results"] if r["outcome"] == "NOT_CHECKED"]
+    assert any(r["reason"]["code"] == "no_release" for r in unchecked)
+    from_outfall = [r for r in kept[0]["results"] if r.get("measured_from") == "outfall"]
+    assert from_outfall  # the rules measured from the outfall say so
+    assert all(r.get("measured_from") != "outfall" for r in kept[1]["results"])
+
+
 def test_the_book_keys_plans_by_id_and_content_hash():
     book = RuleBook()
     rules = _repository_rule_set()
