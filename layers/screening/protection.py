@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -108,7 +108,8 @@ def ranges_for(
     An industry override replaces a medium's radius (``radius_m`` or ``area_km2``) or
     types; of several categories the widest radius wins.
     """
-    config = config or _config()
+    if config is None:
+        return _default_ranges(labels)
     industries = config.get("industries") or {}
     out = []
     for medium in MEDIA:
@@ -131,6 +132,12 @@ def ranges_for(
             )
         )
     return tuple(out)
+
+
+@lru_cache(maxsize=512)
+def _default_ranges(labels: frozenset[str]) -> tuple[MediumRange, ...]:
+    """:func:`ranges_for` of the shipped configuration, kept per set of categories."""
+    return ranges_for(labels, _config())
 
 
 #: The tags of a project that discharges into water (its surface-water targets are traced).

@@ -27,7 +27,7 @@ RasterFacts = dict[str, dict[str, Any]]
 
 def needs_rasters(rules: LoadedRuleSet, as_of: date) -> bool:
     """Whether a rule of ``rules`` in force on ``as_of`` tests a raster."""
-    return any(r.predicate.op == "raster_stat" and r.in_force(as_of) for r in rules.rules)
+    return any(r.in_force(as_of) for r in rules.with_op("raster_stat"))
 
 
 def stored_in_plan(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

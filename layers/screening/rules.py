@@ -647,6 +647,29 @@ class LoadedRuleSet:
         """
         return self._dumped[rule.key]
 
+    def rule_ids_reading(self, collection: str) -> frozenset[str]:
+        """The ids of the rules whose layer is ``collection`` (kept per rule set)."""
+        return self._reading.get(collection, frozenset())
+
+    def with_op(self, op: str) -> tuple[Rule, ...]:
+        """The rules whose predicate is ``op``, in order (kept per rule set)."""
+        return self._by_op.get(op, ())
+
+    @cached_property
+    def _by_op(self) -> dict[str, tuple[Rule, ...]]:
+        by_op: dict[str, list[Rule]] = {}
+        for r in self.rules:
+            by_op.setdefault(r.predicate.op, []).append(r)
+        return {op: tuple(rules) for op, rules in by_op.items()}
+
+    @cached_property
+    def _reading(self) -> dict[str, frozenset[str]]:
+        by_collection: dict[str, set[str]] = {}
+        for r in self.rules:
+            if r.layer is not None:
+                by_collection.setdefault(r.layer.collection, set()).add(r.id)
+        return {c: frozenset(ids) for c, ids in by_collection.items()}
+
     def project_labels(self, industry: str, industry_code: str | None) -> frozenset[str]:
         """Every category and code prefix a project's industry matches.
 

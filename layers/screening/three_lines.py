@@ -31,7 +31,7 @@ RESOURCE_DIMENSION = "resource_efficiency"
 
 
 def _red_line(body: dict[str, Any], rules: LoadedRuleSet) -> dict[str, Any]:
-    ids = {r.id for r in rules.rules if r.layer is not None and r.layer.collection == RED_LINES}
+    ids = rules.rule_ids_reading(RED_LINES)
     results = [r for r in body.get("results", []) if r["rule_id"] in ids]
     hits = [h for h in body.get("hits", []) if h["collection"] == RED_LINES]
     inside = [h for h in hits if h["distance_m"] == 0.0]
