@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from api.headers import route_path
 from api.responses import ProblemResponse
@@ -243,6 +244,23 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _exc: ClientDisconnect) -> ProblemResponse:
+        # the client left while its body was read: nobody receives this answer, and
+        # nothing failed on the server's side (nothing was written yet); one line, as a
+        # proxy logs a 499, not a trace
+        logger.warning(
+            "client disconnected before sending its whole request: %s %s",
+            request.method,
+            route_path(request.scope),
+        )
+        return problem(
+            request,
+            400,
+            type_="client-disconnected",
+            detail="The client closed the connection before sending its whole request.",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
