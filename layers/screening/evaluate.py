@@ -9,7 +9,7 @@ used, the hit list and the warnings.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -90,6 +90,9 @@ class Prepared:
     #: The attainment of the project's city (:func:`layers.screening.attainment.area_quality`;
     #: None when the city is unknown).
     quality: dict[str, Any] | None = None
+    #: every parameter by name, and the switches ``sql`` was chosen by (:meth:`Plan.variant`)
+    params: dict[str, Any] = field(default_factory=dict)
+    switches: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass

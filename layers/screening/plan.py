@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from psycopg import sql as psycopg_sql
@@ -92,6 +92,9 @@ from layers.store.models import RasterFile, Release, feature_table
 from layers.store.rasters import IN_FORCE_COLUMNS
 from layers.store.releases import NEWEST_FIRST, in_force_on
 
+#: The switch of a collection's lookups (:meth:`Plan.variant`): ``RELEASED`` + its id.
+RELEASED = "released:"
+
 #: How many answers a plan keeps per cache (:meth:`Plan.decide`, :meth:`Plan.reach`):
 #: each is a few hundred bytes; a full cache starts again empty.
 KEPT = 4096
@@ -145,9 +148,10 @@ class Plan:
     not_applicable: dict[str, tuple[dict[str, Any], dict[str, Any] | str]] = field(
         default_factory=dict, compare=False
     )
-    #: each ``UNION ALL`` branch of ``statement`` with the boolean parameter that switches
-    #: it on (None: always on)
-    parts: tuple[tuple[str | None, Select[Any]], ...] = ()
+    #: each ``UNION ALL`` branch of ``statement`` with the switches that must all be on
+    #: for it to run (none: always): boolean parameters, and :data:`RELEASED` + a
+    #: collection for the lookups of a collection
+    parts: tuple[tuple[tuple[str, ...], Select[Any]], ...] = ()
     _variants: dict[frozenset[str], tuple[bytes, tuple[str, ...]]] = field(
         default_factory=dict, compare=False
     )
@@ -158,20 +162,33 @@ class Plan:
         """The statement without the branches ``switches`` turn off, and its parameters.
 
         A switched-off branch (the outfall's lookups without an outfall, an ``upstream``
-        rule that cannot apply) returns no row, but PostgreSQL still sets up its plan
-        nodes at every execution: with ~40 branches that set-up was most of the
-        statement's fixed cost (bench/RESULTS.md). Compiled once per combination of
-        switches that are on.
+        rule that cannot apply, a collection with no release in force) returns no row,
+        but PostgreSQL still sets up its plan nodes at every execution: with ~40 branches
+        that set-up was most of the statement's fixed cost (bench/RESULTS.md). A switch
+        not in ``switches`` is on. Compiled once per combination of switches that are on.
         """
-        on = frozenset(g for g, _ in self.parts if g is not None and switches.get(g))
+        on = frozenset(g for g in self._switch_names if switches.get(g, True))
         got = self._variants.get(on)
         if got is None:
-            if len(on) == len({g for g, _ in self.parts if g is not None}):
+            if on == self._switch_names:
                 got = (self.sql, self.param_names)  # every branch on: the whole statement
             else:
-                got = _compile(union_all(*(s for g, s in self.parts if g is None or g in on)))
+                got = _compile(union_all(*(s for g, s in self.parts if on.issuperset(g))))
             _keep(self._variants, on, got)
         return got
+
+    @cached_property
+    def _switch_names(self) -> frozenset[str]:
+        return frozenset(g for gates, _ in self.parts for g in gates)
+
+    def released(self, rows: list[tuple[Any, ...]]) -> frozenset[str]:
+        """The collections searched by the plan that have a release in force, from its rows."""
+        searched = self._searched
+        return frozenset(r[0] for r in rows if r[1] is None and r[0] in searched)
+
+    @cached_property
+    def _searched(self) -> frozenset[str]:
+        return frozenset(b.collection for b in self.branches)
 
     def decide(self, as_of: date, project: ProjectScope) -> Decided:
         """The decision of every rule in force on ``as_of`` for ``project``.
@@ -256,8 +273,8 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
 
     branches: list[Branch] = []
     selects: list[Select[Any]] = []
-    #: the boolean parameter that switches a select on, by its position (else always on)
-    switches: dict[int, str] = {}
+    #: the switches of a select (:attr:`Plan.parts`), by its position (else always on)
+    switches: dict[int, tuple[str, ...]] = {}
     for collection in COLLECTIONS:
         rules = [
             r
@@ -278,6 +295,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         if collection.id == PARKS and uses_park:
             branch = replace(branch, covers=True)
         branches.append(branch)
+        switches[len(selects)] = (RELEASED + collection.id,)
         selects.append(branch_select(branch, project, project_geog, release, polygonal))
     outfall_rules = [r for r in rule_set.rules if r.measure_from == "outfall" and r.layer]
     if outfall_rules:
@@ -291,7 +309,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             branch = replace(_branch(collection_id, mine, []), label=OUTFALL_ROW + collection_id)
             # only when the request gives an outfall (else these rules read the project's
             # own lookup of the collection, which carries their conditions too)
-            switches[len(selects)] = "has_outfall"
+            switches[len(selects)] = ("has_outfall", RELEASED + collection_id)
             selects.append(
                 branch_select(
                     branch, outfall, cast(outfall.c.geom, GEOGRAPHY), release, polygonal
@@ -304,7 +322,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
             upstream.append(up)
             # on the river network when one was built from the via release in force,
             # else along one line feature (layers.screening.river_network)
-            switches[len(selects)] = switches[len(selects) + 1] = up.param
+            switches[len(selects)] = switches[len(selects) + 1] = (up.param,)
             selects.append(
                 upstream_select(rule, up, project, project_geog, release).where(
                     ~has_network(rule, release)
@@ -366,7 +384,7 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
         widening=tuple(
             s for s in scopes if s.rule.layer is not None and s.rule.predicate.op == "dwithin"
         ),
-        parts=tuple((switches.get(i), s) for i, s in enumerate(selects)),
+        parts=tuple((switches.get(i, ()), s) for i, s in enumerate(selects)),
     )
 
 

@@ -34,6 +34,7 @@ class RuleBook:
         self._rule_sets: dict[RuleSetKey, LoadedRuleSet] = {}
         self._plans: dict[RuleSetKey, Plan] = {}
         self._in_force: dict[date, RuleSetKey] = {}
+        self._released: dict[date, frozenset[str]] = {}
         #: the cities' attainment the 环境质量底线 conclusion reads (a few minutes each)
         self.quality = QualityCache()
 
@@ -73,6 +74,21 @@ class RuleBook:
             self._in_force.clear()
         self._in_force[as_of] = rule_set.key
         self._rule_sets.setdefault(rule_set.key, rule_set)
+
+    def found_released(self, as_of: date, collections: frozenset[str]) -> None:
+        """Remember which collections had a release in force on ``as_of``."""
+        if self._released.get(as_of) != collections:
+            if len(self._released) >= MAX_GUESSES:
+                self._released.clear()
+            self._released[as_of] = collections
+
+    def guess_released(self, as_of: date) -> frozenset[str] | None:
+        """The collections last found with a release in force on ``as_of``.
+
+        Only a guess: the screening statement confirms it
+        (:func:`layers.screening.service.confirm_released`).
+        """
+        return self._released.get(as_of)
 
     def guess_in_force(self, as_of: date) -> LoadedRuleSet | None:
         """The rule set last found in force on ``as_of``, if this book has one."""

@@ -23,7 +23,7 @@ from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry, prepare_geometry
 from layers.screening import attainment, conformity, protection, rasters, three_lines
 from layers.screening.evaluate import Prepared, ScreeningResult, assemble
-from layers.screening.plan import rule_set_in_force
+from layers.screening.plan import RELEASED, rule_set_in_force
 from layers.screening.project import ProjectInput, check_input
 from layers.screening.rulebook import RuleBook
 from layers.screening.rules import LoadedRuleSet
@@ -114,9 +114,50 @@ def prepare(
         "kd": k.planar,
         **protection.target_params(labels, geom.geom, outfall.geom if outfall else None, tags),
     }
-    sql, names = plan.variant({**applying, "has_outfall": outfall is not None})
-    args = [params[n] for n in names]
-    return Prepared(rules, as_of, labels, tags, geom, plan, radii, sql, args, outfall)
+    switches = {**applying, "has_outfall": outfall is not None}
+    released = book.guess_released(as_of)
+    if released is not None:  # confirmed by the statement's own rows (confirm_released)
+        switches.update({RELEASED + b.collection: b.collection in released for b in plan.branches})
+    sql, names = plan.variant(switches)
+    return Prepared(
+        rules,
+        as_of,
+        labels,
+        tags,
+        geom,
+        plan,
+        radii,
+        sql,
+        [params[n] for n in names],
+        outfall,
+        params=params,
+        switches=switches,
+    )
+
+
+def confirm_released(book: RuleBook, prepared: Prepared, rows: list[tuple[Any, ...]]) -> bool:
+    """Whether ``rows`` answer every lookup the project needs; learn what has a release.
+
+    A statement leaves out the lookups of the collections the book last found without
+    a release in force on the date (:meth:`RuleBook.guess_released`); its rows list the
+    releases in force as the database has them now. When a release was imported since
+    for a collection left out, ``prepared`` is switched to the statement with its
+    lookup and False is returned: the caller runs it again (once per import and
+    process).
+    """
+    plan = prepared.plan
+    present = plan.released(rows)
+    book.found_released(prepared.as_of, present)
+    if all(prepared.switches.get(RELEASED + c, True) for c in present):
+        return True
+    switches = {
+        **prepared.switches,
+        **{RELEASED + b.collection: b.collection in present for b in plan.branches},
+    }
+    prepared.sql, names = plan.variant(switches)
+    prepared.args = [prepared.params[n] for n in names]
+    prepared.switches = switches
+    return False
 
 
 def _outfall(project: ProjectInput) -> ProjectGeometry | None:
@@ -173,6 +214,8 @@ def screen(
     rules = rule_set or resolve_rule_set(session, book, as_of)
     prepared = prepare(book, rules, project, as_of, geometry)
     rows = fetch_raw(session, prepared.sql, prepared.args)
+    if not confirm_released(book, prepared, rows):
+        rows = fetch_raw(session, prepared.sql, prepared.args)
     if rasters.needs_rasters(rules, as_of):
         prepared.rasters = rasters.compute(
             rasters.stored_in_plan(rows),
@@ -224,22 +267,21 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
             prepared = None
     if rules is not None and prepared is not None:
         rows = await store.fetch(prepared.sql, prepared.args)
+        if not confirm_released(store.book, prepared, rows):
+            rows = await store.fetch(prepared.sql, prepared.args)
         if rule_set_in_force(rows) == rules.key:
             if rasters.needs_rasters(rules, as_of):
                 stored = rasters.stored_in_plan(rows)
-                compute = (
-                    rasters.compute,
-                    stored,
-                    prepared.geom,
-                    float(project.buffer_m),
-                    as_of,
-                    store.book.raster_dir,
-                )
-                # reading raster files blocks: a thread, but only when there is one to read
-                # (a thread hand-off per screening cost the event loop ~0.9 ms of GIL
-                # waits under load, bench/RESULTS.md)
+                buffer_m, raster_dir = float(project.buffer_m), store.book.raster_dir
+                # reading raster files blocks: a thread, but only when there is one to
+                # read (a thread hand-off per screening costs the event loop more than
+                # the answer "no release" it would compute)
                 prepared.rasters = (
-                    await asyncio.to_thread(*compute) if stored else rasters.compute(*compute[1:])
+                    await asyncio.to_thread(
+                        rasters.compute, stored, prepared.geom, buffer_m, as_of, raster_dir
+                    )
+                    if stored
+                    else rasters.compute(stored, prepared.geom, buffer_m, as_of, raster_dir)
                 )
             city = attainment.city_in_rows(rows)
             if city is not None:

@@ -24,7 +24,16 @@ from layers.screening.service import (
     screen,
 )
 from layers.screening.stores import SessionScreeningStore
-from tests.layers.test_screening import AS_OF, count_fallbacks, east, project
+from tests.layers.test_screening import (
+    AS_OF,
+    LAT0,
+    count_fallbacks,
+    east,
+    load,
+    project,
+    result,
+    square,
+)
 
 pytest_plugins = ["tests.layers.test_screening"]  # its fixtures (yangtze, jiangsu)
 pytestmark = pytest.mark.usefixtures("jiangsu")
@@ -84,13 +93,14 @@ def test_a_variant_leaves_out_only_the_branches_switched_off():
         plan.sql,
         plan.param_names,
     )
-    sql, names = plan.variant({})
+    off = dict.fromkeys(["has_outfall", *ups], False)
+    sql, names = plan.variant(off)
     text = sql.decode()
     assert f"'{OUTFALL_ROW}" not in text and f"'{UPSTREAM_ROW}" not in text
     assert {"has_outfall", *ups}.isdisjoint(names)
     assert {int(n) for n in re.findall(r"\$(\d+)", text)} == set(range(1, len(names) + 1))
-    assert plan.variant({"has_outfall": False}) is plan.variant({})  # compiled once
-    one, _ = plan.variant({ups[0]: True})
+    assert plan.variant({**off, "released:red_lines": True}) is plan.variant(off)  # once
+    one, _ = plan.variant({**off, ups[0]: True})
     assert f"'{UPSTREAM_ROW}{plan.upstream[0].rule_id}'" in one.decode()
     assert f"'{UPSTREAM_ROW}{plan.upstream[1].rule_id}'" not in one.decode()
 
@@ -128,6 +138,31 @@ def test_a_kept_book_answers_rules_without_a_release_as_a_fresh_one(db_session):
     from_outfall = [r for r in kept[0]["results"] if r.get("measured_from") == "outfall"]
     assert from_outfall  # the rules measured from the outfall say so
     assert all(r.get("measured_from") != "outfall" for r in kept[1]["results"])
+
+
+def test_a_layer_learned_empty_is_read_once_a_release_is_imported(db_session):
+    """A book leaves out the lookups of collections it found without a release; the
+    statement's own rows show a new release, and the screening runs again with it."""
+    book = RuleBook()
+    chem = project(Point(118.6, LAT0))
+    before = screen(db_session, chem, book=book).body
+    assert result(before, "R-WPPL-66")["outcome"] == "NOT_CHECKED"
+    released = book.guess_released(AS_OF)
+    assert released is not None and "drinking_water_zones" not in released
+    sql, _ = book.plan(resolve_rule_set(db_session, book, AS_OF)).variant(
+        {f"released:{c}": c in released for c in ("drinking_water_zones", "red_lines")}
+    )
+    assert b"'drinking_water_zones'" in book.plan(resolve_rule_set(db_session, book, AS_OF)).sql
+    assert b"FROM drinking_water_zones" not in sql
+    load(
+        db_session,
+        "drinking_water_zones",
+        [{"name": "二级区", "grade": "二级", "geometry": square(118.6, LAT0, 500)}],
+    )
+    after = screen(db_session, chem, book=book).body
+    assert result(after, "R-WPPL-66")["outcome"] == "DENY"
+    assert after == screen(db_session, chem, book=RuleBook()).body
+    assert "drinking_water_zones" in (book.guess_released(AS_OF) or ())
 
 
 def test_the_book_keys_plans_by_id_and_content_hash():
