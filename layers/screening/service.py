@@ -225,13 +225,20 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
         rows = await store.fetch(prepared.plan.sql, prepared.args)
         if rule_set_in_force(rows) == rules.key:
             if rasters.needs_rasters(rules, as_of):
-                prepared.rasters = await asyncio.to_thread(
-                    rasters.compute,
-                    rasters.stored_in_plan(rows),
+                stored = rasters.stored_in_plan(rows)
+                args = (
+                    stored,
                     prepared.geom,
                     float(project.buffer_m),
                     as_of,
                     store.book.raster_dir,
+                )
+                # a thread only to read files: without a raster release in force nothing
+                # blocks, and every thread costs the worker a malloc arena (issue 12)
+                prepared.rasters = (
+                    await asyncio.to_thread(rasters.compute, *args)
+                    if stored
+                    else rasters.compute(*args)
                 )
             city = attainment.city_in_rows(rows)
             if city is not None:
