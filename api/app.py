@@ -16,6 +16,7 @@ from api.auth import ReadGate
 from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.items_query import limit_component
+from api.memory import cap_malloc_arenas
 from api.queue import make_queue
 from api.read_your_writes import HEADER as LSN_HEADER
 from api.read_your_writes import ReadYourWritesMiddleware
@@ -69,6 +70,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cap_malloc_arenas(api.malloc_arena_max)  # before any pool starts its threads
         check_filter_parser()  # fails start-up if the CQL2 grammar patch did not take
         engine = make_engine(db)
         app.state.engine = engine

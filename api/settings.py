@@ -25,6 +25,9 @@ class ApiSettings(BaseSettings):
     #: machine with ``ecozone serve`` alone); false when ``ecozone worker`` processes
     #: consume the queue (``ecozone serve --no-worker``).
     in_process_worker: bool = True
+    #: glibc malloc arenas the process's threads share (``api.memory``; 0: glibc's default
+    #: of 8 per core), which keeps a worker's resident memory from growing with its threads.
+    malloc_arena_max: int = Field(default=2, ge=0)
 
     @model_validator(mode="after")
     def _limits(self) -> ApiSettings:

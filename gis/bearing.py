@@ -9,8 +9,10 @@ here is the forward azimuth on the WGS84 ellipsoid (``pyproj.Geod.inv``).
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-from pyproj import Geod
+if TYPE_CHECKING:
+    from pyproj import Geod
 
 #: The 16 points clockwise from north, in English letters.
 POINTS_EN = (
@@ -28,6 +30,8 @@ _SAME_POINT_M = 1.0
 
 @cache
 def _geod() -> Geod:
+    from pyproj import Geod  # lazy: pyproj (~27 MB) only once a bearing is asked for
+
     return Geod(ellps="WGS84")
 
 

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from pyproj import CRS
 
 from gis.crs import in_china, transformer
 
@@ -85,6 +84,8 @@ def parse_point(text: str, near_lon: float | None = None) -> ParsedPoint | None:
     epsg = gk_epsg(easting, near_lon)
     if epsg is None:
         return None
+    from pyproj import CRS  # lazy: pyproj (~27 MB) only for Gauss-Krüger input (issue 12)
+
     lon, lat = transformer(CRS.from_epsg(epsg), CRS.from_epsg(4326)).transform(easting, northing)
     if not bool(in_china(np.array([lon]), np.array([lat]))[0]):
         return None

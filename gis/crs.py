@@ -6,13 +6,15 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 
 from gis.errors import OutOfChinaError, UnknownCRSError
+
+if TYPE_CHECKING:  # pyproj (~27 MB) loads on first use: the API's CRS84 reads never need it
+    from pyproj import CRS, Transformer
 
 WGS84 = "EPSG:4326"
 CGCS2000 = "EPSG:4490"
@@ -46,6 +48,9 @@ def parse_crs(text: str | int, *, field: str = "crs") -> CRS:
     ):
         parts = candidate.rstrip("/").split("/")
         candidate = f"{parts[-3]}:{parts[-1]}"
+    from pyproj import CRS  # lazy: see the TYPE_CHECKING import
+    from pyproj.exceptions import CRSError
+
     try:
         return CRS.from_user_input(candidate)
     except CRSError:
@@ -64,6 +69,8 @@ def crs_label(crs: CRS) -> str:
 
 @lru_cache(maxsize=128)
 def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
+    from pyproj import CRS, Transformer  # lazy: see the TYPE_CHECKING import
+
     return Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
 
 
@@ -237,6 +244,8 @@ def diagnose_outside_china(x: NDArray[np.float64], y: NDArray[np.float64], crs: 
 @lru_cache(maxsize=1)
 def wgs84_crs() -> CRS:
     """WGS84 lon/lat (:data:`WGS84`) as a pyproj CRS, built once."""
+    from pyproj import CRS  # lazy: see the TYPE_CHECKING import
+
     return CRS.from_user_input(WGS84)
 
 
@@ -382,6 +391,8 @@ def api_crs(text: str, *, field: str = "crs") -> ApiCRS:
             f"{_EPSG_URI.format('N')}).",
             field=field,
         )
+    from pyproj import CRS  # lazy: only a projected or lat-first CRS gets here
+
     axes = CRS.from_epsg(code).axis_info
     lat_first = bool(axes) and axes[0].direction in ("north", "south")
     return ApiCRS(_EPSG_URI.format(code), code, lat_first)

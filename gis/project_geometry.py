@@ -8,15 +8,18 @@ checked in O(vertices) before the footprint goes anywhere near a database.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
 from gis.crs import WGS84, parse_crs, to_wgs84
 from gis.errors import InvalidGeometryError, ProjectGeometryError
+
+if TYPE_CHECKING:
+    from pyproj import Geod
 
 MAX_VERTICES = 10_000
 MAX_PARTS = 2_000
@@ -24,7 +27,14 @@ MAX_EXTENT_M = 1_000_000.0
 MAX_AREA_M2 = 1_000 * 1_000_000.0
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
 
-_GEOD = Geod(ellps="WGS84")
+
+@cache
+def _geod() -> Geod:
+    # lazy: pyproj (~27 MB) loads with the first line or polygon; a point never needs it
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
 
 #: Names of WGS84 / CGCS2000 lon/lat (taken as identical): no pyproj work per request.
 _LONLAT = {"EPSG:4326", "EPSG:4490", "OGC:CRS84", "WGS84", "CGCS2000", "CRS84", "4326", "4490"}
@@ -105,7 +115,7 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
     warnings.extend(out.notes)
     lon, lat = out.lon, out.lat
     extent = (
-        float(_GEOD.inv(lon.min(), lat.min(), lon.max(), lat.max())[2]) if len(lon) > 1 else 0.0
+        float(_geod().inv(lon.min(), lat.min(), lon.max(), lat.max())[2]) if len(lon) > 1 else 0.0
     )
     if extent > MAX_EXTENT_M:
         raise ProjectGeometryError(
@@ -152,7 +162,7 @@ def _measure(geom: BaseGeometry) -> tuple[float, float]:
     """Geodesic area (m²) and perimeter or length (m) on the WGS84 ellipsoid."""
     if geom.geom_type in ("Point", "MultiPoint"):
         return 0.0, 0.0
-    area, perimeter = _GEOD.geometry_area_perimeter(geom)
+    area, perimeter = _geod().geometry_area_perimeter(geom)
     if geom.geom_type in ("LineString", "MultiLineString"):
-        return 0.0, float(_GEOD.geometry_length(geom))
+        return 0.0, float(_geod().geometry_length(geom))
     return abs(float(area)), float(perimeter)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from pyproj import CRS
 from shapely.geometry import mapping
 
 from gis.coords import gk_epsg
@@ -17,6 +16,9 @@ from gis.crs import crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
 from gis.errors import MissingCRSError
 from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
 from layers.ingest.files import PROJECT_FILE_LIMITS, check_upload_name, read_source
+
+if TYPE_CHECKING:  # pyproj (~27 MB) loads with the first upload (issue 12)
+    from pyproj import CRS
 
 ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".gpkg")
 # The upload cap of POST /web/project-file, enforced while the body streams in
@@ -50,6 +52,8 @@ def _guess_gk(xs: np.ndarray[Any, Any], near_lon: float | None) -> CRS | None:
     if finite.size == 0:
         return None
     epsg = gk_epsg(float(np.median(finite)), near_lon)
+    from pyproj import CRS  # lazy: see the TYPE_CHECKING import
+
     return CRS.from_epsg(epsg) if epsg else None
 
 

@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 import shapely
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pyproj import CRS
 from shapely.geometry import mapping, shape
 from sqlalchemy.orm import Session
 
-from gis.crs import transformer
+from gis.crs import transformer, wgs84_crs
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
 from web import protection_report
@@ -77,8 +76,6 @@ DISCLAIMER = (
     "本报告由 ecozone 根据所列图层版本自动生成，仅供项目选址的前期筛查参考，"
     "不替代生态环境主管部门的审查意见和法定环评程序。"
 )
-
-_LONLAT = CRS.from_epsg(4326)
 
 
 @lru_cache(maxsize=1)
@@ -355,8 +352,11 @@ def project_buffer(geometry: dict[str, Any], metres: float) -> dict[str, Any] | 
         return None
     geom = shape(geometry)
     c = geom.centroid
+    from pyproj import CRS  # lazy: pyproj (~27 MB) only when a report draws a buffer (issue 12)
+
     utm = CRS.from_epsg((32600 if c.y >= 0 else 32700) + int((c.x + 180) // 6) + 1)
-    fwd, back = transformer(_LONLAT, utm), transformer(utm, _LONLAT)
+    lonlat = wgs84_crs()
+    fwd, back = transformer(lonlat, utm), transformer(utm, lonlat)
     projected = shapely.transform(geom, lambda xy: _apply(fwd, xy))
     buffered = projected.buffer(metres)
     return dict(mapping(shapely.transform(buffered, lambda xy: _apply(back, xy))))

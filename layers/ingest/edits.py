@@ -20,7 +20,6 @@ import shapely.geometry
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape
 from psycopg import sql as pgsql
-from pyproj import CRS
 from sqlalchemy import TextClause, cast, delete, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -64,6 +63,8 @@ def _geometry(doc: Any, crs: ApiCRS, collection: Collection) -> Any:
         raise InvalidFeatureError(f"geometry cannot be read: {exc}.", field="geometry") from None
     if crs.lat_first:
         geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
+    from pyproj import CRS  # lazy: pyproj (~27 MB) only once a feature is written (issue 12)
+
     source = CRS.from_user_input("OGC:CRS84" if crs == CRS84_API else f"EPSG:{crs.srid}")
     return from_shape(
         storage_geometry(geom, source, collection.geometry, collection.dimensions),

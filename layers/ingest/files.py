@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
-from pyproj import CRS
-
 from gis.parcels import parse_parcels
 from layers.errors import ImportFileError, UploadTooLargeError
 
 if TYPE_CHECKING:  # the readers import them when a file is read (API workers stay lean)
     import geopandas as gpd
+    from pyproj import CRS
 
 #: The two layouts of a station readings file (:mod:`layers.ingest.readings`): one reading
 #: per row, or one column per pollutant (CNEMC's releases).

@@ -26,7 +26,6 @@ import shapely
 from psycopg.copy import QueuedLibpqWriter
 from pydantic import Field as PydanticField
 from pydantic.dataclasses import dataclass as pydantic_dataclass
-from pyproj import CRS
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -60,6 +59,7 @@ from layers.store.releases import (
 
 if TYPE_CHECKING:  # pandas is imported by the functions that run on frames (API workers stay lean)
     import pandas as pd
+    from pyproj import CRS  # likewise pyproj, through gis.crs (issue 12)
 
 logger = logging.getLogger(__name__)
 

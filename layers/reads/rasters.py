@@ -14,7 +14,6 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
-from gis.raster import buffer_lonlat, render_tile, zonal_stats_parts
 from layers.errors import RasterLayerNotFoundError
 from layers.store.rasters import (
     RasterSettings,
@@ -38,6 +37,10 @@ def zonal(stored: StoredRaster, geom: BaseGeometry, buffer_m: float = 0.0) -> di
     Raises:
         RasterTooLargeError: the geometry is too large for the raster's resolution.
     """
+    # lazy: gis.raster loads rasterio/GDAL (~50 MB), which a worker needs only once a
+    # raster release is in force (issue 12)
+    from gis.raster import buffer_lonlat, zonal_stats_parts
+
     layer = get_raster_layer(stored.layer)
     slope = layer.id == "dem"
     names = stored.class_names
@@ -113,4 +116,6 @@ def raster_tile(
             f"Raster layer '{layer}' has no release in force on {as_of.isoformat()}.",
             field="as_of",
         )
+    from gis.raster import render_tile  # lazy: rasterio/GDAL only on a raster tile (issue 12)
+
     return render_tile(stored.path, z, x, y, stored.kind, stored.palette)

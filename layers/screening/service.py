@@ -272,16 +272,19 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
         if rule_set_in_force(rows) == rules.key:
             if rasters.needs_rasters(rules, as_of):
                 stored = rasters.stored_in_plan(rows)
-                buffer_m, raster_dir = float(project.buffer_m), store.book.raster_dir
-                # reading raster files blocks: a thread, but only when there is one to
-                # read (a thread hand-off per screening costs the event loop more than
-                # the answer "no release" it would compute)
+                args = (
+                    stored,
+                    prepared.geom,
+                    float(project.buffer_m),
+                    as_of,
+                    store.book.raster_dir,
+                )
+                # a thread only to read files: without a raster release in force nothing
+                # blocks, and every thread costs the worker a malloc arena (issue 12)
                 prepared.rasters = (
-                    await asyncio.to_thread(
-                        rasters.compute, stored, prepared.geom, buffer_m, as_of, raster_dir
-                    )
+                    await asyncio.to_thread(rasters.compute, *args)
                     if stored
-                    else rasters.compute(stored, prepared.geom, buffer_m, as_of, raster_dir)
+                    else rasters.compute(*args)
                 )
             city = attainment.city_in_rows(rows)
             if city is not None:
