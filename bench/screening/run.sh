@@ -39,7 +39,7 @@ curl -s -o /dev/null -w "ecozone probe: %{http_code} %{size_download} B\n" -H 'C
 curl -s -o /dev/null -w "floor-http probe: %{http_code} %{size_download} B\n" -H 'Content-Type: application/json' -d "$B1" http://127.0.0.1:8093/screen || true
 echo "== floor-sql (a)"
 "$KIT_VENV/bin/python" "$HERE/floor.py" sql --bodies "$OUT/bodies.jsonl" --duration "$DUR" --warmup 5 | tee "$OUT/floor-sql.json"
-for sys in floor-http ecozone; do
+for sys in ${ORDER:-floor-http ecozone}; do  # ORDER="ecozone floor-http" reverses the runs
   if [ "$sys" = ecozone ]; then port=8092; path=/screenings; else port=8093; path=/screen; fi
   echo "== $sys"
   BODIES="$OUT/bodies.jsonl" PATH_=$path wrk -t2 -c"$CONNS" -d5s -s "$HERE/post.lua" "http://127.0.0.1:$port" >/dev/null

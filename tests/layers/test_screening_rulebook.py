@@ -18,6 +18,7 @@ from layers.screening.rulebook import RuleBook
 from layers.screening.rules import OPS, LoadedRuleSet, RuleSetKey
 from layers.screening.rulesets import read_rule_files
 from layers.screening.service import (
+    bound_args,
     create_screening,
     create_screening_async,
     resolve_rule_set,
@@ -243,3 +244,14 @@ def test_concurrent_first_screenings_store_the_rule_set_once():
             assert conn.scalar(sa.text("SELECT count(*) FROM rule_sets")) == 1
         engine.dispose()
     assert len(set(ids)) == 1
+
+
+def test_list_parameters_bind_as_their_array_literals():
+    """Quoted as psycopg quotes them; floats per project, the rest kept."""
+    params = {"a": ["化工", 'x "y",z', "C26"], "b": [0.5, 2.5e-05], "c": [True, False], "d": 3}
+    assert bound_args(params, ("d", "a", "b", "c")) == [
+        3,
+        '{化工,"x \\"y\\",z",C26}',
+        "{0.5,2.5e-05}",
+        "{t,f}",
+    ]
