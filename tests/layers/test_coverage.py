@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from shapely.geometry import Point, box
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from layers.errors import CoverageError
 from layers.ingest.files import SourceData
 from layers.ingest.importer import ImportOptions, coverage_polygon, import_source
-from layers.store.models import Release
+from layers.store.models import Release, feature_table
 from tests.admin_fixture import load_admin
 
 
@@ -57,6 +58,39 @@ def test_default_coverage_is_the_counties_the_features_touch_else_their_hull(db_
     assert source == "auto"
     # the hull of two points 9.6 km apart, buffered by 1 km: about 2 km × 11.6 km
     assert 15e6 < area < 30e6
+
+
+def test_default_coverage_of_a_release_partly_outside_the_divisions(db_session):
+    # 3,000 features (more than one group of the hull's), a third inside the county
+    load_admin(db_session, "321102", (119.0, 32.2), half_deg=0.5)
+    rng = np.random.default_rng(3)
+    inside = np.column_stack([rng.uniform(118.6, 119.4, 1000), rng.uniform(31.8, 32.6, 1000)])
+    outside = np.column_stack([rng.uniform(116.0, 117.5, 2000), rng.uniform(29.0, 30.5, 2000)])
+    release_id = _import(db_session, "mixed", [*inside.tolist(), *outside.tolist()])
+    stations = feature_table("monitoring_stations")
+    county = feature_table("admin_divisions")
+    beyond = ~func.ST_Intersects(
+        stations.c.geom, select(func.ST_Union(county.c.geom)).scalar_subquery()
+    )
+    # the same coverage computed the plain way: one hull over the outside features
+    hull = select(
+        func.geometry(
+            func.ST_Buffer(
+                func.geography(func.ST_ConvexHull(func.ST_Collect(stations.c.geom))), 1000
+            )
+        )
+    ).where(stations.c.release_id == release_id, beyond)
+    expected = func.ST_Union(
+        select(func.ST_Union(county.c.geom)).where(county.c.level == "county").scalar_subquery(),
+        hull.scalar_subquery(),
+    )
+    stored = select(Release.coverage).where(Release.id == release_id).scalar_subquery()
+    difference = db_session.scalar(
+        select(func.ST_Area(func.geography(func.ST_SymDifference(stored, expected))))
+    )
+    total = db_session.scalar(select(func.ST_Area(func.geography(stored))))
+    assert total > 1e10  # the county (~1e10 m²) and the outside hull (~2.3e10 m²)
+    assert difference < total * 1e-6
 
 
 def test_coverage_by_adcodes_and_by_polygon(db_session):
