@@ -44,3 +44,19 @@ def test_connections_run_without_jit_and_the_pools_with_generic_plans(database_u
     with engine.connect() as conn:
         assert conn.execute(text("SHOW jit")).scalar_one() == "on"
     engine.dispose()
+
+
+def test_engine_connections_parse_json_with_orjson(database_url):
+    """A screening's rows are JSON; the engine's connections parse them with orjson."""
+    import orjson
+    from psycopg.pq import Format
+
+    engine = make_engine(DatabaseSettings(url=database_url, _env_file=None))
+    with engine.connect() as conn:
+        row = conn.execute(text("""SELECT '{"中": [1, 2.5e3, null]}'::jsonb""")).scalar_one()
+        assert row == {"中": [1, 2500.0, None]}
+        driver = conn.connection.driver_connection
+        for oid in (114, 3802):  # json, jsonb
+            loader = driver.adapters.get_loader(oid, Format.TEXT)
+            assert loader(oid, driver).loads is orjson.loads
+    engine.dispose()
