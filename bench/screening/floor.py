@@ -47,6 +47,12 @@ TABLES = {  # collection -> (radius m, attribute columns, has_area)
     "admin_divisions": (500, "", True),
     # R-RECEPTOR-500 / R-SPL-32 (the rule lookups); the 环境保护目标 table is PROTECTION below
     "sensitive_receptors": (500, "type, population, grade", True),
+    # the Yangtze-law and 岸线 rules measure from the bank segments (1 km the widest)
+    "shoreline_segments": (
+        1000,
+        "bank, function_zone, shore_type, protection, water_kind, yangtze_class",
+        False,
+    ),
 }
 #: The 环境保护目标 lookups (layers/screening/assessment_ranges.yaml): medium, radius, kinds.
 PROTECTION = (

@@ -11,6 +11,9 @@ per collection (valid from 2020-01-01):
   outfalls      (20,000)
   sensitive_receptors (200,000 points, generated: a province's villages and facilities;
                           added to an already loaded destination too)
+  shoreline_segments (5,000, generated: both banks of 1,250 of the kit's rivers, each cut
+                          in two, offset ~130 m from the centre line, with function zones,
+                          shore types and uses; added to an already loaded destination too)
 """
 
 from __future__ import annotations
@@ -114,6 +117,71 @@ def load_receptors(dst: str) -> None:
         print(f"receptors: {RECEPTORS} points in release {rel}")
 
 
+#: The bench's shoreline segments: rivers × pieces per river × banks.
+SHORE_RIVERS, SHORE_PIECES = 1_250, 2
+SHORELINES = SHORE_RIVERS * SHORE_PIECES * 2
+
+
+def load_shorelines(dst: str) -> None:
+    """5,000 bank segments along the loaded rivers (deterministic), unless already loaded.
+
+    Both banks (左岸 / 右岸, the centre line offset by ±0.0012°) of the first 1,250 rivers
+    (mainstems first), each river cut in two; the attributes cycle through the catalogue's
+    values so that every shoreline rule's filter finds some segments.
+    """
+    with psycopg.connect(_libpq(dst)) as out:
+        if out.execute("SELECT 1 FROM releases WHERE collection = 'shoreline_segments'").fetchone():
+            return
+        rivers = out.execute(
+            "SELECT id FROM releases WHERE collection = 'water_bodies' ORDER BY id LIMIT 1"
+        ).fetchone()
+        if rivers is None:
+            raise SystemExit("load the rivers (water_bodies) first")
+        rel = out.execute(
+            "INSERT INTO releases (collection, name, valid_from, source, licence, note, source_crs,"
+            " synthetic, feature_count, import_report, coverage, coverage_source)"
+            " VALUES ('shoreline_segments', 'bench-kit', '2020-01-01',"
+            " 'bench/screening/load_ecozone.py', '', 'synthetic benchmark data', 'EPSG:4326', true,"
+            " %s, '{}', ST_Multi(ST_MakeEnvelope(" + BOX + ", 4326)), 'adcodes') RETURNING id",
+            (SHORELINES,),
+        ).fetchone()[0]
+        out.execute(
+            f"""
+            INSERT INTO shoreline_segments
+                (release_id, code, name, water_name, water_kind, yangtze_class, bank,
+                 function_zone, shore_type, protection, use, reference_line, length_m,
+                 admin_code, synthetic, geom)
+            SELECT {rel}, 'BS' || lpad((row_number() OVER ())::text, 5, '0'),
+                   coalesce(w.name, w.code) || side.bank || (piece + 1), coalesce(w.name, w.code),
+                   '河流', w.yangtze_class, side.bank,
+                   (ARRAY['岸线保护区', '岸线保留区', '岸线控制利用区', '岸线开发利用区'])
+                       [1 + (w.id + piece + side.k) % 4],
+                   (ARRAY['自然岸线', '生态岸线', '人工岸线'])[1 + (w.id + side.k) % 3],
+                   (ARRAY['严格保护', '限制开发', '优化利用'])[1 + (w.id + piece) % 3],
+                   (ARRAY['生态', '港口码头', '工业', '生活'])[1 + (w.id * 3 + piece) % 4],
+                   '临水线', ST_Length(g.geom::geography), '320102', true, ST_Multi(g.geom)
+            FROM (SELECT id, code, name, yangtze_class, ST_GeometryN(geom, 1) AS line
+                  FROM water_bodies WHERE release_id = {rivers[0]}
+                  ORDER BY rank, id LIMIT {SHORE_RIVERS}) w
+            CROSS JOIN (VALUES (0, '左岸', 0.0012), (1, '右岸', -0.0012)) side(k, bank, off)
+            CROSS JOIN generate_series(0, {SHORE_PIECES - 1}) piece
+            CROSS JOIN LATERAL (
+                SELECT ST_LineSubstring(w.line, piece::float8 / {SHORE_PIECES},
+                                        (piece + 1)::float8 / {SHORE_PIECES}) AS centre
+            ) c
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN ST_IsEmpty(o) OR ST_Dimension(o) <> 1 THEN c.centre ELSE o END
+                       AS geom
+                FROM (SELECT ST_OffsetCurve(c.centre, side.off) AS o) oc
+            ) g
+            """
+        )
+        out.commit()
+        out.autocommit = True
+        out.execute("ANALYZE shoreline_segments")
+        print(f"shorelines: {SHORELINES} segments in release {rel}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -137,6 +205,7 @@ def main() -> None:
             "SELECT count(*) FROM releases WHERE collection <> 'sensitive_receptors'"
         ).fetchone()[0]:
             print("destination already loaded")
+            load_shorelines(a.dst)
             return
         rel = {}
         for coll, n_src in (
@@ -228,6 +297,7 @@ def main() -> None:
         out.autocommit = True
         for t in ("control_units", "water_bodies", "outfalls", "admin_divisions", "releases"):
             out.execute(f"ANALYZE {t}")
+    load_shorelines(a.dst)
     print(f"loaded in {time.time() - t0:.1f} s")
 
 
