@@ -139,6 +139,7 @@ def create_app(
         default_response_class=ORJSONResponse,
         docs_url="/docs",
         openapi_url="/api",
+        telemetry={"tracing": api.telemetry, "metrics": api.telemetry, "logs": api.telemetry},
     )
     app.state.api_settings = api
     _declare_components(app, api)

@@ -28,6 +28,10 @@ class ApiSettings(BaseSettings):
     #: glibc malloc arenas the process's threads share (``api.memory``; 0: glibc's default
     #: of 8 per core), which keeps a worker's resident memory from growing with its threads.
     malloc_arena_max: int = Field(default=2, ge=0)
+    #: FastAPI's OpenTelemetry spans, metrics and logs per request, when a provider is
+    #: configured (``opentelemetry-instrument`` or the SDK). Off: no provider lookups on
+    #: every request (2 % of a point read's Python time).
+    telemetry: bool = False
 
     @model_validator(mode="after")
     def _limits(self) -> ApiSettings:

@@ -1,32 +1,67 @@
-"""`.env.example` names every setting, with the default the code has."""
+"""`.env.example` names every setting of every settings class, with the default the code has."""
 
+import importlib
+import pkgutil
 from pathlib import Path
 from typing import Any
 
-from api.settings import ApiSettings
-from layers.ingest.queue import QueueSettings
-from layers.store.db import DatabaseSettings
+from pydantic import AliasChoices
+from pydantic_settings import BaseSettings
 
 ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("api", "layers", "web", "gis")
 
 
-def _defaults(monkeypatch) -> dict[str, Any]:
-    """Each setting's environment name and its default (read with nothing set)."""
-    out: dict[str, Any] = {}
-    for cls, prefix in (
-        (ApiSettings, "APP_API_"),
-        (DatabaseSettings, "APP_DB_"),
-        (QueueSettings, "APP_JOBS_"),
-    ):
+def _settings_classes() -> list[type[BaseSettings]]:
+    """Every ``BaseSettings`` subclass defined in the project's packages."""
+    found: dict[str, type[BaseSettings]] = {}
+    for package in PACKAGES:
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if info.name == "api.main":  # builds the app; its settings are api.settings'
+                continue
+            module = importlib.import_module(info.name)
+            for obj in vars(module).values():
+                if (
+                    isinstance(obj, type)
+                    and issubclass(obj, BaseSettings)
+                    and obj.__module__ == module.__name__
+                ):
+                    found[f"{obj.__module__}.{obj.__qualname__}"] = obj
+    return [found[k] for k in sorted(found)]
+
+
+def _env_name(cls: type[BaseSettings], name: str) -> str:
+    """The variable a field is read from: its first alias, else prefix + name."""
+    alias = cls.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    if isinstance(alias, str):
+        return alias
+    return (cls.model_config.get("env_prefix", "") + name).upper()
+
+
+def _fields(monkeypatch) -> dict[str, tuple[type[BaseSettings], str]]:
+    """Each setting's environment name, its class and field (with nothing set)."""
+    out: dict[str, tuple[type[BaseSettings], str]] = {}
+    for cls in _settings_classes():
         for name in cls.model_fields:
-            env = "DATABASE_URL" if name == "url" else (prefix + name).upper()
+            env = _env_name(cls, name)
             monkeypatch.delenv(env, raising=False)
             out[env] = (cls, name)
-    return {env: getattr(cls(_env_file=None), name) for env, (cls, name) in out.items()}
+    return out
+
+
+def test_the_settings_classes_are_found():
+    names = {cls.__name__ for cls in _settings_classes()}
+    assert {"ApiSettings", "DatabaseSettings", "QueueSettings", "RasterSettings"} <= names
 
 
 def test_every_setting_is_listed_with_its_default(monkeypatch):
-    defaults = _defaults(monkeypatch)
+    fields = _fields(monkeypatch)
+    defaults: dict[str, Any] = {
+        env: getattr(cls(_env_file=None), name) for env, (cls, name) in fields.items()
+    }
     listed = {}
     for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
@@ -35,15 +70,5 @@ def test_every_setting_is_listed_with_its_default(monkeypatch):
     assert sorted(listed) == sorted(defaults)
     for name, value in listed.items():
         monkeypatch.setenv(name, value)
-    api, db = ApiSettings(_env_file=None), DatabaseSettings(_env_file=None)
-    jobs = QueueSettings(_env_file=None)
-    for name, default in defaults.items():
-        field = "url" if name == "DATABASE_URL" else name.split("_", 2)[2].lower()
-        settings = (
-            db
-            if name.startswith(("APP_DB_", "DATABASE"))
-            else jobs
-            if name.startswith("APP_JOBS_")
-            else api
-        )
-        assert getattr(settings, field) == default, name
+    for env, (cls, name) in fields.items():
+        assert getattr(cls(_env_file=None), name) == defaults[env], env
