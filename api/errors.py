@@ -32,6 +32,7 @@ from layers.errors import (
     CollectionNotFoundError,
     ControlUnitNotFoundError,
     CoverageError,
+    DatabaseSchemaError,
     DatabaseUnavailableError,
     DivisionNotFoundError,
     DocumentNotFoundError,
@@ -143,6 +144,7 @@ STATUS_BY_ERROR: dict[type[GisError], int] = {
     DivisionNotFoundError: 404,
     ServerBusyError: 503,
     DatabaseUnavailableError: 503,
+    DatabaseSchemaError: 503,
     RasterLayerNotFoundError: 404,
     RasterClassesError: 422,
     RasterError: 422,
@@ -205,7 +207,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
     # Driver and pool errors that are about load, raised where no layer translated them
-    # (sync sessions): a cancelled statement or no free connection is a 503, not a 500.
+    # (sync sessions): a cancelled statement, no free connection or a database not
+    # migrated is a 503, not a 500.
     async def _database(request: Request, exc: Exception) -> ProblemResponse:
         domain = database_error(exc)
         if domain is None:
@@ -215,7 +218,9 @@ def install_error_handlers(app: FastAPI) -> None:
     for driver_error in (
         sqlalchemy.exc.OperationalError,
         sqlalchemy.exc.TimeoutError,
+        sqlalchemy.exc.ProgrammingError,  # a missing table: 503 database-schema, else 500
         psycopg.OperationalError,
+        psycopg.errors.UndefinedTable,
         PoolTimeout,
     ):
         app.add_exception_handler(driver_error, _database)

@@ -299,6 +299,19 @@ class DatabaseUnavailableError(AppError):
         )
 
 
+class DatabaseSchemaError(AppError):
+    """The database lacks a table the code reads: not migrated, or migrated to an older head."""
+
+    code = "database-schema"
+
+    def __init__(self, reason: str) -> None:
+        """Name the missing relation (the driver's first line) and the fix."""
+        super().__init__(
+            f"The database has no ecozone schema, or an older one ({reason}): "
+            "run `ecozone db upgrade` on it."
+        )
+
+
 class RowsRejected:
     """A file with bad rows: nothing was loaded; ``rows`` lists them by row number."""
 
@@ -387,7 +400,8 @@ def database_error(exc: BaseException) -> AppError | None:
     ``PoolTimeout`` or SQLAlchemy's pool ``TimeoutError``) a :class:`ServerBusyError`;
     any other operational error of the driver (a connection refused or lost, the server
     shutting down or starting up: ``AdminShutdown``, ``CannotConnectNow``) a
-    :class:`DatabaseUnavailableError`.
+    :class:`DatabaseUnavailableError`; a missing table (``UndefinedTable``: a database
+    not migrated) a :class:`DatabaseSchemaError`.
     """
     import psycopg
     import sqlalchemy.exc
@@ -402,6 +416,8 @@ def database_error(exc: BaseException) -> AppError | None:
         return ServerBusyError()
     if isinstance(cause, psycopg.OperationalError):
         return DatabaseUnavailableError()
+    if isinstance(cause, psycopg.errors.UndefinedTable):
+        return DatabaseSchemaError(str(cause).splitlines()[0])
     return None
 
 

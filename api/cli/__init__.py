@@ -13,6 +13,7 @@ import logging
 import typer
 
 from api.cli import (
+    context,
     datasets,
     entry_lists,
     network,
@@ -54,6 +55,17 @@ def build_cli() -> typer.Typer:
 
 
 def main() -> None:
-    """Entry point of the ``ecozone`` script."""
+    """Entry point of the ``ecozone`` script.
+
+    A database the command cannot use (down, not migrated) is one line on stderr and
+    exit code 1, not a traceback; any other error keeps typer's traceback.
+    """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    build_cli()()
+    try:
+        build_cli()()
+    except Exception as exc:
+        message = context.database_failure(exc)
+        if message is None:
+            raise
+        context.err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None

@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from gis.errors import GisError
+from layers.errors import DatabaseSchemaError, DatabaseUnavailableError, database_error
 from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 
 console = Console()
@@ -42,6 +43,29 @@ def fail(exc: GisError) -> typer.Exit:
     where = f" [{exc.field}]" if exc.field else ""
     err.print(f"[bold red]error{where}:[/] {exc.detail}")
     return typer.Exit(code=2)
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """One line for a database a command cannot use (down, not migrated), else None.
+
+    Names the database (``DATABASE_URL``, password hidden), the driver's reason and the
+    fix, instead of a page of traceback.
+    """
+    problem = database_error(exc)
+    if not isinstance(problem, DatabaseSchemaError | DatabaseUnavailableError):
+        return None
+    from sqlalchemy.engine import make_url
+
+    url = make_url(DatabaseSettings().url).render_as_string(hide_password=True)
+    if isinstance(problem, DatabaseSchemaError):
+        return f"{problem.detail} DATABASE_URL={url}"
+    cause = getattr(exc, "orig", None) or exc
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return (
+        f"the database at {url} is not available: {reason}. Start PostgreSQL "
+        "(`scripts/postgis.sh ensure` finds or starts one and prints its URL) or set "
+        "DATABASE_URL."
+    )
 
 
 def rejected(count: int, rows: list[dict[str, object]]) -> typer.Exit:
