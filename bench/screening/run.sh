@@ -24,6 +24,9 @@ with open(sys.argv[1], "w") as f:
                             "industry": "化工", "kind": "新建", "as_of": "2025-06-30", "buffer_m": 500},
                            ensure_ascii=False) + "\n")
 PY
+# every run starts from the same table: the screenings earlier runs stored are dropped
+# (68k of them, 1 GB, slowed the INSERT and kept autovacuum busy during a run)
+psql -q "${DATABASE_URL/+psycopg/}" -c "TRUNCATE screenings" -c "VACUUM ANALYZE screenings"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done; }
 trap cleanup EXIT

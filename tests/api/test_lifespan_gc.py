@@ -10,7 +10,7 @@ import gc
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.app import SERVING_GC_THRESHOLD, create_app
 from api.settings import ApiSettings
 from layers.store.db import DatabaseSettings
 
@@ -20,7 +20,11 @@ def test_startup_objects_are_frozen_and_released_at_shutdown(database_url: str) 
     app = create_app(
         ApiSettings(_env_file=None), DatabaseSettings(url=database_url, _env_file=None)
     )
+    before = gc.get_threshold()
+    assert before != SERVING_GC_THRESHOLD
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
         assert gc.get_freeze_count() > 10_000  # modules, settings, the app and its routes
+        assert gc.get_threshold() == SERVING_GC_THRESHOLD
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
