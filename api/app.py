@@ -16,7 +16,7 @@ from api.auth import ReadGate
 from api.errors import UploadLimitMiddleware, install_error_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.items_query import limit_component
-from api.memory import cap_malloc_arenas
+from api.memory import cap_malloc_arenas, serving_collector
 from api.queue import make_queue
 from api.read_your_writes import HEADER as LSN_HEADER
 from api.read_your_writes import ReadYourWritesMiddleware
@@ -56,9 +56,6 @@ from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 from layers.store.rasters import RasterSettings
 from web import project_file
 from web import router as web_router
-
-#: The collector's thresholds while the app serves (CPython's default: 700, 10, 10).
-SERVING_GC_THRESHOLD = (20_000, 10, 10)
 
 
 def create_app(
@@ -116,21 +113,11 @@ def create_app(
         app.state.screening_store = PoolScreeningStore(
             screening_pools, app.state.sessionmaker, app.state.rule_book, db.screening_timeout_ms
         )
-        # Everything built so far (modules, settings, the app) lives as long as the
-        # process: move it out of the collector's view, so a full collection walks only
-        # the objects requests make (~135k objects took 40-80 ms, the p99 of every read).
         gc.collect()
-        gc.freeze()
-        # A request's temporaries die by reference count; at CPython's gen-0 threshold
-        # (700) the collector ran mid-request many times a request and promoted live
-        # temporaries to be scanned again (5.6 % of a screening worker's time).
-        collector = gc.get_threshold()
-        gc.set_threshold(*SERVING_GC_THRESHOLD)
         try:
-            yield
+            with serving_collector():  # start-up objects frozen, fewer collector passes
+                yield
         finally:
-            gc.set_threshold(*collector)
-            gc.unfreeze()  # an app built and stopped again (tests) leaves nothing pinned
             if worker is not None:  # a running job is cancelled; the queue retries it
                 await _stop(worker, jobs.stalled_after_s)
             await queue_connections.close()

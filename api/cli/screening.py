@@ -26,6 +26,7 @@ from rich.table import Table
 from shapely.geometry import mapping
 
 from api.cli.context import console, err, fail, iso_date, session_scope
+from api.memory import serving_collector
 from gis.crs import WGS84, crs_label
 from gis.errors import GisError
 from layers.screening.project import ProjectInput
@@ -339,6 +340,9 @@ def screen_batch_command(
     # would otherwise hold one GIL for every connection; forked, so the sites and the
     # rule set are shared, not pickled
     with contextlib.ExitStack() as stack:
+        # the sites and rules frozen out of the collector's view, the collector at the
+        # server's thresholds; forked workers inherit both
+        stack.enter_context(serving_collector())
         if workers == 1:  # in this process
             _batch_start(projects, rules)
             stack.callback(_batch["session"].close)  # rolls back: nothing is stored

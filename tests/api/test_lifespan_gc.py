@@ -10,7 +10,8 @@ import gc
 
 from fastapi.testclient import TestClient
 
-from api.app import SERVING_GC_THRESHOLD, create_app
+from api.app import create_app
+from api.memory import SERVING_GC_THRESHOLD
 from api.settings import ApiSettings
 from layers.store.db import DatabaseSettings
 
