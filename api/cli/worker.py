@@ -19,6 +19,7 @@ def worker_command(
     """
     import asyncio
 
+    from api.memory import serving_collector
     from api.queue import make_queue
     from layers.ingest.queue import QueueSettings, run_worker
     from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
@@ -36,6 +37,7 @@ def worker_command(
             await run_worker(queue, factory, jobs, name=name)
 
     try:
-        asyncio.run(consume())
+        with serving_collector():  # as the server's: sweeps screen thousands of features
+            asyncio.run(consume())
     finally:
         engine.dispose()
