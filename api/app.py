@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -113,7 +112,6 @@ def create_app(
         app.state.screening_store = PoolScreeningStore(
             screening_pools, app.state.sessionmaker, app.state.rule_book, db.screening_timeout_ms
         )
-        gc.collect()
         try:
             with serving_collector():  # start-up objects frozen, fewer collector passes
                 yield

@@ -45,26 +45,30 @@ def fail(exc: GisError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def shown_database_url() -> str:
+    """``DATABASE_URL`` as the commands name it: the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(DatabaseSettings().url).render_as_string(hide_password=True)
+
+
 def database_failure(exc: BaseException) -> str | None:
     """One line for a database a command cannot use (down, not migrated), else None.
 
-    Names the database (``DATABASE_URL``, password hidden), the driver's reason and the
-    fix, instead of a page of traceback.
+    Names the database (:func:`shown_database_url`), the driver's reason and the fix,
+    instead of a page of traceback.
     """
     problem = database_error(exc)
-    if not isinstance(problem, DatabaseSchemaError | DatabaseUnavailableError):
-        return None
-    from sqlalchemy.engine import make_url
-
-    url = make_url(DatabaseSettings().url).render_as_string(hide_password=True)
     if isinstance(problem, DatabaseSchemaError):
-        return f"{problem.detail} DATABASE_URL={url}"
+        return f"{problem.detail} DATABASE_URL={shown_database_url()}"
+    if not isinstance(problem, DatabaseUnavailableError):
+        return None
     cause = getattr(exc, "orig", None) or exc
     reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
     return (
-        f"the database at {url} is not available: {reason}. Start PostgreSQL "
-        "(`scripts/postgis.sh ensure` finds or starts one and prints its URL) or set "
-        "DATABASE_URL."
+        f"the database at {shown_database_url()} is not available: {reason}. Start "
+        "PostgreSQL (`scripts/postgis.sh ensure` finds or starts one and prints its URL) "
+        "or set DATABASE_URL."
     )
 
 

@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from api.cli.context import err
+from api.cli.context import database_failure, err, shown_database_url
 
 
 def serve(
@@ -24,29 +24,25 @@ def serve(
     one that cannot be reached yet is not: the server answers 503 until it is.
     """
     import uvicorn
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
 
     from layers.store import schema
     from layers.store.db import DatabaseSettings
 
-    url = DatabaseSettings().url
-    shown = make_url(url).render_as_string(hide_password=True)
     try:
-        current, head = schema.revisions(url)
+        current, head = schema.revisions(DatabaseSettings().url)
     except OperationalError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
         err.print(
-            f"[yellow]warning:[/] the database at {shown} is not available ({reason}); "
-            "serving anyway: requests that need it answer 503 until it is.",
+            f"[yellow]warning:[/] {database_failure(exc)} Serving anyway: requests that "
+            "need the database answer 503 until it is up.",
             highlight=False,
             soft_wrap=True,
         )
     else:
         if current != head:
             err.print(
-                f"[bold red]error:[/] the database at {shown} is at schema revision "
-                f"{current or 'none (never migrated)'}; this code needs {head}: "
+                f"[bold red]error:[/] the database at {shown_database_url()} is at schema "
+                f"revision {current or 'none (never migrated)'}; this code needs {head}: "
                 "run `ecozone db upgrade`.",
                 highlight=False,
                 soft_wrap=True,

@@ -25,8 +25,12 @@ with open(sys.argv[1], "w") as f:
                            ensure_ascii=False) + "\n")
 PY
 # every run starts from the same table: the screenings earlier runs stored are dropped
-# (68k of them, 1 GB, slowed the INSERT and kept autovacuum busy during a run)
-psql -q "${DATABASE_URL/+psycopg/}" -c "TRUNCATE screenings" -c "VACUUM ANALYZE screenings"
+# (68k of them, 1 GB, slowed the INSERT and kept autovacuum busy during a run), but only
+# in a bench database: a DATABASE_URL left pointing at a real one keeps its screenings
+case "$DB" in
+  *bench*) psql -q "${DATABASE_URL/+psycopg/}" -c "TRUNCATE screenings" -c "VACUUM ANALYZE screenings" ;;
+  *) echo "run.sh: $DB is not a bench database; its stored screenings are kept" >&2 ;;
+esac
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done; }
 trap cleanup EXIT

@@ -6,15 +6,20 @@ migrated by an older checkout; and the HTTP side of the last two (503, not 500).
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 import typer
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.cli import main
+from api.cli.context import database_failure
 from api.cli.serve import serve
 from api.settings import ApiSettings
 from layers.store import schema
@@ -58,11 +63,42 @@ def test_a_database_never_migrated_names_the_upgrade(monkeypatch, capsys, empty_
     assert "Traceback" not in err
 
 
-def test_other_errors_keep_their_traceback(monkeypatch, capsys, database_url):
-    # a usage error is click's own message and exit code 2, untouched
-    code, err = _run(monkeypatch, capsys, database_url, "retire", "nope")
-    assert code == 2
-    assert "ecozone db upgrade" not in err
+def test_other_errors_are_not_database_failures():
+    # they keep typer's traceback: main re-raises what database_failure does not name
+    assert database_failure(ValueError("a bug")) is None
+    assert database_failure(psycopg.errors.UndefinedColumn("column x does not exist")) is None
+    assert database_failure(psycopg.errors.UndefinedTable("relation x does not exist"))
+
+
+def test_serve_starts_while_the_database_is_down():
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere",
+        "COLUMNS": "400",
+    }
+    code = "from api.cli import main; main()"
+    server = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--port", str(port), "--no-worker"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = server.stderr.readline()
+            lines.append(line)
+            if "Uvicorn running" in line or not line:
+                break
+        seen = "".join(lines)
+        assert "warning:" in seen and "is not available" in seen, seen
+        assert "Serving anyway" in seen and "Uvicorn running" in seen, seen
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_serve_refuses_a_database_behind_the_code(monkeypatch, capsys, empty_database):
