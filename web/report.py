@@ -165,6 +165,7 @@ def render_report(
     pdf_href: str | None = None,
     static_href: str | None = None,
     map_href: str | None = None,
+    review_href: str | None = None,
 ) -> str:
     """The report page of a screening.
 
@@ -177,6 +178,7 @@ def render_report(
             script from there (left out in the PDF, which gets the stylesheet directly).
         map_href: link to the screening's interactive map file (``map.html``); the PDF
             gets it as a full URL.
+        review_href: link to the screening reopened on the reviewer's map (HTML only).
     """
     verdict = str(screening.get("verdict") or "")
     conformity = conformity_chapter(screening)
@@ -209,6 +211,7 @@ def render_report(
             pdf_href=pdf_href,
             static_href=static_href,
             map_href=map_href,
+            review_href=review_href,
             rules_href=_root_of(static_href) + "/rules/",
             completeness=completeness_of(screening),
             declared=declared_facts(screening),

@@ -135,6 +135,7 @@ def screening_report(
     pdf_href = str(request.url_for("screening_report_pdf", screening_id=screening_id).path)
     static_href = request.scope.get("root_path", "") + "/static"
     map_href = str(request.url_for("screening_map_file", screening_id=screening_id).path)
+    review_href = f"{request.url_for('map_page').path}?screening={screening_id}"
     return HTMLResponse(
         render_report(
             screening,
@@ -143,6 +144,7 @@ def screening_report(
             pdf_href=pdf_href,
             static_href=static_href,
             map_href=map_href,
+            review_href=review_href,
         )
     )
 

@@ -28,7 +28,8 @@ function loadHistory() {
   });
 }
 
-function reopen(id) {
+// A saved screening on the map and in the screening tab (also for a link's ?screening=ID).
+export function reopen(id) {
   return getJSON("/screenings/" + encodeURIComponent(id)).then(function (s) {
     clearScreening();
     setProject(s.geometry, "已保存的筛查 " + (s.name || id));

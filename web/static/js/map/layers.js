@@ -178,17 +178,41 @@ export function loadCollections() {
   });
 }
 
+function extentBounds(c) {
+  if (!c.release || !c.extent || !c.extent.spatial) return null;
+  const box = c.extent.spatial.bbox[0];
+  if (!box || box[0] <= -180) return null;
+  return L.latLngBounds([box[1], box[0]], [box[3], box[2]]);
+}
+
 // The extent of the collections that have data (the first view).
 export function dataBounds(collections) {
   let b = null;
   collections.forEach(function (c) {
-    if (!c.release || !c.extent || !c.extent.spatial) return;
-    const box = c.extent.spatial.bbox[0];
-    if (!box || box[0] <= -180) return;
-    const lb = L.latLngBounds([box[1], box[0]], [box[3], box[2]]);
-    b = b ? b.extend(lb) : lb;
+    const lb = extentBounds(c);
+    if (lb) b = b ? b.extend(lb) : lb;
   });
   return b;
+}
+
+// Turn a collection's layer on (its checkbox too): its extent, null when it has no data in
+// force; undefined when there is no such collection.
+export function showCollection(id) {
+  const e = state.entries[id];
+  if (!e) return undefined;
+  e.visible = true;
+  const box = document.querySelector('input[data-layer="' + CSS.escape(id) + '"]');
+  if (box) box.checked = true;
+  return extentBounds(e.meta);
+}
+
+// A line at the top of the layer list (e.g. what a link asked for and could not be shown).
+export function layerNote(text) {
+  const p = document.createElement("p");
+  p.className = "error link-note";
+  p.textContent = text;
+  const list = document.getElementById("layer-list");
+  list.insertBefore(p, list.firstChild);
 }
 
 export function initLayers() {

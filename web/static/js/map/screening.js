@@ -9,6 +9,7 @@ import { nearestLine } from "./distance.js";
 import { esc, textEl } from "./escape.js";
 import { readFacts } from "./facts.js";
 import { renderLegend } from "./legend.js";
+import { setLinkParam } from "./link.js";
 import { clearProtectionTargets, drawProtectionTargets, protectionTable } from "./protection.js";
 import { showTab } from "./panel.js";
 import { fmtMetres, ruleRow } from "./rulerows.js";
@@ -17,6 +18,7 @@ import { distanceLayer, evidenceLayer, map, projectLayer } from "./view.js";
 
 export function clearScreening() {
   state.screening = null;
+  setLinkParam("screening", null);
   evidenceLayer.clearLayers();
   distanceLayer.clearLayers();
   clearProtectionTargets();
@@ -26,6 +28,7 @@ export function clearScreening() {
 
 export function renderScreening(s) {
   state.screening = s;
+  setLinkParam("screening", s.id); // the address reopens it (link.js)
   const v = VERDICTS[s.verdict] || [s.verdict || "—", "unknown"];
   let html = '<div id="verdict-banner" class="verdict-banner verdict-' + v[1] + '" data-verdict="' + esc(s.verdict) + '">' +
     esc(s.verdict) + " · " + esc(v[0]) + "<small>" + esc(s.name || "") + " ｜ " + esc(s.industry || "") + " ｜ " +
