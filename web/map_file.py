@@ -39,6 +39,7 @@ from gis.crs import transformer
 from layers.store.catalog import COLLECTIONS
 from web.conformity_report import SYNTHETIC_NOTE
 from web.places import context_geometries, feature_geometries, releases_by_id
+from web.protection_report import bearing_text
 from web.report import VERDICTS, map_frame, project_buffer
 
 LEAFLET = Path(__file__).parent / "static" / "vendor" / "leaflet"
@@ -309,8 +310,8 @@ def _panel(screening: dict[str, Any], synthetic: bool, targets: list[dict[str, A
     if targets:
         rows = "".join(
             f"<tr><td>{i}</td><td>{_esc(t.get('name'))}</td><td>{_esc(t.get('type'))}</td>"
-            f"<td>{_esc(t.get('medium'))}</td>"
-            f"<td>{_esc(t.get('bearing') or t.get('direction') or t.get('方位'))}</td>"
+            f"<td>{_esc(t.get('medium_label') or t.get('medium'))}</td>"
+            f"<td>{_esc(bearing_text(t))}</td>"
             f"<td>{_esc(_metres(t.get('distance_m')))}</td></tr>"
             for i, t in enumerate(targets, 1)
         )
@@ -416,7 +417,7 @@ def render_map_file(screening: dict[str, Any], inputs: MapFileInputs) -> str:
             g,
             name=_esc(targets[i].get("name")),
             type=_esc(targets[i].get("type")),
-            bearing=_esc(targets[i].get("bearing") or targets[i].get("direction")),
+            bearing=_esc(bearing_text(targets[i])),
             distance=_esc(_metres(targets[i].get("distance_m"))),
         )
         for i, g in sorted(inputs.target_geometries.items())

@@ -18,8 +18,10 @@ NO_LAYER = "环境敏感目标图层在现状日期无有效版本，未能列�
 NONE_FOUND = "各环境要素评价范围内未发现图层所载的环境敏感目标（图层之外的目标须现场调查补充）。"
 DISTANCE_NOTE = (
     "方位为自项目中心（地表水为排污口）至目标的 16 方位；距离为自项目边界（地表水为排污口）的"
-    "大地距离，标“沿河”者为沿河道的距离。"
+    "大地距离，标“沿河”者为沿河道的距离；位于项目用地范围内的目标方位记为“项目范围内”、距离为 0。"
 )
+#: 方位 of a target on or inside the project itself (``within_project``).
+WITHIN_PROJECT = "项目范围内"
 SYNTHETIC_TARGETS_NOTE = (
     "注意：以下部分环境保护目标为演示用合成数据（synthetic），位置取自 GeoNames 城镇点或随机加密，"
     "人口、级别为虚构，不得用于实际环评。"
@@ -36,10 +38,18 @@ class ProtectionTable:
     empty_note: str | None = None
 
 
-def _row(i: int, t: dict[str, Any]) -> list[str]:
-    bearing = t.get("bearing_zh") or "—"
+def bearing_text(t: dict[str, Any]) -> str:
+    """方位 of a target as the table prints it: 北东北（NNE）, or 项目范围内."""
+    if t.get("within_project"):
+        return WITHIN_PROJECT
+    bearing = str(t.get("bearing_zh") or "—")
     if t.get("bearing") and t.get("bearing") != "—":
         bearing = f"{bearing}（{t['bearing']}）"
+    return bearing
+
+
+def _row(i: int, t: dict[str, Any]) -> list[str]:
+    bearing = bearing_text(t)
     distance = t.get("distance_m")
     return [
         str(i),

@@ -15,6 +15,7 @@ from layers.ingest.importer import ImportOptions, import_source
 from layers.screening.protection import ranges_for
 from layers.screening.service import screen
 from tests.layers.test_screening import AS_OF, LAT0, LON0, load, project, result, square
+from web.protection_report import protection_table
 
 pytest_plugins = ["tests.layers.test_screening"]  # its fixtures (jiangsu)
 pytestmark = pytest.mark.usefixtures("jiangsu")
@@ -77,6 +78,28 @@ def test_point_project_distance_within_a_metre(db_session, receptors):
     village = next(t for t in body["protection_targets"] if t["name"] == "东北村")
     assert village["distance_m"] == pytest.approx(1000.0, abs=1.0)
     assert village["azimuth_deg"] == pytest.approx(45.0, abs=0.1)
+
+
+def test_a_target_inside_the_project_reads_within_project(db_session):
+    """A village the site's red line takes in: distance 0, 方位 项目范围内 in every table."""
+    site = square(LON0, LAT0, HALF_M)
+    load(
+        db_session,
+        "sensitive_receptors",
+        [
+            {"name": "场内村", "type": "村庄", "geometry": at(45.0, 50.0)},  # inside the square
+            {"name": "东北村", "type": "村庄", "geometry": at(45.0, 1000.0)},
+        ],
+    )
+    screening = screen(db_session, project(site)).body
+    air = {t["name"]: t for t in screening["protection_targets"] if t["medium"] == "air"}
+    inside, outside = air["场内村"], air["东北村"]
+    assert inside["distance_m"] == 0 and inside["within_project"] is True
+    assert inside["bearing"] == "NE"  # the azimuth from the centre is still given
+    assert outside["distance_m"] > 800 and outside["within_project"] is False
+    rows = {r[1]: r for r in protection_table(screening).rows}  # report.html and the .docx
+    assert rows["场内村"][4] == "项目范围内" and rows["场内村"][5] == "0"
+    assert rows["东北村"][4] == "东北（NE）"
 
 
 def test_each_medium_has_its_range_and_kinds(db_session, receptors):

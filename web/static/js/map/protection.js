@@ -7,12 +7,17 @@ import { protectionLayer } from "./view.js";
 
 const COLOURS = { air: "#6a1b9a", noise: "#ef6c00", groundwater: "#5d4037", surface_water: "#0277bd" };
 
+// 方位 as the EIA table writes it: 项目范围内 for a target on or inside the project.
+function bearing(t) {
+  return t.within_project ? "项目范围内" : t.bearing_zh + "（" + t.bearing + "）";
+}
+
 // The panel's table: 序号 | 名称 | 类型 | 环境要素 | 方位 | 距离 | 规模 (as EIA reports lay it out).
 export function protectionTable(s) {
   if (!s.protection_targets) return "";
   const rows = s.protection_targets.map(function (t, i) {
     return "<tr><td>" + (i + 1) + "</td><td>" + esc(t.name || "—") + (t.synthetic ? "（合成）" : "") + "</td><td>" +
-      esc(t.type) + "</td><td>" + esc(t.medium_label) + "</td><td>" + esc(t.bearing_zh) + "（" + esc(t.bearing) + "）</td><td>" +
+      esc(t.type) + "</td><td>" + esc(t.medium_label) + "</td><td>" + esc(bearing(t)) + "</td><td>" +
       esc(fmtMetres(t.distance_m) + (t.along_river ? "（沿河）" : "")) + "</td><td>" + esc(t.scale) + "</td></tr>";
   }).join("");
   const empty = s.protection_targets.length ? "" :
@@ -35,7 +40,7 @@ export function drawProtectionTargets(s) {
     L.circleMarker([t.lat, t.lon], {
       pane: "evidence", radius: 7, color: COLOURS[t.medium] || "#ad1457", weight: 3,
       fillColor: "#fff59d", fillOpacity: 0.9, className: "protection-target",
-    }).bindTooltip(textEl((t.name || "") + " · " + t.bearing_zh + " · " + fmtMetres(t.distance_m) + (t.along_river ? "（沿河）" : "")),
+    }).bindTooltip(textEl((t.name || "") + " · " + (t.within_project ? "项目范围内" : t.bearing_zh) + " · " + fmtMetres(t.distance_m) + (t.along_river ? "（沿河）" : "")),
       { permanent: true, direction: "right", className: "protection-label" })
       .addTo(protectionLayer);
   });
