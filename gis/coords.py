@@ -1,11 +1,19 @@
-"""Typed-in coordinates: lon/lat or CGCS2000 Gauss-Krüger x/y, to a lon/lat point."""
+"""Coordinates as reviewers write them: typed in, and a site's vertices (拐点坐标).
+
+Typed-in lon/lat or CGCS2000 Gauss-Krüger x/y are read to a lon/lat point; a site's vertices
+are listed in a CGCS2000 3-degree Gauss-Krüger zone.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from gis.crs import in_china, transformer
 
@@ -90,3 +98,87 @@ def parse_point(text: str, near_lon: float | None = None) -> ParsedPoint | None:
     if not bool(in_china(np.array([lon]), np.array([lat]))[0]):
         return None
     return ParsedPoint(float(lon), float(lat), f"CGCS2000 高斯-克吕格 EPSG:{epsg} (X 北, Y 东)")
+
+
+# --- 拐点坐标: a geometry's vertices in CGCS2000 Gauss-Krüger, as EIA reports list them ------
+
+
+@dataclass(frozen=True)
+class GKZone:
+    """A CGCS2000 3-degree Gauss-Krüger zone whose eastings carry the zone number."""
+
+    zone: int
+    central_meridian: int
+    epsg: int
+
+    @property
+    def label(self) -> str:
+        """The zone as a report names it."""
+        return (
+            f"CGCS2000 3 度带高斯-克吕格投影 第 {self.zone} 带（中央经线 "
+            f"{self.central_meridian}°E，EPSG:{self.epsg}，Y 坐标含带号）"
+        )
+
+
+def gk3_zone(lon: float) -> GKZone:
+    """The 3-degree zone of a longitude (zones 25-45, 75°E-135°E; one zone for a whole site).
+
+    Raises:
+        ValueError: the longitude lies outside China's zones.
+    """
+    zone = math.floor(lon / 3 + 0.5)  # a meridian half-way between two zones goes east
+    if not 25 <= zone <= 45:
+        raise ValueError(f"longitude {lon} is outside the CGCS2000 3-degree zones 25-45")
+    return GKZone(zone, zone * 3, 4513 + zone - 25)
+
+
+@dataclass(frozen=True)
+class Corner:
+    """One vertex: its number, part and ring, X (north) and Y (east, with the zone number)."""
+
+    label: str
+    part: int
+    ring: int  # 0: the outer boundary, k: the k-th hole
+    x: float
+    y: float
+    lon: float
+    lat: float
+
+
+def corner_points(geom: BaseGeometry, zone: GKZone) -> list[Corner]:
+    """The vertices of a lon/lat geometry in ``zone``, numbered J1, J2, … across its parts.
+
+    A ring's closing vertex is not repeated; holes follow their part's outer boundary. The
+    lon/lat are taken as CGCS2000 geographic coordinates (WGS84 and CGCS2000 differ by
+    centimetres, below what a site boundary records).
+    """
+    from pyproj import CRS  # lazy: pyproj only when a report is drawn (issue 12)
+
+    rings: list[tuple[int, int, NDArray[np.float64]]] = []
+    for part, piece in enumerate(getattr(geom, "geoms", [geom]), start=1):
+        if isinstance(piece, Polygon):
+            for ring, line in enumerate([piece.exterior, *piece.interiors]):
+                rings.append((part, ring, np.asarray(line.coords)[:-1, :2]))
+        else:
+            rings.append((part, 0, np.asarray(piece.coords)[:, :2]))
+    if not rings:
+        return []
+    lonlat = np.concatenate([coords for _p, _r, coords in rings])
+    to_gk = transformer(CRS.from_epsg(4490), CRS.from_epsg(zone.epsg))
+    easting, northing = to_gk.transform(lonlat[:, 0], lonlat[:, 1])
+    corners, i = [], 0
+    for part, ring, coords in rings:
+        for lon, lat in coords:
+            corners.append(
+                Corner(
+                    f"J{i + 1}",
+                    part,
+                    ring,
+                    float(northing[i]),
+                    float(easting[i]),
+                    float(lon),
+                    float(lat),
+                )
+            )
+            i += 1
+    return corners

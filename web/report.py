@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from gis.crs import transformer, wgs84_crs
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
-from web import protection_report
+from web import location_report, protection_report
 from web.conformity_report import (
     CHAPTER_TITLE,
     COLUMNS,
@@ -150,6 +150,19 @@ def declared_facts(screening: dict[str, Any]) -> list[str]:
     return lines
 
 
+def not_applicable_by_jurisdiction(results: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """The ids of the rules that do not apply, by jurisdiction (the report lists them, not rows).
+
+    Most of a rule set does not apply to one project (another province's rules, another
+    industry's); a row each would be most of the report's pages.
+    """
+    groups: dict[str, list[str]] = {}
+    for r in results:
+        if r.get("outcome") == "NOT_APPLICABLE":
+            groups.setdefault(str(r.get("jurisdiction") or "—"), []).append(str(r.get("rule_id")))
+    return list(groups.items())
+
+
 def _root_of(static_href: str | None) -> str:
     """The site's root path, from where its static files are served ("" at the top)."""
     if static_href and static_href.endswith("/static"):
@@ -201,6 +214,7 @@ def render_report(
             verdict_label=VERDICTS.get(verdict, (verdict or "—", "unknown"))[0],
             verdict_class=VERDICTS.get(verdict, ("", "unknown"))[1],
             results=screening.get("results") or [],
+            not_applicable=not_applicable_by_jurisdiction(screening.get("results") or []),
             evidence_rows=evidence_rows,
             releases=releases,
             sources=_sources(releases),
@@ -222,6 +236,10 @@ def render_report(
             conformity_columns=COLUMNS,
             judgement_classes=JUDGEMENT_CLASSES,
             synthetic_list_note=SYNTHETIC_LIST_NOTE,
+            location=location_report.location_table(screening),
+            location_title=location_report.TITLE,
+            location_caption=location_report.CAPTION,
+            location_columns=location_report.COLUMNS,
             protection=protection_report.protection_table(screening),
             protection_title=protection_report.TITLE,
             protection_caption=protection_report.CAPTION,

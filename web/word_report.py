@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from web import protection_report
+from web import location_report, protection_report
 from web.conformity_report import (
     CHAPTER_TITLE,
     COLUMNS,
@@ -94,6 +94,19 @@ def _map_png(map_svg: str) -> bytes | None:
     return png if isinstance(png, bytes) else None
 
 
+def _location(document: Any, screening: dict[str, Any]) -> None:
+    """项目位置与拐点坐标 (:mod:`web.location_report`): the summary and the vertex table."""
+    table = location_report.location_table(screening)
+    if table is None:
+        return
+    _heading(document, location_report.TITLE, 3)
+    _table(document, ("项目", "内容"), [list(row) for row in table.summary])
+    _paragraph(document, location_report.CAPTION, bold=True)
+    _table(document, location_report.COLUMNS, table.corners)
+    for note in table.notes:
+        _paragraph(document, note, size=9)
+
+
 def _protection_targets(document: Any, screening: dict[str, Any]) -> None:
     """The 环境保护目标 chapter (:mod:`web.protection_report`): the table and its ranges."""
     table = protection_report.protection_table(screening)
@@ -161,6 +174,7 @@ def render_docx(
             ["缓冲距离", f"{screening.get('buffer_m')} m"],
         ],
     )
+    _location(document, screening)
 
     _heading(document, "二、位置示意图", 2)
     png = _map_png(map_svg) if map_svg else None

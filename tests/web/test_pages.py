@@ -272,6 +272,37 @@ def test_report_of_an_incomplete_screening_shows_the_banner_first():
     assert 'href="/app/rules/R-WPL-19-GENERAL"' in html
 
 
+def test_report_lists_rules_that_do_not_apply_by_jurisdiction_not_as_rows():
+    results = [
+        *INCOMPLETE_SCREENING["results"],
+        {
+            "rule_id": "JX-B1",
+            "title": "江西规则",
+            "outcome": "NOT_APPLICABLE",
+            "jurisdiction": "江西省",
+        },
+        {
+            "rule_id": "JS-B4",
+            "title": "江苏规则二",
+            "outcome": "NOT_APPLICABLE",
+            "jurisdiction": "江苏省",
+        },
+    ]
+    html = render_report(
+        {**INCOMPLETE_SCREENING, "results": results}, [], static_href="/app/static"
+    )
+    rules_table = html[
+        html.index('<table id="rules">') : html.index("</table>", html.index('<table id="rules">'))
+    ]
+    assert "R-WPL-19-GENERAL" in rules_table
+    assert "JS-B3" not in rules_table and "江苏规则" not in rules_table  # no row of its own
+    listed = html[html.index('id="not-applicable"') :]
+    assert "以下 3 条规则" in listed
+    assert "适用范围：江苏省（2 条）" in listed and "适用范围：江西省（1 条）" in listed
+    assert 'href="/app/rules/JS-B3">JS-B3</a>、<a href="/app/rules/JS-B4">JS-B4</a>' in listed
+    assert "4 条规则（1 条适用）" in html
+
+
 def test_report_of_a_complete_screening_has_no_banner():
     screening = {**INCOMPLETE_SCREENING, "verdict": "PASS", "completeness": {"complete": True}}
     html = render_report(screening, [])

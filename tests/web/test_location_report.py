@@ -1,0 +1,120 @@
+"""项目位置与拐点坐标: the site's vertices in CGCS2000 Gauss-Krüger, in every report."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import pytest
+from docx import Document
+from pyproj import Transformer
+from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping
+
+from gis.coords import corner_points, gk3_zone
+from web import router as web_router
+from web.location_report import COLUMNS, MAX_CORNERS, location_table
+
+LON, LAT = 120.28, 31.90  # 江阴, zone 40
+SITE = Polygon([(120.270, 31.900), (120.275, 31.904), (120.280, 31.900), (120.275, 31.896)])
+
+
+def test_zone_of_a_longitude():
+    assert (gk3_zone(120.28).zone, gk3_zone(120.28).epsg) == (40, 4528)
+    assert gk3_zone(116.0).central_meridian == 117  # 115.5-118.5 is zone 39
+    assert gk3_zone(115.4).zone == 38
+    assert gk3_zone(118.5).zone == 40  # on the boundary: the eastern zone
+    assert "第 40 带" in gk3_zone(120.28).label and "EPSG:4528" in gk3_zone(120.28).label
+    with pytest.raises(ValueError, match="outside"):
+        gk3_zone(20.0)
+
+
+def test_corners_match_pyproj_to_the_millimetre():
+    zone = gk3_zone(LON)
+    corners = corner_points(SITE, zone)
+    assert [c.label for c in corners] == ["J1", "J2", "J3", "J4"]  # the closing vertex once
+    reference = Transformer.from_crs(4490, 4528, always_xy=True)
+    for c, (lon, lat) in zip(corners, list(SITE.exterior.coords)[:-1], strict=True):
+        easting, northing = reference.transform(lon, lat)
+        assert abs(c.x - northing) < 1e-3 and abs(c.y - easting) < 1e-3
+        assert (c.lon, c.lat) == (lon, lat)
+        assert 40_000_000 < c.y < 41_000_000  # Y carries the zone number
+        assert 3_500_000 < c.x < 3_600_000  # X is the northing
+
+
+def test_holes_and_parcels_are_numbered_on_and_labelled():
+    outer = box(120.27, 31.89, 120.29, 31.91)
+    hole = box(120.275, 31.895, 120.28, 31.90)
+    parcels = MultiPolygon(
+        [Polygon(outer.exterior.coords, [hole.exterior.coords]), box(120.30, 31.89, 120.31, 31.90)]
+    )
+    corners = corner_points(parcels, gk3_zone(LON))
+    assert [c.label for c in corners] == [f"J{i}" for i in range(1, 13)]
+    assert [(c.part, c.ring) for c in corners] == [(1, 0)] * 4 + [(1, 1)] * 4 + [(2, 0)] * 4
+    table = location_table({"geometry": mapping(parcels), "project": {"area_m2": 123456.7}})
+    assert table is not None
+    headers = [r[0] for r in table.corners if not r[1]]
+    assert headers == ["地块 1 外边界", "地块 1 内环 1", "地块 2 外边界"]
+    summary = dict(table.summary)
+    assert summary["用地面积"] == "123,456.7 m²（12.3457 公顷，185.19 亩）"
+    assert summary["拐点数"] == "12 个"
+
+
+def test_point_and_long_boundaries():
+    point = location_table({"geometry": mapping(Point(LON, LAT)), "project": {}})
+    assert point is not None
+    assert [r[0] for r in point.corners] == ["J1"]
+    assert "经度 120.280000°" in dict(point.summary)["中心点"]
+    ring = [(LON + 0.01 * i / 400, LAT + (0.001 if i % 2 else 0)) for i in range(400)]
+    line = {"geometry": {"type": "LineString", "coordinates": ring}, "project": {"length_m": 950.0}}
+    table = location_table(line)
+    assert table is not None and len(table.corners) == MAX_CORNERS
+    assert dict(table.summary)["线路长度"] == "950.0 m"
+    assert any("共 400 个拐点" in n for n in table.notes)
+    assert location_table({"geometry": mapping(Point(20.0, 10.0))}) is None  # no zone there
+
+
+@pytest.fixture
+def screening_id(client, db_session) -> int:
+    client.app.dependency_overrides[web_router.get_session] = lambda: db_session
+    r = client.post(
+        "/screenings",
+        json={
+            "name": "江阴拐点坐标测试项目",
+            "geometry": mapping(SITE),
+            "industry": "化工",
+            "kind": "新建",
+        },
+    )
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def _x_of_j1() -> tuple[str, str]:
+    easting, northing = Transformer.from_crs(4490, 4528, always_xy=True).transform(120.270, 31.900)
+    return f"{northing:.3f}", f"{easting:.3f}"
+
+
+def test_html_and_docx_reports_list_the_corners(client, screening_id):
+    x, y = _x_of_j1()
+    html = client.get(f"/screenings/{screening_id}/report").text
+    assert 'id="location"' in html and "拐点坐标一览表" in html
+    assert x in html and y in html and "第 40 带" in html
+    document = Document(io.BytesIO(client.get(f"/screenings/{screening_id}/report.docx").content))
+    table = next(t for t in document.tables if tuple(c.text for c in t.rows[0].cells) == COLUMNS)
+    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert [r[0] for r in rows] == ["J1", "J2", "J3", "J4"]
+    assert rows[0][1:3] == [x, y]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
+def test_pdf_report_lists_the_corners(client, screening_id, tmp_path):
+    x, y = _x_of_j1()
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(client.get(f"/screenings/{screening_id}/report.pdf").content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "拐点坐标一览表" in text
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("J1"))
+    assert x in line and y in line
