@@ -69,6 +69,7 @@ from layers.errors import DivisionNotFoundError, InvalidIndicatorQueryError
 from layers.reads.attainment import area_daily_air, attainment
 from layers.reads.diff import TOLERANCE_M2
 from layers.reads.outfalls import deadlines
+from layers.store.adcodes import adcode_name
 from layers.store.catalog import get_collection
 from layers.store.models import Release, feature_table
 from layers.store.releases import (
@@ -120,12 +121,11 @@ class Target(BaseModel):
 
 
 class TargetFile(BaseModel):
-    """``indicator_targets.yaml``: the documents, jurisdictions and targets."""
+    """``indicator_targets.yaml``: the documents and targets (names: :mod:`layers.store.adcodes`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     documents: dict[str, str]
-    jurisdictions: dict[str, str]
     targets: tuple[Target, ...]
 
 
@@ -302,7 +302,7 @@ def _target_public(target: Target) -> dict[str, Any]:
         "target_year": target.target_year,
         "due": target.due.isoformat() if target.due else None,
         "jurisdiction": target.jurisdiction,
-        "jurisdiction_name": targets.jurisdictions.get(target.jurisdiction),
+        "jurisdiction_name": adcode_name(target.jurisdiction),
         "source": target.source,
         "note": target.note,
     }

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from layers.errors import CollectionNotFoundError, DocumentNotFoundError, RuleNotFoundError
 from layers.screening.rules import (
-    PROVINCES,
     AttainmentCondition,
     Document,
     LoadedRuleSet,
@@ -28,7 +27,7 @@ from layers.screening.rules import (
     Rule,
     Verification,
 )
-from layers.screening.scope import facts_text, jurisdiction_label, regions_of
+from layers.screening.scope import facts_text, jurisdiction_label, region_title, regions_of
 from layers.screening.storage import SUMMARY_COLUMNS, summary
 from layers.store.catalog import Collection, get_collection
 from layers.store.models import Screening
@@ -347,10 +346,7 @@ def document_entry(
     jurisdiction = (
         "全国"
         if doc.jurisdiction is None
-        else "、".join(
-            rules.regions[c].title if c in rules.regions else PROVINCES.get(c, c)
-            for c in doc.jurisdiction
-        )
+        else "、".join(region_title(rules, c) for c in doc.jurisdiction)
     )
     return {
         "key": key,

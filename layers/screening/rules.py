@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from gis.quality import AIR_STATISTICS
 from layers.errors import IndustryCodeMismatchError, ProjectFactError, UnknownIndustryError
+from layers.store.adcodes import PROVINCES
 from layers.store.rasters import RASTER_LAYERS
 
 Outcome = Literal["DENY", "REQUIRE", "FLAG", "PASS"]
@@ -487,20 +488,6 @@ class Rule(_Strict):
         return (self.valid_from is None or self.valid_from <= as_of) and (
             self.valid_to is None or as_of < self.valid_to
         )
-
-
-#: The province-level adcode prefixes (GB/T 2260), the only 2-digit prefixes a rule may
-#: name; longer prefixes must start with one.
-PROVINCES: dict[str, str] = {
-    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
-    "21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
-    "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
-    "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
-    "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省",
-    "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省",
-    "64": "宁夏回族自治区", "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区",
-    "82": "澳门特别行政区",
-}  # fmt: skip
 
 
 def check_adcode_prefix(prefix: str) -> None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from layers.screening.rules import PROVINCES, FactCondition, LoadedRuleSet, Rule
+from layers.screening.rules import FactCondition, LoadedRuleSet, Rule
+from layers.store.adcodes import adcode_name
 
 #: The collection the project's administrative divisions (and so a rule's jurisdiction)
 #: are read from, and its adcode field.
@@ -68,9 +69,12 @@ def jurisdiction_label(rule: Rule, rules: LoadedRuleSet) -> str:
     names = rule.applies_to.regions
     if names is None:
         return "全国"
-    return "、".join(
-        rules.regions[n].title if n in rules.regions else PROVINCES.get(n, n) for n in names
-    )
+    return "、".join(region_title(rules, n) for n in names)
+
+
+def region_title(rules: LoadedRuleSet, name: str) -> str:
+    """A rule files' region by its title (长江流域 …), an adcode prefix by its division's name."""
+    return rules.regions[name].title if name in rules.regions else adcode_name(name) or name
 
 
 def in_regions(prefixes: tuple[str, ...], adcodes: frozenset[str]) -> tuple[str, ...]:

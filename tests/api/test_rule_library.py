@@ -119,6 +119,17 @@ def test_rule_json_has_its_version_citation_and_words(client, with_jiangxi):
     assert rule["versions"][0]["in_force"] is True
 
 
+def test_jurisdictions_name_their_divisions_not_codes(client):
+    """Rules and documents scoped by adcode read as the divisions' names (GB/T 2260)."""
+    as_of = {"as_of": "2025-06-30"}
+    js_b28 = client.get("/rules/JS-B28", params=as_of).json()["jurisdiction"]
+    assert js_b28 == "南京市、无锡市、常州市、苏州市、南通市、扬州市、镇江市、泰州市"
+    assert client.get("/rules/JY-B1-DOCK", params=as_of).json()["jurisdiction"] == "江阴市"
+    assert client.get("/rules/LYG-B34", params=as_of).json()["jurisdiction"] == "灌南县"
+    documents = {d["key"]: d for d in client.get("/documents", params=as_of).json()["documents"]}
+    assert documents["JY-14-ECO"]["jurisdiction"] == "江阴市"
+
+
 def test_unknown_rule_or_document_is_a_404_problem(client):
     for path in ("/rules/NO-SUCH-RULE", "/documents/NO-SUCH-DOC"):
         response = client.get(path)

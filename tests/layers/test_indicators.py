@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from layers.reads.attainment import area_daily_air
 from layers.reads.indicators import INDICATORS, indicators, load_targets, target_for
+from layers.store.adcodes import adcode_name
 from tests.admin_fixture import load_admin
 from tests.diff_fixture import load_release
 from tests.outfall_fixture import load_outfalls
@@ -97,7 +98,13 @@ def load_red_lines(session, second) -> None:
 def test_targets_file_loads_and_names_known_indicators():
     targets = load_targets()
     assert {t.indicator for t in targets.targets} <= set(INDICATORS)
-    assert set(targets.jurisdictions) == {"32", "36", "3207", "320281"}
+    assert {t.jurisdiction for t in targets.targets} == {"32", "36", "3207", "320281"}
+    assert {adcode_name(t.jurisdiction) for t in targets.targets} == {
+        "江苏省",
+        "江西省",
+        "连云港市",
+        "江阴市",
+    }
     for t in targets.targets:
         assert t.document.split()[0] in targets.documents, t
         assert t.comparator in ("no_decrease", "qualitative") or t.value is not None, t
