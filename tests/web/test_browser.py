@@ -463,6 +463,7 @@ def test_incomplete_screening_shows_the_amber_banner_and_sends_tags(
     assert "适用范围：" in row.inner_text()
     rule_id = row.get_attribute("data-rule")
     assert row.locator("a.rule-link").get_attribute("href") == f"/rules/{rule_id}"
+    page.click("#not-applicable summary")  # the rules that do not apply are folded away
     na = page.locator(".rule[data-outcome=NOT_APPLICABLE] .badge").first
     assert na.inner_text() == "不适用"
     assert na.evaluate("e => getComputedStyle(e).backgroundColor") != AMBER

@@ -111,6 +111,16 @@ def test_screening_link_reopens_it_and_the_report_links_to_it(browser_context_fa
     assert page.input_value("#project-name") == body["name"]
     assert page.evaluate("window.ecozone.project.type") == "Polygon"
     assert _query(page)["screening"] == [str(screening["id"])]
+    # the rules that do not apply are folded away under one summary, after those that do
+    not_applicable = [r for r in screening["results"] if r["outcome"] == "NOT_APPLICABLE"]
+    assert not_applicable  # the repository's rule set has other provinces' rules
+    folded = page.locator("#not-applicable")
+    assert folded.get_attribute("open") is None
+    assert f"不适用的规则（{len(not_applicable)} 条" in folded.locator("summary").inner_text()
+    assert folded.locator(".rule").count() == len(not_applicable)
+    assert page.locator("#screen-result > .rule[data-outcome=NOT_APPLICABLE]").count() == 0
+    applies = len(screening["results"]) - len(not_applicable)
+    assert page.locator("#screen-result > .rule").count() == applies
 
     # clearing the project drops the screening from the address
     page.click("#clear-project")

@@ -49,7 +49,16 @@ export function renderScreening(s) {
       ' <button type="button" id="show-conformity">查看符合性分析</button></div>';
   }
   html += outcomeKey(s.results);
-  html += (s.results || []).map(ruleRow).join("");
+  // the rules that apply, then those that do not (most of a rule set for one project:
+  // another province's, another industry's) folded away; each keeps its index in s.results
+  const rows = (s.results || []).map(function (r, i) { return ruleRow(r, i); });
+  const notApplicable = (s.results || []).map(function (r, i) { return r.outcome === "NOT_APPLICABLE" ? i : -1; })
+    .filter(function (i) { return i >= 0; });
+  html += rows.filter(function (_row, i) { return s.results[i].outcome !== "NOT_APPLICABLE"; }).join("");
+  if (notApplicable.length) {
+    html += '<details id="not-applicable" class="not-applicable"><summary>不适用的规则（' + notApplicable.length +
+      " 条：适用范围或适用条件不含本项目）</summary>" + notApplicable.map(function (i) { return rows[i]; }).join("") + "</details>";
+  }
   html += protectionTable(s);
   const box = document.getElementById("screen-result");
   box.innerHTML = html;
