@@ -21,7 +21,13 @@ from web.conformity_report import (
     THREE_LINES_COLUMNS,
     conformity_chapter,
 )
-from web.report import DISCLAIMER, OUTCOMES, VERDICTS, quality_rows
+from web.report import (
+    DISCLAIMER,
+    OUTCOMES,
+    VERDICTS,
+    not_applicable_by_jurisdiction,
+    quality_rows,
+)
 
 EAST_ASIAN_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
@@ -248,6 +254,18 @@ def render_docx(
         ]
         or [["—", "无适用规则", "", ""]],
     )
+    not_applicable = not_applicable_by_jurisdiction(screening.get("results") or [])
+    if not_applicable:
+        count = sum(len(ids) for _j, ids in not_applicable)
+        _paragraph(
+            document,
+            f"不适用：以下 {count} 条规则的适用范围或适用条件不含本项目（条文见规则库）。",
+            size=9,
+        )
+        for jurisdiction, ids in not_applicable:
+            _paragraph(
+                document, f"适用范围：{jurisdiction}（{len(ids)} 条）：{'、'.join(ids)}", size=9
+            )
 
     quality = quality_rows(screening)
     if quality:

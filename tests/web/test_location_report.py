@@ -118,3 +118,16 @@ def test_pdf_report_lists_the_corners(client, screening_id, tmp_path):
     assert "拐点坐标一览表" in text
     line = next(ln for ln in text.splitlines() if ln.strip().startswith("J1"))
     assert x in line and y in line
+
+
+def test_docx_lists_the_rules_that_do_not_apply_by_jurisdiction(client, screening_id):
+    screening = client.get(f"/screenings/{screening_id}").json()
+    not_applicable = [r for r in screening["results"] if r["outcome"] == "NOT_APPLICABLE"]
+    document = Document(io.BytesIO(client.get(f"/screenings/{screening_id}/report.docx").content))
+    texts = [p.text for p in document.paragraphs]
+    assert (
+        f"不适用：以下 {len(not_applicable)} 条规则的适用范围或适用条件不含本项目（条文见规则库）。"
+        in texts
+    )
+    jiangxi = next(t for t in texts if t.startswith("适用范围：江西省（"))
+    assert all(r["rule_id"] in jiangxi for r in not_applicable if r["jurisdiction"] == "江西省")
