@@ -35,12 +35,19 @@ class LocationTable:
 
     summary: list[tuple[str, str]]
     corners: list[list[str]]
+    caption: str = CAPTION
     notes: list[str] = field(default_factory=list)
 
 
-def _ring_label(part: int, ring: int, parts: int) -> str:
-    where = f"地块 {part} " if parts > 1 else ""
-    return where + (f"内环 {ring}" if ring else "外边界")
+def _heading(kind: str, part: int, ring: int, parts: int) -> str | None:
+    """The heading row before a part's or a ring's vertices (None: no heading needed)."""
+    if kind == "Polygon":
+        if parts == 1 and ring == 0:
+            return None
+        return (f"地块 {part} " if parts > 1 else "") + (f"内环 {ring}" if ring else "外边界")
+    if kind == "LineString" and parts > 1:
+        return f"线段 {part}"
+    return None
 
 
 def _centre(geom: BaseGeometry) -> BaseGeometry:
@@ -86,19 +93,22 @@ def location_table(screening: dict[str, Any]) -> LocationTable | None:
     elif length > 0:
         summary.append(("线路长度", f"{length:,.1f} m"))
     parts = shapely.get_num_geometries(geom)
-    summary.append(("拐点数", f"{len(corners)} 个"))
+    kind = geom.geom_type.removeprefix("Multi")
+    noun = "点位" if kind == "Point" else "拐点"
+    summary.append((f"{noun}数", f"{len(corners)} 个"))
     shown = corners[:MAX_CORNERS]
     rows = []
     previous: tuple[int, int] | None = None
     for c in shown:
-        if (c.part, c.ring) != previous and (parts > 1 or c.ring):
-            rows.append([_ring_label(c.part, c.ring, parts), "", "", "", ""])
+        heading = _heading(kind, c.part, c.ring, parts)
+        if (c.part, c.ring) != previous and heading is not None:
+            rows.append([heading, "", "", "", ""])
         previous = (c.part, c.ring)
         rows.append([c.label, f"{c.x:.3f}", f"{c.y:.3f}", f"{c.lon:.6f}", f"{c.lat:.6f}"])
     notes = [NOTE]
     if len(corners) > len(shown):
         notes.append(
-            f"共 {len(corners)} 个拐点，表中列出前 {len(shown)} 个；完整坐标见筛查的 GeoJSON"
-            "（GET /screenings/{id} 的 geometry）。"
+            f"共 {len(corners)} 个{noun}，表中列出前 {len(shown)} 个；完整坐标见筛查 "
+            f"{screening.get('id', '')} 的 GeoJSON（GET /screenings/{{id}} 的 geometry）。"
         )
-    return LocationTable(summary, rows, notes)
+    return LocationTable(summary, rows, f"{noun}坐标一览表", notes)

@@ -238,7 +238,6 @@ def render_report(
             synthetic_list_note=SYNTHETIC_LIST_NOTE,
             location=location_report.location_table(screening),
             location_title=location_report.TITLE,
-            location_caption=location_report.CAPTION,
             location_columns=location_report.COLUMNS,
             protection=protection_report.protection_table(screening),
             protection_title=protection_report.TITLE,

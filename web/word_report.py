@@ -107,7 +107,7 @@ def _location(document: Any, screening: dict[str, Any]) -> None:
         return
     _heading(document, location_report.TITLE, 3)
     _table(document, ("项目", "内容"), [list(row) for row in table.summary])
-    _paragraph(document, location_report.CAPTION, bold=True)
+    _paragraph(document, table.caption, bold=True)
     _table(document, location_report.COLUMNS, table.corners)
     for note in table.notes:
         _paragraph(document, note, size=9)

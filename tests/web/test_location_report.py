@@ -64,13 +64,24 @@ def test_point_and_long_boundaries():
     point = location_table({"geometry": mapping(Point(LON, LAT)), "project": {}})
     assert point is not None
     assert [r[0] for r in point.corners] == ["J1"]
+    assert point.caption == "点位坐标一览表" and dict(point.summary)["点位数"] == "1 个"
     assert "经度 120.280000°" in dict(point.summary)["中心点"]
+    two_lines = {
+        "type": "MultiLineString",
+        "coordinates": [
+            [[LON, LAT], [LON + 0.01, LAT]],
+            [[LON, LAT + 0.01], [LON + 0.01, LAT + 0.01]],
+        ],
+    }
+    lines = location_table({"id": 7, "geometry": two_lines, "project": {"length_m": 1890.0}})
+    assert lines is not None and lines.caption == "拐点坐标一览表"
+    assert [r[0] for r in lines.corners] == ["线段 1", "J1", "J2", "线段 2", "J3", "J4"]
     ring = [(LON + 0.01 * i / 400, LAT + (0.001 if i % 2 else 0)) for i in range(400)]
     line = {"geometry": {"type": "LineString", "coordinates": ring}, "project": {"length_m": 950.0}}
     table = location_table(line)
     assert table is not None and len(table.corners) == MAX_CORNERS
     assert dict(table.summary)["线路长度"] == "950.0 m"
-    assert any("共 400 个拐点" in n for n in table.notes)
+    assert any("共 400 个拐点" in n and "/screenings/{id}" in n for n in table.notes)
     assert location_table({"geometry": mapping(Point(20.0, 10.0))}) is None  # no zone there
 
 
