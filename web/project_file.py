@@ -1,4 +1,7 @@
-"""An uploaded project file (GeoJSON, zipped Shapefile, 拐点坐标 txt) to one lon/lat geometry."""
+"""An uploaded project file to one lon/lat geometry.
+
+GeoJSON, a zipped Shapefile, KML/KMZ (every folder), GeoPackage or 拐点坐标 txt.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from layers.ingest.files import PROJECT_FILE_LIMITS, check_upload_name, read_sou
 if TYPE_CHECKING:  # pyproj (~27 MB) loads with the first upload (issue 12)
     from pyproj import CRS
 
-ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".gpkg")
+ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".kmz", ".gpkg")
 # The upload cap of POST /web/project-file, enforced while the body streams in
 # (api.errors.UploadLimitMiddleware) and again here.
 MAX_BYTES = 20 * 1024 * 1024
@@ -75,7 +78,7 @@ def read_project_file(
     suffix = Path(check_upload_name(filename)).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
         raise ImportFileError(
-            f"不支持的文件类型 '{suffix}'：请上传 GeoJSON、zip 压缩的 Shapefile 或拐点坐标 txt。",
+            f"不支持的文件类型 '{suffix}'：请上传 GeoJSON、zip 压缩的 Shapefile、KML/KMZ、GeoPackage 或拐点坐标 txt。",
             field="file",
         )
     if len(data) > MAX_BYTES:

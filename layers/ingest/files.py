@@ -341,12 +341,41 @@ def read_source(
         return _read_vector(str(path), None, layer, "GeoPackage", scrub)
     if suffix in (".geojson", ".json"):
         return _read_vector(str(path), None, layer, "GeoJSON", scrub)
+    if suffix in (".kml", ".kmz"):
+        if suffix == ".kmz":
+            check_archive(path, limits, label=label)
+        return _read_kml(path, layer, scrub)
     if suffix == ".csv":
         return _read_csv(path)
     if suffix == ".txt":
         return _read_parcels(path)
     raise ImportFileError(
         f"Unsupported file type '{suffix}'. Use a Shapefile (.shp, .zip or folder), "
-        ".gpkg, .geojson, .csv with lon/lat columns, or a 拐点坐标 .txt.",
+        ".gpkg, .geojson, .kml/.kmz, .csv with lon/lat columns, or a 拐点坐标 .txt.",
         field="file",
     )
+
+
+def _read_kml(path: Path, layer: str | None, scrub: _Scrub) -> SourceData:
+    """A KML or KMZ file (Google Earth, 奥维互动地图 …): every folder's placemarks, in lon/lat.
+
+    Each KML folder is a layer to GDAL; a site drawn in a desktop globe sits in whichever
+    folder the user chose, so all of them are read (one when ``layer`` names it).
+    """
+    import pandas as pd
+    import pyogrio
+
+    fmt = "KMZ" if path.suffix.lower() == ".kmz" else "KML"
+    try:
+        names = [layer] if layer else [str(n) for n, _kind in pyogrio.list_layers(str(path))]
+        frames = [pyogrio.read_dataframe(str(path), layer=n) for n in names]
+    except Exception as exc:  # pyogrio raises several GDAL-specific types
+        raise ImportFileError(
+            f"Cannot read the file as {fmt}: {scrub(str(exc))}", field="file"
+        ) from exc
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        raise ImportFileError(f"The {fmt} file holds no placemarks.", field="file")
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    notes = [f"{fmt}: read {len(frames)} folders ({', '.join(names)})"] if len(frames) > 1 else []
+    return SourceData(frame=frame, crs=frames[0].crs, format=fmt, notes=notes)

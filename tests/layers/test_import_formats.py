@@ -76,6 +76,31 @@ def test_geojson_round_trip(db_session, tmp_path):
     _assert_round_trip(db_session, report.release_id)
 
 
+def test_kml_with_folders_round_trip(db_session, tmp_path):
+    """KML as desktop globes export it: placemarks in several folders, lon/lat with a z."""
+    folders = {"苏南": range(0, 3), "苏北": range(3, 5)}
+    body = "".join(
+        f"<Folder><name>{folder}</name>"
+        + "".join(
+            f"<Placemark><name>{NAMES[i]}</name><Point><coordinates>{REF_LON[i]},{REF_LAT[i]},12"
+            "</coordinates></Point></Placemark>"
+            for i in rows
+        )
+        + "</Folder>"
+        for folder, rows in folders.items()
+    )
+    path = tmp_path / "stations.kml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document>{body}</Document></kml>",
+        encoding="utf-8",
+    )
+    report = _import(db_session, path, "kml")
+    assert report.crs_in == "EPSG:4326"
+    assert any("2 folders" in n for n in report.notes)
+    _assert_round_trip(db_session, report.release_id)
+
+
 def test_shapefile_folder_gbk_without_cpg(db_session, tmp_path):
     x, y = _project(4549)
     folder = tmp_path / "shp"

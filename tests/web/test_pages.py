@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from fixture_layers import SITE_NEAR_YANGTZE
-from shapely.geometry import mapping
+from shapely.geometry import box, mapping, shape
 
 from web.report import DISCLAIMER, SYNTHETIC_NOTE, render_report
 from web.router import STATIC
@@ -104,6 +104,49 @@ def test_project_file_reads_parcel_text_with_zone_prefix(web_client):
     body = response.json()
     assert body["geometry"]["type"] == "Polygon"
     assert "EPSG:4528" in body["crs"]
+
+
+def _kml(*folders: tuple[str, str]) -> bytes:
+    """A KML document with one folder per (folder name, placemark geometry as KML)."""
+    body = "".join(
+        f"<Folder><name>{name}</name><Placemark><name>{name}</name>{geometry}</Placemark></Folder>"
+        for name, geometry in folders
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><name>项目</name>{body}</Document></kml>"
+    ).encode()
+
+
+def _kml_polygon(geom) -> str:
+    coords = " ".join(f"{x},{y},0" for x, y in geom.exterior.coords)
+    return f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{coords}</coordinates></LinearRing></outerBoundaryIs></Polygon>"
+
+
+def test_project_file_reads_kml_and_kmz_with_every_folder(web_client):
+    """KML as Google Earth and 奥维互动地图 export it: placemarks in folders, lon/lat with a z."""
+    west, east = box(120.262, 31.944, 120.265, 31.9475), box(120.265, 31.944, 120.268, 31.9475)
+    kml = _kml(("一期用地", _kml_polygon(west)), ("二期用地", _kml_polygon(east)))
+    response = web_client.post(
+        "/web/project-file",
+        files={"file": ("红线.kml", kml, "application/vnd.google-earth.kml+xml")},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["format"] == "KML" and body["crs"] == "EPSG:4326"
+    assert body["feature_count"] == 2  # both folders
+    merged = shape(body["geometry"])
+    assert merged.symmetric_difference(box(120.262, 31.944, 120.268, 31.9475)).area < 1e-12
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("doc.kml", _kml(("厂址", _kml_polygon(west))))
+    response = web_client.post(
+        "/web/project-file",
+        files={"file": ("厂址.kmz", buffer.getvalue(), "application/vnd.google-earth.kmz")},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["format"] == "KMZ"
+    assert shape(response.json()["geometry"]).symmetric_difference(west).area < 1e-12
 
 
 def test_project_file_rejects_unknown_type_as_problem(web_client):
