@@ -1,6 +1,7 @@
 """An uploaded project file to one lon/lat geometry.
 
-GeoJSON, a zipped Shapefile, KML/KMZ (every folder), GeoPackage or 拐点坐标 txt.
+GeoJSON, a zipped Shapefile, KML/KMZ (every folder), GeoPackage, a CAD drawing (DXF: its
+closed polylines, :func:`dxf_site`) or 拐点坐标 txt.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from gis.errors import MissingCRSError
 from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
 from layers.ingest.files import PROJECT_FILE_LIMITS, check_upload_name, read_source
 
-if TYPE_CHECKING:  # pyproj (~27 MB) loads with the first upload (issue 12)
+if TYPE_CHECKING:  # pyproj (~27 MB) and geopandas load with the first upload (issue 12)
+    import geopandas as gpd
     from pyproj import CRS
 
-ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".kmz", ".gpkg")
+ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".kmz", ".gpkg", ".dxf")
 # The upload cap of POST /web/project-file, enforced while the body streams in
 # (api.errors.UploadLimitMiddleware) and again here.
 MAX_BYTES = 20 * 1024 * 1024
@@ -60,6 +62,47 @@ def _guess_gk(xs: np.ndarray[Any, Any], near_lon: float | None) -> CRS | None:
     return CRS.from_epsg(epsg) if epsg else None
 
 
+#: Words in a CAD layer's name that mark the site boundary (用地红线, 厂界, 征地范围 …).
+SITE_LAYER_WORDS = ("红线", "用地", "厂界", "界址", "征地", "范围", "边界")
+#: Words of the layers a drawing's frame and annotations sit on.
+FRAME_LAYER_WORDS = ("图框", "标注", "文字", "尺寸", "轴线", "text", "dim", "frame")
+
+
+def dxf_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
+    """The site in a CAD drawing: its closed polylines, on the red-line layer when there is one.
+
+    A designer's drawing holds the frame, roads, text and dimensions too. The closed
+    polylines (areas) of the layers named like a site boundary (:data:`SITE_LAYER_WORDS`)
+    are the site; without such a layer, the areas of every layer but the frame and
+    annotation ones (:data:`FRAME_LAYER_WORDS`).
+
+    Raises:
+        NoValidFeaturesError: the drawing has no closed polyline to take as the site.
+    """
+    layers = frame["Layer"].fillna("").astype(str) if "Layer" in frame else None
+    areas = frame[frame.geometry.geom_type.isin(("Polygon", "MultiPolygon")).to_numpy()]
+    if layers is None or areas.empty:
+        if areas.empty:
+            raise NoValidFeaturesError(
+                "DXF 中没有闭合多段线：请把用地红线画成闭合多段线"
+                "（最好放在名称含“红线”的图层上）后再上传。",
+                field="file",
+            )
+        return areas, f"DXF：取 {len(areas)} 条闭合多段线为项目范围"
+    names = layers.loc[areas.index]
+    site = names.map(lambda n: any(w in n for w in SITE_LAYER_WORDS))
+    if site.any():
+        chosen = areas[site.to_numpy()]
+    else:
+        chosen = areas[
+            ~names.map(lambda n: any(w in n.lower() for w in FRAME_LAYER_WORDS)).to_numpy()
+        ]
+        if chosen.empty:
+            chosen = areas
+    used = "、".join(sorted(set(layers.loc[chosen.index])))
+    return chosen, f"DXF：取图层 {used} 的 {len(chosen)} 条闭合多段线为项目范围"
+
+
 def read_project_file(
     filename: str, data: bytes, *, crs: str | None = None, near_lon: float | None = None
 ) -> ProjectGeometry:
@@ -78,7 +121,7 @@ def read_project_file(
     suffix = Path(check_upload_name(filename)).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
         raise ImportFileError(
-            f"不支持的文件类型 '{suffix}'：请上传 GeoJSON、zip 压缩的 Shapefile、KML/KMZ、GeoPackage 或拐点坐标 txt。",
+            f"不支持的文件类型 '{suffix}'：请上传 GeoJSON、zip 压缩的 Shapefile、KML/KMZ、GeoPackage、DXF 或拐点坐标 txt。",
             field="file",
         )
     if len(data) > MAX_BYTES:
@@ -88,11 +131,14 @@ def read_project_file(
         path.write_bytes(data)
         source = read_source(path, label=filename, limits=PROJECT_FILE_LIMITS)
     frame = source.frame
+    notes = list(source.notes)
+    if source.format == "DXF":
+        frame, note = dxf_site(frame)
+        notes.append(note)
     geoms = np.asarray(frame.geometry.values, dtype=object)
     geoms = np.array([g for g in geoms if g is not None and not g.is_empty], dtype=object)
     if geoms.size == 0:
         raise NoValidFeaturesError("文件中没有几何要素。", field="file")
-    notes = list(source.notes)
     coords = shapely.get_coordinates(geoms)
     src = parse_crs(offered_crs(crs)) if crs else source.crs
     if src is None:

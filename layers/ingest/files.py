@@ -341,6 +341,8 @@ def read_source(
         return _read_vector(str(path), None, layer, "GeoPackage", scrub)
     if suffix in (".geojson", ".json"):
         return _read_vector(str(path), None, layer, "GeoJSON", scrub)
+    if suffix == ".dxf":
+        return _read_dxf(path, scrub)
     if suffix in (".kml", ".kmz"):
         if suffix == ".kmz":
             check_archive(path, limits, label=label)
@@ -351,9 +353,32 @@ def read_source(
         return _read_parcels(path)
     raise ImportFileError(
         f"Unsupported file type '{suffix}'. Use a Shapefile (.shp, .zip or folder), "
-        ".gpkg, .geojson, .kml/.kmz, .csv with lon/lat columns, or a 拐点坐标 .txt.",
+        ".gpkg, .geojson, .kml/.kmz, .dxf, .csv with lon/lat columns, or a 拐点坐标 .txt.",
         field="file",
     )
+
+
+def _read_dxf(path: Path, scrub: _Scrub) -> SourceData:
+    """A CAD drawing (DXF): its entities, closed polylines as polygons, with their CAD layer.
+
+    DXF has no CRS: the caller supplies one, or reads the coordinates' magnitude (CGCS2000
+    Gauss-Krüger eastings name their zone). Text is decoded by the drawing's code page
+    (``$DWGCODEPAGE``, e.g. ANSI_936 for GBK layer names).
+    """
+    import pyogrio
+
+    option = "DXF_CLOSED_LINE_AS_POLYGON"
+    before = pyogrio.get_gdal_config_option(option)
+    pyogrio.set_gdal_config_options({option: "TRUE"})
+    try:
+        frame = pyogrio.read_dataframe(str(path))
+    except Exception as exc:  # pyogrio raises several GDAL-specific types
+        raise ImportFileError(
+            f"Cannot read the file as DXF: {scrub(str(exc))}", field="file"
+        ) from exc
+    finally:
+        pyogrio.set_gdal_config_options({option: before})
+    return SourceData(frame=frame, crs=None, format="DXF", notes=[])
 
 
 def _read_kml(path: Path, layer: str | None, scrub: _Scrub) -> SourceData:

@@ -11,7 +11,8 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from fixture_layers import SITE_NEAR_YANGTZE
-from shapely.geometry import box, mapping, shape
+from pyproj import Transformer
+from shapely.geometry import Polygon, box, mapping, shape
 
 from web.report import DISCLAIMER, SYNTHETIC_NOTE, render_report
 from web.router import STATIC
@@ -147,6 +148,61 @@ def test_project_file_reads_kml_and_kmz_with_every_folder(web_client):
     assert response.status_code == 200, response.text
     assert response.json()["format"] == "KMZ"
     assert shape(response.json()["geometry"]).symmetric_difference(west).area < 1e-12
+
+
+def _dxf(*entities: tuple[str, list[tuple[float, float]], bool]) -> bytes:
+    """An AutoCAD 2000 DXF as Chinese CAD saves it (code page ANSI_936: GBK layer names) with
+    one LWPOLYLINE per (layer, points as easting/northing, closed) and a text label."""
+    lines = ["0", "SECTION", "2", "HEADER", "9", "$ACADVER", "1", "AC1015"]
+    lines += ["9", "$DWGCODEPAGE", "3", "ANSI_936", "0", "ENDSEC", "0", "SECTION", "2", "ENTITIES"]
+    for layer, points, closed in entities:
+        lines += ["0", "LWPOLYLINE", "8", layer, "100", "AcDbEntity", "100", "AcDbPolyline"]
+        lines += ["90", str(len(points)), "70", "1" if closed else "0"]
+        for x, y in points:
+            lines += ["10", f"{x:.3f}", "20", f"{y:.3f}"]
+    lines += ["0", "TEXT", "8", "文字", "10", "40525300", "20", "3536900", "40", "5", "1", "厂区"]
+    lines += ["0", "ENDSEC", "0", "EOF"]
+    return ("\r\n".join(lines) + "\r\n").encode("gbk")
+
+
+#: zone 40 with its prefix: a 500 m x 400 m site, the drawing's frame around it, a road
+DXF_SITE = [(40525100, 3537100), (40525600, 3537100), (40525600, 3536700), (40525100, 3536700)]
+DXF_FRAME = [(40524000, 3538000), (40527000, 3538000), (40527000, 3535000), (40524000, 3535000)]
+DXF_ROAD = [(40524000, 3536000), (40527000, 3536500)]
+
+
+def _upload_dxf(web_client, data: bytes):
+    return web_client.post(
+        "/web/project-file", files={"file": ("总平面图.dxf", data, "application/dxf")}
+    )
+
+
+def test_project_file_takes_the_red_line_layer_of_a_cad_drawing(web_client):
+    data = _dxf(("用地红线", DXF_SITE, True), ("图框", DXF_FRAME, True), ("道路", DXF_ROAD, False))
+    response = _upload_dxf(web_client, data)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["format"] == "DXF" and body["crs"] == "EPSG:4528"  # from the easting prefix
+    assert body["feature_count"] == 1
+    assert any("用地红线" in n for n in body["notes"])
+    to_lonlat = Transformer.from_crs(4528, 4326, always_xy=True)
+    expected = Polygon([to_lonlat.transform(x, y) for x, y in DXF_SITE])
+    assert shape(body["geometry"]).symmetric_difference(expected).area < 1e-12
+
+
+def test_project_file_of_a_drawing_without_a_red_line_layer_skips_the_frame(web_client):
+    response = _upload_dxf(web_client, _dxf(("0", DXF_SITE, True), ("图框", DXF_FRAME, True)))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert any("取图层 0 的 1 条" in n for n in body["notes"])
+    assert shape(body["geometry"]).area < 1e-4  # the site, not the 3 km frame
+
+
+def test_project_file_of_a_drawing_without_closed_polylines_is_a_problem(web_client):
+    response = _upload_dxf(web_client, _dxf(("道路", DXF_ROAD, False)))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "闭合多段线" in response.json()["detail"]
 
 
 def test_project_file_rejects_unknown_type_as_problem(web_client):
