@@ -146,6 +146,67 @@ def screen_command(
         _print_result(result)
 
 
+#: The Chinese headers a reviewer's sheet gives the sites' columns (the English names work too).
+SITE_COLUMN_ALIASES = {
+    "名称": "name",
+    "项目名称": "name",
+    "行业": "industry",
+    "行业类别": "industry",
+    "行业代码": "industry_code",
+    "国民经济行业代码": "industry_code",
+    "建设性质": "kind",
+    "标签": "tags",
+    "项目标签": "tags",
+    "是否入园": "in_park",
+    "能耗": "energy_tce",
+    "综合能耗": "energy_tce",
+    "用水量": "water_m3d",
+}
+#: The output's columns (the CSV's header) and, for an .xlsx, the Chinese header of each.
+OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("site", "序号"),
+    ("name", "项目名称"),
+    ("industry", "行业"),
+    ("kind", "建设性质"),
+    ("verdict", "筛查结论"),
+    ("deny", "不予准入的规则"),
+    ("require", "须审批或论证的规则"),
+    ("flag", "须关注的规则"),
+    ("error", "错误"),
+    ("not_checked", "未核查（缺图层或项目信息）"),
+    *((f"nearest_{c.id}_m", f"最近{c.title}距离（m）") for c in COLLECTIONS),
+)
+
+
+def _site_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A sites row with its Chinese headers read as the English column names."""
+    out = dict(record)
+    for header, key in SITE_COLUMN_ALIASES.items():
+        if header in record and key not in record:
+            out[key] = record[header]
+    return out
+
+
+def _write_rows(out: Path, rows: list[list[Any]]) -> None:
+    """The output: an Excel sheet with Chinese headers for ``.xlsx``, else UTF-8 CSV."""
+    if out.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook  # only for an Excel output
+
+        book = Workbook()
+        sheet = book.create_sheet("筛查结果", 0)
+        book.remove(book.worksheets[1])  # the new workbook's empty default sheet
+        sheet.append([label for _key, label in OUTPUT_COLUMNS])
+        for row in rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+        book.save(out)
+        return
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([key for key, _label in OUTPUT_COLUMNS])
+        writer.writerows(rows)
+
+
 def _site_value(record: dict[str, Any], key: str, default: Any) -> Any:
     value = record.get(key)
     return default if value is None or (isinstance(value, float) and value != value) else value
@@ -160,7 +221,8 @@ def _site_projects(
     buffer_m: float,
 ) -> list[ProjectInput]:
     projects = []
-    for i, (record, geom) in enumerate(zip(records, geoms, strict=True)):
+    for i, (row, geom) in enumerate(zip(records, geoms, strict=True)):
+        record = _site_record(row)
         code = _site_value(record, "industry_code", None)
         projects.append(
             ProjectInput(
@@ -277,8 +339,13 @@ def _batch_site(i: int) -> list[Any]:
 
 
 def screen_batch_command(
-    sites: Annotated[Path, typer.Argument(help="sites: .csv with lon/lat columns, or .gpkg")],
-    out: Annotated[Path, typer.Option(help="output CSV, one row per site")],
+    sites: Annotated[
+        Path,
+        typer.Argument(help="sites: .csv or .xlsx with lon/lat (经度/纬度) columns, or .gpkg"),
+    ],
+    out: Annotated[
+        Path, typer.Option(help="output, one row per site: .csv, or .xlsx (Chinese headers)")
+    ],
     industry: Annotated[
         str | None, typer.Option(help="industry for sites without an `industry` column")
     ] = None,
@@ -288,12 +355,16 @@ def screen_batch_command(
         date | None, typer.Option(parser=iso_date, help="date of rules and layers")
     ] = None,
     buffer_m: Annotated[float, typer.Option(help="buffer for the nearest distances")] = 500.0,
-    layer: Annotated[str | None, typer.Option(help="layer name inside a GeoPackage")] = None,
+    layer: Annotated[
+        str | None, typer.Option(help="layer of a GeoPackage, or sheet of a workbook")
+    ] = None,
     workers: Annotated[
         int, typer.Option(min=1, max=32, help="worker processes, one DB connection each")
     ] = 4,
 ) -> None:
     """Screen every site of SITES (columns name/industry/industry_code/kind optional); nothing is stored.
+
+    Chinese headers are read too: 项目名称, 行业, 行业代码, 建设性质, 标签, 是否入园 ….
 
     Optional fact columns: tags (; separated), in_park, energy_tce, water_m3d, capacity +
     capacity_unit, emissions_<VOCs|SO2|NOx|PM|COD|NH3N|TP|heavy_metals> (t/a).
@@ -357,14 +428,7 @@ def screen_batch_command(
         for row in done:
             rows.append(row)
             bar.advance(task)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(
-            ["site", "name", "industry", "kind", "verdict", "deny", "require", "flag", "error"]
-            + ["not_checked"]
-            + [f"nearest_{c.id}_m" for c in COLLECTIONS]
-        )
-        writer.writerows(rows)
+    _write_rows(out, rows)
     seconds = time.perf_counter() - started
     denied = sum(1 for r in rows if r[4] == "DENY")
     console.print(

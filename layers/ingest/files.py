@@ -19,6 +19,7 @@ from layers.errors import ImportFileError, UploadTooLargeError
 
 if TYPE_CHECKING:  # the readers import them when a file is read (API workers stay lean)
     import geopandas as gpd
+    import pandas as pd
     from pyproj import CRS
 
 #: The two layouts of a station readings file (:mod:`layers.ingest.readings`): one reading
@@ -232,7 +233,6 @@ MAX_CSV_HEADER_CHARS = 100_000
 
 
 def _read_csv(path: Path) -> SourceData:
-    import geopandas as gpd
     import pandas as pd
 
     text = _decode_text(path.read_bytes())
@@ -253,13 +253,45 @@ def _read_csv(path: Path) -> SourceData:
             field="file",
         )
     table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    return _points_from_table(table, "CSV")
+
+
+def _read_xlsx(
+    path: Path, sheet: str | None, limits: ArchiveLimits | None, label: str
+) -> SourceData:
+    """The first sheet (or ``sheet``) of an Excel workbook, read as a CSV is.
+
+    Points come from its lon/lat (经度/纬度) or x/y columns; every other column is an attribute.
+    """
+    import pandas as pd
+
+    check_archive(path, limits, label=label)  # an .xlsx is a zip
+    try:
+        table = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
+    except (ValueError, KeyError, OSError) as exc:
+        raise ImportFileError(f"Cannot read the workbook: {exc}", field="file") from exc
+    if len(table.columns) > MAX_CSV_COLUMNS:
+        raise ImportFileError(
+            f"The sheet has {len(table.columns):,} columns; at most {MAX_CSV_COLUMNS:,} are "
+            "imported. Keep the coordinate and attribute columns only.",
+            field="file",
+        )
+    table = table.dropna(how="all").fillna("")
+    return _points_from_table(table, "Excel")
+
+
+def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:
+    """Points from a table of text cells: its longitude/easting and latitude/northing columns."""
+    import geopandas as gpd
+    import pandas as pd
+
     table.columns = [str(c).strip() for c in table.columns]
     lower = {c.lower(): c for c in table.columns}
     lon = next((lower[n] for n in _LON if n in lower), None)
     lat = next((lower[n] for n in _LAT if n in lower), None)
     if lon is None or lat is None:
         raise ImportFileError(
-            "The CSV needs a longitude/easting column (lon, lng, longitude, 经度, x) and a "
+            f"The {fmt} needs a longitude/easting column (lon, lng, longitude, 经度, x) and a "
             f"latitude/northing column (lat, latitude, 纬度, y); it has {list(table.columns)}.",
             field="file",
         )
@@ -275,9 +307,7 @@ def _read_csv(path: Path) -> SourceData:
         geometry=gpd.points_from_xy(xs, ys),
         crs=None,
     )
-    return SourceData(
-        frame=frame, crs=None, format="CSV", notes=[f"points from columns {lon}/{lat}"]
-    )
+    return SourceData(frame=frame, crs=None, format=fmt, notes=[f"points from columns {lon}/{lat}"])
 
 
 def _read_parcels(path: Path) -> SourceData:
@@ -349,11 +379,14 @@ def read_source(
         return _read_kml(path, layer, scrub)
     if suffix == ".csv":
         return _read_csv(path)
+    if suffix == ".xlsx":
+        return _read_xlsx(path, layer, limits, label)
     if suffix == ".txt":
         return _read_parcels(path)
     raise ImportFileError(
         f"Unsupported file type '{suffix}'. Use a Shapefile (.shp, .zip or folder), "
-        ".gpkg, .geojson, .kml/.kmz, .dxf, .csv with lon/lat columns, or a 拐点坐标 .txt.",
+        ".gpkg, .geojson, .kml/.kmz, .dxf, .csv or .xlsx with lon/lat columns, or a 拐点坐标 "
+        ".txt.",
         field="file",
     )
 

@@ -508,3 +508,37 @@ def test_screen_batch_unreadable_sites_file_fails_without_output(batch_url, tmp_
     assert result.exit_code == 2
     assert "longitude" in result.stderr
     assert not out.exists()
+
+
+def test_screen_batch_reads_an_excel_sheet_with_chinese_headers_and_writes_excel(
+    batch_url, csv_run, tmp_path
+):
+    """A reviewer's site list as it is kept: an .xlsx with 项目名称/经度/纬度/行业 … headers."""
+    from openpyxl import Workbook, load_workbook
+
+    headers = {"name": "项目名称", "lon": "经度", "lat": "纬度", "industry": "行业"}
+    headers |= {"industry_code": "行业代码", "kind": "建设性质"}
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "拟建项目"
+    sheet.append([headers[f] for f in INPUT_FIELDS])
+    for s in SITES:  # numbers as numbers, a missing value as an empty cell
+        sheet.append([s[f] for f in INPUT_FIELDS])
+    sites = tmp_path / "选址清单.xlsx"
+    book.save(sites)
+    out = tmp_path / "筛查结果.xlsx"
+    result = _cli(batch_url, *_batch_args(sites, out, 1, BUFFER_M), "--layer", "拟建项目")
+    assert f"{len(SITES)} sites screened" in result.stdout
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][:5] == ("序号", "项目名称", "行业", "建设性质", "筛查结论")
+    assert len(rows[0]) == len(COLUMNS)
+
+    def cell(v: object) -> object:  # numbers compared as numbers (999 in Excel, 999.0 in CSV)
+        try:
+            return float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return "" if v is None else v
+
+    excel = [[cell(v) for v in row] for row in rows[1:]]
+    assert excel == [[cell(r[c]) for c in COLUMNS] for r in csv_run["rows"]]  # the CSV's rows
+    assert [row[1] for row in rows[1:]] == [r["name"] for r in csv_run["rows"]]
