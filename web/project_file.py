@@ -119,6 +119,11 @@ def read_project_file(
         OutOfChinaError: the result is not in China.
     """
     suffix = Path(check_upload_name(filename)).suffix.lower()
+    if suffix == ".dwg":
+        raise ImportFileError(
+            "DWG 图纸无法直接读取：请在 CAD 中另存为 DXF（另存为 → AutoCAD DXF）后上传。",
+            field="file",
+        )
     if suffix not in ACCEPTED_SUFFIXES:
         raise ImportFileError(
             f"不支持的文件类型 '{suffix}'：请上传 GeoJSON、zip 压缩的 Shapefile、KML/KMZ、GeoPackage、DXF 或拐点坐标 txt。",

@@ -381,6 +381,10 @@ def read_source(
         return _read_csv(path)
     if suffix == ".xlsx":
         return _read_xlsx(path, layer, limits, label)
+    if suffix in _SAVE_AS:
+        raise ImportFileError(
+            f"'{suffix}' files are not read: {_SAVE_AS[suffix]}, then import that.", field="file"
+        )
     if suffix == ".txt":
         return _read_parcels(path)
     raise ImportFileError(
@@ -389,6 +393,13 @@ def read_source(
         ".txt.",
         field="file",
     )
+
+
+#: Formats a user has that GDAL (as installed) does not read, and what to save them as.
+_SAVE_AS = {
+    ".xls": "save the sheet as .xlsx (Excel: 另存为 → Excel 工作簿)",
+    ".dwg": "save the drawing as DXF (AutoCAD: 另存为 → AutoCAD DXF)",
+}
 
 
 def _read_dxf(path: Path, scrub: _Scrub) -> SourceData:

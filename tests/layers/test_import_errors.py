@@ -146,6 +146,15 @@ def test_unsupported_suffix_is_refused(db_session, tmp_path):
     assert ".gpkg" in info.value.detail
 
 
+@pytest.mark.parametrize(("suffix", "advice"), [(".xls", ".xlsx"), (".dwg", "DXF")])
+def test_a_format_to_save_as_another_says_which(db_session, tmp_path, suffix, advice):
+    path = tmp_path / f"sites{suffix}"
+    path.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(ImportFileError) as info:
+        import_file(db_session, path, ImportOptions(collection="enterprises", release="old"))
+    assert "save the" in info.value.detail and advice in info.value.detail
+
+
 def test_import_failing_half_way_leaves_zero_rows(database_url, engine, monkeypatch, tmp_path):
     """12,000 rows; the last overflows an integer column after two COPY chunks were sent."""
     n = 12_000

@@ -205,6 +205,14 @@ def test_project_file_of_a_drawing_without_closed_polylines_is_a_problem(web_cli
     assert "闭合多段线" in response.json()["detail"]
 
 
+def test_project_file_says_to_save_a_dwg_as_dxf(web_client):
+    response = web_client.post(
+        "/web/project-file", files={"file": ("总平面图.dwg", b"AC1032", "application/acad")}
+    )
+    assert response.status_code == 422
+    assert "另存为 DXF" in response.json()["detail"]
+
+
 def test_project_file_rejects_unknown_type_as_problem(web_client):
     response = web_client.post(
         "/web/project-file", files={"file": ("site.docx", b"x", "application/octet-stream")}
