@@ -18,6 +18,7 @@ from shapely.geometry import mapping
 from gis.coords import gk_epsg
 from gis.crs import crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
 from gis.errors import MissingCRSError
+from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
 from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
 from layers.ingest.files import PROJECT_FILE_LIMITS, check_upload_name, read_source
 
@@ -62,6 +63,11 @@ def _guess_gk(xs: np.ndarray[Any, Any], near_lon: float | None) -> CRS | None:
     return CRS.from_epsg(epsg) if epsg else None
 
 
+#: The ``crs`` choices for lon/lat copied from Chinese web maps, and their conversion to WGS84.
+OFFSET_COORDINATES = {
+    "GCJ-02": (gcj02_to_wgs84, "按 GCJ-02（高德、腾讯地图）坐标读取，已转换为 WGS84"),
+    "BD-09": (bd09_to_wgs84, "按 BD-09（百度地图）坐标读取，已转换为 WGS84"),
+}
 #: Words in a CAD layer's name that mark the site boundary (用地红线, 厂界, 征地范围 …).
 SITE_LAYER_WORDS = ("红线", "用地", "厂界", "界址", "征地", "范围", "边界")
 #: Words of the layers a drawing's frame and annotations sit on.
@@ -145,6 +151,9 @@ def read_project_file(
     if geoms.size == 0:
         raise NoValidFeaturesError("文件中没有几何要素。", field="file")
     coords = shapely.get_coordinates(geoms)
+    correction = OFFSET_COORDINATES.get(crs.upper()) if crs else None
+    if correction is not None:  # lon/lat of a Chinese web map, shifted by its datum's formula
+        crs = "EPSG:4326"
     src = parse_crs(offered_crs(crs)) if crs else source.crs
     if src is None:
         if (np.abs(coords[:, 0]) <= 180).all() and (np.abs(coords[:, 1]) <= 90).all():
@@ -158,7 +167,13 @@ def read_project_file(
                     field="crs",
                 )
             notes.append(f"文件未声明坐标系：按 {crs_label(src)} 读取")
-    out = to_wgs84(coords[:, 0], coords[:, 1], src, detail="项目坐标不在中国范围内：请检查坐标系。")
+    out = to_wgs84(
+        coords[:, 0],
+        coords[:, 1],
+        src,
+        detail="项目坐标不在中国范围内：请检查坐标系。",
+        correction=correction,
+    )
     notes.extend(out.notes)
     geoms = shapely.set_coordinates(geoms.copy(), np.column_stack([out.lon, out.lat]))
     merged = shapely.make_valid(shapely.union_all(geoms))

@@ -11,9 +11,10 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from fixture_layers import SITE_NEAR_YANGTZE
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 from shapely.geometry import Polygon, box, mapping, shape
 
+from gis.offsets import gcj02_to_bd09, wgs84_to_gcj02
 from web.report import DISCLAIMER, SYNTHETIC_NOTE, render_report
 from web.router import STATIC
 
@@ -203,6 +204,38 @@ def test_project_file_of_a_drawing_without_closed_polylines_is_a_problem(web_cli
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "闭合多段线" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("choice", "shift"), [("GCJ-02", wgs84_to_gcj02), ("BD-09", None)])
+def test_project_file_in_web_map_coordinates_is_converted(web_client, choice, shift):
+    """A site copied from 高德 (GCJ-02) or 百度 (BD-09) lands where it is, within a metre."""
+    lon, lat = 120.265, 31.946
+    if shift is None:  # BD-09 = GCJ-02 then Baidu's own shift
+        glon, glat = wgs84_to_gcj02(lon, lat)
+        mlon, mlat = gcj02_to_bd09(glon, glat)
+    else:
+        mlon, mlat = shift(lon, lat)
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": [float(mlon), float(mlat)]},
+            }
+        ],
+    }
+    response = web_client.post(
+        "/web/project-file",
+        files={"file": ("site.geojson", json.dumps(fc).encode(), "application/geo+json")},
+        data={"crs": choice},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    got = body["geometry"]["coordinates"]
+    assert Geod(ellps="WGS84").inv(lon, lat, got[0], got[1])[2] < 1.0
+    assert any(choice in n for n in body["notes"])
+    assert Geod(ellps="WGS84").inv(lon, lat, float(mlon), float(mlat))[2] > 100  # it did move
 
 
 def test_project_file_says_to_save_a_dwg_as_dxf(web_client):
