@@ -50,8 +50,8 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "DENY": ("DENY", "deny"),
     "REQUIRE": ("REQUIRE", "require"),
     "FLAG": ("FLAG", "flag"),
-    "PASS": ("PASS", "pass"),
     "NOT_CHECKED": ("未核查", "not-checked"),
+    "PASS": ("PASS", "pass"),
     "NOT_APPLICABLE": ("不适用", "na"),
 }
 #: Project facts a rule may need (``completeness.missing_facts``), as the form names them.
@@ -150,6 +150,16 @@ def declared_facts(screening: dict[str, Any]) -> list[str]:
     return lines
 
 
+def applicable_results(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules that apply, as the reports list them: DENY, REQUIRE, FLAG, 未核查, PASS.
+
+    Within an outcome the rule set's order stays (a stable sort).
+    """
+    rank = {o: i for i, o in enumerate(OUTCOMES)}
+    shown = [r for r in results if r.get("outcome") != "NOT_APPLICABLE"]
+    return sorted(shown, key=lambda r: rank.get(str(r.get("outcome")), len(rank)))
+
+
 def not_applicable_by_jurisdiction(results: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     """The ids of the rules that do not apply, by jurisdiction (the report lists them, not rows).
 
@@ -214,6 +224,7 @@ def render_report(
             verdict_label=VERDICTS.get(verdict, (verdict or "—", "unknown"))[0],
             verdict_class=VERDICTS.get(verdict, ("", "unknown"))[1],
             results=screening.get("results") or [],
+            applicable=applicable_results(screening.get("results") or []),
             not_applicable=not_applicable_by_jurisdiction(screening.get("results") or []),
             evidence_rows=evidence_rows,
             releases=releases,

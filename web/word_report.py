@@ -25,6 +25,7 @@ from web.report import (
     DISCLAIMER,
     OUTCOMES,
     VERDICTS,
+    applicable_results,
     not_applicable_by_jurisdiction,
     quality_rows,
 )
@@ -239,7 +240,7 @@ def render_docx(
             _paragraph(document, w, size=9)
 
     _heading(document, "四、逐条规则结果", 2)
-    results = [r for r in screening.get("results") or [] if r.get("outcome") != "NOT_APPLICABLE"]
+    results = applicable_results(screening.get("results") or [])
     _table(
         document,
         ("结果", "规则", "依据", "证据"),

@@ -121,6 +121,12 @@ def test_screening_link_reopens_it_and_the_report_links_to_it(browser_context_fa
     assert page.locator("#screen-result > .rule[data-outcome=NOT_APPLICABLE]").count() == 0
     applies = len(screening["results"]) - len(not_applicable)
     assert page.locator("#screen-result > .rule").count() == applies
+    # what stops or conditions the project comes first: DENY, REQUIRE, FLAG, 未核查, PASS
+    shown = page.eval_on_selector_all(
+        "#screen-result > .rule", "rs => rs.map(r => r.dataset.outcome)"
+    )
+    rank = ["DENY", "REQUIRE", "FLAG", "NOT_CHECKED", "PASS"]
+    assert shown == sorted(shown, key=rank.index) and shown[0] == "DENY"
 
     # clearing the project drops the screening from the address
     page.click("#clear-project")

@@ -443,6 +443,26 @@ def test_report_lists_rules_that_do_not_apply_by_jurisdiction_not_as_rows():
     assert "4 条规则（1 条适用）" in html
 
 
+def test_report_lists_what_stops_the_project_first():
+    results = [
+        {"rule_id": "R-PASS-1", "title": "一", "outcome": "PASS"},
+        {"rule_id": "R-NC-1", "title": "二", "outcome": "NOT_CHECKED"},
+        {"rule_id": "R-FLAG-1", "title": "三", "outcome": "FLAG"},
+        {"rule_id": "R-PASS-2", "title": "四", "outcome": "PASS"},
+        {"rule_id": "R-DENY-1", "title": "五", "outcome": "DENY"},
+    ]
+    html = render_report({**INCOMPLETE_SCREENING, "results": results}, [])
+    table = html[html.index('<table id="rules">') :]
+    order = sorted((table.index(f">{r['rule_id']}<"), r["rule_id"]) for r in results)
+    assert [rule for _at, rule in order] == [
+        "R-DENY-1",
+        "R-FLAG-1",
+        "R-NC-1",
+        "R-PASS-1",
+        "R-PASS-2",
+    ]
+
+
 def test_report_of_a_complete_screening_has_no_banner():
     screening = {**INCOMPLETE_SCREENING, "verdict": "PASS", "completeness": {"complete": True}}
     html = render_report(screening, [])

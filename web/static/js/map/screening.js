@@ -3,7 +3,7 @@
 
 import { getJSON, url } from "./api.js";
 import { completenessBanner, outcomeKey } from "./completeness.js";
-import { VERDICTS } from "./config.js";
+import { OUTCOMES, VERDICTS } from "./config.js";
 import { conformitySummary, renderConformity } from "./conformity.js";
 import { nearestLine } from "./distance.js";
 import { esc, textEl } from "./escape.js";
@@ -54,7 +54,12 @@ export function renderScreening(s) {
   const rows = (s.results || []).map(function (r, i) { return ruleRow(r, i); });
   const notApplicable = (s.results || []).map(function (r, i) { return r.outcome === "NOT_APPLICABLE" ? i : -1; })
     .filter(function (i) { return i >= 0; });
-  html += rows.filter(function (_row, i) { return s.results[i].outcome !== "NOT_APPLICABLE"; }).join("");
+  const order = Object.keys(OUTCOMES);
+  const rank = function (i) { const k = order.indexOf(s.results[i].outcome); return k < 0 ? order.length : k; };
+  html += rows.map(function (_row, i) { return i; })
+    .filter(function (i) { return s.results[i].outcome !== "NOT_APPLICABLE"; })
+    .sort(function (a, b) { return rank(a) - rank(b) || a - b; }) // DENY … PASS, else in rule order
+    .map(function (i) { return rows[i]; }).join("");
   if (notApplicable.length) {
     html += '<details id="not-applicable" class="not-applicable"><summary>不适用的规则（' + notApplicable.length +
       " 条：适用范围或适用条件不含本项目）</summary>" + notApplicable.map(function (i) { return rows[i]; }).join("") + "</details>";
