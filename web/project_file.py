@@ -140,7 +140,10 @@ def read_project_file(
     with tempfile.TemporaryDirectory(prefix="ecozone-upload-") as tmp:
         path = Path(tmp) / f"project{suffix}"
         path.write_bytes(data)
-        source = read_source(path, label=filename, limits=PROJECT_FILE_LIMITS)
+        try:
+            source = read_source(path, label=filename, limits=PROJECT_FILE_LIMITS)
+        except ImportFileError as exc:  # the reader's words are the CLI's (English)
+            raise ImportFileError(f"无法读取上传的文件：{exc.detail}", field="file") from None
     frame = source.frame
     notes = list(source.notes)
     if source.format == "DXF":

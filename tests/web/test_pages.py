@@ -238,6 +238,15 @@ def test_project_file_in_web_map_coordinates_is_converted(web_client, choice, sh
     assert Geod(ellps="WGS84").inv(lon, lat, float(mlon), float(mlat))[2] > 100  # it did move
 
 
+def test_project_file_that_cannot_be_read_says_so_in_chinese(web_client):
+    response = web_client.post(
+        "/web/project-file", files={"file": ("红线.kml", b"<kml><not closed", "text/xml")}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("无法读取上传的文件：")
+    assert "红线.kml" in response.json()["detail"] or "KML" in response.json()["detail"]
+
+
 def test_project_file_says_to_save_a_dwg_as_dxf(web_client):
     response = web_client.post(
         "/web/project-file", files={"file": ("总平面图.dwg", b"AC1032", "application/acad")}
