@@ -18,7 +18,6 @@ from shapely.geometry.base import BaseGeometry
 from gis.coords import corner_points, gk3_zone
 
 TITLE = "项目位置与拐点坐标"
-CAPTION = "拐点坐标一览表"
 COLUMNS = ("点号", "X（m）", "Y（m）", "经度（°）", "纬度（°）")
 #: At most this many vertices are printed; the rest are in the screening's GeoJSON.
 MAX_CORNERS = 300
@@ -35,7 +34,7 @@ class LocationTable:
 
     summary: list[tuple[str, str]]
     corners: list[list[str]]
-    caption: str = CAPTION
+    caption: str
     notes: list[str] = field(default_factory=list)
 
 
@@ -108,7 +107,7 @@ def location_table(screening: dict[str, Any]) -> LocationTable | None:
     notes = [NOTE]
     if len(corners) > len(shown):
         notes.append(
-            f"共 {len(corners)} 个{noun}，表中列出前 {len(shown)} 个；完整坐标见筛查 "
-            f"{screening.get('id', '')} 的 GeoJSON（GET /screenings/{{id}} 的 geometry）。"
+            f"共 {len(corners)} 个{noun}，表中列出前 {len(shown)} 个；完整坐标见筛查的 GeoJSON"
+            f"（GET /screenings/{screening.get('id', '{id}')} 的 geometry）。"
         )
     return LocationTable(summary, rows, f"{noun}坐标一览表", notes)

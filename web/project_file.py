@@ -20,7 +20,7 @@ from gis.crs import crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
 from gis.errors import MissingCRSError
 from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
 from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
-from layers.ingest.files import PROJECT_FILE_LIMITS, check_upload_name, read_source
+from layers.ingest.files import PROJECT_FILE_LIMITS, SAVE_AS, check_upload_name, read_source
 
 if TYPE_CHECKING:  # pyproj (~27 MB) and geopandas load with the first upload (issue 12)
     import geopandas as gpd
@@ -85,17 +85,16 @@ def dxf_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
     Raises:
         NoValidFeaturesError: the drawing has no closed polyline to take as the site.
     """
-    layers = frame["Layer"].fillna("").astype(str) if "Layer" in frame else None
     areas = frame[frame.geometry.geom_type.isin(("Polygon", "MultiPolygon")).to_numpy()]
-    if layers is None or areas.empty:
-        if areas.empty:
-            raise NoValidFeaturesError(
-                "DXF 中没有闭合多段线：请把用地红线画成闭合多段线"
-                "（最好放在名称含“红线”的图层上）后再上传。",
-                field="file",
-            )
+    if areas.empty:
+        raise NoValidFeaturesError(
+            "DXF 中没有闭合多段线：请把用地红线画成闭合多段线"
+            "（最好放在名称含“红线”的图层上）后再上传。",
+            field="file",
+        )
+    if "Layer" not in frame:
         return areas, f"DXF：取 {len(areas)} 条闭合多段线为项目范围"
-    names = layers.loc[areas.index]
+    names = areas["Layer"].fillna("").astype(str)
     site = names.map(lambda n: any(w in n for w in SITE_LAYER_WORDS))
     if site.any():
         chosen = areas[site.to_numpy()]
@@ -105,7 +104,7 @@ def dxf_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
         ]
         if chosen.empty:
             chosen = areas
-    used = "、".join(sorted(set(layers.loc[chosen.index])))
+    used = "、".join(sorted(set(names.loc[chosen.index])))
     return chosen, f"DXF：取图层 {used} 的 {len(chosen)} 条闭合多段线为项目范围"
 
 
@@ -125,12 +124,7 @@ def read_project_file(
         OutOfChinaError: the result is not in China.
     """
     suffix = Path(check_upload_name(filename)).suffix.lower()
-    if suffix == ".dwg":
-        raise ImportFileError(
-            "DWG 图纸无法直接读取：请在 CAD 中另存为 DXF（另存为 → AutoCAD DXF）后上传。",
-            field="file",
-        )
-    if suffix not in ACCEPTED_SUFFIXES:
+    if suffix not in ACCEPTED_SUFFIXES and suffix not in SAVE_AS:
         raise ImportFileError(
             f"不支持的文件类型 '{suffix}'：请上传 GeoJSON、zip 压缩的 Shapefile、KML/KMZ、GeoPackage、DXF 或拐点坐标 txt。",
             field="file",

@@ -381,9 +381,9 @@ def read_source(
         return _read_csv(path)
     if suffix == ".xlsx":
         return _read_xlsx(path, layer, limits, label)
-    if suffix in _SAVE_AS:
+    if suffix in SAVE_AS:
         raise ImportFileError(
-            f"'{suffix}' files are not read: {_SAVE_AS[suffix]}, then import that.", field="file"
+            f"'{suffix}' files are not read: {SAVE_AS[suffix]}, then use that file.", field="file"
         )
     if suffix == ".txt":
         return _read_parcels(path)
@@ -396,7 +396,7 @@ def read_source(
 
 
 #: Formats a user has that GDAL (as installed) does not read, and what to save them as.
-_SAVE_AS = {
+SAVE_AS = {
     ".xls": "save the sheet as .xlsx (Excel: 另存为 → Excel 工作簿)",
     ".dwg": "save the drawing as DXF (AutoCAD: 另存为 → AutoCAD DXF)",
 }
@@ -442,9 +442,11 @@ def _read_kml(path: Path, layer: str | None, scrub: _Scrub) -> SourceData:
         raise ImportFileError(
             f"Cannot read the file as {fmt}: {scrub(str(exc))}", field="file"
         ) from exc
-    frames = [f for f in frames if len(f)]
-    if not frames:
+    read = [(n, f) for n, f in zip(names, frames, strict=True) if len(f)]
+    if not read:
         raise ImportFileError(f"The {fmt} file holds no placemarks.", field="file")
+    frames = [f for _n, f in read]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    notes = [f"{fmt}: read {len(frames)} folders ({', '.join(names)})"] if len(frames) > 1 else []
+    used = ", ".join(n for n, _f in read)
+    notes = [f"{fmt}: read {len(frames)} folders ({used})"] if len(frames) > 1 else []
     return SourceData(frame=frame, crs=frames[0].crs, format=fmt, notes=notes)

@@ -191,11 +191,6 @@ def scale(population: int | None, grade: str | None, area_m2: float | None) -> s
     return "；".join(parts) or "—"
 
 
-def origin_is_project(spec: MediumRange, outfall: BaseGeometry | None) -> bool:
-    """Whether a medium's distances are measured from the project (not from its outfall)."""
-    return not (spec.from_outfall and outfall is not None)
-
-
 def targets(
     rows: list[tuple[Any, ...]], p: Prepared, ranges: tuple[MediumRange, ...]
 ) -> tuple[int | None, list[dict[str, Any]]]:
@@ -216,8 +211,8 @@ def targets(
     out = []
     for r in found:
         spec = by_medium[r["medium"]]
-        origin = outfall if spec.from_outfall and outfall is not None else centre
-        origin = shapely.centroid(origin)
+        from_outfall = spec.from_outfall and outfall is not None
+        origin = shapely.centroid(outfall) if from_outfall else centre
         az = azimuth(origin.x, origin.y, r["lon"], r["lat"])
         en, zh = compass(az)
         area = r["area_m2"] or None
@@ -233,7 +228,7 @@ def targets(
                 "azimuth_deg": None if az is None else round(az, 1),
                 "distance_m": distance,
                 # on or inside the project itself: an EIA table's 方位 reads 项目范围内
-                "within_project": distance == 0 and origin_is_project(spec, outfall),
+                "within_project": distance == 0 and not from_outfall,
                 "population": r["population"],
                 "grade": r["grade"],
                 "area_m2": area,

@@ -252,7 +252,8 @@ def test_project_file_says_to_save_a_dwg_as_dxf(web_client):
         "/web/project-file", files={"file": ("总平面图.dwg", b"AC1032", "application/acad")}
     )
     assert response.status_code == 422
-    assert "另存为 DXF" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert detail.startswith("无法读取上传的文件：") and "DXF" in detail and "另存为" in detail
 
 
 def test_project_file_rejects_unknown_type_as_problem(web_client):

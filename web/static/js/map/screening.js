@@ -51,18 +51,18 @@ export function renderScreening(s) {
   html += outcomeKey(s.results);
   // the rules that apply, then those that do not (most of a rule set for one project:
   // another province's, another industry's) folded away; each keeps its index in s.results
-  const rows = (s.results || []).map(function (r, i) { return ruleRow(r, i); });
-  const notApplicable = (s.results || []).map(function (r, i) { return r.outcome === "NOT_APPLICABLE" ? i : -1; })
-    .filter(function (i) { return i >= 0; });
+  const results = s.results || [];
   const order = Object.keys(OUTCOMES);
-  const rank = function (i) { const k = order.indexOf(s.results[i].outcome); return k < 0 ? order.length : k; };
-  html += rows.map(function (_row, i) { return i; })
-    .filter(function (i) { return s.results[i].outcome !== "NOT_APPLICABLE"; })
+  const rank = function (i) { const k = order.indexOf(results[i].outcome); return k < 0 ? order.length : k; };
+  const row = function (i) { return ruleRow(results[i], i); };
+  const indices = results.map(function (_r, i) { return i; });
+  const notApplicable = indices.filter(function (i) { return results[i].outcome === "NOT_APPLICABLE"; });
+  html += indices.filter(function (i) { return results[i].outcome !== "NOT_APPLICABLE"; })
     .sort(function (a, b) { return rank(a) - rank(b) || a - b; }) // DENY … PASS, else in rule order
-    .map(function (i) { return rows[i]; }).join("");
+    .map(row).join("");
   if (notApplicable.length) {
     html += '<details id="not-applicable" class="not-applicable"><summary>不适用的规则（' + notApplicable.length +
-      " 条：适用范围或适用条件不含本项目）</summary>" + notApplicable.map(function (i) { return rows[i]; }).join("") + "</details>";
+      " 条：适用范围或适用条件不含本项目）</summary>" + notApplicable.map(row).join("") + "</details>";
   }
   html += protectionTable(s);
   const box = document.getElementById("screen-result");
