@@ -201,7 +201,9 @@ def _read_vector(
                 notes.append(
                     f"GeoPackage has {len(layers)} layers; read the first, '{layers[0][0]}'"
                 )
-        frame = pyogrio.read_dataframe(source, **kwargs)
+        # through Arrow: GDAL builds the columns in C++ (100,000 polygons: 0.35 s, 1.0 s
+        # feature by feature; bench/RESULTS.md)
+        frame = pyogrio.read_dataframe(source, use_arrow=True, **kwargs)
     except Exception as exc:  # pyogrio raises several GDAL-specific types
         raise ImportFileError(
             f"Cannot read the file as {fmt}: {scrub(str(exc))}", field="file"

@@ -262,7 +262,7 @@ def test_imported_areas_agree_with_postgis_geodesic_area(db_session, tmp_path):
 
 
 def test_text_with_csv_specials_round_trips_exactly(db_session, tmp_path):
-    # the COPY writer quotes a column only when it must: quotes, commas, newlines, blanks
+    # the COPY writer quotes every string: quotes, commas, newlines and blanks stay text
     names = ['引号"内"', "逗号,分隔", "换行\n第二行", "回车\r结束", "  两端空格  "]
     frame = gpd.GeoDataFrame(
         {"名称": names, "要素": ["空气", "地表水", None, "", "大气"]},
