@@ -189,6 +189,7 @@ def render_report(
     static_href: str | None = None,
     map_href: str | None = None,
     review_href: str | None = None,
+    recheck_href: str | None = None,
 ) -> str:
     """The report page of a screening.
 
@@ -202,6 +203,8 @@ def render_report(
         map_href: link to the screening's interactive map file (``map.html``); the PDF
             gets it as a full URL.
         review_href: link to the screening reopened on the reviewer's map (HTML only).
+        recheck_href: ``GET /screenings/{id}/recheck``, which the page's 复核 button calls
+            (HTML only).
     """
     verdict = str(screening.get("verdict") or "")
     conformity = conformity_chapter(screening)
@@ -237,6 +240,7 @@ def render_report(
             static_href=static_href,
             map_href=map_href,
             review_href=review_href,
+            recheck_href=recheck_href,
             rules_href=_root_of(static_href) + "/rules/",
             completeness=completeness_of(screening),
             declared=declared_facts(screening),

@@ -136,6 +136,7 @@ def screening_report(
     static_href = request.scope.get("root_path", "") + "/static"
     map_href = str(request.url_for("screening_map_file", screening_id=screening_id).path)
     review_href = f"{request.url_for('map_page').path}?screening={screening_id}"
+    recheck_href = request.url_for("recheck_screening_route", screening_id=screening_id).path
     return HTMLResponse(
         render_report(
             screening,
@@ -145,6 +146,7 @@ def screening_report(
             static_href=static_href,
             map_href=map_href,
             review_href=review_href,
+            recheck_href=recheck_href,
         )
     )
 

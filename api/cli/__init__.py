@@ -44,6 +44,7 @@ def build_cli() -> typer.Typer:
     app.command("worker")(worker.worker_command)
     app.command("screen")(screening.screen_command)
     app.command("screen-batch")(screening.screen_batch_command)
+    app.command("recheck")(screening.recheck_command)
     app.command("sweep")(sweep.sweep_command)
     app.add_typer(store.db_cli(), name="db")
     app.add_typer(datasets.sample_cli(), name="sample")

@@ -23,6 +23,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 from shapely.geometry import mapping
 
 from api.cli.context import console, err, fail, iso_date, session_scope
@@ -37,7 +38,18 @@ from layers.screening.service import create_screening, resolve_rule_set, screen
 from layers.store.catalog import COLLECTIONS
 from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 
-_OUTCOME_STYLE = {"DENY": "bold red", "REQUIRE": "magenta", "FLAG": "yellow", "PASS": "green"}
+#: The statuses of an attainment figure that make a rule on the area's quality fire.
+_EXCEEDED = ("超标", "未达标")
+#: The progress bar of the commands that screen many projects.
+_BAR = (TextColumn("[bold]screening"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+_OUTCOME_STYLE = {
+    "DENY": "bold red",
+    "REQUIRE": "magenta",
+    "FLAG": "yellow",
+    "NOT_CHECKED": "dark_orange",
+    "INCOMPLETE": "dark_orange",
+    "PASS": "green",
+}
 
 
 def rules_cli() -> typer.Typer:
@@ -78,29 +90,51 @@ def _file_crs(crs: str | None, file_crs: Any) -> str:
     return label if label.startswith("EPSG:") else str(file_crs.to_wkt())
 
 
+def _evidence_text(e: dict[str, Any]) -> str:
+    """One evidence item in a line: a feature, an attainment figure or a raster statistic."""
+    if "collection" in e:
+        overlap = f", {e['overlap_m2']:.0f} m²" if e.get("overlap_m2") else ""
+        return f"{e['collection']}#{e['feature_id']} {e['name'] or ''} {e['distance_m']:.0f} m{overlap}"
+    if e.get("medium") == "air":
+        value = "no value" if e.get("value") is None else f"{e['value']:g}"
+        return f"{e['parameter']} {e['year']} {value} / {e['limit']:g} {e['unit']} {e['status']}"
+    if "medium" in e:
+        return f"{e['year']} sections {e['target_met']}/{e['with_target']} on target"
+    threshold = e.get("threshold") or {}
+    value = "no value" if e.get("value") is None else f"{e['value']:g}"
+    return f"{e.get('layer')} {e.get('stat')} {value} ({threshold.get('op', '')} {threshold.get('value', '')})"
+
+
 def _print_result(result: dict[str, Any]) -> None:
+    """A screening as a line and a table of the rules that found something.
+
+    Plain text: titles, names and warnings are never read as rich markup.
+    """
     verdict = result["verdict"]
-    console.print(
-        f"screening [bold]{result.get('id', '-')}[/] {result['project']['name']}: "
-        f"[{_OUTCOME_STYLE.get(verdict, '')}]{verdict}[/] (as of {result['as_of']}, "
-        f"rule set {result['rule_set']['version']})"
+    head = Text.assemble(
+        "screening ",
+        (str(result.get("id", "-")), "bold"),
+        f" {result['project']['name']}: ",
+        (verdict, _OUTCOME_STYLE.get(verdict, "")),
+        f" (as of {result['as_of']}, rule set {result['rule_set']['version']})",
     )
+    console.print(head)
     table = Table()
     for column in ("rule", "outcome", "title", "evidence"):
         table.add_column(column)
     for r in result["results"]:
         if r["outcome"] == "NOT_APPLICABLE" or (r["outcome"] == "PASS" and not r["evidence"]):
             continue
-        evidence = "; ".join(
-            f"{e['collection']}#{e['feature_id']} {e['name'] or ''} {e['distance_m']:.0f} m"
-            + (f", {e['overlap_m2']:.0f} m²" if e.get("overlap_m2") else "")
-            for e in r["evidence"][:3]
-        )
-        style = _OUTCOME_STYLE.get(r["outcome"], "")
-        table.add_row(r["rule_id"], f"[{style}]{r['outcome']}[/]", r["title"], evidence)
+        # what made the rule fire first: an exceeded limit before the attained ones
+        items = sorted(r["evidence"], key=lambda e: e.get("status") not in _EXCEEDED)
+        evidence = "; ".join(_evidence_text(e) for e in items[:3])
+        if len(items) > 3:
+            evidence += f" (+{len(items) - 3} more)"
+        outcome = Text(r["outcome"], style=_OUTCOME_STYLE.get(r["outcome"], ""))
+        table.add_row(Text(r["rule_id"]), outcome, Text(r["title"]), Text(evidence))
     console.print(table)
     for warning in result["warnings"]:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
 
 
 def screen_command(
@@ -144,6 +178,67 @@ def screen_command(
         console.print_json(json.dumps(result, ensure_ascii=False, default=str))
     else:
         _print_result(result)
+
+
+def recheck_command(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="screening ids (default: every stored screening)")
+    ] = None,
+    since: Annotated[
+        date | None, typer.Option(parser=iso_date, help="only screenings created on or after")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print every re-check as JSON")] = False,
+) -> None:
+    """Re-run stored screenings as of their dates with their rule sets (复核); nothing is stored.
+
+    Lists each screening whose answer changed (a release retired or back-dated, a feature
+    edited in place, a new version of the code) and exits with code 1 when any did.
+    """
+    from layers.screening.recheck import recheck, stored_ids
+
+    reports: list[dict[str, Any]] = []
+    errors: dict[int, str] = {}
+    with session_scope() as session:
+        todo = ids or stored_ids(session, since)
+        book = RuleBook()
+        with Progress(*_BAR, TimeRemainingColumn(), console=err) as bar:
+            task = bar.add_task("re-checking", total=len(todo))
+            for screening_id in todo:
+                try:
+                    reports.append(recheck(session, screening_id, book))
+                except GisError as exc:
+                    session.rollback()
+                    errors[screening_id] = exc.detail
+                bar.advance(task)
+    changed = [r for r in reports if not r["identical"]]
+    if json_out:
+        console.print_json(json.dumps(reports, ensure_ascii=False, default=str))
+    if changed or errors:
+        table = Table("screening", "as of", "verdict", "outcomes changed", "also changed")
+        for r in changed:
+            verdict = r["verdict"]
+            outcomes = [
+                f"{d['path'][8:].split('@')[0]} {d['stored']} → {d['rechecked']}"
+                for d in r["differences"]
+                if d["path"].startswith("results[") and d["path"].endswith("].outcome")
+            ]
+            others = dict.fromkeys(d["path"].split("[")[0] for d in r["differences"])
+            table.add_row(
+                str(r["screening_id"]),
+                r["as_of"],
+                f"{verdict['stored']} → {verdict['rechecked']}",
+                Text("\n".join(outcomes)),
+                Text(", ".join(others)),
+            )
+        for screening_id, detail in errors.items():
+            table.add_row(str(screening_id), "", "ERROR", "", Text(detail))
+        console.print(table)
+    console.print(
+        f"{len(todo)} screenings re-checked: {len(reports) - len(changed)} identical, "
+        f"{len(changed)} changed, {len(errors)} could not be screened"
+    )
+    if changed or errors:
+        raise typer.Exit(1)
 
 
 #: The Chinese headers a reviewer's sheet gives the sites' columns (the English names work too).
@@ -401,12 +496,6 @@ def screen_batch_command(
         session.commit()  # a fresh DB keeps the repository rule set it just loaded
     engine.dispose()  # no connection crosses the fork
     rows: list[list[Any]] = []
-    columns = (
-        TextColumn("[bold]screening"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
     # processes, not threads: a site's Python (plan parameters, the rules' evaluation)
     # would otherwise hold one GIL for every connection; forked, so the sites and the
     # rule set are shared, not pickled
@@ -423,7 +512,7 @@ def screen_batch_command(
                 multiprocessing.get_context("fork").Pool(workers, _batch_start, (projects, rules))
             )
             done = pool.imap(_batch_site, range(len(projects)), chunksize=64)
-        bar = stack.enter_context(Progress(*columns, TimeRemainingColumn(), console=err))
+        bar = stack.enter_context(Progress(*_BAR, TimeRemainingColumn(), console=err))
         task = bar.add_task("sites", total=len(projects))
         for row in done:
             rows.append(row)

@@ -14,6 +14,7 @@ from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.crs import offered_crs
 from layers.screening.project import MAX_BUFFER_M, ProjectInput
+from layers.screening.recheck import recheck
 from layers.screening.rules import EmissionKey, Kind
 from layers.screening.service import create_screening_async, resolve_rule_set
 from layers.screening.storage import get_screening, list_screenings
@@ -140,6 +141,19 @@ def get_screening_route(
 ) -> ORJSONResponse:
     """A stored screening, exactly as it was returned when created."""
     return ORJSONResponse(get_screening(session, screening_id, book))
+
+
+@router.get("/screenings/{screening_id}/recheck", operation_id="screenings-recheck_screening")
+def recheck_screening_route(
+    screening_id: IdPath, session: SessionDep, book: RuleBookDep
+) -> ORJSONResponse:
+    """Re-run a stored screening as of its date with its rule set (复核); nothing is stored.
+
+    `identical` says whether it gives the stored answer; otherwise `differences` lists
+    each change as `{path, stored, rechecked}` (`results[RULE@VERSION].outcome`,
+    `protection_targets`, `layers` …): what moved under the stored screening since.
+    """
+    return ORJSONResponse(recheck(session, screening_id, book))
 
 
 @router.get("/screenings", operation_id="screenings-list_screenings")

@@ -58,6 +58,23 @@ class ProjectInput:
                 echo[key] = value
         return echo
 
+    @classmethod
+    def from_request(cls, request: dict[str, Any]) -> ProjectInput:
+        """The project a stored screening's ``request`` column holds.
+
+        That is :meth:`echo`, ``geometry`` and ``as_of``
+        (:func:`layers.screening.storage.insert_args`).
+        """
+        given = {k: v for k, v in request.items() if k in cls.__dataclass_fields__}
+        as_of = given.get("as_of")
+        return cls(
+            **{
+                **given,
+                "tags": tuple(given.get("tags") or ()),
+                "as_of": date.fromisoformat(as_of) if isinstance(as_of, str) else as_of,
+            }
+        )
+
     def facts(self) -> dict[str, float | bool]:
         """The facts the request gives, by the names rules test (:data:`FACTS`)."""
         given: dict[str, float | bool] = {}

@@ -35,6 +35,7 @@ COMMANDS = {
     "worker": None,
     "screen": None,
     "screen-batch": None,
+    "recheck": None,
     "sweep": None,
     "db": ["upgrade", "downgrade"],
     "sample": ["load"],

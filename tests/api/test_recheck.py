@@ -1,0 +1,175 @@
+"""Re-checking stored screenings (复核): `GET /screenings/{id}/recheck` and `ecozone recheck`.
+
+A stored screening re-run as of its date with its rule set gives the same answer, unless
+something changed under it. Here the change is a correction of the monitoring data after
+the screening (the O3 of 南京's stations halved in place): the city attains, and the
+regional-offset rule that REQUIRED offsets no longer does. The CLI commits, so the module
+makes a database of its own (as tests/api/test_cli_screen_batch.py does).
+
+`ecozone screen` is run here too: its table prints attainment figures as evidence (it
+raised ``KeyError: 'collection'`` on any screening with attainment or raster evidence).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from shapely.geometry import box, mapping
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from api.app import create_app
+from api.cli import build_cli
+from api.settings import ApiSettings
+from layers.ingest.readings import import_readings
+from layers.screening.recheck import differences
+from layers.store.db import DatabaseSettings
+from tests.admin_fixture import load_admin
+from tests.api.test_attainment import _air_rows, _water_rows
+from tests.conftest import migrated_database
+from tests.readings_fixture import load_stations
+
+NANJING = (118.9, 32.1)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory) -> Iterator[str]:
+    """A migrated database with 南京's division, its air stations and a year of readings."""
+    with migrated_database("ecozone_recheck") as database_url:
+        engine = create_engine(database_url)
+        with Session(engine) as session:
+            load_admin(session, "320113", NANJING, half_deg=0.2)
+            load_stations(session)
+            f = tmp_path_factory.mktemp("readings") / "year.csv"
+            rows = [*_air_rows("1151A", 41, True), *_air_rows("1152A", 39, False)]
+            rows += _water_rows()
+            f.write_text("station,time,parameter,value\n" + "\n".join(rows) + "\n", "utf-8")
+            import_readings(session, f, "long")
+            session.commit()
+        engine.dispose()
+        yield database_url
+
+
+def _cli(url: str, *args: str):
+    return runner.invoke(
+        build_cli(), list(args), env={"DATABASE_URL": url, "COLUMNS": "250"}, catch_exceptions=False
+    )
+
+
+@pytest.fixture(scope="module")
+def screened(url, tmp_path_factory) -> int:
+    """A 化工 project in 南京 screened with `ecozone screen` as of 2024-06-30; its id."""
+    lon, lat = NANJING
+    site = tmp_path_factory.mktemp("site") / "site.geojson"
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": mapping(box(lon, lat, lon + 0.01, lat + 0.01)),
+    }
+    site.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    result = _cli(url, "screen", str(site), "--industry", "化工", "--as-of", "2024-06-30")
+    assert result.exit_code == 0, result.output
+    # the attainment figure the rule fired on, as evidence in the table, before the others
+    assert "R-EIAREG-11-AIR" in result.output
+    row = next(line for line in result.output.splitlines() if "R-EIAREG-11-AIR " in line)
+    assert "O3 2023 166 / 160 μg/m³ 超标" in row
+    assert "(+3 more)" in row
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        screening_id = conn.execute(text("SELECT max(id) FROM screenings")).scalar_one()
+    engine.dispose()
+    return int(screening_id)
+
+
+@pytest.fixture
+def client(url) -> Iterator[TestClient]:
+    settings = ApiSettings(public_reads=True, _env_file=None)
+    app = create_app(settings, DatabaseSettings(url=url, _env_file=None))
+    with TestClient(app) as c:
+        yield c
+
+
+def test_a_stored_screening_rechecks_identical(client, screened):
+    response = client.get(f"/screenings/{screened}/recheck")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["identical"] is True, body["differences"]
+    assert body["differences"] == []
+    assert body["screening_id"] == screened
+    assert body["as_of"] == "2024-06-30"
+    assert body["verdict"]["stored"] == body["verdict"]["rechecked"]
+    assert body["verdict"]["stored"] in ("REQUIRE", "DENY")
+    # nothing is stored by a re-check
+    assert client.get("/screenings").json()["numberMatched"] == 1
+
+
+def test_a_recheck_of_a_missing_screening_is_404(client, screened):
+    response = client.get(f"/screenings/{screened + 1000}/recheck")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_correction_under_a_screening_shows_in_its_recheck(url, client, screened):
+    assert _cli(url, "recheck").exit_code == 0
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the O3 of 2023 corrected in place: 南京 attains
+        conn.execute(text("UPDATE readings_daily SET value = value / 2 WHERE parameter LIKE 'O3%'"))
+    engine.dispose()
+    body = client.get(f"/screenings/{screened}/recheck").json()
+    assert body["identical"] is False
+    moved = {d["path"]: d for d in body["differences"]}
+    outcome = moved[next(p for p in moved if p.startswith("results[R-EIAREG-11-AIR@"))]
+    assert outcome["path"].endswith(".outcome")
+    assert (outcome["stored"], outcome["rechecked"]) == ("REQUIRE", "PASS")
+    evidence = moved[outcome["path"].replace(".outcome", ".evidence")]
+    o3 = {e["parameter"]: e for e in evidence["rechecked"]}["O3"]
+    assert o3["status"] == "达标"
+    # the command lists it and fails, for a cron job to notice
+    result = _cli(url, "recheck")
+    assert result.exit_code == 1
+    assert "1 screenings re-checked: 0 identical, 1 changed" in result.output
+    row = next(line for line in result.output.splitlines() if "R-EIAREG-11-AIR" in line)
+    assert "R-EIAREG-11-AIR REQUIRE → PASS" in row
+
+
+def test_differences_name_the_rule_field_and_list_items():
+    stored = {
+        "verdict": "DENY",
+        "results": [
+            {"rule_id": "A", "valid_from": "2020-01-01", "outcome": "DENY", "evidence": [1]},
+            {"rule_id": "B", "valid_from": "2020-01-01", "outcome": "PASS", "evidence": []},
+        ],
+        "hits": [{"id": 1}, {"id": 2}],
+        "warnings": ["x", "y"],
+    }
+    again = {
+        "verdict": "PASS",
+        "results": [
+            {"rule_id": "A", "valid_from": "2020-01-01", "outcome": "PASS", "evidence": []},
+            {"rule_id": "B", "valid_from": "2020-01-01", "outcome": "PASS", "evidence": []},
+        ],
+        "hits": [{"id": 2}, {"id": 3}],
+        "warnings": ["y", "x"],
+    }
+    found = {d["path"]: d for d in differences(stored, again)}
+    assert set(found) == {
+        "verdict",
+        "results[A@2020-01-01].outcome",
+        "results[A@2020-01-01].evidence",
+        "hits",
+        "warnings",
+    }
+    assert (found["verdict"]["stored"], found["verdict"]["rechecked"]) == ("DENY", "PASS")
+    assert found["hits"]["stored"] == [{"id": 1}] and found["hits"]["rechecked"] == [{"id": 3}]
+    assert found["warnings"]["note"] == "the same items in another order"
+    assert list(differences(stored, stored)) == []
+
+
+def test_recheck_is_in_the_openapi_document(client, screened):
+    paths = client.get("/api").json()["paths"]
+    assert "get" in paths["/screenings/{screening_id}/recheck"]
