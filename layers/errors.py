@@ -164,6 +164,12 @@ class ScreeningNotFoundError(AppError):
         super().__init__(f"No screening with id {screening_id}.", field="id")
 
 
+class ScreeningNotRecheckableError(AppError):
+    """A stored screening whose stored request lacks what a screening needs."""
+
+    code = "screening-not-recheckable"
+
+
 class ControlUnitNotFoundError(AppError):
     """No control unit has this code in the release in force."""
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from gis.crs import WGS84
 from gis.errors import ProjectGeometryError
-from layers.errors import ProjectFactError, UnknownKindError
+from layers.errors import ProjectFactError, ScreeningNotRecheckableError, UnknownKindError
 from layers.screening.rules import EMISSION_KEYS, KINDS
 
 #: The largest hit-list buffer (README, "Limits").
@@ -64,7 +64,16 @@ class ProjectInput:
 
         That is :meth:`echo`, ``geometry`` and ``as_of``
         (:func:`layers.screening.storage.insert_args`).
+
+        Raises:
+            ScreeningNotRecheckableError: it lacks a field every screening needs.
         """
+        missing = [k for k in ("name", "geometry", "industry", "kind") if not request.get(k)]
+        if missing:
+            raise ScreeningNotRecheckableError(
+                f"The stored request lacks {', '.join(missing)}: it cannot be screened again.",
+                field=missing[0],
+            )
         given = {k: v for k, v in request.items() if k in cls.__dataclass_fields__}
         as_of = given.get("as_of")
         return cls(

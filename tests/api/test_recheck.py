@@ -173,3 +173,26 @@ def test_differences_name_the_rule_field_and_list_items():
 def test_recheck_is_in_the_openapi_document(client, screened):
     paths = client.get("/api").json()["paths"]
     assert "get" in paths["/screenings/{screening_id}/recheck"]
+
+
+def test_a_stored_request_that_cannot_be_screened_again_is_a_409_naming_the_field(
+    url, client, screened
+):
+    engine = create_engine(url)
+    with engine.begin() as conn:  # a stored request without its kind (hand-edited, or old)
+        broken = conn.execute(
+            text(
+                "INSERT INTO screenings (name, rule_set_id, verdict, geom, request, result) "
+                "SELECT name, rule_set_id, verdict, geom, request - 'kind', result "
+                "FROM screenings WHERE id = :id RETURNING id"
+            ),
+            {"id": screened},
+        ).scalar_one()
+    engine.dispose()
+    response = client.get(f"/screenings/{broken}/recheck")
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["field"] == "kind" and "cannot be screened again" in problem["detail"]
+    result = _cli(url, "recheck", str(broken))
+    assert result.exit_code == 1
+    assert "1 could not be screened" in result.output
