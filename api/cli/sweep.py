@@ -15,6 +15,9 @@ from api.cli.context import console, err, fail, iso_date
 from gis.errors import GisError
 from layers.screening.rules import KINDS
 
+#: The sweep's progress bar.
+_BAR = (TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
 
 def sweep_command(
     collection: Annotated[
@@ -44,13 +47,14 @@ def sweep_command(
 
     Each chunk is a queued job: any ``ecozone worker`` (or ``ecozone serve``) takes it.
     Progress is the sweep's job (``GET /jobs/{id}``); ``--resume ID`` re-queues the
-    features a stopped sweep has not screened; ``--out`` waits and writes the results.
+    features a stopped sweep has not screened; ``--out`` waits and writes the results
+    (with no worker running on the database, it screens the chunks itself).
     """
     import asyncio
 
     from api.queue import make_queue
     from layers.ingest.jobs import set_queue_job
-    from layers.ingest.queue import QueueSettings
+    from layers.ingest.queue import QueueSettings, live_workers
     from layers.screening import sweep
     from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 
@@ -78,17 +82,31 @@ def sweep_command(
                     job_id = job.id
             except GisError as exc:
                 raise fail(exc) from None
-        queue = make_queue(db, jobs, factory)
-
-        async def enqueue() -> list[int]:
-            async with queue.open_async():
-                return await sweep.enqueue_chunks(queue, job_id, chunks)
-
-        queued = asyncio.run(enqueue())
-        if queued and resume is None:
-            set_queue_job(factory, job_id, queued[0])
         n = sum(len(c) for c in chunks)
-        console.print(f"扫描任务 sweep job {job_id}: {n} features queued in {len(chunks)} chunks")
+        with factory() as session:
+            alone = out is not None and live_workers(session, jobs) == 0
+        if alone:  # --out would wait for ever: nothing is queued, the chunks are screened here
+            console.print(
+                "no worker is running (`ecozone worker`, `ecozone serve`): screening here"
+            )
+            _run_here(factory, job_id, chunks)
+            console.print(
+                f"扫描任务 sweep job {job_id}: {n} features screened in {len(chunks)} chunks "
+                "in this process"
+            )
+        else:
+            queue = make_queue(db, jobs, factory)
+
+            async def enqueue() -> list[int]:
+                async with queue.open_async():
+                    return await sweep.enqueue_chunks(queue, job_id, chunks)
+
+            queued = asyncio.run(enqueue())
+            if queued and resume is None:
+                set_queue_job(factory, job_id, queued[0])
+            console.print(
+                f"扫描任务 sweep job {job_id}: {n} features queued in {len(chunks)} chunks"
+            )
         if out is None:
             console.print(f"progress: GET /jobs/{job_id}; run `ecozone worker` to process it")
             return
@@ -97,13 +115,26 @@ def sweep_command(
         engine.dispose()
 
 
+def _run_here(factory: sessionmaker[Session], job_id: int, chunks: list[list[int]]) -> None:
+    """Screen a sweep's chunks in this process, as a worker would, with a progress bar."""
+    from api.memory import serving_collector
+    from layers.screening import sweep
+    from layers.screening.rulebook import RuleBook
+
+    book = RuleBook()
+    with serving_collector(), Progress(*_BAR, console=err) as bar:
+        task = bar.add_task("features", total=sum(len(c) for c in chunks))
+        for ids in chunks:
+            sweep.run_chunk(factory, book, job_id, ids)
+            bar.advance(task, len(ids))
+
+
 def _wait_and_export(factory: sessionmaker[Session], job_id: int, out: Path) -> None:
     from layers.ingest.jobs import FINAL
     from layers.screening import sweep
     from layers.store.models import Job
 
-    columns = (TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err) as bar:
+    with Progress(*_BAR, console=err) as bar:
         task = bar.add_task("features", total=None)
         while True:
             with factory() as session:

@@ -298,6 +298,19 @@ async def _recover_forever(
         await asyncio.sleep(settings.recover_every_s)
 
 
+def live_workers(session: Session, settings: QueueSettings) -> int:
+    """How many workers (``ecozone worker``, ``ecozone serve``) beat their heartbeat lately."""
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_workers "
+                "WHERE last_heartbeat > now() - make_interval(secs => :after)"
+            ),
+            {"after": settings.stalled_after_s},
+        ).scalar_one()
+    )
+
+
 async def run_worker(
     app: procrastinate.App,
     factory: sessionmaker[Session],

@@ -12,13 +12,14 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from pyproj import Geod
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -75,7 +76,21 @@ def _write(path: Path, features: list[dict[str, Any]]) -> Path:
 
 @pytest.fixture(scope="module")
 def sweep_db(tmp_path_factory) -> Iterator[str]:
-    with migrated_database("jobs_sweep") as url:
+    with _sweep_database(tmp_path_factory, "jobs_sweep") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def idle_db(tmp_path_factory) -> Iterator[str]:
+    """The same layers in a database no worker (no ``api`` node) ever serves."""
+    with _sweep_database(tmp_path_factory, "jobs_sweep_idle") as url:
+        yield url
+
+
+@contextmanager
+def _sweep_database(tmp_path_factory, prefix: str) -> Iterator[str]:
+    """A migrated database with a division, the 长江 and :data:`ENTERPRISES`."""
+    with migrated_database(prefix) as url:
         folder = tmp_path_factory.mktemp("sweep-layers")
         box = [[116.0, 29.0], [122.0, 29.0], [122.0, 35.0], [116.0, 35.0], [116.0, 29.0]]
         files = {
@@ -263,6 +278,33 @@ def test_ecozone_sweep_queues_chunks_a_worker_takes_and_writes_the_csv(api, swee
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 7
     assert {r["verdict"] for r in rows} <= {"DENY", "FLAG", "REQUIRE", "PASS"}
+
+
+def test_ecozone_sweep_out_without_a_worker_screens_the_chunks_itself(idle_db, tmp_path):
+    """No worker or server runs on the database: --out would wait for ever; it screens here."""
+    out = tmp_path / "sweep.csv"
+    args = ["sweep", "--collection", "enterprises", "--filter", "industry_category = '化工'"]
+    result = CliRunner().invoke(
+        build_cli(),
+        [*args, "--as-of", AS_OF, "--chunk-size", "3", "--out", str(out)],
+        env={"DATABASE_URL": idle_db, "COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    assert "no worker is running" in result.output
+    assert "7 features screened in 3 chunks in this process" in result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 7
+    # the 化工 enterprises within 1 km of the mainstem are denied, as through the queue
+    near = {f"E{i:02d}" for i, (_, m, ind) in enumerate(ENTERPRISES) if ind == "化工" and m < 1000}
+    assert {r["code"] for r in rows if r["verdict"] == "DENY"} >= near
+    engine = create_engine(idle_db)
+    with Session(engine) as session:
+        (job,) = session.scalars(select(Job).where(Job.kind == "sweep")).all()
+        assert job.status == "succeeded" and job.progress == 7
+        # nothing was left on the queue for a worker to screen a second time
+        queued = session.scalar(text("SELECT count(*) FROM procrastinate_jobs"))
+        assert queued == 0
+    engine.dispose()
 
 
 def test_a_category_outside_the_vocabulary_is_swept_by_its_gbt4754_code(api, keys):
