@@ -135,6 +135,11 @@ def _print_result(result: dict[str, Any]) -> None:
     console.print(table)
     for warning in result["warnings"]:
         err.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
+    if "id" in result:
+        console.print(
+            f"report: /screenings/{result['id']}/report (.pdf, .docx); "
+            f"re-check: ecozone recheck {result['id']}"
+        )
 
 
 def screen_command(
@@ -149,11 +154,35 @@ def screen_command(
     ] = None,
     buffer_m: Annotated[float, typer.Option(help="hit-list buffer in metres")] = 500.0,
     tag: Annotated[list[str] | None, typer.Option(help="project tag (repeatable)")] = None,
+    in_park: Annotated[
+        bool | None,
+        typer.Option(
+            "--in-park/--not-in-park", help="in an industrial park (default: from the parks layer)"
+        ),
+    ] = None,
+    emission: Annotated[
+        list[str] | None,
+        typer.Option(help="annual emission in t/a, e.g. VOCs=12.5 (repeatable)"),
+    ] = None,
+    capacity: Annotated[float | None, typer.Option(help="production capacity")] = None,
+    capacity_unit: Annotated[str | None, typer.Option(help="its unit, e.g. 万吨/年")] = None,
+    energy_tce: Annotated[float | None, typer.Option(help="energy use, t standard coal/a")] = None,
+    water_m3d: Annotated[float | None, typer.Option(help="water use, m³/d")] = None,
+    outfall: Annotated[
+        str | None, typer.Option(help="the outfall (排污口) as X,Y in the project's CRS")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the full JSON result")] = False,
 ) -> None:
-    """Screen the project in FILE (all its features as one footprint) and store the result."""
+    """Screen the project in FILE (all its features as one footprint) and store the result.
+
+    The facts rules ask about are options, as in ``POST /screenings``: ``--in-park``,
+    ``--emission VOCs=12.5`` (repeatable), ``--capacity`` with ``--capacity-unit``,
+    ``--energy-tce``, ``--water-m3d`` and ``--outfall X,Y``; a rule whose fact is not
+    given is 未核查 (NOT_CHECKED).
+    """
     if kind not in KINDS:
         raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
+    emissions = _pairs(emission or [], "--emission")
     from layers.ingest.files import read_source  # geopandas: only here
 
     try:
@@ -169,6 +198,12 @@ def screen_command(
             as_of=as_of,
             buffer_m=buffer_m,
             tags=tuple(tag or ()),
+            in_park=in_park,
+            emissions=emissions or None,
+            capacity=None if capacity is None else {"value": capacity, "unit": capacity_unit or ""},
+            energy_tce=energy_tce,
+            water_m3d=water_m3d,
+            outfall=None if outfall is None else _point(outfall, "--outfall"),
         )
         with session_scope() as session:
             result = create_screening(session, project, book=RuleBook())
@@ -239,6 +274,31 @@ def recheck_command(
     )
     if changed or errors:
         raise typer.Exit(1)
+
+
+def _pairs(items: list[str], option: str) -> dict[str, float]:
+    """``KEY=NUMBER`` options as a dict; a malformed one is a usage error naming the option."""
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise ValueError
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{option} {item!r}: give KEY=NUMBER, e.g. VOCs=12.5"
+            ) from None
+    return out
+
+
+def _point(text: str, option: str) -> dict[str, Any]:
+    """``X,Y`` as a GeoJSON point; a malformed one is a usage error naming the option."""
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise typer.BadParameter(f"{option} {text!r}: give X,Y, e.g. 120.27,31.93") from None
+    return {"type": "Point", "coordinates": [x, y]}
 
 
 #: The Chinese headers a reviewer's sheet gives the sites' columns (the English names work too).

@@ -196,3 +196,35 @@ def test_a_stored_request_that_cannot_be_screened_again_is_a_409_naming_the_fiel
     result = _cli(url, "recheck", str(broken))
     assert result.exit_code == 1
     assert "1 could not be screened" in result.output
+
+
+def test_ecozone_screen_takes_the_facts_rules_ask_about(url, tmp_path):
+    lon, lat = NANJING
+    site = tmp_path / "site.geojson"
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": mapping(box(lon, lat, lon + 0.01, lat + 0.01)),
+    }
+    site.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    base = ["screen", str(site), "--industry", "化工", "--as-of", "2024-06-30"]
+    without = json.loads(_cli(url, *base, "--json").output)
+    assert "emissions.VOCs" in without["completeness"]["missing_facts"]
+    given = _cli(
+        url, *base, "--emission", "VOCs=12.5", "--energy-tce", "6000", "--not-in-park", "--json"
+    )
+    assert given.exit_code == 0, given.output
+    body = json.loads(given.output)
+    assert body["emissions"] == {"VOCs": 12.5} and body["in_park"] is False
+    assert body["energy_tce"] == 6000
+    assert "emissions.VOCs" not in body["completeness"]["missing_facts"]
+    outcomes = {r["rule_id"]: r["outcome"] for r in body["results"]}
+    assert outcomes["JS-B32"] == "REQUIRE"  # VOCs 减二增一 for a new emitter in Jiangsu
+    # the table names the stored screening's report and how to re-check it
+    shown = _cli(url, *base, "--emission", "VOCs=12.5")
+    assert "report: /screenings/" in shown.output and "re-check: ecozone recheck" in shown.output
+    # a malformed option, and a fact the engine refuses, name what to fix
+    bad = _cli(url, *base, "--emission", "VOCs")
+    assert bad.exit_code == 2 and "KEY=NUMBER" in bad.output
+    negative = _cli(url, *base, "--emission", "VOCs=-1")
+    assert negative.exit_code == 2 and "emissions.VOCs" in negative.output
