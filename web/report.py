@@ -8,10 +8,11 @@ map image from the store.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
@@ -20,6 +21,7 @@ from shapely.geometry import mapping, shape
 from sqlalchemy.orm import Session
 
 from gis.crs import transformer, wgs84_crs
+from gis.quality import LOCAL_ZONE
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
 from web import location_report, protection_report
@@ -79,6 +81,15 @@ DISCLAIMER = (
 
 
 @lru_cache(maxsize=1)
+def local_time(iso: str | None) -> str:
+    """An ISO timestamp (stored in UTC) as 北京时间 to the second: ``2026-12-05 04:32:38``."""
+    if not iso:
+        return "—"
+    return (
+        datetime.fromisoformat(iso).astimezone(ZoneInfo(LOCAL_ZONE)).strftime("%Y-%m-%d %H:%M:%S")
+    )
+
+
 def environment() -> Environment:
     """The Jinja2 environment of the pages (built on first use, not at import)."""
     env = Environment(
@@ -90,6 +101,8 @@ def environment() -> Environment:
     env.globals["collection_titles"] = {c.id: c.title for c in COLLECTIONS}
     env.globals["verdicts"] = VERDICTS
     env.globals["outcomes"] = OUTCOMES
+    env.filters["local_time"] = local_time
+    env.globals["local_zone"] = LOCAL_ZONE  # the pages' scripts print times in it too
     return env
 
 
@@ -245,7 +258,7 @@ def render_report(
             completeness=completeness_of(screening),
             declared=declared_facts(screening),
             incomplete_note=INCOMPLETE_NOTE,
-            generated=date.today().isoformat(),
+            generated=datetime.now(ZoneInfo(LOCAL_ZONE)).date().isoformat(),
             conformity=conformity,
             conformity_title=CHAPTER_TITLE,
             conformity_columns=COLUMNS,

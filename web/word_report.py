@@ -26,6 +26,7 @@ from web.report import (
     OUTCOMES,
     VERDICTS,
     applicable_results,
+    local_time,
     not_applicable_by_jurisdiction,
     quality_rows,
 )
@@ -155,7 +156,7 @@ def render_docx(
     _paragraph(
         document,
         f"筛查编号 {screening.get('id')} ｜ 筛查时间 "
-        f"{str(screening.get('created_at') or '')[:19].replace('T', ' ')} ｜ 现状日期 "
+        f"{local_time(screening.get('created_at'))}（北京时间） ｜ 现状日期 "
         f"{screening.get('as_of') or '—'}",
         size=9,
     )

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from gis.quality import (
     DAILY_MEAN_PARAMETERS,
+    LOCAL_ZONE,
     O3_DAILY_MAX_8H,
     PARAMETERS,
     daily_max_8h,
@@ -61,7 +62,6 @@ Layout = ReadingsLayout
 Progress = Callable[[str, int, int], None]
 
 #: The zone of times written without one: China Standard Time.
-LOCAL_ZONE = "Asia/Shanghai"
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "station": ("站点编码", "监测点编码", "断面编码", "站点", "监测点", "站号", "station", "code"),

@@ -34,8 +34,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import text
@@ -44,6 +45,7 @@ from sqlalchemy.orm import Session
 from gis.quality import (
     AIR_STATISTICS,
     DAILY_MEAN_PARAMETERS,
+    LOCAL_ZONE,
     MIN_8H_PER_DAY,
     MIN_HOURS_PER_DAY,
     O3_DAILY_MAX_8H,
@@ -59,7 +61,7 @@ from gis.quality import (
 from layers.errors import InvalidReadingsQueryError
 from layers.store.releases import release_as_of
 
-_CST = timezone(timedelta(hours=8))
+_CST = ZoneInfo(LOCAL_ZONE)
 
 #: The valid daily values of a year (``readings_daily``, kept by the importer): a day of a
 #: daily-mean parameter with enough hours, a day of O3 with enough 8-hour means. One

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from tests.web.fixture_layers import SITE_NEAR_YANGTZE
 from tests.web.test_browser import PageWatch
+from web.report import local_time
 
 
 def test_the_report_rechecks_the_screening_and_names_what_moved(
@@ -40,6 +41,11 @@ def test_the_report_rechecks_the_screening_and_names_what_moved(
     page.wait_for_selector("#recheck.same")
     assert "复核一致" in page.inner_text("#recheck")
     assert f"按现状日期 {screening['as_of']}" in page.inner_text("#recheck")
+    # times are 北京时间, as the report's own 筛查时间 (stored in UTC)
+    assert "（北京时间）" in page.inner_text("#recheck")
+    assert f"筛查时间 {local_time(screening['created_at'])}（北京时间）" in page.inner_text(
+        "header"
+    )
 
     # the river moved 3 km north in place, under the stored screening
     engine = create_engine(database_url)

@@ -27,7 +27,11 @@
   function show(body) {
     out.replaceChildren();
     out.hidden = false;
-    var when = (body.rechecked_at || "").replace("T", " ").slice(0, 19);
+    // 北京时间, as the report prints its own times (the zone is the server's, on the button)
+    var when = new Intl.DateTimeFormat("sv-SE", {
+      timeZone: recheck.dataset.zone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }).format(new Date(body.rechecked_at)) + "（北京时间）";
     if (body.identical) {
       out.className = "recheck same";
       out.append(line("复核一致：" + when + " 按现状日期 " + body.as_of +

@@ -5,6 +5,13 @@
 export const ROOT = document.getElementById("map").dataset.root || "";
 export const PHONE = window.matchMedia("(max-width: 700px)");
 
+// A stored time (ISO, UTC) as 北京时间, the zone the server names (gis.quality.LOCAL_ZONE).
+const LOCAL = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: document.getElementById("map").dataset.zone,
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+});
+export function localTime(iso) { return iso ? LOCAL.format(new Date(iso)) : ""; }
+
 // Layers are bbox-limited GeoJSON pages, reloaded on moveend, with a minimum zoom for the
 // heavy ones. The server also serves vector tiles (/collections/{id}/tiles/WebMercatorQuad/{z}/{x}/{y},
 // api/routes/tiles.py); makeEntry()/layerSource() in layers.js are the one place to switch to them.

@@ -1,7 +1,7 @@
 /* Saved screenings: the history tab's list (GET /screenings) and reopening one. */
 
 import { getJSON } from "./api.js";
-import { VERDICTS } from "./config.js";
+import { localTime, VERDICTS } from "./config.js";
 import { esc } from "./escape.js";
 import { setOutfall, setTags } from "./facts.js";
 import { onTabShown, showTab } from "./panel.js";
@@ -18,7 +18,7 @@ function loadHistory() {
       const v = VERDICTS[s.verdict] || [s.verdict || "—", "unknown"];
       return '<li class="item" data-id="' + esc(s.id) + '"><span class="badge outcome-' + v[1] + '">' +
         esc(s.verdict || "—") + "</span> <b>" + esc(s.name || "未命名") + '</b><div class="muted">' +
-        esc((s.created_at || "").replace("T", " ").slice(0, 16)) + " · " + esc(s.industry || "") + " · " + esc(s.kind || "") + "</div></li>";
+        esc(localTime(s.created_at)) + " · " + esc(s.industry || "") + " · " + esc(s.kind || "") + "</div></li>";
     }).join("");
     list.querySelectorAll("li.item").forEach(function (li) {
       li.addEventListener("click", function () { reopen(li.dataset.id); });
