@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.errors import InvalidParameterError
 from api.read_your_writes import read_after
 from api.settings import ApiSettings
+from gis.civil_time import today
 from layers.reads.fastread import Reader
 from layers.reads.replicas import RoutedReader, replica_session
 from layers.screening.rulebook import RuleBook
@@ -100,7 +101,7 @@ def parse_as_of(
 ) -> date:
     """Parse the OGC ``datetime`` parameter as the "as of" date of the releases."""
     if datetime_ is None or datetime_ in ("", ".."):
-        return date.today()
+        return today()
     if "/" in datetime_:
         raise InvalidParameterError(
             f"datetime '{datetime_}' is an interval; give one instant (e.g. 2024-06-30): "

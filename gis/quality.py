@@ -32,11 +32,6 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-#: China's civil time, 北京时间 (IANA name; daylight saving 1986-1991 included): the days and
-#: years of the standards' statistics (GB 3095-2012 days are its calendar days), and the
-#: time the reports print.
-LOCAL_ZONE = "Asia/Shanghai"
-
 Medium = Literal["air", "surface_water"]
 
 UG_M3 = "μg/m³"

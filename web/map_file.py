@@ -35,6 +35,7 @@ from shapely.geometry import mapping, shape
 from shapely.ops import nearest_points
 from sqlalchemy.orm import Session
 
+from gis.civil_time import today
 from gis.crs import transformer
 from layers.store.catalog import COLLECTIONS
 from web.conformity_report import SYNTHETIC_NOTE
@@ -179,7 +180,7 @@ def map_file_inputs(session: Session, screening: dict[str, Any]) -> MapFileInput
         try:
             as_of = date.fromisoformat(str(screening.get("as_of"))[:10])
         except ValueError:
-            as_of = date.today()
+            as_of = today()
         if bbox is not None:
             # the background reaches a frame's width beyond it, for the reader who pans out
             w, h = bbox[2] - bbox[0], bbox[3] - bbox[1]

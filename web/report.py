@@ -20,8 +20,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from shapely.geometry import mapping, shape
 from sqlalchemy.orm import Session
 
+from gis.civil_time import LOCAL_ZONE, today
 from gis.crs import transformer, wgs84_crs
-from gis.quality import LOCAL_ZONE
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
 from web import location_report, protection_report
@@ -258,7 +258,7 @@ def render_report(
             completeness=completeness_of(screening),
             declared=declared_facts(screening),
             incomplete_note=INCOMPLETE_NOTE,
-            generated=datetime.now(ZoneInfo(LOCAL_ZONE)).date().isoformat(),
+            generated=today().isoformat(),
             conformity=conformity,
             conformity_title=CHAPTER_TITLE,
             conformity_columns=COLUMNS,
@@ -474,7 +474,7 @@ def report_inputs(
     try:
         as_of = date.fromisoformat(str(screening.get("as_of"))[:10])
     except ValueError:
-        as_of = date.today()
+        as_of = today()
     return releases, report_map(session, screening, as_of)
 
 

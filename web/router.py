@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
+from gis.civil_time import today
 from gis.coords import parse_point
 from layers.screening.storage import get_screening
 from layers.store.catalog import COLLECTIONS
@@ -98,7 +99,7 @@ def search(
     else:
         results = [
             {"kind": "feature", **p.as_dict()}
-            for p in search_places(session, q, as_of=datetime_ or date.today())
+            for p in search_places(session, q, as_of=datetime_ or today())
         ]
     return JSONResponse({"query": q, "results": results})
 

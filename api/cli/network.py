@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from api.cli.context import console, fail, iso_date, session_scope
+from gis.civil_time import today
 from gis.errors import GisError
 
 
@@ -64,7 +65,7 @@ def network_build(
     """
     from layers.network.build import build_network, read_centreline
 
-    day = iso_date(as_of) if as_of else date.today()
+    day = iso_date(as_of) if as_of else today()
     with session_scope() as session:
         try:
             report = build_network(
@@ -107,7 +108,7 @@ def rebuild_after_import(collection: str, valid_from: date | None) -> None:
         if not built:
             return
         try:
-            report = build_network(session, collection=collection, as_of=valid_from or date.today())
+            report = build_network(session, collection=collection, as_of=valid_from or today())
             session.commit()
         except GisError as exc:
             session.rollback()
@@ -136,7 +137,7 @@ def network_trace(
 
     from layers.network.trace import trace
 
-    day = iso_date(as_of) if as_of else date.today()
+    day = iso_date(as_of) if as_of else today()
     with session_scope() as session:
         try:
             result = trace(

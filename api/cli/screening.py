@@ -28,6 +28,7 @@ from shapely.geometry import mapping
 
 from api.cli.context import console, err, fail, iso_date, session_scope
 from api.memory import serving_collector
+from gis.civil_time import today
 from gis.crs import WGS84, crs_label
 from gis.errors import GisError
 from layers.screening.project import ProjectInput
@@ -538,7 +539,7 @@ def screen_batch_command(
     file_crs = _file_crs(crs, source.crs)
     if file_crs != WGS84:  # reproject once, vectorised, rather than per site
         frame = frame.set_crs(file_crs, allow_override=True).to_crs(WGS84)
-    when = as_of or date.today()
+    when = as_of or today()
     projects = _site_projects(
         frame.drop(columns=frame.geometry.name).to_dict("records"),
         list(frame.geometry.values),

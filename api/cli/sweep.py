@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.cli.context import console, err, fail, iso_date
+from gis.civil_time import today
 from gis.errors import GisError
 from layers.screening.rules import KINDS
 
@@ -72,7 +73,7 @@ def sweep_command(
                     job, chunks = sweep.create_sweep(
                         session,
                         collection=collection,
-                        as_of=as_of or date.today(),
+                        as_of=as_of or today(),
                         filter_text=filter_text,
                         kind=kind,
                         industry=industry,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import SessionDep
 from api.responses import ORJSONResponse
+from gis.civil_time import today
 from layers.reads.entry_lists import unit_entry_list, zone_entry_list
 
 router = APIRouter(tags=["entry-lists"])
@@ -39,7 +40,7 @@ def unit_entry_list_route(
     machine-readable conditions. Each level's list is the release of that level in force
     on `as_of`.
     """
-    return ORJSONResponse(unit_entry_list(session, code, as_of or date.today()))
+    return ORJSONResponse(unit_entry_list(session, code, as_of or today()))
 
 
 @router.get("/element-zones/{code}/entry-list", operation_id="entry-lists-zone_entry_list")
@@ -64,4 +65,4 @@ def zone_entry_list_route(
     city's and the zone's own clauses by dimension, each from its level's release in force
     on `as_of`.
     """
-    return ORJSONResponse(zone_entry_list(session, code, as_of or date.today()))
+    return ORJSONResponse(zone_entry_list(session, code, as_of or today()))

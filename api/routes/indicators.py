@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import SessionDep
 from api.responses import ORJSONResponse
+from gis.civil_time import today
 from layers.reads.indicators import indicators
 
 router = APIRouter(tags=["indicators"])
@@ -37,4 +38,4 @@ def indicator_report(
     the digest line it was copied from) and `status`: 达标 / 未达标 / 无数据 (with the
     `reason`) / 无目标 (the plans set no number). Areas are geodesic.
     """
-    return ORJSONResponse(indicators(session, admin, as_of or date.today()))
+    return ORJSONResponse(indicators(session, admin, as_of or today()))

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from api.deps import SessionDep
 from api.responses import ORJSONResponse
+from gis.civil_time import today
 from layers.reads.outfalls import CSV_COLUMNS, deadlines, history
 
 router = APIRouter(tags=["outfalls"])
@@ -36,7 +37,7 @@ def outfall_deadlines(
     others (江苏“十四五”生态环境保护规划 Ch.5 §2), unless the outfall has its own 整治时限.
     Remediation is done at the outfall's 销号 event. `f=csv` gives one row per outfall.
     """
-    day = as_of or date.today()
+    day = as_of or today()
     body = deadlines(session, day, admin)
     if f == "csv":
         buf = io.StringIO()
@@ -63,4 +64,4 @@ def outfall_history(
     ] = None,
 ) -> ORJSONResponse:
     """An outfall's 查测溯治 events in order, its stage on `as_of`, deadlines and its feature."""
-    return ORJSONResponse(history(session, code, as_of or date.today()))
+    return ORJSONResponse(history(session, code, as_of or today()))

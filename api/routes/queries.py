@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ReadSessionDep
 from api.responses import GeoJSONResponse
 from api.text_input import CleanStr
+from gis.civil_time import today
 from gis.project_geometry import prepare_geometry
 from layers.network.trace import DEFAULT_SNAP_M, MAX_SNAP_M, MAX_TRACE_M, trace
 from layers.reads.proximity import MAX_DISTANCE_M, LayerQuery, proximity
@@ -61,7 +62,7 @@ def proximity_query(
         LayerQuery(body.features.collection, body.features.filter),
         LayerQuery(body.near.collection, body.near.filter),
         body.distance_m,
-        as_of=body.as_of or date.today(),
+        as_of=body.as_of or today(),
         limit=limit,
         timeout_ms=request.app.state.db_settings.proximity_timeout_ms,
     )
@@ -105,7 +106,7 @@ def _trace(
         direction,
         body.distance_m,
         list(dict.fromkeys(body.collections)),
-        as_of=body.as_of or date.today(),
+        as_of=body.as_of or today(),
         snap_m=body.snap_m,
     )
     return GeoJSONResponse(result.as_geojson())

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import AsOfDep, SessionDep
+from gis.civil_time import today
 from gis.project_geometry import prepare_geometry
 from layers.errors import TileOutOfRangeError
 from layers.reads.rasters import raster_stats, raster_tile
@@ -88,9 +89,7 @@ def post_raster_stats(
     """
     get_raster_layer(layer)
     geom = prepare_geometry(body.geometry, body.crs)
-    return raster_stats(
-        session, layer, geom.geom, body.as_of or date.today(), settings, body.buffer_m
-    )
+    return raster_stats(session, layer, geom.geom, body.as_of or today(), settings, body.buffer_m)
 
 
 @router.get(

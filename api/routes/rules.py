@@ -18,6 +18,7 @@ from api.deps import RuleBookDep, SessionDep
 from api.errors import InvalidParameterError
 from api.ogc import wants_html
 from api.responses import ORJSONResponse
+from gis.civil_time import today
 from layers.errors import CollectionNotFoundError
 from layers.screening.library import (
     citing_screenings,
@@ -64,7 +65,7 @@ def _rule_set_on(
     session: SessionDep, book: RuleBookDep, as_of: date | None
 ) -> tuple[date, LoadedRuleSet]:
     """The day asked (default today) and the rule set in force on it."""
-    day = as_of or date.today()
+    day = as_of or today()
     return day, resolve_rule_set(session, book, day)
 
 

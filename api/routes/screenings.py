@@ -12,6 +12,7 @@ from api.deps import IdPath, OffsetQuery, RuleBookDep, ScreeningStoreDep, Sessio
 from api.fast_routes import FastRoutes
 from api.responses import ORJSONResponse
 from api.text_input import CleanStr
+from gis.civil_time import today
 from gis.crs import offered_crs
 from layers.screening.project import MAX_BUFFER_M, ProjectInput
 from layers.screening.recheck import recheck
@@ -180,7 +181,7 @@ def list_industries(
     They come from the rule set in force, the same one a screening validates against;
     ``tags`` is the vocabulary of project tags it accepts.
     """
-    rules = resolve_rule_set(session, book, as_of or date.today())
+    rules = resolve_rule_set(session, book, as_of or today())
     return ORJSONResponse(
         {
             "rule_set": {"id": rules.id, "version": rules.version},

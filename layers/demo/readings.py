@@ -79,6 +79,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.civil_time import today
 from gis.quality import (
     LAKE_TP_LIMITS,
     MIN_8H_PER_DAY,
@@ -185,13 +186,13 @@ _O3_PEAK_DAY = {"32": 165, "36": 235}
 _AR_PHI = 0.6
 
 
-def demo_year(today: date | None = None) -> int:
-    """The year the demo's readings cover: the last complete year before ``today``.
+def demo_year(on: date | None = None) -> int:
+    """The year the demo's readings cover: the last complete year before ``on`` (today).
 
     The rule's one home is ``layers.screening.attainment.quality_year``; the demo sits
     beside the screening package (import-linter) and cannot import it.
     """
-    return (today or date.today()).year - 1
+    return (on or today()).year - 1
 
 
 def _rng(seed: int, name: str) -> Rng:

@@ -24,6 +24,7 @@ from sqlalchemy import TextClause, cast, delete, func, insert, literal, select, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gis.civil_time import today
 from gis.crs import CRS84_API, ApiCRS
 from layers.errors import (
     FeatureNotFoundError,
@@ -355,7 +356,7 @@ def release_for_write(session: Session, collection_id: str, name: str | None) ->
     """
     if name is not None:
         return get_release(session, collection_id, name)
-    release = release_as_of(session, collection_id, date.today())
+    release = release_as_of(session, collection_id, today())
     if release is None:
         raise ReleaseNotFoundError(
             f"No release of '{collection_id}' is in force today; name one with ?release=.",

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from gis.civil_time import today
 from gis.crs import (
     crs_label,
     in_china,
@@ -398,7 +399,7 @@ def import_source(
     release = Release(
         collection=collection.id,
         name=options.release,
-        valid_from=options.valid_from or date.today(),
+        valid_from=options.valid_from or today(),
         source=options.source,
         licence=options.licence,
         note=options.note,

@@ -44,9 +44,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gis.civil_time import LOCAL_ZONE
 from gis.quality import (
     DAILY_MEAN_PARAMETERS,
-    LOCAL_ZONE,
     O3_DAILY_MAX_8H,
     PARAMETERS,
     daily_max_8h,

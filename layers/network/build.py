@@ -48,6 +48,7 @@ from shapely.strtree import STRtree
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from gis.civil_time import today
 from layers.errors import InvalidNetworkQueryError, ReleaseNotFoundError
 from layers.store.models import feature_table
 from layers.store.rasters import RasterSettings, raster_in_force
@@ -410,7 +411,7 @@ def build_network(
         InvalidNetworkQueryError: the release has no line features, or an unreadable
             overrides file or DEM.
     """
-    day = as_of or date.today()
+    day = as_of or today()
     rules = read_overrides(overrides or DEFAULT_OVERRIDES)
     release = release_as_of(session, collection, day)
     if release is None:

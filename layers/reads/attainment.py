@@ -42,10 +42,10 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.civil_time import LOCAL_ZONE
 from gis.quality import (
     AIR_STATISTICS,
     DAILY_MEAN_PARAMETERS,
-    LOCAL_ZONE,
     MIN_8H_PER_DAY,
     MIN_HOURS_PER_DAY,
     O3_DAILY_MAX_8H,

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
+from gis.civil_time import today
 from layers.errors import (
     FilterError,
     InvalidFilterError,
@@ -61,7 +62,7 @@ def parse_filter(
         InvalidFilterError: the text does not parse or uses an unsupported construct.
     """
     collection = read_collection(collection_id)
-    context = FilterContext(collection=collection, as_of=date.today() if as_of is None else as_of)
+    context = FilterContext(collection=collection, as_of=today() if as_of is None else as_of)
     source = text if isinstance(text, str) else json.dumps(text)
     try:
         return build_filter(source, lang, context)

@@ -20,6 +20,7 @@ from psycopg.adapt import PyFormat, Transformer
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
+from gis.civil_time import today
 from gis.crs import DegreesPerMetre, degrees_per_metre
 from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry, prepare_geometry
@@ -239,7 +240,7 @@ def screen(
     """
     check_input(project)
     book = book or RuleBook()
-    as_of = project.as_of or date.today()
+    as_of = project.as_of or today()
     rules = rule_set or resolve_rule_set(session, book, as_of)
     prepared = prepare(book, rules, project, as_of, geometry)
     rows = fetch_raw(session, prepared.sql, prepared.args)
@@ -285,7 +286,7 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
     (storing the repository's on a fresh database) and raises the authoritative error.
     The database keeps the compact form (``ScreeningResult.stored_results``).
     """
-    as_of = project.as_of or date.today()
+    as_of = project.as_of or today()
     rules = store.book.guess_in_force(as_of)
     prepared: Prepared | None = None
     if rules is not None:
