@@ -11,13 +11,15 @@ protection target moved. Nothing is stored by a re-check.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis.civil_time import LOCAL_ZONE
 from layers.errors import ScreeningNotFoundError
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
@@ -65,10 +67,14 @@ def recheck(session: Session, screening_id: int, book: RuleBook | None = None) -
 
 
 def stored_ids(session: Session, since: date | None = None) -> list[int]:
-    """The ids of the stored screenings (created on or after ``since``), oldest first."""
+    """The ids of the stored screenings, oldest first.
+
+    ``since``: only those created on or after that day's 00:00 北京时间.
+    """
     query = select(Screening.id).order_by(Screening.id)
     if since is not None:
-        query = query.where(Screening.created_at >= since)
+        start = datetime.combine(since, time(0), tzinfo=ZoneInfo(LOCAL_ZONE))
+        query = query.where(Screening.created_at >= start)
     return list(session.scalars(query))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,7 +27,7 @@ from api.app import create_app
 from api.cli import build_cli
 from api.settings import ApiSettings
 from layers.ingest.readings import import_readings
-from layers.screening.recheck import differences
+from layers.screening.recheck import differences, stored_ids
 from layers.store.db import DatabaseSettings
 from tests.admin_fixture import load_admin
 from tests.api.test_attainment import _air_rows, _water_rows
@@ -228,3 +229,21 @@ def test_ecozone_screen_takes_the_facts_rules_ask_about(url, tmp_path):
     assert bad.exit_code == 2 and "KEY=NUMBER" in bad.output
     negative = _cli(url, *base, "--emission", "VOCs=-1")
     assert negative.exit_code == 2 and "emissions.VOCs" in negative.output
+
+
+def test_since_is_a_day_in_beijing_time(url, screened):
+    engine = create_engine(url)
+    with engine.begin() as conn:  # 2026-03-01 17:00 UTC is 2026-03-02 01:00 北京时间
+        late = conn.execute(
+            text(
+                "INSERT INTO screenings (name, rule_set_id, verdict, geom, request, result, "
+                "created_at) SELECT name, rule_set_id, verdict, geom, request, result, "
+                "'2026-03-01 17:00:00+00' FROM screenings WHERE id = :id RETURNING id"
+            ),
+            {"id": screened},
+        ).scalar_one()
+    with Session(engine) as session:
+        assert late in stored_ids(session, date(2026, 3, 2))
+        assert late not in stored_ids(session, date(2026, 3, 3))
+        assert late in stored_ids(session)
+    engine.dispose()
