@@ -8,11 +8,10 @@ map image from the store.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
@@ -20,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from shapely.geometry import mapping, shape
 from sqlalchemy.orm import Session
 
-from gis.civil_time import LOCAL_ZONE, today
+from gis.civil_time import LOCAL_ZONE, local_time, today
 from gis.crs import transformer, wgs84_crs
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
@@ -81,15 +80,6 @@ DISCLAIMER = (
 
 
 @lru_cache(maxsize=1)
-def local_time(iso: str | None) -> str:
-    """An ISO timestamp (stored in UTC) as 北京时间 to the second: ``2026-12-05 04:32:38``."""
-    if not iso:
-        return "—"
-    return (
-        datetime.fromisoformat(iso).astimezone(ZoneInfo(LOCAL_ZONE)).strftime("%Y-%m-%d %H:%M:%S")
-    )
-
-
 def environment() -> Environment:
     """The Jinja2 environment of the pages (built on first use, not at import)."""
     env = Environment(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from gis.civil_time import local_time
 from web import location_report, protection_report
 from web.conformity_report import (
     CHAPTER_TITLE,
@@ -26,7 +27,6 @@ from web.report import (
     OUTCOMES,
     VERDICTS,
     applicable_results,
-    local_time,
     not_applicable_by_jurisdiction,
     quality_rows,
 )

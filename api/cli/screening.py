@@ -254,17 +254,17 @@ def recheck_command(
         for r in changed:
             verdict = r["verdict"]
             outcomes = [
-                f"{d['path'][8:].split('@')[0]} {d['stored']} → {d['rechecked']}"
+                f"{d['rule_id']} {d['stored']} → {d['rechecked']}"
                 for d in r["differences"]
-                if d["path"].startswith("results[") and d["path"].endswith("].outcome")
+                if d.get("field") == "outcome"
             ]
-            others = dict.fromkeys(d["path"].split("[")[0] for d in r["differences"])
+            parts = dict.fromkeys(d["part"] for d in r["differences"])
             table.add_row(
                 str(r["screening_id"]),
                 r["as_of"],
                 f"{verdict['stored']} → {verdict['rechecked']}",
                 Text("\n".join(outcomes)),
-                Text(", ".join(others)),
+                Text(", ".join(parts)),
             )
         for screening_id, detail in errors.items():
             table.add_row(str(screening_id), "", "ERROR", "", Text(detail))

@@ -712,8 +712,13 @@ def _rows(
         b.hex()
         for b in shapely.to_wkb(shapely.set_srid(geom_array, STORAGE_SRID), include_srid=True)
     ]
-    types = {"text": pa.string(), "text[]": pa.string(), "int": pa.int64()}
-    types.update({"float": pa.float64(), "date": pa.date32()})
+    types = {
+        "text": pa.string(),
+        "text[]": pa.string(),  # the array literal _pg_array wrote
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "date": pa.date32(),
+    }
     table = {
         name: pa.array(data[name], type=types[fields[name].type]) for name in collection.field_names
     }

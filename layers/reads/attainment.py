@@ -34,15 +34,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.civil_time import LOCAL_ZONE
+from gis.civil_time import start_of
 from gis.quality import (
     AIR_STATISTICS,
     DAILY_MEAN_PARAMETERS,
@@ -60,8 +59,6 @@ from gis.quality import (
 )
 from layers.errors import InvalidReadingsQueryError
 from layers.store.releases import release_as_of
-
-_CST = ZoneInfo(LOCAL_ZONE)
 
 #: The valid daily values of a year (``readings_daily``, kept by the importer): a day of a
 #: daily-mean parameter with enough hours, a day of O3 with enough 8-hour means. One
@@ -179,8 +176,8 @@ def _water(
         {
             "codes": codes,
             "params": list(water_parameters(lake=True)),
-            "lo": datetime(year, 1, 1, tzinfo=_CST),
-            "hi": datetime(year + 1, 1, 1, tzinfo=_CST),
+            "lo": start_of(date(year, 1, 1)),
+            "hi": start_of(date(year + 1, 1, 1)),
         },
     ):
         means[station][parameter] = (float(mean), int(n))
@@ -229,8 +226,8 @@ def _synthetic(session: Session, codes: list[str], year: int) -> set[str]:
         text(_SYNTHETIC),
         {
             "codes": codes,
-            "lo": datetime(year, 1, 1, tzinfo=_CST),
-            "hi": datetime(year + 1, 1, 1, tzinfo=_CST),
+            "lo": start_of(date(year, 1, 1)),
+            "hi": start_of(date(year + 1, 1, 1)),
             "flag": SYNTHETIC_FLAG,
         },
     ).scalars()
@@ -301,8 +298,8 @@ def _o3_daily_max_1h(session: Session, codes: list[str], year: int) -> _Daily:
         text(_O3_MAX_1H),
         {
             "codes": codes,
-            "lo": datetime(year, 1, 1, tzinfo=_CST),
-            "hi": datetime(year + 1, 1, 1, tzinfo=_CST),
+            "lo": start_of(date(year, 1, 1)),
+            "hi": start_of(date(year + 1, 1, 1)),
             "min_hours": MIN_HOURS_PER_DAY,
         },
     ):

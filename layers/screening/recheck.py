@@ -11,15 +11,14 @@ protection target moved. Nothing is stored by a re-check.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.civil_time import LOCAL_ZONE
+from gis.civil_time import start_of
 from layers.errors import ScreeningNotFoundError
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
@@ -73,13 +72,17 @@ def stored_ids(session: Session, since: date | None = None) -> list[int]:
     """
     query = select(Screening.id).order_by(Screening.id)
     if since is not None:
-        start = datetime.combine(since, time(0), tzinfo=ZoneInfo(LOCAL_ZONE))
-        query = query.where(Screening.created_at >= start)
+        query = query.where(Screening.created_at >= start_of(since))
     return list(session.scalars(query))
 
 
 def differences(stored: dict[str, Any], again: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """What differs between two screening bodies, key by key; rule results rule by rule."""
+    """What differs between two screening bodies, key by key; rule results rule by rule.
+
+    Each difference has its ``path``, the ``part`` of the body it is in (its key) and the
+    ``stored`` and ``rechecked`` values; one of a rule result also its ``rule_id`` and
+    ``field``.
+    """
     for key in sorted(set(stored) | set(again)):
         old, new = stored.get(key), again.get(key)
         if old == new:
@@ -89,7 +92,7 @@ def differences(stored: dict[str, Any], again: dict[str, Any]) -> Iterator[dict[
         elif isinstance(old, list) and isinstance(new, list):
             yield _list_difference(key, old, new)
         else:
-            yield {"path": key, "stored": old, "rechecked": new}
+            yield {"path": key, "part": key, "stored": old, "rechecked": new}
 
 
 def _result_differences(
@@ -97,16 +100,19 @@ def _result_differences(
 ) -> Iterator[dict[str, Any]]:
     """Each rule result that differs, field by field (a rule is its id and version)."""
 
-    def by_rule(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        return {f"{r.get('rule_id')}@{r.get('valid_from')}": r for r in results}
+    def by_rule(results: list[dict[str, Any]]) -> dict[tuple[Any, Any], dict[str, Any]]:
+        return {(r.get("rule_id"), r.get("valid_from")): r for r in results}
 
     old, new = by_rule(stored), by_rule(again)
-    for rule in [*old, *(r for r in new if r not in old)]:
-        a, b = old.get(rule, {}), new.get(rule, {})
+    for rule_id, valid_from in [*old, *(r for r in new if r not in old)]:
+        a, b = old.get((rule_id, valid_from), {}), new.get((rule_id, valid_from), {})
         for field in [*a, *(f for f in b if f not in a)]:
             if a.get(field) != b.get(field):
                 yield {
-                    "path": f"results[{rule}].{field}",
+                    "path": f"results[{rule_id}@{valid_from}].{field}",
+                    "part": "results",
+                    "rule_id": rule_id,
+                    "field": field,
                     "stored": a.get(field),
                     "rechecked": b.get(field),
                 }
@@ -118,6 +124,7 @@ def _list_difference(key: str, stored: list[Any], again: list[Any]) -> dict[str,
     only_again = [item for item in again if item not in stored]
     out: dict[str, Any] = {
         "path": key,
+        "part": key,
         "stored": only_stored[:SHOWN],
         "rechecked": only_again[:SHOWN],
     }

@@ -40,14 +40,3 @@ def test_report_map_draws_the_catalogue_context_layers_first(web_database_url):
     water = svg.split('data-label="水体"', 1)[1].split("</g>", 1)[0]
     assert 'fill="#cfe2f3"' in water
     assert 'stroke="#6fa8dc"' in water
-
-
-def test_stored_times_are_printed_as_beijing_time():
-    from web.report import local_time
-
-    # stored in UTC: 20:32 on the 4th is 04:32 on the 5th in 北京时间 (UTC+8)
-    assert local_time("2026-12-04T20:32:38.123456+00:00") == "2026-12-05 04:32:38"
-    assert local_time("2026-12-05T04:32:38+08:00") == "2026-12-05 04:32:38"
-    # 1988's summer had daylight saving in China: the zone, not a fixed +8, says so
-    assert local_time("1988-07-01T00:00:00+00:00") == "1988-07-01 09:00:00"
-    assert local_time(None) == "—"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from shapely.geometry import mapping
 from sqlalchemy import create_engine, text
 
+from gis.civil_time import local_time
 from tests.web.fixture_layers import SITE_NEAR_YANGTZE
 from tests.web.test_browser import PageWatch
-from web.report import local_time
 
 
 def test_the_report_rechecks_the_screening_and_names_what_moved(

@@ -45,9 +45,8 @@
     var list = document.createElement("ul");
     var parts = {};
     body.differences.forEach(function (d) {
-      var m = /^results\[([^@\]]+)@[^\]]*\]\.outcome$/.exec(d.path);
-      if (m) list.append(line("规则 " + m[1] + "：" + d.stored + " → " + d.rechecked, "li"));
-      parts[PARTS[d.path.split("[")[0]] || d.path.split("[")[0]] = true;
+      if (d.field === "outcome") list.append(line("规则 " + d.rule_id + "：" + d.stored + " → " + d.rechecked, "li"));
+      parts[PARTS[d.part] || d.part] = true;
     });
     out.append(list);
     out.append(line("有变化的部分：" + Object.keys(parts).join("、") + "（详见 " + recheck.dataset.href + "）"));

@@ -5,7 +5,7 @@
 export const ROOT = document.getElementById("map").dataset.root || "";
 export const PHONE = window.matchMedia("(max-width: 700px)");
 
-// A stored time (ISO, UTC) as 北京时间, the zone the server names (gis.quality.LOCAL_ZONE).
+// A stored time (ISO, UTC) as 北京时间, the zone the server names (gis.civil_time.LOCAL_ZONE, on the page).
 const LOCAL = new Intl.DateTimeFormat("sv-SE", {
   timeZone: document.getElementById("map").dataset.zone,
   year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
