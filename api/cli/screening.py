@@ -471,23 +471,25 @@ def _site_row(i: int, project: ProjectInput, body: dict[str, Any] | None, error:
 _batch: dict[str, Any] = {}
 
 
-def _batch_start(projects: list[ProjectInput], rules: LoadedRuleSet) -> None:
-    """In a new worker process: its own connection, rule book and the batch's sites.
+def _batch_start(projects: list[ProjectInput], rules: LoadedRuleSet, book: RuleBook) -> None:
+    """In a new worker process: its own connection, and the batch's sites and rule book.
 
-    The plan's one statement is planned once per connection (generic plans), not once
-    per site. The session is never committed: nothing is stored by a batch.
+    The book holds the rule set's plan, built once before the workers fork. The plan's
+    one statement is planned once per connection (generic plans), not once per site.
+    The session is never committed: nothing is stored by a batch.
     """
     engine = make_engine(DatabaseSettings(), generic_plans=True)
-    _batch.update(
-        session=make_sessionmaker(engine)(), book=RuleBook(), rules=rules, projects=projects
-    )
+    _batch.update(session=make_sessionmaker(engine)(), book=book, rules=rules, projects=projects)
 
 
 def _batch_site(i: int) -> list[Any]:
     """The output row of site ``i``, screened in a worker process."""
     session, project = _batch["session"], _batch["projects"][i]
     try:
-        body = screen(session, project, book=_batch["book"], rule_set=_batch["rules"]).body
+        # the row has no 环境保护目标 table: their lookups are left out
+        body = screen(
+            session, project, book=_batch["book"], rule_set=_batch["rules"], targets=False
+        ).body
         return _site_row(i, project, body, "")
     except GisError as exc:
         session.rollback()
@@ -549,13 +551,15 @@ def screen_batch_command(
         buffer_m,
     )
     engine = make_engine(DatabaseSettings())
+    book = RuleBook()
     with make_sessionmaker(engine)() as session:
         try:
-            rules = resolve_rule_set(session, RuleBook(), when)
+            rules = resolve_rule_set(session, book, when)
         except GisError as exc:
             raise fail(exc) from None
         session.commit()  # a fresh DB keeps the repository rule set it just loaded
     engine.dispose()  # no connection crosses the fork
+    book.plan(rules)  # built here once, not in every worker
     rows: list[list[Any]] = []
     # processes, not threads: a site's Python (plan parameters, the rules' evaluation)
     # would otherwise hold one GIL for every connection; forked, so the sites and the
@@ -565,12 +569,14 @@ def screen_batch_command(
         # server's thresholds; forked workers inherit both
         stack.enter_context(serving_collector())
         if workers == 1:  # in this process
-            _batch_start(projects, rules)
+            _batch_start(projects, rules, book)
             stack.callback(_batch["session"].close)  # rolls back: nothing is stored
             done: Iterator[list[Any]] = map(_batch_site, range(len(projects)))
         else:
             pool = stack.enter_context(
-                multiprocessing.get_context("fork").Pool(workers, _batch_start, (projects, rules))
+                multiprocessing.get_context("fork").Pool(
+                    workers, _batch_start, (projects, rules, book)
+                )
             )
             done = pool.imap(_batch_site, range(len(projects)), chunksize=64)
         bar = stack.enter_context(Progress(*_BAR, TimeRemainingColumn(), console=err))

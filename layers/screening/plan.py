@@ -94,6 +94,9 @@ from layers.store.releases import NEWEST_FIRST, in_force_on
 
 #: The switch of a collection's lookups (:meth:`Plan.variant`): ``RELEASED`` + its id.
 RELEASED = "released:"
+#: The switch of the 环境保护目标 lookups (:mod:`layers.screening.protection`): off where
+#: the table is not wanted (``screen-batch`` and sweeps write one row per site without it).
+TARGETS = "targets"
 
 #: How many answers a plan keeps per cache (:meth:`Plan.decide`, :meth:`Plan.reach`):
 #: each is a few hundred bytes; a full cache starts again empty.
@@ -335,9 +338,13 @@ def build_plan(rule_set: LoadedRuleSet) -> Plan:
     # surface water down the receiving river when a network is built (else in a circle)
     receiving = receiving_reach(release)
     traced = exists(select(literal(1)).select_from(receiving))
-    selects.append(targets_select(release, traced=traced))
-    selects.append(network_targets_select(release, receiving))
-    selects.append(trace_row(release, traced))
+    for target_select in (
+        targets_select(release, traced=traced),
+        network_targets_select(release, receiving),
+        trace_row(release, traced),
+    ):
+        switches[len(selects)] = (TARGETS,)
+        selects.append(target_select)
     # the raster releases in force and their files, when a rule reads a raster
     if any(r.predicate.op == "raster_stat" for r in rule_set.rules):
         selects.append(_rasters_select(release))

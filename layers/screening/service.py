@@ -26,7 +26,7 @@ from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry, prepare_geometry
 from layers.screening import attainment, conformity, protection, rasters, three_lines
 from layers.screening.evaluate import Prepared, ScreeningResult, assemble
-from layers.screening.plan import RELEASED, rule_set_in_force
+from layers.screening.plan import RELEASED, TARGETS, rule_set_in_force
 from layers.screening.project import ProjectInput, check_input
 from layers.screening.rulebook import RuleBook
 from layers.screening.rules import LoadedRuleSet
@@ -75,8 +75,13 @@ def prepare(
     project: ProjectInput,
     as_of: date,
     geom: ProjectGeometry | None,
+    *,
+    targets: bool = True,
 ) -> Prepared:
     """The plan of ``rules`` and its parameters for ``project`` (no database work).
+
+    ``targets``: whether the statement looks up the 环境保护目标 (the table of
+    :func:`layers.screening.protection.attach`); no rule's outcome depends on them.
 
     Raises:
         UnknownIndustryError, IndustryCodeMismatchError: the industry is not one of the
@@ -115,9 +120,12 @@ def prepare(
             )
         ).lon,
         "kd": k.planar,
-        **protection.target_params(labels, geom.geom, outfall.geom if outfall else None, tags),
     }
-    switches = {**applying, "has_outfall": outfall is not None}
+    if targets:
+        params |= protection.target_params(
+            labels, geom.geom, outfall.geom if outfall else None, tags
+        )
+    switches = {**applying, "has_outfall": outfall is not None, TARGETS: targets}
     released = book.guess_released(as_of)
     if released is not None:  # confirmed by the statement's own rows (confirm_released)
         switches.update({RELEASED + b.collection: b.collection in released for b in plan.branches})
@@ -225,12 +233,15 @@ def screen(
     book: RuleBook | None = None,
     rule_set: LoadedRuleSet | None = None,
     geometry: ProjectGeometry | None = None,
+    targets: bool = True,
 ) -> ScreeningResult:
     """Screen a project against the rule set and layers in force on its ``as_of``.
 
     ``book`` keeps the rule set and its plan for the next screening (without one, they
     are read and built for this one only). Nothing is written (except, on a fresh
-    database, the repository's rule set; the caller's commit keeps it).
+    database, the repository's rule set; the caller's commit keeps it). ``targets=False``
+    leaves out the 环境保护目标 table (its lookups and ``protection_targets``/``_ranges``):
+    the verdict and every rule's outcome are the same.
 
     Raises:
         InvalidGeometryError, UnknownCRSError, OutOfChinaError, ProjectGeometryError:
@@ -242,7 +253,7 @@ def screen(
     book = book or RuleBook()
     as_of = project.as_of or today()
     rules = rule_set or resolve_rule_set(session, book, as_of)
-    prepared = prepare(book, rules, project, as_of, geometry)
+    prepared = prepare(book, rules, project, as_of, geometry, targets=targets)
     rows = fetch_raw(session, prepared.sql, prepared.args)
     if not confirm_released(book, prepared, rows):
         rows = fetch_raw(session, prepared.sql, prepared.args)
@@ -259,7 +270,8 @@ def screen(
     result = assemble(prepared, project, rows)
     conformity.attach(result, prepared, rows)
     three_lines.attach(result.body, rules, prepared.quality)
-    protection.attach(result, prepared, rows)
+    if targets:
+        protection.attach(result, prepared, rows)
     if rule_set is None:
         book.found_in_force(as_of, rules)  # the guess of create_screening_async
     return result

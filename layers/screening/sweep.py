@@ -181,7 +181,8 @@ def run_chunk(factory: sessionmaker[Session], book: RuleBook, job_id: int, ids: 
                 buffer_m=float(params["buffer_m"]),
             )
             try:
-                body = screen(session, project, book=book, rule_set=rules).body
+                # a sweep's row has no 环境保护目标 table: their lookups are left out
+                body = screen(session, project, book=book, rule_set=rules, targets=False).body
                 rows.append(_row(feature.id, feature.code, feature.name, body, ""))
             except GisError as exc:
                 session.rollback()

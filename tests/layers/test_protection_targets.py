@@ -201,3 +201,26 @@ def test_soil_polluting_project_near_a_village_requires_review(db_session, recep
     assert rule["outcome"] == "REQUIRE"
     assert [e["name"] for e in rule["evidence"]] == ["南小学"]
     assert result(body, "R-RECEPTOR-500")["outcome"] == "FLAG"
+
+
+def test_without_targets_the_same_outcomes_and_no_table(db_session, receptors):
+    """``screen-batch`` and sweeps screen without the 环境保护目标 table: its lookups
+    are left out of the statement, and every rule's outcome stays what it was."""
+    from layers.screening.lookups import TARGET_ROW, TRACE_ROW
+    from layers.screening.rulebook import RuleBook
+    from layers.screening.service import prepare, resolve_rule_set
+
+    chem = project(square(LON0, LAT0, HALF_M), industry="电镀")
+    book = RuleBook()
+    full = screen(db_session, chem, book=book).body
+    lean = screen(db_session, chem, book=book, targets=False).body
+    assert {t["name"] for t in full["protection_targets"]} >= {"东北村", "南小学"}
+    assert "protection_targets" not in lean and "protection_ranges" not in lean
+    kept = {k: v for k, v in full.items() if k not in ("protection_targets", "protection_ranges")}
+    assert lean == kept
+    assert result(lean, "R-SPL-32")["outcome"] == "REQUIRE"  # its own receptor lookup
+    rules = resolve_rule_set(db_session, book, AS_OF)
+    lean_sql = prepare(book, rules, chem, AS_OF, None, targets=False).sql
+    full_sql = prepare(book, rules, chem, AS_OF, None).sql
+    for label in (TARGET_ROW, TRACE_ROW):
+        assert f"'{label}".encode() in full_sql and f"'{label}".encode() not in lean_sql
