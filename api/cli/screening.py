@@ -6,6 +6,7 @@ import contextlib
 import csv
 import json
 import multiprocessing
+import os
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -517,8 +518,11 @@ def screen_batch_command(
         str | None, typer.Option(help="layer of a GeoPackage, or sheet of a workbook")
     ] = None,
     workers: Annotated[
-        int, typer.Option(min=1, max=32, help="worker processes, one DB connection each")
-    ] = 4,
+        int | None,
+        typer.Option(
+            min=1, max=32, help="worker processes, one DB connection each [default: one per CPU]"
+        ),
+    ] = None,
 ) -> None:
     """Screen every site of SITES (columns name/industry/industry_code/kind optional); nothing is stored.
 
@@ -560,6 +564,8 @@ def screen_batch_command(
         session.commit()  # a fresh DB keeps the repository rule set it just loaded
     engine.dispose()  # no connection crosses the fork
     book.plan(rules)  # built here once, not in every worker
+    # one per CPU: the database's backends need the rest (more were slower here)
+    workers = workers or min(32, max(1, len(os.sched_getaffinity(0))))
     rows: list[list[Any]] = []
     # processes, not threads: a site's Python (plan parameters, the rules' evaluation)
     # would otherwise hold one GIL for every connection; forked, so the sites and the
