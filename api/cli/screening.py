@@ -32,9 +32,9 @@ from api.memory import serving_collector
 from gis.civil_time import today
 from gis.crs import WGS84, crs_label
 from gis.errors import GisError
-from layers.screening.project import ProjectInput
+from layers.screening.project import ProjectInput, project_industry
 from layers.screening.rulebook import RuleBook
-from layers.screening.rules import KINDS, LoadedRuleSet
+from layers.screening.rules import KINDS, OTHER_INDUSTRY, LoadedRuleSet
 from layers.screening.rulesets import DEFAULT_RULES_DIR, load_rule_set
 from layers.screening.service import create_screening, resolve_rule_set, screen
 from layers.store.catalog import COLLECTIONS
@@ -146,7 +146,10 @@ def _print_result(result: dict[str, Any]) -> None:
 
 def screen_command(
     file: Annotated[Path, typer.Argument(help="project footprint: .geojson, .gpkg, .shp, .csv")],
-    industry: Annotated[str, typer.Option(help="industry category, e.g. 化工")],
+    industry: Annotated[
+        str | None,
+        typer.Option(help="industry category, e.g. 化工 (or --industry-code alone)"),
+    ] = None,
     kind: Annotated[str, typer.Option(help=f"one of {', '.join(KINDS)}")] = KINDS[0],
     industry_code: Annotated[str | None, typer.Option(help="GB/T 4754 code, e.g. C26")] = None,
     name: Annotated[str | None, typer.Option(help="project name (default: file name)")] = None,
@@ -194,7 +197,7 @@ def screen_command(
             name=name or file.stem,
             geometry=mapping(footprint),
             crs=_file_crs(crs, source.crs),
-            industry=industry,
+            industry=project_industry(industry, industry_code),
             industry_code=industry_code,
             kind=kind,
             as_of=as_of,
@@ -387,7 +390,10 @@ def _site_projects(
                 # a feature without geometry (NULL in a GeoPackage) is screened as an empty
                 # point, so its row reports "geometry is empty" instead of ending the batch
                 geometry=mapping(geom if geom is not None else shapely.Point()),
-                industry=str(_site_value(record, "industry", industry or "")),
+                # a site known by its GB/T 4754 code alone is 其他, matched by the code
+                industry=str(
+                    _site_value(record, "industry", industry or (OTHER_INDUSTRY if code else ""))
+                ),
                 industry_code=str(code) if code is not None else None,
                 kind=str(_site_value(record, "kind", kind)),
                 as_of=when,

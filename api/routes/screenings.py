@@ -14,9 +14,9 @@ from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.civil_time import today
 from gis.crs import offered_crs
-from layers.screening.project import MAX_BUFFER_M, ProjectInput
+from layers.screening.project import MAX_BUFFER_M, ProjectInput, project_industry
 from layers.screening.recheck import recheck
-from layers.screening.rules import EmissionKey, Kind
+from layers.screening.rules import OTHER_INDUSTRY, EmissionKey, Kind
 from layers.screening.service import create_screening_async, resolve_rule_set
 from layers.screening.storage import get_screening, list_screenings
 
@@ -48,8 +48,11 @@ class ScreeningCreate(BaseModel):
         description="CRS of the coordinates (default EPSG:4326): EPSG:4326, EPSG:4490, "
         "EPSG:3857 or a CGCS2000 Gauss-Krüger zone EPSG:4491–4554 (or its OGC URI)",
     )
-    industry: CleanStr = Field(
-        max_length=100, description="industry category, e.g. 化工 (see the rule set)"
+    industry: CleanStr | None = Field(
+        default=None,
+        max_length=100,
+        description="industry category, e.g. 化工 (see the rule set); may be left out when "
+        f"`industry_code` is given ({OTHER_INDUSTRY}: the categories are matched by the code)",
     )
     industry_code: CleanStr | None = Field(
         default=None, max_length=8, description="GB/T 4754-2017 code, e.g. C26 or C2661"
@@ -85,12 +88,16 @@ class ScreeningCreate(BaseModel):
     water_m3d: float | None = Field(default=None, ge=0, description="water use, m³/day")
 
     def to_input(self) -> ProjectInput:
-        """The engine's view of the request."""
+        """The engine's view of the request.
+
+        Raises:
+            ProjectFactError: neither ``industry`` nor ``industry_code`` is given.
+        """
         return ProjectInput(
             name=self.name,
             geometry=self.geometry,
             crs=offered_crs(self.crs, field="crs") if self.crs else None,
-            industry=self.industry,
+            industry=project_industry(self.industry, self.industry_code),
             industry_code=self.industry_code,
             kind=self.kind,
             tags=tuple(self.tags),

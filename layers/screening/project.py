@@ -9,7 +9,7 @@ from typing import Any
 from gis.crs import WGS84
 from gis.errors import ProjectGeometryError
 from layers.errors import ProjectFactError, ScreeningNotRecheckableError, UnknownKindError
-from layers.screening.rules import EMISSION_KEYS, KINDS
+from layers.screening.rules import EMISSION_KEYS, KINDS, OTHER_INDUSTRY
 
 #: The largest hit-list buffer (README, "Limits").
 MAX_BUFFER_M = 50_000.0
@@ -99,6 +99,27 @@ class ProjectInput:
         for name, value in (self.emissions or {}).items():
             given[f"emissions.{name}"] = value
         return given
+
+
+def project_industry(industry: str | None, industry_code: str | None) -> str:
+    """The industry category of a request: as given, or 其他 when only the code is.
+
+    Another system often knows a project by its GB/T 4754 code alone; the category
+    :data:`layers.screening.rules.OTHER_INDUSTRY` makes the rules match the categories
+    by that code (:meth:`layers.screening.rules.LoadedRuleSet.project_labels`).
+
+    Raises:
+        ProjectFactError: neither is given (field ``industry``).
+    """
+    if industry:
+        return industry
+    if industry_code:
+        return OTHER_INDUSTRY
+    raise ProjectFactError(
+        "industry or industry_code is required: a category of the rule set (e.g. 化工) "
+        "or a GB/T 4754 code (e.g. C2614).",
+        field="industry",
+    )
 
 
 #: The optional facts of a request, echoed when given.

@@ -542,3 +542,23 @@ def test_screen_batch_reads_an_excel_sheet_with_chinese_headers_and_writes_excel
     excel = [[cell(v) for v in row] for row in rows[1:]]
     assert excel == [[cell(r[c]) for c in COLUMNS] for r in csv_run["rows"]]  # the CSV's rows
     assert [row[1] for row in rows[1:]] == [r["name"] for r in csv_run["rows"]]
+
+
+def test_screen_batch_site_known_by_its_code_alone(batch_url, tmp_path):
+    """No industry column and no --industry: a site with a GB/T 4754 code is 其他,
+    matched by the code (a chemical plant 999 m from the 长江 is denied); one without
+    either is an error row naming what is missing."""
+    lon, lat = at(MAIN, LAT, 999.0)
+    sites = tmp_path / "codes.csv"
+    sites.write_text(
+        f"name,lon,lat,industry_code\n代码化工,{lon},{lat},C2614\n无行业,{lon},{lat},\n",
+        "utf-8",
+    )
+    out = tmp_path / "codes-out.csv"
+    result = _cli(batch_url, "screen-batch", str(sites), "--out", str(out), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    rows = _read(out)[1]
+    coded = _row(rows, "代码化工")
+    assert (coded["industry"], coded["verdict"]) == ("其他", "DENY")
+    assert "R-CJBHF-26-2" in coded["deny"].split()
+    assert _row(rows, "无行业")["verdict"] == "ERROR"

@@ -234,6 +234,13 @@ def test_ecozone_screen_takes_the_facts_rules_ask_about(url, tmp_path):
     assert bad.exit_code == 2 and "KEY=NUMBER" in bad.output
     negative = _cli(url, *base, "--emission", "VOCs=-1")
     assert negative.exit_code == 2 and "emissions.VOCs" in negative.output
+    # a project known by its GB/T 4754 code alone; neither the category nor the code: 2
+    coded = ["screen", str(site), "--industry-code", "C2614", "--as-of", "2024-06-30"]
+    by_code = json.loads(_cli(url, *coded, "--emission", "VOCs=12.5", "--json").output)
+    assert (by_code["industry"], by_code["industry_code"]) == ("其他", "C2614")
+    assert {r["rule_id"]: r["outcome"] for r in by_code["results"]}["JS-B32"] == "REQUIRE"
+    neither = _cli(url, "screen", str(site), "--as-of", "2024-06-30")
+    assert neither.exit_code == 2 and "industry_code" in neither.output
 
 
 def test_since_is_a_day_in_beijing_time(url, screened):

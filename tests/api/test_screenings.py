@@ -209,3 +209,23 @@ def test_project_facts_are_echoed_and_used(client, yangtze):
     assert "emissions.VOCs" not in data["completeness"]["missing_facts"]
     vocs = next(r for r in data["results"] if r["rule_id"] == "JS-B32")
     assert vocs["outcome"] == "REQUIRE"  # 减二增一, a new chemical project in Jiangsu
+
+
+def test_a_project_known_by_its_code_alone_is_screened_as_its_category(client, yangtze):
+    """Other systems know a project by its GB/T 4754 code: ``industry`` may be left out
+    (其他, the categories matched by the code); with neither, a 422 names ``industry``."""
+    named = client.post("/screenings", json=body()).json()
+    by_code = client.post("/screenings", json=body(industry=None, industry_code="C2614"))
+    assert by_code.status_code == 201, by_code.text
+    data = by_code.json()
+    assert (data["industry"], data["industry_code"]) == ("其他", "C2614")
+    outcomes = {r["rule_id"]: r["outcome"] for r in data["results"]}
+    assert outcomes["R-CJBHF-26-2"] == "DENY"  # a chemical plant 800 m from the 长江
+    assert data["verdict"] == named["verdict"] == "DENY"
+    neither = body(industry_code=None)
+    del neither["industry"]
+    response = client.post("/screenings", json=neither)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["field"] == "industry"
+    assert "GB/T 4754" in response.json()["detail"]
