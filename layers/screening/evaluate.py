@@ -15,6 +15,7 @@ from typing import Any
 
 import shapely
 
+from gis.civil_time import today
 from gis.project_geometry import ProjectGeometry
 from layers.screening import attainment
 from layers.screening.lookups import (
@@ -518,6 +519,11 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     scope = ProjectScope(labels, tags, project.kind, frozenset(a for a, _ in divisions), facts)
     iso = as_of.isoformat()
     warnings = list(geom.warnings)
+    if as_of > (now := today()):
+        warnings.append(
+            f"现状日期 {iso} 晚于今日（北京时间 {now.isoformat()}）：按今日已有的规则与图层版本判定，"
+            "此后发布或回溯生效的版本可能改变结论，按原日期复核的结果也可能不同。"
+        )
     not_checked: dict[str, str] = {}
     missing_facts: dict[str, None] = {}
     raster_gaps: dict[str, str] = {}

@@ -229,3 +229,17 @@ def test_a_project_known_by_its_code_alone_is_screened_as_its_category(client, y
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["field"] == "industry"
     assert "GB/T 4754" in response.json()["detail"]
+
+
+def test_an_as_of_after_today_is_screened_with_a_warning(client, yangtze):
+    """A future date is answered with the versions known today, and says so."""
+    from datetime import timedelta
+
+    from gis.civil_time import today
+
+    later = (today() + timedelta(days=400)).isoformat()
+    data = client.post("/screenings", json=body(as_of=later)).json()
+    assert data["as_of"] == later
+    assert any(w.startswith(f"现状日期 {later} 晚于今日") for w in data["warnings"])
+    now = client.post("/screenings", json=body(as_of=today().isoformat())).json()
+    assert not any("晚于今日" in w for w in now["warnings"])
