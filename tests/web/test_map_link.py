@@ -154,3 +154,20 @@ def test_link_parts_that_cannot_be_shown_are_said_not_fatal(browser_context_fact
     _wait_ready(missing)
     assert "999999999" in missing.inner_text("#layer-list .link-note")
     assert "screening" not in _query(missing)
+
+
+def test_the_default_date_is_today_in_china_whatever_the_browser_zone(
+    browser_context_factory, live_server
+):
+    """2026-03-01 17:00 UTC is 2026-03-02 01:00 北京时间: a browser on UTC opens the map
+    as of 2026-03-02, the day the server takes for a request without as_of."""
+    ctx = browser_context_factory(viewport={"width": 1366, "height": 768}, timezone_id="UTC")
+    page = ctx.new_page()
+    page.clock.set_fixed_time("2026-03-01T17:00:00Z")
+    watch = PageWatch(page, live_server)
+    page.goto(f"{live_server}/map")
+    _wait_ready(page)
+    assert page.evaluate("new Date().getDate()") == 1  # the browser's own day
+    assert page.input_value("#as-of") == "2026-03-02"
+    assert page.evaluate("window.ecozone.asOf") == "2026-03-02"
+    watch.assert_clean()

@@ -11,6 +11,12 @@ const LOCAL = new Intl.DateTimeFormat("sv-SE", {
   year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
 });
 export function localTime(iso) { return iso ? LOCAL.format(new Date(iso)) : ""; }
+// Today in that zone (YYYY-MM-DD): the server's default "as of" (gis.civil_time.today),
+// whatever the browser's own clock zone.
+const DAY = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: document.getElementById("map").dataset.zone, year: "numeric", month: "2-digit", day: "2-digit",
+});
+export function localToday() { return DAY.format(new Date()); }
 
 // Layers are bbox-limited GeoJSON pages, reloaded on moveend, with a minimum zoom for the
 // heavy ones. The server also serves vector tiles (/collections/{id}/tiles/WebMercatorQuad/{z}/{x}/{y},

@@ -1,12 +1,9 @@
 /* The page's state, shared by the modules; also window.ecozone, for tests and the console. */
 
-function todayISO() {
-  const d = new Date();
-  return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
-}
+import { localToday } from "./config.js";
 
 export const state = {
-  asOf: todayISO(),
+  asOf: localToday(),  // today in China, as the server dates a request without as_of
   collections: {},   // id -> collection metadata (from /collections)
   entries: {},       // id -> { meta, group, visible, minZoom, loaded, abort, release, count, truncated }
   project: null,     // GeoJSON geometry of the project
