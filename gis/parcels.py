@@ -55,15 +55,63 @@ class Parcel:
         return first if not parts else shapely.MultiPolygon([first, *parts])
 
 
+class ParcelBuilder:
+    """Points in file order to parcels and rings (the 拐点坐标 rules).
+
+    A ring closes when a point repeats its first point; a point of a ring already closed
+    starts another ring (another part or a hole of the same parcel).
+    """
+
+    def __init__(self) -> None:
+        """No parcel yet."""
+        self.parcels: list[Parcel] = []
+        self._current: Parcel | None = None
+        self._closed: set[str] = set()
+
+    def start(self, name: str | None = None) -> Parcel:
+        """Start a parcel (named ``地块N`` when ``name`` is empty)."""
+        self._current = Parcel(name=name or f"地块{len(self.parcels) + 1}")
+        self.parcels.append(self._current)
+        self._closed.clear()
+        return self._current
+
+    def add(self, ring: str, northing: float, easting: float) -> None:
+        """One point of ring ``ring`` of the current parcel (a first parcel if none)."""
+        current = self._current if self._current is not None else self.start()
+        while ring in self._closed:  # a ring already closed: the next points start another
+            ring += "'"
+        pts = current.rings.setdefault(ring, [])
+        if len(pts) >= 3 and pts[0] == (easting, northing):
+            self._closed.add(ring)  # the closing point repeats the first
+            return
+        pts.append((easting, northing))
+
+    @property
+    def started(self) -> bool:
+        """Whether a parcel has been started."""
+        return self._current is not None
+
+    def result(self, expected: str) -> list[Parcel]:
+        """The parcels that have points.
+
+        Raises:
+            InvalidGeometryError: none has (``expected`` says what a point looks like).
+        """
+        parcels = [p for p in self.parcels if p.rings]
+        if not parcels:
+            raise InvalidGeometryError(
+                f"No coordinate lines found: expected {expected}.", field="file"
+            )
+        return parcels
+
+
 def parse_parcels(text: str) -> list[Parcel]:
     """Parse 拐点坐标 text into parcels.
 
     Raises:
         InvalidGeometryError: no coordinate line was found, or a line is malformed.
     """
-    parcels: list[Parcel] = []
-    current: Parcel | None = None
-    closed: set[str] = set()
+    builder = ParcelBuilder()
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip().lstrip("\ufeff")
         if not line or line.startswith(("#", "[")) or ("=" in line and not _NUMBER.match(line)):
@@ -71,40 +119,23 @@ def parse_parcels(text: str) -> list[Parcel]:
         if line.endswith("@"):
             # 界址点数,地块面积,地块编号,地块名称,图形属性,图幅号,地块用途,地类编码,@
             header = [f.strip() for f in re.split(r"[,，]", line.rstrip("@"))]
-            name = next(
-                (f for f in (header[3:4] + header[2:3]) if f and f not in ("点", "线", "面")),
-                f"地块{len(parcels) + 1}",
+            builder.start(
+                next(
+                    (f for f in (header[3:4] + header[2:3]) if f and f not in ("点", "线", "面")),
+                    None,
+                )
             )
-            current = Parcel(name=name)
-            parcels.append(current)
-            closed.clear()
             continue
         fields = [f for f in _SPLIT.split(line) if f]
         numeric = [f for f in fields[-2:] if _NUMBER.match(f)]
         if len(numeric) != 2:
-            if parcels or current is not None:
+            if builder.started:
                 raise InvalidGeometryError(
                     f"Line {lineno} is not 'x,y', '点号,x,y' or '点号,圈号,x,y': {line!r}",
                     field="file",
                 )
             continue  # a free-text title before the first coordinate
-        northing, easting = float(fields[-2]), float(fields[-1])
-        ring = fields[-3] if len(fields) >= 4 else "1"
-        if current is None:
-            current = Parcel(name="地块1")
-            parcels.append(current)
-        while ring in closed:  # a ring already closed: the next points start another
-            ring += "'"
-        pts = current.rings.setdefault(ring, [])
-        if len(pts) >= 3 and pts[0] == (easting, northing):
-            closed.add(ring)  # the closing point repeats the first
-            continue
-        pts.append((easting, northing))
-    parcels = [p for p in parcels if p.rings]
-    if not parcels:
-        raise InvalidGeometryError(
-            "No coordinate lines found: expected 'x,y', '点号,x,y' or '点号,圈号,x,y' "
-            "per line (x = northing, y = easting).",
-            field="file",
-        )
-    return parcels
+        builder.add(fields[-3] if len(fields) >= 4 else "1", float(fields[-2]), float(fields[-1]))
+    return builder.result(
+        "'x,y', '点号,x,y' or '点号,圈号,x,y' per line (x = northing, y = easting)"
+    )

@@ -1,7 +1,8 @@
 """An uploaded project file to one lon/lat geometry.
 
 GeoJSON, a zipped Shapefile, KML/KMZ (every folder), GeoPackage, a CAD drawing (DXF: its
-closed polylines, :func:`dxf_site`) or 拐点坐标 txt.
+closed polylines, :func:`dxf_site`), 拐点坐标 txt, or a 拐点坐标表 in Excel or CSV (its
+points in row order, :func:`table_site`).
 """
 
 from __future__ import annotations
@@ -19,14 +20,33 @@ from gis.coords import gk_epsg
 from gis.crs import crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
 from gis.errors import MissingCRSError
 from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
+from gis.parcels import ParcelBuilder
 from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
-from layers.ingest.files import PROJECT_FILE_LIMITS, SAVE_AS, check_upload_name, read_source
+from layers.ingest.files import (
+    PROJECT_FILE_LIMITS,
+    SAVE_AS,
+    TABLE_FORMATS,
+    SourceData,
+    check_upload_name,
+    read_source,
+)
 
 if TYPE_CHECKING:  # pyproj (~27 MB) and geopandas load with the first upload (issue 12)
     import geopandas as gpd
     from pyproj import CRS
 
-ACCEPTED_SUFFIXES = (".geojson", ".json", ".zip", ".txt", ".kml", ".kmz", ".gpkg", ".dxf")
+ACCEPTED_SUFFIXES = (
+    ".geojson",
+    ".json",
+    ".zip",
+    ".txt",
+    ".kml",
+    ".kmz",
+    ".gpkg",
+    ".dxf",
+    ".xlsx",
+    ".csv",
+)
 # The upload cap of POST /web/project-file, enforced while the body streams in
 # (api.errors.UploadLimitMiddleware) and again here.
 MAX_BYTES = 20 * 1024 * 1024
@@ -108,6 +128,56 @@ def dxf_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
     return chosen, f"DXF：取图层 {used} 的 {len(chosen)} 条闭合多段线为项目范围"
 
 
+#: The columns of a 拐点坐标表 that name its parcel (地块) and ring (圈号), lower-cased.
+PARCEL_COLUMNS = ("地块", "地块编号", "地块名称", "地块号", "宗地", "宗地号", "宗地编号", "parcel")
+RING_COLUMNS = ("圈号", "环号", "ring")
+#: Northings in China (CGCS2000 Gauss-Krüger, 18°N-54°N); eastings are below (without the
+#: zone number, 0.2-0.8 million) or above (with it, 13-45 million).
+NORTHINGS = (1.5e6, 6.5e6)
+
+
+def table_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The site in a 拐点坐标表 (a sheet or CSV of boundary points): polygons in row order.
+
+    One parcel per value of a 地块 column (else one), one ring per 圈号 (else a ring
+    closes when a point repeats the first), as in the 拐点坐标 text. Surveyors write X
+    for the northing and Y for the easting, the other way round from lon/lat: projected
+    coordinates whose first column holds northings are read that way (the magnitudes
+    tell, :data:`NORTHINGS`). One point stays a point.
+    """
+    import geopandas as gpd
+
+    xy = shapely.get_coordinates(np.asarray(frame.geometry.values, dtype=object))
+    notes: list[str] = []
+    lo, hi = NORTHINGS
+    if xy.size and not (np.abs(xy) <= 180).all():
+        first, second = np.median(xy[:, 0]), np.median(xy[:, 1])
+        if lo <= first <= hi and not lo <= second <= hi:
+            xy = xy[:, ::-1]
+            notes.append("拐点坐标表：按测量习惯读取，X 为北坐标、Y 为东坐标")
+    columns = {str(c).strip().lower(): c for c in frame.columns}
+    parcel = next((columns[c] for c in PARCEL_COLUMNS if c in columns), None)
+    ring = next((columns[c] for c in RING_COLUMNS if c in columns), None)
+    builder = ParcelBuilder()
+    last: object = None
+    for i, (easting, northing) in enumerate(xy.tolist()):
+        key = frame[parcel].iloc[i] if parcel is not None else None
+        if parcel is not None and (i == 0 or key != last):
+            builder.start(str(key).strip() or None)
+        last = key
+        builder.add(
+            str(frame[ring].iloc[i]).strip() if ring is not None else "1", northing, easting
+        )
+    parcels = builder.result("rows of boundary points (点号, X, Y or 经度, 纬度)")
+    notes.append(f"拐点坐标表：{len(xy)} 个拐点，按行序连成 {len(parcels)} 个地块")
+    site = gpd.GeoDataFrame(
+        {"name": [p.name for p in parcels]},
+        geometry=[p.geometry() for p in parcels],
+        crs=frame.crs,
+    )
+    return site, notes
+
+
 def read_project_file(
     filename: str, data: bytes, *, crs: str | None = None, near_lon: float | None = None
 ) -> ProjectGeometry:
@@ -126,7 +196,8 @@ def read_project_file(
     suffix = Path(check_upload_name(filename)).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES and suffix not in SAVE_AS:
         raise ImportFileError(
-            f"不支持的文件类型 '{suffix}'：请上传 GeoJSON、zip 压缩的 Shapefile、KML/KMZ、GeoPackage、DXF 或拐点坐标 txt。",
+            f"不支持的文件类型 '{suffix}'：请上传 GeoJSON、zip 压缩的 Shapefile、KML/KMZ、GeoPackage、DXF、"
+            "拐点坐标 txt 或拐点坐标表（Excel .xlsx / CSV）。",
             field="file",
         )
     if len(data) > MAX_BYTES:
@@ -138,11 +209,31 @@ def read_project_file(
             source = read_source(path, label=filename, limits=PROJECT_FILE_LIMITS)
         except ImportFileError as exc:  # the reader's words are the CLI's (English)
             raise ImportFileError(f"无法读取上传的文件：{exc.detail}", field="file") from None
+    return project_site(source, crs=crs, near_lon=near_lon)
+
+
+def project_site(
+    source: SourceData, *, crs: str | None = None, near_lon: float | None = None
+) -> ProjectGeometry:
+    """A read project file's features, merged, in lon/lat (see :func:`read_project_file`).
+
+    A CAD drawing gives its site's closed polylines (:func:`dxf_site`), a table its
+    boundary points joined in row order (:func:`table_site`). ``crs`` (else the file's
+    own) names the coordinates' CRS, or GCJ-02 / BD-09 for a Chinese web map's lon/lat.
+
+    Raises:
+        NoValidFeaturesError: nothing to take as the site.
+        MissingCRSError: projected coordinates whose zone cannot be told.
+        OutOfChinaError: the result is not in China.
+    """
     frame = source.frame
     notes = list(source.notes)
     if source.format == "DXF":
         frame, note = dxf_site(frame)
         notes.append(note)
+    elif source.format in TABLE_FORMATS:
+        frame, table_notes = table_site(frame)
+        notes.extend(table_notes)
     geoms = np.asarray(frame.geometry.values, dtype=object)
     geoms = np.array([g for g in geoms if g is not None and not g.is_empty], dtype=object)
     if geoms.size == 0:

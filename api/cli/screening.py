@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import shapely
 import typer
 from rich.progress import (
@@ -30,7 +31,7 @@ from shapely.geometry import mapping
 from api.cli.context import console, err, fail, iso_date, session_scope
 from api.memory import serving_collector
 from gis.civil_time import today
-from gis.crs import WGS84, crs_label
+from gis.crs import WGS84, crs_label, parse_crs, to_wgs84
 from gis.errors import GisError
 from layers.screening.project import ProjectInput, project_industry
 from layers.screening.rulebook import RuleBook
@@ -189,14 +190,16 @@ def screen_command(
         raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
     emissions = _pairs(emission or [], "--emission")
     from layers.ingest.files import read_source  # geopandas: only here
+    from web.project_file import project_site
 
     try:
-        source = read_source(file)
-        footprint = shapely.union_all(list(source.frame.geometry.values))
+        # as the map reads an upload: a drawing's site, a 拐点坐标表's polygon, the zone
+        site = project_site(read_source(file), crs=crs)
+        for note in site.notes:
+            err.print(Text(note, style="dim"))
         project = ProjectInput(
             name=name or file.stem,
-            geometry=mapping(footprint),
-            crs=_file_crs(crs, source.crs),
+            geometry=site.geometry,
             industry=project_industry(industry, industry_code),
             industry_code=industry_code,
             kind=kind,
@@ -208,7 +211,7 @@ def screen_command(
             capacity=None if capacity is None else {"value": capacity, "unit": capacity_unit or ""},
             energy_tce=energy_tce,
             water_m3d=water_m3d,
-            outfall=None if outfall is None else _point(outfall, "--outfall"),
+            outfall=None if outfall is None else _lonlat(_point(outfall, "--outfall"), site.crs),
         )
         with session_scope() as session:
             result = create_screening(session, project, book=RuleBook())
@@ -295,6 +298,23 @@ def _pairs(items: list[str], option: str) -> dict[str, float]:
                 f"{option} {item!r}: give KEY=NUMBER, e.g. VOCs=12.5"
             ) from None
     return out
+
+
+def _lonlat(point: dict[str, Any], crs: str) -> dict[str, Any]:
+    """A point given in the project file's CRS (``crs``, as read) in lon/lat.
+
+    Raises:
+        GisError: it does not lie in China (field ``outfall``).
+    """
+    x, y = point["coordinates"]
+    out = to_wgs84(
+        np.array([x]),
+        np.array([y]),
+        parse_crs(crs),
+        field="outfall",
+        detail=f"--outfall {x},{y} in {crs} is not in China: give X,Y in the file's CRS.",
+    )
+    return {"type": "Point", "coordinates": [float(out.lon[0]), float(out.lat[0])]}
 
 
 def _point(text: str, option: str) -> dict[str, Any]:

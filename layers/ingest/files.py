@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 _LON = ("lon", "lng", "long", "longitude", "经度", "东经", "x", "easting", "e")
 _LAT = ("lat", "latitude", "纬度", "北纬", "y", "northing", "n")
+#: The formats of tables of points (:func:`_points_from_table`).
+TABLE_FORMATS = ("CSV", "Excel")
 _VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml", ".gml")
 
 
@@ -255,7 +258,7 @@ def _read_csv(path: Path) -> SourceData:
             field="file",
         )
     table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
-    return _points_from_table(table, "CSV")
+    return _points_from_table(table, TABLE_FORMATS[0])
 
 
 def _read_xlsx(
@@ -279,7 +282,7 @@ def _read_xlsx(
             field="file",
         )
     table = table.dropna(how="all").fillna("")
-    return _points_from_table(table, "Excel")
+    return _points_from_table(table, TABLE_FORMATS[1])
 
 
 def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:
@@ -288,13 +291,16 @@ def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:
     import pandas as pd
 
     table.columns = [str(c).strip() for c in table.columns]
-    lower = {c.lower(): c for c in table.columns}
-    lon = next((lower[n] for n in _LON if n in lower), None)
-    lat = next((lower[n] for n in _LAT if n in lower), None)
+    keys: dict[str, str] = {}
+    for column in table.columns:
+        keys.setdefault(_header_key(column), column)
+    lon = next((keys[n] for n in _LON if n in keys), None) or _marked(keys, "东")
+    lat = next((keys[n] for n in _LAT if n in keys), None) or _marked(keys, "北")
     if lon is None or lat is None:
         raise ImportFileError(
-            f"The {fmt} needs a longitude/easting column (lon, lng, longitude, 经度, x) and a "
-            f"latitude/northing column (lat, latitude, 纬度, y); it has {list(table.columns)}.",
+            f"The {fmt} needs a longitude/easting column (lon, lng, longitude, 经度, x, 东坐标) "
+            f"and a latitude/northing column (lat, latitude, 纬度, y, 北坐标); it has "
+            f"{list(table.columns)}.",
             field="file",
         )
     try:
@@ -310,6 +316,19 @@ def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:
         crs=None,
     )
     return SourceData(frame=frame, crs=None, format=fmt, notes=[f"points from columns {lon}/{lat}"])
+
+
+def _header_key(name: str) -> str:
+    """A column name as matched: lower case, without a unit in brackets or 坐标.
+
+    ``X（m）``, ``X坐标`` and ``x`` are all ``x``; ``东坐标Y`` is ``东y``.
+    """
+    return re.sub(r"[（(][^)）]*[)）]", "", name).replace("坐标", "").replace(" ", "").lower()
+
+
+def _marked(keys: dict[str, str], direction: str) -> str | None:
+    """The column whose name holds ``direction`` (东 easting, 北 northing), if one does."""
+    return next((column for key, column in keys.items() if direction in key), None)
 
 
 def _read_parcels(path: Path) -> SourceData:

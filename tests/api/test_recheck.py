@@ -259,3 +259,28 @@ def test_since_is_a_day_in_beijing_time(url, screened):
         assert late not in stored_ids(session, date(2026, 3, 3))
         assert late in stored_ids(session)
     engine.dispose()
+
+
+def test_ecozone_screen_reads_a_corner_table_as_the_map_does(url, tmp_path):
+    """`ecozone screen 拐点坐标表.csv`: the points in row order are the site's polygon (not
+    a multipoint), X the northing and the zone read from Y's zone number, as on the map."""
+    from pyproj import Transformer
+
+    to_gk = Transformer.from_crs(4326, 4528, always_xy=True)  # CGCS2000 3° zone 40, CM 120°E
+    e, n = to_gk.transform(*NANJING)
+    corners = [(n, e), (n, e + 400), (n - 400, e + 400), (n - 400, e), (n, e)]
+    table = tmp_path / "拐点坐标表.csv"
+    table.write_text(
+        "点号,X坐标,Y坐标\n"
+        + "\n".join(f"J{i},{x:.3f},{y:.3f}" for i, (x, y) in enumerate(corners)),
+        "utf-8",
+    )
+    result = _cli(
+        url, "screen", str(table), "--industry", "化工", "--as-of", "2024-06-30", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output[result.output.index("{") :])
+    assert body["geometry"]["type"] == "Polygon"
+    assert body["project"]["area_m2"] == pytest.approx(160_000, rel=0.01)
+    divisions = [d["adcode"] for d in body["jurisdiction"]["divisions"]]
+    assert "320113" in divisions  # in 南京, where the file's zone puts it

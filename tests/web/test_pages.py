@@ -108,6 +108,77 @@ def test_project_file_reads_parcel_text_with_zone_prefix(web_client):
     assert "EPSG:4528" in body["crs"]
 
 
+def _corners(lon: float, lat: float, size_m: float, epsg: int) -> list[tuple[float, float]]:
+    """(X northing, Y easting) of a square's corners in ``epsg``, surveyors' order, clockwise."""
+    to_gk = Transformer.from_crs(4326, epsg, always_xy=True)
+    e, n = to_gk.transform(lon, lat)
+    return [(n, e), (n, e + size_m), (n - size_m, e + size_m), (n - size_m, e)]
+
+
+def test_project_file_reads_an_excel_corner_table_as_surveyors_write_it(web_client):
+    """A 拐点坐标表 as the report prints it (点号, X（m） north, Y（m） east with the zone
+    number) is one polygon in row order, the first point repeated to close it."""
+    import pandas as pd
+
+    corners = _corners(115.89, 28.68, 300.0, 4527)
+    table = pd.DataFrame(
+        {
+            "点号": ["J1", "J2", "J3", "J4", "J1"],
+            "X（m）": [round(n, 3) for n, _ in [*corners, corners[0]]],
+            "Y（m）": [round(e, 3) for _, e in [*corners, corners[0]]],
+        }
+    )
+    buffer = io.BytesIO()
+    table.to_excel(buffer, index=False, sheet_name="拐点坐标")
+    response = web_client.post(
+        "/web/project-file",
+        files={"file": ("拐点坐标表.xlsx", buffer.getvalue(), "application/octet-stream")},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["geometry"]["type"] == "Polygon"
+    assert "4527" in body["crs"]
+    assert any("X 为北坐标" in n for n in body["notes"])
+    site = shape(body["geometry"])
+    area, _ = Geod(ellps="WGS84").geometry_area_perimeter(site)
+    assert abs(abs(area) - 300.0 * 300.0) < 0.01 * 90_000  # the grid's scale factor: <1 %
+    assert site.contains(shape({"type": "Point", "coordinates": [115.8915, 28.6786]}))
+    assert len(site.exterior.coords) == 5  # four corners, closed once
+
+
+def test_project_file_reads_a_csv_corner_table_of_two_parcels(web_client):
+    """经度/纬度 columns and a 地块 column: one polygon per parcel, in row order."""
+    west, east = box(120.262, 31.944, 120.265, 31.9475), box(120.266, 31.944, 120.268, 31.9475)
+    rows = ["地块,点号,经度,纬度"]
+    for name, part in (("一号地块", west), ("二号地块", east)):
+        for i, (x, y) in enumerate(list(part.exterior.coords)[:-1], start=1):
+            rows.append(f"{name},J{i},{x},{y}")
+    response = web_client.post(
+        "/web/project-file", files={"file": ("corners.csv", "\n".join(rows).encode(), "text/csv")}
+    )
+    assert response.status_code == 200, response.text
+    site = shape(response.json()["geometry"])
+    assert site.geom_type == "MultiPolygon" and len(site.geoms) == 2
+    assert site.symmetric_difference(west.union(east)).area < 1e-12
+
+
+def test_project_file_corner_table_with_north_east_headers_and_a_chosen_zone(web_client):
+    """北坐标/东坐标 without the zone number: the zone is asked for, then read."""
+    corners = _corners(117.2, 31.0, 200.0, 4548)  # CGCS2000 3° CM 117°E, no zone number
+    text = "点号,北坐标,东坐标\n" + "\n".join(
+        f"{i},{n:.3f},{e:.3f}" for i, (n, e) in enumerate(corners, start=1)
+    )
+    files = {"file": ("corners.csv", text.encode(), "text/csv")}
+    asked = web_client.post("/web/project-file", files=files)
+    assert asked.status_code == 422 and asked.json()["field"] == "crs"
+    response = web_client.post("/web/project-file", files=files, data={"crs": "EPSG:4548"})
+    assert response.status_code == 200, response.text
+    site = shape(response.json()["geometry"])
+    n, e = corners[0]
+    lon, lat = Transformer.from_crs(4548, 4326, always_xy=True).transform(e + 100.0, n - 100.0)
+    assert abs(site.centroid.x - lon) < 1e-6 and abs(site.centroid.y - lat) < 1e-6
+
+
 def _kml(*folders: tuple[str, str]) -> bytes:
     """A KML document with one folder per (folder name, placemark geometry as KML)."""
     body = "".join(

@@ -1,5 +1,5 @@
 /* The project's location: drawn with leaflet-geoman or uploaded (GeoJSON, zipped
- * Shapefile, 拐点坐标 txt via /web/project-file); one project at a time. */
+ * Shapefile, 拐点坐标 txt or Excel/CSV table via /web/project-file); one project at a time. */
 
 import { getJSON } from "./api.js";
 import { PHONE } from "./config.js";
