@@ -148,6 +148,8 @@ def table_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
     import geopandas as gpd
 
     xy = shapely.get_coordinates(np.asarray(frame.geometry.values, dtype=object))
+    kept = np.isfinite(xy).all(axis=1)  # a row without coordinates (备注, a blank line)
+    frame, xy = frame[kept], xy[kept]
     notes: list[str] = []
     lo, hi = NORTHINGS
     if xy.size and not (np.abs(xy) <= 180).all():

@@ -19,6 +19,8 @@ from gis.parcels import parse_parcels
 from layers.errors import ImportFileError, UploadTooLargeError
 
 if TYPE_CHECKING:  # the readers import them when a file is read (API workers stay lean)
+    from collections.abc import Iterable
+
     import geopandas as gpd
     import pandas as pd
     from pyproj import CRS
@@ -291,11 +293,16 @@ def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:
     import pandas as pd
 
     table.columns = [str(c).strip() for c in table.columns]
-    keys: dict[str, str] = {}
-    for column in table.columns:
-        keys.setdefault(_header_key(column), column)
-    lon = next((keys[n] for n in _LON if n in keys), None) or _marked(keys, "东")
-    lat = next((keys[n] for n in _LAT if n in keys), None) or _marked(keys, "北")
+    lon, lat = _coordinate_columns(table.columns)
+    if lon is None or lat is None:
+        # a title row (项目用地拐点坐标表) above the header: the first row naming them is it
+        for i in range(min(MAX_TITLE_ROWS, len(table))):
+            row = [str(v).strip() or f"column{j + 1}" for j, v in enumerate(table.iloc[i])]
+            if None not in _coordinate_columns(row):
+                table = table.iloc[i + 1 :].reset_index(drop=True)
+                table.columns = row
+                lon, lat = _coordinate_columns(row)
+                break
     if lon is None or lat is None:
         raise ImportFileError(
             f"The {fmt} needs a longitude/easting column (lon, lng, longitude, 经度, x, 东坐标) "
@@ -303,7 +310,7 @@ def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:
             f"{list(table.columns)}.",
             field="file",
         )
-    try:
+    try:  # an empty cell is NaN: a row without coordinates is reported on its own
         xs = pd.to_numeric(table[lon].str.strip())
         ys = pd.to_numeric(table[lat].str.strip())
     except ValueError as exc:
@@ -316,6 +323,20 @@ def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:
         crs=None,
     )
     return SourceData(frame=frame, crs=None, format=fmt, notes=[f"points from columns {lon}/{lat}"])
+
+
+#: How many rows above a table's header (a title, a date) are looked through for it.
+MAX_TITLE_ROWS = 5
+
+
+def _coordinate_columns(columns: Iterable[str]) -> tuple[str | None, str | None]:
+    """The longitude/easting and latitude/northing columns among ``columns``, if named so."""
+    keys: dict[str, str] = {}
+    for column in columns:
+        keys.setdefault(_header_key(column), column)
+    lon = next((keys[n] for n in _LON if n in keys), None) or _marked(keys, "东")
+    lat = next((keys[n] for n in _LAT if n in keys), None) or _marked(keys, "北")
+    return lon, lat
 
 
 def _header_key(name: str) -> str:

@@ -146,6 +146,29 @@ def test_project_file_reads_an_excel_corner_table_as_surveyors_write_it(web_clie
     assert len(site.exterior.coords) == 5  # four corners, closed once
 
 
+def test_project_file_corner_table_under_a_title_row_with_a_note_below(web_client):
+    """Excel as offices fill it: a title row above the header, 序号, units in the
+    headers, a 备注 row without coordinates at the end."""
+    import pandas as pd
+
+    corners = _corners(120.27, 31.95, 250.0, 4528)
+    rows = [["项目用地拐点坐标表", "", "", ""], ["序号", "点号", "X坐标(m)", "Y坐标(m)"]]
+    rows += [[str(i), f"J{i}", f"{n:.3f}", f"{e:.3f}"] for i, (n, e) in enumerate(corners, 1)]
+    rows.append(["备注：CGCS2000 坐标系，3 度带", "", "", ""])
+    buffer = io.BytesIO()
+    pd.DataFrame(rows).to_excel(buffer, index=False, header=False)
+    response = web_client.post(
+        "/web/project-file",
+        files={"file": ("用地红线.xlsx", buffer.getvalue(), "application/octet-stream")},
+    )
+    assert response.status_code == 200, response.text
+    site = shape(response.json()["geometry"])
+    assert site.geom_type == "Polygon" and len(site.exterior.coords) == 5
+    n, e = corners[0]
+    lon, lat = Transformer.from_crs(4528, 4326, always_xy=True).transform(e + 125.0, n - 125.0)
+    assert abs(site.centroid.x - lon) < 1e-6 and abs(site.centroid.y - lat) < 1e-6
+
+
 def test_project_file_reads_a_csv_corner_table_of_two_parcels(web_client):
     """经度/纬度 columns and a 地块 column: one polygon per parcel, in row order."""
     west, east = box(120.262, 31.944, 120.265, 31.9475), box(120.266, 31.944, 120.268, 31.9475)
