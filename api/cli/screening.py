@@ -154,7 +154,10 @@ def screen_command(
     kind: Annotated[str, typer.Option(help=f"one of {', '.join(KINDS)}")] = KINDS[0],
     industry_code: Annotated[str | None, typer.Option(help="GB/T 4754 code, e.g. C26")] = None,
     name: Annotated[str | None, typer.Option(help="project name (default: file name)")] = None,
-    crs: Annotated[str | None, typer.Option(help="CRS when the file has none")] = None,
+    crs: Annotated[
+        str | None,
+        typer.Option(help="CRS of the file's coordinates, e.g. EPSG:4528, or GCJ-02 / BD-09"),
+    ] = None,
     as_of: Annotated[
         date | None, typer.Option(parser=iso_date, help="date of rules and layers (default today)")
     ] = None,
@@ -211,7 +214,9 @@ def screen_command(
             capacity=None if capacity is None else {"value": capacity, "unit": capacity_unit or ""},
             energy_tce=energy_tce,
             water_m3d=water_m3d,
-            outfall=None if outfall is None else _lonlat(_point(outfall, "--outfall"), site.crs),
+            outfall=None
+            if outfall is None
+            else _lonlat(_point(outfall, "--outfall"), site.crs, crs),
         )
         with session_scope() as session:
             result = create_screening(session, project, book=RuleBook())
@@ -300,12 +305,17 @@ def _pairs(items: list[str], option: str) -> dict[str, float]:
     return out
 
 
-def _lonlat(point: dict[str, Any], crs: str) -> dict[str, Any]:
+def _lonlat(point: dict[str, Any], crs: str, option: str | None) -> dict[str, Any]:
     """A point given in the project file's CRS (``crs``, as read) in lon/lat.
+
+    ``option`` is ``--crs`` as given: GCJ-02 or BD-09 lon/lat are corrected as the
+    file's are.
 
     Raises:
         GisError: it does not lie in China (field ``outfall``).
     """
+    from web.project_file import OFFSET_COORDINATES
+
     x, y = point["coordinates"]
     out = to_wgs84(
         np.array([x]),
@@ -313,6 +323,7 @@ def _lonlat(point: dict[str, Any], crs: str) -> dict[str, Any]:
         parse_crs(crs),
         field="outfall",
         detail=f"--outfall {x},{y} in {crs} is not in China: give X,Y in the file's CRS.",
+        correction=OFFSET_COORDINATES.get((option or "").upper()),
     )
     return {"type": "Point", "coordinates": [float(out.lon[0]), float(out.lat[0])]}
 

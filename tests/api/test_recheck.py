@@ -284,3 +284,21 @@ def test_ecozone_screen_reads_a_corner_table_as_the_map_does(url, tmp_path):
     assert body["project"]["area_m2"] == pytest.approx(160_000, rel=0.01)
     divisions = [d["adcode"] for d in body["jurisdiction"]["divisions"]]
     assert "320113" in divisions  # in 南京, where the file's zone puts it
+    # the outfall is given in the file's CRS (easting,northing) and stored in lon/lat
+    out_e, out_n = e + 200.0, n - 600.0
+    given = _cli(
+        url,
+        "screen",
+        str(table),
+        "--industry",
+        "化工",
+        "--as-of",
+        "2024-06-30",
+        "--outfall",
+        f"{out_e:.3f},{out_n:.3f}",
+        "--json",
+    )
+    assert given.exit_code == 0, given.output
+    outfall = json.loads(given.output[given.output.index("{") :])["outfall"]
+    lon, lat = Transformer.from_crs(4528, 4326, always_xy=True).transform(out_e, out_n)
+    assert outfall["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
