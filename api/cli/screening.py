@@ -146,7 +146,13 @@ def _print_result(result: dict[str, Any]) -> None:
 
 
 def screen_command(
-    file: Annotated[Path, typer.Argument(help="project footprint: .geojson, .gpkg, .shp, .csv")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="project footprint: .geojson, .gpkg, .shp/.zip, .kml/.kmz, .dxf, 拐点坐标 .txt, "
+            "or a 拐点坐标表 .xlsx/.csv"
+        ),
+    ],
     industry: Annotated[
         str | None,
         typer.Option(help="industry category, e.g. 化工 (or --industry-code alone)"),
