@@ -37,11 +37,13 @@ def _is_lat(v: float) -> bool:
     return 3 <= v <= 54
 
 
-def _is_northing(v: float) -> bool:
+def is_northing(v: float) -> bool:
+    """Whether ``v`` may be a CGCS2000 Gauss-Krüger northing in China (metres)."""
     return 300_000 <= v <= 6_100_000
 
 
-def _is_easting(v: float) -> bool:
+def is_easting(v: float) -> bool:
+    """Whether ``v`` may be a Gauss-Krüger easting: with its zone number, or without."""
     prefixed = 13_000_000 <= v < 46_000_000
     return prefixed or 100_000 <= v < 1_000_000
 
@@ -83,9 +85,9 @@ def parse_point(text: str, near_lon: float | None = None) -> ParsedPoint | None:
         return ParsedPoint(a, b, "经度,纬度")
     if _is_lat(a) and _is_lon(b):
         return ParsedPoint(b, a, "纬度,经度")
-    if _is_northing(a) and _is_easting(b):
+    if is_northing(a) and is_easting(b):
         northing, easting = a, b
-    elif _is_northing(b) and _is_easting(a):
+    elif is_northing(b) and is_easting(a):
         northing, easting = b, a
     else:
         return None

@@ -16,8 +16,8 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
-from gis.coords import gk_epsg
-from gis.crs import crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
+from gis.coords import gk_epsg, is_easting, is_northing
+from gis.crs import Correction, crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
 from gis.errors import MissingCRSError
 from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
 from gis.parcels import ParcelBuilder
@@ -61,6 +61,26 @@ class ProjectGeometry:
     crs: str
     format: str
     notes: list[str] = field(default_factory=list)
+    #: what the coordinates were read in, and the web-map datum's correction if any
+    #: (:meth:`lonlat` reads another point of the file's the same way)
+    source_crs: CRS | None = field(default=None, repr=False)
+    correction: tuple[Correction, str] | None = field(default=None, repr=False)
+
+    def lonlat(self, x: float, y: float, *, field: str, detail: str) -> tuple[float, float]:
+        """A point given in the file's coordinates, read as the file was, in lon/lat.
+
+        Raises:
+            OutOfChinaError: it does not lie in China (``field``, ``detail``).
+        """
+        out = to_wgs84(
+            np.array([x]),
+            np.array([y]),
+            self.source_crs,
+            field=field,
+            detail=detail,
+            correction=self.correction,
+        )
+        return float(out.lon[0]), float(out.lat[0])
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -131,9 +151,6 @@ def dxf_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
 #: The columns of a 拐点坐标表 that name its parcel (地块) and ring (圈号), lower-cased.
 PARCEL_COLUMNS = ("地块", "地块编号", "地块名称", "地块号", "宗地", "宗地号", "宗地编号", "parcel")
 RING_COLUMNS = ("圈号", "环号", "ring")
-#: Northings in China (CGCS2000 Gauss-Krüger, 18°N-54°N); eastings are below (without the
-#: zone number, 0.2-0.8 million) or above (with it, 13-45 million).
-NORTHINGS = (1.5e6, 6.5e6)
 
 
 def table_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -143,7 +160,7 @@ def table_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
     closes when a point repeats the first), as in the 拐点坐标 text. Surveyors write X
     for the northing and Y for the easting, the other way round from lon/lat: projected
     coordinates whose first column holds northings are read that way (the magnitudes
-    tell, :data:`NORTHINGS`). One point stays a point.
+    tell, as in a typed-in point: :func:`gis.coords.is_northing`). One point stays a point.
     """
     import geopandas as gpd
 
@@ -151,25 +168,24 @@ def table_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
     kept = np.isfinite(xy).all(axis=1)  # a row without coordinates (备注, a blank line)
     frame, xy = frame[kept], xy[kept]
     notes: list[str] = []
-    lo, hi = NORTHINGS
     if xy.size and not (np.abs(xy) <= 180).all():
         first, second = np.median(xy[:, 0]), np.median(xy[:, 1])
-        if lo <= first <= hi and not lo <= second <= hi:
+        if is_northing(first) and is_easting(second):
             xy = xy[:, ::-1]
             notes.append("拐点坐标表：按测量习惯读取，X 为北坐标、Y 为东坐标")
     columns = {str(c).strip().lower(): c for c in frame.columns}
     parcel = next((columns[c] for c in PARCEL_COLUMNS if c in columns), None)
     ring = next((columns[c] for c in RING_COLUMNS if c in columns), None)
+    n = len(xy)
+    parcels_of = frame[parcel].tolist() if parcel is not None else [None] * n
+    rings_of = [str(r).strip() for r in frame[ring]] if ring is not None else ["1"] * n
     builder = ParcelBuilder()
-    last: object = None
-    for i, (easting, northing) in enumerate(xy.tolist()):
-        key = frame[parcel].iloc[i] if parcel is not None else None
-        if parcel is not None and (i == 0 or key != last):
+    for i, ((easting, northing), key, ring_no) in enumerate(
+        zip(xy.tolist(), parcels_of, rings_of, strict=True)
+    ):
+        if parcel is not None and (i == 0 or key != parcels_of[i - 1]):
             builder.start(str(key).strip() or None)
-        last = key
-        builder.add(
-            str(frame[ring].iloc[i]).strip() if ring is not None else "1", northing, easting
-        )
+        builder.add(ring_no, northing, easting)
     parcels = builder.result("rows of boundary points (点号, X, Y or 经度, 纬度)")
     notes.append(f"拐点坐标表：{len(xy)} 个拐点，按行序连成 {len(parcels)} 个地块")
     site = gpd.GeoDataFrame(
@@ -273,4 +289,6 @@ def project_site(
         crs=crs_label(src),
         format=source.format,
         notes=notes,
+        source_crs=src,
+        correction=correction,
     )

@@ -11,9 +11,8 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import shapely
 import typer
 from rich.progress import (
@@ -31,7 +30,7 @@ from shapely.geometry import mapping
 from api.cli.context import console, err, fail, iso_date, session_scope
 from api.memory import serving_collector
 from gis.civil_time import today
-from gis.crs import WGS84, crs_label, parse_crs, to_wgs84
+from gis.crs import WGS84, crs_label
 from gis.errors import GisError
 from layers.screening.project import ProjectInput, project_industry
 from layers.screening.rulebook import RuleBook
@@ -40,6 +39,9 @@ from layers.screening.rulesets import DEFAULT_RULES_DIR, load_rule_set
 from layers.screening.service import create_screening, resolve_rule_set, screen
 from layers.store.catalog import COLLECTIONS
 from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
+
+if TYPE_CHECKING:
+    from web.project_file import ProjectGeometry as ProjectSite
 
 #: The statuses of an attainment figure that make a rule on the area's quality fire.
 _EXCEEDED = ("超标", "未达标")
@@ -184,7 +186,7 @@ def screen_command(
     energy_tce: Annotated[float | None, typer.Option(help="energy use, t standard coal/a")] = None,
     water_m3d: Annotated[float | None, typer.Option(help="water use, m³/d")] = None,
     outfall: Annotated[
-        str | None, typer.Option(help="the outfall (排污口) as X,Y in the project's CRS")
+        str | None, typer.Option(help="the outfall (排污口) as X,Y in the file's CRS")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the full JSON result")] = False,
 ) -> None:
@@ -220,9 +222,7 @@ def screen_command(
             capacity=None if capacity is None else {"value": capacity, "unit": capacity_unit or ""},
             energy_tce=energy_tce,
             water_m3d=water_m3d,
-            outfall=None
-            if outfall is None
-            else _lonlat(_point(outfall, "--outfall"), site.crs, crs),
+            outfall=None if outfall is None else _outfall(outfall, site),
         )
         with session_scope() as session:
             result = create_screening(session, project, book=RuleBook())
@@ -311,27 +311,20 @@ def _pairs(items: list[str], option: str) -> dict[str, float]:
     return out
 
 
-def _lonlat(point: dict[str, Any], crs: str, option: str | None) -> dict[str, Any]:
-    """A point given in the project file's CRS (``crs``, as read) in lon/lat.
-
-    ``option`` is ``--crs`` as given: GCJ-02 or BD-09 lon/lat are corrected as the
-    file's are.
+def _outfall(text: str, site: ProjectSite) -> dict[str, Any]:
+    """``--outfall X,Y`` in the project file's CRS, as lon/lat GeoJSON.
 
     Raises:
         GisError: it does not lie in China (field ``outfall``).
     """
-    from web.project_file import OFFSET_COORDINATES
-
-    x, y = point["coordinates"]
-    out = to_wgs84(
-        np.array([x]),
-        np.array([y]),
-        parse_crs(crs),
+    x, y = _point(text, "--outfall")["coordinates"]
+    lon, lat = site.lonlat(
+        x,
+        y,
         field="outfall",
-        detail=f"--outfall {x},{y} in {crs} is not in China: give X,Y in the file's CRS.",
-        correction=OFFSET_COORDINATES.get((option or "").upper()),
+        detail=f"--outfall {x},{y} in {site.crs} is not in China: give X,Y in the file's CRS.",
     )
-    return {"type": "Point", "coordinates": [float(out.lon[0]), float(out.lat[0])]}
+    return {"type": "Point", "coordinates": [lon, lat]}
 
 
 def _point(text: str, option: str) -> dict[str, Any]:
@@ -608,7 +601,7 @@ def screen_batch_command(
     engine.dispose()  # no connection crosses the fork
     book.plan(rules)  # built here once, not in every worker
     # one per CPU: the database's backends need the rest (more were slower here)
-    workers = workers or min(32, max(1, len(os.sched_getaffinity(0))))
+    workers = workers or min(32, len(os.sched_getaffinity(0)))
     rows: list[list[Any]] = []
     # processes, not threads: a site's Python (plan parameters, the rules' evaluation)
     # would otherwise hold one GIL for every connection; forked, so the sites and the

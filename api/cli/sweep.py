@@ -90,7 +90,7 @@ def sweep_command(
             console.print(
                 "no worker is running (`ecozone worker`, `ecozone serve`): screening here"
             )
-            _run_here(factory, job_id, chunks)
+            _run_here(factory, job_id, chunks, n)
             console.print(
                 f"扫描任务 sweep job {job_id}: {n} features screened in {len(chunks)} chunks "
                 "in this process"
@@ -116,7 +116,9 @@ def sweep_command(
         engine.dispose()
 
 
-def _run_here(factory: sessionmaker[Session], job_id: int, chunks: list[list[int]]) -> None:
+def _run_here(
+    factory: sessionmaker[Session], job_id: int, chunks: list[list[int]], total: int
+) -> None:
     """Screen a sweep's chunks in this process, as a worker would, with a progress bar."""
     from api.memory import serving_collector
     from layers.screening import sweep
@@ -124,7 +126,7 @@ def _run_here(factory: sessionmaker[Session], job_id: int, chunks: list[list[int
 
     book = RuleBook()
     with serving_collector(), Progress(*_BAR, console=err) as bar:
-        task = bar.add_task("features", total=sum(len(c) for c in chunks))
+        task = bar.add_task("features", total=total)
         for ids in chunks:
             sweep.run_chunk(factory, book, job_id, ids)
             bar.advance(task, len(ids))

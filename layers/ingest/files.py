@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 _LON = ("lon", "lng", "long", "longitude", "经度", "东经", "x", "easting", "e")
 _LAT = ("lat", "latitude", "纬度", "北纬", "y", "northing", "n")
 #: The formats of tables of points (:func:`_points_from_table`).
-TABLE_FORMATS = ("CSV", "Excel")
+CSV_FORMAT, EXCEL_FORMAT = "CSV", "Excel"
+TABLE_FORMATS = (CSV_FORMAT, EXCEL_FORMAT)
 _VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml", ".gml")
 
 
@@ -260,7 +261,7 @@ def _read_csv(path: Path) -> SourceData:
             field="file",
         )
     table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
-    return _points_from_table(table, TABLE_FORMATS[0])
+    return _points_from_table(table, CSV_FORMAT)
 
 
 def _read_xlsx(
@@ -284,7 +285,7 @@ def _read_xlsx(
             field="file",
         )
     table = table.dropna(how="all").fillna("")
-    return _points_from_table(table, TABLE_FORMATS[1])
+    return _points_from_table(table, EXCEL_FORMAT)
 
 
 def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:

@@ -22,7 +22,7 @@ from gis.civil_time import start_of
 from layers.errors import ScreeningNotFoundError
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
-from layers.screening.rules import RuleSetKey
+from layers.screening.rules import RuleSetKey, version_key
 from layers.screening.service import screen
 from layers.screening.storage import public_body
 from layers.store.models import RuleSet, Screening
@@ -109,7 +109,7 @@ def _result_differences(
         for field in [*a, *(f for f in b if f not in a)]:
             if a.get(field) != b.get(field):
                 yield {
-                    "path": f"results[{rule_id}@{valid_from}].{field}",
+                    "path": f"results[{version_key(rule_id, valid_from)}].{field}",
                     "part": "results",
                     "rule_id": rule_id,
                     "field": field,
