@@ -373,7 +373,9 @@ def _geometry_sql(table: str, crs: ApiCRS, multi: bool = False) -> sql.Composabl
     if crs.lat_first:
         geom = sql.SQL("ST_FlipCoordinates({})").format(geom)
     precision = 7 if crs.srid in (4326, 4490) else 3
-    return sql.SQL("CAST(ST_AsGeoJSON({}, {}) AS JSON)").format(geom, sql.Literal(precision))
+    # options 0: no ``crs`` member in each geometry (PostGIS's default adds one for an SRID
+    # other than 4326; RFC 7946 has none, the CRS is the response's Content-Crs)
+    return sql.SQL("CAST(ST_AsGeoJSON({}, {}, 0) AS JSON)").format(geom, sql.Literal(precision))
 
 
 def feature_json_sql(

@@ -212,7 +212,7 @@ def _feature_json(
     if with_source:
         args += [literal("source_properties"), table.c.props]
     precision = 7 if crs.srid in (4326, 4490) else 3
-    geometry = func.ST_AsGeoJSON(geometry_in(table.c.geom, crs), precision)
+    geometry = func.ST_AsGeoJSON(geometry_in(table.c.geom, crs), precision, 0)
     return func.json_build_object(
         "type",
         "Feature",
