@@ -8,6 +8,7 @@ map image from the store.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from gis.civil_time import LOCAL_ZONE, local_time, today
 from gis.crs import transformer, wgs84_crs
+from layers.screening.rules import OTHER_INDUSTRY
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
 from web import location_report, protection_report
@@ -153,6 +155,32 @@ def declared_facts(screening: dict[str, Any]) -> list[str]:
     return lines
 
 
+def industry_text(screening: dict[str, Any]) -> str:
+    """The project's industry as the reports print it: category, code, and what the code matched.
+
+    A project known by its GB/T 4754 code alone is screened as 其他 with the categories its
+    code matches (``project.industry_labels``); the reports name them, e.g.
+    ``其他（C2614，按代码归入：化工）``, so the reviewer sees why 化工 rules applied.
+    """
+    industry = str(screening.get("industry") or "—")
+    code = screening.get("industry_code")
+    project = screening.get("project")
+    labels = project.get("industry_labels") if isinstance(project, dict) else None
+    matched = [
+        str(label)
+        for label in labels or []
+        if label != industry and label != OTHER_INDUSTRY and not _GBT4754_CODE.match(str(label))
+    ]
+    notes = [str(code)] if code else []
+    if matched:
+        notes.append("按代码归入：" + "、".join(matched))
+    return f"{industry}（{'，'.join(notes)}）" if notes else industry
+
+
+#: A GB/T 4754 code or code prefix (``C``, ``C26``, ``C2614``), as industry labels hold them.
+_GBT4754_CODE = re.compile(r"^[A-T]\d*$")
+
+
 def applicable_results(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rules that apply, as the reports list them: DENY, REQUIRE, FLAG, 未核查, PASS.
 
@@ -247,6 +275,7 @@ def render_report(
             rules_href=_root_of(static_href) + "/rules/",
             completeness=completeness_of(screening),
             declared=declared_facts(screening),
+            industry=industry_text(screening),
             incomplete_note=INCOMPLETE_NOTE,
             generated=today().isoformat(),
             conformity=conformity,

@@ -27,6 +27,7 @@ from web.report import (
     OUTCOMES,
     VERDICTS,
     applicable_results,
+    industry_text,
     not_applicable_by_jurisdiction,
     quality_rows,
 )
@@ -176,7 +177,7 @@ def render_docx(
         ("项目", "内容"),
         [
             ["项目名称", str(screening.get("name") or "—")],
-            ["行业", str(screening.get("industry") or "—")],
+            ["行业", industry_text(screening)],
             ["建设性质", str(screening.get("kind") or "—")],
             ["项目标签", "、".join(screening.get("tags") or []) or "—"],
             ["缓冲距离", f"{screening.get('buffer_m')} m"],

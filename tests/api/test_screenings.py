@@ -211,7 +211,7 @@ def test_project_facts_are_echoed_and_used(client, yangtze):
     assert vocs["outcome"] == "REQUIRE"  # 减二增一, a new chemical project in Jiangsu
 
 
-def test_a_project_known_by_its_code_alone_is_screened_as_its_category(client, yangtze):
+def test_a_project_known_by_its_code_alone_is_screened_as_its_category(client, yangtze, db_session):
     """Other systems know a project by its GB/T 4754 code: ``industry`` may be left out
     (其他, the categories matched by the code); with neither, a 422 names ``industry``."""
     named = client.post("/screenings", json=body()).json()
@@ -222,6 +222,24 @@ def test_a_project_known_by_its_code_alone_is_screened_as_its_category(client, y
     outcomes = {r["rule_id"]: r["outcome"] for r in data["results"]}
     assert outcomes["R-CJBHF-26-2"] == "DENY"  # a chemical plant 800 m from the 长江
     assert data["verdict"] == named["verdict"] == "DENY"
+    # the reports say which category the code was screened as
+    import io
+
+    from docx import Document
+
+    from web import router as web_router
+
+    client.app.dependency_overrides[web_router.get_session] = lambda: db_session
+    shown = "其他（C2614，按代码归入：化工）"
+    html = client.get(f"/screenings/{data['id']}/report")
+    assert html.status_code == 200 and shown in html.text
+    docx = client.get(f"/screenings/{data['id']}/report.docx")
+    cells = {
+        c.text for t in Document(io.BytesIO(docx.content)).tables for r in t.rows for c in r.cells
+    }
+    assert shown in cells
+    named_html = client.get(f"/screenings/{named['id']}/report").text
+    assert "化工（C26）" in named_html and "按代码归入" not in named_html
     neither = body(industry_code=None)
     del neither["industry"]
     response = client.post("/screenings", json=neither)
