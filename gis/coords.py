@@ -134,6 +134,29 @@ def gk3_zone(lon: float) -> GKZone:
     return GKZone(zone, zone * 3, 4513 + zone - 25)
 
 
+def gk3_zone_of_crs(crs: str | None) -> GKZone | None:
+    """The 3-degree zone a CRS names, when it is one of CGCS2000's (EPSG:4513-4554).
+
+    Both families count: zones 25-45 with the zone number in Y (EPSG:4513-4533) and the
+    same zones without it ("CM 75E" … "CM 135E", EPSG:4534-4554). A site surveyed in a
+    county's fixed zone keeps that zone in the report even when its centre lies in the next.
+    None for any other CRS (lon/lat, 6-degree zones, a CRS that does not parse).
+    """
+    if not crs:
+        return None
+    from pyproj import CRS  # lazy: pyproj only when a report is drawn (issue 12)
+    from pyproj.exceptions import CRSError
+
+    try:
+        epsg = CRS.from_user_input(crs).to_epsg()
+    except CRSError:
+        return None
+    if epsg is None or not 4513 <= epsg <= 4554:
+        return None
+    zone = 25 + (epsg - 4513 if epsg <= 4533 else epsg - 4534)
+    return GKZone(zone, zone * 3, 4513 + zone - 25)
+
+
 @dataclass(frozen=True)
 class Corner:
     """One vertex: its number, part and ring, X (north) and Y (east, with the zone number)."""

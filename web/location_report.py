@@ -2,7 +2,8 @@
 
 :func:`location_table` turns a screening's geometry (lon/lat) into what the HTML/PDF report
 (``report.html``) and the Word report (:mod:`web.word_report`) print: the centre in lon/lat
-and in CGCS2000 3-degree Gauss-Krüger X/Y, the area (m², 公顷, 亩) or length, and every
+and in CGCS2000 3-degree Gauss-Krüger X/Y (the zone of the request's CRS when it names one,
+else the centre's), the area (m², 公顷, 亩) or length, and every
 vertex numbered J1, J2, … with its X (north) and Y (east, with the zone number).
 """
 
@@ -15,7 +16,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from gis.coords import corner_points, gk3_zone
+from gis.coords import corner_points, gk3_zone, gk3_zone_of_crs
 
 TITLE = "项目位置与拐点坐标"
 COLUMNS = ("点号", "X（m）", "Y（m）", "经度（°）", "纬度（°）")
@@ -68,13 +69,16 @@ def location_table(screening: dict[str, Any]) -> LocationTable | None:
     if geom.is_empty:
         return None
     centre = _centre(geom)
-    try:
-        zone = gk3_zone(centre.x)
-    except ValueError:
-        return None
+    project = screening.get("project") or {}
+    # the zone the request was drawn in (a county's fixed zone), else the centre's
+    zone = gk3_zone_of_crs(project.get("crs"))
+    if zone is None:
+        try:
+            zone = gk3_zone(centre.x)
+        except ValueError:
+            return None
     corners = corner_points(geom, zone)
     [middle] = corner_points(centre, zone)
-    project = screening.get("project") or {}
     summary = [
         ("坐标系", zone.label),
         ("中心点", f"经度 {middle.lon:.6f}°，纬度 {middle.lat:.6f}°"),

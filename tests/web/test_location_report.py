@@ -11,7 +11,7 @@ from docx import Document
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping
 
-from gis.coords import corner_points, gk3_zone
+from gis.coords import corner_points, gk3_zone, gk3_zone_of_crs
 from web import router as web_router
 from web.location_report import COLUMNS, MAX_CORNERS, location_table
 
@@ -27,6 +27,25 @@ def test_zone_of_a_longitude():
     assert "第 40 带" in gk3_zone(120.28).label and "EPSG:4528" in gk3_zone(120.28).label
     with pytest.raises(ValueError, match="outside"):
         gk3_zone(20.0)
+
+
+def test_the_zone_the_request_was_drawn_in_is_kept():
+    """A site surveyed in a county's fixed zone (39, CM 117°E) is listed in that zone even
+    though its centre (118.6°E) lies in zone 40; lon/lat or a 6-degree CRS keep the centre's."""
+    assert gk3_zone_of_crs("EPSG:4527") == gk3_zone(117.0)  # zone 39 with the zone number
+    assert gk3_zone_of_crs("http://www.opengis.net/def/crs/EPSG/0/4548") == gk3_zone(117.0)
+    for other in (None, "EPSG:4326", "EPSG:4499", "not a crs"):
+        assert gk3_zone_of_crs(other) is None
+    site = box(118.59, 32.00, 118.61, 32.01)
+    drawn = location_table({"geometry": mapping(site), "project": {"crs": "EPSG:4548"}})
+    centre = location_table({"geometry": mapping(site), "project": {"crs": "EPSG:4326"}})
+    assert drawn is not None and centre is not None
+    assert "第 39 带" in dict(drawn.summary)["坐标系"]
+    assert "第 40 带" in dict(centre.summary)["坐标系"]
+    reference = Transformer.from_crs(4490, 4527, always_xy=True)
+    easting, northing = reference.transform(*site.exterior.coords[0])
+    first = drawn.corners[0]
+    assert abs(float(first[1]) - northing) < 1e-3 and abs(float(first[2]) - easting) < 1e-3
 
 
 def test_corners_match_pyproj_to_the_millimetre():
