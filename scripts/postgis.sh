@@ -37,6 +37,17 @@ case "${1:-ensure}" in
   ensure)
     if [ -n "${DATABASE_URL:-}" ]; then
       say "using DATABASE_URL"
+      # its database is created when the server answers and it is missing (a new name
+      # for a second demo, a CI database); the migrations add the extensions
+      libpq="${DATABASE_URL/postgresql+psycopg:/postgresql:}"
+      bare="${libpq%%\?*}"; name="${bare##*/}"; server="${bare%/*}"
+      if [ -n "$name" ] && [ "$server" != "$bare" ] \
+        && ! psql "$libpq" -Atqc 'select 1' >/dev/null 2>&1 \
+        && psql "$server/postgres" -Atqc 'select 1' >/dev/null 2>&1 \
+        && ! psql "$server/postgres" -Atqc "select 1 from pg_database where datname='$name'" | grep -q 1; then
+        say "creating database $name (it did not exist)"
+        psql "$server/postgres" -qc "create database \"$name\"" >&2
+      fi
       echo "$DATABASE_URL"; exit 0
     fi
     if pg_isready -q -h 127.0.0.1 -p "$probe" 2>/dev/null && psql -h 127.0.0.1 -p "$probe" -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then

@@ -51,3 +51,30 @@ def test_embedded_cluster_when_no_server_answers():
         shutil.rmtree(parent, ignore_errors=True)
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=2)
+
+
+def test_a_missing_database_named_by_database_url_is_created():
+    """``DATABASE_URL=…/newname make demo`` on a running server: the database is created."""
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url:
+        pytest.fail("TEST_DATABASE_URL is not set: the database tests cannot run")
+    server = server_url.replace("+psycopg", "").rsplit("/", 1)[0]
+    name = f"ecozone_ensure_{os.getpid()}"
+    url = f"{server.replace('postgresql:', 'postgresql+psycopg:')}/{name}"
+    env = {**os.environ, "DATABASE_URL": url}
+    try:
+        result = subprocess.run(
+            [str(SCRIPT), "ensure"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == url  # printed as given, driver included
+        assert f"creating database {name}" in result.stderr
+        with psycopg.connect(f"{server}/{name}") as conn:
+            assert conn.execute("SELECT current_database()").fetchone()[0] == name
+        again = subprocess.run(
+            [str(SCRIPT), "ensure"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert again.returncode == 0 and "creating" not in again.stderr
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
