@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gis.civil_time import LOCAL_ZONE, local_time, today
 from gis.crs import transformer, wgs84_crs
-from layers.screening.rules import OTHER_INDUSTRY
+from layers.screening.rules import FACT_NAMES, OTHER_INDUSTRY
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
 from web import location_report, protection_report
@@ -56,22 +56,6 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "NOT_CHECKED": ("未核查", "not-checked"),
     "PASS": ("PASS", "pass"),
     "NOT_APPLICABLE": ("不适用", "na"),
-}
-#: Project facts a rule may need (``completeness.missing_facts``), as the form names them.
-FACT_LABELS: dict[str, str] = {
-    "in_park": "是否位于园区",
-    "outfall": "排污口位置",
-    "capacity.value": "产能",
-    "energy_tce": "能耗（tce）",
-    "water_m3d": "用水量（m³/d）",
-    "emissions.VOCs": "VOCs 排放量",
-    "emissions.SO2": "SO₂ 排放量",
-    "emissions.NOx": "NOx 排放量",
-    "emissions.PM": "颗粒物排放量",
-    "emissions.COD": "COD 排放量",
-    "emissions.NH3N": "氨氮排放量",
-    "emissions.TP": "总磷排放量",
-    "emissions.heavy_metals": "重金属排放量",
 }
 INCOMPLETE_NOTE = "本次筛查不完整：以下图层在项目所在地无数据或不覆盖项目："
 
@@ -127,7 +111,7 @@ def completeness_of(screening: dict[str, Any]) -> dict[str, Any] | None:
             for n in c.get("not_checked") or []
             if isinstance(n, dict)
         ],
-        "facts": [FACT_LABELS.get(str(f), str(f)) for f in c.get("missing_facts") or []],
+        "facts": [FACT_NAMES.get(str(f), str(f)) for f in c.get("missing_facts") or []],
     }
 
 
@@ -139,7 +123,7 @@ def declared_facts(screening: dict[str, Any]) -> list[str]:
     emissions = screening.get("emissions")
     if isinstance(emissions, dict) and emissions:
         parts = (
-            f"{FACT_LABELS.get(f'emissions.{k}', str(k)).removesuffix('排放量').strip()} {v:g}"
+            f"{FACT_NAMES.get(f'emissions.{k}', str(k)).removesuffix('排放量').strip()} {v:g}"
             for k, v in emissions.items()
         )
         lines.append("排放量（t/a）：" + "，".join(parts))

@@ -74,6 +74,24 @@ FACTS: dict[str, Literal["number", "bool"]] = {
     "water_m3d": "number",
     **{f"emissions.{k}": "number" for k in EMISSION_KEYS},
 }
+#: The facts as a request form names them: what a reviewer is told is missing
+#: (``completeness.missing_facts``, a rule's 未核查原因), in the map's form, the reports and
+#: the map (``web/static/js/map/config.js`` holds the same table; a test keeps them equal).
+FACT_NAMES: dict[str, str] = {
+    "in_park": "是否位于园区",
+    "outfall": "排污口位置",
+    "capacity.value": "产能",
+    "energy_tce": "能耗（tce）",
+    "water_m3d": "用水量（m³/d）",
+    "emissions.VOCs": "VOCs 排放量",
+    "emissions.SO2": "SO₂ 排放量",
+    "emissions.NOx": "NOx 排放量",
+    "emissions.PM": "颗粒物排放量",
+    "emissions.COD": "COD 排放量",
+    "emissions.NH3N": "氨氮排放量",
+    "emissions.TP": "总磷排放量",
+    "emissions.heavy_metals": "重金属排放量",
+}
 FactOp = Literal[">", ">=", "<", "<=", "=", "!="]
 
 #: How near (metres, geodesic) a river line the project and the feature of an

@@ -105,3 +105,18 @@ def test_the_fact_vocabularies_agree():
     from layers.screening.rules import FACTS
 
     assert set(FACT_LABELS) == set(FACTS)
+
+
+def test_the_map_names_the_facts_as_the_server_does():
+    """The map's form labels (config.js) are the server's ``FACT_NAMES``, fact by fact."""
+    import re
+    from pathlib import Path
+
+    from layers.screening.rules import FACT_NAMES, FACTS
+
+    config = (Path(__file__).parents[2] / "web/static/js/map/config.js").read_text()
+    block = config[config.index("export const FACT_LABELS = {") :]
+    block = block[: block.index("};")]
+    pairs = dict(re.findall(r'"?([\w.]+)"?: "([^"]+)"', block.partition("{")[2]))
+    assert pairs == FACT_NAMES
+    assert set(FACT_NAMES) == set(FACTS)
