@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pytest
 import shapely
@@ -114,6 +116,9 @@ def test_each_medium_has_its_range_and_kinds(db_session, receptors):
     assert ranges["air"]["radius_m"] == 2500 and ranges["noise"]["radius_m"] == 200
     assert ranges["groundwater"]["radius_m"] == pytest.approx(1382.0, abs=1.0)
     assert "HJ 2.2-2018" in ranges["air"]["basis"]
+    # the bases are printed in the reports: Chinese, no configuration keys
+    for medium in ranges.values():
+        assert not re.search(r"[A-Za-z]{5,}", medium["basis"]), medium["basis"]
 
 
 def test_industry_override_widens_a_medium():
