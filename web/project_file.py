@@ -8,7 +8,7 @@ points in row order, :func:`table_site`).
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,14 +153,37 @@ PARCEL_COLUMNS = ("地块", "地块编号", "地块名称", "地块号", "宗地
 RING_COLUMNS = ("圈号", "环号", "ring")
 
 
+def as_surveyed(source: SourceData) -> SourceData:
+    """A table of points whose X column holds northings read as surveyors write it.
+
+    Chinese surveying (and every 拐点坐标表) names the northing X and the easting Y, the
+    other way round from lon/lat and GIS x/y; the magnitudes tell which is which, as in a
+    typed-in point (:func:`gis.coords.is_northing`, :func:`gis.coords.is_easting`). Other
+    files, and tables in x/y order, are returned as they are. (``ecozone import`` refuses
+    such a table instead: an official layer's axes are not guessed.)
+    """
+    if source.format not in TABLE_FORMATS:
+        return source
+    geoms = np.asarray(source.frame.geometry.values, dtype=object)
+    xy = shapely.get_coordinates(geoms)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if not xy.size or (np.abs(xy) <= 180).all():
+        return source
+    if not (is_northing(float(np.median(xy[:, 0]))) and is_easting(float(np.median(xy[:, 1])))):
+        return source
+    frame = source.frame.set_geometry(
+        shapely.transform(geoms, lambda c: c[:, ::-1]), crs=source.frame.crs
+    )
+    note = "按测量习惯读取：X 为北坐标、Y 为东坐标"
+    return replace(source, frame=frame, notes=[*source.notes, note])
+
+
 def table_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
     """The site in a 拐点坐标表 (a sheet or CSV of boundary points): polygons in row order.
 
     One parcel per value of a 地块 column (else one), one ring per 圈号 (else a ring
-    closes when a point repeats the first), as in the 拐点坐标 text. Surveyors write X
-    for the northing and Y for the easting, the other way round from lon/lat: projected
-    coordinates whose first column holds northings are read that way (the magnitudes
-    tell, as in a typed-in point: :func:`gis.coords.is_northing`). One point stays a point.
+    closes when a point repeats the first), as in the 拐点坐标 text, X read as the northing
+    where surveyors wrote it so (:func:`as_surveyed`). One point stays a point.
     """
     import geopandas as gpd
 
@@ -168,11 +191,6 @@ def table_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
     kept = np.isfinite(xy).all(axis=1)  # a row without coordinates (备注, a blank line)
     frame, xy = frame[kept], xy[kept]
     notes: list[str] = []
-    if xy.size and not (np.abs(xy) <= 180).all():
-        first, second = np.median(xy[:, 0]), np.median(xy[:, 1])
-        if is_northing(first) and is_easting(second):
-            xy = xy[:, ::-1]
-            notes.append("拐点坐标表：按测量习惯读取，X 为北坐标、Y 为东坐标")
     columns = {str(c).strip().lower(): c for c in frame.columns}
     parcel = next((columns[c] for c in PARCEL_COLUMNS if c in columns), None)
     ring = next((columns[c] for c in RING_COLUMNS if c in columns), None)
@@ -244,6 +262,7 @@ def project_site(
         MissingCRSError: projected coordinates whose zone cannot be told.
         OutOfChinaError: the result is not in China.
     """
+    source = as_surveyed(source)
     frame = source.frame
     notes = list(source.notes)
     if source.format == "DXF":
@@ -256,13 +275,56 @@ def project_site(
     geoms = np.array([g for g in geoms if g is not None and not g.is_empty], dtype=object)
     if geoms.size == 0:
         raise NoValidFeaturesError("文件中没有几何要素。", field="file")
+    read = in_lonlat(geoms, source.crs, crs, near_lon)
+    merged = shapely.make_valid(shapely.union_all(read.geoms))
+    return ProjectGeometry(
+        geometry=mapping(merged),
+        feature_count=int(geoms.size),
+        crs=crs_label(read.crs),
+        format=source.format,
+        notes=[*notes, *read.notes],
+        source_crs=read.crs,
+        correction=read.correction,
+    )
+
+
+@dataclass
+class LonLatGeometries:
+    """Geometries read into lon/lat: the CRS they were read in, its correction, the notes."""
+
+    geoms: np.ndarray[Any, Any]
+    crs: CRS
+    correction: tuple[Correction, str] | None
+    notes: list[str]
+
+
+def in_lonlat(
+    geoms: np.ndarray[Any, Any],
+    file_crs: CRS | None,
+    crs: str | None = None,
+    near_lon: float | None = None,
+    *,
+    min_inside: float = 1.0,
+) -> LonLatGeometries:
+    """``geoms`` (None allowed) in WGS84 lon/lat, read as a project file's are.
+
+    ``crs`` (else ``file_crs``) names their CRS, or GCJ-02 / BD-09 for a Chinese web map's
+    lon/lat. Without either, degrees are lon/lat and projected coordinates CGCS2000
+    Gauss-Krüger, the zone from the eastings' zone number (or ``near_lon``).
+
+    Raises:
+        MissingCRSError: projected coordinates whose zone cannot be told.
+        OutOfChinaError: fewer than ``min_inside`` of the points lie in China.
+    """
     coords = shapely.get_coordinates(geoms)
+    notes: list[str] = []
     correction = OFFSET_COORDINATES.get(crs.upper()) if crs else None
     if correction is not None:  # lon/lat of a Chinese web map, shifted by its datum's formula
         crs = "EPSG:4326"
-    src = parse_crs(offered_crs(crs)) if crs else source.crs
+    src = parse_crs(offered_crs(crs)) if crs else file_crs
     if src is None:
-        if (np.abs(coords[:, 0]) <= 180).all() and (np.abs(coords[:, 1]) <= 90).all():
+        finite = coords[np.isfinite(coords).all(axis=1)]
+        if (np.abs(finite[:, 0]) <= 180).all() and (np.abs(finite[:, 1]) <= 90).all():
             src = wgs84_crs()
             notes.append("文件未声明坐标系：按经纬度 (CGCS2000/WGS84) 读取")
         else:
@@ -279,16 +341,8 @@ def project_site(
         src,
         detail="项目坐标不在中国范围内：请检查坐标系。",
         correction=correction,
+        min_inside=min_inside,
     )
     notes.extend(out.notes)
-    geoms = shapely.set_coordinates(geoms.copy(), np.column_stack([out.lon, out.lat]))
-    merged = shapely.make_valid(shapely.union_all(geoms))
-    return ProjectGeometry(
-        geometry=mapping(merged),
-        feature_count=int(geoms.size),
-        crs=crs_label(src),
-        format=source.format,
-        notes=notes,
-        source_crs=src,
-        correction=correction,
-    )
+    lonlat = shapely.set_coordinates(geoms.copy(), np.column_stack([out.lon, out.lat]))
+    return LonLatGeometries(lonlat, src, correction, notes)

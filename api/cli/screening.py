@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import numpy as np
 import shapely
 import typer
 from rich.progress import (
@@ -30,7 +31,6 @@ from shapely.geometry import mapping
 from api.cli.context import console, err, fail, iso_date, session_scope
 from api.memory import serving_collector
 from gis.civil_time import today
-from gis.crs import WGS84, crs_label
 from gis.errors import GisError
 from layers.screening.project import ProjectInput, project_industry
 from layers.screening.rulebook import RuleBook
@@ -84,15 +84,6 @@ def rules_load(
         f"rule set {result.rule_set_id} version {result.version} valid from "
         f"{result.valid_from}: {result.rules} rules, {state} [dim]{result.source_hash[:12]}[/]"
     )
-
-
-def _file_crs(crs: str | None, file_crs: Any) -> str:
-    if crs:
-        return crs
-    if file_crs is None:
-        return WGS84
-    label = crs_label(file_crs)
-    return label if label.startswith("EPSG:") else str(file_crs.to_wkt())
 
 
 def _evidence_text(e: dict[str, Any]) -> str:
@@ -536,7 +527,9 @@ def _batch_site(i: int) -> list[Any]:
 def screen_batch_command(
     sites: Annotated[
         Path,
-        typer.Argument(help="sites: .csv or .xlsx with lon/lat (经度/纬度) columns, or .gpkg"),
+        typer.Argument(
+            help="sites: .csv or .xlsx with lon/lat (经度/纬度) or CGCS2000 X/Y columns, or .gpkg"
+        ),
     ],
     out: Annotated[
         Path, typer.Option(help="output, one row per site: .csv, or .xlsx (Chinese headers)")
@@ -545,7 +538,13 @@ def screen_batch_command(
         str | None, typer.Option(help="industry for sites without an `industry` column")
     ] = None,
     kind: Annotated[str, typer.Option(help="kind for sites without a `kind` column")] = KINDS[0],
-    crs: Annotated[str | None, typer.Option(help="CRS when the file has none")] = None,
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            help="CRS of the coordinates when the file has none (EPSG:4527, GCJ-02, BD-09); "
+            "without it degrees are lon/lat and X/Y CGCS2000 (zone from Y's zone number)"
+        ),
+    ] = None,
     as_of: Annotated[
         date | None, typer.Option(parser=iso_date, help="date of rules and layers")
     ] = None,
@@ -571,20 +570,30 @@ def screen_batch_command(
     nearest feature distance per collection within the buffer (empty beyond).
     """
     from layers.ingest.files import read_source  # geopandas: only here
+    from web.project_file import as_surveyed, in_lonlat
 
     started = time.perf_counter()
     try:
         source = read_source(sites, layer=layer)
     except GisError as exc:
         raise fail(exc) from None
+    source = as_surveyed(source)
     frame = source.frame
-    file_crs = _file_crs(crs, source.crs)
-    if file_crs != WGS84:  # reproject once, vectorised, rather than per site
-        frame = frame.set_crs(file_crs, allow_override=True).to_crs(WGS84)
+    try:
+        # read as the map reads a file (a CGCS2000 table's zone from its eastings, X the
+        # northing where surveyors wrote it so, GCJ-02 / BD-09), reprojected at once; a
+        # site outside China is that site's error row, most of them the CRS's error
+        read = in_lonlat(
+            np.asarray(frame.geometry.values, dtype=object), source.crs, crs, min_inside=0.5
+        )
+    except GisError as exc:
+        raise fail(exc) from None
+    for note in [*source.notes, *read.notes]:
+        err.print(Text(note, style="dim"))
     when = as_of or today()
     projects = _site_projects(
         frame.drop(columns=frame.geometry.name).to_dict("records"),
-        list(frame.geometry.values),
+        list(read.geoms),
         industry,
         kind,
         when,

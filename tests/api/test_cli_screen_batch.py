@@ -562,3 +562,50 @@ def test_screen_batch_site_known_by_its_code_alone(batch_url, tmp_path):
     assert (coded["industry"], coded["verdict"]) == ("其他", "DENY")
     assert "R-CJBHF-26-2" in coded["deny"].split()
     assert _row(rows, "无行业")["verdict"] == "ERROR"
+
+
+def test_screen_batch_reads_a_cgcs2000_table_as_surveyors_write_it(batch_url, csv_run, tmp_path):
+    """A site list in CGCS2000 Gauss-Krüger as surveyors keep it: X the northing, Y the
+    easting with its zone number (40: EPSG:4528), no CRS given. The rows are those of the
+    same sites in lon/lat. The same table read as lon/lat (--crs EPSG:4326) lies outside
+    China: the command fails naming the CRS instead of writing a file of error rows."""
+    from pyproj import Transformer
+
+    to_gk = Transformer.from_crs(4326, 4528, always_xy=True)
+    good = [(i, s) for i, s in enumerate(SITES) if _good(s)]
+    lines = ["项目名称,X（m）,Y（m）,行业,行业代码,建设性质"]
+    for _i, s in good:
+        easting, northing = to_gk.transform(s["lon"], s["lat"])
+        assert 40_000_000 < easting < 41_000_000
+        code = s["industry_code"] or ""
+        lines.append(
+            f"{s['name'] or ''},{northing:.3f},{easting:.3f},{s['industry'] or ''},{code},"
+            f"{s['kind'] or ''}"
+        )
+    sites = tmp_path / "拐点坐标清单.csv"
+    sites.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "gk-out.csv"
+    result = _cli(batch_url, *_batch_args(sites, out, 1, BUFFER_M))
+    assert "X 为北坐标" in result.stderr and "EPSG:4528" in result.stderr
+    rows = _read(out)[1]
+    assert len(rows) == len(good)
+    for row, (i, _s) in zip(rows, good, strict=True):
+        expected = csv_run["rows"][i]
+        if expected["nearest_water_bodies_m"] and float(expected["nearest_water_bodies_m"]) == 0:
+            continue  # on a river line (网格04): intersects or not by nanometres of projection
+        for column in ("name", "industry", "kind", "verdict", "deny", "require", "flag"):
+            assert row[column] == expected[column], (column, row, expected)
+        for c in COLLECTIONS:  # the same metres, to the millimetres of the projection
+            got, want = row[f"nearest_{c.id}_m"], expected[f"nearest_{c.id}_m"]
+            assert (got == "") == (want == ""), (c.id, row, expected)
+            if got:
+                assert abs(float(got) - float(want)) < 0.05
+    wrong = tmp_path / "wrong-crs.csv"
+    result = runner.invoke(
+        app,
+        [*_batch_args(sites, wrong, 1, BUFFER_M), "--crs", "EPSG:4326"],
+        env={"DATABASE_URL": batch_url, "COLUMNS": "200"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "坐标系" in result.stderr
+    assert not wrong.exists()
