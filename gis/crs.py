@@ -370,20 +370,28 @@ def offered_crs_uris() -> list[str]:
 
 @lru_cache(maxsize=256)
 def api_crs(text: str, *, field: str = "crs") -> ApiCRS:
-    """Resolve a ``crs``/``bbox-crs`` value (OGC URI, ``EPSG:N`` or ``[EPSG:N]``).
+    """Resolve a ``crs``/``bbox-crs`` value (OGC URI or URN, ``EPSG:N`` or ``[EPSG:N]``).
 
     Raises:
         UnknownCRSError: it is not one of :func:`offered_crs_uris`.
     """
     raw = text.strip().strip("[]<>")
     upper = raw.upper()
-    if upper in ("CRS84", "OGC:CRS84", CRS84_URI.upper()) or upper.endswith("/OGC/1.3/CRS84"):
+    # the OGC URN (urn:ogc:def:crs:EPSG::4527, …:OGC:1.3:CRS84) that WFS and GML clients send
+    urn = upper.startswith("URN:OGC:DEF:CRS:")
+    if (
+        upper in ("CRS84", "OGC:CRS84", CRS84_URI.upper())
+        or upper.endswith("/OGC/1.3/CRS84")
+        or (urn and upper.split(":")[4] == "OGC" and upper.endswith(":CRS84"))
+    ):
         return CRS84_API
     code: int | None = None
     if upper.startswith("EPSG:") and upper[5:].isdigit():
         code = int(upper[5:])
     elif "/EPSG/" in upper and upper.rsplit("/", 1)[-1].isdigit():
         code = int(upper.rsplit("/", 1)[-1])
+    elif urn and upper.split(":")[4] == "EPSG" and upper.rsplit(":", 1)[-1].isdigit():
+        code = int(upper.rsplit(":", 1)[-1])
     if code is None or code not in OFFERED_EPSG:
         raise UnknownCRSError(
             f"{field} '{text}' is not offered. Use {CRS84_URI}, EPSG:4326, EPSG:4490, "

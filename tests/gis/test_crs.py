@@ -22,10 +22,25 @@ from gis.offsets import gcj02_to_wgs84
         ("wgs84", 4326),
         ("http://www.opengis.net/def/crs/EPSG/0/4549", 4549),
         ("EPSG:2364", 2364),
+        ("urn:ogc:def:crs:EPSG::4527", 4527),
+        ("urn:ogc:def:crs:EPSG:6.3:4490", 4490),
     ],
 )
 def test_parse_crs_accepts_common_spellings(text, epsg):
     assert parse_crs(text).to_epsg() == epsg
+
+
+def test_api_crs_reads_the_ogc_urn_forms():
+    """WFS and GML clients name a CRS by its OGC URN; the answer is the same CRS."""
+    from gis.crs import CRS84_API, api_crs
+
+    assert api_crs("urn:ogc:def:crs:EPSG::4527") == api_crs("EPSG:4527")
+    assert api_crs("urn:ogc:def:crs:EPSG:9.8.15:4490") == api_crs("EPSG:4490")
+    assert api_crs("urn:ogc:def:crs:OGC:1.3:CRS84") is CRS84_API
+    assert api_crs("urn:ogc:def:crs:OGC::CRS84") is CRS84_API
+    for unknown in ("urn:ogc:def:crs:EPSG::999999", "urn:ogc:def:crs:FOO::4527", "urn:ogc:def"):
+        with pytest.raises(UnknownCRSError):
+            api_crs(unknown)
 
 
 def test_parse_crs_rejects_unknown_with_field_and_example():
