@@ -26,6 +26,15 @@ MAX_PARTS = 2_000
 MAX_EXTENT_M = 1_000_000.0
 MAX_AREA_M2 = 1_000 * 1_000_000.0
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
+#: The ``coordinates`` of each type as RFC 7946 writes them (said when they are not so).
+COORDINATE_FORMS = {
+    "Point": "[x, y]",
+    "LineString": "[[x, y], [x, y], …] with at least 2 positions",
+    "Polygon": "[[[x, y], …]] rings of at least 4 positions, the last the first again",
+    "MultiPoint": "[[x, y], …]",
+    "MultiLineString": "[[[x, y], [x, y], …], …] lines of at least 2 positions",
+    "MultiPolygon": "[[[[x, y], …]], …] polygons of rings of at least 4 positions",
+}
 
 
 @cache
@@ -55,7 +64,13 @@ class ProjectGeometry:
         return self.geom.geom_type in ("Polygon", "MultiPolygon")
 
 
-def _shape(geojson: Any) -> BaseGeometry:
+def geometry_from_geojson(geojson: Any) -> BaseGeometry:
+    """A GeoJSON geometry object as a shapely geometry (the six RFC 7946 types, not empty).
+
+    Raises:
+        InvalidGeometryError: another type, coordinates not nested as the type needs (the
+            message says the form, :data:`COORDINATE_FORMS`), or an empty geometry.
+    """
     if not isinstance(geojson, dict) or geojson.get("type") not in GEOMETRY_TYPES:
         kind = geojson.get("type") if isinstance(geojson, dict) else type(geojson).__name__
         raise InvalidGeometryError(
@@ -72,9 +87,19 @@ def _shape(geojson: Any) -> BaseGeometry:
         return shapely.Point(coords[0], coords[1])
     try:
         geom = shapely.geometry.shape(geojson)
-    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        shapely.errors.ShapelyError,  # GEOS: a line of one position
+    ):
+        kind = geojson["type"]
         raise InvalidGeometryError(
-            f"geometry is not valid GeoJSON {geojson.get('type')}: {exc}", field="geometry"
+            f"geometry is not a valid GeoJSON {kind}: its coordinates must be "
+            f"{COORDINATE_FORMS[kind]} (numbers, lon/lat or the crs's x/y).",
+            field="geometry",
         ) from None
     if geom.is_empty:
         raise InvalidGeometryError("geometry is empty.", field="geometry")
@@ -91,7 +116,7 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
         ProjectGeometryError: more than 10,000 vertices or 2,000 parts, a bounding box
             whose diagonal is over 1,000 km, or more than 1,000 km².
     """
-    geom = _shape(geojson)
+    geom = geometry_from_geojson(geojson)
     warnings: list[str] = []
     coords = shapely.get_coordinates(geom)
     if len(coords) > MAX_VERTICES:

@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import shapely
-import shapely.geometry
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape
 from psycopg import sql as pgsql
@@ -26,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from gis.civil_time import today
 from gis.crs import CRS84_API, ApiCRS
+from gis.errors import InvalidGeometryError
+from gis.project_geometry import geometry_from_geojson
 from layers.errors import (
     FeatureNotFoundError,
     InvalidDateRangeError,
@@ -59,9 +60,9 @@ def _geometry(doc: Any, crs: ApiCRS, collection: Collection) -> Any:
     if not isinstance(doc, dict) or "type" not in doc:
         raise InvalidFeatureError("geometry must be a GeoJSON geometry object.", field="geometry")
     try:
-        geom = shapely.geometry.shape(doc)
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-        raise InvalidFeatureError(f"geometry cannot be read: {exc}.", field="geometry") from None
+        geom = geometry_from_geojson(doc)
+    except InvalidGeometryError as exc:
+        raise InvalidFeatureError(exc.detail, field="geometry") from None
     if crs.lat_first:
         geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
     from pyproj import CRS  # lazy: pyproj (~27 MB) only once a feature is written (issue 12)

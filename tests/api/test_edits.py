@@ -169,6 +169,14 @@ def test_post_feature_in_content_crs_with_lat_first_axes(client, keys):
         ),
         ({"type": "FeatureCollection", "features": []}, "type"),
         ({"type": "Feature", "properties": {}, "geometry": {"type": "Point"}}, "geometry"),
+        (  # GEOS refuses a line of one position (was a 500)
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "LineString", "coordinates": [[119, 31]]},
+            },
+            "geometry",
+        ),
     ],
 )
 def test_bad_feature_is_422_and_nothing_is_written(client, keys, edit_db, body, field):

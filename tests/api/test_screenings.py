@@ -133,6 +133,30 @@ def test_bad_input_is_problem_naming_field_and_stores_nothing(
     assert count(db_session) == before
 
 
+@pytest.mark.parametrize(
+    ("geometry", "form"),
+    [
+        ({"type": "Point", "coordinates": [115.9]}, "[x, y]"),
+        ({"type": "Point", "coordinates": "115.9,28.6"}, "[x, y]"),
+        ({"type": "LineString", "coordinates": [[115.9, 28.6]]}, "at least 2 positions"),
+        ({"type": "Polygon", "coordinates": [[115.9, 28.6], [115.91, 28.6]]}, "rings"),
+        ({"type": "MultiPolygon", "coordinates": [[[115.9, 28.6]]]}, "polygons of rings"),
+        ({"type": "LineString", "coordinates": [[115.9, "北"], [115.91, 28.6]]}, "numbers"),
+    ],
+)
+def test_malformed_coordinates_are_422_saying_the_form(client, db_session, geometry, form):
+    """A GeoJSON geometry whose coordinates are not nested as its type needs is a 422 that
+    says the form (a line of one position was a 500: GEOS refused it)."""
+    before = count(db_session)
+    response = client.post("/screenings", json=body(geometry=geometry))
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["field"] == "geometry"
+    assert form in problem["detail"] and geometry["type"] in problem["detail"]
+    assert "gufunc" not in problem["detail"] and "operand" not in problem["detail"]
+    assert count(db_session) == before
+
+
 def test_self_intersecting_polygon_is_repaired_and_warned(client):
     bowtie = {
         "type": "Polygon",
