@@ -53,8 +53,12 @@ MAX_BYTES = 20 * 1024 * 1024
 
 
 @dataclass
-class ProjectGeometry:
-    """The project's geometry in lon/lat and what was done to read it."""
+class ProjectSite:
+    """A project file read as one site: its geometry in lon/lat and what was done to read it.
+
+    (:class:`gis.project_geometry.ProjectGeometry` is the geometry a screening prepares
+    from a request; this is what an upload or `ecozone screen FILE` reads.)
+    """
 
     geometry: dict[str, Any]
     feature_count: int
@@ -216,7 +220,7 @@ def table_site(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
 
 def read_project_file(
     filename: str, data: bytes, *, crs: str | None = None, near_lon: float | None = None
-) -> ProjectGeometry:
+) -> ProjectSite:
     """Read an uploaded file and return its features, merged, in lon/lat.
 
     A file without a CRS is taken as lon/lat when its coordinates look like degrees,
@@ -250,7 +254,7 @@ def read_project_file(
 
 def project_site(
     source: SourceData, *, crs: str | None = None, near_lon: float | None = None
-) -> ProjectGeometry:
+) -> ProjectSite:
     """A read project file's features, merged, in lon/lat (see :func:`read_project_file`).
 
     A CAD drawing gives its site's closed polylines (:func:`dxf_site`), a table its
@@ -277,7 +281,7 @@ def project_site(
         raise NoValidFeaturesError("文件中没有几何要素。", field="file")
     read = in_lonlat(geoms, source.crs, crs, near_lon)
     merged = shapely.make_valid(shapely.union_all(read.geoms))
-    return ProjectGeometry(
+    return ProjectSite(
         geometry=mapping(merged),
         feature_count=int(geoms.size),
         crs=crs_label(read.crs),

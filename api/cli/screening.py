@@ -41,7 +41,7 @@ from layers.store.catalog import COLLECTIONS
 from layers.store.db import DatabaseSettings, make_engine, make_sessionmaker
 
 if TYPE_CHECKING:
-    from web.project_file import ProjectGeometry as ProjectSite
+    from web.project_file import ProjectSite
 
 #: The statuses of an attainment figure that make a rule on the area's quality fire.
 _EXCEEDED = ("超标", "未达标")
