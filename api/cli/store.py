@@ -103,7 +103,11 @@ def import_command(
         typer.Option(parser=iso_date, help="date the release takes effect (default today)"),
     ] = None,
     crs: Annotated[
-        str | None, typer.Option(help="CRS when the file has none, e.g. EPSG:4490 or EPSG:4528")
+        str | None,
+        typer.Option(
+            help="CRS when the file has none, e.g. EPSG:4490 or EPSG:4528; GCJ-02 / BD-09 "
+            "are --from-gcj02 / --from-bd09 (lon/lat of a Chinese web map), as in screen"
+        ),
     ] = None,
     source: Annotated[str, typer.Option(help="where the data comes from")] = "",
     licence: Annotated[str, typer.Option(help="its licence / terms of use")] = "",
@@ -136,6 +140,12 @@ def import_command(
     # geopandas: only here
     from layers.ingest.importer import ImportOptions, coverage_polygon, import_file
 
+    # the web-map datums by the names the map, `screen` and `screen-batch` take as --crs
+    datum = (crs or "").upper().replace("_", "-")
+    if datum in ("GCJ-02", "GCJ02", "BD-09", "BD09"):
+        from_gcj02 = from_gcj02 or datum.startswith("GCJ")
+        from_bd09 = from_bd09 or datum.startswith("BD")
+        crs = None
     if from_gcj02 and from_bd09:
         raise typer.BadParameter("give --from-gcj02 or --from-bd09, not both")
     options = ImportOptions(

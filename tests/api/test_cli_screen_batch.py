@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from pyproj import Geod
@@ -609,3 +610,44 @@ def test_screen_batch_reads_a_cgcs2000_table_as_surveyors_write_it(batch_url, cs
     assert result.exit_code == 2, result.output
     assert "坐标系" in result.stderr
     assert not wrong.exists()
+
+
+@pytest.mark.parametrize(("datum", "note"), [("GCJ-02", "GCJ-02"), ("bd-09", "BD-09")])
+def test_import_takes_the_web_map_datums_as_crs(batch_url, tmp_path, datum, note):
+    """`ecozone import --crs GCJ-02` (the name the map, `screen` and `screen-batch` take)
+    converts as --from-gcj02 does, instead of 'Unknown CRS'. The release starts in 2099, so
+    the batch screenings as of 2025 do not see it."""
+    from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
+
+    lon, lat = 120.2856, 31.9214  # 江阴 on a Chinese web map
+    path = tmp_path / f"stations-{datum}.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [_feature({"type": "Point", "coordinates": [lon, lat]}, name="站")],
+            }
+        ),
+        encoding="utf-8",
+    )
+    release = f"web-map-{datum.lower()}"
+    result = _cli(
+        batch_url,
+        *("import", path, "--collection", "monitoring_stations", "--release", release),
+        *("--crs", datum, "--valid-from", "2099-01-01"),
+    )
+    assert f"converted from {note}" in result.stdout
+    convert = gcj02_to_wgs84 if note == "GCJ-02" else bd09_to_wgs84
+    want_lon, want_lat = convert(np.array([lon]), np.array([lat]))
+    engine = create_engine(batch_url)
+    with engine.connect() as conn:
+        x, y = conn.execute(
+            text(
+                "SELECT ST_X(s.geom), ST_Y(s.geom) FROM monitoring_stations s "
+                "JOIN releases r ON r.id = s.release_id WHERE r.name = :n"
+            ),
+            {"n": release},
+        ).one()
+    engine.dispose()
+    assert abs(x - float(want_lon[0])) < 1e-6 and abs(y - float(want_lat[0])) < 1e-6
+    assert GEOD.inv(lon, lat, x, y)[2] > 300  # a web map's shift, undone
