@@ -18,6 +18,13 @@ from shapely.geometry.base import BaseGeometry
 from gis.crs import in_china, transformer
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+#: A degrees-minutes-seconds angle as EIA reports write one: 115°57′36″, 115°57'36.5",
+#: 115度57分36秒, 115°57.6′ (minutes and seconds optional).
+_DMS = re.compile(
+    r"(\d+(?:\.\d+)?)\s*[°度]\s*"
+    r"(?:(\d+(?:\.\d+)?)\s*(?:['′’]|分)\s*)?"
+    r"(?:(\d+(?:\.\d+)?)\s*(?:\"|″|”|''|′′|秒)\s*)?"
+)
 
 
 @dataclass(frozen=True)
@@ -71,20 +78,24 @@ def gk_epsg(easting: float, near_lon: float | None) -> int | None:
 
 
 def parse_point(text: str, near_lon: float | None = None) -> ParsedPoint | None:
-    """Read ``"120.27, 31.95"``, ``"31.95 120.27"`` or GK ``"X=3538000 Y=40525000"``.
+    """Read ``"120.27, 31.95"``, ``"31.95 120.27"``, ``"东经120°16′12″ 北纬31°57′"`` or GK ``"X=3538000 Y=40525000"``.
 
     Gauss-Krüger coordinates follow the surveying order (x = northing first); the other
     order is accepted when the numbers make it unambiguous. Returns None when the text
     is not a point in China.
     """
-    numbers = [float(n) for n in _NUMBER.findall(text)]
-    if len(numbers) != 2:
+    dms = "°" in text or "度" in text
+    numbers = _dms_degrees(text) if dms else [float(n) for n in _NUMBER.findall(text)]
+    if numbers is None or len(numbers) != 2:
         return None
     a, b = numbers
+    unit = "（度分秒）" if dms else ""
     if _is_lon(a) and _is_lat(b):
-        return ParsedPoint(a, b, "经度,纬度")
+        return ParsedPoint(a, b, "经度,纬度" + unit)
     if _is_lat(a) and _is_lon(b):
-        return ParsedPoint(b, a, "纬度,经度")
+        return ParsedPoint(b, a, "纬度,经度" + unit)
+    if dms:
+        return None
     if is_northing(a) and is_easting(b):
         northing, easting = a, b
     elif is_northing(b) and is_easting(a):
@@ -100,6 +111,23 @@ def parse_point(text: str, near_lon: float | None = None) -> ParsedPoint | None:
     if not bool(in_china(np.array([lon]), np.array([lat]))[0]):
         return None
     return ParsedPoint(float(lon), float(lat), f"CGCS2000 高斯-克吕格 EPSG:{epsg} (X 北, Y 东)")
+
+
+def _dms_degrees(text: str) -> list[float] | None:
+    """The angles written in degrees, minutes and seconds in ``text``, in decimal degrees.
+
+    None when a minute or second is 60 or more, or when numbers stand outside the angles
+    (``东经``/``E`` and separators may; another number may not).
+    """
+    angles: list[float] = []
+    rest = text
+    for match in _DMS.finditer(text):
+        degrees, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+        if minutes >= 60 or seconds >= 60:
+            return None
+        angles.append(degrees + minutes / 60 + seconds / 3600)
+        rest = rest.replace(match.group(0), " ", 1)
+    return None if _NUMBER.search(rest) else angles
 
 
 # --- 拐点坐标: a geometry's vertices in CGCS2000 Gauss-Krüger, as EIA reports list them ------

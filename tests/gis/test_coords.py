@@ -13,6 +13,11 @@ from gis.crs import gauss_kruger
         ("120.27, 31.955", (120.27, 31.955)),
         ("31.955 120.27", (120.27, 31.955)),
         ("E120.27° N31.955°", (120.27, 31.955)),
+        # degrees, minutes and seconds as EIA reports write them
+        ("东经120°16′12″，北纬31°57′18″", (120.27, 31.955)),
+        ("31°57'18\"N 120°16'12\"E", (120.27, 31.955)),
+        ("120度16分12秒 31度57分18秒", (120.27, 31.955)),
+        ("120°16.2′, 31°57.3′", (120.27, 31.955)),
     ],
 )
 def test_parse_point_reads_lon_lat_in_either_order(text, expected):
@@ -54,6 +59,18 @@ def test_parse_point_reads_gauss_kruger_in_either_order_and_names_the_zone():
     assert (surveyed.lon, surveyed.lat) == pytest.approx((120.264, 31.965), abs=0.01)
 
 
-@pytest.mark.parametrize("text", ["120.27", "1 2 3", "0, 0", "3538000 60525000", "hello"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "120.27",
+        "1 2 3",
+        "0, 0",
+        "3538000 60525000",
+        "hello",
+        "120°75′ 31°57′",  # 75 minutes
+        "120°16′ 31°57′ 18",  # a number outside the angles
+        "120°16′12″",  # one angle
+    ],
+)
 def test_parse_point_refuses_what_is_not_one_point_in_china(text):
     assert parse_point(text) is None

@@ -67,6 +67,14 @@ def test_search_reads_gauss_kruger_coordinates(web_client):
     assert lat == pytest.approx(31.965, abs=0.01)
 
 
+def test_search_reads_degrees_minutes_seconds(web_client):
+    """Coordinates pasted from an EIA report (东经 …°…′…″) find the point."""
+    body = web_client.get("/web/search", params={"q": "东经120°16′12″，北纬31°57′18″"}).json()
+    [hit] = body["results"]
+    assert hit["point"] == pytest.approx([120.27, 31.955])
+    assert "度分秒" in hit["how"]
+
+
 def test_project_file_reads_geojson(web_client):
     fc = {
         "type": "FeatureCollection",
