@@ -85,7 +85,7 @@ def parse_point(text: str, near_lon: float | None = None) -> ParsedPoint | None:
     is not a point in China.
     """
     dms = "°" in text or "度" in text
-    numbers = _dms_degrees(text) if dms else [float(n) for n in _NUMBER.findall(text)]
+    numbers = dms_angles(text) if dms else [float(n) for n in _NUMBER.findall(text)]
     if numbers is None or len(numbers) != 2:
         return None
     a, b = numbers
@@ -113,7 +113,7 @@ def parse_point(text: str, near_lon: float | None = None) -> ParsedPoint | None:
     return ParsedPoint(float(lon), float(lat), f"CGCS2000 高斯-克吕格 EPSG:{epsg} (X 北, Y 东)")
 
 
-def _dms_degrees(text: str) -> list[float] | None:
+def dms_angles(text: str) -> list[float] | None:
     """The angles written in degrees, minutes and seconds in ``text``, in decimal degrees.
 
     None when a minute or second is 60 or more, or when numbers stand outside the angles

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
+from gis.coords import dms_angles
 from gis.parcels import parse_parcels
 from layers.errors import ImportFileError, UploadTooLargeError
 
@@ -291,7 +292,6 @@ def _read_xlsx(
 def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:
     """Points from a table of text cells: its longitude/easting and latitude/northing columns."""
     import geopandas as gpd
-    import pandas as pd
 
     table.columns = [str(c).strip() for c in table.columns]
     lon, lat = _coordinate_columns(table.columns)
@@ -311,19 +311,44 @@ def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:
             f"{list(table.columns)}.",
             field="file",
         )
-    try:  # an empty cell is NaN: a row without coordinates is reported on its own
-        xs = pd.to_numeric(table[lon].str.strip())
-        ys = pd.to_numeric(table[lat].str.strip())
-    except ValueError as exc:
-        raise ImportFileError(
-            f"Non-numeric coordinate in '{lon}'/'{lat}': {exc}", field="file"
-        ) from exc
+    # an empty cell is NaN: a row without coordinates is reported on its own
+    xs, ys = _coordinate_values(table, lon), _coordinate_values(table, lat)
     frame = gpd.GeoDataFrame(
         table.drop(columns=[lon, lat]).replace("", None),
         geometry=gpd.points_from_xy(xs, ys),
         crs=None,
     )
     return SourceData(frame=frame, crs=None, format=fmt, notes=[f"points from columns {lon}/{lat}"])
+
+
+def _coordinate_values(table: pd.DataFrame, column: str) -> pd.Series:
+    """A coordinate column as numbers: decimal, or degrees-minutes-seconds (120°16′12″).
+
+    Raises:
+        ImportFileError: a cell that is neither, naming its row and column.
+    """
+    import pandas as pd
+
+    cells = table[column].str.strip()
+    try:
+        return pd.to_numeric(cells)
+    except ValueError:
+        pass
+    values: list[float] = []
+    for row, cell in enumerate(cells, start=2):  # row 1 is the header
+        try:
+            values.append(float(cell) if cell else float("nan"))
+            continue
+        except ValueError:
+            angles = dms_angles(cell)
+        if angles is None or len(angles) != 1:
+            raise ImportFileError(
+                f"Non-numeric coordinate {cell!r} in column '{column}' (row {row}): give "
+                "decimal degrees (120.27), degrees-minutes-seconds (120°16′12″) or metres.",
+                field="file",
+            )
+        values.append(angles[0])
+    return pd.Series(values, index=cells.index, dtype=float)
 
 
 #: How many rows above a table's header (a title, a date) are looked through for it.

@@ -651,3 +651,46 @@ def test_import_takes_the_web_map_datums_as_crs(batch_url, tmp_path, datum, note
     engine.dispose()
     assert abs(x - float(want_lon[0])) < 1e-6 and abs(y - float(want_lat[0])) < 1e-6
     assert GEOD.inv(lon, lat, x, y)[2] > 300  # a web map's shift, undone
+
+
+def _dms(value: float) -> str:
+    seconds = round(value * 3600, 4)  # rounded first: 59.99999″ is 1′, not 60.0000″
+    degrees, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{int(degrees)}°{int(minutes)}′{seconds:.4f}″"
+
+
+def test_screen_batch_reads_degrees_minutes_seconds(batch_url, csv_run, tmp_path):
+    """经度/纬度 cells as EIA tables write them (120°16′12.3456″) give the rows of the same
+    sites in decimal degrees; a cell that is neither names its row and column."""
+    good = [(i, s) for i, s in enumerate(SITES) if _good(s)][:12]
+    lines = ["项目名称,经度,纬度,行业,行业代码,建设性质"]
+    for _i, s in good:
+        lines.append(
+            f"{s['name'] or ''},{_dms(s['lon'])},{_dms(s['lat'])},{s['industry'] or ''},"
+            f"{s['industry_code'] or ''},{s['kind'] or ''}"
+        )
+    sites = tmp_path / "度分秒.csv"
+    sites.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "dms-out.csv"
+    _cli(batch_url, *_batch_args(sites, out, 1, BUFFER_M))
+    rows = _read(out)[1]
+    assert len(rows) == len(good)
+    for row, (i, _s) in zip(rows, good, strict=True):
+        expected = csv_run["rows"][i]
+        for column in ("name", "verdict", "deny", "require", "flag"):
+            assert row[column] == expected[column], (column, row, expected)
+        for c in COLLECTIONS:
+            got, want = row[f"nearest_{c.id}_m"], expected[f"nearest_{c.id}_m"]
+            assert (got == "") == (want == "")
+            if got:
+                assert abs(float(got) - float(want)) < 0.1
+    bad = tmp_path / "bad-cell.csv"
+    bad.write_text(lines[0] + "\n" + lines[1] + "\n甲,东经一百二十度,31.9,化工,,新建\n", "utf-8")
+    result = runner.invoke(
+        app,
+        [*_batch_args(bad, tmp_path / "bad-out.csv", 1, BUFFER_M)],
+        env={"DATABASE_URL": batch_url, "COLUMNS": "200"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "'经度' (row 3)" in result.stderr
