@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layers.store.entry_lists import DIMENSIONS, LEVEL_TITLES
+
+if TYPE_CHECKING:  # openpyxl loads when a workbook is asked for
+    from openpyxl.worksheet.worksheet import Worksheet
 
 CHAPTER_TITLE = "与“三线一单”生态环境分区管控符合性分析"
 COLUMNS = ("管控维度", "管控要求（原文）", "本项目情况", "符合性")
@@ -165,12 +168,23 @@ def render_xlsx(screening: dict[str, Any], *, layers_synthetic: bool = False) ->
     as every report says it).
     """
     from openpyxl import Workbook  # only when a workbook is asked for
-    from openpyxl.styles import Alignment, Font
 
     book = Workbook()
     sheet = book.active
     if sheet is None:  # pragma: no cover - a new workbook has its sheet
         raise RuntimeError("openpyxl made no sheet")
+    conformity_sheet(sheet, screening, layers_synthetic=layers_synthetic)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def conformity_sheet(
+    sheet: Worksheet, screening: dict[str, Any], *, layers_synthetic: bool = False
+) -> None:
+    """Fill ``sheet`` with the conformity table (this workbook's, and the report workbook's)."""
+    from openpyxl.styles import Alignment, Font
+
     sheet.title = "符合性分析"
     chapter = conformity_chapter(screening)
     sheet.append([f"{screening.get('name') or '项目'} · {CHAPTER_TITLE}"])
@@ -208,6 +222,3 @@ def render_xlsx(screening: dict[str, Any], *, layers_synthetic: bool = False) ->
         for cell in cells:
             cell.alignment = wrap
     sheet.freeze_panes = f"A{header_row + 1}"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -201,6 +201,8 @@ def render_report(
     *,
     map_svg: str | None = None,
     pdf_href: str | None = None,
+    word_href: str | None = None,
+    excel_href: str | None = None,
     static_href: str | None = None,
     map_href: str | None = None,
     review_href: str | None = None,
@@ -213,6 +215,8 @@ def render_report(
         releases: the releases it used (``layers.store.releases.release_public`` form).
         map_svg: an SVG image of the project and its evidence, when one was drawn.
         pdf_href: link to the PDF version (left out in the PDF itself).
+        word_href: link to the Word version (HTML only).
+        excel_href: link to the Excel workbook of its tables (HTML only).
         static_href: where ``web/static`` is served; the page links its stylesheet and
             script from there (left out in the PDF, which gets the stylesheet directly).
         map_href: link to the screening's interactive map file (``map.html``); the PDF
@@ -252,6 +256,8 @@ def render_report(
             disclaimer=DISCLAIMER,
             map_svg=map_svg,
             pdf_href=pdf_href,
+            word_href=word_href,
+            excel_href=excel_href,
             static_href=static_href,
             map_href=map_href,
             review_href=review_href,
@@ -464,16 +470,21 @@ def report_map(session: Session, screening: dict[str, Any], as_of: date) -> str 
     return render_svg(layers, bbox, title=str(screening.get("name") or "项目"))
 
 
-def report_inputs(
-    session: Session, screening: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
-    """The releases a screening used and its map image, read from the store."""
+def screening_releases(session: Session, screening: dict[str, Any]) -> list[dict[str, Any]]:
+    """The releases a screening used (``release_public`` form), read from the store."""
     ids = [
         int(layer["release_id"])
         for layer in screening.get("layers") or []
         if layer.get("release_id")
     ]
-    releases = [release_public(r) for r in releases_by_id(session, ids)]
+    return [release_public(r) for r in releases_by_id(session, ids)]
+
+
+def report_inputs(
+    session: Session, screening: dict[str, Any]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The releases a screening used and its map image, read from the store."""
+    releases = screening_releases(session, screening)
     try:
         as_of = date.fromisoformat(str(screening.get("as_of"))[:10])
     except ValueError:

@@ -30,9 +30,15 @@ from gis.coords import parse_point
 from layers.screening.storage import get_screening
 from layers.store.catalog import COLLECTIONS
 from web.conformity_report import render_xlsx
-from web.places import releases_by_id, search_places
+from web.places import search_places
 from web.project_file import MAX_BYTES, read_project_file
-from web.report import environment, render_pdf, render_report, report_inputs
+from web.report import (
+    environment,
+    render_pdf,
+    render_report,
+    report_inputs,
+    screening_releases,
+)
 from web.word_report import render_docx
 
 STATIC = Path(__file__).parent / "static"
@@ -134,6 +140,8 @@ def screening_report(
     screening = get_screening(session, screening_id, request.app.state.rule_book)
     releases, svg = report_inputs(session, screening)
     pdf_href = str(request.url_for("screening_report_pdf", screening_id=screening_id).path)
+    word_href = str(request.url_for("screening_report_docx", screening_id=screening_id).path)
+    excel_href = str(request.url_for("screening_report_xlsx", screening_id=screening_id).path)
     static_href = request.scope.get("root_path", "") + "/static"
     map_href = str(request.url_for("screening_map_file", screening_id=screening_id).path)
     review_href = f"{request.url_for('map_page').path}?screening={screening_id}"
@@ -144,6 +152,8 @@ def screening_report(
             releases,
             map_svg=svg,
             pdf_href=pdf_href,
+            word_href=word_href,
+            excel_href=excel_href,
             static_href=static_href,
             map_href=map_href,
             review_href=review_href,
@@ -207,14 +217,28 @@ def screening_map_file(
     )
 
 
+@router.get("/screenings/{screening_id}/report.xlsx", include_in_schema=False)
+def screening_report_xlsx(
+    request: Request, screening_id: ScreeningId, session: SessionDep
+) -> Response:
+    """The report's tables as an Excel workbook: a sheet each, numbers as numbers."""
+    from web.workbook_report import render_workbook  # openpyxl: only here
+
+    screening = get_screening(session, screening_id, request.app.state.rule_book)
+    return Response(
+        render_workbook(screening, screening_releases(session, screening)),
+        media_type=XLSX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="screening-{screening_id}.xlsx"'},
+    )
+
+
 @router.get("/screenings/{screening_id}/conformity.xlsx", include_in_schema=False)
 def screening_conformity_xlsx(
     request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> Response:
     """The 三线一单 conformity table of a stored screening as an Excel workbook."""
     screening = get_screening(session, screening_id, request.app.state.rule_book)
-    ids = [int(r["release_id"]) for r in screening.get("layers") or [] if r.get("release_id")]
-    synthetic = any(r.synthetic for r in releases_by_id(session, ids))
+    synthetic = any(r.get("synthetic") for r in screening_releases(session, screening))
     return Response(
         render_xlsx(screening, layers_synthetic=synthetic),
         media_type=XLSX_TYPE,

@@ -117,6 +117,27 @@ def test_exports_of_an_unknown_screening_are_404(client):
     assert client.get("/screenings/987654321/conformity.xlsx").status_code == 404
 
 
+def test_report_workbook_carries_the_conformity_sheet(client, screening_id):
+    """report.xlsx's 符合性分析 sheet is conformity.xlsx's sheet, cell for cell; its first
+    sheet lists every rule that applies, each with its document."""
+    one = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/screenings/{screening_id}/conformity.xlsx").content)
+    ).active
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/screenings/{screening_id}/report.xlsx").content)
+    )
+    assert list(book["符合性分析"].iter_rows(values_only=True)) == list(
+        one.iter_rows(values_only=True)
+    )
+    rows = list(book["筛查结论"].iter_rows(values_only=True))
+    rules = [r for r in rows if isinstance(r[0], int)]
+    body = client.get(f"/screenings/{screening_id}").json()
+    assert len(rules) == sum(1 for x in body["results"] if x["outcome"] != "NOT_APPLICABLE")
+    assert all(r[2] and r[5] for r in rules)  # rule id, document
+    assert ("筛查结论", "DENY · 不予准入") in [r[:2] for r in rows]
+    assert client.get("/screenings/987654321/report.xlsx").status_code == 404
+
+
 def test_xlsx_says_when_layers_are_synthetic():
     from web.conformity_report import SYNTHETIC_NOTE, render_xlsx
 

@@ -94,3 +94,62 @@ def test_pdf_report_has_the_table(client, screening_id, tmp_path):
     line = next(ln for ln in text.splitlines() if "璜土中心小学" in ln)
     assert "学校" in line and "环境空气" in line and "北（N）" in line.replace(" ", "")
     assert "石庄村" in text and "约2,300人" in text.replace(" ", "")
+
+
+def test_excel_workbook_has_the_report_tables_with_numbers(client, screening_id):
+    """report.xlsx: a sheet per table of the report; distances and coordinates are numbers
+    (they sort and sum in Excel), the rows those of the JSON; the report links it."""
+    from openpyxl import load_workbook
+
+    body = client.get(f"/screenings/{screening_id}").json()
+    r = client.get(f"/screenings/{screening_id}/report.xlsx")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert f"screening-{screening_id}.xlsx" in r.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(r.content))
+    assert book.sheetnames == [
+        "筛查结论",
+        "证据要素",
+        "环境保护目标",
+        "拐点坐标",
+        "符合性分析",
+        "图层版本",
+    ]
+
+    def table(name: str, first: str) -> list[tuple]:
+        rows = list(book[name].iter_rows(values_only=True))
+        start = next(i for i, row in enumerate(rows) if row[0] == first)
+        return [row for row in rows[start + 1 :] if any(v is not None for v in row)]
+
+    targets = table("环境保护目标", "序号")
+    school = next(row for row in targets if row[1] == "璜土中心小学")
+    want = next(t for t in body["protection_targets"] if t["name"] == "璜土中心小学")
+    assert school[2:5] == ("学校", "环境空气", "北（N）")
+    assert isinstance(school[5], float) and school[5] == pytest.approx(want["distance_m"], abs=0.05)
+    assert (school[7], school[8]) == pytest.approx((want["lon"], want["lat"]))
+    assert len(targets) == len(body["protection_targets"])
+
+    rules = table("筛查结论", "序号")
+    applicable = [x for x in body["results"] if x["outcome"] != "NOT_APPLICABLE"]
+    assert [row[2] for row in rules if isinstance(row[0], int)] == [
+        x["rule_id"] for x in sorted(applicable, key=lambda x: ORDER.index(x["outcome"]))
+    ]
+    verdict = dict(row[:2] for row in book["筛查结论"].iter_rows(values_only=True) if row[0])
+    assert verdict["筛查结论"].startswith(body["verdict"])
+    assert verdict["行业"] == "化工"
+
+    corners = table("拐点坐标", "点号")
+    assert [row[0] for row in corners] == ["J1", "J2", "J3", "J4"]
+    assert all(isinstance(v, float) for row in corners for v in row[1:])
+    assert 40_000_000 < corners[0][2] < 41_000_000  # Y with the zone number
+
+    evidence = table("证据要素", "规则编号")
+    cited = sum(len([e for e in x.get("evidence") or [] if "collection" in e]) for x in applicable)
+    assert len(evidence) == cited
+
+    html = client.get(f"/screenings/{screening_id}/report").text
+    assert f'href="/screenings/{screening_id}/report.xlsx"' in html
+    assert f'href="/screenings/{screening_id}/report.docx"' in html
+
+
+ORDER = ["DENY", "REQUIRE", "FLAG", "NOT_CHECKED", "PASS"]

@@ -245,6 +245,12 @@ def test_map_layers_draw_screen_report(browser_context_factory, live_server, out
     assert pdf.status == 200
     assert pdf.body()[:5] == b"%PDF-"
     (output_dir / "report.pdf").write_bytes(pdf.body())
+    # Word and Excel are offered on the map and on the report, and download
+    for link in ("#word-link", "#excel-link"):
+        href = page.get_attribute(link, "href")
+        assert href == report.get_attribute(link, "href"), link
+        got = report.request.get(live_server + href)
+        assert got.status == 200 and got.body()[:2] == b"PK", link  # a zip: .docx / .xlsx
     report_watch.assert_clean()
     report.close()
 

@@ -35,7 +35,9 @@ export function renderScreening(s) {
     esc(s.kind || "") + " ｜ 缓冲 " + esc(s.buffer_m) + " m ｜ 现状日期 " + esc(s.as_of || "") + "</small></div>";
   html += '<div class="report-links"><a id="report-link" href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report") +
     '" target="_blank" rel="noopener">打开报告</a><a href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report.pdf") +
-    '" target="_blank" rel="noopener">下载 PDF</a><a id="map-file-link" href="' + url("/screenings/" + encodeURIComponent(s.id) + "/map.html") +
+    '" target="_blank" rel="noopener">下载 PDF</a><a id="word-link" href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report.docx") +
+    '" download>下载 Word</a><a id="excel-link" href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report.xlsx") +
+    '" download title="报告中的各表，数值可排序求和">下载 Excel</a><a id="map-file-link" href="' + url("/screenings/" + encodeURIComponent(s.id) + "/map.html") +
     '" download title="可离线打开的交互地图（HTML），可作为邮件附件转发">下载地图文件</a></div>';
   html += completenessBanner(s);
   if (s.warnings && s.warnings.length) {
