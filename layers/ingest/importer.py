@@ -50,6 +50,7 @@ from layers.errors import (
 from layers.ingest.files import SourceData, read_source
 from layers.ingest.zones import check_parents
 from layers.store.catalog import Collection, Field, get_collection
+from layers.store.entry_lists import unit_code_parts
 from layers.store.models import STORAGE_SRID, Release, feature_table
 from layers.store.releases import (
     full_adcode,
@@ -412,6 +413,7 @@ def import_source(
     # rows refused by a check across rows (a zone outside its protected area), up front
     linked, frame = _parent_links(collection, frame, mapping, geoms)
     repaired = imported = 0
+    codes = UnitCodes()
     synthetic = False
     bounds: list[tuple[float, float, float, float]] = []
     total = len(frame)
@@ -440,6 +442,7 @@ def import_source(
                     fixed.geoms,
                     chunk_rejected,
                     options,
+                    codes,
                 )
                 chunk_rejected.update(bad)
                 rejected.update({first + i: reason for i, reason in chunk_rejected.items()})
@@ -476,6 +479,7 @@ def import_source(
     release.feature_count = imported
     # a release holding any synthetic feature is labelled synthetic as a whole
     release.synthetic = options.synthetic or synthetic
+    notes.extend(codes.notes())
     try:
         if coverage is not None:
             set_polygon_coverage(session, release, coverage)
@@ -669,6 +673,57 @@ def _convert_column(f: Field, values: pd.Series, src: str, bad: dict[int, str]) 
     return out
 
 
+@dataclass
+class UnitCodes:
+    """What an import of 环境管控单元 read from their codes (:func:`unit_code_parts`)."""
+
+    classes: int = 0
+    admin_codes: int = 0
+    malformed: list[str] = field(default_factory=list)
+    contradicted: list[str] = field(default_factory=list)
+
+    def add(self, data: dict[str, list[Any]]) -> None:
+        """Fill a chunk's empty ``unit_class`` and ``admin_code`` from its codes."""
+        classes, admin_codes = data["unit_class"], data["admin_code"]
+        for i, code in enumerate(data["code"]):
+            if not code:
+                continue
+            parts = unit_code_parts(code)
+            if parts is None:
+                self.malformed.append(code)
+                continue
+            county, unit_class = parts
+            if classes[i] is None:
+                classes[i] = unit_class
+                self.classes += 1
+            elif classes[i] != unit_class:
+                self.contradicted.append(f"{code}（编码为{unit_class}，文件为{classes[i]}）")
+            if admin_codes[i] is None:
+                admin_codes[i] = county
+                self.admin_codes += 1
+
+    def notes(self) -> list[str]:
+        """The import report's lines on the codes (none when there is nothing to say)."""
+        notes = []
+        if self.classes:
+            notes.append(f"unit_class from the unit code (its 9th character): {self.classes:,}")
+        if self.admin_codes:
+            notes.append(f"admin_code from the unit code (characters 3-8): {self.admin_codes:,}")
+        if self.malformed:
+            notes.append(
+                f"{len(self.malformed):,} codes are not control unit codes (ZH + 6-digit "
+                "adcode + class digit 1/2/3 + 4-digit serial), kept as given: "
+                + "、".join(self.malformed[:5])
+                + (" …" if len(self.malformed) > 5 else "")
+            )
+        if self.contradicted:
+            notes.append(
+                f"{len(self.contradicted):,} units' class contradicts their code, kept as "
+                "given: " + "；".join(self.contradicted[:5])
+            )
+        return notes
+
+
 def _rows(
     collection: Collection,
     frame: pd.DataFrame,
@@ -677,8 +732,12 @@ def _rows(
     geoms: list[Any],
     rejected: dict[int, str],
     options: ImportOptions,
+    codes: UnitCodes,
 ) -> tuple[pa.Table, dict[int, str]]:
-    """Build the table of rows to COPY (typed fields, synthetic, props, EWKB), column-wise."""
+    """Build the table of rows to COPY (typed fields, synthetic, props, EWKB), column-wise.
+
+    ``codes`` fills and checks what a 环境管控单元's code says (:attr:`Collection.unit_codes`).
+    """
     import pyarrow as pa
 
     fields = {f.name: f for f in collection.fields}
@@ -691,6 +750,8 @@ def _rows(
             synthetic |= np.array([_to_bool(v) for v in frame[src].tolist()], dtype=bool)
             continue
         data[dst] = _convert_column(fields[dst], frame[src], src, bad)
+    if collection.unit_codes:
+        codes.add(data)
     for name in collection.field_names:
         if fields[name].type == "text[]":
             data[name] = [_pg_array(v) for v in data[name]]

@@ -157,6 +157,9 @@ class Collection:
             features of this collection's geometry type it publishes. A view has no table
             and no releases of its own; it is read-only.
         parent: set when features name a parent feature they must lie inside (zones).
+        unit_codes: its codes are 环境管控单元编码 (ZH + county adcode + class digit +
+            serial): an import fills ``unit_class`` and ``admin_code`` from them where the
+            file has none, and notes the codes of another shape (kept as given).
         dimensions: for a ``GEOMETRY`` collection, the topological dimensions it holds
             (0 points, 1 lines, 2 polygons); features of another are rejected. None: any.
         readings_path: the API path of a feature's readings (``{code}`` stands for its
@@ -184,6 +187,7 @@ class Collection:
     report_context: ReportContext | None = None
     stored_in: str | None = None
     parent: Parent | None = None
+    unit_codes: bool = False
     lifecycle: str | None = None
     dimensions: tuple[int, ...] | None = None
     readings_path: str | None = None
@@ -666,6 +670,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         ),
         clauses_path="/control-units/{code}/entry-list",
         search_rank=2,
+        unit_codes=True,
         fields=(
             _code(
                 "HJZHGKDYBM", "环境综合管控单元编码", "单元编码", "环境管控单元编码", "unit_code"

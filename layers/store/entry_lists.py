@@ -10,7 +10,10 @@ of that level from its ``valid_from`` (:func:`layers.store.releases.select_in_fo
 
 from __future__ import annotations
 
+import re
 from typing import Literal, get_args
+
+from layers.store.catalog import UNIT_CLASSES
 
 Level = Literal["province", "city", "unit", "element"]
 #: The levels, broadest first (the order EIA reports check them in); ``element``: an
@@ -46,6 +49,21 @@ CONDITION_KINDS: dict[ConditionKind, str] = {
 MAX_CLAUSE_CHARS = 5000
 #: A control unit code: ``ZH`` + 6-digit county adcode + class digit + 4-digit serial.
 UNIT_CODE_PATTERN = r"^ZH\d{6}[123]\d{4}$"
+
+
+def unit_code_parts(code: str) -> tuple[str, str] | None:
+    """The county adcode and the class of a control unit code, or None when it is not one.
+
+    ``ZH32028120001`` → ``("320281", "重点管控单元")``: characters 3-8 are the county's
+    GB/T 2260 code, the ninth the class (1 优先保护, 2 重点管控, 3 一般管控;
+    ``../shared/domain/data-standards.md`` §1.2).
+    """
+    text = code.strip()
+    if not re.match(UNIT_CODE_PATTERN, text):
+        return None
+    return text[2:8], UNIT_CLASSES[int(text[8]) - 1]
+
+
 #: An element control zone code: ``YS`` + 6-digit county adcode + digits (element, class
 #: and serial; provinces number them differently, so only the shape is checked).
 ELEMENT_CODE_PATTERN = r"^YS\d{6}\d{3,9}$"

@@ -279,3 +279,46 @@ def test_text_with_csv_specials_round_trips_exactly(db_session, tmp_path):
     assert [r[0] for r in rows] == [*names[:4], "两端空格"]
     # code-list synonyms mapped; missing and blank are both NULL
     assert [r[1] for r in rows] == ["air", "surface_water", None, None, "air"]
+
+
+def test_control_units_get_class_and_county_from_their_codes(db_session, tmp_path):
+    """A 管控单元 layer without 管控单元分类 (the ZHGKDYFL column): the class and the county
+    come from the ZH code (data-standards §1.2), so the 重点管控单元 rules apply to it.
+    A code of another shape and a class that contradicts its code are kept and reported."""
+    from layers.store.entry_lists import unit_code_parts
+
+    assert unit_code_parts("ZH32028120001") == ("320281", "重点管控单元")
+    assert unit_code_parts(" ZH36010410007 ") == ("360104", "优先保护单元")
+    assert unit_code_parts("ZH3202812001") is None and unit_code_parts("YS32028120001") is None
+    square = shapely.box(120.27, 31.9, 120.28, 31.91)
+    path = tmp_path / "units.geojson"
+    gpd.GeoDataFrame(
+        {
+            "HJZHGKDYBM": ["ZH32028120001", "ZH32028130002", "ZH320281001", "ZH32028110003"],
+            "HJZHGKDYMC": ["甲", "乙", "丙", "丁"],
+            "ZHGKDYFL": [None, None, "重点管控单元", "一般管控单元"],
+        },
+        geometry=[shapely.affinity.translate(square, 0.02 * i) for i in range(4)],
+        crs=4326,
+    ).to_file(path, driver="GeoJSON")
+    report = import_file(
+        db_session, path, ImportOptions(collection="control_units", release="codes")
+    )
+    rows = db_session.execute(
+        text(
+            "SELECT code, unit_class, admin_code FROM control_units WHERE release_id = :r "
+            "ORDER BY name"
+        ),
+        {"r": report.release_id},
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("ZH32028110003", "一般管控单元", "320281"),  # 丁: the file's class, kept
+        ("ZH320281001", "重点管控单元", None),  # 丙: not a unit code, as given
+        ("ZH32028130002", "一般管控单元", "320281"),  # 乙
+        ("ZH32028120001", "重点管控单元", "320281"),  # 甲
+    ]
+    notes = " ".join(report.notes)
+    assert "unit_class from the unit code (its 9th character): 2" in notes
+    assert "admin_code from the unit code (characters 3-8): 3" in notes
+    assert "1 codes are not control unit codes" in notes and "ZH320281001" in notes
+    assert "ZH32028110003（编码为优先保护单元，文件为一般管控单元）" in notes
