@@ -207,9 +207,9 @@ def _layer_files(folder: Path) -> dict[str, Path]:
     }
 
 
-def _cli(url: str, *args: object) -> Any:
+def _cli(url: str, *args: object, exit_code: int = 0) -> Any:
     result = runner.invoke(app, [str(a) for a in args], env={"DATABASE_URL": url, "COLUMNS": "200"})
-    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    assert result.exit_code == exit_code, f"{result.output}\n{result.exception!r}"
     return result
 
 
@@ -501,12 +501,7 @@ def test_screen_batch_unreadable_sites_file_fails_without_output(batch_url, tmp_
     sites = tmp_path / "no-coordinates.csv"
     sites.write_text("name,industry\n甲,化工\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    result = runner.invoke(
-        app,
-        ["screen-batch", str(sites), "--out", str(out), "--as-of", AS_OF],
-        env={"DATABASE_URL": batch_url, "COLUMNS": "200"},
-    )
-    assert result.exit_code == 2
+    result = _cli(batch_url, "screen-batch", sites, "--out", out, "--as-of", AS_OF, exit_code=2)
     assert "longitude" in result.stderr
     assert not out.exists()
 
@@ -602,12 +597,9 @@ def test_screen_batch_reads_a_cgcs2000_table_as_surveyors_write_it(batch_url, cs
             if got:
                 assert abs(float(got) - float(want)) < 0.05
     wrong = tmp_path / "wrong-crs.csv"
-    result = runner.invoke(
-        app,
-        [*_batch_args(sites, wrong, 1, BUFFER_M), "--crs", "EPSG:4326"],
-        env={"DATABASE_URL": batch_url, "COLUMNS": "200"},
+    result = _cli(
+        batch_url, *_batch_args(sites, wrong, 1, BUFFER_M), "--crs", "EPSG:4326", exit_code=2
     )
-    assert result.exit_code == 2, result.output
     assert "坐标系" in result.stderr
     assert not wrong.exists()
 
@@ -687,10 +679,5 @@ def test_screen_batch_reads_degrees_minutes_seconds(batch_url, csv_run, tmp_path
                 assert abs(float(got) - float(want)) < 0.1
     bad = tmp_path / "bad-cell.csv"
     bad.write_text(lines[0] + "\n" + lines[1] + "\n甲,东经一百二十度,31.9,化工,,新建\n", "utf-8")
-    result = runner.invoke(
-        app,
-        [*_batch_args(bad, tmp_path / "bad-out.csv", 1, BUFFER_M)],
-        env={"DATABASE_URL": batch_url, "COLUMNS": "200"},
-    )
-    assert result.exit_code == 2, result.output
+    result = _cli(batch_url, *_batch_args(bad, tmp_path / "bad-out.csv", 1, BUFFER_M), exit_code=2)
     assert "'经度' (row 3)" in result.stderr
