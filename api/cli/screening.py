@@ -34,7 +34,7 @@ from gis.civil_time import today
 from gis.errors import GisError
 from layers.screening.project import ProjectInput, project_industry
 from layers.screening.rulebook import RuleBook
-from layers.screening.rules import KINDS, OTHER_INDUSTRY, LoadedRuleSet
+from layers.screening.rules import KINDS, LoadedRuleSet
 from layers.screening.rulesets import DEFAULT_RULES_DIR, load_rule_set
 from layers.screening.service import create_screening, resolve_rule_set, screen
 from layers.store.catalog import COLLECTIONS
@@ -405,16 +405,18 @@ def _site_projects(
     for i, (row, geom) in enumerate(zip(records, geoms, strict=True)):
         record = _site_record(row)
         code = _site_value(record, "industry_code", None)
+        given = _site_value(record, "industry", industry)
+        try:  # a site known by its GB/T 4754 code alone is 其他, matched by the code
+            category = project_industry(str(given) if given else None, code and str(code))
+        except GisError:
+            category = ""  # neither: its row says what is missing (_batch_site)
         projects.append(
             ProjectInput(
                 name=str(_site_value(record, "name", f"site {i + 1}")),
                 # a feature without geometry (NULL in a GeoPackage) is screened as an empty
                 # point, so its row reports "geometry is empty" instead of ending the batch
                 geometry=mapping(geom if geom is not None else shapely.Point()),
-                # a site known by its GB/T 4754 code alone is 其他, matched by the code
-                industry=str(
-                    _site_value(record, "industry", industry or (OTHER_INDUSTRY if code else ""))
-                ),
+                industry=category,
                 industry_code=str(code) if code is not None else None,
                 kind=str(_site_value(record, "kind", kind)),
                 as_of=when,
@@ -514,6 +516,8 @@ def _batch_site(i: int) -> list[Any]:
     """The output row of site ``i``, screened in a worker process."""
     session, project = _batch["session"], _batch["projects"][i]
     try:
+        if not project.industry:  # neither industry nor code: the reason, as the API's
+            project_industry(None, project.industry_code)
         # the row has no 环境保护目标 table: their lookups are left out
         body = screen(
             session, project, book=_batch["book"], rule_set=_batch["rules"], targets=False

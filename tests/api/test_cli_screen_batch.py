@@ -558,6 +558,7 @@ def test_screen_batch_site_known_by_its_code_alone(batch_url, tmp_path):
     assert (coded["industry"], coded["verdict"]) == ("其他", "DENY")
     assert "R-CJBHF-26-2" in coded["deny"].split()
     assert _row(rows, "无行业")["verdict"] == "ERROR"
+    assert "industry or industry_code is required" in _row(rows, "无行业")["error"]
 
 
 def test_screen_batch_reads_a_cgcs2000_table_as_surveyors_write_it(batch_url, csv_run, tmp_path):
