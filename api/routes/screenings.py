@@ -16,7 +16,7 @@ from gis.civil_time import today
 from gis.crs import offered_crs
 from layers.screening.project import MAX_BUFFER_M, ProjectInput, project_industry
 from layers.screening.recheck import recheck
-from layers.screening.rules import OTHER_INDUSTRY, EmissionKey, Kind
+from layers.screening.rules import OTHER_INDUSTRY, EmissionKey, Kind, Verdict
 from layers.screening.service import create_screening_async, resolve_rule_set
 from layers.screening.storage import get_screening, list_screenings
 
@@ -169,9 +169,22 @@ def list_screenings_route(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     offset: OffsetQuery = 0,
+    q: Annotated[
+        CleanStr | None,
+        Query(max_length=200, description="a part of the project's name (case-insensitive)"),
+    ] = None,
+    verdict: Annotated[
+        list[Verdict] | None,
+        Query(description="only these verdicts (repeat the parameter for several)"),
+    ] = None,
 ) -> ORJSONResponse:
-    """Stored screenings, newest first (summaries; GET one for the full result)."""
-    items, total = list_screenings(session, limit=limit, offset=offset)
+    """Stored screenings, newest first (summaries; GET one for the full result).
+
+    `numberMatched` counts those matching `q` and `verdict`.
+    """
+    items, total = list_screenings(
+        session, limit=limit, offset=offset, q=q or None, verdicts=verdict or ()
+    )
     return ORJSONResponse(
         {"screenings": items, "numberMatched": total, "numberReturned": len(items)}
     )

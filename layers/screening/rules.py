@@ -48,6 +48,10 @@ OPS: tuple[Op, ...] = get_args(Op)
 #: The ops that consult no layer: project attributes, rasters, the area's attainment.
 LAYERLESS: tuple[Op, ...] = ("always", "raster_stat", "attainment")
 
+#: A screening's overall verdict, worst first.
+Verdict = Literal["DENY", "REQUIRE", "FLAG", "INCOMPLETE", "PASS"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+
 #: Overall verdict order: the worst triggered outcome wins; a screening with a rule that
 #: could not be checked is never PASS but ``INCOMPLETE`` (a DENY, REQUIRE or FLAG stays).
 SEVERITY: dict[str, int] = {

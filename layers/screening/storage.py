@@ -8,6 +8,7 @@ statements (:func:`fetch_raw`), bypassing SQLAlchemy's per-statement work.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -155,20 +156,36 @@ def summary(row: Any) -> dict[str, Any]:
 
 
 def list_screenings(
-    session: Session, *, limit: int = 20, offset: int = 0
+    session: Session,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    q: str | None = None,
+    verdicts: Sequence[str] = (),
 ) -> tuple[list[dict[str, Any]], int]:
-    """Stored screenings, newest first (summaries), and the total count."""
+    """Stored screenings, newest first (summaries), and how many match.
+
+    ``q``: a part of the project's name (case-insensitive, taken literally); ``verdicts``:
+    only these verdicts (all when empty).
+    """
+    where = []
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(Screening.name.ilike(f"%{escaped}%", escape="\\"))
+    if verdicts:
+        where.append(Screening.verdict.in_(list(verdicts)))
     rows = session.execute(
         select(
             *SUMMARY_COLUMNS,
             Screening.result["project"]["industry"].astext.label("industry"),
             Screening.result["project"]["kind"].astext.label("kind"),
         )
+        .where(*where)
         .order_by(Screening.created_at.desc(), Screening.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    total = session.scalar(select(func.count()).select_from(Screening)) or 0
+    total = session.scalar(select(func.count()).select_from(Screening).where(*where)) or 0
     items = [{**summary(r), "industry": r.industry, "kind": r.kind} for r in rows]
     return items, total
 

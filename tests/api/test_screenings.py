@@ -94,6 +94,34 @@ def test_get_and_list_screenings(client, yangtze):
     )
 
 
+def test_list_screenings_by_name_and_verdict(client, yangtze):
+    """A reviewer finds an earlier screening by part of its name and by verdict; `%` and
+    `_` in the name are letters, not wildcards; an unknown verdict is a 400 naming it."""
+    denied = client.post("/screenings", json=body(name="滨江化工园 100%_扩建")).json()
+    other = client.post(
+        "/screenings", json=body(name="滨江食品厂", industry="食品", industry_code=None)
+    ).json()
+    assert (denied["verdict"], other["verdict"]) == ("DENY", "INCOMPLETE")
+
+    def ids(**params):
+        listing = client.get("/screenings", params={"limit": 1000, **params}).json()
+        assert listing["numberMatched"] == listing["numberReturned"]
+        return [s["id"] for s in listing["screenings"]]
+
+    assert ids(q="滨江") == [other["id"], denied["id"]]
+    assert ids(q="100%_") == [denied["id"]]
+    assert ids(q="100%x") == [] and ids(q="滨江_") == []  # literal, not LIKE patterns
+    assert ids(q="滨江", verdict="INCOMPLETE") == [other["id"]]
+    assert ids(q="滨江", verdict=["DENY", "INCOMPLETE"]) == [other["id"], denied["id"]]
+    every = client.get("/screenings", params={"verdict": "DENY", "limit": 1000}).json()
+    assert {s["verdict"] for s in every["screenings"]} == {"DENY"}
+    bad = client.get("/screenings", params={"verdict": "MAYBE"})
+    assert bad.status_code == 400  # a query parameter, as limit/offset
+    assert bad.headers["content-type"] == "application/problem+json"
+    assert bad.json()["field"].startswith("verdict")  # verdict.0: the first value
+    assert "DENY" in bad.json()["detail"]  # the values it may take
+
+
 def test_get_unknown_screening_404(client):
     response = client.get("/screenings/987654321")
     assert response.status_code == 404

@@ -258,6 +258,24 @@ def test_map_layers_draw_screen_report(browser_context_factory, live_server, out
     page.click("button[data-tab=history]")
     page.wait_for_selector("#history-list li.item")
     assert "江阴沿江化工项目" in page.inner_text("#history-list")
+    # found again by part of its name and by its verdict; a name that matches nothing says so
+    page.fill("#history-q", "沿江化工")
+    page.wait_for_function(
+        "() => document.getElementById('history-count').textContent.includes('符合条件')"
+    )
+    names = page.locator("#history-list li.item b").all_inner_texts()
+    assert names and all("沿江化工" in n for n in names)
+    page.select_option("#history-verdict", "PASS")
+    page.wait_for_selector("#history-list li.muted:has-text('没有符合条件的筛查')")
+    page.select_option("#history-verdict", "DENY")
+    page.wait_for_selector("#history-list li.item")
+    badges = page.locator("#history-list li.item .badge").all_inner_texts()
+    assert badges and set(badges) == {"DENY"}
+    page.fill("#history-q", "")
+    page.select_option("#history-verdict", "")
+    page.wait_for_function(
+        "() => document.getElementById('history-count').textContent.startsWith('共')"
+    )
     page.evaluate(
         "window.ecozone.screening = null; document.getElementById('screen-result').innerHTML = ''"
     )
