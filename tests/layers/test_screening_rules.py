@@ -120,3 +120,17 @@ def test_the_map_names_the_facts_as_the_server_does():
     pairs = dict(re.findall(r'"?([\w.]+)"?: "([^"]+)"', block.partition("{")[2]))
     assert pairs == FACT_NAMES
     assert set(FACT_NAMES) == set(FACTS)
+
+
+def test_the_map_knows_every_verdict():
+    """The map's verdict labels (config.js, also its 筛查记录 filter) are the server's verdicts."""
+    import re
+    from pathlib import Path
+
+    from layers.screening.rules import SEVERITY, VERDICTS
+
+    config = (Path(__file__).parents[2] / "web/static/js/map/config.js").read_text()
+    block = config[config.index("export const VERDICTS = {") :]
+    block = block[: block.index("};")]
+    assert tuple(re.findall(r"(\w+): \[", block)) == VERDICTS
+    assert set(VERDICTS) < set(SEVERITY)
