@@ -140,15 +140,9 @@ def import_command(
     # geopandas: only here
     from layers.ingest.importer import ImportOptions, coverage_polygon, import_file
 
-    # the web-map datums by the names the map, `screen` and `screen-batch` take as --crs
-    datum = (crs or "").upper().replace("_", "-")
-    if datum in ("GCJ-02", "GCJ02", "BD-09", "BD09"):
-        from_gcj02 = from_gcj02 or datum.startswith("GCJ")
-        from_bd09 = from_bd09 or datum.startswith("BD")
-        crs = None
     if from_gcj02 and from_bd09:
         raise typer.BadParameter("give --from-gcj02 or --from-bd09, not both")
-    options = ImportOptions(
+    options = ImportOptions(  # --crs GCJ-02 / BD-09 sets the flag (ImportOptions.__post_init__)
         collection=collection,
         release=release,
         valid_from=valid_from,
@@ -172,7 +166,7 @@ def import_command(
 
         try:
             polygon = (
-                coverage_polygon(Path(coverage), crs)
+                coverage_polygon(Path(coverage), options.crs)
                 if coverage is not None and Path(coverage).exists()
                 else None
             )

@@ -96,6 +96,18 @@ class ImportOptions:
     #: default the county-level divisions its features touch (``layers.store.releases``).
     coverage: str | None = None
 
+    def __post_init__(self) -> None:
+        """A ``crs`` naming a Chinese web map's datum is its flag, as the map and ``screen`` take it.
+
+        ``GCJ-02`` (高德, 腾讯) and ``BD-09`` (百度) are lon/lat shifted by a formula, not a
+        CRS pyproj knows: ``crs="GCJ-02"`` is ``from_gcj02`` (``BD-09``: ``from_bd09``).
+        """
+        datum = (self.crs or "").strip().upper().replace("_", "-")
+        if datum in ("GCJ-02", "GCJ02", "BD-09", "BD09"):
+            self.from_gcj02 = self.from_gcj02 or datum.startswith("GCJ")
+            self.from_bd09 = self.from_bd09 or datum.startswith("BD")
+            self.crs = None
+
     def coverage_adcodes(self) -> list[str]:
         """The adcodes of ``coverage`` (checked: 2, 4 or 6 digits each).
 

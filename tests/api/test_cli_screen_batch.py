@@ -611,7 +611,12 @@ def test_import_takes_the_web_map_datums_as_crs(batch_url, tmp_path, datum, note
     converts as --from-gcj02 does, instead of 'Unknown CRS'. The release starts in 2099, so
     the batch screenings as of 2025 do not see it."""
     from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
+    from layers.ingest.importer import ImportOptions
 
+    # the one place that reads it: the CLI's options and the HTTP import form's
+    options = ImportOptions(collection="outfalls", release="r", crs=datum)
+    assert options.crs is None
+    assert (options.from_gcj02, options.from_bd09) == (note == "GCJ-02", note == "BD-09")
     lon, lat = 120.2856, 31.9214  # 江阴 on a Chinese web map
     path = tmp_path / f"stations-{datum}.geojson"
     path.write_text(
