@@ -318,7 +318,14 @@ def _points_from_table(table: pd.DataFrame, fmt: str) -> SourceData:
         geometry=gpd.points_from_xy(xs, ys),
         crs=None,
     )
-    return SourceData(frame=frame, crs=None, format=fmt, notes=[f"points from columns {lon}/{lat}"])
+    notes = [f"points from columns {lon}/{lat}"]
+    if any(_DMS_MARKS.intersection(str(v)) for v in table[lon].head(50)):
+        notes.append(f"{lon}/{lat} 按度分秒读取")
+    return SourceData(frame=frame, crs=None, format=fmt, notes=notes)
+
+
+#: Characters only a degrees-minutes-seconds cell holds.
+_DMS_MARKS = frozenset("°度′'″\"分秒")
 
 
 def _coordinate_values(table: pd.DataFrame, column: str) -> pd.Series:

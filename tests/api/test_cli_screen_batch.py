@@ -671,7 +671,8 @@ def test_screen_batch_reads_degrees_minutes_seconds(batch_url, csv_run, tmp_path
     sites = tmp_path / "度分秒.csv"
     sites.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "dms-out.csv"
-    _cli(batch_url, *_batch_args(sites, out, 1, BUFFER_M))
+    result = _cli(batch_url, *_batch_args(sites, out, 1, BUFFER_M))
+    assert "经度/纬度 按度分秒读取" in result.stderr
     rows = _read(out)[1]
     assert len(rows) == len(good)
     for row, (i, _s) in zip(rows, good, strict=True):
