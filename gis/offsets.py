@@ -8,6 +8,8 @@ iteration to well under a millimetre.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -88,3 +90,18 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
 def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     """BD-09 to WGS84 (via GCJ-02)."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+#: The lon/lat of Chinese web maps by the names a request, an upload or a command gives
+#: them as ``crs``: the conversion to WGS84 and the note that says it was applied.
+WEB_MAP_DATUMS: dict[str, tuple[Callable[[Array, Array], tuple[Array, Array]], str]] = {
+    "GCJ-02": (gcj02_to_wgs84, "按 GCJ-02（高德、腾讯地图）坐标读取，已转换为 WGS84"),
+    "BD-09": (bd09_to_wgs84, "按 BD-09（百度地图）坐标读取，已转换为 WGS84"),
+}
+
+
+def web_map_datum(crs: str | None) -> str | None:
+    """``GCJ-02`` or ``BD-09`` when ``crs`` names one (``gcj02``, ``BD_09`` …), else None."""
+    key = (crs or "").strip().upper().replace("_", "-")
+    key = {"GCJ02": "GCJ-02", "BD09": "BD-09"}.get(key, key)
+    return key if key in WEB_MAP_DATUMS else None

@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.crs import WGS84, parse_crs, to_wgs84
 from gis.errors import InvalidGeometryError, ProjectGeometryError
+from gis.offsets import WEB_MAP_DATUMS, web_map_datum
 
 if TYPE_CHECKING:
     from pyproj import Geod
@@ -109,6 +110,9 @@ def geometry_from_geojson(geojson: Any) -> BaseGeometry:
 def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
     """Parse, reproject to WGS84, check and repair a project geometry.
 
+    ``crs`` is a CRS :func:`gis.crs.parse_crs` reads, or ``GCJ-02`` / ``BD-09`` for the
+    lon/lat of a Chinese web map (converted back to WGS84; a warning says so).
+
     Raises:
         InvalidGeometryError: not GeoJSON of an accepted type, empty, or NaN coordinates.
         UnknownCRSError: ``crs`` is not a CRS.
@@ -135,8 +139,12 @@ def prepare_geometry(geojson: Any, crs: str | None) -> ProjectGeometry:
             field="geometry",
         )
     geom = shapely.force_2d(geom)
-    source = None if _is_lonlat_name(crs) else parse_crs(crs or WGS84, field="crs")
-    out = to_wgs84(coords[:, 0].astype(float), coords[:, 1], source, field="geometry")
+    datum = web_map_datum(crs)  # lon/lat of a Chinese web map, shifted back by its formula
+    correction = WEB_MAP_DATUMS[datum] if datum else None
+    source = None if datum or _is_lonlat_name(crs) else parse_crs(crs or WGS84, field="crs")
+    out = to_wgs84(
+        coords[:, 0].astype(float), coords[:, 1], source, field="geometry", correction=correction
+    )
     warnings.extend(out.notes)
     lon, lat = out.lon, out.lat
     extent = (

@@ -19,7 +19,7 @@ from shapely.geometry import mapping
 from gis.coords import gk_epsg, is_easting, is_northing
 from gis.crs import Correction, crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
 from gis.errors import MissingCRSError
-from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
+from gis.offsets import WEB_MAP_DATUMS, web_map_datum
 from gis.parcels import ParcelBuilder
 from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
 from layers.ingest.files import (
@@ -107,11 +107,6 @@ def _guess_gk(xs: np.ndarray[Any, Any], near_lon: float | None) -> CRS | None:
     return CRS.from_epsg(epsg) if epsg else None
 
 
-#: The ``crs`` choices for lon/lat copied from Chinese web maps, and their conversion to WGS84.
-OFFSET_COORDINATES = {
-    "GCJ-02": (gcj02_to_wgs84, "按 GCJ-02（高德、腾讯地图）坐标读取，已转换为 WGS84"),
-    "BD-09": (bd09_to_wgs84, "按 BD-09（百度地图）坐标读取，已转换为 WGS84"),
-}
 #: Words in a CAD layer's name that mark the site boundary (用地红线, 厂界, 征地范围 …).
 SITE_LAYER_WORDS = ("红线", "用地", "厂界", "界址", "征地", "范围", "边界")
 #: Words of the layers a drawing's frame and annotations sit on.
@@ -322,7 +317,8 @@ def in_lonlat(
     """
     coords = shapely.get_coordinates(geoms)
     notes: list[str] = []
-    correction = OFFSET_COORDINATES.get(crs.upper()) if crs else None
+    datum = web_map_datum(crs)
+    correction = WEB_MAP_DATUMS[datum] if datum else None
     if correction is not None:  # lon/lat of a Chinese web map, shifted by its datum's formula
         crs = "EPSG:4326"
     src = parse_crs(offered_crs(crs)) if crs else file_crs

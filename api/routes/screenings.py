@@ -14,6 +14,7 @@ from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.civil_time import today
 from gis.crs import offered_crs
+from gis.offsets import web_map_datum
 from layers.screening.project import MAX_BUFFER_M, ProjectInput, project_industry
 from layers.screening.recheck import recheck
 from layers.screening.rules import OTHER_INDUSTRY, EmissionKey, Kind, Verdict
@@ -46,7 +47,8 @@ class ScreeningCreate(BaseModel):
         default=None,
         max_length=100,
         description="CRS of the coordinates (default EPSG:4326): EPSG:4326, EPSG:4490, "
-        "EPSG:3857 or a CGCS2000 Gauss-Krüger zone EPSG:4491–4554 (or its OGC URI)",
+        "EPSG:3857 or a CGCS2000 Gauss-Krüger zone EPSG:4491–4554 (or its OGC URI or URN); "
+        "GCJ-02 or BD-09 for lon/lat copied from 高德/腾讯 or 百度 maps (converted to WGS84)",
     )
     industry: CleanStr | None = Field(
         default=None,
@@ -96,7 +98,9 @@ class ScreeningCreate(BaseModel):
         return ProjectInput(
             name=self.name,
             geometry=self.geometry,
-            crs=offered_crs(self.crs, field="crs") if self.crs else None,
+            crs=(
+                web_map_datum(self.crs) or offered_crs(self.crs, field="crs") if self.crs else None
+            ),
             industry=project_industry(self.industry, self.industry_code),
             industry_code=self.industry_code,
             kind=self.kind,

@@ -39,7 +39,7 @@ from gis.crs import (
 )
 from gis.errors import InvalidGeometryError, MissingCRSError, OutOfChinaError
 from gis.geometry import TargetKind, ellipsoidal_areas_m2, repair_geometries
-from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
+from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84, web_map_datum
 from layers.errors import (
     CoverageError,
     ImportFileError,
@@ -102,10 +102,10 @@ class ImportOptions:
         ``GCJ-02`` (高德, 腾讯) and ``BD-09`` (百度) are lon/lat shifted by a formula, not a
         CRS pyproj knows: ``crs="GCJ-02"`` is ``from_gcj02`` (``BD-09``: ``from_bd09``).
         """
-        datum = (self.crs or "").strip().upper().replace("_", "-")
-        if datum in ("GCJ-02", "GCJ02", "BD-09", "BD09"):
-            self.from_gcj02 = self.from_gcj02 or datum.startswith("GCJ")
-            self.from_bd09 = self.from_bd09 or datum.startswith("BD")
+        datum = web_map_datum(self.crs)
+        if datum is not None:
+            self.from_gcj02 = self.from_gcj02 or datum == "GCJ-02"
+            self.from_bd09 = self.from_bd09 or datum == "BD-09"
             self.crs = None
 
     def coverage_adcodes(self) -> list[str]:

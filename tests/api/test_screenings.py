@@ -313,3 +313,31 @@ def test_an_as_of_after_today_is_screened_with_a_warning(client, yangtze):
     assert any(w.startswith(f"现状日期 {later} 晚于今日") for w in data["warnings"])
     now = client.post("/screenings", json=body(as_of=today().isoformat())).json()
     assert not any("晚于今日" in w for w in now["warnings"])
+
+
+@pytest.mark.parametrize("datum", ["GCJ-02", "bd09"])
+def test_lon_lat_from_a_chinese_web_map_is_converted(client, yangtze, datum):
+    """Another system holding 高德/百度 coordinates says crs GCJ-02 / BD-09: the project and
+    its outfall are screened where they really are (a few hundred metres away)."""
+    import numpy as np
+
+    from gis.offsets import bd09_to_wgs84, gcj02_to_wgs84
+
+    lon, lat = 119.01, 32.2
+    data = client.post(
+        "/screenings",
+        json=body(
+            geometry={"type": "Point", "coordinates": [lon, lat]},
+            outfall={"type": "Point", "coordinates": [lon - 0.002, lat]},
+            crs=datum,
+        ),
+    )
+    assert data.status_code == 201, data.text
+    data = data.json()
+    convert = gcj02_to_wgs84 if datum == "GCJ-02" else bd09_to_wgs84
+    want = convert(np.array([lon, lon - 0.002]), np.array([lat, lat]))
+    assert data["geometry"]["coordinates"] == pytest.approx([want[0][0], want[1][0]], abs=1e-9)
+    assert data["outfall"]["coordinates"] == [lon - 0.002, lat]  # echoed as given, in its crs
+    assert GEOD.inv(lon, lat, *data["geometry"]["coordinates"])[2] > 200  # moved back
+    assert any("WGS84" in w for w in data["warnings"] if isinstance(w, str))
+    assert data["project"]["crs"] == ("GCJ-02" if datum == "GCJ-02" else "BD-09")
