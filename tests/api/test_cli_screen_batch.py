@@ -561,6 +561,36 @@ def test_screen_batch_site_known_by_its_code_alone(batch_url, tmp_path):
     assert "industry or industry_code is required" in _row(rows, "无行业")["error"]
 
 
+def _sites_csv(path: Path, good: list[tuple[int, dict[str, Any]]], columns: str, xy: Any) -> Path:
+    """The sites as a reviewer keeps them: 项目名称, two coordinate ``columns`` (``xy(site)``
+    gives their cells), 行业, 行业代码, 建设性质."""
+    lines = [f"项目名称,{columns},行业,行业代码,建设性质"]
+    for _i, s in good:
+        x, y = xy(s)
+        lines.append(
+            f"{s['name'] or ''},{x},{y},{s['industry'] or ''},{s['industry_code'] or ''},"
+            f"{s['kind'] or ''}"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _same_rows(rows, good, csv_run, metres: float) -> None:
+    """Rows of the sites ``good`` that are those of the lon/lat run, distances within ``metres``."""
+    assert len(rows) == len(good)
+    for row, (i, _s) in zip(rows, good, strict=True):
+        expected = csv_run["rows"][i]
+        if expected["nearest_water_bodies_m"] and float(expected["nearest_water_bodies_m"]) == 0:
+            continue  # on a river line (网格04): intersects or not by nanometres of projection
+        for column in ("name", "industry", "kind", "verdict", "deny", "require", "flag"):
+            assert row[column] == expected[column], (column, row, expected)
+        for c in COLLECTIONS:
+            got, want = row[f"nearest_{c.id}_m"], expected[f"nearest_{c.id}_m"]
+            assert (got == "") == (want == ""), (c.id, row, expected)
+            if got:
+                assert abs(float(got) - float(want)) < metres
+
+
 def test_screen_batch_reads_a_cgcs2000_table_as_surveyors_write_it(batch_url, csv_run, tmp_path):
     """A site list in CGCS2000 Gauss-Krüger as surveyors keep it: X the northing, Y the
     easting with its zone number (40: EPSG:4528), no CRS given. The rows are those of the
@@ -569,34 +599,18 @@ def test_screen_batch_reads_a_cgcs2000_table_as_surveyors_write_it(batch_url, cs
     from pyproj import Transformer
 
     to_gk = Transformer.from_crs(4326, 4528, always_xy=True)
-    good = [(i, s) for i, s in enumerate(SITES) if _good(s)]
-    lines = ["项目名称,X（m）,Y（m）,行业,行业代码,建设性质"]
-    for _i, s in good:
+
+    def surveyed(s: dict[str, Any]) -> tuple[str, str]:
         easting, northing = to_gk.transform(s["lon"], s["lat"])
         assert 40_000_000 < easting < 41_000_000
-        code = s["industry_code"] or ""
-        lines.append(
-            f"{s['name'] or ''},{northing:.3f},{easting:.3f},{s['industry'] or ''},{code},"
-            f"{s['kind'] or ''}"
-        )
-    sites = tmp_path / "拐点坐标清单.csv"
-    sites.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return f"{northing:.3f}", f"{easting:.3f}"
+
+    good = [(i, s) for i, s in enumerate(SITES) if _good(s)]
+    sites = _sites_csv(tmp_path / "拐点坐标清单.csv", good, "X（m）,Y（m）", surveyed)
     out = tmp_path / "gk-out.csv"
     result = _cli(batch_url, *_batch_args(sites, out, 1, BUFFER_M))
     assert "X 为北坐标" in result.stderr and "EPSG:4528" in result.stderr
-    rows = _read(out)[1]
-    assert len(rows) == len(good)
-    for row, (i, _s) in zip(rows, good, strict=True):
-        expected = csv_run["rows"][i]
-        if expected["nearest_water_bodies_m"] and float(expected["nearest_water_bodies_m"]) == 0:
-            continue  # on a river line (网格04): intersects or not by nanometres of projection
-        for column in ("name", "industry", "kind", "verdict", "deny", "require", "flag"):
-            assert row[column] == expected[column], (column, row, expected)
-        for c in COLLECTIONS:  # the same metres, to the millimetres of the projection
-            got, want = row[f"nearest_{c.id}_m"], expected[f"nearest_{c.id}_m"]
-            assert (got == "") == (want == ""), (c.id, row, expected)
-            if got:
-                assert abs(float(got) - float(want)) < 0.05
+    _same_rows(_read(out)[1], good, csv_run, 0.05)  # the millimetres of the projection
     wrong = tmp_path / "wrong-crs.csv"
     result = _cli(
         batch_url, *_batch_args(sites, wrong, 1, BUFFER_M), "--crs", "EPSG:4326", exit_code=2
@@ -662,28 +676,14 @@ def test_screen_batch_reads_degrees_minutes_seconds(batch_url, csv_run, tmp_path
     """经度/纬度 cells as EIA tables write them (120°16′12.3456″) give the rows of the same
     sites in decimal degrees; a cell that is neither names its row and column."""
     good = [(i, s) for i, s in enumerate(SITES) if _good(s)][:12]
-    lines = ["项目名称,经度,纬度,行业,行业代码,建设性质"]
-    for _i, s in good:
-        lines.append(
-            f"{s['name'] or ''},{_dms(s['lon'])},{_dms(s['lat'])},{s['industry'] or ''},"
-            f"{s['industry_code'] or ''},{s['kind'] or ''}"
-        )
-    sites = tmp_path / "度分秒.csv"
-    sites.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dms = _sites_csv(
+        tmp_path / "度分秒.csv", good, "经度,纬度", lambda s: (_dms(s["lon"]), _dms(s["lat"]))
+    )
     out = tmp_path / "dms-out.csv"
-    result = _cli(batch_url, *_batch_args(sites, out, 1, BUFFER_M))
+    result = _cli(batch_url, *_batch_args(dms, out, 1, BUFFER_M))
     assert "经度/纬度 按度分秒读取" in result.stderr
-    rows = _read(out)[1]
-    assert len(rows) == len(good)
-    for row, (i, _s) in zip(rows, good, strict=True):
-        expected = csv_run["rows"][i]
-        for column in ("name", "verdict", "deny", "require", "flag"):
-            assert row[column] == expected[column], (column, row, expected)
-        for c in COLLECTIONS:
-            got, want = row[f"nearest_{c.id}_m"], expected[f"nearest_{c.id}_m"]
-            assert (got == "") == (want == "")
-            if got:
-                assert abs(float(got) - float(want)) < 0.1
+    _same_rows(_read(out)[1], good, csv_run, 0.1)
+    lines = dms.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "bad-cell.csv"
     bad.write_text(lines[0] + "\n" + lines[1] + "\n甲,东经一百二十度,31.9,化工,,新建\n", "utf-8")
     result = _cli(batch_url, *_batch_args(bad, tmp_path / "bad-out.csv", 1, BUFFER_M), exit_code=2)
