@@ -123,7 +123,7 @@ def declared_facts(screening: dict[str, Any]) -> list[str]:
     emissions = screening.get("emissions")
     if isinstance(emissions, dict) and emissions:
         parts = (
-            f"{FACT_NAMES.get(f'emissions.{k}', str(k)).removesuffix('排放量').strip()} {v:g}"
+            f"{FACT_NAMES.get(f'emissions.{k}', str(k)).partition('排放量')[0].strip()} {v:g}"
             for k, v in emissions.items()
         )
         lines.append("排放量（t/a）：" + "，".join(parts))

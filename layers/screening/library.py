@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from layers.errors import CollectionNotFoundError, DocumentNotFoundError, RuleNotFoundError
 from layers.screening.rules import (
+    FACT_NAMES,
     AttainmentCondition,
     Document,
     LoadedRuleSet,
@@ -47,21 +48,10 @@ LEVEL_LABELS = {"national": "国家", "province": "省级", "city": "市级", "c
 CITING_OUTCOMES = ("DENY", "REQUIRE", "FLAG", "NOT_CHECKED")
 #: How many citing screenings a rule page lists.
 CITING_LIMIT = 20
-#: Fact names in words (``applies_to.facts``).
-FACT_LABELS = {
-    "in_park": "位于工业园区内",
-    "outfall": "设有排污口",
-    "capacity.value": "产能",
-    "energy_tce": "年综合能耗（吨标准煤）",
-    "water_m3d": "用水量（立方米/日）",
-    "emissions.VOCs": "VOCs 排放量（吨/年）",
-    "emissions.SO2": "二氧化硫排放量（吨/年）",
-    "emissions.NOx": "氮氧化物排放量（吨/年）",
-    "emissions.PM": "颗粒物排放量（吨/年）",
-    "emissions.COD": "化学需氧量排放量（吨/年）",
-    "emissions.NH3N": "氨氮排放量（吨/年）",
-    "emissions.TP": "总磷排放量（吨/年）",
-    "emissions.heavy_metals": "重金属排放量（吨/年）",
+#: A yes/no fact's condition in words: (true, false).
+_FACT_STATES = {
+    "in_park": ("位于工业园区内", "不在工业园区内"),
+    "outfall": ("设有排污口", "不设排污口"),
 }
 _FACT_OPS = {">": "大于", ">=": "不小于", "<": "小于", "<=": "不大于", "=": "等于", "!=": "不等于"}
 
@@ -282,11 +272,11 @@ def fact_text(condition: str) -> str:
     if len(parts) != 3:
         return condition
     fact, op, value = parts
-    label = FACT_LABELS.get(fact, fact)
     if value in ("true", "false"):
         yes = (value == "true") == (op == "=")
-        return label if yes else f"不{label}" if fact == "in_park" else f"未{label}"
-    return f"{label}{_FACT_OPS.get(op, op)} {value}"
+        stated, denied = _FACT_STATES.get(fact, (fact, f"非 {fact}"))
+        return stated if yes else denied
+    return f"{FACT_NAMES.get(fact, fact)}{_FACT_OPS.get(op, op)} {value}"
 
 
 def applies_text(rule: Rule) -> list[str]:

@@ -78,23 +78,24 @@ FACTS: dict[str, Literal["number", "bool"]] = {
     "water_m3d": "number",
     **{f"emissions.{k}": "number" for k in EMISSION_KEYS},
 }
-#: The facts as a request form names them: what a reviewer is told is missing
-#: (``completeness.missing_facts``, a rule's 未核查原因), in the map's form, the reports and
-#: the map (``web/static/js/map/config.js`` holds the same table; a test keeps them equal).
+#: The facts in words, the one table of them: what a reviewer is told is missing
+#: (``completeness.missing_facts``, a rule's 未核查原因), the map's form, the reports, and
+#: a rule's conditions in the rule library ("能耗（tce/a）大于 5000"); the map holds the
+#: same table (``web/static/js/map/config.js``; a test keeps them equal).
 FACT_NAMES: dict[str, str] = {
     "in_park": "是否位于园区",
     "outfall": "排污口位置",
     "capacity.value": "产能",
-    "energy_tce": "能耗（tce）",
+    "energy_tce": "能耗（tce/a）",
     "water_m3d": "用水量（m³/d）",
-    "emissions.VOCs": "VOCs 排放量",
-    "emissions.SO2": "SO₂ 排放量",
-    "emissions.NOx": "NOx 排放量",
-    "emissions.PM": "颗粒物排放量",
-    "emissions.COD": "COD 排放量",
-    "emissions.NH3N": "氨氮排放量",
-    "emissions.TP": "总磷排放量",
-    "emissions.heavy_metals": "重金属排放量",
+    "emissions.VOCs": "VOCs 排放量（t/a）",
+    "emissions.SO2": "SO₂ 排放量（t/a）",
+    "emissions.NOx": "NOx 排放量（t/a）",
+    "emissions.PM": "颗粒物排放量（t/a）",
+    "emissions.COD": "COD 排放量（t/a）",
+    "emissions.NH3N": "氨氮排放量（t/a）",
+    "emissions.TP": "总磷排放量（t/a）",
+    "emissions.heavy_metals": "重金属排放量（t/a）",
 }
 FactOp = Literal[">", ">=", "<", "<=", "=", "!="]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -99,12 +100,19 @@ def test_normalise_code():
     assert normalise_code("c3360") == "C3360"
 
 
-def test_the_fact_vocabularies_agree():
-    """The library puts every fact a rule can test in words."""
-    from layers.screening.library import FACT_LABELS
+def test_the_library_puts_every_fact_condition_in_words():
+    """Each fact a rule can test reads as words in the rule library, never as its key."""
+    from layers.screening.library import fact_text
     from layers.screening.rules import FACTS
 
-    assert set(FACT_LABELS) == set(FACTS)
+    for fact, kind in FACTS.items():
+        conditions = [f"{fact} = true", f"{fact} = false"] if kind == "bool" else [f"{fact} > 5"]
+        for condition in conditions:
+            text = fact_text(condition)
+            assert fact not in text, (condition, text)
+            assert re.search(r"[\u4e00-\u9fff]", text), (condition, text)
+    assert fact_text("energy_tce >= 5000") == "能耗（tce/a）不小于 5000"
+    assert fact_text("in_park = false") == "不在工业园区内"
 
 
 def test_the_map_names_the_facts_as_the_server_does():

@@ -340,7 +340,7 @@ def test_a_fact_condition_applies_tests_or_leaves_the_rule_not_checked(db_sessio
     rule = next(r for r in body["results"] if r["rule_id"] == "T-VOC")
     assert rule["outcome"] == "NOT_CHECKED"
     assert rule["reason"]["facts"] == ["emissions.VOCs"]
-    assert rule["reason"]["text"] == "项目未提供 VOCs 排放量"  # as the form names it
+    assert rule["reason"]["text"] == "项目未提供 VOCs 排放量（t/a）"  # as the form names it
     assert "emissions.VOCs" in body["completeness"]["missing_facts"]
 
 

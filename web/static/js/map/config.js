@@ -41,8 +41,9 @@ export const OUTCOMES = {
 
 // project facts a rule may need (completeness.missing_facts) -> what the form calls them
 export const FACT_LABELS = {
-  in_park: "是否位于园区", outfall: "排污口位置", "capacity.value": "产能", energy_tce: "能耗（tce）",
-  water_m3d: "用水量（m³/d）", "emissions.VOCs": "VOCs 排放量", "emissions.SO2": "SO₂ 排放量",
-  "emissions.NOx": "NOx 排放量", "emissions.PM": "颗粒物排放量", "emissions.COD": "COD 排放量",
-  "emissions.NH3N": "氨氮排放量", "emissions.TP": "总磷排放量", "emissions.heavy_metals": "重金属排放量",
+  in_park: "是否位于园区", outfall: "排污口位置", "capacity.value": "产能", energy_tce: "能耗（tce/a）",
+  water_m3d: "用水量（m³/d）", "emissions.VOCs": "VOCs 排放量（t/a）", "emissions.SO2": "SO₂ 排放量（t/a）",
+  "emissions.NOx": "NOx 排放量（t/a）", "emissions.PM": "颗粒物排放量（t/a）", "emissions.COD": "COD 排放量（t/a）",
+  "emissions.NH3N": "氨氮排放量（t/a）", "emissions.TP": "总磷排放量（t/a）",
+  "emissions.heavy_metals": "重金属排放量（t/a）",
 };
