@@ -39,6 +39,9 @@ class ScreeningStore(Protocol):
     """Where the async screening path runs its two statements, and the book it keeps."""
 
     book: RuleBook
+    #: Held by the first screening of a date while it resolves the rule set: concurrent
+    #: ones wait for it instead of each resolving it (:func:`create_screening_async`).
+    resolving: asyncio.Lock
 
     async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         """All rows of a ``$n`` statement."""
@@ -300,6 +303,16 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
     """
     as_of = project.as_of or today()
     rules = store.book.guess_in_force(as_of)
+    if rules is None:
+        # A cold worker (or a new date) under load: one request resolves the rule set
+        # and the others wait for it, rather than each loading the rule set and its
+        # plans in a thread of its own (16 connections on a fresh worker: +50 MB, and
+        # seconds of CPU; bench/RESULTS.md).
+        async with store.resolving:
+            rules = store.book.guess_in_force(as_of)
+            if rules is None:
+                body = await store.create_sync(project)
+                return int(body["id"]), orjson.dumps(body)
     prepared: Prepared | None = None
     if rules is not None:
         try:

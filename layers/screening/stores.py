@@ -62,19 +62,24 @@ class PoolScreeningStore:
         sessions: sessionmaker[Session],
         book: RuleBook,
         timeout_ms: int | None = None,
+        resolving: asyncio.Lock | None = None,
     ) -> None:
-        """Run on ``pools``; fall back to sessions from ``sessions`` (``timeout_ms`` each)."""
+        """Run on ``pools``; fall back to sessions from ``sessions`` (``timeout_ms`` each).
+
+        ``resolving``: the lock of the store this one is derived from (one per book).
+        """
         self.pools = pools if isinstance(pools, RoutedPool) else RoutedPool(pools)
         self.sessions = sessions
         self.book = book
         self.timeout_ms = timeout_ms
+        self.resolving = resolving or asyncio.Lock()
 
     def after(self, lsn: int | None) -> PoolScreeningStore:
         """The store for a request whose lookups must see the write at ``lsn``."""
         pools = self.pools.after(lsn)
         if pools is self.pools:
             return self
-        return PoolScreeningStore(pools, self.sessions, self.book, self.timeout_ms)
+        return PoolScreeningStore(pools, self.sessions, self.book, self.timeout_ms, self.resolving)
 
     async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         """All rows (on a replica when one is usable)."""
@@ -116,6 +121,7 @@ class SessionScreeningStore:
         """Run on ``session`` (``insert`` commits it as :func:`create_screening` does)."""
         self.session = session
         self.book = book or RuleBook()
+        self.resolving = asyncio.Lock()
 
     async def fetch(self, sql: bytes, args: list[Any]) -> list[tuple[Any, ...]]:
         """All rows."""
