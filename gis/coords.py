@@ -15,7 +15,8 @@ from numpy.typing import NDArray
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from gis.crs import in_china, transformer
+from gis.crs import api_crs, in_china, offered_crs, transformer
+from gis.errors import UnknownCRSError
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 #: A degrees-minutes-seconds angle as EIA reports write one: 115°57′36″, 115°57'36.5",
@@ -183,6 +184,30 @@ def gk3_zone_of_crs(crs: str | None) -> GKZone | None:
         return None
     zone = 25 + (epsg - 4513 if epsg <= 4533 else epsg - 4534)
     return GKZone(zone, zone * 3, 4513 + zone - 25)
+
+
+def gk3_zone_crs(text: str, *, field: str = "report_crs") -> str:
+    """``EPSG:N`` of the CGCS2000 3-degree zone ``text`` names (a code, URI or URN).
+
+    For the zone a screening's reports list the corners in (a county's fixed zone, which
+    its surveyors and the reviewer's own drawings use).
+
+    Raises:
+        UnknownCRSError: ``text`` is not a CRS the API offers, or not such a zone.
+    """
+    raw = offered_crs(text, field=field).strip()
+    try:
+        code: int | None = api_crs(f"EPSG:{raw}" if raw.isdigit() else raw, field=field).srid
+    except UnknownCRSError:  # a name (CGCS2000, WGS84): never a zone
+        code = None
+    if code is None or gk3_zone_of_crs(f"EPSG:{code}") is None:
+        raise UnknownCRSError(
+            f"{field}: {text.strip()} is not a CGCS2000 3-degree Gauss-Krüger zone; give one "
+            "of EPSG:4513–4554 (e.g. EPSG:4528 for zone 40, central meridian 120°E), or leave "
+            "it out for the zone of the project's centre.",
+            field=field,
+        )
+    return f"EPSG:{code}"
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,9 @@ def location_table(screening: dict[str, Any]) -> LocationTable | None:
         return None
     centre = _centre(geom)
     project = screening.get("project") or {}
-    # the zone the request was drawn in (a county's fixed zone), else the centre's
-    zone = gk3_zone_of_crs(project.get("crs"))
+    # the zone asked for, else the one the request was drawn in (a county's fixed
+    # zone), else the centre's
+    zone = gk3_zone_of_crs(project.get("report_crs")) or gk3_zone_of_crs(project.get("crs"))
     if zone is None:
         try:
             zone = gk3_zone(centre.x)

@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
-from gis.coords import gk_epsg, is_easting, is_northing
+from gis.coords import gk3_zone_of_crs, gk_epsg, is_easting, is_northing
 from gis.crs import Correction, crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
 from gis.errors import MissingCRSError
 from gis.offsets import WEB_MAP_DATUMS, web_map_datum
@@ -70,6 +70,16 @@ class ProjectSite:
     source_crs: CRS | None = field(default=None, repr=False)
     correction: tuple[Correction, str] | None = field(default=None, repr=False)
 
+    @property
+    def report_crs(self) -> str | None:
+        """The file's CGCS2000 3-degree zone (``EPSG:N``), for the reports' 拐点坐标; else None.
+
+        A site surveyed in its county's fixed zone keeps that zone in the reports even when
+        its centre lies in the next (the screening's ``report_crs``).
+        """
+        zone = gk3_zone_of_crs(self.crs)
+        return None if zone is None else f"EPSG:{zone.epsg}"
+
     def lonlat(self, x: float, y: float, *, field: str, detail: str) -> tuple[float, float]:
         """A point given in the file's coordinates, read as the file was, in lon/lat.
 
@@ -94,6 +104,7 @@ class ProjectSite:
             "crs": self.crs,
             "format": self.format,
             "notes": self.notes,
+            "report_crs": self.report_crs,
         }
 
 

@@ -214,6 +214,7 @@ def screen_command(
             energy_tce=energy_tce,
             water_m3d=water_m3d,
             outfall=None if outfall is None else _outfall(outfall, site),
+            report_crs=site.report_crs,
         )
         with session_scope() as session:
             result = create_screening(session, project, book=RuleBook())

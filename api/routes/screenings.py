@@ -13,6 +13,7 @@ from api.fast_routes import FastRoutes
 from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.civil_time import today
+from gis.coords import gk3_zone_crs
 from gis.crs import offered_crs
 from gis.offsets import web_map_datum
 from layers.screening.project import MAX_BUFFER_M, ProjectInput, project_industry
@@ -88,6 +89,14 @@ class ScreeningCreate(BaseModel):
         default=None, ge=0, description="annual energy use, tonnes of standard coal (tce)"
     )
     water_m3d: float | None = Field(default=None, ge=0, description="water use, m³/day")
+    report_crs: CleanStr | None = Field(
+        default=None,
+        max_length=100,
+        description="the CGCS2000 3-degree Gauss-Krüger zone (EPSG:4513–4554) the reports "
+        "list the project's corners (拐点坐标) in, e.g. a county's fixed zone; default: `crs` "
+        "when it is such a zone, else the zone of the project's centre",
+        examples=["EPSG:4528"],
+    )
 
     def to_input(self) -> ProjectInput:
         """The engine's view of the request.
@@ -115,6 +124,7 @@ class ScreeningCreate(BaseModel):
             capacity=self.capacity.model_dump() if self.capacity is not None else None,
             energy_tce=self.energy_tce,
             water_m3d=self.water_m3d,
+            report_crs=gk3_zone_crs(self.report_crs) if self.report_crs else None,
         )
 
 

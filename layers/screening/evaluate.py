@@ -647,7 +647,7 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     body = {
         "as_of": iso,
         # the project echo at top level (what clients and the report read first) …
-        **{k: v for k, v in project.echo().items() if k != "crs"},
+        **{k: v for k, v in project.echo().items() if k not in ("crs", "report_crs")},
         "geometry": shapely.geometry.mapping(geom.geom),
         # … and in full, with the input CRS and derived measures
         "project": {

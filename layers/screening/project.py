@@ -40,6 +40,9 @@ class ProjectInput:
     energy_tce: float | None = None
     #: Water use, m³ per day.
     water_m3d: float | None = None
+    #: The CGCS2000 3-degree zone (``EPSG:N``) the reports list the corners in; default
+    #: ``crs`` when it is one, else the zone of the project's centre.
+    report_crs: str | None = None
 
     def echo(self) -> dict[str, Any]:
         """The project as echoed in a result (input geometry kept as given)."""
@@ -56,6 +59,8 @@ class ProjectInput:
             value = getattr(self, key)
             if value is not None:
                 echo[key] = value
+        if self.report_crs is not None:
+            echo["report_crs"] = self.report_crs
         return echo
 
     @classmethod

@@ -243,6 +243,24 @@ def test_ecozone_screen_takes_the_facts_rules_ask_about(url, tmp_path):
     assert neither.exit_code == 2 and "industry_code" in neither.output
 
 
+def test_ecozone_screen_of_a_corner_file_keeps_its_zone_for_the_reports(url, tmp_path):
+    """A 拐点坐标 txt in CGCS2000 zone 39 (南京's 118.8°E lies in zone 40 by its centre):
+    the stored screening asks its reports for zone 39, as the map's upload does."""
+    from pyproj import Transformer
+
+    lon, lat = NANJING
+    to_zone = Transformer.from_crs(4490, 4527, always_xy=True)
+    corners = [to_zone.transform(x, y) for x, y in [(lon, lat), (lon + 0.01, lat), (lon + 0.01, lat + 0.01), (lon, lat + 0.01), (lon, lat)]]  # fmt: skip
+    site = tmp_path / "拐点坐标.txt"
+    site.write_text(
+        "".join(f"J{i + 1},{n:.3f},{e:.3f}\n" for i, (e, n) in enumerate(corners)), "utf-8"
+    )
+    result = _cli(url, "screen", str(site), "--industry", "化工", "--as-of", "2024-06-30", "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output[result.output.index("{") :])
+    assert body["project"]["report_crs"] == "EPSG:4527"
+
+
 def test_since_is_a_day_in_beijing_time(url, screened):
     engine = create_engine(url)
     with engine.begin() as conn:  # 2026-03-01 17:00 UTC is 2026-03-02 01:00 北京时间

@@ -338,7 +338,17 @@ def test_upload_project_file_sets_the_project(browser_context_factory, live_serv
     )
     page.wait_for_function("() => window.ecozone.project !== null")
     assert "EPSG:4528" in page.inner_text("#project-status")
+    assert "报告拐点坐标按 EPSG:4528 列出" in page.inner_text("#project-status")
     page.screenshot(path=str(output_dir / "09-uploaded.png"))
+    # the screening asks for the file's zone, so the reports list the corners as surveyed
+    page.click("#run-screening")
+    page.wait_for_selector("#verdict-banner")
+    screening_id = page.evaluate("window.ecozone.screening.id")
+    stored = page.request.get(f"{live_server}/screenings/{screening_id}").json()
+    assert stored["project"]["report_crs"] == "EPSG:4528"
+    # a project drawn instead forgets the file's zone
+    page.click("#clear-project")
+    assert page.evaluate("window.ecozone.reportCrs") is None
     watch.assert_clean()
 
 

@@ -48,6 +48,28 @@ def test_the_zone_the_request_was_drawn_in_is_kept():
     assert abs(float(first[1]) - northing) < 1e-3 and abs(float(first[2]) - easting) < 1e-3
 
 
+def test_the_zone_asked_for_comes_before_the_request_crs_and_the_centre():
+    """``report_crs`` (an uploaded file's zone, sent with a lon/lat request) wins."""
+    site = box(118.59, 32.00, 118.61, 32.01)  # centre in zone 40
+    asked = location_table(
+        {"geometry": mapping(site), "project": {"crs": "EPSG:4326", "report_crs": "EPSG:4527"}}
+    )
+    assert asked is not None and "第 39 带" in dict(asked.summary)["坐标系"]
+
+
+def test_a_report_zone_must_be_a_cgcs2000_three_degree_zone():
+    from gis.coords import gk3_zone_crs
+    from gis.errors import UnknownCRSError
+
+    assert gk3_zone_crs("EPSG:4527") == "EPSG:4527"
+    assert gk3_zone_crs("urn:ogc:def:crs:EPSG::4548") == "EPSG:4548"
+    assert gk3_zone_crs("4528") == "EPSG:4528"
+    for wrong in ("EPSG:4326", "CGCS2000", "EPSG:4499", "EPSG:3857", "zone 40"):
+        with pytest.raises(UnknownCRSError) as info:
+            gk3_zone_crs(wrong)
+        assert info.value.field == "report_crs"
+
+
 def test_corners_match_pyproj_to_the_millimetre():
     zone = gk3_zone(LON)
     corners = corner_points(SITE, zone)
@@ -135,6 +157,29 @@ def test_html_and_docx_reports_list_the_corners(client, screening_id):
     rows = [[c.text for c in row.cells] for row in table.rows[1:]]
     assert [r[0] for r in rows] == ["J1", "J2", "J3", "J4"]
     assert rows[0][1:3] == [x, y]
+
+
+def test_a_screening_asked_for_in_a_county_zone_reports_its_corners_there(client, db_session):
+    """``report_crs`` with a lon/lat request: stored, echoed, and the reports use the zone
+    (zone 39 although the site's centre lies in 40), a re-check reads it back; a zone that
+    is not one is a 400 naming the field."""
+    client.app.dependency_overrides[web_router.get_session] = lambda: db_session
+    body = {"name": "按县域固定带号", "geometry": mapping(SITE), "industry": "化工", "kind": "新建"}
+    r = client.post("/screenings", json={**body, "report_crs": "EPSG:4527"})
+    assert r.status_code == 201, r.text
+    screening = r.json()
+    assert screening["project"]["report_crs"] == "EPSG:4527" and "report_crs" not in screening
+    assert screening["project"]["crs"] == "EPSG:4326"
+    easting, northing = Transformer.from_crs(4490, 4527, always_xy=True).transform(120.270, 31.900)
+    html = client.get(f"/screenings/{screening['id']}/report").text
+    assert "第 39 带" in html and f"{northing:.3f}" in html and f"{easting:.3f}" in html
+    again = client.get(f"/screenings/{screening['id']}/recheck")  # from the stored request
+    assert again.status_code == 200, again.text
+    assert again.json()["identical"] is True, again.json()["differences"]
+    wrong = client.post("/screenings", json={**body, "report_crs": "EPSG:4326"})
+    assert wrong.status_code == 400  # as an unknown ``crs`` is
+    assert wrong.headers["content-type"].startswith("application/problem+json")
+    assert "report_crs" in wrong.text and "EPSG:4513" in wrong.json()["detail"]
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")

@@ -62,7 +62,7 @@ function loadHistory(more) {
 export function reopen(id) {
   return getJSON("/screenings/" + encodeURIComponent(id)).then(function (s) {
     clearScreening();
-    setProject(s.geometry, "已保存的筛查 " + (s.name || id));
+    setProject(s.geometry, "已保存的筛查 " + (s.name || id), s.project && s.project.report_crs);
     document.getElementById("project-name").value = s.name || "";
     if (s.buffer_m != null) document.getElementById("buffer").value = s.buffer_m;
     setTags(s.tags);

@@ -15,8 +15,10 @@ function geometryLabel(g) {
   return { Point: "点", MultiPoint: "多点", LineString: "线", MultiLineString: "多线", Polygon: "面", MultiPolygon: "多面" }[g.type] || g.type;
 }
 
-export function setProject(geometry, note) {
+// reportCrs: the zone the reports list the corners in (an uploaded file's own), else null
+export function setProject(geometry, note, reportCrs) {
   state.project = geometry;
+  state.reportCrs = (geometry && reportCrs) || null;
   projectLayer.clearLayers();
   if (geometry) projectLayer.addData({ type: "Feature", geometry: geometry, properties: {} });
   document.getElementById("project-status").innerHTML = geometry
@@ -38,8 +40,9 @@ function uploadProjectFile(ev) {
   getJSON("/web/project-file", { method: "POST", body: form }).then(function (body) {
     clearScreening();
     const note = file.name + "（" + body.format + "，" + body.crs + "，" + body.feature_count + " 个要素）" +
-      (body.notes && body.notes.length ? "；" + body.notes.join("；") : "");
-    setProject(body.geometry, note);
+      (body.notes && body.notes.length ? "；" + body.notes.join("；") : "") +
+      (body.report_crs ? "；报告拐点坐标按 " + body.report_crs + " 列出" : "");
+    setProject(body.geometry, note, body.report_crs);
     map.fitBounds(projectLayer.getBounds(), { maxZoom: 15, padding: [40, 40] });
   }).catch(function (err) {
     status.innerHTML = '<span class="error">无法读取文件：' + esc(err.message) + "</span>";

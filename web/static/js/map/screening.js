@@ -165,6 +165,7 @@ function submitScreening(ev) {
     as_of: state.asOf,
   };
   if (code) body.industry_code = code;
+  if (state.reportCrs) body.report_crs = state.reportCrs;
   let facts;
   try { facts = readFacts(); } catch (err) {
     box.innerHTML = '<p class="error">' + esc(err.message) + "</p>";
