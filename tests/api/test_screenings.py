@@ -338,6 +338,13 @@ def test_lon_lat_from_a_chinese_web_map_is_converted(client, yangtze, datum):
     want = convert(np.array([lon, lon - 0.002]), np.array([lat, lat]))
     assert data["geometry"]["coordinates"] == pytest.approx([want[0][0], want[1][0]], abs=1e-9)
     assert data["outfall"]["coordinates"] == [lon - 0.002, lat]  # echoed as given, in its crs
+    # … and measured from where it really is: the 长江 (the meridian 119°E) from the outfall
+    outfall_lon, outfall_lat = want[0][1], want[1][1]
+    [rule] = [r for r in data["results"] if r["rule_id"] == "R-CJBHF-47-OUTFALL"]
+    assert rule["outcome"] == "REQUIRE" and rule["measured_from"] == "outfall"
+    real = GEOD.inv(outfall_lon, outfall_lat, 119.0, outfall_lat)[2]
+    as_given = GEOD.inv(lon - 0.002, lat, 119.0, lat)[2]
+    assert abs(rule["evidence"][0]["distance_m"] - real) < 2.0 < abs(real - as_given)
     assert GEOD.inv(lon, lat, *data["geometry"]["coordinates"])[2] > 200  # moved back
     assert any("WGS84" in w for w in data["warnings"] if isinstance(w, str))
     assert data["project"]["crs"] == ("GCJ-02" if datum == "GCJ-02" else "BD-09")
