@@ -65,20 +65,14 @@ class ProjectSite:
     crs: str
     format: str
     notes: list[str] = field(default_factory=list)
+    #: The file's CGCS2000 3-degree zone (``EPSG:N``), which the screening's reports list
+    #: the corners in (a site surveyed in its county's fixed zone keeps it even when its
+    #: centre lies in the next: the screening's ``report_crs``); None for other CRSs.
+    report_crs: str | None = None
     #: what the coordinates were read in, and the web-map datum's correction if any
     #: (:meth:`lonlat` reads another point of the file's the same way)
     source_crs: CRS | None = field(default=None, repr=False)
     correction: tuple[Correction, str] | None = field(default=None, repr=False)
-
-    @property
-    def report_crs(self) -> str | None:
-        """The file's CGCS2000 3-degree zone (``EPSG:N``), for the reports' 拐点坐标; else None.
-
-        A site surveyed in its county's fixed zone keeps that zone in the reports even when
-        its centre lies in the next (the screening's ``report_crs``).
-        """
-        zone = gk3_zone_of_crs(self.crs)
-        return None if zone is None else f"EPSG:{zone.epsg}"
 
     def lonlat(self, x: float, y: float, *, field: str, detail: str) -> tuple[float, float]:
         """A point given in the file's coordinates, read as the file was, in lon/lat.
@@ -287,12 +281,17 @@ def project_site(
         raise NoValidFeaturesError("文件中没有几何要素。", field="file")
     read = in_lonlat(geoms, source.crs, crs, near_lon)
     merged = shapely.make_valid(shapely.union_all(read.geoms))
+    label = crs_label(read.crs)
+    zone = gk3_zone_of_crs(label)
+    if zone is not None:
+        notes.append(f"报告的拐点坐标按本文件的分带列出：{zone.label}")
     return ProjectSite(
         geometry=mapping(merged),
         feature_count=int(geoms.size),
-        crs=crs_label(read.crs),
+        crs=label,
         format=source.format,
         notes=[*notes, *read.notes],
+        report_crs=None if zone is None else f"EPSG:{zone.epsg}",
         source_crs=read.crs,
         correction=read.correction,
     )

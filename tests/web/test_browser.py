@@ -338,7 +338,7 @@ def test_upload_project_file_sets_the_project(browser_context_factory, live_serv
     )
     page.wait_for_function("() => window.ecozone.project !== null")
     assert "EPSG:4528" in page.inner_text("#project-status")
-    assert "报告拐点坐标按 EPSG:4528 列出" in page.inner_text("#project-status")
+    assert "报告的拐点坐标按本文件的分带列出" in page.inner_text("#project-status")
     page.screenshot(path=str(output_dir / "09-uploaded.png"))
     # the screening asks for the file's zone, so the reports list the corners as surveyed
     page.click("#run-screening")

@@ -147,6 +147,7 @@ def test_project_file_reads_an_excel_corner_table_as_surveyors_write_it(web_clie
     assert body["geometry"]["type"] == "Polygon"
     assert "4527" in body["crs"]
     assert body["report_crs"] == "EPSG:4527"  # the map sends it with the screening
+    assert any("按本文件的分带列出" in n and "第 39 带" in n for n in body["notes"])
     assert any("X 为北坐标" in n for n in body["notes"])
     site = shape(body["geometry"])
     area, _ = Geod(ellps="WGS84").geometry_area_perimeter(site)

@@ -40,8 +40,7 @@ function uploadProjectFile(ev) {
   getJSON("/web/project-file", { method: "POST", body: form }).then(function (body) {
     clearScreening();
     const note = file.name + "（" + body.format + "，" + body.crs + "，" + body.feature_count + " 个要素）" +
-      (body.notes && body.notes.length ? "；" + body.notes.join("；") : "") +
-      (body.report_crs ? "；报告拐点坐标按 " + body.report_crs + " 列出" : "");
+      (body.notes && body.notes.length ? "；" + body.notes.join("；") : "");
     setProject(body.geometry, note, body.report_crs);
     map.fitBounds(projectLayer.getBounds(), { maxZoom: 15, padding: [40, 40] });
   }).catch(function (err) {
