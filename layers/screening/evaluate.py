@@ -646,10 +646,12 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     ]
     body = {
         "as_of": iso,
-        # the project echo at top level (what clients and the report read first) …
+        # the project echo at top level (what clients and the report read first), its
+        # geometry and outfall in WGS84 lon/lat …
         **{k: v for k, v in project.echo().items() if k not in ("crs", "report_crs")},
         "geometry": shapely.geometry.mapping(geom.geom),
-        # … and in full, with the input CRS and derived measures
+        **({"outfall": shapely.geometry.mapping(p.outfall.geom)} if p.outfall else {}),
+        # … and in full as given, with the input CRS and derived measures
         "project": {
             **project.echo(),
             "geometry_wgs84": shapely.geometry.mapping(geom.geom),

@@ -337,7 +337,10 @@ def test_lon_lat_from_a_chinese_web_map_is_converted(client, yangtze, datum):
     convert = gcj02_to_wgs84 if datum == "GCJ-02" else bd09_to_wgs84
     want = convert(np.array([lon, lon - 0.002]), np.array([lat, lat]))
     assert data["geometry"]["coordinates"] == pytest.approx([want[0][0], want[1][0]], abs=1e-9)
-    assert data["outfall"]["coordinates"] == [lon - 0.002, lat]  # echoed as given, in its crs
+    # the top level is lon/lat like the project's geometry (the map draws it, the map file
+    # measures from it); the request's own coordinates stay under ``project``
+    assert data["outfall"]["coordinates"] == pytest.approx([want[0][1], want[1][1]], abs=1e-9)
+    assert data["project"]["outfall"]["coordinates"] == [lon - 0.002, lat]
     # … and measured from where it really is: the 长江 (the meridian 119°E) from the outfall
     outfall_lon, outfall_lat = want[0][1], want[1][1]
     [rule] = [r for r in data["results"] if r["rule_id"] == "R-CJBHF-47-OUTFALL"]

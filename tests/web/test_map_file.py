@@ -296,3 +296,37 @@ def test_saved_map_file_opens_offline_in_chromium(
     assert network == [], f"the file asked the network for {network}"
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     assert errors == [], errors
+
+
+def test_a_projected_request_draws_its_outfall_lines_from_the_outfall(client):
+    """A request in CGCS2000 zone 40 with its outfall: the body's top-level outfall is lon/lat
+    like its geometry (the request's own coordinates under ``project``), so a distance line
+    measured from the outfall starts there, not at the zone's metres read as degrees."""
+    from pyproj import Transformer
+
+    from web.map_file import distance_lines
+
+    to_zone = Transformer.from_crs(4490, 4528, always_xy=True)
+    site = [to_zone.transform(x, y) for x, y in SITE_NEAR_YANGTZE.exterior.coords]
+    outfall_lonlat = (120.266, 31.9480)
+    outfall = to_zone.transform(*outfall_lonlat)
+    created = client.post(
+        "/screenings",
+        json={
+            "name": "投影坐标请求的排污口",
+            "geometry": {"type": "Polygon", "coordinates": [site]},
+            "crs": "EPSG:4528",
+            "outfall": {"type": "Point", "coordinates": list(outfall)},
+            "industry": "化工",
+            "kind": "新建",
+        },
+    )
+    assert created.status_code == 201, created.text
+    body = client.get(f"/screenings/{created.json()['id']}").json()
+    assert body["outfall"]["coordinates"] == pytest.approx(outfall_lonlat, abs=1e-7)
+    assert body["project"]["outfall"]["coordinates"] == pytest.approx(outfall, abs=1e-6)
+    target = {"type": "Point", "coordinates": [120.266, 31.9520]}
+    hit = Evidence("water_bodies", 1, "长江", target, distance_m=440.0, from_outfall=True)
+    [line] = distance_lines(body, [hit])
+    start = line["geometry"]["coordinates"][0]
+    assert start == pytest.approx(outfall_lonlat, abs=1e-6)
