@@ -3,7 +3,8 @@
 :func:`location_table` turns a screening's geometry (lon/lat) into what the HTML/PDF report
 (``report.html``) and the Word report (:mod:`web.word_report`) print: the centre in lon/lat
 and in CGCS2000 3-degree Gauss-Krüger X/Y (the zone of the request's CRS when it names one,
-else the centre's), the area (m², 公顷, 亩) or length, and every
+else the centre's), the area (m², 公顷, 亩) or length, the outfall (排污口) when the
+project has one, and every
 vertex numbered J1, J2, … with its X (north) and Y (east, with the zone number).
 """
 
@@ -16,7 +17,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from gis.coords import corner_points, gk3_zone, gk3_zone_of_crs
+from gis.coords import GKZone, corner_points, gk3_zone, gk3_zone_of_crs
 
 TITLE = "项目位置与拐点坐标"
 COLUMNS = ("点号", "X（m）", "Y（m）", "经度（°）", "纬度（°）")
@@ -48,6 +49,21 @@ def _heading(kind: str, part: int, ring: int, parts: int) -> str | None:
     if kind == "LineString" and parts > 1:
         return f"线段 {part}"
     return None
+
+
+def _outfall_row(outfall: Any, zone: GKZone) -> tuple[str, str] | None:
+    """排污口 in lon/lat and the table's X/Y, as 废水排放口 tables give its location.
+
+    None without an outfall, or for a screening stored before its top-level outfall was
+    lon/lat (its coordinates were the request's own).
+    """
+    if not isinstance(outfall, dict) or outfall.get("type") != "Point":
+        return None
+    point = shape(outfall)
+    if point.is_empty or not (-180 <= point.x <= 180 and -90 <= point.y <= 90):
+        return None
+    [at] = corner_points(point, zone)
+    return "排污口", f"经度 {at.lon:.6f}°，纬度 {at.lat:.6f}°；X = {at.x:.3f}，Y = {at.y:.3f}"
 
 
 def _centre(geom: BaseGeometry) -> BaseGeometry:
@@ -100,6 +116,9 @@ def location_table(screening: dict[str, Any]) -> LocationTable | None:
     kind = geom.geom_type.removeprefix("Multi")
     noun = "点位" if kind == "Point" else "拐点"
     summary.append((f"{noun}数", f"{len(corners)} 个"))
+    outfall = _outfall_row(screening.get("outfall"), zone)
+    if outfall is not None:
+        summary.append(outfall)
     shown = corners[:MAX_CORNERS]
     rows = []
     previous: tuple[int, int] | None = None

@@ -57,6 +57,20 @@ def test_the_zone_asked_for_comes_before_the_request_crs_and_the_centre():
     assert asked is not None and "第 39 带" in dict(asked.summary)["坐标系"]
 
 
+def test_the_outfall_is_given_in_lon_lat_and_in_the_tables_zone():
+    outfall = {"type": "Point", "coordinates": [120.272, 31.905]}
+    table = location_table({"geometry": mapping(SITE), "outfall": outfall, "project": {}})
+    assert table is not None
+    easting, northing = Transformer.from_crs(4490, 4528, always_xy=True).transform(120.272, 31.905)
+    row = dict(table.summary)["排污口"]
+    assert "经度 120.272000°，纬度 31.905000°" in row
+    assert f"X = {northing:.3f}，Y = {easting:.3f}" in row
+    # a screening stored before the outfall was lon/lat: no row rather than a wrong one
+    projected = {"type": "Point", "coordinates": [40525149.4, 3536417.2]}
+    old = location_table({"geometry": mapping(SITE), "outfall": projected, "project": {}})
+    assert old is not None and "排污口" not in dict(old.summary)
+
+
 def test_a_report_zone_must_be_a_cgcs2000_three_degree_zone():
     from gis.coords import gk3_zone_crs
     from gis.errors import UnknownCRSError
