@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ReadSessionDep
 from api.responses import GeoJSONResponse
+from api.routes.screenings import RequestCRS, request_crs
 from api.text_input import CleanStr
 from gis.civil_time import today
 from gis.project_geometry import prepare_geometry
@@ -85,8 +86,9 @@ class TraceQuery(BaseModel):
 
     geometry: dict[str, Any] = Field(
         examples=[{"type": "Point", "coordinates": [120.27, 31.95]}],
-        description="GeoJSON geometry (WGS84): a point, a line or a polygon near a river",
+        description="GeoJSON geometry in `crs`: a point, a line or a polygon near a river",
     )
+    crs: RequestCRS = None
     distance_m: float = Field(gt=0, le=MAX_TRACE_M, description="metres along the rivers")
     collections: list[CleanStr] = Field(
         default_factory=lambda: list(TRACE_COLLECTIONS), min_length=1, max_length=12
@@ -98,7 +100,7 @@ class TraceQuery(BaseModel):
 def _trace(
     request: Request, body: TraceQuery, session: Any, direction: Literal["upstream", "downstream"]
 ) -> GeoJSONResponse:
-    geometry = prepare_geometry(body.geometry, None).geom
+    geometry = prepare_geometry(body.geometry, request_crs(body.crs)).geom
     set_statement_timeout(session, request.app.state.db_settings.proximity_timeout_ms)
     result = trace(
         session,

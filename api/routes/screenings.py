@@ -34,6 +34,29 @@ class Capacity(BaseModel):
     unit: CleanStr = Field(min_length=1, max_length=20, examples=["万吨/年"])
 
 
+#: The CRS of a request's coordinates (a screening's, a river trace's).
+RequestCRS = Annotated[
+    CleanStr | None,
+    Field(
+        max_length=100,
+        description="CRS of the coordinates (default EPSG:4326): EPSG:4326, EPSG:4490, "
+        "EPSG:3857 or a CGCS2000 Gauss-Krüger zone EPSG:4491–4554 (or its OGC URI or URN); "
+        "GCJ-02 or BD-09 for lon/lat copied from 高德/腾讯 or 百度 maps (converted to WGS84)",
+    ),
+]
+
+
+def request_crs(text: str | None) -> str | None:
+    """A request's ``crs`` as the geometry reader takes it (GCJ-02/BD-09 by their names).
+
+    Raises:
+        UnknownCRSError: a CRS the API does not offer (field ``crs``).
+    """
+    if not text:
+        return None
+    return web_map_datum(text) or offered_crs(text, field="crs")
+
+
 class ScreeningCreate(BaseModel):
     """A project to screen (the body of ``POST /screenings``)."""
 
@@ -44,13 +67,7 @@ class ScreeningCreate(BaseModel):
         description="GeoJSON Point, LineString, Polygon or Multi* in `crs`",
         examples=[{"type": "Point", "coordinates": [119.0, 32.2]}],
     )
-    crs: CleanStr | None = Field(
-        default=None,
-        max_length=100,
-        description="CRS of the coordinates (default EPSG:4326): EPSG:4326, EPSG:4490, "
-        "EPSG:3857 or a CGCS2000 Gauss-Krüger zone EPSG:4491–4554 (or its OGC URI or URN); "
-        "GCJ-02 or BD-09 for lon/lat copied from 高德/腾讯 or 百度 maps (converted to WGS84)",
-    )
+    crs: RequestCRS = None
     industry: CleanStr | None = Field(
         default=None,
         max_length=100,
@@ -107,9 +124,7 @@ class ScreeningCreate(BaseModel):
         return ProjectInput(
             name=self.name,
             geometry=self.geometry,
-            crs=(
-                web_map_datum(self.crs) or offered_crs(self.crs, field="crs") if self.crs else None
-            ),
+            crs=request_crs(self.crs),
             industry=project_industry(self.industry, self.industry_code),
             industry_code=self.industry_code,
             kind=self.kind,

@@ -233,6 +233,49 @@ def test_network_queries_upstream_over_http(client, db_session, rivers, sources,
     assert {r["properties"]["name"] for r in body["reaches"]["features"]} >= {"干流", "支流"}
 
 
+def test_network_queries_take_cgcs2000_coordinates(client, db_session, rivers, sources, overrides):
+    """A system holding the site in its county's Gauss-Krüger zone (X/Y in metres) asks with
+    ``crs`` as a screening does, and gets what the lon/lat question gets; an unknown crs is
+    a 400 naming it."""
+    from pyproj import Transformer
+
+    build_network(db_session, as_of=AS_OF, overrides=overrides)
+    easting, northing = Transformer.from_crs(4490, 4527, always_xy=True).transform(118.33, LAT)
+    asked = {"distance_m": 20_000, "collections": ["outfalls"], "as_of": str(AS_OF)}
+    lonlat = client.post(
+        "/queries/upstream",
+        json={**asked, "geometry": {"type": "Point", "coordinates": [118.33, LAT]}},
+    )
+    zone = client.post(
+        "/queries/upstream",
+        json={
+            **asked,
+            "geometry": {"type": "Point", "coordinates": [easting, northing]},
+            "crs": "EPSG:4527",
+        },
+    )
+    assert zone.status_code == 200, zone.text
+
+    def found(response):
+        return {
+            f["properties"]["name"]: f["properties"]["distance_m"]
+            for f in response.json()["features"]
+        }
+
+    assert found(zone).keys() == found(lonlat).keys() and found(zone)
+    for name, distance in found(lonlat).items():
+        assert found(zone)[name] == pytest.approx(distance, abs=1.0)
+    wrong = client.post(
+        "/queries/upstream",
+        json={
+            **asked,
+            "geometry": {"type": "Point", "coordinates": [easting, northing]},
+            "crs": "EPSG:9999999",
+        },
+    )
+    assert wrong.status_code == 400 and wrong.json()["field"] == "crs"
+
+
 def test_network_queries_far_from_a_river_is_a_problem(client, db_session, rivers, overrides):
     build_network(db_session, as_of=AS_OF, overrides=overrides)
     response = client.post(
