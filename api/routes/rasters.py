@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import AsOfDep, SessionDep
+from api.routes.screenings import RequestCRS, request_crs
 from gis.civil_time import today
 from gis.project_geometry import prepare_geometry
 from layers.errors import TileOutOfRangeError
@@ -38,8 +39,8 @@ RasterSettingsDep = Annotated[RasterSettings, Depends(get_raster_settings)]
 class RasterStatsQuery(BaseModel):
     """The body of ``POST /rasters/{layer}/stats``."""
 
-    geometry: dict[str, Any] = Field(description="GeoJSON geometry (EPSG:4326 unless crs)")
-    crs: str | None = Field(default=None, description="the geometry's CRS, e.g. EPSG:4528")
+    geometry: dict[str, Any] = Field(description="GeoJSON geometry in `crs`")
+    crs: RequestCRS = None
     as_of: date | None = Field(default=None, description="the raster release in force then")
     buffer_m: float = Field(default=0.0, ge=0, le=50_000, description="also its buffer (m)")
 
@@ -88,7 +89,7 @@ def post_raster_stats(
     answer is ``no_data`` with the reason, never zeros. The raster release used is cited.
     """
     get_raster_layer(layer)
-    geom = prepare_geometry(body.geometry, body.crs)
+    geom = prepare_geometry(body.geometry, request_crs(body.crs))
     return raster_stats(session, layer, geom.geom, body.as_of or today(), settings, body.buffer_m)
 
 

@@ -38,6 +38,32 @@ def test_stats_of_a_geojson_polygon_and_its_buffer(client, dem):
     assert body["buffer"]["area_m2"] > body["geometry"]["area_m2"]
 
 
+def test_stats_of_a_site_in_cgcs2000_metres_equal_its_lon_lat_ones(client, dem):
+    """``crs`` as a screening takes it: a zone's X/Y; a PROJ string is refused naming crs."""
+    from pyproj import Transformer
+
+    site = box(LON - 0.003, LAT - 0.003, LON + 0.003, LAT + 0.003)
+    to_zone = Transformer.from_crs(4490, 4548, always_xy=True)  # zone 40 without its number
+    in_zone = {
+        "type": "Polygon",
+        "coordinates": [[to_zone.transform(*c) for c in site.exterior.coords]],
+    }
+    asked = {"as_of": "2024-06-30"}
+    lonlat = client.post("/rasters/dem/stats", json={**asked, "geometry": mapping(site)}).json()
+    zone = client.post(
+        "/rasters/dem/stats", json={**asked, "geometry": in_zone, "crs": "EPSG:4548"}
+    )
+    assert zone.status_code == 200, zone.text
+    got, want = zone.json()["geometry"], lonlat["geometry"]
+    assert got["area_m2"] == pytest.approx(want["area_m2"], rel=1e-6)
+    assert got["slope_mean"] == pytest.approx(want["slope_mean"], abs=1e-6)
+    proj = client.post(
+        "/rasters/dem/stats",
+        json={**asked, "geometry": in_zone, "crs": "+proj=tmerc +lon_0=120 +ellps=GRS80"},
+    )
+    assert proj.status_code == 400 and proj.json()["field"] == "crs"
+
+
 def test_outside_the_raster_is_no_data_with_the_reason(client, dem):
     far = box(LON + 1, LAT + 1, LON + 1.01, LAT + 1.01)
     body = client.post("/rasters/dem/stats", json={"geometry": mapping(far)}).json()
