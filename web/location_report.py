@@ -2,8 +2,8 @@
 
 :func:`location_table` turns a screening's geometry (lon/lat) into what the HTML/PDF report
 (``report.html``) and the Word report (:mod:`web.word_report`) print: the centre in lon/lat
-and in CGCS2000 3-degree Gauss-Krüger X/Y (the zone of the request's CRS when it names one,
-else the centre's), the area (m², 公顷, 亩) or length, the outfall (排污口) when the
+and in CGCS2000 3-degree Gauss-Krüger X/Y (the zone ``report_crs`` asks for, else the zone of
+the request's CRS when it names one, else the centre's), the area (m², 公顷, 亩) or length, the outfall (排污口) when the
 project has one, and every
 vertex numbered J1, J2, … with its X (north) and Y (east, with the zone number).
 """
@@ -18,6 +18,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from gis.coords import GKZone, corner_points, gk3_zone, gk3_zone_of_crs
+from gis.offsets import web_map_datum
 
 TITLE = "项目位置与拐点坐标"
 COLUMNS = ("点号", "X（m）", "Y（m）", "经度（°）", "纬度（°）")
@@ -51,13 +52,17 @@ def _heading(kind: str, part: int, ring: int, parts: int) -> str | None:
     return None
 
 
-def _outfall_row(outfall: Any, zone: GKZone) -> tuple[str, str] | None:
+def _outfall_row(screening: dict[str, Any], zone: GKZone) -> tuple[str, str] | None:
     """排污口 in lon/lat and the table's X/Y, as 废水排放口 tables give its location.
 
     None without an outfall, or for a screening stored before its top-level outfall was
-    lon/lat (its coordinates were the request's own).
+    WGS84 lon/lat (it was the request's own: metres of a zone, or GCJ-02/BD-09 lon/lat).
     """
+    outfall = screening.get("outfall")
     if not isinstance(outfall, dict) or outfall.get("type") != "Point":
+        return None
+    project = screening.get("project") or {}
+    if outfall == project.get("outfall") and web_map_datum(project.get("crs")):
         return None
     point = shape(outfall)
     if point.is_empty or not (-180 <= point.x <= 180 and -90 <= point.y <= 90):
@@ -116,7 +121,7 @@ def location_table(screening: dict[str, Any]) -> LocationTable | None:
     kind = geom.geom_type.removeprefix("Multi")
     noun = "点位" if kind == "Point" else "拐点"
     summary.append((f"{noun}数", f"{len(corners)} 个"))
-    outfall = _outfall_row(screening.get("outfall"), zone)
+    outfall = _outfall_row(screening, zone)
     if outfall is not None:
         summary.append(outfall)
     shown = corners[:MAX_CORNERS]

@@ -69,6 +69,14 @@ def test_the_outfall_is_given_in_lon_lat_and_in_the_tables_zone():
     projected = {"type": "Point", "coordinates": [40525149.4, 3536417.2]}
     old = location_table({"geometry": mapping(SITE), "outfall": projected, "project": {}})
     assert old is not None and "排污口" not in dict(old.summary)
+    gcj = {"type": "Point", "coordinates": [120.276, 31.903]}  # as given, GCJ-02
+    stored = {
+        "geometry": mapping(SITE),
+        "outfall": gcj,
+        "project": {"crs": "GCJ-02", "outfall": gcj},
+    }
+    old_gcj = location_table(stored)
+    assert old_gcj is not None and "排污口" not in dict(old_gcj.summary)
 
 
 def test_a_report_zone_must_be_a_cgcs2000_three_degree_zone():
