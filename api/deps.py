@@ -7,12 +7,16 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from api.errors import InvalidParameterError
 from api.read_your_writes import read_after
 from api.settings import ApiSettings
+from api.text_input import CleanStr
 from gis.civil_time import today
+from gis.crs import offered_crs
+from gis.offsets import web_map_datum
 from layers.reads.fastread import Reader
 from layers.reads.replicas import RoutedReader, replica_session
 from layers.screening.rulebook import RuleBook
@@ -149,3 +153,27 @@ BIGINT_MAX = 2**63 - 1
 IdPath = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 #: ``offset`` of a paged list, within bigint for the same reason.
 OffsetQuery = Annotated[int, Query(ge=0, le=BIGINT_MAX)]
+
+
+#: The CRS of a request's coordinates (a screening's, a river trace's, a raster
+#: statistic's): read by :func:`request_crs`.
+RequestCRS = Annotated[
+    CleanStr | None,
+    Field(
+        max_length=100,
+        description="CRS of the coordinates (default EPSG:4326): EPSG:4326, EPSG:4490, "
+        "EPSG:3857 or a CGCS2000 Gauss-Krüger zone EPSG:4491–4554 (or its OGC URI or URN); "
+        "GCJ-02 or BD-09 for lon/lat copied from 高德/腾讯 or 百度 maps (converted to WGS84)",
+    ),
+]
+
+
+def request_crs(text: str | None) -> str | None:
+    """A request's ``crs`` as the geometry reader takes it (GCJ-02/BD-09 by their names).
+
+    Raises:
+        UnknownCRSError: a CRS the API does not offer (field ``crs``).
+    """
+    if not text:
+        return None
+    return web_map_datum(text) or offered_crs(text, field="crs")

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from gis.crs import api_crs, in_china, offered_crs, transformer
+from gis.crs import api_crs, in_china, transformer
 from gis.errors import UnknownCRSError
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
@@ -163,13 +163,24 @@ def gk3_zone(lon: float) -> GKZone:
     return GKZone(zone, zone * 3, 4513 + zone - 25)
 
 
-def gk3_zone_of_crs(crs: str | None) -> GKZone | None:
-    """The 3-degree zone a CRS names, when it is one of CGCS2000's (EPSG:4513-4554).
+def gk3_zone_of_epsg(epsg: int | None) -> GKZone | None:
+    """The 3-degree zone of a CGCS2000 Gauss-Krüger EPSG code (4513-4554), else None.
 
     Both families count: zones 25-45 with the zone number in Y (EPSG:4513-4533) and the
-    same zones without it ("CM 75E" … "CM 135E", EPSG:4534-4554). A site surveyed in a
-    county's fixed zone keeps that zone in the report even when its centre lies in the next.
-    None for any other CRS (lon/lat, 6-degree zones, a CRS that does not parse).
+    same zones without it ("CM 75E" … "CM 135E", EPSG:4534-4554).
+    """
+    if epsg is None or not 4513 <= epsg <= 4554:
+        return None
+    zone = 25 + (epsg - 4513 if epsg <= 4533 else epsg - 4534)
+    return GKZone(zone, zone * 3, 4513 + zone - 25)
+
+
+def gk3_zone_of_crs(crs: str | None) -> GKZone | None:
+    """The 3-degree zone a CRS names, when it is one of CGCS2000's (:func:`gk3_zone_of_epsg`).
+
+    A site surveyed in a county's fixed zone keeps that zone in the report even when its
+    centre lies in the next. None for any other CRS (lon/lat, 6-degree zones, a CRS that
+    does not parse).
     """
     if not crs:
         return None
@@ -177,32 +188,29 @@ def gk3_zone_of_crs(crs: str | None) -> GKZone | None:
     from pyproj.exceptions import CRSError
 
     try:
-        epsg = CRS.from_user_input(crs).to_epsg()
+        return gk3_zone_of_epsg(CRS.from_user_input(crs).to_epsg())
     except CRSError:
         return None
-    if epsg is None or not 4513 <= epsg <= 4554:
-        return None
-    zone = 25 + (epsg - 4513 if epsg <= 4533 else epsg - 4534)
-    return GKZone(zone, zone * 3, 4513 + zone - 25)
 
 
 def gk3_zone_crs(text: str, *, field: str = "report_crs") -> str:
     """``EPSG:N`` of the CGCS2000 3-degree zone ``text`` names (a code, URI or URN).
 
     For the zone a screening's reports list the corners in (a county's fixed zone, which
-    its surveyors and the reviewer's own drawings use).
+    its surveyors and the reviewer's own drawings use). Read as the API reads a ``crs``
+    (:func:`gis.crs.api_crs`, cached), the zone from its code.
 
     Raises:
-        UnknownCRSError: ``text`` is not a CRS the API offers, or not such a zone.
+        UnknownCRSError: ``text`` does not name such a zone.
     """
-    raw = offered_crs(text, field=field).strip()
+    raw = text.strip()
     try:
         code: int | None = api_crs(f"EPSG:{raw}" if raw.isdigit() else raw, field=field).srid
-    except UnknownCRSError:  # a name (CGCS2000, WGS84): never a zone
+    except UnknownCRSError:  # not a CRS the API offers, or a name (CGCS2000): never a zone
         code = None
-    if code is None or gk3_zone_of_crs(f"EPSG:{code}") is None:
+    if gk3_zone_of_epsg(code) is None:
         raise UnknownCRSError(
-            f"{field}: {text.strip()} is not a CGCS2000 3-degree Gauss-Krüger zone; give one "
+            f"{field}: {raw} is not a CGCS2000 3-degree Gauss-Krüger zone; give one "
             "of EPSG:4513–4554 (e.g. EPSG:4528 for zone 40, central meridian 120°E), or leave "
             "it out for the zone of the project's centre.",
             field=field,

@@ -8,9 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ReadSessionDep
+from api.deps import ReadSessionDep, RequestCRS, request_crs
 from api.responses import GeoJSONResponse
-from api.routes.screenings import RequestCRS, request_crs
 from api.text_input import CleanStr
 from gis.civil_time import today
 from gis.project_geometry import prepare_geometry

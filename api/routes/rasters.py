@@ -9,8 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import AsOfDep, SessionDep
-from api.routes.screenings import RequestCRS, request_crs
+from api.deps import AsOfDep, RequestCRS, SessionDep, request_crs
 from gis.civil_time import today
 from gis.project_geometry import prepare_geometry
 from layers.errors import TileOutOfRangeError

@@ -8,14 +8,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import IdPath, OffsetQuery, RuleBookDep, ScreeningStoreDep, SessionDep
+from api.deps import (
+    IdPath,
+    OffsetQuery,
+    RequestCRS,
+    RuleBookDep,
+    ScreeningStoreDep,
+    SessionDep,
+    request_crs,
+)
 from api.fast_routes import FastRoutes
 from api.responses import ORJSONResponse
 from api.text_input import CleanStr
 from gis.civil_time import today
 from gis.coords import gk3_zone_crs
-from gis.crs import offered_crs
-from gis.offsets import web_map_datum
 from layers.screening.project import MAX_BUFFER_M, ProjectInput, project_industry
 from layers.screening.recheck import recheck
 from layers.screening.rules import OTHER_INDUSTRY, EmissionKey, Kind, Verdict
@@ -32,29 +38,6 @@ class Capacity(BaseModel):
 
     value: float = Field(ge=0, examples=[30])
     unit: CleanStr = Field(min_length=1, max_length=20, examples=["万吨/年"])
-
-
-#: The CRS of a request's coordinates (a screening's, a river trace's).
-RequestCRS = Annotated[
-    CleanStr | None,
-    Field(
-        max_length=100,
-        description="CRS of the coordinates (default EPSG:4326): EPSG:4326, EPSG:4490, "
-        "EPSG:3857 or a CGCS2000 Gauss-Krüger zone EPSG:4491–4554 (or its OGC URI or URN); "
-        "GCJ-02 or BD-09 for lon/lat copied from 高德/腾讯 or 百度 maps (converted to WGS84)",
-    ),
-]
-
-
-def request_crs(text: str | None) -> str | None:
-    """A request's ``crs`` as the geometry reader takes it (GCJ-02/BD-09 by their names).
-
-    Raises:
-        UnknownCRSError: a CRS the API does not offer (field ``crs``).
-    """
-    if not text:
-        return None
-    return web_map_datum(text) or offered_crs(text, field="crs")
 
 
 class ScreeningCreate(BaseModel):

@@ -17,5 +17,5 @@ sleep 2
 BODIES="$BODIES_FILE" PATH_=/screenings wrk -t2 -c16 -d5s --latency -s "$DIR/bench/screening/post.lua" http://127.0.0.1:8097 > /tmp/cold-$LABEL.wrk
 out=""
 for pid in $(pgrep -P $SUP -f multiprocessing); do out="$out $(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 ))"; done
-echo "$LABEL RSS:$out MB; $(grep -E 'Requests/sec' /tmp/cold-$LABEL.wrk | tr -s ' ') ; p99 $(awk '/99%/ {print $2}' /tmp/cold-$LABEL.wrk); non-2xx $(grep -c Non-2xx /tmp/cold-$LABEL.wrk)"
+echo "$LABEL RSS:$out MB; $(grep -E 'Requests/sec' /tmp/cold-$LABEL.wrk | tr -s ' ') ; p99 $(awk '/99%/ {print $2}' /tmp/cold-$LABEL.wrk); non-2xx $(awk '/Non-2xx/ {n = $NF} END {print n + 0}' /tmp/cold-$LABEL.wrk)"
 kill -TERM -- -$SUP 2>/dev/null; sleep 2

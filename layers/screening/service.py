@@ -296,8 +296,8 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
     The first statement returns every spatial lookup, the releases in force and the
     rule set in force; when that is the one the store's book last found in force on
     ``as_of`` (same id and content hash) the rules are evaluated and the result stored
-    by the second. Otherwise (first request, a new rule set, an input the cached rules
-    reject) the request takes :func:`create_screening`, which resolves the rule set
+    by the second. Otherwise (the first request of a date, which the concurrent ones wait
+    for; a new rule set; an input the cached rules reject) the request takes :func:`create_screening`, which resolves the rule set
     (storing the repository's on a fresh database) and raises the authoritative error.
     The database keeps the compact form (``ScreeningResult.stored_results``).
     """
@@ -306,21 +306,20 @@ async def create_screening_async(store: ScreeningStore, project: ProjectInput) -
     if rules is None:
         # A cold worker (or a new date) under load: one request resolves the rule set
         # and the others wait for it, rather than each loading the rule set and its
-        # plans in a thread of its own (16 connections on a fresh worker: +50 MB, and
-        # seconds of CPU; bench/RESULTS.md).
+        # plans in a thread of its own (a fresh 2-worker server at 16 connections:
+        # 195-203 MB per worker instead of 155-157; bench/RESULTS.md).
         async with store.resolving:
             rules = store.book.guess_in_force(as_of)
             if rules is None:
                 body = await store.create_sync(project)
                 return int(body["id"]), orjson.dumps(body)
-    prepared: Prepared | None = None
-    if rules is not None:
-        try:
-            check_input(project)
-            prepared = prepare(store.book, rules, project, as_of, None)
-        except GisError:
-            prepared = None
-    if rules is not None and prepared is not None:
+    prepared: Prepared | None
+    try:
+        check_input(project)
+        prepared = prepare(store.book, rules, project, as_of, None)
+    except GisError:
+        prepared = None
+    if prepared is not None:
         rows = await store.fetch(prepared.sql, prepared.args)
         if not confirm_released(store.book, prepared, rows):
             rows = await store.fetch(prepared.sql, prepared.args)

@@ -21,7 +21,12 @@ from layers.ingest.files import SourceData
 from layers.ingest.importer import ImportOptions, import_source
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
-from layers.screening.service import create_screening, create_screening_async, screen
+from layers.screening.service import (
+    ScreeningStore,
+    create_screening,
+    create_screening_async,
+    screen,
+)
 from layers.screening.storage import get_screening, stored_body
 from layers.screening.stores import SessionScreeningStore
 from tests.admin_fixture import load_admin
@@ -468,7 +473,7 @@ def test_too_many_vertices_and_too_large_rejected():
         prepare_geometry(mapping(box(118, 31, 119, 32)), None)
 
 
-def count_fallbacks(store: SessionScreeningStore) -> list[str]:
+def count_fallbacks(store: ScreeningStore) -> list[str]:
     """The names of the projects ``store`` screens on the resolving path (create_sync)."""
     calls: list[str] = []
     fallback = store.create_sync

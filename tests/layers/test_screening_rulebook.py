@@ -250,7 +250,7 @@ def test_concurrent_first_screenings_of_a_date_resolve_the_rule_set_once():
     """A cold worker under load: one request resolves the rule set, the others wait for it.
 
     Before, each of them saw no rule set cached and resolved it in a thread of its own
-    (16 connections on a fresh worker: 16 rule sets and plans built, +50 MB resident).
+    (this test counted 6 of 6; bench/screening/cold.sh: 195-203 MB per worker, not 155-157).
     """
     from sqlalchemy.orm import sessionmaker
 
@@ -271,7 +271,7 @@ def test_concurrent_first_screenings_of_a_date_resolve_the_rule_set_once():
             await pool.open()
             try:
                 store = PoolScreeningStore(pool, sessionmaker(engine), RuleBook())
-                calls = count_fallbacks(store)  # type: ignore[arg-type]
+                calls = count_fallbacks(store)
                 done = await asyncio.gather(*(create_screening_async(store, s) for s in sites))
                 return calls, [screening_id for screening_id, _ in done]
             finally:
