@@ -74,13 +74,15 @@ class MediumRange:
     basis: str
     along_river_m: float | None = None
 
-    def public(self) -> dict[str, Any]:
-        """The range as the screening's JSON reports it."""
+    def public(self, has_outfall: bool) -> dict[str, Any]:
+        """The range as the screening's JSON reports it (``has_outfall``: the request's)."""
         return {
             "medium": self.medium,
             "label": self.label,
             "radius_m": self.radius_m,
-            "measured_from": "outfall" if self.from_outfall else "project",
+            # where this screening measured it: a range from the outfall is measured from
+            # the project when the request gives none
+            "measured_from": "outfall" if self.from_outfall and has_outfall else "project",
             "types": list(self.types),
             "basis": self.basis,
             **({"along_river_m": self.along_river_m} if self.along_river_m else {}),
@@ -263,7 +265,7 @@ def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) ->
     trace = next((r[9] for r in rows if r[0] == TRACE_ROW), None) or {}
     body = result.body
     body["protection_targets"] = table
-    media = [r.public() for r in ranges]
+    media = [r.public(p.outfall is not None) for r in ranges]
     for medium in media:
         if medium["medium"] == SURFACE_WATER:
             medium["measured_along"] = "river" if trace.get("traced") else "circle"

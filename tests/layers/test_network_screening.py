@@ -164,6 +164,7 @@ def test_the_outfall_is_where_the_trace_starts(db_session, rivers):
     assert target["name"] == "下游取水口"
     assert abs(target["distance_m"] - GEOD.inv(*outfall, *DOWN)[2]) < 1.0
     assert target["rivers"] == ["干流"]
+    assert medium(body)["measured_from"] == "outfall"
 
 
 def test_without_a_network_the_circle_is_used_and_said(db_session):

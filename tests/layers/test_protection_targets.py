@@ -115,6 +115,8 @@ def test_each_medium_has_its_range_and_kinds(db_session, receptors):
     ranges = {m["medium"]: m for m in body["protection_ranges"]["media"]}
     assert ranges["air"]["radius_m"] == 2500 and ranges["noise"]["radius_m"] == 200
     assert ranges["groundwater"]["radius_m"] == pytest.approx(1382.0, abs=1.0)
+    # surface water is measured from the outfall only when the request gives one
+    assert {m["measured_from"] for m in ranges.values()} == {"project"}
     assert "HJ 2.2-2018" in ranges["air"]["basis"]
     # the bases are printed in the reports: Chinese, no configuration keys
     for medium in ranges.values():
