@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,6 +53,8 @@ RASTER_LAYERS: dict[str, RasterLayer] = {
 }
 
 _PREFIX = "raster."
+#: The folder a relative :attr:`RasterSettings.data_dir` is read from.
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 class RasterSettings(BaseSettings):
@@ -60,10 +62,17 @@ class RasterSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="APP_RASTER_", env_file=".env", extra="ignore")
 
-    #: The folder of the stored COGs (git-ignored by default: ``.cache/rasters``).
+    #: The folder of the stored COGs (git-ignored by default: ``.cache/rasters``). A relative
+    #: path is read from the checkout's folder, not the working directory: the server and
+    #: every ``ecozone`` command find the same files wherever they are started.
     data_dir: Path = Path(".cache/rasters")
     #: The largest raster (cells) an import accepts (20,000 × 20,000 by default).
     max_pixels: int = Field(default=400_000_000, ge=1)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _from_the_checkout(cls, value: Path) -> Path:
+        return value if value.is_absolute() else CHECKOUT / value
 
 
 def get_raster_layer(layer: str) -> RasterLayer:

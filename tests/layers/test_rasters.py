@@ -18,7 +18,7 @@ from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
 from layers.screening.service import screen
 from layers.store.models import RasterFile, Release
-from layers.store.rasters import RasterSettings, raster_in_force
+from layers.store.rasters import CHECKOUT, RasterSettings, raster_in_force
 from tests.admin_fixture import load_admin
 from tests.raster_fixture import GK_120, gk_origin, import_test_raster, write_plane, write_raster
 
@@ -177,3 +177,15 @@ def test_the_slope_rule_is_not_checked_without_a_raster_or_outside_it(db_session
     assert result["outcome"] == "NOT_CHECKED" and "范围" in result["reason"]["text"]
     result = _slope_rule(screen(db_session, _project(site), book=RuleBook(data)).body)
     assert result["outcome"] == "PASS" and result["evidence"][0]["value"] < 25
+
+
+def test_a_relative_data_dir_does_not_depend_on_the_working_directory(tmp_path, monkeypatch):
+    """The server and the CLI started from other folders must read the same raster files."""
+    monkeypatch.chdir(tmp_path)
+    default = RasterSettings(_env_file=None)  # type: ignore[call-arg]
+    assert default.data_dir.is_absolute()
+    assert default.data_dir == CHECKOUT / ".cache/rasters"
+    assert (CHECKOUT / "pyproject.toml").is_file()  # the checkout, not the package folder
+    given = RasterSettings(data_dir=Path("data/rasters"), _env_file=None)  # type: ignore[call-arg]
+    assert given.data_dir == CHECKOUT / "data/rasters"
+    assert _settings(tmp_path).data_dir == tmp_path  # an absolute folder is kept
