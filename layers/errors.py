@@ -154,6 +154,12 @@ class IndustryCodeMismatchError(AppError):
     code = "industry-code-mismatch"
 
 
+class UnknownIndustryCodeError(AppError):
+    """An ``industry_code`` that is not a GB/T 4754-2017 code."""
+
+    code = "unknown-industry-code"
+
+
 class ScreeningNotFoundError(AppError):
     """No screening has this id."""
 

@@ -18,7 +18,12 @@ from typing import Any, Literal, NamedTuple, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gis.quality import AIR_STATISTICS
-from layers.errors import IndustryCodeMismatchError, ProjectFactError, UnknownIndustryError
+from layers.errors import (
+    IndustryCodeMismatchError,
+    ProjectFactError,
+    UnknownIndustryCodeError,
+    UnknownIndustryError,
+)
 from layers.store.adcodes import PROVINCES
 from layers.store.rasters import RASTER_LAYERS
 
@@ -759,19 +764,51 @@ class LoadedRuleSet:
             )
 
 
-def normalise_code(code: str) -> str:
-    """GB/T 4754 code as letter + digits (``2521`` → ``C2521``, ``C2600`` → ``C26``).
+#: GB/T 4754-2017's sections (门类) and the range of their two-digit divisions (大类, 01-97).
+SECTIONS = {
+    "A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50), "F": (51, 52),
+    "G": (53, 60), "H": (61, 62), "I": (63, 65), "J": (66, 69), "K": (70, 70), "L": (71, 72),
+    "M": (73, 75), "N": (76, 79), "O": (80, 82), "P": (83, 83), "Q": (84, 85), "R": (86, 90),
+    "S": (91, 96), "T": (97, 97),
+}  # fmt: skip
 
-    A code without its section letter is taken as manufacturing (C), the section every
-    rule here is about. A four-digit code ending in ``00`` is a 大类 padded with zeros;
-    other zeros are significant (``C3360`` is a 小类).
+
+def _section_of(division: int) -> str | None:
+    return next((s for s, (lo, hi) in SECTIONS.items() if lo <= division <= hi), None)
+
+
+def normalise_code(code: str) -> str:
+    """A GB/T 4754-2017 code as section letter + 2-4 digits (``2521`` → ``C2521``, ``C2600`` → ``C26``).
+
+    A code without its section letter takes the section its 大类 belongs to (``4411`` →
+    ``D4411``). A four-digit code ending in ``00`` is a 大类 padded with zeros; other
+    zeros are significant (``C3360`` is a 小类).
+
+    Raises:
+        UnknownIndustryCodeError: not letter + 2-4 digits, or a 大类 outside the range
+            of its section (the check goes to the 大类: the store holds no table of
+            the 中类 and 小类).
     """
     text = code.strip().upper().replace(" ", "")
-    if text and text[0].isdigit():
-        text = "C" + text
-    if len(text) == 5 and text.endswith("00"):
-        text = text[:3]
-    return text
+    digits = text[1:] if text[:1].isalpha() else text
+    if not (digits.isdigit() and 2 <= len(digits) <= 4) or len(text) - len(digits) > 1:
+        raise UnknownIndustryCodeError(
+            f"industry_code '{code}' is not a GB/T 4754-2017 code: a section letter and 2-4 "
+            "digits (e.g. C2614, or 2614), or leave it out and give industry.",
+            field="industry_code",
+        )
+    section = _section_of(int(digits[:2]))
+    letter = text[0] if text[:1].isalpha() else section
+    if section is None or letter != section:
+        where = f"大类 {digits[:2]} belongs to section {section}" if section else "there is no 大类 " + digits[:2]
+        raise UnknownIndustryCodeError(
+            f"industry_code '{code}' is not a GB/T 4754-2017 code: {where} (01-97; e.g. C26 "
+            "化学原料和化学制品制造业).",
+            field="industry_code",
+        )
+    if len(digits) == 4 and digits.endswith("00"):
+        digits = digits[:2]
+    return f"{letter}{digits}"
 
 
 class RuleSetKey(NamedTuple):

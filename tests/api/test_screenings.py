@@ -234,6 +234,11 @@ def test_the_kinds_of_project_are_one_list(client, db_session):
         ({"capacity": {"value": 30}}, "capacity.unit"),
         ({"outfall": {"type": "Point", "coordinates": [2.35, 48.85]}}, "outfall"),
         ({"industry": "纺织", "industry_code": "C26"}, "industry_code"),
+        # not GB/T 4754-2017 codes: not a code at all, no such 大类, a 大类 of another section
+        ({"industry": None, "industry_code": "hello"}, "industry_code"),
+        ({"industry": None, "industry_code": "C99"}, "industry_code"),
+        ({"industry": "化工", "industry_code": "Z99"}, "industry_code"),
+        ({"industry": None, "industry_code": "C47"}, "industry_code"),
     ],
 )
 def test_bad_project_facts_are_422_naming_the_field(client, yangtze, extra, field):

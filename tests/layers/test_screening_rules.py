@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from layers.errors import NoRuleSetError, RuleSetError
+from layers.errors import NoRuleSetError, RuleSetError, UnknownIndustryCodeError
 from layers.screening.rulebook import RuleBook
 from layers.screening.rules import normalise_code
 from layers.screening.rulesets import (
@@ -98,6 +98,25 @@ def test_normalise_code():
     assert normalise_code("2521") == "C2521"
     assert normalise_code("C2600") == "C26"
     assert normalise_code("c3360") == "C3360"
+    assert normalise_code("4411") == "D4411"  # the section of its 大类, not always C
+    assert normalise_code("G553") == "G553"
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("hello", "a section letter and 2-4 digits"),
+        ("C12345", "a section letter and 2-4 digits"),
+        ("CC26", "a section letter and 2-4 digits"),
+        ("C99", "there is no 大类 99"),
+        ("Z26", "大类 26 belongs to section C"),
+        ("O79", "大类 79 belongs to section N"),
+    ],
+)
+def test_a_code_outside_gbt_4754_is_refused_saying_why(code, says):
+    with pytest.raises(UnknownIndustryCodeError, match=says) as err:
+        normalise_code(code)
+    assert err.value.field == "industry_code"
 
 
 def test_the_library_puts_every_fact_condition_in_words():
