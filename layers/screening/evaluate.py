@@ -278,6 +278,7 @@ REASONS = {
     "no_release": "图层 {layers} 在 {as_of} 无有效版本",
     "outside_coverage": "项目不在图层 {layers} 当前版本的覆盖范围内",
     "missing_facts": "项目未提供 {facts}",
+    "no_division": "项目不在图层 {layers} 的任何区划内",
 }
 
 
@@ -413,6 +414,8 @@ class _Step:
     regions_matched: tuple[str, ...] | None
     #: the collections the rule reads: its layer, its ``via`` and its ``within``
     needed: tuple[str, ...]
+    #: the project's divisions are not known and may lie in the rule's regions
+    region_unknown: bool = False
 
 
 def _steps(
@@ -451,6 +454,7 @@ def _steps(
                         )
                         if c is not None
                     ),
+                    decision == "region_unknown",
                 )
             )
         if run[0]:
@@ -516,7 +520,17 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     facts = project.facts()
     if "in_park" not in facts and _layer_problem(found, PARKS) is None:
         facts["in_park"] = any(r.covers for r in found.by_collection.get(PARKS, []))
-    scope = ProjectScope(labels, tags, project.kind, frozenset(a for a, _ in divisions), facts)
+    # the divisions' release does not cover the project (at sea, a province not loaded),
+    # has none in force, or covers it with no division there: its region is not known
+    region_problem = _layer_problem(found, JURISDICTION) or (None if divisions else "no_division")
+    scope = ProjectScope(
+        labels,
+        tags,
+        project.kind,
+        frozenset(a for a, _ in divisions),
+        facts,
+        region_problem is None,
+    )
     iso = as_of.isoformat()
     warnings = list(geom.warnings)
     if as_of > (now := today()):
@@ -533,20 +547,29 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
     worst = "PASS"
     decided = p.plan.decide(as_of, scope)
     nothing_to_check = decided.built.setdefault("no_release", {})
-    if decided.regional:
-        problem = _layer_problem(found, JURISDICTION)
-        if problem is not None:
-            not_checked[JURISDICTION] = problem
-            warnings.append(
-                f"无法确定项目所在行政区（{REASONS[problem].format(layers=JURISDICTION, as_of=iso)}），"
-                "按行政区适用的规则未能判定。"
-            )
+    region_text = ""
+    if decided.regional and region_problem is not None:
+        not_checked[JURISDICTION] = region_problem
+        layer_text = REASONS[region_problem].format(layers=_TITLES[JURISDICTION], as_of=iso)
+        region_text = f"无法确定项目所在行政区（{layer_text}），未能判定本规则是否适用"
+        warnings.append(
+            f"无法确定项目所在行政区（{layer_text}），按行政区适用的规则未能判定，列为未能核查。"
+        )
     for step in _steps(p.plan, decided, rules):
         if isinstance(step, tuple):  # a run of rules that do not apply
             results.extend(step[0])
             stored.extend(step[1])
             continue
         rule_scope, rule, missing = step.scope, step.scope.rule, step.missing
+        if step.region_unknown:
+            # where the project is not known, a regional rule is neither applied nor ruled out
+            reason = {"code": "region_unknown", "collections": [JURISDICTION], "text": region_text}
+            entry = rule_result(
+                rules, rule, "NOT_CHECKED", [], False, {"reason": reason}, rule_scope.jurisdiction
+            )
+            results.append(entry)
+            stored.append(stored_entry(entry))
+            continue
         if rule.applies_to.within is not None:
             within = rule.applies_to.within.collection
             if _layer_problem(found, within) is None and not _in_within(rule, found):

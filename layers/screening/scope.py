@@ -27,7 +27,7 @@ ADCODE_FIELD = "adcode"
 #: project lies in a park when a park feature covers it.
 PARKS = "industrial_parks"
 
-Decision = Literal["applies", "not_applicable", "missing_facts"]
+Decision = Literal["applies", "not_applicable", "missing_facts", "region_unknown"]
 
 
 @dataclass
@@ -40,6 +40,10 @@ class ProjectScope:
     #: Adcodes of the administrative divisions the project intersects.
     adcodes: frozenset[str]
     facts: dict[str, float | bool]
+    #: whether ``adcodes`` are all the project's divisions: False when the divisions'
+    #: release does not cover the project (at sea, in a province not loaded) or none is
+    #: in force; a regional rule then cannot be ruled out (``region_unknown``)
+    region_known: bool = True
 
     @cached_property
     def adcode_prefixes(self) -> frozenset[str]:
@@ -49,7 +53,14 @@ class ProjectScope:
     @cached_property
     def key(self) -> tuple[object, ...]:
         """Everything a rule's decision reads, hashable (two scopes with one key decide alike)."""
-        return (self.labels, self.tags, self.kind, self.adcodes, frozenset(self.facts.items()))
+        return (
+            self.labels,
+            self.tags,
+            self.kind,
+            self.adcodes,
+            frozenset(self.facts.items()),
+            self.region_known,
+        )
 
 
 def regions_of(rule: Rule, rules: LoadedRuleSet) -> tuple[str, ...] | None:
@@ -120,11 +131,16 @@ class RuleScope:
     def decide(self, project: ProjectScope) -> tuple[Decision, tuple[str, ...]]:
         """Whether the rule applies (ignoring ``within``, which needs the layer's rows).
 
-        Returns the decision and, for ``missing_facts``, the facts the request lacks.
+        Returns the decision and, for ``missing_facts``, the facts the request lacks. A
+        regional rule whose regions the project's known divisions miss is
+        ``region_unknown`` when the divisions may be incomplete (``region_known`` false).
         """
         if not self.may_apply(project.labels, project.tags, project.kind):
             return "not_applicable", ()
-        if self.prefixes is not None and self.prefix_set.isdisjoint(project.adcode_prefixes):
+        elsewhere = self.prefixes is not None and self.prefix_set.isdisjoint(
+            project.adcode_prefixes
+        )
+        if elsewhere and project.region_known:
             return "not_applicable", ()
         missing: list[str] = []
         for condition in self.facts:
@@ -133,6 +149,8 @@ class RuleScope:
                 missing.append(condition.fact)
             elif not condition.holds(given):
                 return "not_applicable", ()
+        if elsewhere:
+            return "region_unknown", ()
         return ("missing_facts", tuple(missing)) if missing else ("applies", ())
 
 

@@ -74,6 +74,26 @@ def test_outside_every_loaded_division_is_incomplete_naming_the_layers(db_sessio
     assert outcome(body, "JS-B3") == "NOT_APPLICABLE"
 
 
+def test_a_regional_rule_where_the_region_is_not_known_is_not_checked(db_session):
+    """Off the coast (no division there), JS-B3 is neither applied nor ruled out."""
+    load_admin(db_session, "320300", XUZHOU)
+    sea = (121.6, 33.9)  # the Yellow Sea off 盐城: outside the divisions' coverage
+    body = screen(db_session, steel(sea)).body
+    b3 = next(r for r in body["results"] if r["rule_id"] == "JS-B3")
+    assert (b3["outcome"], b3["checked"]) == ("NOT_CHECKED", False)
+    assert b3["reason"]["code"] == "region_unknown"
+    assert "无法确定项目所在行政区" in b3["reason"]["text"] and "行政区划" in b3["reason"]["text"]
+    assert body["verdict"] == "INCOMPLETE" and body["jurisdiction"]["divisions"] == []
+    unknown = [r for r in body["results"] if r.get("reason", {}).get("code") == "region_unknown"]
+    assert all(r["jurisdiction"] != "全国" for r in unknown)  # national rules are evaluated
+    # a regional rule about other industries does not apply, wherever the project is
+    assert outcome(body, "JS-B12-NEAR") == "NOT_APPLICABLE"  # 有毒有害物质, 涉重金属 only
+    # once the divisions are known, a rule of another province simply does not apply
+    load_admin(db_session, "360102", NANCHANG)
+    body = screen(db_session, steel(NANCHANG)).body
+    assert outcome(body, "JS-B3") == "NOT_APPLICABLE"
+
+
 def test_textile_in_a_grade2_zone_is_denied_and_can_withdraw_the_default(db_session):
     load_admin(db_session)
     _load(
