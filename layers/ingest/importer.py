@@ -70,6 +70,10 @@ Progress = Callable[[int, int], None]
 
 _COPY_CHUNK = 10_000
 _LIST_SPLIT = re.compile(r"[,，、;；|]+")
+#: A list as GDAL writes a StringList into a format without lists (GeoPackage,
+#: shapefile): ``(3:化工,石化,钢铁)``, its count then its items; what ``ogr2ogr`` makes of an
+#: exported collection's arrays.
+_GDAL_LIST = re.compile(r"\((\d+):(.*)\)", re.DOTALL)
 
 
 @pydantic_dataclass
@@ -203,9 +207,7 @@ def convert_value(f: Field, value: Any) -> Any:
     ):
         return None
     if f.type == "text[]":
-        items = (
-            value if isinstance(value, (list, tuple, np.ndarray)) else _LIST_SPLIT.split(str(value))
-        )
+        items = value if isinstance(value, (list, tuple, np.ndarray)) else _list_items(str(value))
         return [str(v).strip() for v in items if str(v).strip()]
     if f.type == "int":
         number = float(value)
@@ -226,6 +228,24 @@ def convert_value(f: Field, value: Any) -> Any:
         if text not in f.choices:
             raise ValueError(f"{text!r} is not one of {', '.join(f.choices)}")
     return text
+
+
+def _list_items(text: str) -> list[str]:
+    """The items of a list written as text: GDAL's ``(n:a,b)``, JSON, or separated."""
+    text = text.strip()
+    gdal = _GDAL_LIST.fullmatch(text)
+    if gdal is not None:
+        items = gdal.group(2).split(",") if int(gdal.group(1)) else []
+        if len(items) == int(gdal.group(1)):
+            return items
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            loaded = json.loads(text)
+        except ValueError:
+            loaded = None
+        if isinstance(loaded, list):
+            return [str(v) for v in loaded if v is not None]
+    return _LIST_SPLIT.split(text)
 
 
 def _at_least(f: Field, number: float) -> float:

@@ -1,5 +1,8 @@
 """Every supported format and CRS round-trips to within 0.1 m of pyproj's reference."""
 
+import json
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -322,3 +325,58 @@ def test_control_units_get_class_and_county_from_their_codes(db_session, tmp_pat
     assert "admin_code from the unit code (characters 3-8): 3" in notes
     assert "1 codes are not control unit codes" in notes and "ZH320281001" in notes
     assert "ZH32028110003（编码为优先保护单元，文件为一般管控单元）" in notes
+
+
+@pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="GDAL (gdal-bin) is not installed")
+def test_lists_written_by_gdal_come_back_as_lists(db_session, tmp_path):
+    """An exported collection copied by ogr2ogr into a GeoPackage (the README's recipe) keeps
+    its arrays as GDAL's ``(n:a,b)`` text; re-imported, they are lists again, so a banned
+    industry still bans (a list read as one string would let a 化工 project pass)."""
+    source = tmp_path / "units.geojson"
+    source.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "code": f"ZH3202812000{i}",
+                            "name": name,
+                            "banned_industries": banned,
+                            "restricted_industries": ["印染"] if i == 0 else [],
+                        },
+                        "geometry": shapely.geometry.mapping(
+                            shapely.box(120.27 + i / 50, 31.9, 120.28 + i / 50, 31.91)
+                        ),
+                    }
+                    for i, (name, banned) in enumerate(
+                        [("甲", ["化工", "石化", "钢铁"]), ("乙", ["电镀"]), ("丙", ["[不是列表"])]
+                    )
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    copied = tmp_path / "units.gpkg"
+    subprocess.run(["ogr2ogr", "-f", "GPKG", str(copied), str(source)], check=True)
+    as_gdal_wrote = subprocess.run(
+        ["ogrinfo", "-ro", "-al", str(copied)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "(3:化工,石化,钢铁)" in as_gdal_wrote  # the form this test is about
+    report = import_file(
+        db_session, copied, ImportOptions(collection="control_units", release="gdal-lists")
+    )
+    rows = db_session.execute(
+        text(
+            "SELECT name, banned_industries, restricted_industries FROM control_units "
+            "WHERE release_id = :r ORDER BY code"
+        ),
+        {"r": report.release_id},
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("甲", ["化工", "石化", "钢铁"], ["印染"]),
+        ("乙", ["电镀"], []),
+        ("丙", ["[不是列表"], []),
+    ]
