@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from gis.civil_time import today
 from gis.crs import (
+    WGS84,
     crs_label,
     in_china,
     parse_crs,
@@ -279,7 +280,19 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _choose_crs(file_crs: CRS | None, declared: str | None, notes: list[str]) -> CRS:
+def _choose_crs(
+    file_crs: CRS | None,
+    declared: str | None,
+    notes: list[str],
+    *,
+    web_map: bool = False,
+    file_format: str = "",
+) -> CRS:
+    """The CRS to read the file in: declared, the file's own, or lon/lat for a web map's.
+
+    ``web_map``: the file is in GCJ-02 or BD-09, which are lon/lat by definition, so a file
+    without a CRS of its own (a CSV, a shapefile without .prj) needs no other.
+    """
     if declared:
         crs = parse_crs(declared)
         if file_crs is not None and not crs.equals(file_crs, ignore_axis_order=True):
@@ -287,11 +300,15 @@ def _choose_crs(file_crs: CRS | None, declared: str | None, notes: list[str]) ->
                 f"the file declares {crs_label(file_crs)}; --crs {crs_label(crs)} was used instead"
             )
         return crs
+    if file_crs is None and web_map:
+        return parse_crs(WGS84)
     if file_crs is None:
+        shapefile = file_format.startswith("Shapefile")
         raise MissingCRSError(
             "The file has no CRS. Give it with --crs (HTTP form field 'crs'), e.g. "
-            "--crs EPSG:4490 for CGCS2000 lon/lat or --crs EPSG:4528 for CGCS2000 "
-            "3-degree Gauss-Krüger zone 40; or add a .prj file to the shapefile.",
+            "--crs EPSG:4490 for CGCS2000 lon/lat, --crs EPSG:4528 for CGCS2000 "
+            "3-degree Gauss-Krüger zone 40, or --crs GCJ-02 / BD-09 for 高德/百度 lon/lat"
+            + ("; or add the .prj file to the shapefile." if shapefile else "."),
             field="crs",
         )
     return file_crs
@@ -417,7 +434,13 @@ def import_source(
     check_new_release(session, collection.id, options.release)
     coverage_codes = options.coverage_adcodes()
     notes = list(source.notes)
-    crs = _choose_crs(source.crs, options.crs, notes)
+    crs = _choose_crs(
+        source.crs,
+        options.crs,
+        notes,
+        web_map=options.from_gcj02 or options.from_bd09,
+        file_format=source.format,
+    )
     frame = source.frame
     # CRS decisions and the "is this China at all" check look at the whole file first
     geoms = _reproject(

@@ -42,7 +42,8 @@ def test_cli_refuses_csv_without_crs_naming_both_options(database_url, monkeypat
         "nocrs",
     )
     assert result.exit_code == 2
-    assert "--crs" in result.output and ".prj" in result.output
+    assert "--crs" in result.output and "GCJ-02" in result.output
+    assert ".prj" not in result.output  # a CSV has no .prj to add
 
 
 def test_cli_refuses_swapped_gauss_kruger_axes(database_url, monkeypatch, tmp_path):

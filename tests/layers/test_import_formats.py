@@ -131,6 +131,29 @@ def test_zipped_shapefile_utf8_with_cpg(db_session, tmp_path):
     _assert_round_trip(db_session, report.release_id)
 
 
+@pytest.mark.parametrize("datum", ["GCJ-02", "BD-09"])
+def test_csv_in_a_web_maps_lon_lat_needs_no_other_crs(db_session, tmp_path, datum):
+    """高德/百度 coordinates in a CSV (no CRS of its own): ``crs`` GCJ-02 or BD-09 is enough."""
+    from gis.offsets import bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84, wgs84_to_gcj02
+
+    shifted = wgs84_to_gcj02(REF_LON, REF_LAT)
+    if datum == "BD-09":
+        shifted = gcj02_to_bd09(*shifted)
+    path = tmp_path / "stations.csv"
+    lines = ["名称,经度,纬度,监测要素"] + [
+        f"{n},{float(lon)!r},{float(lat)!r},空气"
+        for n, lon, lat in zip(NAMES, *shifted, strict=True)
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    report = _import(db_session, path, datum.lower(), crs=datum)
+    lon, lat, _ = _stored_points(db_session, report.release_id)
+    back = (gcj02_to_wgs84 if datum == "GCJ-02" else bd09_to_wgs84)(*shifted)
+    assert np.allclose(lon, back[0], atol=1e-9) and np.allclose(lat, back[1], atol=1e-9)
+    # the conversion itself is exact to a metre or so (its inverse is iterative)
+    assert np.max(GEOD.inv(REF_LON, REF_LAT, lon, lat)[2]) < 2.0
+    assert any(datum in n for n in report.notes)
+
+
 def test_csv_lon_lat_with_declared_crs(db_session, tmp_path):
     path = tmp_path / "stations.csv"
     lines = ["名称,经度,纬度,监测要素"] + [
