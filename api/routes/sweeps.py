@@ -16,6 +16,7 @@ from api.deps import IdPath, SessionDep
 from api.ogc import base_url
 from api.responses import ORJSONResponse
 from api.text_input import CleanStr
+from gis.civil_time import today
 from layers.ingest.jobs import get_job, job_public, set_queue_job
 from layers.screening import sweep
 from layers.screening.rules import KINDS, Kind
@@ -30,7 +31,7 @@ class SweepRequest(BaseModel):
     """What to sweep: a collection as of a date, optionally filtered, screened as a kind."""
 
     collection: CleanStr = Field(min_length=1, max_length=100)
-    as_of: date
+    as_of: date | None = Field(default=None, description="default: today (北京时间)")
     filter: CleanStr | None = Field(default=None, max_length=10_000, description="CQL2 text")
     kind: Kind = KINDS[0]
     industry: CleanStr | None = Field(
@@ -57,7 +58,7 @@ async def create_sweep(
         lambda: sweep.create_sweep(
             session,
             collection=body.collection,
-            as_of=body.as_of,
+            as_of=body.as_of or today(),
             filter_text=body.filter,
             kind=body.kind,
             industry=body.industry,

@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import build_cli
 from api.settings import ApiSettings
+from gis.civil_time import today
 from layers.screening import sweep
 from layers.screening.rulebook import RuleBook
 from layers.store.db import DatabaseSettings
@@ -222,6 +223,16 @@ def test_a_sweep_with_a_bad_filter_is_400_naming_it_and_queues_nothing(api, keys
     assert (
         api.post("/sweeps", json={"collection": "enterprises", "as_of": AS_OF}).status_code == 401
     )
+
+
+def test_a_sweep_without_a_date_is_as_of_today(api, keys, sweep_db):
+    r = api.post(
+        "/sweeps",
+        headers={"X-API-Key": keys["editor"]},
+        json={"collection": "enterprises", "filter": "industry_category = '食品'"},
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["params"]["as_of"] == today().isoformat()
 
 
 def test_a_stopped_sweep_resumes_where_it_stopped_and_writes_each_feature_once(sweep_db):
