@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gis.civil_time import LOCAL_ZONE, local_time, today
 from gis.crs import transformer, wgs84_crs
-from layers.screening.rules import FACT_NAMES, OTHER_INDUSTRY
+from layers.screening.rules import FACT_NAMES, OTHER_INDUSTRY, VERDICT_LABELS
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
 from web import location_report, protection_report
@@ -41,12 +41,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 #: The report's stylesheet: linked from the HTML page, handed to WeasyPrint for the PDF.
 REPORT_CSS = Path(__file__).parent / "static" / "css" / "report.css"
 
+#: A verdict -> (its words, CSS class).
 VERDICTS: dict[str, tuple[str, str]] = {
-    "DENY": ("不予准入", "deny"),
-    "REQUIRE": ("有条件准入（须落实要求）", "require"),
-    "FLAG": ("需关注", "flag"),
-    "INCOMPLETE": ("不完整（需人工核实）", "incomplete"),
-    "PASS": ("未发现冲突", "pass"),
+    v: (label, v.lower()) for v, label in VERDICT_LABELS.items()
 }
 #: A rule's outcome -> (badge text, CSS class); the triggered outcomes keep their codes.
 OUTCOMES: dict[str, tuple[str, str]] = {

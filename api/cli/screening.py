@@ -34,7 +34,7 @@ from gis.civil_time import today
 from gis.errors import GisError
 from layers.screening.project import ProjectInput, project_industry
 from layers.screening.rulebook import RuleBook
-from layers.screening.rules import KINDS, LoadedRuleSet
+from layers.screening.rules import KINDS, LoadedRuleSet, verdict_text
 from layers.screening.rulesets import DEFAULT_RULES_DIR, load_rule_set
 from layers.screening.service import create_screening, resolve_rule_set, screen
 from layers.store.catalog import COLLECTIONS
@@ -378,8 +378,9 @@ def _write_rows(out: Path, rows: list[list[Any]]) -> None:
         sheet = book.create_sheet("筛查结果", 0)
         book.remove(book.worksheets[1])  # the new workbook's empty default sheet
         sheet.append([label for _key, label in OUTPUT_COLUMNS])
-        for row in rows:
-            sheet.append(row)
+        verdict = [key for key, _label in OUTPUT_COLUMNS].index("verdict")
+        for row in rows:  # the verdict in words too (the CSV keeps the code for machines)
+            sheet.append([*row[:verdict], verdict_text(row[verdict]), *row[verdict + 1 :]])
         sheet.freeze_panes = "A2"
         book.save(out)
         return

@@ -56,6 +56,21 @@ LAYERLESS: tuple[Op, ...] = ("always", "raster_stat", "attainment")
 #: A screening's overall verdict, worst first.
 Verdict = Literal["DENY", "REQUIRE", "FLAG", "INCOMPLETE", "PASS"]
 VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+#: Each verdict as a reviewer reads it (reports, workbooks, the map).
+VERDICT_LABELS: dict[str, str] = {
+    "DENY": "不予准入",
+    "REQUIRE": "有条件准入（须落实要求）",
+    "FLAG": "需关注",
+    "INCOMPLETE": "不完整（需人工核实）",
+    "PASS": "未发现冲突",
+}
+
+
+def verdict_text(verdict: str | None) -> str:
+    """A verdict for a table cell: its code and its words (``DENY · 不予准入``)."""
+    label = VERDICT_LABELS.get(verdict or "")
+    return f"{verdict} · {label}" if label else (verdict or "")
+
 
 #: Overall verdict order: the worst triggered outcome wins; a screening with a rule that
 #: could not be checked is never PASS but ``INCOMPLETE`` (a DENY, REQUIRE or FLAG stays).
@@ -800,7 +815,11 @@ def normalise_code(code: str) -> str:
     section = _section_of(int(digits[:2]))
     letter = text[0] if text[:1].isalpha() else section
     if section is None or letter != section:
-        where = f"大类 {digits[:2]} belongs to section {section}" if section else "there is no 大类 " + digits[:2]
+        where = (
+            f"大类 {digits[:2]} belongs to section {section}"
+            if section
+            else "there is no 大类 " + digits[:2]
+        )
         raise UnknownIndustryCodeError(
             f"industry_code '{code}' is not a GB/T 4754-2017 code: {where} (01-97; e.g. C26 "
             "化学原料和化学制品制造业).",

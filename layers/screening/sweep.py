@@ -31,7 +31,7 @@ from layers.ingest.queue import QUEUE, QueueSettings, mark_interrupted
 from layers.reads.cql import FilterContext, build_filter, release_as_of_subquery
 from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
-from layers.screening.rules import KINDS, OTHER_INDUSTRY
+from layers.screening.rules import KINDS, OTHER_INDUSTRY, verdict_text
 from layers.screening.service import resolve_rule_set, screen
 from layers.store.catalog import get_collection
 from layers.store.models import ApiKey, Job, SweepResult, feature_table
@@ -305,8 +305,8 @@ def results_xlsx(session: Session, job: Job) -> bytes:
     sheet.append(list(EXPORT_TITLES))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(list(row[:8]))
+    for row in rows:  # the verdict in words too, as the screening's own workbook gives it
+        sheet.append([*row[:3], verdict_text(row[3]) if row[3] != "ERROR" else "错误", *row[4:8]])
     sheet.freeze_panes = f"A{sheet.max_row - len(rows) + 1}"
     out = io.BytesIO()
     book.save(out)

@@ -35,6 +35,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import build_cli
 from api.settings import ApiSettings
+from layers.screening.rules import verdict_text
 from layers.store import schema
 from layers.store.catalog import COLLECTIONS
 from layers.store.db import DatabaseSettings
@@ -536,7 +537,10 @@ def test_screen_batch_reads_an_excel_sheet_with_chinese_headers_and_writes_excel
             return "" if v is None else v
 
     excel = [[cell(v) for v in row] for row in rows[1:]]
-    assert excel == [[cell(r[c]) for c in COLUMNS] for r in csv_run["rows"]]  # the CSV's rows
+    # the CSV's rows; the verdict in words too (DENY · 不予准入), the CSV keeps the code
+    words = {**{c: lambda v: v for c in COLUMNS}, "verdict": verdict_text}
+    assert excel == [[cell(words[c](r[c])) for c in COLUMNS] for r in csv_run["rows"]]
+    assert any(" · " in str(row[4]) for row in rows[1:])
     assert [row[1] for row in rows[1:]] == [r["name"] for r in csv_run["rows"]]
 
 

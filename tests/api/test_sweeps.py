@@ -29,6 +29,7 @@ from api.settings import ApiSettings
 from gis.civil_time import today
 from layers.screening import sweep
 from layers.screening.rulebook import RuleBook
+from layers.screening.rules import verdict_text
 from layers.store.db import DatabaseSettings
 from layers.store.keys import create_key
 from layers.store.models import Job, SweepResult
@@ -403,8 +404,9 @@ def test_a_sweep_exports_as_xlsx_and_geopackage_with_its_geometry(api, keys, tmp
     assert [sweep.SYNTHETIC_EXPORT_NOTE] in [[v for v in row if v] for row in values[:header]]
     body = values[header + 1 :]
     assert [(str(v[0]), v[2], v[3]) for v in body] == [
-        (row["feature_id"], row["name"], row["verdict"]) for row in rows
+        (row["feature_id"], row["name"], verdict_text(row["verdict"])) for row in rows
     ]
+    assert all(" · " in v[3] for v in body)  # DENY · 不予准入: the words, not the code alone
 
     import pyogrio
 
