@@ -114,7 +114,7 @@ class ScreeningResult:
 #: rule set on read (:func:`layers.screening.storage.public_body`).
 STORED_KEYS = ("rule_id", "valid_from", "outcome", "checked", "evidence")
 #: What a rule result carries only when the screening found it (:func:`rule_result`).
-FOUND_KEYS = ("reason", "regions_matched", "measured_from")
+FOUND_KEYS = ("reason", "regions_matched", "measured_from", "offset")
 
 
 def stored_entry(entry: dict[str, Any]) -> dict[str, Any] | str:
@@ -320,7 +320,11 @@ def rule_result(
         "collection": rule.layer.collection if rule.layer else None,
         "valid_to": rule.iso_dates[1],
         "citation": citation,
-        "measures": list(rule.measures)
+        # the computed 削减替代 first: every report lists the measures
+        "measures": [
+            *([extra["offset"]["text"]] if extra and "offset" in extra else []),
+            *rule.measures,
+        ]
         if outcome not in ("PASS", "NOT_CHECKED") or rule.outcome == "PASS"
         else [],
         "evidence": evidence,
@@ -640,6 +644,10 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
             warnings.append(f"规则 {rule.id} 未能核查：{text}。")
         elif outcome == "NOT_CHECKED":
             warnings.append(f"规则 {rule.id} 未能核查：{extra['reason']['text']}。")
+        if rule.offset is not None and SEVERITY[outcome] >= SEVERITY["FLAG"]:
+            given = facts.get(rule.offset.fact)
+            if isinstance(given, float | int) and not isinstance(given, bool):
+                extra["offset"] = rule.offset.required(float(given))
         entry = rule_result(rules, rule, outcome, evidence, checked, extra, rule_scope.jurisdiction)
         results.append(entry)
         stored.append(stored_entry(entry))

@@ -471,6 +471,35 @@ def version_key(rule_id: str, valid_from: str | None) -> str:
     return f"{rule_id}@{valid_from}" if valid_from else rule_id
 
 
+class Offset(_Strict):
+    """A 削减替代 a rule requires: at least ``ratio`` times the project's new emission of
+    ``fact`` (``emissions.*``, t/a), e.g. VOCs 减二增一 = ratio 2."""
+
+    fact: str
+    ratio: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _an_emission(self) -> Offset:
+        if not self.fact.startswith("emissions.") or self.fact not in FACTS:
+            raise ValueError(
+                f"offset fact '{self.fact}': an emission, one of "
+                + ", ".join(f for f in FACTS if f.startswith("emissions."))
+            )
+        return self
+
+    def required(self, given: float) -> dict[str, Any]:
+        """The figure for a project emitting ``given`` t/a: what a result reports."""
+        need = round(self.ratio * given, 3)
+        name = FACT_NAMES[self.fact].split("（")[0].replace(" 排放量", "").replace("排放量", "")
+        return {
+            "fact": self.fact,
+            "new_t_a": given,
+            "ratio": self.ratio,
+            "required_t_a": need,
+            "text": f"需落实{name}削减替代量 ≥ {need:g} t/a（{self.ratio:g} × 新增排放量 {given:g} t/a）",
+        }
+
+
 class Rule(_Strict):
     """One screening rule (one version of it: a rule id may have several, by date)."""
 
@@ -496,6 +525,9 @@ class Rule(_Strict):
     outcome: Outcome
     citation: Citation
     measures: tuple[str, ...] = Field(description="what the reviewer should require (Chinese)")
+    offset: Offset | None = Field(
+        default=None, description="the 削减替代 the rule requires, computed from the emission"
+    )
     note: str = ""
 
     @model_validator(mode="after")
@@ -506,6 +538,13 @@ class Rule(_Strict):
             )
         if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
             raise ValueError(f"rule {self.id}: valid_to must be after valid_from")
+        if self.offset is not None and self.offset.fact not in {
+            c.fact for c in self.applies_to.facts
+        }:
+            raise ValueError(
+                f"rule {self.id}: an offset of {self.offset.fact} needs the fact condition "
+                f"'{self.offset.fact} > 0' in applies_to.facts"
+            )
         if self.measure_from == "outfall" and self.predicate.op in (
             *LAYERLESS,
             "upstream",

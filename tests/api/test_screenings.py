@@ -266,6 +266,10 @@ def test_project_facts_are_echoed_and_used(client, yangtze):
     assert "emissions.VOCs" not in data["completeness"]["missing_facts"]
     vocs = next(r for r in data["results"] if r["rule_id"] == "JS-B32")
     assert vocs["outcome"] == "REQUIRE"  # 减二增一, a new chemical project in Jiangsu
+    assert vocs["offset"]["required_t_a"] == 7.0  # 2 × 3.5 t/a
+    assert vocs["measures"][0] == "需落实VOCs削减替代量 ≥ 7 t/a（2 × 新增排放量 3.5 t/a）"
+    stored = client.get(f"/screenings/{data['id']}").json()  # read back as it was returned
+    assert next(r for r in stored["results"] if r["rule_id"] == "JS-B32") == vocs
 
 
 def test_a_project_known_by_its_code_alone_is_screened_as_its_category(client, yangtze, db_session):

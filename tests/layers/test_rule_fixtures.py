@@ -153,6 +153,10 @@ def test_rule_outcome_on_its_fixture(db_session, tmp_path, stem, rule_id, index,
     assert results, f"{rule_id} is not in force on {body['as_of']} ({stem} case {index})"
     (result,) = results
     assert result["outcome"] == case["expect"], (result.get("reason"), result["evidence"])
+    if "offset_t_a" in case:  # a 削减替代 computed from the project's emission
+        assert result["offset"]["required_t_a"] == pytest.approx(case["offset_t_a"])
+        assert f"≥ {case['offset_t_a']:g} t/a" in result["offset"]["text"]
+        assert result["measures"][0] == result["offset"]["text"]  # what every report lists
 
 
 def test_every_rule_fires_on_a_fixture():

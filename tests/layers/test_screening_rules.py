@@ -83,6 +83,10 @@ def test_no_rule_set_before_valid_from(db_session):
         (lambda r: r["layer"].update(collection="nowhere"), "nowhere"),
         (lambda r: r.update(predicate={"op": "dwithin"}), "distance_m"),
         (lambda r: r["predicate"].update(op="touches"), "predicate.op"),
+        # an offset names an emission the rule's facts require (else no figure to compute)
+        (lambda r: r.update(offset={"fact": "energy_tce", "ratio": 2}), "an emission"),
+        (lambda r: r.update(offset={"fact": "emissions.VOCs", "ratio": 2}), "emissions.VOCs > 0"),
+        (lambda r: r.update(offset={"fact": "emissions.VOCs", "ratio": 0}), "ratio"),
     ],
 )
 def test_invalid_rules_rejected_at_load(rules_dir, mutate, message):
