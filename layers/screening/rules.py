@@ -472,8 +472,10 @@ def version_key(rule_id: str, valid_from: str | None) -> str:
 
 
 class Offset(_Strict):
-    """A 削减替代 a rule requires: at least ``ratio`` times the project's new emission of
-    ``fact`` (``emissions.*``, t/a), e.g. VOCs 减二增一 = ratio 2."""
+    """A 削减替代 a rule requires: ``ratio`` times the project's new emission, at least.
+
+    ``fact`` is the emission (``emissions.*``, t/a); VOCs 减二增一 is ratio 2.
+    """
 
     fact: str
     ratio: float = Field(gt=0)
