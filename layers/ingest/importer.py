@@ -54,6 +54,7 @@ from layers.store.catalog import Collection, Field, get_collection
 from layers.store.entry_lists import unit_code_parts
 from layers.store.models import STORAGE_SRID, Release, feature_table
 from layers.store.releases import (
+    cover_own_features,
     full_adcode,
     set_adcode_coverage,
     set_auto_coverage,
@@ -542,6 +543,13 @@ def import_source(
         elif coverage_codes:
             set_adcode_coverage(session, release, coverage_codes)
             notes.append(f"coverage: administrative divisions {','.join(coverage_codes)}")
+        if coverage is not None or coverage_codes:
+            beyond = cover_own_features(session, release)
+            if beyond:
+                notes.append(
+                    f"coverage: extended over {beyond:,} features outside it (their convex "
+                    "hull + 1 km): a release covers its own features"
+                )
         else:
             set_auto_coverage(session, release)
             notes.append(

@@ -309,6 +309,45 @@ def set_adcode_coverage(session: Session, release: Release, adcodes: list[str]) 
     _store_coverage(session, release, coverage, "adcodes", [c.strip() for c in adcodes])
 
 
+def cover_own_features(session: Session, release: Release) -> int:
+    """Extend a given coverage over the release's features that lie outside it.
+
+    A release covers at least where its own features are: a marine layer given the
+    provinces' adcodes (land divisions) covers its features at sea too, so a project
+    inside one of them is checked, not "outside coverage". The features not covered
+    by the coverage add their convex hull buffered by 1 km (geodesic), as the default
+    coverage does for features outside every division. Returns how many there were.
+    """
+    table = feature_table(release.collection)
+    current = select(Release.coverage).where(Release.id == release.id).scalar_subquery()
+    n, hull = session.execute(
+        select(
+            func.count(),
+            func.ST_AsEWKB(
+                func.geometry(
+                    func.ST_Buffer(
+                        func.geography(func.ST_ConvexHull(func.ST_Collect(table.c.geom))), 1000
+                    )
+                )
+            ),
+        ).where(table.c.release_id == release.id, ~func.ST_CoveredBy(table.c.geom, current))
+    ).one()
+    if n:
+        session.execute(
+            update(Release)
+            .where(Release.id == release.id)
+            .values(
+                coverage=func.ST_Multi(
+                    func.ST_CollectionExtract(
+                        func.ST_Union(Release.coverage, func.ST_GeomFromEWKB(hull)), 3
+                    )
+                )
+            )
+        )
+    session.expire(release, ["coverage"])
+    return int(n)
+
+
 def set_polygon_coverage(session: Session, release: Release, wkb: bytes) -> None:
     """Give ``release`` a polygon (EWKB, EPSG:4326; polygonal parts kept) as its coverage.
 

@@ -103,6 +103,31 @@ def test_coverage_by_adcodes_and_by_polygon(db_session):
     assert _coverage(db_session, by_file)[0] == "file"
 
 
+def test_a_given_coverage_extends_over_the_releases_own_features(db_session):
+    """A marine layer given its province's adcodes (land) still covers its stations at sea."""
+    load_admin(db_session, "321102", (119.0, 32.2), half_deg=0.5)
+    at_sea = [(120.5, 32.2), (120.6, 32.3)]  # east of the division: the sea, in this test
+    release_id = _import(db_session, "coast", [(119.0, 32.2), *at_sea], coverage="32")
+    source, codes, area = _coverage(db_session, release_id)
+    assert (source, codes) == ("adcodes", ["32"])  # as given, and more
+    covered = select(Release.coverage).where(Release.id == release_id).scalar_subquery()
+    for lon, lat in [(119.0, 32.2), *at_sea]:
+        point = func.ST_SetSRID(func.ST_Point(lon, lat), 4326)
+        assert db_session.scalar(select(func.ST_Covers(covered, point))), (lon, lat)
+    # the hull of the two stations + 1 km, not the sea between them and the province
+    between = func.ST_SetSRID(func.ST_Point(120.0, 32.2), 4326)
+    assert not db_session.scalar(select(func.ST_Covers(covered, between)))
+    report = session_notes(db_session, release_id)
+    assert any("extended over 2 features" in n for n in report)
+    # a release all inside its coverage keeps it as given
+    inland = _import(db_session, "inland", [(119.0, 32.2)], coverage="32")
+    assert not any("extended" in n for n in session_notes(db_session, inland))
+
+
+def session_notes(session, release_id: int) -> list[str]:
+    return session.get(Release, release_id).import_report["notes"]
+
+
 def test_an_unknown_adcode_is_refused_and_nothing_stays(db_session):
     load_admin(db_session, "321102", (119.0, 32.2), half_deg=0.5)
     with pytest.raises(CoverageError) as err:
