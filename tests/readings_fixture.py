@@ -23,17 +23,20 @@ STATIONS = {
 }
 
 
-def load_stations(session: Session) -> None:
-    """Import :data:`STATIONS` as a release of monitoring_stations."""
-    codes = list(STATIONS)
+def load_stations(
+    session: Session, extra: dict[str, tuple[Any, ...]] | None = None, release: str = "st-readings"
+) -> None:
+    """Import :data:`STATIONS` (and ``extra``) as a release of monitoring_stations."""
+    stations = STATIONS | (extra or {})
+    codes = list(stations)
     frame = gpd.GeoDataFrame(
         {
             "code": codes,
             "name": [f"站{c}" for c in codes],
-            "medium": [STATIONS[c][0] for c in codes],
-            "admin_code": [STATIONS[c][1] for c in codes],
-            "target_class": [STATIONS[c][2] for c in codes],
-            "water_type": [STATIONS[c][3] for c in codes],
+            "medium": [stations[c][0] for c in codes],
+            "admin_code": [stations[c][1] for c in codes],
+            "target_class": [stations[c][2] for c in codes],
+            "water_type": [stations[c][3] for c in codes],
         },
         geometry=[shapely.Point(119.0 + i * 0.1, 32.0) for i in range(len(codes))],
         crs=4326,
@@ -42,7 +45,7 @@ def load_stations(session: Session) -> None:
         session,
         SourceData(frame=frame, crs=frame.crs, format="test"),
         ImportOptions(
-            collection="monitoring_stations", release="st-readings", valid_from=date(2020, 1, 1)
+            collection="monitoring_stations", release=release, valid_from=date(2020, 1, 1)
         ),
         label="test",
     )

@@ -62,6 +62,12 @@ DISCLAIMER = (
 )
 
 
+def _stations_text(e: dict[str, Any]) -> str:
+    """A city figure's stations: how many, and how many of them have readings."""
+    listed, with_data = e["stations"], e.get("stations_with_data", e["stations"])
+    return f"{listed} 个站点" + (f"（{with_data} 个有监测数据）" if with_data < listed else "")
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja2 environment of the pages (built on first use, not at import)."""
@@ -380,7 +386,7 @@ def quality_rows(screening: dict[str, Any]) -> list[dict[str, Any]]:
                     "value": value,
                     "limit": f"{e['limit']:g} {e['unit']}",
                     "status": e["status"],
-                    "basis": f"{e['stations']} 个站点，{e['standard']}",
+                    "basis": f"{_stations_text(e)}，{e['standard']}",
                 }
             else:
                 key = ("surface_water", e["city"], e["year"])

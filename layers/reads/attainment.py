@@ -357,7 +357,14 @@ def attainment(session: Session, year: int, admin: str | None = None) -> dict[st
         }
         if air_codes:
             results = [evaluate_air(p, _city_daily(daily, air_codes, p)) for p in AIR_STATISTICS]
-            entry["air"] = {"stations": len(air_codes), **_air_verdict(results)}
+            with_data = [c for c in air_codes if any((c, p) in daily for p in AIR_STATISTICS)]
+            entry["air"] = {
+                "stations": len(air_codes),
+                # the stations whose readings make the city's values (HJ 663-2013: the
+                # mean of the stations with valid data); a reviewer must see when few do
+                "stations_with_data": len(with_data),
+                **_air_verdict(results),
+            }
         if sections:
             classed = [s for s in sections if s["class"] is not None]
             targeted = [s for s in sections if s["target_met"] is not None]

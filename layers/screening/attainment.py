@@ -122,6 +122,7 @@ def _air(
             "city": city,
             "year": year,
             "stations": air["stations"],
+            "stations_with_data": air.get("stations_with_data", air["stations"]),
             "parameter": p["parameter"],
             "statistic": AIR_STATISTICS[p["parameter"]].label,
             "value": p["value"],

@@ -29,7 +29,7 @@ from layers.screening.stores import SessionScreeningStore
 from tests.admin_fixture import load_admin
 from tests.api.test_attainment import _air_rows, _water_rows
 from tests.readings_fixture import load_stations
-from web.report import render_report
+from web.report import quality_rows, render_report
 from web.word_report import render_docx
 
 NANJING = (118.9, 32.1)
@@ -147,6 +147,25 @@ def test_an_attaining_city_passes_with_its_figures(readings, tmp_path):
     assert {e["status"] for e in air["evidence"]} == {"达标"}
     assert {e["parameter"] for e in air["evidence"]} == {"PM2.5", "PM10", "NO2", "SO2", "CO", "O3"}
     assert found["JY-B13-ATTAINMENT"]["outcome"] == "PASS"
+
+
+def test_a_city_figure_says_how_many_of_its_stations_have_readings(readings, tmp_path):
+    """江阴's one station with a clean year, two more in 无锡 without readings: the city's
+    figures are that one station's, and the rule's evidence and the 三线 finding say so."""
+    f = tmp_path / "clean.csv"
+    f.write_text("station,time,parameter,value\n" + "\n".join(_clean_year("2001A")) + "\n")
+    import_readings(readings, f, "long")
+    silent = {"2002A": ("air", "320205", None, None), "2003A": ("air", "320206", None, None)}
+    load_stations(readings, silent, release="st-more")
+    body = screen(readings, _project(_place(readings, JIANGYIN))).body
+    air = _results(body)["R-EIAREG-11-AIR"]
+    assert air["outcome"] == "PASS"
+    assert {(e["stations"], e["stations_with_data"]) for e in air["evidence"]} == {(3, 1)}
+    quality = next(c for c in body["conformity"]["three_lines"] if c["title"] == "环境质量底线")
+    assert "3 个站点中 1 个有监测数据" in quality["finding"]
+    assert {r["basis"] for r in quality_rows(body)} >= {
+        "3 个站点（1 个有监测数据），GB 3095-2012 二级（HJ 663-2013 评价）"
+    }
 
 
 def test_the_async_path_gives_the_same_outcomes_and_stores_them(readings):

@@ -108,7 +108,7 @@ def test_a_given_coverage_extends_over_the_releases_own_features(db_session):
     load_admin(db_session, "321102", (119.0, 32.2), half_deg=0.5)
     at_sea = [(120.5, 32.2), (120.6, 32.3)]  # east of the division: the sea, in this test
     release_id = _import(db_session, "coast", [(119.0, 32.2), *at_sea], coverage="32")
-    source, codes, area = _coverage(db_session, release_id)
+    source, codes, _ = _coverage(db_session, release_id)
     assert (source, codes) == ("adcodes", ["32"])  # as given, and more
     covered = select(Release.coverage).where(Release.id == release_id).scalar_subquery()
     for lon, lat in [(119.0, 32.2), *at_sea]:
