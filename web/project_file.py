@@ -18,9 +18,10 @@ from shapely.geometry import mapping
 
 from gis.coords import gk3_zone_of_crs, gk_epsg, is_easting, is_northing
 from gis.crs import Correction, crs_label, offered_crs, parse_crs, to_wgs84, wgs84_crs
-from gis.errors import MissingCRSError
+from gis.errors import MissingCRSError, ProjectGeometryError
 from gis.offsets import WEB_MAP_DATUMS, web_map_datum
 from gis.parcels import ParcelBuilder
+from gis.project_geometry import prepare_geometry
 from layers.errors import ImportFileError, NoValidFeaturesError, UploadTooLargeError
 from layers.ingest.files import (
     PROJECT_FILE_LIMITS,
@@ -265,6 +266,8 @@ def project_site(
         NoValidFeaturesError: nothing to take as the site.
         MissingCRSError: projected coordinates whose zone cannot be told.
         OutOfChinaError: the result is not in China.
+        ProjectGeometryError: larger or more complex than a screening takes (field
+            ``geometry``, as ``POST /screenings`` says it).
     """
     source = as_surveyed(source)
     frame = source.frame
@@ -281,6 +284,12 @@ def project_site(
         raise NoValidFeaturesError("文件中没有几何要素。", field="file")
     read = in_lonlat(geoms, source.crs, crs, near_lon)
     merged = shapely.make_valid(shapely.union_all(read.geoms))
+    try:  # the limits a screening applies, said at the upload rather than after it
+        prepare_geometry(mapping(merged), None)
+    except ProjectGeometryError as exc:
+        raise ProjectGeometryError(
+            f"文件中的项目范围无法筛查：{exc.detail}", field="geometry"
+        ) from None
     label = crs_label(read.crs)
     zone = gk3_zone_of_crs(label)
     if zone is not None:

@@ -88,6 +88,27 @@ def test_project_file_reads_geojson(web_client):
     assert response.json()["geometry"]["type"] == "Polygon"
 
 
+def test_project_file_larger_than_a_screening_takes_is_422_at_the_upload(web_client):
+    """A county-sized polygon (~8,000 km²): refused as POST /screenings refuses it, at once."""
+    huge = {
+        "type": "Polygon",
+        "coordinates": [[[119, 32], [120, 32], [120, 32.8], [119, 32.8], [119, 32]]],
+    }
+    fc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": huge}],
+    }
+    response = web_client.post(
+        "/web/project-file",
+        files={"file": ("county.geojson", json.dumps(fc).encode(), "application/geo+json")},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["field"] == "geometry"
+    assert "文件中的项目范围无法筛查" in problem["detail"] and "1,000 km²" in problem["detail"]
+
+
 def test_project_file_reads_zipped_shapefile_in_gauss_kruger(web_client, tmp_path: Path):
     frame = gpd.GeoDataFrame({"name": ["厂址"]}, geometry=[SITE_NEAR_YANGTZE], crs="EPSG:4326")
     frame.to_crs("EPSG:4528").to_file(tmp_path / "site.shp", encoding="UTF-8")
