@@ -38,7 +38,7 @@ UNIT_FILE = "entry_list_unit.csv"
 ELEMENT_FILE = "entry_list_element.csv"
 HEADERS = (
     "单元编码", "行政区划代码", "名称", "管控层级", "管控维度", "条款序号", "管控要求", "出处",
-    "禁止类行业", "限制类行业", "适用建设性质", "须入园行业",
+    "禁止类行业", "限制类行业", "适用建设性质", "须入园行业", "除外情形",
 )  # fmt: skip
 PROVINCE_NOTE = (
     "省级总体准入要求（演示）：条款逐字摘自《江苏省“十四五”生态环境保护规划》《江苏省减污降碳协同增效"
@@ -70,6 +70,8 @@ class Condition(_Strict):
     kind: ConditionKind
     industries: tuple[str, ...]
     project_kinds: tuple[str, ...] = ()
+    #: project tags the clause excepts (平板玻璃（不含光伏玻璃）: 光伏玻璃)
+    except_tags: tuple[str, ...] = ()
 
 
 class ProvinceClause(_Strict):
@@ -103,7 +105,7 @@ class CityLists(_Strict):
 
 def _row(**values: str) -> list[str]:
     keys = ("unit", "adcode", "name", "level", "dimension", "no", "text", "source", "banned",
-            "restricted", "kinds", "park_only")  # fmt: skip
+            "restricted", "kinds", "park_only", "except_tags")  # fmt: skip
     return [values.get(k, "") for k in keys]
 
 
@@ -141,6 +143,9 @@ def _quoted_rows(file: str, lists: tuple[Province, ...], level: str) -> list[lis
                         restricted=_industries(clause.conditions, "restricted_industries"),
                         park_only=_industries(clause.conditions, "park_only"),
                         kinds="、".join(sorted(kinds)),
+                        except_tags="、".join(
+                            sorted({t for c in clause.conditions for t in c.except_tags})
+                        ),
                     )
                 )
     return rows

@@ -9,7 +9,8 @@ Two layouts are read, from ``.xlsx`` (title rows and merged cells allowed) or ``
 * **long**: one row per clause: 单元编码 or 行政区划代码, 管控层级, 管控维度, 条款序号,
   管控要求, optionally 名称, 出处 and the machine conditions 禁止类行业 / 限制类行业 /
   须入园行业 (industry categories separated by 、) with 适用建设性质 (新建、扩建: the
-  project kinds they concern; empty: every kind).
+  project kinds they concern; empty: every kind) and 除外情形 (project tags the clause
+  excepts: 光伏玻璃 for 平板玻璃（不含光伏玻璃）).
 
 Headers are matched by the control-unit catalogue's aliases (official codes such as
 ``HJZHGKDYBM`` and ``KJBJYS`` and their Chinese names). Every problem names its row and
@@ -92,6 +93,7 @@ _EXTRA_ALIASES = {
     "restricted_industries": ("限制类行业", "限制行业"),
     "park_only": ("须入园行业", "入园行业"),
     "project_kinds": ("适用建设性质", "project_kinds"),
+    "except_tags": ("除外情形", "除外标签", "except_tags"),
     "province_name": ("省", "省份", "PROV"),
     "city_name": ("市", "地市", "CITY"),
 }
@@ -492,8 +494,15 @@ def _parse_long(
         if scope is None or dimension is None or clause_no < 1 or not ok:
             continue
         kinds = _industries(sheet.get(row, "project_kinds"))
+        # the clause's own exceptions as project tags: 平板玻璃（不含光伏玻璃） → 光伏玻璃
+        excepted = _industries(sheet.get(row, "except_tags"))
         conditions = [
-            {"kind": kind, "industries": names, "project_kinds": kinds}
+            {
+                "kind": kind,
+                "industries": names,
+                "project_kinds": kinds,
+                **({"params": {"except_tags": excepted}} if excepted else {}),
+            }
             for kind in ("banned_industries", "restricted_industries", "park_only")
             if (names := _industries(sheet.get(row, kind)))
         ]

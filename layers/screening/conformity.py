@@ -71,6 +71,14 @@ def _judge_condition(
                 f"本条仅约束{'、'.join(kinds)}项目，本项目为{project_kind}。",
                 evidence,
             )
+    excepted = sorted(set((condition.get("params") or {}).get("except_tags") or ()) & p.tags)
+    if excepted:  # the clause's own exception: 平板玻璃（不含光伏玻璃）
+        evidence["except_tags"] = excepted
+        return (
+            NOT_CONCERNED,
+            f"本项目为{'、'.join(excepted)}，属本条除外情形。",
+            evidence,
+        )
     listed = "、".join(named)
     if kind == "banned_industries":
         evidence["matched"] = matched

@@ -138,3 +138,35 @@ def test_the_ban_clause_is_what_makes_the_chemical_project_deny(db_session):
     """Without entry lists the same project is not DENY: the clause decides it."""
     load_units(db_session)
     assert screen(db_session, _project("化工")).verdict != "DENY"
+
+
+def test_a_clause_exception_spares_the_project_it_names(db_session, tmp_path):
+    """严禁新增…平板玻璃（不含光伏玻璃）: with 除外情形 光伏玻璃, a 光伏玻璃 plant is not concerned
+    (the rule JS-B3 spares it too); a 平板玻璃 plant without the tag is 不符合."""
+    import csv
+
+    from layers.ingest.entry_lists import EntryListOptions, import_entry_list
+
+    load_units(db_session)
+    path = tmp_path / "except.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["单元编码", "行政区划代码", "管控层级", "管控维度", "条款序号", "管控要求",
+                         "出处", "禁止类行业", "适用建设性质", "除外情形"])  # fmt: skip
+        writer.writerow(["", "320000", "省级", "空间布局约束", "1",
+                         "严禁新增钢铁、焦化、炼油、电解铝、水泥、平板玻璃（不含光伏玻璃）等产能",
+                         "《江苏省减污降碳协同增效实施方案》", "钢铁、平板玻璃", "新建、扩建",
+                         "光伏玻璃"])  # fmt: skip
+    import_entry_list(
+        db_session, path, EntryListOptions(release="EX-1", valid_from=date(2021, 1, 1))
+    )
+    text = "严禁新增钢铁、焦化、炼油、电解铝、水泥、平板玻璃（不含光伏玻璃）等产能"
+    solar = screen(db_session, _project("平板玻璃", tags=("光伏玻璃",))).body
+    clause = _clause(solar["conformity"], text)
+    assert clause["judgement"] == "不涉及", clause
+    assert "属本条除外情形" in clause["finding"]
+    assert clause["evidence"][0]["except_tags"] == ["光伏玻璃"]
+    assert not solar["conformity"]["denied_by"]
+    glass = screen(db_session, _project("平板玻璃")).body
+    assert _clause(glass["conformity"], text)["judgement"] == "不符合"
+    assert glass["verdict"] == "DENY"

@@ -35,6 +35,7 @@ def test_province_lists_of_jiangsu_and_jiangxi_cite_their_documents(tmp_path):
             "kind": "banned_industries",
             "industries": ["钢铁", "焦化", "炼油", "电解铝", "水泥", "平板玻璃"],
             "project_kinds": ["扩建", "新建"],
+            "params": {"except_tags": ["光伏玻璃"]},  # （不含光伏玻璃）
         }
     ]
 
