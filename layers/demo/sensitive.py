@@ -12,6 +12,7 @@ worked examples that do not ask for it (:func:`layers.demo.sites.keep_clear`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import shapely
@@ -85,7 +86,9 @@ MARINE: tuple[MarineArea, ...] = (
 )  # fmt: skip
 
 #: Windows (lon, lat, radius m) of the shoreline and river-management layers.
-YANGTZE_WINDOWS = (("南京", 118.70, 32.05, 16_000), ("江阴", 120.30, 31.95, 15_000))
+#: The 长江 windows: place, centre, radius (m) and the river's downstream bearing there
+#: (degrees from north: north-east through 南京, east past 江阴), which names the banks.
+YANGTZE_WINDOWS = (("南京", 118.70, 32.05, 16_000, 45.0), ("江阴", 120.30, 31.95, 15_000, 90.0))
 GAN_WINDOW = ("南昌", 115.90, 28.68, 20_000)
 COAST_WINDOW = ("连云港", 119.35, 34.72, 45_000)
 
@@ -174,6 +177,23 @@ def _segments(line: BaseGeometry, length: float) -> list[BaseGeometry]:
     return out
 
 
+def _bank_side(bank: BaseGeometry, water: BaseGeometry, downstream: float) -> str:
+    """左岸 or 右岸 of a river bank segment, as banks are named: facing downstream.
+
+    ``downstream``: the river's flow bearing there (degrees from north); ``water``: its
+    surface. The segment is oriented with the flow; the water lies on its left for the
+    right bank and on its right for the left bank (in the working frame: metres, y north).
+    """
+    a, b = (bank.interpolate(f, normalized=True) for f in (0.4, 0.6))
+    mid = bank.interpolate(0.5, normalized=True)
+    tx, ty = b.x - a.x, b.y - a.y
+    if tx * math.sin(math.radians(downstream)) + ty * math.cos(math.radians(downstream)) < 0:
+        tx, ty = -tx, -ty
+    norm = math.hypot(tx, ty) or 1.0
+    left = shapely.Point(mid.x - ty / norm * 20.0, mid.y + tx / norm * 20.0)
+    return "右岸" if water.contains(left) else "左岸"
+
+
 def _clear_lines(geom: BaseGeometry, world: ProvinceWorld, collection: str) -> BaseGeometry:
     clear = clearance(world, collection)
     return geom if clear.is_empty else geom.difference(clear)
@@ -186,16 +206,14 @@ def shoreline_segments(world: ProvinceWorld, seed: int) -> list[Item]:
         return []
     rows: list[tuple[dict[str, object], BaseGeometry]] = []
     yangtze = world.surface("长江")
-    centre_line = shapely.union_all([w.geom for w in world.waters("长江", polygonal=False)])
     protected = [world.frame.point(lon, lat) for lon, lat in PROTECTED_BANKS]
-    for place, lon, lat, radius in YANGTZE_WINDOWS:
+    for place, lon, lat, radius, downstream in YANGTZE_WINDOWS:
         bank = yangtze.boundary.intersection(_disc(world, lon, lat, radius))
         for seg in _segments(_clear_lines(bank, world, "shoreline_segments"), SEGMENT_M):
             zone, nature, use = FUNCTION_ZONES[int(rng.integers(len(FUNCTION_ZONES)))]
             if any(seg.distance(p) < 1500 for p in protected):
                 zone, nature, use = FUNCTION_ZONES[0]
-            near = shapely.ops.nearest_points(centre_line, seg.centroid)[0]
-            side = "左岸" if seg.centroid.y > near.y else "右岸"
+            side = _bank_side(seg, yangtze, downstream)
             rows.append((
                 {"name": f"长江{place}段{side}{zone.removeprefix('岸线')}岸段{SYN}", "water_name": "长江",
                  "water_kind": "河流", "yangtze_class": "mainstem", "bank": side,
@@ -231,7 +249,7 @@ def river_management_areas(world: ProvinceWorld) -> list[Item]:
     rows: list[tuple[dict[str, object], BaseGeometry]] = []
     if world.tag == "JS":
         yangtze = world.surface("长江")
-        for place, lon, lat, radius in YANGTZE_WINDOWS:
+        for place, lon, lat, radius, _ in YANGTZE_WINDOWS:
             area = yangtze.buffer(50).intersection(_disc(world, lon, lat, radius))
             rows.append(({"name": f"长江{place}段河道管理范围{SYN}", "water_name": "长江",
                           "kind": "河道管理范围", "basis": "合成演示数据（临水线外50米）"}, area))  # fmt: skip

@@ -649,6 +649,32 @@ def test_example_on_a_protected_yangtze_bank(layers: dict[str, Layer]) -> None:
         assert not _hits(layers[cid], _footprint(e)), cid
 
 
+def test_yangtze_banks_are_named_facing_downstream(layers: dict[str, Layer]) -> None:
+    """左岸 is the bank on the left facing downstream: the north bank past 江阴 (the river
+    runs east), the north-west bank at 南京 (it runs north-east); the water lies across it."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    river = shapely.union_all(
+        [g for p, g in layers["water_bodies"].where(lambda p: p["name"] == "长江")
+         if g.geom_type.endswith("Polygon")]
+    )  # fmt: skip
+    checked = 0
+    for p, g in layers["shoreline_segments"].where(lambda p: p["water_name"] == "长江"):
+        mid = g.interpolate(0.5, normalized=True)
+        across = 315.0 if "南京段" in p["name"] else 0.0  # the left bank's side of the flow
+        ahead, behind = (
+            river.contains(Point(*geod.fwd(mid.x, mid.y, az, 300.0)[:2]))
+            for az in (across, across + 180.0)
+        )
+        if ahead == behind:  # an island's shore (water both ways): no test of this kind
+            continue
+        # looking from the left bank towards the left: land; from the right bank: the river
+        assert p["bank"] == ("右岸" if ahead else "左岸"), (p["code"], p["name"])
+        checked += 1
+    assert checked >= 40
+
+
 def test_example_sea_outfall_in_a_marine_red_line(layers: dict[str, Layer]) -> None:
     e = _examples()["lianyungang-outfall-marine-red-line"]
     point = shape(e["geometry"])
