@@ -179,6 +179,14 @@ def _shapefile_in_zip(path: Path) -> tuple[str, str | None]:
             raise ImportFileError("The zip holds no .shp file.", field="file")
         stem = shps[0][:-4]
         lower = {n.lower(): n for n in names}
+        missing = [ext for ext in (".shx", ".dbf") if (stem + ext).lower() not in lower]
+        if missing:
+            raise ImportFileError(
+                f"The zip holds {shps[0]} without its {' and '.join(missing)}: put every file "
+                "of the shapefile in the zip (.shp, .shx, .dbf, and the .prj and .cpg when "
+                "there are).",
+                field="file",
+            )
         if (stem + ".cpg").lower() in lower:
             encoding = None
         elif (stem + ".dbf").lower() in lower:
@@ -437,6 +445,18 @@ def read_source(
         source, encoding = _shapefile_in_zip(path)
         return _read_vector(source, encoding, layer, "Shapefile (zip)", scrub)
     if suffix == ".shp":
+        missing = [
+            ext
+            for ext in (".shx", ".dbf")
+            if not (path.with_suffix(ext).exists() or path.with_suffix(ext.upper()).exists())
+        ]
+        if missing:  # GDAL's own message names the server's copy and a config option
+            raise ImportFileError(
+                f"The shapefile {label} comes without its {' and '.join(missing)}: a shapefile "
+                "is several files; upload them together as one .zip (with the .prj and .cpg "
+                "when there are).",
+                field="file",
+            )
         encoding = None
         if not path.with_suffix(".cpg").exists() and path.with_suffix(".dbf").exists():
             with path.with_suffix(".dbf").open("rb") as dbf:

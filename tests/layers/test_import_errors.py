@@ -215,3 +215,30 @@ def test_cli_import_then_releases_lists_it(database_url, engine, monkeypatch, tm
     assert listing.exit_code == 0 and "cli-parks" in listing.output
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM releases WHERE name = 'cli-parks'"))
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_a_shapefile_without_its_shx_and_dbf_says_so(db_session, tmp_path, zipped):
+    """A lone .shp (the rest of the set forgotten): named, with the fix; not GDAL's message
+    about the server's copy and SHAPE_RESTORE_SHX."""
+    import zipfile
+
+    folder = tmp_path / "set"
+    folder.mkdir()
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(120.3, 32.0)], crs=4326).to_file(
+        folder / "water.shp"
+    )
+    lone = tmp_path / "water.shp"
+    lone.write_bytes((folder / "water.shp").read_bytes())
+    if zipped:
+        path = tmp_path / "water.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.write(lone, "water.shp")
+            zf.write(folder / "water.prj", "water.prj")
+    else:
+        path = lone
+    with pytest.raises(ImportFileError) as err:
+        import_file(db_session, path, ImportOptions(collection="enterprises", release="lone"))
+    assert err.value.field == "file"
+    assert ".shx and .dbf" in err.value.detail and "zip" in err.value.detail
+    assert "SHAPE_RESTORE_SHX" not in err.value.detail
