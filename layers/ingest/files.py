@@ -163,7 +163,7 @@ def check_archive(
             )
 
 
-def _shapefile_in_zip(path: Path) -> tuple[str, str | None]:
+def _shapefile_in_zip(path: Path, label: str) -> tuple[str, str | None]:
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
         shps = [n for n in names if n.lower().endswith(".shp") and not n.startswith("__MACOSX")]
@@ -182,7 +182,7 @@ def _shapefile_in_zip(path: Path) -> tuple[str, str | None]:
         missing = [ext for ext in (".shx", ".dbf") if (stem + ext).lower() not in lower]
         if missing:
             raise ImportFileError(
-                f"The zip holds {shps[0]} without its {' and '.join(missing)}: put every file "
+                f"{label} holds {shps[0]} without its {' and '.join(missing)}: put every file "
                 "of the shapefile in the zip (.shp, .shx, .dbf, and the .prj and .cpg when "
                 "there are).",
                 field="file",
@@ -442,7 +442,7 @@ def read_source(
         path, suffix = shps[0], ".shp"
     if suffix == ".zip":
         check_archive(path, limits, label=label)
-        source, encoding = _shapefile_in_zip(path)
+        source, encoding = _shapefile_in_zip(path, label)
         return _read_vector(source, encoding, layer, "Shapefile (zip)", scrub)
     if suffix == ".shp":
         missing = [

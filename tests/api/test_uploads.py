@@ -340,6 +340,7 @@ def _corrupt_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr("site.shp", b"this is not a shapefile" * 10)
+        zf.writestr("site.shx", b"nor an index")
         zf.writestr("site.dbf", b"nor a dbf")
     return buffer.getvalue()
 

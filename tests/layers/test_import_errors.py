@@ -241,4 +241,5 @@ def test_a_shapefile_without_its_shx_and_dbf_says_so(db_session, tmp_path, zippe
         import_file(db_session, path, ImportOptions(collection="enterprises", release="lone"))
     assert err.value.field == "file"
     assert ".shx and .dbf" in err.value.detail and "zip" in err.value.detail
+    assert path.name in err.value.detail  # the file as the user named it
     assert "SHAPE_RESTORE_SHX" not in err.value.detail
