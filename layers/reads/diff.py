@@ -6,7 +6,7 @@ release pairs its n-th row with the other release's n-th). Features without a co
 matched by geometry: an equal geometry (``ST_Equals``), else for polygons the other
 release's feature of highest overlap (intersection over union ≥ :data:`MIN_IOU`); the
 others are added or removed. A matched pair is *changed* when an attribute differs or the
-geometry is not equal; its moved distance is the geodesic distance between the two
+geometry is not the same (equal, or within :data:`SAME_WITHIN_DEG` everywhere); its moved distance is the geodesic distance between the two
 centroids, its area difference the geodesic one (``geography``, m²).
 
 Area gained and lost are those of the layer's footprint, not sums over features:
@@ -45,6 +45,10 @@ from layers.store.releases import (
 MIN_IOU = 0.5
 #: Lost area below this (m²) is numerical sliver, not a loss (只增不减 holds).
 TOLERANCE_M2 = 1.0
+#: Two geometries no vertex of which lies further than this from the other are the same:
+#: the 7th decimal of lon/lat (about 1 cm), the precision GeoJSON is served at. The same
+#: survey imported from a Gauss-Krüger zone and from lon/lat differs in the 9th decimal.
+SAME_WITHIN_DEG = 1e-7
 #: The collections the red-line rule 只增不减 applies to.
 ONLY_GROWS_COLLECTIONS = ("red_lines", "ecological_spaces")
 
@@ -126,7 +130,8 @@ pairs AS (
 compared AS (
   SELECT p.a_id, p.b_id, p.matched_by, {pair_code} AS code,
          {a_props} AS a_props, {b_props} AS b_props,
-         ST_Equals(ta.geom, tb.geom) AS same_geom,
+         (ST_Equals(ta.geom, tb.geom)
+          OR ST_HausdorffDistance(ta.geom, tb.geom) < {same_within}) AS same_geom,
          COALESCE(ST_Dimension(tb.geom), ST_Dimension(ta.geom)) AS dim,
          ta.geom AS a_geom, tb.geom AS b_geom
   FROM pairs p LEFT JOIN {table} ta ON ta.id = p.a_id LEFT JOIN {table} tb ON tb.id = p.b_id
@@ -144,6 +149,7 @@ ORDER BY code NULLS LAST, a_id NULLS LAST, b_id
             table=t.table,
             code=code,
             pair_code=pair_code,
+            same_within=sql.Literal(SAME_WITHIN_DEG),
             only_dim=t.only_dim,
             a_props=_props("ta", t.fields),
             b_props=_props("tb", t.fields),

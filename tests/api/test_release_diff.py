@@ -205,3 +205,35 @@ def test_points_are_matched_by_code_and_have_no_areas(client, db_session):
     moved = _by_code(body)["S1"]["properties"]
     assert moved["moved_m"] == pytest.approx(GEOD.inv(119.1, 32.1, 119.101, 32.1)[2], abs=0.01)
     assert "area_difference_m2" not in moved
+
+
+def test_the_same_survey_in_another_crs_is_not_a_change(client, db_session):
+    """A boundary imported from a Gauss-Krüger zone and from lon/lat differs in the 9th
+    decimal: the same geometry (within SAME_WITHIN_DEG), not a changed feature; a move of
+    a few centimetres still is one."""
+    square = box(119.1, 32.1, 119.11, 32.11)
+    noisy = shape(
+        {
+            "type": "Polygon",
+            "coordinates": [[(x + 3e-9, y - 4e-9) for x, y in square.exterior.coords]],
+        }
+    )
+    moved = shape(
+        {
+            "type": "Polygon",
+            "coordinates": [[(x + 5e-7, y) for x, y in square.exterior.coords]],  # ~5 cm
+        }
+    )
+    for name, valid_from, rows in [
+        ("W-4490", date(2020, 1, 1), [("A", square), ("B", square)]),
+        ("W-4528", date(2021, 1, 1), [("A", noisy), ("B", moved)]),
+    ]:
+        load_release(
+            db_session,
+            "red_lines",
+            name,
+            valid_from,
+            [{"code": c, "name": c, "geometry": g} for c, g in rows],
+        )
+    body = client.get("/collections/red_lines/releases/W-4490/diff/W-4528").json()
+    assert body["summary"]["changed"] == 1 and set(_by_code(body)) == {"B"}
