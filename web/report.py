@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gis.civil_time import LOCAL_ZONE, local_time, today
 from gis.crs import transformer, wgs84_crs
-from layers.screening.rules import FACT_NAMES, OTHER_INDUSTRY, VERDICT_LABELS
+from layers.screening.rules import FACT_NAMES, OTHER_INDUSTRY, VERDICT_LABELS, fact_label
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
 from web import location_report, protection_report
@@ -114,7 +114,7 @@ def completeness_of(screening: dict[str, Any]) -> dict[str, Any] | None:
             for n in c.get("not_checked") or []
             if isinstance(n, dict)
         ],
-        "facts": [FACT_NAMES.get(str(f), str(f)) for f in c.get("missing_facts") or []],
+        "facts": [fact_label(str(f)) for f in c.get("missing_facts") or []],
     }
 
 

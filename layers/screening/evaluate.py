@@ -32,7 +32,14 @@ from layers.screening.lookups import (
 from layers.screening.plan import Decided, Plan
 from layers.screening.project import ProjectInput
 from layers.screening.rasters import RasterFacts, judge
-from layers.screening.rules import FACT_NAMES, SEVERITY, LoadedRuleSet, Op, Rule, version_key
+from layers.screening.rules import (
+    SEVERITY,
+    LoadedRuleSet,
+    Op,
+    Rule,
+    fact_label,
+    version_key,
+)
 from layers.screening.scope import (
     ADCODE_FIELD,
     JURISDICTION,
@@ -610,7 +617,7 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
                 "code": "missing_facts",
                 "facts": list(missing),
                 "text": REASONS["missing_facts"].format(
-                    facts="、".join(FACT_NAMES.get(f, f) for f in missing)
+                    facts="、".join(fact_label(f) for f in missing)
                 ),
             }
         elif any(why == "no_release" for why in problems.values()):

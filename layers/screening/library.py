@@ -269,6 +269,9 @@ def raster_text(condition: RasterCondition) -> str:
 def fact_text(condition: str) -> str:
     """A fact condition as written in a rule file (``energy_tce > 5000``) in words."""
     parts = condition.split()
+    if len(parts) == 4:  # a capacity in its unit: 产能不超过 35 蒸吨/小时
+        fact, op, value, unit = parts
+        return f"{FACT_NAMES.get(fact, fact)}{_FACT_OPS.get(op, op)} {value} {unit}"
     if len(parts) != 3:
         return condition
     fact, op, value = parts

@@ -9,7 +9,7 @@ from typing import Any
 from gis.crs import WGS84
 from gis.errors import ProjectGeometryError
 from layers.errors import ProjectFactError, ScreeningNotRecheckableError, UnknownKindError
-from layers.screening.rules import EMISSION_KEYS, KINDS, OTHER_INDUSTRY
+from layers.screening.rules import CAPACITY, EMISSION_KEYS, KINDS, OTHER_INDUSTRY, capacity_unit
 
 #: The largest hit-list buffer (README, "Limits").
 MAX_BUFFER_M = 50_000.0
@@ -96,7 +96,10 @@ class ProjectInput:
             given["in_park"] = self.in_park
         given["outfall"] = self.outfall is not None
         if self.capacity is not None:
-            given["capacity.value"] = float(self.capacity["value"])
+            value = float(self.capacity["value"])
+            given[CAPACITY] = value
+            # in its unit too: a condition naming a unit reads only a capacity given in it
+            given[f"{CAPACITY}@{capacity_unit(str(self.capacity['unit']))}"] = value
         if self.energy_tce is not None:
             given["energy_tce"] = self.energy_tce
         if self.water_m3d is not None:

@@ -117,6 +117,30 @@ FACT_NAMES: dict[str, str] = {
     "emissions.TP": "总磷排放量（t/a）",
     "emissions.heavy_metals": "重金属排放量（t/a）",
 }
+#: The fact a capacity condition tests; a rule names its unit beside the value.
+CAPACITY = "capacity.value"
+#: Spellings of one capacity unit (a request's ``capacity.unit``, a rule's condition).
+CAPACITY_UNITS = {
+    "t/h": "蒸吨/小时",
+    "蒸吨/时": "蒸吨/小时",
+    "蒸吨/h": "蒸吨/小时",
+    "蒸吨": "蒸吨/小时",
+}
+
+
+def capacity_unit(unit: str) -> str:
+    """A capacity unit as rules write it (``t/h`` → ``蒸吨/小时``), spaces removed."""
+    text = "".join(unit.split())
+    return CAPACITY_UNITS.get(text, CAPACITY_UNITS.get(text.lower(), text))
+
+
+def fact_label(key: str) -> str:
+    """A fact (or ``fact@unit``) in words: ``产能（蒸吨/小时）``."""
+    fact, _, unit = key.partition("@")
+    name = FACT_NAMES.get(fact, fact)
+    return f"{name}（{unit}）" if unit else name
+
+
 FactOp = Literal[">", ">=", "<", "<=", "=", "!="]
 
 #: How near (metres, geodesic) a river line the project and the feature of an
@@ -177,22 +201,26 @@ class FactCondition(_Strict):
     fact: str
     op: FactOp
     value: float | bool
+    #: the unit the value is in (``capacity.value`` only: 蒸吨/小时 …); a project giving its
+    #: capacity in another unit leaves the rule NOT_CHECKED, never compared across units
+    unit: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> FactCondition:
-        """``"emissions.VOCs > 0"`` → the condition.
+        """``"emissions.VOCs > 0"`` or ``"capacity.value <= 35 蒸吨/小时"`` → the condition.
 
         A bare fact name means ``= true`` (a yes/no fact) or ``> 0`` (a number).
 
         Raises:
-            ValueError: not ``<fact> <op> <number|true|false>`` or an unknown fact.
+            ValueError: not ``<fact> <op> <number|true|false> [unit]`` or an unknown fact.
         """
         parts = text.split()
         if len(parts) == 1:
             kind = FACTS.get(parts[0])
             parts = [parts[0], "=" if kind == "bool" else ">", "true" if kind == "bool" else "0"]
+        unit = parts.pop() if len(parts) == 4 else None
         if len(parts) != 3:
-            raise ValueError(f"fact condition {text!r}: write '<fact> <op> <value>'")
+            raise ValueError(f"fact condition {text!r}: write '<fact> <op> <value> [unit]'")
         fact, op, raw = parts
         value: float | bool
         if raw in ("true", "false"):
@@ -202,7 +230,7 @@ class FactCondition(_Strict):
                 value = float(raw)
             except ValueError:
                 raise ValueError(f"fact condition {text!r}: {raw!r} is not a number") from None
-        return cls(fact=fact, op=op, value=value)
+        return cls(fact=fact, op=op, value=value, unit=unit)
 
     @model_validator(mode="after")
     def _known(self) -> FactCondition:
@@ -213,7 +241,19 @@ class FactCondition(_Strict):
             raise ValueError(f"fact '{self.fact}' is true/false: use = or != with true/false")
         if kind == "number" and isinstance(self.value, bool):
             raise ValueError(f"fact '{self.fact}' is a number")
+        if self.unit is not None and self.fact != CAPACITY:
+            raise ValueError(f"fact '{self.fact}' takes no unit (only {CAPACITY} does)")
         return self
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_as_written(cls, value: str | None) -> str | None:
+        return None if value is None else capacity_unit(value)
+
+    @property
+    def key(self) -> str:
+        """The fact as a project gives it: ``capacity.value@蒸吨/小时`` with a unit."""
+        return self.fact if self.unit is None else f"{self.fact}@{self.unit}"
 
     def holds(self, given: float | bool) -> bool:
         """Whether the condition holds for the fact's value ``given``."""
@@ -222,7 +262,7 @@ class FactCondition(_Strict):
     def __str__(self) -> str:
         """As written in a rule file."""
         value = str(self.value).lower() if isinstance(self.value, bool) else f"{self.value:g}"
-        return f"{self.fact} {self.op} {value}"
+        return f"{self.fact} {self.op} {value}" + (f" {self.unit}" if self.unit else "")
 
 
 class AppliesTo(_Strict):

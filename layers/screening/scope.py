@@ -144,9 +144,9 @@ class RuleScope:
             return "not_applicable", ()
         missing: list[str] = []
         for condition in self.facts:
-            given = project.facts.get(condition.fact)
+            given = project.facts.get(condition.key)
             if given is None:
-                missing.append(condition.fact)
+                missing.append(condition.key)
             elif not condition.holds(given):
                 return "not_applicable", ()
         if elsewhere:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from layers.errors import NoRuleSetError, RuleSetError, UnknownIndustryCodeError
+from layers.screening.project import ProjectInput
 from layers.screening.rulebook import RuleBook
 from layers.screening.rules import normalise_code
 from layers.screening.rulesets import (
@@ -165,3 +166,25 @@ def test_the_map_knows_every_verdict():
     block = block[: block.index("};")]
     assert tuple(re.findall(r"(\w+): \[", block)) == VERDICTS
     assert set(VERDICTS) < set(SEVERITY)
+
+
+def test_a_capacity_condition_names_its_unit():
+    """Boilers are rated in 蒸吨/小时 (t/h): a rule compares only a capacity in that unit."""
+    from layers.screening.rules import FactCondition, fact_label
+
+    condition = FactCondition.parse("capacity.value <= 35 t/h")
+    assert (condition.unit, condition.key) == ("蒸吨/小时", "capacity.value@蒸吨/小时")
+    assert str(condition) == "capacity.value <= 35 蒸吨/小时"
+    assert FactCondition.parse(str(condition)) == condition
+    assert fact_label(condition.key) == "产能（蒸吨/小时）"
+    with pytest.raises(ValueError, match="takes no unit"):
+        FactCondition.parse("energy_tce > 5000 MW")
+    project = ProjectInput(
+        name="锅炉",
+        geometry={"type": "Point", "coordinates": [115.89, 28.68]},
+        industry="电力",
+        kind="新建",
+        capacity={"value": 20, "unit": "MW"},
+    )
+    assert condition.key not in project.facts()  # 20 MW is not 20 蒸吨/小时
+    assert project.facts()["capacity.value@MW"] == 20
