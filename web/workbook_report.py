@@ -49,7 +49,9 @@ EVIDENCE_COLUMNS = (
     "重叠比例（%）",
     "图层版本编号",
 )
-TARGET_COLUMNS = (*protection_report.COLUMNS[:5], "距离（m）", "规模", "经度（°）", "纬度（°）")
+TARGET_COLUMNS = (
+    *protection_report.COLUMNS[:5], "距离（m）", "距离量算", "规模", "经度（°）", "纬度（°）",
+)  # fmt: skip
 RELEASE_COLUMNS = ("图层", "版本", "生效日期", "失效日期", "来源", "许可", "演示合成数据")
 _TITLES = {c.id: c.title for c in COLLECTIONS}
 
@@ -182,12 +184,14 @@ def _targets_sheet(sheet: Worksheet, screening: dict[str, Any]) -> None:
                 i,
                 *printed[1:5],
                 None if distance is None else round(float(distance), 1),
+                # the number stays a number; how it was measured beside it (the 沿河 mark)
+                "沿河（下游）" if t.get("along_river") else "大地距离",
                 printed[6],
                 t.get("lon"),
                 t.get("lat"),
             ]
         )
-    _table(sheet, TARGET_COLUMNS, rows, (6, 30, 12, 12, 16, 12, 24, 12, 12))
+    _table(sheet, TARGET_COLUMNS, rows, (6, 30, 12, 12, 16, 12, 12, 24, 12, 12))
 
 
 def _corners_sheet(sheet: Worksheet, screening: dict[str, Any]) -> None:

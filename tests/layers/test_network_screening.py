@@ -138,6 +138,16 @@ def test_surface_water_targets_follow_the_receiving_river_downstream(db_session,
     (row,) = [r for r in table.rows if r[3] == "地表水环境"]
     assert row[5] == f"{target['distance_m']:.0f}（沿河）"
     assert any("沿受纳水体（河网）向下游 10000 m" in note for note in table.ranges)
+    # the workbook keeps the distance a number and says how it was measured beside it
+    import io
+
+    from openpyxl import load_workbook
+
+    from web.workbook_report import render_workbook
+
+    sheet = load_workbook(io.BytesIO(render_workbook(body, []))).active.parent["环境保护目标"]
+    (cells,) = [r for r in sheet.iter_rows(values_only=True) if r[1] == "下游取水口"]
+    assert cells[5] == round(target["distance_m"], 1) and cells[6] == "沿河（下游）"
 
 
 def test_a_project_that_discharges_nothing_keeps_the_circle(db_session, rivers):
