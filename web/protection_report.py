@@ -3,7 +3,7 @@
 :func:`protection_table` turns a screening's ``protection_targets`` and
 ``protection_ranges`` (:mod:`layers.screening.protection`) into the rows the HTML/PDF
 report (``report.html``) and the Word report (:mod:`web.word_report`) print:
-序号 | 名称 | 类型 | 环境要素 | 方位 | 距离(m) | 规模, then how each medium's range was set.
+序号 | 名称 | 类型 | 环境要素 | 方位 | 距离(m) | 规模 | 坐标, then how each medium's range was set.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 TITLE = "环境保护目标"
 CAPTION = "环境保护目标一览表"
-COLUMNS = ("序号", "名称", "类型", "环境要素", "方位", "距离(m)", "规模")
+COLUMNS = ("序号", "名称", "类型", "环境要素", "方位", "距离(m)", "规模", "坐标（经度, 纬度）")
 NO_LAYER = "环境敏感目标图层在现状日期无有效版本，未能列出环境保护目标，须人工调查。"
 NONE_FOUND = "各环境要素评价范围内未发现图层所载的环境敏感目标（图层之外的目标须现场调查补充）。"
 DISTANCE_NOTE = (
@@ -61,6 +61,10 @@ def _row(i: int, t: dict[str, Any]) -> list[str]:
         if distance is None
         else f"{float(distance):.0f}" + ("（沿河）" if t.get("along_river") else ""),
         str(t.get("scale") or "—"),
+        # where it is, as EIA tables locate each target (WGS84/CGCS2000 lon/lat, ~1 m)
+        "—"
+        if t.get("lon") is None or t.get("lat") is None
+        else f"{float(t['lon']):.5f}, {float(t['lat']):.5f}",
     ]
 
 

@@ -16,7 +16,7 @@ from web import router as web_router
 
 GEOD = Geod(ellps="WGS84")
 LON, LAT = 120.28, 31.90  # 江阴
-HEADER = ["序号", "名称", "类型", "环境要素", "方位", "距离(m)", "规模"]
+HEADER = ["序号", "名称", "类型", "环境要素", "方位", "距离(m)", "规模", "坐标（经度, 纬度）"]
 
 
 def at(azimuth_deg: float, metres: float) -> Point:
@@ -78,6 +78,9 @@ def test_docx_report_has_the_table(client, screening_id):
     assert school[2:5] == ["学校", "环境空气", "北（N）"]
     assert abs(int(school[5]) - 300) <= 2
     assert school[6] == "市级"
+    want = next(t for t in client.get(f"/screenings/{screening_id}").json()["protection_targets"]
+                if t["name"] == "璜土中心小学")  # fmt: skip
+    assert school[7] == f"{want['lon']:.5f}, {want['lat']:.5f}"  # where it is, as EIA tables say
     assert any(p.text == "环境保护目标" for p in document.paragraphs)
 
 
