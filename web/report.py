@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 
 from gis.civil_time import LOCAL_ZONE, local_time, today
 from gis.crs import transformer, wgs84_crs
-from layers.screening.rules import FACT_NAMES, OTHER_INDUSTRY, VERDICT_LABELS, fact_label
+from layers.screening.attainment import stations_text
+from layers.screening.rules import (
+    OTHER_INDUSTRY,
+    VERDICT_LABELS,
+    fact_label,
+    pollutant_name,
+)
 from layers.store.catalog import COLLECTIONS
 from layers.store.releases import release_public
 from web import location_report, protection_report
@@ -60,12 +66,6 @@ DISCLAIMER = (
     "本报告由 ecozone 根据所列图层版本自动生成，仅供项目选址的前期筛查参考，"
     "不替代生态环境主管部门的审查意见和法定环评程序。"
 )
-
-
-def _stations_text(e: dict[str, Any]) -> str:
-    """A city figure's stations: how many, and how many of them have readings."""
-    listed, with_data = e["stations"], e.get("stations_with_data", e["stations"])
-    return f"{listed} 个站点" + (f"（{with_data} 个有监测数据）" if with_data < listed else "")
 
 
 @lru_cache(maxsize=1)
@@ -125,10 +125,7 @@ def declared_facts(screening: dict[str, Any]) -> list[str]:
         lines.append("位于园区" if screening["in_park"] else "不在园区")
     emissions = screening.get("emissions")
     if isinstance(emissions, dict) and emissions:
-        parts = (
-            f"{FACT_NAMES.get(f'emissions.{k}', str(k)).partition('排放量')[0].strip()} {v:g}"
-            for k, v in emissions.items()
-        )
+        parts = (f"{pollutant_name(f'emissions.{k}')} {v:g}" for k, v in emissions.items())
         lines.append("排放量（t/a）：" + "，".join(parts))
     capacity = screening.get("capacity")
     if isinstance(capacity, dict) and capacity.get("value") is not None:
@@ -386,7 +383,7 @@ def quality_rows(screening: dict[str, Any]) -> list[dict[str, Any]]:
                     "value": value,
                     "limit": f"{e['limit']:g} {e['unit']}",
                     "status": e["status"],
-                    "basis": f"{_stations_text(e)}，{e['standard']}",
+                    "basis": f"{stations_text(e)}，{e['standard']}",
                 }
             else:
                 key = ("surface_water", e["city"], e["year"])

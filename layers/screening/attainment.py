@@ -104,6 +104,12 @@ class QualityCache:
         return summary
 
 
+def stations_text(air: dict[str, Any]) -> str:
+    """A city's air figure's stations in words: ``14 个站点`` or ``14 个站点中 1 个有监测数据``."""
+    listed, with_data = air["stations"], air.get("stations_with_data", air["stations"])
+    return f"{listed} 个站点" + (f"中 {with_data} 个有监测数据" if with_data < listed else "")
+
+
 def _not_checked(text: str) -> tuple[str, list[dict[str, Any]], bool, dict[str, Any]]:
     return "NOT_CHECKED", [], False, {"code": "no_attainment", "text": text}
 

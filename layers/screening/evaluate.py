@@ -652,8 +652,8 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
         elif outcome == "NOT_CHECKED":
             warnings.append(f"规则 {rule.id} 未能核查：{extra['reason']['text']}。")
         if rule.offset is not None and SEVERITY[outcome] >= SEVERITY["FLAG"]:
-            given = facts.get(rule.offset.fact)
-            if isinstance(given, float | int) and not isinstance(given, bool):
+            given = facts.get(rule.offset.fact)  # an emission (t/a): the rule's facts require it
+            if given is not None:
                 extra["offset"] = rule.offset.required(float(given))
         entry = rule_result(rules, rule, outcome, evidence, checked, extra, rule_scope.jurisdiction)
         results.append(entry)

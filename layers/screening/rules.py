@@ -134,6 +134,11 @@ def capacity_unit(unit: str) -> str:
     return CAPACITY_UNITS.get(text, CAPACITY_UNITS.get(text.lower(), text))
 
 
+def pollutant_name(fact: str) -> str:
+    """The pollutant of an ``emissions.*`` fact in words: ``emissions.VOCs`` → ``VOCs``."""
+    return FACT_NAMES.get(fact, fact.removeprefix("emissions.")).partition("排放量")[0].strip()
+
+
 def fact_label(key: str) -> str:
     """A fact (or ``fact@unit``) in words: ``产能（蒸吨/小时）``."""
     fact, _, unit = key.partition("@")
@@ -532,7 +537,7 @@ class Offset(_Strict):
     def required(self, given: float) -> dict[str, Any]:
         """The figure for a project emitting ``given`` t/a: what a result reports."""
         need = round(self.ratio * given, 3)
-        name = FACT_NAMES[self.fact].split("（")[0].replace(" 排放量", "").replace("排放量", "")
+        name = pollutant_name(self.fact)
         return {
             "fact": self.fact,
             "new_t_a": given,

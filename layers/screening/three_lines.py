@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from layers.screening.attainment import stations_text
 from layers.screening.rules import LoadedRuleSet
 
 COMPLIES, VIOLATES, MANUAL = "符合", "不符合", "需人工核实"
@@ -86,11 +87,7 @@ def _quality(quality: dict[str, Any] | None) -> dict[str, Any]:
         )
         return {"judgement": MANUAL, "finding": finding + tail, "evidence": quality}
     if air["status"] == "达标":
-        listed, with_data = air["stations"], air.get("stations_with_data", air["stations"])
-        counted = f"{listed} 个站点" + (
-            f"中 {with_data} 个有监测数据" if with_data < listed else ""
-        )
-        finding = f"所在城市{year}年环境空气质量达标（GB 3095-2012 二级，{counted}）"
+        finding = f"所在城市{year}年环境空气质量达标（GB 3095-2012 二级，{stations_text(air)}）"
         return {"judgement": COMPLIES, "finding": finding + tail, "evidence": quality}
     if air["status"] == "超标":
         finding = (

@@ -164,7 +164,7 @@ def test_a_city_figure_says_how_many_of_its_stations_have_readings(readings, tmp
     quality = next(c for c in body["conformity"]["three_lines"] if c["title"] == "环境质量底线")
     assert "3 个站点中 1 个有监测数据" in quality["finding"]
     assert {r["basis"] for r in quality_rows(body)} >= {
-        "3 个站点（1 个有监测数据），GB 3095-2012 二级（HJ 663-2013 评价）"
+        "3 个站点中 1 个有监测数据，GB 3095-2012 二级（HJ 663-2013 评价）"
     }
 
 

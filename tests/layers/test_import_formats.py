@@ -38,6 +38,12 @@ def _stored_points(session, release_id: int) -> tuple[np.ndarray, np.ndarray, li
     return np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), [r[2] for r in rows]
 
 
+def _unit_rows(session, release_id: int, columns: str, order: str) -> list[tuple]:
+    """``columns`` of a control_units release, ordered by ``order`` (test-written names)."""
+    sql = f"SELECT {columns} FROM control_units WHERE release_id = :r ORDER BY {order}"
+    return [tuple(r) for r in session.execute(text(sql), {"r": release_id}).all()]
+
+
 def _assert_round_trip(session, release_id: int) -> None:
     lon, lat, names = _stored_points(session, release_id)
     assert names == NAMES
@@ -330,14 +336,8 @@ def test_control_units_get_class_and_county_from_their_codes(db_session, tmp_pat
     report = import_file(
         db_session, path, ImportOptions(collection="control_units", release="codes")
     )
-    rows = db_session.execute(
-        text(
-            "SELECT code, unit_class, admin_code FROM control_units WHERE release_id = :r "
-            "ORDER BY name"
-        ),
-        {"r": report.release_id},
-    ).all()
-    assert [tuple(r) for r in rows] == [
+    rows = _unit_rows(db_session, report.release_id, "code, unit_class, admin_code", "name")
+    assert rows == [
         ("ZH32028110003", "一般管控单元", "320281"),  # 丁: the file's class, kept
         ("ZH320281001", "重点管控单元", None),  # 丙: not a unit code, as given
         ("ZH32028130002", "一般管控单元", "320281"),  # 乙
@@ -391,14 +391,10 @@ def test_lists_written_by_gdal_come_back_as_lists(db_session, tmp_path):
     report = import_file(
         db_session, copied, ImportOptions(collection="control_units", release="gdal-lists")
     )
-    rows = db_session.execute(
-        text(
-            "SELECT name, banned_industries, restricted_industries FROM control_units "
-            "WHERE release_id = :r ORDER BY code"
-        ),
-        {"r": report.release_id},
-    ).all()
-    assert [tuple(r) for r in rows] == [
+    rows = _unit_rows(
+        db_session, report.release_id, "name, banned_industries, restricted_industries", "code"
+    )
+    assert rows == [
         ("甲", ["化工", "石化", "钢铁"], ["印染"]),
         ("乙", ["电镀"], []),
         ("丙", ["[不是列表"], []),
