@@ -14,7 +14,10 @@ first rule that applies:
    centreline of the polygon of the same name, digitised downstream, such as the demo's
    derived 长江 mainstem) keeps its own order; another feature runs with such a line, or
    with the ``centreline`` given to the build (a file), when both its ends lie within
-   :data:`CENTRELINE_NEAR_M` of it;
+   :data:`CENTRELINE_NEAR_M` of it, and a bank line of that polygon (a line of the same
+   name whose ends lie within :data:`BANK_NEAR_M` of the polygon: the NGCC 长江's bank
+   lines run far past the 2 km, up to 200 km long) runs with its centreline too, however
+   far its ends lie from it;
 4. ``elevation``: a DEM sampled at the feature's two ends, when they differ by at least
    :data:`MIN_DROP_M` (water runs downhill; flat canals stay undecided);
 5. ``vertex_order``: the digitising order (hydrographic lines are digitised downstream).
@@ -43,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shapely import wkb
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import linemerge, substring
+from shapely.ops import linemerge, nearest_points, substring
 from shapely.strtree import STRtree
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -60,6 +63,9 @@ NODE_DEG = 1e-6
 MIN_DROP_M = 1.0
 #: Metres within which both ends of a feature must lie of a centreline to follow it.
 CENTRELINE_NEAR_M = 2_000.0
+#: Metres within which both ends of a line must lie of a polygon of the same name that has
+#: a centreline to count as one of its banks.
+BANK_NEAR_M = 1_000.0
 #: The props key marking a line as the centreline of the polygon of the same name.
 CENTRELINE_PROP = "centreline"
 #: Values of that key that mean yes (a file's boolean may come back as a number or text).
@@ -229,6 +235,17 @@ class _Feature:
     centreline: bool = False  # the centreline of the polygon of the same name
 
 
+@dataclass(frozen=True)
+class _Guide:
+    """A directed centreline the features beside it flow with."""
+
+    line: LineString
+    #: the name of the polygon it is the centreline of (None: a file given to the build)
+    name: str | None = None
+    #: the parts of that polygon it runs through (its bank lines lie along them)
+    parts: tuple[BaseGeometry, ...] = ()
+
+
 def _lines(geom: BaseGeometry) -> list[LineString]:
     """The parts of a (multi)line, each merged where possible (direction kept)."""
     if isinstance(geom, LineString):
@@ -354,7 +371,7 @@ def _decide(
     *,
     overrides: list[Override],
     directed: bool,
-    centrelines: list[LineString],
+    guides: list[_Guide],
     elevation: Elevation | None,
 ) -> tuple[str, bool, bool]:
     """(direction source, reverse the digitised order?, both ways?) of a feature."""
@@ -369,22 +386,28 @@ def _decide(
         return "imported", flow == "reverse", flow == "both"
     if feat.centreline:
         return "centreline", False, False
-    start, end = feat.line.coords[0], feat.line.coords[-1]
-    for centreline in centrelines:
-        from pyproj import Geod
+    from pyproj import Geod  # the build's alone: an API worker never loads it for this
 
-        geod = Geod(ellps="WGS84")
-        near = True
-        located = []
-        for x, y in (start, end):
-            p = Point(x, y)
-            q = centreline.interpolate(centreline.project(p))
-            near = near and geod.inv(x, y, q.x, q.y)[2] <= CENTRELINE_NEAR_M
-            located.append(centreline.project(p))
-        if near and located[0] != located[1]:
+    geod = Geod(ellps="WGS84")
+    ends = [Point(feat.line.coords[0]), Point(feat.line.coords[-1])]
+
+    def within(geom: BaseGeometry, metres: float) -> bool:
+        for p in ends:
+            q = nearest_points(geom, p)[0]
+            if geod.inv(p.x, p.y, q.x, q.y)[2] > metres:
+                return False
+        return True
+
+    for guide in guides:
+        located = [guide.line.project(p) for p in ends]
+        if located[0] == located[1]:
+            continue
+        if within(guide.line, CENTRELINE_NEAR_M) or (
+            feat.name == guide.name and any(within(part, BANK_NEAR_M) for part in guide.parts)
+        ):
             return "centreline", located[1] < located[0], False
     if elevation is not None:
-        high, low = elevation.at([(start[0], start[1]), (end[0], end[1])])
+        high, low = elevation.at([(p.x, p.y) for p in ends])
         if high is not None and low is not None and abs(high - low) >= MIN_DROP_M:
             return "elevation", low > high, False
     return "vertex_order", False, False
@@ -441,16 +464,19 @@ def build_network(
         dem = stored.path if stored is not None and stored.path.exists() else None
     grid = Elevation(dem) if dem is not None else None
     axes = [f for f in merged if f.centreline]
-    guides = ([centreline] if centreline is not None else []) + [a.line for a in axes]
+    pairs = _centreline_polygons(session, collection, release.id, axes)
+    guides = ([_Guide(centreline)] if centreline is not None else []) + [
+        _Guide(a.line, a.name, tuple(part for part, axis in pairs if axis is a)) for a in axes
+    ]
     try:
         decided = [
-            _decide(f, overrides=rules, directed=directed, centrelines=guides, elevation=grid)
+            _decide(f, overrides=rules, directed=directed, guides=guides, elevation=grid)
             for f in merged
         ]
     finally:
         if grid is not None:
             grid.close()
-    joins = _joins(merged, decided, _centreline_polygons(session, collection, release.id, axes))
+    joins = _joins(merged, decided, pairs)
     merged += [f for f, _ in joins]
     decided += [d for _, d in joins]
     pieces = _split([f.line for f in merged])

@@ -182,3 +182,37 @@ def test_demo_network_upstream_from_the_jiangxi_mainstem_climbs_the_ganjiang(net
     assert "赣江" in {r.name for r in up.reaches}
     down = trace(session, below_hukou, "downstream", 100_000, ["outfalls"], as_of=AS_OF)
     assert {r.name for r in down.reaches} == {"长江"}
+
+
+#: A point on the 长江's north bank (靖江) opposite 江阴, and one 20 km downstream on it.
+NORTH_BANK = (120.3183, 31.989)
+NORTH_BANK_DOWNSTREAM = (120.52, 32.02)
+
+
+def test_demo_network_bank_lines_flow_with_the_mainstem(network, mainstem):
+    """The NGCC 长江's bank lines flow downstream, however far their ends lie from the mainstem.
+
+    Each of the two Jiangsu bank lines is some 200 km long and ends kilometres from the
+    derived centreline: the north one, digitised east to west, was left to its vertex order
+    (or a DEM's bank heights) and a downstream trace from 靖江 went up the river.
+    """
+    session, report = network
+    _, js = mainstem["NGCC-JS-M001"]
+    rows = session.execute(
+        text(
+            "SELECT e.direction, ST_AsBinary(e.geom) FROM river_edges e "
+            "JOIN water_bodies w ON w.id = e.feature_id "
+            "WHERE e.network_id = :n AND e.name = '长江' AND w.props->>'centreline' IS NULL "
+            "AND ST_Length(e.geom::geography) > 50000 AND e.geom && ST_GeomFromText(:box, 4326)"
+        ),
+        {"n": report.network_id, "box": js.envelope.wkt},
+    ).all()
+    assert len(rows) >= 2  # both banks
+    for direction, geom in rows:
+        line = shapely.from_wkb(bytes(geom))
+        start, end = js.project(Point(line.coords[0])), js.project(Point(line.coords[-1]))
+        assert direction == "centreline" and end > start, (direction, line.coords[0])
+    north = min((shapely.from_wkb(bytes(g)) for _, g in rows), key=Point(NORTH_BANK).distance)
+    near, far = (_on(north, p) for p in (NORTH_BANK, NORTH_BANK_DOWNSTREAM))
+    assert _reached(session, near, "downstream", far) is not None
+    assert _reached(session, far, "downstream", near) is None
