@@ -317,20 +317,29 @@ def cover_own_features(session: Session, release: Release) -> int:
     inside one of them is checked, not "outside coverage". The features not covered
     by the coverage add their convex hull buffered by 1 km (geodesic), as the default
     coverage does for features outside every division. Returns how many there were.
+
+    Each feature adds the convex hull of its own part outside, buffered by 1 km
+    (geodesic): one hull over all of them would join a sliver at 太仓 to one at 井冈山 and
+    cover the provinces between.
     """
     table = feature_table(release.collection)
     current = select(Release.coverage).where(Release.id == release.id).scalar_subquery()
-    n, hull = session.execute(
+    beyond = (
         select(
-            func.count(),
-            func.ST_AsEWKB(
-                func.geometry(
-                    func.ST_Buffer(
-                        func.geography(func.ST_ConvexHull(func.ST_Collect(table.c.geom))), 1000
-                    )
+            func.geometry(
+                func.ST_Buffer(
+                    func.geography(
+                        func.ST_ConvexHull(func.ST_Difference(table.c.geom, current))
+                    ),
+                    1000,
                 )
-            ),
-        ).where(table.c.release_id == release.id, ~func.ST_CoveredBy(table.c.geom, current))
+            ).label("hull")
+        )
+        .where(table.c.release_id == release.id, ~func.ST_CoveredBy(table.c.geom, current))
+        .subquery("beyond")
+    )
+    n, hull = session.execute(
+        select(func.count(), func.ST_AsEWKB(_union(beyond.c.hull))).select_from(beyond)
     ).one()
     if n:
         session.execute(

@@ -124,6 +124,22 @@ def test_a_given_coverage_extends_over_the_releases_own_features(db_session):
     assert not any("extended" in n for n in session_notes(db_session, inland))
 
 
+def test_a_given_coverage_extends_over_each_feature_outside_not_the_land_between(db_session):
+    """Two features outside a given coverage, 220 km apart, add two hulls, not one."""
+    load_admin(db_session, "321102", (119.0, 32.2), half_deg=0.5)
+    north, south = (120.5, 32.2), (120.5, 30.2)
+    release_id = _import(db_session, "apart", [(119.0, 32.2), north, south], coverage="32")
+    covered = select(Release.coverage).where(Release.id == release_id).scalar_subquery()
+
+    def covers(lon: float, lat: float) -> bool:
+        point = func.ST_SetSRID(func.ST_Point(lon, lat), 4326)
+        return bool(db_session.scalar(select(func.ST_Covers(covered, point))))
+
+    assert covers(*north) and covers(*south) and covers(120.5, 32.2 + 0.008)  # + 1 km
+    assert not covers(120.5, 31.2)  # between them: nothing of this release there
+    assert not covers(120.5, 32.2 + 0.012)
+
+
 def session_notes(session, release_id: int) -> list[str]:
     return session.get(Release, release_id).import_report["notes"]
 
