@@ -394,6 +394,15 @@ def _sort_rows(plan: Plan, rows: list[tuple[Any, ...]]) -> _Found:
     return found
 
 
+def _rows(rule: Rule, found: _Found, outfall_given: bool) -> list[Any]:
+    """The lookup's rows a rule's predicate is judged on."""
+    if rule.measure_from == "outfall" and rule.layer and outfall_given:
+        return found.by_outfall.get(rule.layer.collection, [])
+    if rule.predicate.op == "upstream":
+        return found.by_upstream.get(rule.key, [])
+    return found.by_collection.get(rule.layer.collection if rule.layer else "", [])
+
+
 def _layer_problem(found: _Found, collection: str) -> str | None:
     """Why ``collection`` cannot be relied on for this project (None: it can)."""
     release = found.releases.get(collection)
@@ -610,6 +619,14 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
         if rule.measure_from == "outfall" and rule.layer is not None:
             extra["measured_from"] = "outfall" if project.outfall is not None else "project"
         evidence: list[dict[str, Any]] = []
+        if missing and not problems and rule.layer is not None and rule.predicate.op != "upstream":
+            # a fact the rule's scope tests matters only where its layer test can fire: a
+            # project 126 km from 鄱阳湖 passes JX-B26 whatever its phosphorus
+            tried, _, tried_checked = evaluate(
+                rule, _rows(rule, found, project.outfall is not None), geom
+            )
+            if tried == "PASS" and tried_checked:
+                missing = ()  # judged below as if the fact held
         if missing:
             missing_facts.update(dict.fromkeys(missing))
             outcome, checked = "NOT_CHECKED", False
@@ -633,12 +650,7 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
                 extra["reason"] = why_not
                 quality_gaps[rule.id] = why_not["text"]
         else:
-            if rule.measure_from == "outfall" and rule.layer and project.outfall is not None:
-                rule_rows = found.by_outfall.get(rule.layer.collection, [])
-            elif rule.predicate.op == "upstream":
-                rule_rows = found.by_upstream.get(rule.key, [])
-            else:
-                rule_rows = found.by_collection.get(rule.layer.collection if rule.layer else "", [])
+            rule_rows = _rows(rule, found, project.outfall is not None)
             outcome, evidence, checked = evaluate(rule, rule_rows, geom)
             if problems and outcome == "PASS":
                 outcome, checked = "NOT_CHECKED", False

@@ -146,6 +146,9 @@ def fact_label(key: str) -> str:
     return f"{name}（{unit}）" if unit else name
 
 
+#: The tag of a project that discharges pollutants (废水、废气或固体废物).
+DISCHARGES = "排放污染物"
+
 FactOp = Literal[">", ">=", "<", "<=", "=", "!="]
 
 #: How near (metres, geodesic) a river line the project and the feature of an
@@ -496,6 +499,8 @@ class Tag(_Strict):
 
     text: str
     withdraws: tuple[str, ...] = ()
+    #: the project kinds the tag can describe (None: any), e.g. a rebuild's purpose: 改建
+    kinds: tuple[Kind, ...] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -828,18 +833,31 @@ class LoadedRuleSet:
         if code:
             codes.add(code)
         labels = {industry}
+        # a category of a whole section (采矿: B, 制造业: C) is named only when no other
+        # category matches the code: it catches what the named ones leave
+        specific, catch_all = False, set()
         for name, cat in self.industries.items():
             if any(c.startswith(p) for c in codes for p in cat.codes):
-                labels.add(name)
+                if all(len(p) == 1 for p in cat.codes):
+                    catch_all.add(name)
+                else:
+                    labels.add(name)
+                    specific = True
+        if not specific:
+            labels |= catch_all
         for c in codes:
             labels |= {c[:n] for n in range(2, len(c) + 1)}
         return frozenset(labels)
 
-    def project_tags(self, labels: frozenset[str], tags: tuple[str, ...]) -> frozenset[str]:
+    def project_tags(
+        self, labels: frozenset[str], tags: tuple[str, ...], *, emits: bool = False
+    ) -> frozenset[str]:
         """The project's own tags plus those implied by its matched categories.
 
         A tag the request gives can withdraw an implied one (its ``withdraws``: e.g.
-        无生产废水排放 withdraws the 排放污染物 every industrial category implies).
+        无生产废水排放 withdraws the 排放污染物 every industrial category implies). A
+        project that declares an emission (``emits``) discharges pollutants whatever its
+        category and tags say.
         """
         implied = {
             t for name in labels if name in self.industries for t in self.industries[name].tags
@@ -847,13 +865,18 @@ class LoadedRuleSet:
         for tag in tags:
             if tag in self.tags:
                 implied -= set(self.tags[tag].withdraws)
+        if emits:
+            implied.add(DISCHARGES)
         return frozenset({*tags, *implied})
 
-    def check_tags(self, tags: tuple[str, ...]) -> None:
+    def check_tags(self, tags: tuple[str, ...], kind: str | None = None) -> None:
         """Every tag of a request must be one of the rule set's vocabulary (when it has one).
 
+        A tag that describes only some kinds (提升安全环保改建: a rebuild's purpose) must
+        match the project's ``kind``.
+
         Raises:
-            ProjectFactError: an unknown tag (field ``tags``).
+            ProjectFactError: an unknown tag, or a tag of another kind (field ``tags``).
         """
         if not self.tags:
             return
@@ -863,6 +886,14 @@ class LoadedRuleSet:
                 f"Unknown tag(s) {', '.join(unknown)}. Known tags: {', '.join(self.tags)}.",
                 field="tags",
             )
+        for tag in tags:
+            kinds = self.tags[tag].kinds
+            if kind is not None and kinds is not None and kind not in kinds:
+                raise ProjectFactError(
+                    f"tag {tag} describes a {'/'.join(kinds)} project, not kind {kind}: "
+                    f"drop the tag or set kind to {kinds[0]}.",
+                    field="tags",
+                )
 
 
 #: GB/T 4754-2017's sections (门类) and the range of their two-digit divisions (大类, 01-97).

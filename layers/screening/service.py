@@ -94,8 +94,10 @@ def prepare(
             the geometry or the outfall cannot be screened.
     """
     labels = rules.project_labels(project.industry, project.industry_code)
-    rules.check_tags(project.tags)
-    tags = rules.project_tags(labels, project.tags)
+    rules.check_tags(project.tags, project.kind)
+    tags = rules.project_tags(
+        labels, project.tags, emits=any(v > 0 for v in (project.emissions or {}).values())
+    )
     geom = geom or prepare_geometry(project.geometry, project.crs)
     outfall = _outfall(project)
     plan = book.plan(rules)

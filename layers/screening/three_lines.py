@@ -5,8 +5,9 @@ clause-by-clause tables; :func:`conclusions` draws them from what the screening 
 found:
 
 * **生态保护红线**: the outcomes of the rules on ``red_lines`` (a DENY is 不符合 citing the
-  rule; a rule not checked, or a red line the project lies in without a DENY, is
-  需人工核实; else 符合, with the nearest red line's distance when one was found);
+  rule; a rule not checked, a red line the project lies in without a DENY, or a rule
+  flagging its outfall in one, is 需人工核实; else 符合, with the nearest red line's
+  distance when one was found);
 * **环境质量底线**: the attainment status of the project's city in the last complete
   year before ``as_of`` (:mod:`layers.screening.attainment`): 达标 is 符合, 超标 (a
   不达标区) and no valid data are 需人工核实 with the reason;
@@ -48,11 +49,17 @@ def _red_line(body: dict[str, Any], rules: LoadedRuleSet) -> dict[str, Any]:
     }
     if denied:
         names = "、".join(sorted({h.get("name") or "" for h in inside} - {""})) or "生态保护红线"
-        finding = f"项目占用{names}，违反{'；'.join(r['title'] for r in denied)}。"
+        # a rule measured from the outfall denies where the site itself lies outside
+        subject = "项目占用" if inside else "项目排污口位于"
+        finding = f"{subject}{names}，违反{'；'.join(r['title'] for r in denied)}。"
         return {"judgement": VIOLATES, "finding": finding, "evidence": evidence}
     if inside:
         names = "、".join(sorted({h.get("name") or "" for h in inside} - {""}))
         finding = f"项目与生态保护红线{names}重叠，须人工核实是否属于允许的有限人为活动。"
+        return {"judgement": MANUAL, "finding": finding, "evidence": evidence}
+    flagged = [r for r in results if r["outcome"] in ("REQUIRE", "FLAG")]
+    if flagged:  # the site lies outside, its outfall inside (R-RL2022-1-OUTFALL)
+        finding = f"{'；'.join(r['title'] for r in flagged)}，须人工核实。"
         return {"judgement": MANUAL, "finding": finding, "evidence": evidence}
     if unchecked or not ids:
         finding = "生态保护红线图层未覆盖项目所在区域（或无有效版本），未能核对，须人工核实。"

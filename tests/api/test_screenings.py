@@ -239,6 +239,8 @@ def test_the_kinds_of_project_are_one_list(client, db_session):
         ({"industry": None, "industry_code": "C99"}, "industry_code"),
         ({"industry": "化工", "industry_code": "Z99"}, "industry_code"),
         ({"industry": None, "industry_code": "C47"}, "industry_code"),
+        # a rebuild's purpose on a new tailings pond: the exception is for 改建 only
+        ({"industry": "尾矿库", "kind": "新建", "tags": ["提升安全环保改建"]}, "tags"),
     ],
 )
 def test_bad_project_facts_are_422_naming_the_field(client, yangtze, extra, field):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import date
 
 import geopandas as gpd
@@ -95,6 +96,22 @@ def test_red_line_occupied_is_not_conforming_citing_the_rule(db_session):
     assert lines["red_line"]["judgement"] == "不符合"
     assert "测试红线" in lines["red_line"]["finding"]
     assert any(r["outcome"] == "DENY" for r in lines["red_line"]["evidence"]["rules"])
+
+
+def test_red_line_with_only_the_outfall_inside_is_a_manual_check_naming_the_outfall(db_session):
+    load_units(db_session)
+    lon, lat = JIANGYIN
+    _red_line(db_session, box(lon + 0.01, lat - 0.01, lon + 0.03, lat + 0.01))
+    outfall = {"type": "Point", "coordinates": [lon + 0.02, lat]}
+    project = dataclasses.replace(_project("造纸"), outfall=outfall)
+    body = screen(db_session, project).body
+    lines = _lines(body)
+    assert lines["red_line"]["judgement"] == "需人工核实", lines["red_line"]
+    assert "排污口" in lines["red_line"]["finding"]
+    rule = next(r for r in body["results"] if r["rule_id"] == "R-RL2022-1-OUTFALL")
+    assert rule["outcome"] == "FLAG" and rule["measured_from"] == "outfall"
+    inside = next(r for r in body["results"] if r["rule_id"] == "R-RL2022-1-INSIDE")
+    assert inside["outcome"] == "PASS"  # the site itself lies 1 km west of it
 
 
 def test_quality_floor_without_readings_is_manual_check(db_session):
