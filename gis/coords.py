@@ -136,19 +136,37 @@ def dms_angles(text: str) -> list[float] | None:
 
 @dataclass(frozen=True)
 class GKZone:
-    """A CGCS2000 3-degree Gauss-Krüger zone whose eastings carry the zone number."""
+    """A CGCS2000 3-degree Gauss-Krüger zone, its eastings with the zone number or without.
+
+    EPSG:4513-4533 put the zone number in front of Y (zone 40: Y = 40 525 776.6); their
+    twins EPSG:4534-4554 ("CM 120E") do not (Y = 525 776.6). A report keeps the family
+    the reviewer asked for, so its Y match their drawings.
+    """
 
     zone: int
     central_meridian: int
     epsg: int
 
     @property
+    def prefixed(self) -> bool:
+        """Whether Y carries the zone number."""
+        return self.epsg <= LAST_PREFIXED_EPSG
+
+    @property
     def label(self) -> str:
         """The zone as a report names it."""
+        y = "Y 坐标含带号" if self.prefixed else "Y 坐标不含带号"
         return (
             f"CGCS2000 3 度带高斯-克吕格投影 第 {self.zone} 带（中央经线 "
-            f"{self.central_meridian}°E，EPSG:{self.epsg}，Y 坐标含带号）"
+            f"{self.central_meridian}°E，EPSG:{self.epsg}，{y}）"
         )
+
+
+#: The last of the zones whose Y carries the zone number (zone 45, EPSG:4533).
+LAST_PREFIXED_EPSG = 4533
+#: Degrees a site may lie from a zone's central meridian: the zone's own 1.5° and the
+#: next zone's width, for a county surveyed in its fixed zone across a zone boundary.
+MAX_ZONE_OFFSET_DEG = 4.5
 
 
 def gk3_zone(lon: float) -> GKZone:
@@ -171,8 +189,8 @@ def gk3_zone_of_epsg(epsg: int | None) -> GKZone | None:
     """
     if epsg is None or not 4513 <= epsg <= 4554:
         return None
-    zone = 25 + (epsg - 4513 if epsg <= 4533 else epsg - 4534)
-    return GKZone(zone, zone * 3, 4513 + zone - 25)
+    zone = 25 + (epsg - 4513 if epsg <= LAST_PREFIXED_EPSG else epsg - 4534)
+    return GKZone(zone, zone * 3, epsg)
 
 
 def gk3_zone_of_crs(crs: str | None) -> GKZone | None:

@@ -26,7 +26,7 @@ COLUMNS = ("点号", "X（m）", "Y（m）", "经度（°）", "纬度（°）")
 MAX_CORNERS = 300
 SQ_M_PER_MU = 10_000 / 15  # 1 亩 = 1/15 公顷
 NOTE = (
-    "X 为北坐标、Y 为东坐标（含带号），按项目几何的顶点顺序编号；经纬度按 CGCS2000 地理坐标"
+    "X 为北坐标、Y 为东坐标（{y}），按项目几何的顶点顺序编号；经纬度按 CGCS2000 地理坐标"
     "（与 WGS84 相差厘米级）。面积、长度为椭球面上的量算值。"
 )
 
@@ -133,7 +133,7 @@ def location_table(screening: dict[str, Any]) -> LocationTable | None:
             rows.append([heading, "", "", "", ""])
         previous = (c.part, c.ring)
         rows.append([c.label, f"{c.x:.3f}", f"{c.y:.3f}", f"{c.lon:.6f}", f"{c.lat:.6f}"])
-    notes = [NOTE]
+    notes = [NOTE.format(y="含带号" if zone.prefixed else "不含带号")]
     if len(corners) > len(shown):
         notes.append(
             f"共 {len(corners)} 个{noun}，表中列出前 {len(shown)} 个；完整坐标见筛查的 GeoJSON"

@@ -21,9 +21,11 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from gis.civil_time import today
+from gis.coords import MAX_ZONE_OFFSET_DEG, gk3_zone, gk3_zone_of_crs
 from gis.crs import DegreesPerMetre, degrees_per_metre
 from gis.errors import GisError
 from gis.project_geometry import ProjectGeometry, prepare_geometry
+from layers.errors import ProjectFactError
 from layers.screening import attainment, conformity, protection, rasters, three_lines
 from layers.screening.evaluate import Prepared, ScreeningResult, assemble
 from layers.screening.plan import RELEASED, TARGETS, rule_set_in_force
@@ -99,6 +101,8 @@ def prepare(
         labels, project.tags, emits=any(v > 0 for v in (project.emissions or {}).values())
     )
     geom = geom or prepare_geometry(project.geometry, project.crs)
+    if project.report_crs is not None:
+        _check_report_zone(project.report_crs, geom.geom)
     outfall = _outfall(project)
     plan = book.plan(rules)
     reach = plan.reach(as_of, labels, tags, project.kind)
@@ -201,6 +205,27 @@ def _kept_literal(values: tuple[Any, ...]) -> str:
     if dumped is None:  # pragma: no cover - a list always dumps
         raise TypeError(f"no array literal for {values!r}")
     return bytes(dumped).decode()
+
+
+def _check_report_zone(report_crs: str, geom: BaseGeometry) -> None:
+    """A ``report_crs`` zone must be the site's own or a neighbour's (a county's fixed zone).
+
+    Raises:
+        ProjectFactError: the zone's central meridian lies more than
+            :data:`gis.coords.MAX_ZONE_OFFSET_DEG` from the site (field ``report_crs``).
+    """
+    zone = gk3_zone_of_crs(report_crs)
+    lon = geom.centroid.x
+    if zone is not None and abs(lon - zone.central_meridian) > MAX_ZONE_OFFSET_DEG:
+        own = gk3_zone(lon)
+        raise ProjectFactError(
+            f"report_crs {report_crs} is zone {zone.zone} (central meridian "
+            f"{zone.central_meridian}°E), {abs(lon - zone.central_meridian):.1f}° from the "
+            f"project at {lon:.2f}°E: its coordinates would be useless there. Give the zone "
+            f"of the project's county (zone {own.zone}: EPSG:{own.epsg}, or EPSG:"
+            f"{own.epsg + 21} without the zone number in Y) or leave report_crs out.",
+            field="report_crs",
+        )
 
 
 def _outfall(project: ProjectInput) -> ProjectGeometry | None:

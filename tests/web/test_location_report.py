@@ -33,7 +33,8 @@ def test_the_zone_the_request_was_drawn_in_is_kept():
     """A site surveyed in a county's fixed zone (39, CM 117°E) is listed in that zone even
     though its centre (118.6°E) lies in zone 40; lon/lat or a 6-degree CRS keep the centre's."""
     assert gk3_zone_of_crs("EPSG:4527") == gk3_zone(117.0)  # zone 39 with the zone number
-    assert gk3_zone_of_crs("http://www.opengis.net/def/crs/EPSG/0/4548") == gk3_zone(117.0)
+    twin = gk3_zone_of_crs("http://www.opengis.net/def/crs/EPSG/0/4548")  # zone 39 without
+    assert twin is not None and (twin.zone, twin.epsg, twin.prefixed) == (39, 4548, False)
     for other in (None, "EPSG:4326", "EPSG:4499", "not a crs"):
         assert gk3_zone_of_crs(other) is None
     site = box(118.59, 32.00, 118.61, 32.01)
@@ -41,8 +42,10 @@ def test_the_zone_the_request_was_drawn_in_is_kept():
     centre = location_table({"geometry": mapping(site), "project": {"crs": "EPSG:4326"}})
     assert drawn is not None and centre is not None
     assert "第 39 带" in dict(drawn.summary)["坐标系"]
+    assert "Y 坐标不含带号" in dict(drawn.summary)["坐标系"]  # as the request's own Y
+    assert "不含带号" in drawn.notes[0]
     assert "第 40 带" in dict(centre.summary)["坐标系"]
-    reference = Transformer.from_crs(4490, 4527, always_xy=True)
+    reference = Transformer.from_crs(4490, 4548, always_xy=True)
     easting, northing = reference.transform(*site.exterior.coords[0])
     first = drawn.corners[0]
     assert abs(float(first[1]) - northing) < 1e-3 and abs(float(first[2]) - easting) < 1e-3
@@ -202,6 +205,17 @@ def test_a_screening_asked_for_in_a_county_zone_reports_its_corners_there(client
     assert wrong.status_code == 400  # as an unknown ``crs`` is
     assert wrong.headers["content-type"].startswith("application/problem+json")
     assert "report_crs" in wrong.text and "EPSG:4513" in wrong.json()["detail"]
+    # the zone without its number in Y stays so (a cadastre's EPSG:4549, CM 120°E)
+    plain = client.post("/screenings", json={**body, "report_crs": "EPSG:4549"})
+    assert plain.status_code == 201, plain.text
+    easting, northing = Transformer.from_crs(4490, 4549, always_xy=True).transform(120.270, 31.900)
+    html = client.get(f"/screenings/{plain.json()['id']}/report").text
+    assert "EPSG:4549" in html and f"{easting:.3f}" in html and f"{northing:.3f}" in html
+    assert "40" + f"{easting:.3f}" not in html
+    # a zone 45° away (zone 25, CM 75°E) for a site at 120°E: useless coordinates, refused
+    far = client.post("/screenings", json={**body, "report_crs": "EPSG:4513"})
+    assert far.status_code == 422, far.text
+    assert far.json()["field"] == "report_crs" and "EPSG:4528" in far.json()["detail"]
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
