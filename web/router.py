@@ -131,7 +131,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(
-    "/screenings/{screening_id}/report", response_class=HTMLResponse, include_in_schema=False
+    "/screenings/{screening_id}/report",
+    response_class=HTMLResponse,
+    tags=["reports"],
+    responses={404: {"description": "no such screening"}},
 )
 def screening_report(
     request: Request, screening_id: ScreeningId, session: SessionDep
@@ -162,7 +165,15 @@ def screening_report(
     )
 
 
-@router.get("/screenings/{screening_id}/report.pdf", include_in_schema=False)
+@router.get(
+    "/screenings/{screening_id}/report.pdf",
+    tags=["reports"],
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        404: {"description": "no such screening"},
+    },
+)
 def screening_report_pdf(
     request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> Response:
@@ -179,7 +190,12 @@ def screening_report_pdf(
     )
 
 
-@router.get("/screenings/{screening_id}/report.docx", include_in_schema=False)
+@router.get(
+    "/screenings/{screening_id}/report.docx",
+    tags=["reports"],
+    response_class=Response,
+    responses={200: {"content": {DOCX_TYPE: {}}}, 404: {"description": "no such screening"}},
+)
 def screening_report_docx(
     request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> Response:
@@ -198,7 +214,12 @@ def screening_report_docx(
     )
 
 
-@router.get("/screenings/{screening_id}/map.html", include_in_schema=False)
+@router.get(
+    "/screenings/{screening_id}/map.html",
+    tags=["reports"],
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}, 404: {"description": "no such screening"}},
+)
 def screening_map_file(
     request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> Response:
@@ -217,7 +238,12 @@ def screening_map_file(
     )
 
 
-@router.get("/screenings/{screening_id}/report.xlsx", include_in_schema=False)
+@router.get(
+    "/screenings/{screening_id}/report.xlsx",
+    tags=["reports"],
+    response_class=Response,
+    responses={200: {"content": {XLSX_TYPE: {}}}, 404: {"description": "no such screening"}},
+)
 def screening_report_xlsx(
     request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> Response:
@@ -232,7 +258,12 @@ def screening_report_xlsx(
     )
 
 
-@router.get("/screenings/{screening_id}/conformity.xlsx", include_in_schema=False)
+@router.get(
+    "/screenings/{screening_id}/conformity.xlsx",
+    tags=["reports"],
+    response_class=Response,
+    responses={200: {"content": {XLSX_TYPE: {}}}, 404: {"description": "no such screening"}},
+)
 def screening_conformity_xlsx(
     request: Request, screening_id: ScreeningId, session: SessionDep
 ) -> Response:

@@ -176,9 +176,21 @@ def test_differences_name_the_rule_field_and_list_items():
     assert list(differences(stored, stored)) == []
 
 
-def test_recheck_is_in_the_openapi_document(client, screened):
+def test_recheck_and_the_reports_are_in_the_openapi_document(client, screened):
     paths = client.get("/api").json()["paths"]
     assert "get" in paths["/screenings/{screening_id}/recheck"]
+    # a client finds every report of a screening in /api, with its media type
+    for path, media in [
+        ("report", "text/html"),
+        ("report.pdf", "application/pdf"),
+        ("report.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("report.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("conformity.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("map.html", "text/html"),
+    ]:
+        get = paths[f"/screenings/{{screening_id}}/{path}"]["get"]
+        assert media in get["responses"]["200"]["content"], (path, get["responses"])
+        assert "404" in get["responses"]
 
 
 def test_a_stored_request_that_cannot_be_screened_again_is_a_409_naming_the_field(
