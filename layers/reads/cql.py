@@ -388,8 +388,17 @@ class _Compiler:
     # geometries
 
     def _geometry(self, node: Any) -> ColumnElement[Any]:
-        from pygeofilter import values
+        from pygeofilter import ast, values
 
+        if (  # cql2-text's BBOX(x1, y1, x2, y2): pygeofilter reads it as a function call
+            isinstance(node, ast.Function)
+            and node.name.lower() == "bbox"
+            and len(node.arguments) in (4, 6)
+            and all(isinstance(a, int | float) for a in node.arguments)
+        ):
+            args: list[float] = list(node.arguments)
+            half = len(args) // 2  # a 3D box's heights are left out
+            node = values.Envelope(args[0], args[half], args[1], args[half + 1])
         if isinstance(node, values.Envelope):
             minx, maxx, miny, maxy = node.x1, node.x2, node.y1, node.y2
             geojson: dict[str, Any] = {
@@ -461,10 +470,18 @@ class _Compiler:
             col, kind = self._column(node.lhs)
             if kind != "text":
                 raise FilterError("LIKE applies to text properties only.", field="filter")
-            if not isinstance(node.pattern, str):
+            pattern: Any = node.pattern
+            if (  # CASEI('c26%'): the pattern lower-cased, as CASEI(property) is
+                isinstance(pattern, ast.Function)
+                and pattern.name == "lower"
+                and len(pattern.arguments) == 1
+                and isinstance(pattern.arguments[0], str)
+            ):
+                pattern = func.lower(literal(pattern.arguments[0], Text))
+            elif not isinstance(pattern, str):
                 raise FilterError("LIKE needs a string pattern.", field="filter")
             # CQL2 LIKE uses SQL's own wildcards (% and _), so the pattern is bound as is.
-            expr = col.ilike(node.pattern) if node.nocase else col.like(node.pattern)
+            expr = col.ilike(pattern) if node.nocase else col.like(pattern)
             return not_(expr) if node.not_ else expr
         if isinstance(node, ast.In):
             col, kind = self._column(node.lhs)

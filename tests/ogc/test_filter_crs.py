@@ -91,6 +91,13 @@ def test_like_in_between_null_date_and_spatial(ogc):
     assert _items(ogc, filter="deadline < DATE('2025-02-01')").json()["numberReturned"] == 10
     inter = "S_INTERSECTS(geom, POLYGON((119 31, 119.15 31, 119.15 31.02, 119 31.02, 119 31)))"
     assert _items(ogc, filter=inter).json()["numberReturned"] == 2
+    # cql2-text's BBOX literal (basic-spatial-functions), the same box as the polygon
+    box = _items(ogc, filter="S_INTERSECTS(geom, BBOX(119, 31, 119.15, 31.02))").json()
+    assert box["numberReturned"] == 2
+    # CASEI on both sides of LIKE (case-insensitive-comparison)
+    lower = _items(ogc, filter="CASEI(code) LIKE CASEI('pwk001%')").json()
+    assert lower["numberReturned"] == 10  # PWK0010 … PWK0019
+    assert _items(ogc, filter="code LIKE 'pwk001%'").json()["numberReturned"] == 0
 
 
 def test_s_dwithin_m_is_metric(ogc):
