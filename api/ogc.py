@@ -45,6 +45,8 @@ CONFORMANCE = [
     f"{_TILES}/tilesets-list",
     f"{_TILES}/geodata-tilesets",
     f"{_TILES}/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ]
 
 

@@ -214,10 +214,10 @@ def _collection_public(
             ),
             link(f"{here}/schema", "describedby", SCHEMA_JSON, "Schema 字段"),
             link(
-                tiles,
+                f"{here}/tiles",
                 "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
                 JSON,
-                "Vector tiles (TileJSON)",
+                "Vector tilesets 矢量瓦片集",
             ),
             link(
                 f"{tiles}/{{z}}/{{x}}/{{y}}",

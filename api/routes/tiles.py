@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
@@ -26,6 +27,18 @@ router = APIRouter(tags=["tiles"])
 _TILE_PATH = "/collections/{collection_id}/tiles/WebMercatorQuad"
 _COMBINED_PATH = "/tiles/WebMercatorQuad"
 _TILE_TEMPLATE = "/{z}/{x}/{y}"
+_TMS_PATH = "/tileMatrixSets/WebMercatorQuad"
+
+_TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+_CRS_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
+#: Link relations of OGC API Tiles (OGC link relation register).
+_REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+#: WGS 84 semi-major axis (m): Web Mercator's sphere.
+_EARTH_RADIUS_M = 6378137.0
+#: The standardized rendering pixel size (0.28 mm) of OGC 2D-TMS, which relates
+#: ``scaleDenominator`` to ``cellSize``.
+_PIXEL_SIZE_M = 0.28e-3
+_TILE_SIZE = 256
 
 #: The tile row, with an optional ``.pbf``/``.mvt`` suffix: GDAL's MVT driver reads a
 #: tileset as ``{z}/{x}/{y}.pbf`` (its ``TILE_EXTENSION``).
@@ -241,6 +254,7 @@ def _tilejson(request: Request, collection: Collection, release: Any) -> dict[st
     here = f"{base}{_TILE_PATH.format(collection_id=collection.id)}"
     return {
         "tilejson": "3.0.0",
+        "title": f"{collection.title} vector tiles",
         "name": collection.title,
         "description": collection.description,
         "attribution": "ecozone 生态环境分区管控",
@@ -252,15 +266,16 @@ def _tilejson(request: Request, collection: Collection, release: Any) -> dict[st
         "bounds": bbox or [-180, -85.0511, 180, 85.0511],
         "vector_layers": [_vector_layer(collection)],
         "tilestats": {"layerCount": 1, "layers": [_tilestats(collection)]},
-        "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
+        # OGC API Tiles tileset metadata (the same document serves both)
+        "tileMatrixSetURI": _TMS_URI,
         "dataType": "vector",
-        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "crs": _CRS_3857,
         "links": [
-            link(here, "self", JSON),
+            link(here, "self", JSON, "Tileset (OGC tileset metadata and TileJSON 3)"),
+            link(f"{base}{_TMS_PATH}", _REL_TILING_SCHEME, JSON, "WebMercatorQuad"),
+            # our path is z/x/y: the column comes before the row
             link(
-                f"{here}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}",
-                "item",
-                MVT,
+                f"{here}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}", "item", MVT, "Mapbox vector tile"
             ),
             link(f"{here}/style.json", "stylesheet", JSON, "Mapbox GL style 样式"),
         ],
@@ -273,7 +288,12 @@ def _tilejson(request: Request, collection: Collection, release: Any) -> dict[st
     response_class=ORJSONResponse,
 )
 def get_tilejson(request: Request, release: CollectionReleaseDep) -> ORJSONResponse:
-    """TileJSON 3 (also the OGC tileset metadata) of a collection's vector tiles."""
+    """The collection's vector tileset: TileJSON 3 and OGC API Tiles tileset metadata in one.
+
+    MapLibre and Leaflet read ``tiles``/``vector_layers``; OGC clients (GDAL's OGCAPI
+    driver) read ``links``: ``tiling-scheme`` (the tile matrix set) and ``item`` (the
+    tile URL template).
+    """
     return ORJSONResponse(_tilejson(request, *release))
 
 
@@ -284,20 +304,24 @@ def get_tilejson(request: Request, release: CollectionReleaseDep) -> ORJSONRespo
 )
 def list_tilesets(request: Request, collection_id: str) -> ORJSONResponse:
     """The tilesets of a collection (one: WebMercatorQuad vector tiles)."""
-    read_collection(collection_id)
+    collection = read_collection(collection_id)
     base = base_url(request)
-    href = f"{base}/collections/{collection_id}/tiles/WebMercatorQuad"
+    href = f"{base}{_TILE_PATH.format(collection_id=collection.id)}"
     return ORJSONResponse(
         {
             "tilesets": [
                 {
-                    "title": f"{collection_id} vector tiles",
+                    "title": f"{collection.title} vector tiles",
                     "dataType": "vector",
-                    "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-                    "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
-                    "links": [link(href, "self", JSON, "TileJSON")],
+                    "crs": _CRS_3857,
+                    "tileMatrixSetURI": _TMS_URI,
+                    "links": [
+                        link(href, "self", JSON, "Tileset (OGC tileset metadata and TileJSON 3)"),
+                        link(f"{base}{_TMS_PATH}", _REL_TILING_SCHEME, JSON, "WebMercatorQuad"),
+                    ],
                 }
-            ]
+            ],
+            "links": [link(f"{base}/collections/{collection.id}/tiles", "self", JSON)],
         }
     )
 
@@ -340,3 +364,84 @@ def get_combined_style(
     if collections:
         template += "?collections=" + ",".join(c.id for c in chosen)
     return ORJSONResponse(gl_style("生态环境分区管控", chosen, template, max_zoom=MAX_ZOOM))
+
+
+def _tile_matrix(z: int) -> dict[str, Any]:
+    """Tile matrix ``z`` of WebMercatorQuad (OGC 2D-TMS 2.0, 17-083r4 Annex D.1).
+
+    With the 2D-TMS 1.0 names (``identifier``, ``topLeftCorner``) as well: GDAL up to 3.6
+    reads only those, newer GDAL and other clients the 2.0 ones.
+    """
+    half = math.pi * _EARTH_RADIUS_M
+    cell_size = 2 * half / _TILE_SIZE / 2**z
+    return {
+        "id": str(z),
+        "identifier": str(z),
+        "scaleDenominator": cell_size / _PIXEL_SIZE_M,
+        "cellSize": cell_size,
+        "cornerOfOrigin": "topLeft",
+        "pointOfOrigin": [-half, half],
+        "topLeftCorner": [-half, half],
+        "tileWidth": _TILE_SIZE,
+        "tileHeight": _TILE_SIZE,
+        "matrixWidth": 2**z,
+        "matrixHeight": 2**z,
+    }
+
+
+def _web_mercator_quad() -> dict[str, Any]:
+    """The WebMercatorQuad tile matrix set, matrices 0 … ``MAX_ZOOM`` (those served).
+
+    2D-TMS 2.0 JSON (``id``, ``crs``, ``tileMatrices``), plus the 1.0 members GDAL ≤ 3.6
+    needs to recognise and read it (``identifier``, ``supportedCRS``, ``boundingBox``
+    with ``lowerCorner``/``upperCorner``).
+    """
+    half = math.pi * _EARTH_RADIUS_M
+    return {
+        "id": "WebMercatorQuad",
+        "identifier": "WebMercatorQuad",
+        "title": "Google Maps Compatible for the World",
+        "uri": _TMS_URI,
+        "crs": _CRS_3857,
+        "supportedCRS": _CRS_3857,
+        "orderedAxes": ["X", "Y"],
+        "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
+        "boundingBox": {
+            "crs": _CRS_3857,
+            "lowerLeft": [-half, -half],
+            "upperRight": [half, half],
+            "lowerCorner": [-half, -half],
+            "upperCorner": [half, half],
+        },
+        "tileMatrices": [_tile_matrix(z) for z in range(MAX_ZOOM + 1)],
+    }
+
+
+@router.get("/tileMatrixSets", operation_id="tiles-list_tile_matrix_sets")
+def list_tile_matrix_sets(request: Request) -> ORJSONResponse:
+    """The tile matrix sets the tiles use (one: WebMercatorQuad)."""
+    base = base_url(request)
+    href = f"{base}{_TMS_PATH}"
+    return ORJSONResponse(
+        {
+            "tileMatrixSets": [
+                {
+                    "id": "WebMercatorQuad",
+                    "title": "Google Maps Compatible for the World",
+                    "uri": _TMS_URI,
+                    "crs": _CRS_3857,
+                    "links": [
+                        link(href, "self", JSON, "WebMercatorQuad"),
+                        link(href, _REL_TILING_SCHEME, JSON, "WebMercatorQuad"),
+                    ],
+                }
+            ],
+            "links": [link(f"{base}/tileMatrixSets", "self", JSON)],
+        }
+    )
+
+
+@router.get(_TMS_PATH, operation_id="tiles-get_tile_matrix_set")
+def get_tile_matrix_set() -> ORJSONResponse:
+    """The WebMercatorQuad tile matrix set (OGC 2D-TMS 2.0 JSON) that every tile path uses."""
+    return ORJSONResponse(_web_mercator_quad())
