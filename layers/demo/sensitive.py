@@ -85,12 +85,49 @@ MARINE: tuple[MarineArea, ...] = (
     MarineArea("连岛海水浴场" + SYN, "海水浴场", "海水浴场", "限制类", 119.47, 34.765, 900),
 )  # fmt: skip
 
-#: Windows (lon, lat, radius m) of the shoreline and river-management layers.
-#: The 长江 windows: place, centre, radius (m) and the river's downstream bearing there
-#: (degrees from north: north-east through 南京, east past 江阴), which names the banks.
-YANGTZE_WINDOWS = (("南京", 118.70, 32.05, 16_000, 45.0), ("江阴", 120.30, 31.95, 15_000, 90.0))
-GAN_WINDOW = ("南昌", 115.90, 28.68, 20_000)
-COAST_WINDOW = ("连云港", 119.35, 34.72, 45_000)
+
+@dataclass(frozen=True)
+class Window:
+    """Whole administrative units (adcode prefixes) in which a layer draws a water's banks.
+
+    Inside them the layer is complete for every NGCC water they hold (the 长江 alone at
+    南京 and 江阴, the 赣江 alone in the three 南昌 districts, the coast alone in 连云港),
+    so they are its release's coverage (:data:`COVERAGE`): there, no feature means none.
+    """
+
+    place: str
+    #: the units, as Chinese names for the release notes
+    names: str
+    adcodes: tuple[str, ...]
+
+
+NANJING = Window("南京", "南京市", ("3201",))
+JIANGYIN = Window("江阴", "江阴市、靖江市（对岸）", ("320281", "321282"))
+NANCHANG = Window("南昌", "南昌市东湖区、西湖区、红谷滩区", ("360102", "360103", "360113"))
+LIANYUNGANG = Window("连云港", "连云港市", ("3207",))
+
+#: The 长江 windows with the river's downstream bearing there (degrees from north:
+#: north-east through 南京, east past 江阴), which names the banks.
+YANGTZE_WINDOWS = ((NANJING, 45.0), (JIANGYIN, 90.0))
+GAN_WINDOW = NANCHANG
+COAST_WINDOW = LIANYUNGANG
+
+#: Where each windowed layer is complete: the release's coverage. Its features elsewhere
+#: (the 太湖 shore and management area, the 鄱阳湖 滨湖区) are covered only round
+#: themselves (the importer adds each one's hull + 1 km), as nothing else is drawn there.
+COVERAGE: dict[str, tuple[Window, ...]] = {
+    "shoreline_segments": (NANJING, JIANGYIN, LIANYUNGANG),
+    "river_management_areas": (NANJING, JIANGYIN, NANCHANG),
+    "ecological_buffers": (NANCHANG,),
+}
+
+
+def window_area(world: ProvinceWorld, window: Window) -> BaseGeometry:
+    """The window's counties in the province's frame (empty in the other province)."""
+    return shapely.union_all(
+        [c.geom for c in world.counties if c.adcode.startswith(window.adcodes)]
+    )
+
 
 #: Places whose bank is a 岸线保护区 on purpose (the protected-shoreline worked example).
 PROTECTED_BANKS = ((118.6327, 31.9755),)
@@ -207,8 +244,9 @@ def shoreline_segments(world: ProvinceWorld, seed: int) -> list[Item]:
     rows: list[tuple[dict[str, object], BaseGeometry]] = []
     yangtze = world.surface("长江")
     protected = [world.frame.point(lon, lat) for lon, lat in PROTECTED_BANKS]
-    for place, lon, lat, radius, downstream in YANGTZE_WINDOWS:
-        bank = yangtze.boundary.intersection(_disc(world, lon, lat, radius))
+    for window, downstream in YANGTZE_WINDOWS:
+        place = window.place
+        bank = yangtze.boundary.intersection(window_area(world, window))
         for seg in _segments(_clear_lines(bank, world, "shoreline_segments"), SEGMENT_M):
             zone, nature, use = FUNCTION_ZONES[int(rng.integers(len(FUNCTION_ZONES)))]
             if any(seg.distance(p) < 1500 for p in protected):
@@ -228,8 +266,10 @@ def shoreline_segments(world: ProvinceWorld, seed: int) -> list[Item]:
              "yangtze_class": "none", "bank": "湖岸", "function_zone": zone, "shore_type": nature,
              "use": use, "reference_line": "临水线"}, seg,
         ))  # fmt: skip
-    _, lon, lat, radius = COAST_WINDOW
-    coast = world.coast.intersection(_disc(world, lon, lat, radius))
+    # the NGCC coast may run up to 1 km off the boundaries' shore: seaward of the window's
+    # counties, not into the next ones
+    area = window_area(world, COAST_WINDOW)
+    coast = world.coast.intersection(area.buffer(1000).difference(world.outline.difference(area)))
     for seg in _segments(_clear_lines(coast, world, "shoreline_segments"), SEGMENT_M):
         protection, nature, use = COAST_CLASSES[int(rng.integers(len(COAST_CLASSES)))]
         rows.append((
@@ -249,16 +289,15 @@ def river_management_areas(world: ProvinceWorld) -> list[Item]:
     rows: list[tuple[dict[str, object], BaseGeometry]] = []
     if world.tag == "JS":
         yangtze = world.surface("长江")
-        for place, lon, lat, radius, _ in YANGTZE_WINDOWS:
-            area = yangtze.buffer(50).intersection(_disc(world, lon, lat, radius))
-            rows.append(({"name": f"长江{place}段河道管理范围{SYN}", "water_name": "长江",
+        for window, _ in YANGTZE_WINDOWS:
+            area = yangtze.buffer(50).intersection(window_area(world, window))
+            rows.append(({"name": f"长江{window.place}段河道管理范围{SYN}", "water_name": "长江",
                           "kind": "河道管理范围", "basis": "合成演示数据（临水线外50米）"}, area))  # fmt: skip
         rows.append(({"name": f"太湖湖泊管理范围{SYN}", "water_name": "太湖", "kind": "湖泊管理范围",
                       "basis": "合成演示数据（湖岸线外100米）"}, world.surface("太湖").buffer(100)))  # fmt: skip
     else:
-        place, lon, lat, radius = GAN_WINDOW
-        area = world.surface("赣江").buffer(50).intersection(_disc(world, lon, lat, radius))
-        rows.append(({"name": f"赣江{place}段河道管理范围{SYN}", "water_name": "赣江",
+        area = world.surface("赣江").buffer(50).intersection(window_area(world, GAN_WINDOW))
+        rows.append(({"name": f"赣江{GAN_WINDOW.place}段河道管理范围{SYN}", "water_name": "赣江",
                       "kind": "河道管理范围", "basis": "合成演示数据（临水线外50米）"}, area))  # fmt: skip
     kept = [(p, keep_clear(polygons_only(g), world, "river_management_areas")) for p, g in rows]
     return _coded(world, [(p, g) for p, g in kept if not g.is_empty], "HHGL")
@@ -268,9 +307,9 @@ def ecological_buffers(world: ProvinceWorld) -> list[Item]:
     """生态缓冲带 along the 赣江 at 南昌 (100 m) and the 鄱阳湖 滨湖区 (3 km round the lake)."""
     if world.tag != "JX":
         return []
-    place, lon, lat, radius = GAN_WINDOW
+    place = GAN_WINDOW.place
     gan = world.surface("赣江")
-    strip = gan.buffer(100).difference(gan).intersection(_disc(world, lon, lat, radius))
+    strip = gan.buffer(100).difference(gan).intersection(window_area(world, GAN_WINDOW))
     lake = world.surface("鄱阳湖")
     lakeside = lake.buffer(3000).difference(lake).intersection(world.outline)
     rows: list[tuple[dict[str, object], BaseGeometry]] = [

@@ -40,7 +40,8 @@ class ExampleSite(BaseModel):
         lon: site longitude (centre of the footprint).
         lat: site latitude.
         buffer_m: footprint radius around the site point (0: the geometry is the footprint).
-        expected_verdict: DENY/FLAG/REQUIRE/PASS.
+        expected_verdict: DENY/FLAG/REQUIRE/PASS, or INCOMPLETE where a layer the rules
+            read does not cover the site.
         expected_rules: rule ids (rules.md ids; JS-Bn / JX-Bn for the provincial plan
             digests; R-3L1U for the control unit's access list).
         description: Chinese description.
@@ -62,7 +63,7 @@ class ExampleSite(BaseModel):
     lon: float
     lat: float
     buffer_m: int
-    expected_verdict: Literal["DENY", "FLAG", "REQUIRE", "PASS"]
+    expected_verdict: Literal["DENY", "FLAG", "REQUIRE", "INCOMPLETE", "PASS"]
     expected_rules: tuple[str, ...]
     description: str
     footprint: tuple[tuple[float, float], ...] | None = None

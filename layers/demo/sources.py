@@ -357,16 +357,54 @@ class Town:
     population: int
 
 
+#: Traditional (or variant) forms of characters common in place names → their simplified
+#: forms (通用规范汉字表). GeoNames lists both 鎮江 and 镇江 among a town's alternate names
+#: and :func:`_chinese_name` prefers the simplified one; this table converts the few names
+#: it gives in traditional characters only (横峯 → 横峰, 马迴岭镇 → 马回岭镇).
+SIMPLIFIED = str.maketrans(
+    dict(
+        zip(
+            "鎮鄉區縣東陽門陳龍蘇廣鷹饒贛崑峯迴華國長興灣橋寧漢嶺莊張劉園溝灘壩馬鳳義豐廟鋪樓嶼",
+            "镇乡区县东阳门陈龙苏广鹰饶赣昆峰回华国长兴湾桥宁汉岭庄张刘园沟滩坝马凤义丰庙铺楼屿",
+            strict=True,
+        )
+    )
+)
+
+
+def _in_gb2312(name: str) -> bool:
+    """True when GB 2312, the simplified-Chinese character set, can write ``name``.
+
+    Its 6,763 characters hold the simplified forms, not the traditional ones (鎮, 鷹,
+    饒); a few rare characters of real place names are missing too (甪直, 弶港), so this
+    only ranks names, it never drops one.
+    """
+    try:
+        name.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _chinese_name(names: list[str]) -> str | None:
-    """The Chinese form of a place's alternate names: a 镇/乡/街道 name first, else the shortest."""
+    """The Chinese form of a place's alternate names, in simplified characters.
+
+    A 镇/乡/街道 name first, else any; among those, one in simplified characters
+    (:func:`_in_gb2312`: 镇江 rather than 鎮江), then the shortest. What is left in
+    traditional forms is converted with :data:`SIMPLIFIED`.
+    """
     cjk = [n for n in names if n and all("\u4e00" <= ch <= "\u9fff" for ch in n)]
     if not cjk:
         return None
+
+    def rank(n: str) -> tuple[bool, int, str]:
+        return (not _in_gb2312(n), len(n), n)
+
     for suffix in ("镇", "乡", "街道"):
-        named = sorted((n for n in cjk if n.endswith(suffix)), key=lambda n: (len(n), n))
+        named = [n for n in cjk if n.endswith(suffix)]
         if named:
-            return named[0]
-    return sorted(cjk, key=lambda n: (len(n), n))[0]
+            return min(named, key=rank).translate(SIMPLIFIED)
+    return min(cjk, key=rank).translate(SIMPLIFIED)
 
 
 def read_towns(cache_dir: Path, tag: str) -> list[Town]:

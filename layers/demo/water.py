@@ -101,6 +101,19 @@ def bank_frame(
     return bank, t, n
 
 
+def intake_frame(
+    world: ProvinceWorld, intake: Intake
+) -> tuple[Point, tuple[float, float], tuple[float, float]]:
+    """Where an intake stands: its bank point, upstream tangent and normal into the water.
+
+    Its zones are drawn from this frame (:func:`river_zones`, :func:`lake_zones`) and its
+    饮用水取水口 receptor stands at the bank point (:mod:`layers.demo.receptors`), so the
+    intake lies on its water and at the edge of its 一级 zone.
+    """
+    surface = world.surface(intake.water)
+    return bank_frame(surface, world.frame.point(intake.lon, intake.lat), intake.upstream)
+
+
 def frame_rect(
     origin: Point,
     t: tuple[float, float],
@@ -121,7 +134,7 @@ def river_zones(
     surface: BaseGeometry, intake: Intake, world: ProvinceWorld
 ) -> dict[str, BaseGeometry]:
     """Grade polygons of a river intake (§4.4 demo defaults of data-standards.md)."""
-    bank, t, n = bank_frame(surface, world.frame.point(intake.lon, intake.lat), intake.upstream)
+    bank, t, n = intake_frame(world, intake)
     water1 = surface.intersection(frame_rect(bank, t, n, -100, 1000, 0, 500))
     land1 = (
         surface.buffer(50)
@@ -153,7 +166,7 @@ def lake_zones(
     surface: BaseGeometry, intake: Intake, world: ProvinceWorld
 ) -> dict[str, BaseGeometry]:
     """Grade polygons of a lake intake (§4.4 demo defaults)."""
-    bank, _, n = bank_frame(surface, world.frame.point(intake.lon, intake.lat), (0.0, 0.0))
+    bank, _, n = intake_frame(world, intake)
     point = Point(bank.x + 200 * n[0], bank.y + 200 * n[1])
     shore1 = surface.buffer(200).difference(surface)
     grade1 = polygons_only(

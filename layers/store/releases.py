@@ -326,12 +326,16 @@ def cover_own_features(session: Session, release: Release) -> int:
     current = select(Release.coverage).where(Release.id == release.id).scalar_subquery()
     beyond = (
         select(
-            func.geometry(
-                func.ST_Buffer(
-                    func.geography(
-                        func.ST_ConvexHull(func.ST_Difference(table.c.geom, current))
-                    ),
-                    1000,
+            # a geography buffer comes back as a polygon GEOS may find invalid ("side
+            # location conflict" in the union of the demo's 707 border slivers): repaired
+            func.ST_MakeValid(
+                func.geometry(
+                    func.ST_Buffer(
+                        func.geography(
+                            func.ST_ConvexHull(func.ST_Difference(table.c.geom, current))
+                        ),
+                        1000,
+                    )
                 )
             ).label("hull")
         )
