@@ -275,6 +275,11 @@ PREDICATES: dict[Op, Callable[[Rule, list[Row], ProjectGeometry], Evaluation]] =
 }
 
 
+#: The ops judged on the lookup's rows of the rule's own layer (``upstream`` has rows of
+#: its own trace, ``raster_stat`` and ``attainment`` none).
+ON_ROWS = frozenset(PREDICATES) - {"upstream", "raster_stat", "attainment"}
+
+
 def evaluate(rule: Rule, rows: list[Row], project: ProjectGeometry) -> Evaluation:
     """Outcome, evidence and whether the rule was checked, by its predicate's function."""
     return PREDICATES[rule.predicate.op](rule, rows, project)
@@ -619,14 +624,13 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
         if rule.measure_from == "outfall" and rule.layer is not None:
             extra["measured_from"] = "outfall" if project.outfall is not None else "project"
         evidence: list[dict[str, Any]] = []
-        if missing and not problems and rule.layer is not None and rule.predicate.op != "upstream":
+        judged: Evaluation | None = None
+        if missing and not problems and rule.layer is not None and rule.predicate.op in ON_ROWS:
             # a fact the rule's scope tests matters only where its layer test can fire: a
             # project 126 km from 鄱阳湖 passes JX-B26 whatever its phosphorus
-            tried, _, tried_checked = evaluate(
-                rule, _rows(rule, found, project.outfall is not None), geom
-            )
-            if tried == "PASS" and tried_checked:
-                missing = ()  # judged below as if the fact held
+            judged = evaluate(rule, _rows(rule, found, project.outfall is not None), geom)
+            if judged[0] == "PASS" and judged[2]:
+                missing = ()  # as if the fact held: the judgement below is this one
         if missing:
             missing_facts.update(dict.fromkeys(missing))
             outcome, checked = "NOT_CHECKED", False
@@ -650,8 +654,9 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
                 extra["reason"] = why_not
                 quality_gaps[rule.id] = why_not["text"]
         else:
-            rule_rows = _rows(rule, found, project.outfall is not None)
-            outcome, evidence, checked = evaluate(rule, rule_rows, geom)
+            outcome, evidence, checked = judged or evaluate(
+                rule, _rows(rule, found, project.outfall is not None), geom
+            )
             if problems and outcome == "PASS":
                 outcome, checked = "NOT_CHECKED", False
         if outcome == "NOT_CHECKED" and "reason" not in extra:

@@ -47,6 +47,7 @@ from layers.screening.lookups import (
     TRACE_PARAMS,
     TRACE_ROW,
 )
+from layers.screening.rules import DISCHARGES
 
 #: The media in the order the table lists them.
 MEDIA = ("air", "noise", "groundwater", "surface_water")
@@ -143,7 +144,7 @@ def _default_ranges(labels: frozenset[str]) -> tuple[MediumRange, ...]:
 
 
 #: The tags of a project that discharges into water (its surface-water targets are traced).
-DISCHARGING = frozenset({"排放污染物", "排污口"})
+DISCHARGING = frozenset({DISCHARGES, "排污口"})
 
 
 def target_params(
