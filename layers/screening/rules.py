@@ -855,7 +855,7 @@ class LoadedRuleSet:
         """The project's own tags plus those implied by its matched categories.
 
         A tag the request gives can withdraw an implied one (its ``withdraws``: e.g.
-        无生产废水排放 withdraws the 排放污染物 every industrial category implies). A
+        不排放污染物 withdraws the 排放污染物 every industrial category implies). A
         project that declares an emission (``emits``) discharges pollutants whatever its
         category and tags say.
         """
@@ -869,14 +869,18 @@ class LoadedRuleSet:
             implied.add(DISCHARGES)
         return frozenset({*tags, *implied})
 
-    def check_tags(self, tags: tuple[str, ...], kind: str | None = None) -> None:
+    def check_tags(
+        self, tags: tuple[str, ...], kind: str | None = None, emissions: tuple[str, ...] = ()
+    ) -> None:
         """Every tag of a request must be one of the rule set's vocabulary (when it has one).
 
         A tag that describes only some kinds (提升安全环保改建: a rebuild's purpose) must
-        match the project's ``kind``.
+        match the project's ``kind``. A tag that withdraws another (不排放污染物) cannot
+        stand beside it, nor beside declared ``emissions`` when it withdraws 排放污染物.
 
         Raises:
-            ProjectFactError: an unknown tag, or a tag of another kind (field ``tags``).
+            ProjectFactError: an unknown tag, a tag of another kind, or a contradiction
+                (field ``tags``).
         """
         if not self.tags:
             return
@@ -887,6 +891,19 @@ class LoadedRuleSet:
                 field="tags",
             )
         for tag in tags:
+            withdrawn = set(self.tags[tag].withdraws)
+            both = sorted(withdrawn & set(tags))
+            if both:
+                raise ProjectFactError(
+                    f"tag {tag} contradicts tag {'、'.join(both)}: keep one of them.",
+                    field="tags",
+                )
+            if DISCHARGES in withdrawn and emissions:
+                raise ProjectFactError(
+                    f"tag {tag} contradicts the emissions declared ({'、'.join(emissions)}): "
+                    f"drop the tag, or the emissions if the project discharges none.",
+                    field="tags",
+                )
             kinds = self.tags[tag].kinds
             if kind is not None and kinds is not None and kind not in kinds:
                 raise ProjectFactError(

@@ -96,10 +96,9 @@ def prepare(
             the geometry or the outfall cannot be screened.
     """
     labels = rules.project_labels(project.industry, project.industry_code)
-    rules.check_tags(project.tags, project.kind)
-    tags = rules.project_tags(
-        labels, project.tags, emits=any(v > 0 for v in (project.emissions or {}).values())
-    )
+    emitted = tuple(k for k, v in (project.emissions or {}).items() if v > 0)
+    rules.check_tags(project.tags, project.kind, emitted)
+    tags = rules.project_tags(labels, project.tags, emits=bool(emitted))
     geom = geom or prepare_geometry(project.geometry, project.crs)
     if project.report_crs is not None:
         _check_report_zone(project.report_crs, geom.geom)

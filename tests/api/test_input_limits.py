@@ -107,7 +107,8 @@ def test_tags_are_capped(client, tags, field):
 
 
 def test_tags_of_the_vocabulary_are_stored_and_others_are_422(client):
-    vocabulary = [t["name"] for t in client.get("/industries").json()["tags"]]
+    # a tag that withdraws another (不排放污染物) contradicts it: the test below
+    vocabulary = [t["name"] for t in client.get("/industries").json()["tags"] if not t["withdraws"]]
     tags = vocabulary[:20]
     response = client.post("/screenings", json=screening(tags=tags))
     assert response.status_code == 201, response.text
@@ -115,6 +116,17 @@ def test_tags_of_the_vocabulary_are_stored_and_others_are_422(client):
     tags = [f"{i:02d}" + "x" * 48 for i in range(20)]
     problem = _problem(client.post("/screenings", json=screening(tags=tags)), 422, "tags")
     assert "Unknown tag" in problem["detail"]
+
+
+def test_a_project_that_discharges_nothing_cannot_declare_emissions(client):
+    withdrawing = [t for t in client.get("/industries").json()["tags"] if t["withdraws"]]
+    assert [t["name"] for t in withdrawing] == ["不排放污染物"]
+    body = screening(tags=["不排放污染物"], emissions={"VOCs": 2.5})
+    problem = _problem(client.post("/screenings", json=body), 422, "tags")
+    assert "VOCs" in problem["detail"] and "不排放污染物" in problem["detail"]
+    body = screening(tags=["不排放污染物", "排放污染物"])
+    assert "排放污染物" in _problem(client.post("/screenings", json=body), 422, "tags")["detail"]
+    assert client.post("/screenings", json=screening(tags=["不排放污染物"])).status_code == 201
 
 
 # --- control characters ---------------------------------------------------------------

@@ -94,7 +94,7 @@ def test_a_regional_rule_where_the_region_is_not_known_is_not_checked(db_session
     assert outcome(body, "JS-B3") == "NOT_APPLICABLE"
 
 
-def test_textile_in_a_grade2_zone_is_denied_and_can_withdraw_the_default(db_session):
+def test_textile_in_a_grade2_zone_is_denied_unless_it_discharges_nothing(db_session):
     load_admin(db_session)
     _load(
         db_session,
@@ -105,7 +105,10 @@ def test_textile_in_a_grade2_zone_is_denied_and_can_withdraw_the_default(db_sess
     site = (119.0, 32.2)
     body = screen(db_session, steel(site, industry="纺织")).body
     assert outcome(body, "R-WPPL-66") == "DENY"
+    # no production wastewater is not no pollutants: 排放污染物 covers air and solid waste
     body = screen(db_session, steel(site, industry="纺织", tags=("无生产废水排放",))).body
+    assert outcome(body, "R-WPPL-66") == "DENY"
+    body = screen(db_session, steel(site, industry="纺织", tags=("不排放污染物",))).body
     assert outcome(body, "R-WPPL-66") == "NOT_APPLICABLE"
 
 
@@ -126,6 +129,9 @@ def test_industry_contradicting_its_code_is_refused_naming_both(db_session):
         ({"emissions": {"VOCs": -1.0}}, "emissions.VOCs"),
         ({"emissions": {"CO2": 1.0}}, "emissions.CO2"),
         ({"capacity": {"value": 30}}, "capacity.unit"),
+        # a project that discharges nothing cannot declare a discharge
+        ({"tags": ("不排放污染物", "排放污染物")}, "tags"),
+        ({"tags": ("不排放污染物",), "emissions": {"VOCs": 2.0}}, "tags"),
     ],
 )
 def test_bad_project_facts_are_refused_naming_the_field(db_session, facts, field):
