@@ -16,6 +16,10 @@ CAPTION = "环境保护目标一览表"
 COLUMNS = ("序号", "名称", "类型", "环境要素", "方位", "距离(m)", "规模", "坐标（经度, 纬度）")
 NO_LAYER = "环境敏感目标图层在现状日期无有效版本，未能列出环境保护目标，须人工调查。"
 NONE_FOUND = "各环境要素评价范围内未发现图层所载的环境敏感目标（图层之外的目标须现场调查补充）。"
+OUTSIDE = (
+    "环境敏感目标图层的当前版本不覆盖项目所在地，未能列出环境保护目标（表中所列如有，亦不完整），"
+    "须人工调查。"
+)
 DISTANCE_NOTE = (
     "方位为自项目中心（地表水为排污口）至目标的 16 方位；距离为自项目边界（地表水为排污口）的"
     "大地距离，标“沿河”者为沿河道的距离；位于项目用地范围内的目标方位记为“项目范围内”、距离为 0。"
@@ -86,8 +90,12 @@ def protection_table(screening: dict[str, Any]) -> ProtectionTable | None:
     ranges = screening.get("protection_ranges") or {}
     notes = [_range_note(m) for m in ranges.get("media") or []]
     empty = None
-    if not targets:
-        empty = NO_LAYER if ranges.get("release_id") is None else NONE_FOUND
+    if ranges.get("release_id") is None and not targets:
+        empty = NO_LAYER
+    elif not ranges.get("covers_project", True):  # stored before coverage was recorded: True
+        empty = OUTSIDE
+    elif not targets:
+        empty = NONE_FOUND
     return ProtectionTable(
         rows=[_row(i, t) for i, t in enumerate(targets, start=1)],
         ranges=notes,

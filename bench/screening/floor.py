@@ -58,7 +58,7 @@ TABLES = {  # collection -> (radius m, attribute columns, has_area)
 PROTECTION = (
     ("air", 2500, ("居民区", "村庄", "学校", "医院", "疗养院", "养老院", "文物保护单位")),
     ("noise", 200, ("居民区", "村庄", "学校", "医院", "疗养院", "养老院")),
-    ("groundwater", 1382, ("饮用水取水口", "村庄")),
+    ("groundwater", 1382, ("饮用水水源井", "村庄")),
     ("surface_water", 5000, ("饮用水取水口",)),
 )
 

@@ -31,6 +31,7 @@ from layers.demo import (
     element_zones,
     enterprises,
     entry_lists,
+    farming,
     parks,
     protected,
     receptors,
@@ -125,6 +126,7 @@ _SYN_COVERAGE: dict[str, tuple[str, str]] = {
     "protected_areas": ("", "仅绘制3处自然保护地"),
     "marine_red_lines": ("", "仅在连云港海州湾绘制"),
     "reclamation": ("", "仅在连云港两处港区绘制"),
+    "farming_ban_zones": ("", "仅在南昌、江阴沿江和连云港海州湾绘制"),
     **{
         cid: (
             ",".join(a for w in windows for a in w.adcodes),
@@ -241,6 +243,10 @@ _SYN_NOTES = {
     "marine_red_lines": "discs off 连云港 (海州湾) with the land cut away: 临洪河口 and 海州湾 red-line areas, a fishery "
     "water and the 连岛 bathing beach; not the official 江苏省海洋生态红线.",
     "reclamation": "two discs straddling the 连云港 coast at the ports; dates and purposes invented.",
+    "farming_ban_zones": "畜禽养殖禁养区 discs round the seats of 南昌县, 新建区 and 进贤县, 水产养殖禁养区 on the 赣江 in "
+    "南昌市, on 鄱阳湖 at 南矶 and on the 长江 with a 200 m bank strip in 江阴市, 海水养殖禁养区 near-shore discs "
+    "in 海州湾 off 连云港, the land cut away (layers/demo/farming.py); codes JYQ+county adcode+serial; not any county's published "
+    "禁养区划定方案 or 养殖水域滩涂规划.",
 }
 for _cid, _text in _SYN_NOTES.items():
     _coverage, _where = _SYN_COVERAGE.get(_cid, ("32,36", "两省全域生成"))
@@ -482,6 +488,11 @@ class DemoLayers:
     def reclamation(self) -> dict[str, list[Item]]:
         """围填海."""
         return self._per_province("reclamation", sensitive.reclamation)
+
+    @cached_property
+    def farming_ban_zones(self) -> dict[str, list[Item]]:
+        """养殖禁养区 (畜禽, 水产, 海水)."""
+        return self._per_province("farming_ban_zones", farming.farming_ban_zones)
 
     @cached_property
     def enterprises(self) -> dict[str, list[Item]]:

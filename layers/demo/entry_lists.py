@@ -232,26 +232,27 @@ def unit_rows(units: Iterable[DemoFeature]) -> list[list[str]]:
         p: dict[str, Any] = unit.props
         for dimension, title in DIMENSIONS.items():
             clauses = split_clauses(str(p.get(dimension) or ""))
-            extra: list[tuple[str, str, str]] = []
+            extra: list[tuple[str, str, str, str]] = []
             if dimension == "spatial_constraints":
                 banned, restricted = (
                     p.get("banned_industries") or [],
                     p.get("restricted_industries") or [],
                 )
                 if banned:
-                    extra.append(
-                        ("禁止新建、扩建" + "、".join(banned) + "项目。", "、".join(banned), "")
-                    )
+                    extra.append(  # the clause says which kinds it bans: 适用建设性质
+                        ("禁止新建、扩建" + "、".join(banned) + "项目。", "、".join(banned), "",
+                         "新建、扩建")
+                    )  # fmt: skip
                 if restricted:
                     extra.append(
                         ("限制" + "、".join(restricted) + "项目准入，须符合园区规划和产业政策要求。", "",
-                         "、".join(restricted))
+                         "、".join(restricted), "")
                     )  # fmt: skip
-            texts = [(t, "", "") for t in clauses] + extra
-            for no, (text, banned_text, restricted_text) in enumerate(texts, start=1):
+            texts = [(t, "", "", "") for t in clauses] + extra
+            for no, (text, banned_text, restricted_text, kinds) in enumerate(texts, start=1):
                 rows.append(
                     _row(unit=str(p["code"]), level="单元", dimension=title, no=str(no),
-                         text=text, banned=banned_text, restricted=restricted_text)
+                         text=text, banned=banned_text, restricted=restricted_text, kinds=kinds)
                 )  # fmt: skip
     return rows
 

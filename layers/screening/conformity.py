@@ -144,6 +144,20 @@ def judge(clause: dict[str, Any], p: Prepared, project: dict[str, Any]) -> dict[
     }
 
 
+def uncovered(body: dict[str, Any], collections: tuple[str, ...]) -> str:
+    """The titles of the ``collections`` read for the project that do not cover it.
+
+    ``""`` when all do. A layer does not cover the project when it has no release in
+    force or its release's coverage leaves the project out: an absence found in it is
+    not a finding (a verdict never pretends).
+    """
+    return "、".join(
+        str(layer["title"])
+        for layer in body.get("layers", [])
+        if layer["collection"] in collections and not layer.get("covers_project")
+    )
+
+
 def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) -> None:
     """Judge the clauses among the plan's ``rows`` and add the block to ``result``.
 
@@ -195,7 +209,12 @@ def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) ->
     if not body["jurisdiction"]["divisions"]:
         warnings.append("未能确定项目所在行政区，省级、市级准入清单未能核对。")
     if not units:
-        warnings.append("项目未落入任何环境管控单元（或管控单元图层无有效版本）。")
+        gap = uncovered(body, ("control_units",))
+        warnings.append(
+            f"{gap}在项目所在地无有效版本或不覆盖项目，环境管控单元及其准入清单未能核对。"
+            if gap
+            else "项目未落入任何环境管控单元。"
+        )
     counts: Counter[str] = Counter()
     denied_by: list[dict[str, Any]] = []
     flagged_by: list[dict[str, Any]] = []

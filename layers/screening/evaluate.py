@@ -33,6 +33,7 @@ from layers.screening.plan import Decided, Plan
 from layers.screening.project import ProjectInput
 from layers.screening.rasters import RasterFacts, judge
 from layers.screening.rules import (
+    CAPACITY,
     SEVERITY,
     LoadedRuleSet,
     Op,
@@ -520,6 +521,14 @@ def _not_applicable(
     return pair
 
 
+def _other_unit(project: ProjectInput, missing: tuple[str, ...]) -> str:
+    """Why a capacity that was given is missing: it is in another unit than the rule's."""
+    if project.capacity is None or not any(f.startswith(f"{CAPACITY}@") for f in missing):
+        return ""
+    given = project.capacity.get("unit")
+    return f"（已申报产能单位为 {given}，本条以所列单位判定，不作换算：请按该单位申报）"
+
+
 def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) -> ScreeningResult:
     """Evaluate the rules on the rows of the plan's SQL and build the result body.
 
@@ -639,7 +648,8 @@ def assemble(p: Prepared, project: ProjectInput, rows: list[tuple[Any, ...]]) ->
                 "facts": list(missing),
                 "text": REASONS["missing_facts"].format(
                     facts="、".join(fact_label(f) for f in missing)
-                ),
+                )
+                + _other_unit(project, missing),
             }
         elif any(why == "no_release" for why in problems.values()):
             outcome, checked = "NOT_CHECKED", False

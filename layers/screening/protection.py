@@ -271,12 +271,20 @@ def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) ->
         if medium["medium"] == SURFACE_WATER:
             medium["measured_along"] = "river" if trace.get("traced") else "circle"
             medium["network"] = bool(trace.get("network"))
+    # the release's coverage (the plan's release row): a table of a layer that does not
+    # cover the project lists nothing because nothing was drawn there, not because nothing is
+    covers = any(r[6] for r in rows if r[0] == RECEPTORS and r[1] is None)
     body["protection_ranges"] = {
         "release_id": release,
+        "covers_project": covers,
         "synthetic": any(t["synthetic"] for t in table),
         "media": media,
     }
     if release is None:
         body["warnings"].append(
             f"环境敏感目标图层在 {body['as_of']} 无有效版本：环境保护目标表未能列出，须人工调查。"
+        )
+    elif not covers:
+        body["warnings"].append(
+            "环境敏感目标图层的当前版本不覆盖项目所在地：环境保护目标表不完整，须人工调查。"
         )

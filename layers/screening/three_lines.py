@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from layers.screening.attainment import stations_text
+from layers.screening.conformity import uncovered
 from layers.screening.rules import LoadedRuleSet
 
 COMPLIES, VIOLATES, MANUAL = "符合", "不符合", "需人工核实"
@@ -108,8 +109,10 @@ def _quality(quality: dict[str, Any] | None) -> dict[str, Any]:
     return {"judgement": MANUAL, "finding": finding + tail, "evidence": quality}
 
 
-def _resource(block: dict[str, Any]) -> dict[str, Any]:
+def _resource(body: dict[str, Any]) -> dict[str, Any]:
+    block = body["conformity"]
     zones = [z for z in block.get("zones", []) if z["collection"] in RESOURCE_ZONES]
+    gap = uncovered(body, RESOURCE_ZONES)
     zone_codes = {z["code"] for z in zones}
     judged: list[tuple[str, dict[str, Any]]] = []
     for group in block.get("lists", []):
@@ -125,12 +128,19 @@ def _resource(block: dict[str, Any]) -> dict[str, Any]:
     }
     named = "、".join(f"{z['collection_title']}{z['name'] or z['code']}" for z in zones)
     where = f"项目位于{named}。" if zones else "项目不涉及地下水开采管控区、高污染燃料禁燃区。"
+    if gap:  # an absence in a layer that does not cover the project is not a finding
+        where = (f"项目位于{named}。" if zones else "") + (
+            f"{gap}在项目所在地无有效版本或不覆盖项目，未能核查项目是否位于其中。"
+        )
+        evidence["not_covered"] = gap
     if not judged:
         finding = where + "未查到资源开发效率要求条款，资源利用上线须人工核实。"
         return {"judgement": MANUAL, "finding": finding, "evidence": evidence}
     worst = max(judged, key=lambda j: _RANK[j[1]["judgement"]])
     counts = {j: sum(c["judgement"] == j for _, c in judged) for j in (VIOLATES, MANUAL, COMPLIES)}
     judgement = worst[1]["judgement"] if worst[1]["judgement"] != "不涉及" else COMPLIES
+    if gap and judgement == COMPLIES:
+        judgement = MANUAL
     finding = (
         where + f"资源利用相关条款 {len(judged)} 条：不符合 {counts[VIOLATES]} 条，"
         f"需人工核实 {counts[MANUAL]} 条，符合 {counts[COMPLIES]} 条。"
@@ -144,11 +154,10 @@ def conclusions(
     body: dict[str, Any], rules: LoadedRuleSet, quality: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
     """The three conclusions, in the order EIA reports give them."""
-    block = body["conformity"]
     return [
         {"line": "red_line", "title": "生态保护红线", **_red_line(body, rules)},
         {"line": "quality", "title": "环境质量底线", **_quality(quality)},
-        {"line": "resource", "title": "资源利用上线", **_resource(block)},
+        {"line": "resource", "title": "资源利用上线", **_resource(body)},
     ]
 
 

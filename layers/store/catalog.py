@@ -498,6 +498,15 @@ MARINE_RED_LINE_TYPES = (
     "滨海旅游区",
     "海水浴场",
 )
+#: Kinds of 禁养区 (``farming_type`` of ``farming_ban_zones``) with their map colours: the
+#: 畜禽养殖禁养区 of 畜禽规模养殖污染防治条例 Art. 11 and the 禁止养殖区 of the 养殖水域滩涂规划,
+#: inland (水产) or at sea (海水). The rules pick a kind by this field.
+FARMING_BAN_TYPES = {
+    "畜禽养殖禁养区": "#bf360c",
+    "水产养殖禁养区": "#1e88e5",
+    "海水养殖禁养区": "#283593",
+}
+
 #: Kinds of sensitive receptor (环境敏感目标), the ``type`` of ``sensitive_receptors``.
 RECEPTOR_TYPES = (
     "居民区",
@@ -507,6 +516,7 @@ RECEPTOR_TYPES = (
     "疗养院",
     "养老院",
     "饮用水取水口",
+    "饮用水水源井",
     "文物保护单位",
 )
 #: Their map colours, in legend order.
@@ -518,6 +528,7 @@ RECEPTOR_COLOURS = {
     "疗养院": "#8e24aa",
     "养老院": "#6a1b9a",
     "饮用水取水口": "#0277bd",
+    "饮用水水源井": "#00838f",
     "文物保护单位": "#5d4037",
 }
 
@@ -549,7 +560,9 @@ _RECEPTOR_FIELDS: tuple[Field, ...] = (
             "养老机构": "养老院",
             "福利院": "养老院",
             "取水口": "饮用水取水口",
-            "水源井": "饮用水取水口",
+            "水源井": "饮用水水源井",
+            "取水井": "饮用水水源井",
+            "集中式供水井": "饮用水水源井",
             "饮用水源取水口": "饮用水取水口",
             "文物": "文物保护单位",
             "文物古迹": "文物保护单位",
@@ -1059,6 +1072,57 @@ COLLECTIONS: tuple[Collection, ...] = (
         fields=(_code(), _name(), _ADMIN_CODE),
         description="土壤环境优先保护类耕地集中区域。",
         description_en="Concentrations of farmland in the soil-environment priority-protection class.",
+    ),
+    Collection(
+        # Not a 要素管控分区 (ELEMENT_ZONES): counties delineate 禁养区 under the livestock
+        # regulation and the aquaculture water-area plans, outside the 三线一单 and its codes.
+        id="farming_ban_zones",
+        title="养殖禁养区",
+        title_en="Livestock and aquaculture no-farming zones",
+        group="农业农村",
+        geometry="MULTIPOLYGON",
+        style=MapStyle(
+            color="#6d4c41",
+            fill_opacity=0.25,
+            weight=1.5,
+            dash_array="6 3",
+            class_field="farming_type",
+            classes=FARMING_BAN_TYPES,
+        ),
+        min_zoom=7,
+        search_rank=18,
+        fields=(
+            _code("禁养区编码", "禁养区代码"),
+            _name("禁养区名称"),
+            Field(
+                "farming_type",
+                "text",
+                "禁养类型",
+                choices=tuple(FARMING_BAN_TYPES),
+                aliases=("禁养类型", "禁养区类型", "禁养类别", "养殖类型", "养殖类别", "类型"),
+                synonyms={
+                    "畜禽": "畜禽养殖禁养区",
+                    "畜禽养殖": "畜禽养殖禁养区",
+                    "畜禽禁养区": "畜禽养殖禁养区",
+                    "水产": "水产养殖禁养区",
+                    "水产养殖": "水产养殖禁养区",
+                    "水产禁养区": "水产养殖禁养区",
+                    "淡水养殖": "水产养殖禁养区",
+                    "淡水养殖禁养区": "水产养殖禁养区",
+                    "海水": "海水养殖禁养区",
+                    "海水养殖": "海水养殖禁养区",
+                    "海水禁养区": "海水养殖禁养区",
+                },
+            ),
+            Field(
+                "basis", "text", "划定依据", aliases=("划定依据", "依据", "划定文件", "划定方案")
+            ),
+            _ADMIN_CODE,
+        ),
+        description="县级人民政府依法划定的畜禽养殖禁养区与水产、海水养殖禁养区（禁止养殖区），"
+        "禁养区内不得新建养殖场，已有养殖依法清理退出。",
+        description_en="Zones where counties ban livestock farming or (inland or marine) aquaculture; "
+        "farms inside are not approved and existing ones are cleared out.",
     ),
     Collection(
         id="protected_areas",

@@ -63,7 +63,12 @@ def test_unit_lists_split_the_texts_and_add_ban_and_restriction_clauses(tmp_path
         "限制印染项目准入，须符合园区规划和产业政策要求。",
     ]
     assert [c.clause_no for c in spatial] == [1, 2, 3, 4]
-    assert spatial[2].conditions[0]["kind"] == "banned_industries"
+    # the ban says 新建、扩建: a 改建 is not concerned (适用建设性质)
+    assert spatial[2].conditions[0] == {
+        "kind": "banned_industries",
+        "industries": ["化工", "钢铁"],
+        "project_kinds": ["新建", "扩建"],
+    }
     assert spatial[3].conditions[0] == {
         "kind": "restricted_industries",
         "industries": ["印染"],

@@ -48,6 +48,7 @@ def receptors(db_session) -> int:
             {"name": "西医院", "type": "医院", "geometry": at(292.5, 2000.0)},
             {"name": "远处村", "type": "村庄", "geometry": at(90.0, 4000.0)},
             {"name": "北取水口", "type": "饮用水取水口", "geometry": at(0.0, 3000.0)},
+            {"name": "东水源井", "type": "饮用水水源井", "geometry": at(90.0, 1200.0)},
         ],
     )
 
@@ -110,7 +111,8 @@ def test_each_medium_has_its_range_and_kinds(db_session, receptors):
     for t in body["protection_targets"]:
         by_medium.setdefault(t["medium"], set()).add(t["name"])
     assert "noise" not in by_medium  # nothing within 200 m of the edge
-    assert by_medium["groundwater"] == {"东北村"}  # 1,382 m: the village, not the intake at 3 km
+    # 1,382 m: the village and the well; a river intake is never a groundwater target
+    assert by_medium["groundwater"] == {"东北村", "东水源井"}
     assert by_medium["surface_water"] == {"北取水口"}  # within 5 km of the project (no outfall)
     ranges = {m["medium"]: m for m in body["protection_ranges"]["media"]}
     assert ranges["air"]["radius_m"] == 2500 and ranges["noise"]["radius_m"] == 200
@@ -231,3 +233,30 @@ def test_without_targets_the_same_outcomes_and_no_table(db_session, receptors):
     full_sql = prepare(book, rules, chem, AS_OF, None).sql
     for label in (TARGET_ROW, TRACE_ROW):
         assert f"'{label}".encode() in full_sql and f"'{label}".encode() not in lean_sql
+
+
+def test_a_receptor_layer_that_does_not_cover_the_site_is_not_an_empty_table(db_session):
+    """Receptors surveyed round a town 150 km away: no target near the site is not 'none found'."""
+    far = at(90.0, 150_000.0)
+    frame = gpd.GeoDataFrame([{"name": "远方村", "type": "村庄"}], geometry=[far], crs="EPSG:4326")
+    import_source(
+        db_session,
+        SourceData(frame, frame.crs, "test"),
+        ImportOptions(collection="sensitive_receptors", release="far", valid_from=AS_OF),
+        label="test",
+        coverage=shapely.to_wkb(shapely.set_srid(far.buffer(0.2), 4326), include_srid=True),
+    )
+    body = screen(db_session, project(square(LON0, LAT0, HALF_M))).body
+    assert body["protection_targets"] == []
+    assert body["protection_ranges"]["covers_project"] is False
+    assert any("不覆盖项目所在地" in w for w in body["warnings"])
+    table = protection_table(body)
+    assert table is not None and "不覆盖项目所在地" in str(table.empty_note)
+    assert "未发现" not in str(table.empty_note)
+
+
+def test_a_covering_receptor_layer_with_no_target_in_range_says_none_found(db_session, receptors):
+    body = screen(db_session, project(square(LON0 + 0.5, LAT0, HALF_M))).body
+    assert body["protection_ranges"]["covers_project"] is True
+    table = protection_table(body)
+    assert table is not None and "未发现" in str(table.empty_note)

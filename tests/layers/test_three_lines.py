@@ -152,6 +152,28 @@ def test_resource_ceiling_names_the_groundwater_zone_and_its_clause(db_session, 
     assert resource["evidence"]["clauses"] >= 2  # the zone's and the unit's 资源开发效率要求
 
 
+def test_resource_ceiling_without_its_zone_layers_is_not_an_absence(db_session):
+    """No 禁燃区 or 地下水 layer for the place: 'not in one' would pretend; it is a manual check."""
+    load_units(db_session)
+    body = screen(db_session, _project()).body
+    resource = _lines(body)["resource"]
+    assert resource["judgement"] == "需人工核实"
+    assert "不涉及" not in resource["finding"]
+    assert "未能核查项目是否位于其中" in resource["finding"]
+    assert "地下水开采管控区" in resource["evidence"]["not_covered"]
+    # the groundwater zones loaded: only the 禁燃区 layer is still missing here
+    load_zones(db_session)
+    resource = _lines(screen(db_session, _project()).body)["resource"]
+    assert resource["evidence"]["not_covered"] == "高污染燃料禁燃区"
+    assert resource["finding"].startswith("项目位于地下水开采管控区江阴测试禁采区")
+
+
+def test_no_control_unit_layer_is_said_so_not_an_absence_of_units(db_session):
+    block = screen(db_session, _project()).body["conformity"]
+    assert any("环境管控单元" in w and "未能核对" in w for w in block["warnings"])
+    assert "项目未落入任何环境管控单元。" not in block["warnings"]
+
+
 def test_async_path_keeps_the_conclusions(db_session):
     load_units(db_session)
     store = SessionScreeningStore(db_session, RuleBook())

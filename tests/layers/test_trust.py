@@ -392,3 +392,23 @@ def test_within_scopes_a_rule_to_the_features_of_a_collection(db_session, extra_
         db_session, ProjectInput("一般", other, "化工", "新建", as_of=date(2025, 6, 30))
     ).body
     assert outcome(body, "T-WITHIN") == "NOT_APPLICABLE"
+
+
+def test_a_capacity_in_another_unit_says_so_when_the_rule_is_not_checked(db_session):
+    load_admin(db_session, "360102", NANCHANG)
+    boiler = steel(
+        NANCHANG, industry="电力", tags=("燃煤锅炉",), capacity={"value": 14, "unit": "MW"}
+    )
+    rule = next(r for r in screen(db_session, boiler).body["results"] if r["rule_id"] == "JX-B2")
+    assert rule["outcome"] == "NOT_CHECKED"
+    assert rule["reason"]["facts"] == ["capacity.value@蒸吨/小时"]
+    assert "产能（蒸吨/小时）" in rule["reason"]["text"] and "MW" in rule["reason"]["text"]
+    # without a capacity the reason names only the missing fact
+    rule = next(
+        r
+        for r in screen(db_session, steel(NANCHANG, industry="电力", tags=("燃煤锅炉",))).body[
+            "results"
+        ]
+        if r["rule_id"] == "JX-B2"
+    )
+    assert "MW" not in rule["reason"]["text"] and "已申报" not in rule["reason"]["text"]
