@@ -51,13 +51,14 @@ REPORT_CSS = Path(__file__).parent / "static" / "css" / "report.css"
 VERDICTS: dict[str, tuple[str, str]] = {
     v: (label, v.lower()) for v, label in VERDICT_LABELS.items()
 }
-#: A rule's outcome -> (badge text, CSS class); the triggered outcomes keep their codes.
+#: A rule's outcome -> (badge text, CSS class): a reviewer's words (符合 / 不符合 / 需人工核实);
+#: the code stays in the badge's title and in the JSON.
 OUTCOMES: dict[str, tuple[str, str]] = {
-    "DENY": ("DENY", "deny"),
-    "REQUIRE": ("REQUIRE", "require"),
-    "FLAG": ("FLAG", "flag"),
+    "DENY": ("不符合", "deny"),
+    "REQUIRE": ("须落实要求", "require"),
+    "FLAG": ("需人工核实", "flag"),
     "NOT_CHECKED": ("未核查", "not-checked"),
-    "PASS": ("PASS", "pass"),
+    "PASS": ("符合", "pass"),
     "NOT_APPLICABLE": ("不适用", "na"),
 }
 INCOMPLETE_NOTE = "本次筛查不完整：以下图层在项目所在地无数据或不覆盖项目："
@@ -80,12 +81,13 @@ def environment() -> Environment:
     env.globals["collection_titles"] = {c.id: c.title for c in COLLECTIONS}
     env.globals["verdicts"] = VERDICTS
     env.globals["outcomes"] = OUTCOMES
+    env.globals["geometry_types"] = GEOMETRY_TYPES
     env.filters["local_time"] = local_time
     env.globals["local_zone"] = LOCAL_ZONE  # the pages' scripts print times in it too
     return env
 
 
-def _sources(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def sources(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Distinct (source, licence) pairs with the collections that use them."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     titles = {c.id: c.title for c in COLLECTIONS}
@@ -96,6 +98,33 @@ def _sources(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if title not in entry["collections"]:
             entry["collections"].append(title)
     return list(seen.values())
+
+
+def evidence_rows(screening: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every feature a rule found, with its rule: the report's 证据要素 table.
+
+    Raster statistics and attainment have their own tables (:func:`raster_rows`,
+    :func:`quality_rows`).
+    """
+    return [
+        {"rule_id": result.get("rule_id"), **item}
+        for result in screening.get("results") or []
+        for item in result.get("evidence") or []
+        if "raster" not in item and "medium" not in item
+    ]
+
+
+def evidence_cells(e: dict[str, Any]) -> list[str]:
+    """An evidence row's 距离, 重叠面积 and 重叠比例 as the reports print them."""
+    distance = "—"
+    if e.get("distance_m") is not None:
+        via = e.get("via") or {}
+        distance = f"{float(e['distance_m']):.0f} m"
+        if via:
+            distance = f"沿河上游 {distance}（经 {via.get('name') or via.get('feature_id')}）"
+    overlap = f"{float(e['overlap_m2']) / 10000:.2f} 公顷" if e.get("overlap_m2") else "—"
+    ratio = e.get("overlap_ratio")
+    return [distance, overlap, f"{float(ratio) * 100:.1f}%" if ratio else "—"]
 
 
 def completeness_of(screening: dict[str, Any]) -> dict[str, Any] | None:
@@ -137,6 +166,29 @@ def declared_facts(screening: dict[str, Any]) -> list[str]:
     if screening.get("outfall"):
         lines.append("已提供排污口位置")
     return lines
+
+
+def site_text(screening: dict[str, Any]) -> str:
+    """建设地点: the divisions under the project, province, city, county (江苏省南京市玄武区).
+
+    A project across a border names each division of a level (江苏省南京市玄武区、鼓楼区);
+    without divisions (outside the admin layer's coverage) the report says so.
+    """
+    divisions = (screening.get("jurisdiction") or {}).get("divisions") or []
+    levels: dict[int, list[str]] = {0: [], 1: [], 2: []}
+    for d in sorted(divisions, key=lambda d: str(d.get("adcode"))):
+        code = str(d.get("adcode") or "")
+        level = 0 if code.endswith("0000") else 1 if code.endswith("00") else 2
+        levels[level].append(str(d.get("name") or code))
+    text = "".join("、".join(names) for names in levels.values() if names)
+    return text or "未能确定（行政区划图层在现状日期未覆盖项目位置）"
+
+
+#: GeoJSON geometry types in a reviewer's words.
+GEOMETRY_TYPES = {
+    "Point": "点", "MultiPoint": "多点", "LineString": "线", "MultiLineString": "多线",
+    "Polygon": "面", "MultiPolygon": "多面", "GeometryCollection": "几何集合",
+}  # fmt: skip
 
 
 def industry_text(screening: dict[str, Any]) -> str:
@@ -230,13 +282,6 @@ def render_report(
     synthetic = any(r.get("synthetic") for r in releases) or bool(
         conformity and conformity.synthetic
     )
-    evidence_rows = [
-        {"rule_id": result.get("rule_id"), **item}
-        for result in screening.get("results") or []
-        for item in result.get("evidence") or []
-        # raster statistics and attainment have their own tables (raster_rows, quality_rows)
-        if "raster" not in item and "medium" not in item
-    ]
     return (
         environment()
         .get_template("report.html")
@@ -248,9 +293,9 @@ def render_report(
             results=screening.get("results") or [],
             applicable=applicable_results(screening.get("results") or []),
             not_applicable=not_applicable_by_jurisdiction(screening.get("results") or []),
-            evidence_rows=evidence_rows,
+            evidence_rows=evidence_rows(screening),
             releases=releases,
-            sources=_sources(releases),
+            sources=sources(releases),
             synthetic=synthetic,
             synthetic_note=SYNTHETIC_NOTE,
             disclaimer=DISCLAIMER,
@@ -266,6 +311,7 @@ def render_report(
             completeness=completeness_of(screening),
             declared=declared_facts(screening),
             industry=industry_text(screening),
+            site=site_text(screening),
             incomplete_note=INCOMPLETE_NOTE,
             generated=today().isoformat(),
             conformity=conformity,

@@ -13,6 +13,7 @@ import io
 from typing import Any
 
 from gis.civil_time import local_time
+from layers.store.catalog import COLLECTIONS
 from web import location_report, protection_report
 from web.conformity_report import (
     CHAPTER_TITLE,
@@ -24,18 +25,28 @@ from web.conformity_report import (
 )
 from web.report import (
     DISCLAIMER,
+    INCOMPLETE_NOTE,
     OUTCOMES,
     VERDICTS,
     applicable_results,
+    completeness_of,
+    evidence_cells,
+    evidence_rows,
     industry_text,
     not_applicable_by_jurisdiction,
     quality_rows,
+    site_text,
+    sources,
 )
 
 EAST_ASIAN_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
 #: The map's width on the page, and the pixel scale it is rasterised at.
 MAP_WIDTH_CM = 16.0
+#: The picture's key in words (the HTML report draws it as swatches: report.css .key-*).
+MAP_LEGEND = (
+    "图例：蓝色填充——项目；蓝色虚线——缓冲区；粉红色——证据要素；浅蓝色——水体；灰色虚线——行政区界。"
+)
 MAP_SCALE = 2.0
 
 
@@ -127,9 +138,52 @@ def _protection_targets(document: Any, screening: dict[str, Any]) -> None:
     _paragraph(document, protection_report.CAPTION, bold=True)
     empty = [table.empty_note or "—", *[""] * (len(protection_report.COLUMNS) - 1)]
     _table(document, protection_report.COLUMNS, table.rows or [empty])
+    if table.rows and table.empty_note:  # rows of a layer that does not cover the project
+        _paragraph(document, table.empty_note, bold=True)
     _paragraph(document, protection_report.DISTANCE_NOTE, size=9)
     for note in table.ranges:
         _paragraph(document, f"评价范围：{note}", size=9)
+
+
+def _a4(document: Any) -> None:
+    """A4 portrait with the margins Chinese official documents use (GB/T 9704: 3.7/3.5/2.8/2.6 cm)."""
+    from docx.shared import Cm
+
+    for section in document.sections:
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+        section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+
+
+def _rule_cell(r: dict[str, Any]) -> str:
+    text = f"{r.get('rule_id')} {r.get('title') or ''}"
+    if r.get("jurisdiction"):
+        text += f"（适用范围：{r['jurisdiction']}）"
+    reason = r.get("reason") or {}
+    if r.get("outcome") == "NOT_CHECKED" and reason.get("text"):
+        text += f"\n未核查原因：{reason['text']}"
+    return text
+
+
+def _citation_cell(r: dict[str, Any]) -> str:
+    c = r.get("citation") or {}
+    document = str(c.get("document") or "").replace("《", "").replace("》", "")
+    head = (f"《{document}》" if document else "") + str(c.get("article") or "")
+    return "\n".join(part for part in (head, str(c.get("text") or "")) if part) or str(
+        r.get("document") or ""
+    )
+
+
+def _measures_cell(r: dict[str, Any]) -> str:
+    measures = r.get("measures") or []
+    lines = [measures] if isinstance(measures, str) else list(measures)
+    for e in (r.get("evidence") or [])[:5]:  # the report's 证据要素 table lists them all
+        if "raster" in e or "medium" in e:
+            continue
+        distance, overlap, _ratio = evidence_cells(e)
+        found = "，".join(x for x in (distance, f"重叠 {overlap}" if overlap != "—" else "") if x)
+        lines.append(f"证据：{e.get('name') or e.get('feature_id')}（{found}）")
+    return "\n".join(lines) or "—"
 
 
 def render_docx(
@@ -147,6 +201,7 @@ def render_docx(
     from docx.shared import Cm
 
     document = Document()
+    _a4(document)
     _set_font(document.styles["Normal"], 10.5)
     conformity = conformity_chapter(screening)
     synthetic = any(r.get("synthetic") for r in releases) or bool(
@@ -164,12 +219,20 @@ def render_docx(
     verdict = str(screening.get("verdict") or "")
     _paragraph(
         document,
-        f"筛查结论：{verdict} · {VERDICTS.get(verdict, (verdict or '—', ''))[0]}",
+        f"筛查结论：{VERDICTS.get(verdict, (verdict or '—', ''))[0]}",
         size=13,
         bold=True,
     )
     if synthetic:
         _paragraph(document, SYNTHETIC_NOTE, bold=True)
+    completeness = completeness_of(screening)
+    if completeness is not None:  # what could not be checked here, before anything else
+        _paragraph(document, INCOMPLETE_NOTE, bold=True)
+        for m in completeness["layers"]:
+            _paragraph(document, f"· {m['title']}：{m['text']}")
+        if completeness["facts"]:
+            _paragraph(document, f"· 项目未提供：{'、'.join(completeness['facts'])}")
+        _paragraph(document, "以上图层或事实所涉规则标为“未核查”，结论不得视为通过。", size=9)
 
     _heading(document, "一、项目概况", 2)
     _table(
@@ -177,10 +240,11 @@ def render_docx(
         ("项目", "内容"),
         [
             ["项目名称", str(screening.get("name") or "—")],
+            ["建设地点", site_text(screening)],
             ["行业", industry_text(screening)],
             ["建设性质", str(screening.get("kind") or "—")],
             ["项目标签", "、".join(screening.get("tags") or []) or "—"],
-            ["缓冲距离", f"{screening.get('buffer_m')} m"],
+            ["缓冲距离", f"{float(screening.get('buffer_m') or 0):g} m"],
         ],
     )
     _location(document, screening)
@@ -189,6 +253,7 @@ def render_docx(
     png = _map_png(map_svg) if map_svg else None
     if png is not None:
         document.add_picture(io.BytesIO(png), width=Cm(MAP_WIDTH_CM))
+        _paragraph(document, MAP_LEGEND, size=9)
     else:
         _paragraph(document, "无可绘制的几何。")
     if map_href:
@@ -245,13 +310,13 @@ def render_docx(
     results = applicable_results(screening.get("results") or [])
     _table(
         document,
-        ("结果", "规则", "依据", "证据"),
+        ("结果", "规则", "依据", "措施 / 证据"),
         [
             [
                 OUTCOMES.get(str(r.get("outcome")), (str(r.get("outcome")), ""))[0],
-                f"{r.get('rule_id')} {r.get('title') or ''}",
-                str((r.get("citation") or {}).get("text") or r.get("document") or ""),
-                f"{len(r.get('evidence') or [])} 个要素",
+                _rule_cell(r),
+                _citation_cell(r),
+                _measures_cell(r),
             ]
             for r in results
         ]
@@ -283,13 +348,30 @@ def render_docx(
             ],
         )
 
-    _heading(document, "五、使用的图层版本", 2)
+    _heading(document, "五、证据要素", 2)
+    titles = {c.id: c.title for c in COLLECTIONS}
+    _table(
+        document,
+        ("规则", "图层", "要素", "距离", "重叠面积", "重叠比例"),
+        [
+            [
+                str(e.get("rule_id")),
+                titles.get(str(e.get("collection")), str(e.get("collection"))),
+                str(e.get("name") or "—"),
+                *evidence_cells(e),
+            ]
+            for e in evidence_rows(screening)
+        ]
+        or [["—", "未命中任何要素", "", "", "", ""]],
+    )
+
+    _heading(document, "六、使用的图层版本", 2)
     _table(
         document,
         ("图层", "版本", "生效日期", "数据性质"),
         [
             [
-                str(r.get("collection")),
+                titles.get(str(r.get("collection")), str(r.get("collection"))),
                 str(r.get("name")),
                 str(r.get("valid_from")),
                 "演示合成数据" if r.get("synthetic") else "来源数据",
@@ -297,6 +379,13 @@ def render_docx(
             for r in releases
         ]
         or [["—", "—", "—", "—"]],
+    )
+    _heading(document, "七、数据来源与许可", 2)
+    _table(
+        document,
+        ("来源", "许可 / 使用条件", "图层"),
+        [[s["source"], s["licence"], "、".join(s["collections"])] for s in sources(releases)]
+        or [["—", "—", "—"]],
     )
     _paragraph(document, f"免责声明：{DISCLAIMER}", size=9)
     if synthetic:

@@ -22,6 +22,7 @@ from web.report import (
     completeness_of,
     industry_text,
     not_applicable_by_jurisdiction,
+    site_text,
 )
 
 if TYPE_CHECKING:  # openpyxl loads when a workbook is asked for (issue 12)
@@ -98,8 +99,9 @@ def _verdict_sheet(sheet: Worksheet, screening: dict[str, Any], synthetic: bool)
     _title_rows(sheet, screening, "筛查结论", notes)
     label = VERDICTS.get(verdict, (verdict or "—", ""))[0]
     facts = [
-        ("筛查结论", f"{verdict} · {label}" if verdict != label else label),
+        ("筛查结论", label),
         ("项目名称", str(screening.get("name") or "—")),
+        ("建设地点", site_text(screening)),
         ("行业", industry_text(screening)),
         ("建设性质", str(screening.get("kind") or "—")),
         ("项目标签", "、".join(screening.get("tags") or []) or "—"),

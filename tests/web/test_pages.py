@@ -622,7 +622,7 @@ def test_report_route_of_a_screening_outside_the_layers_is_incomplete(web_client
     first_page = html[: html.index("一、项目概况")]
     assert "本次筛查不完整" in first_page
     assert "生态保护红线" in first_page
-    assert "INCOMPLETE · 不完整（需人工核实）" in first_page
+    assert 'title="INCOMPLETE">不完整（需人工核实）' in first_page
     pdf = web_client.get(f"/screenings/{created['id']}/report.pdf")
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF-")

@@ -63,3 +63,7 @@ def test_the_report_renders_the_table_and_keeps_raster_evidence_out_of_the_featu
     assert "栅格统计" in html and 'id="rasters"' in html
     evidence = html[html.index("五、证据要素") : html.index("栅格统计")]
     assert "未命中任何要素" in evidence
+    # the statistics themselves, not the dict's `values` method
+    table = html[html.index('id="rasters"') :]
+    assert "坡度平均 31.2°" in table and "无数据（图层 土地覆被" in table
+    assert "built-in method" not in html
