@@ -272,7 +272,7 @@ def test_map_layers_draw_screen_report(browser_context_factory, live_server, out
     page.select_option("#history-verdict", "DENY")
     page.wait_for_selector("#history-list li.item")
     badges = page.locator("#history-list li.item .badge").all_inner_texts()
-    assert badges and set(badges) == {"DENY"}
+    assert badges and set(badges) == {"不予准入"}  # the verdict in words
     page.fill("#history-q", "")
     page.select_option("#history-verdict", "")
     page.wait_for_function(

@@ -123,6 +123,15 @@ def test_conformity_tab_shows_the_table_and_filters(
 
     page.click("#show-conformity")
     page.wait_for_selector("#tab-conformity.active .conformity-table")
+    # the 三线一单 conclusions first, as the reports open the chapter
+    lines = page.locator("#conformity-result .three-lines-table tbody tr")
+    assert [t.split("\t")[0] for t in lines.all_inner_texts()] == [
+        "生态保护红线",
+        "环境质量底线",
+        "资源利用上线",
+        "生态环境准入清单",
+    ]
+    assert "不符合" in page.inner_text("#conformity-result tr[data-line=entry_list]")
     headers = page.locator("#conformity-result .conformity-table >> nth=0").locator("th")
     assert headers.all_inner_texts() == ["管控维度", "管控要求（原文）", "本项目情况", "符合性"]
     everything = _visible_judgements(page)
@@ -147,4 +156,44 @@ def test_conformity_tab_shows_the_table_and_filters(
     assert _visible_judgements(page) == everything
     assert HOSTILE in page.inner_text("#conformity-result")
     assert page.evaluate("window.__xss") is None
+    watch.assert_clean()
+
+
+#: Line boxes of each first-column cell of the visible conformity tables: [text, lines].
+FIRST_COLUMN_LINES = """() => [...document.querySelectorAll(
+        '#conformity-result .conformity-table tr > :first-child')]
+    .filter(cell => cell.offsetParent !== null)
+    .map(cell => {
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        return [cell.textContent, tops.size];
+    })"""
+
+
+def test_the_dimension_column_stays_readable_in_the_side_panel(
+    browser_context_factory, server_with_lists, output_dir
+):
+    """In the 360 px panel 管控维度 is one line, a dimension at most two (not a character a line)."""
+    ctx = browser_context_factory(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    watch = PageWatch(page, server_with_lists)
+    site = {"type": "Polygon", "coordinates": [[*map(list, SITE), list(SITE[0])]]}
+    body = {"name": "沿江化工（列宽）", "geometry": site, "industry": "化工", "kind": "新建"}
+    created = page.request.post(f"{server_with_lists}/screenings", data=body)
+    assert created.status == 201, created.text()
+    page.goto(f"{server_with_lists}/?screening={created.json()['id']}")
+    _wait_ready(page)
+    page.wait_for_selector("#verdict-banner")
+    page.click("button[data-tab=conformity]")
+    page.wait_for_selector("#tab-conformity.active .conformity-table")
+    assert page.locator("#panel").bounding_box()["width"] == 360
+    cells = page.evaluate(FIRST_COLUMN_LINES)
+    assert len(cells) >= 12
+    for text, lines in cells:
+        if text == "管控维度":
+            assert lines == 1, text
+        else:
+            assert lines <= 2, (text, lines)
+    page.screenshot(path=str(output_dir / "conformity-tab-360.png"))
     watch.assert_clean()

@@ -32,11 +32,12 @@ export const VERDICTS = {
   FLAG: ["需关注", "flag"], INCOMPLETE: ["不完整（需人工核实）", "incomplete"], PASS: ["未发现冲突", "pass"],
 };
 
-// a rule's outcome -> [badge text, CSS class suffix]; the four triggered outcomes keep their codes.
-// In the order a result lists its rules: what stops or conditions the project first.
+// a rule's outcome -> [badge text, CSS class suffix]: a reviewer's words (符合 / 不符合 / 需人工核实;
+// the code stays in the JSON). In the order a result lists its rules: what stops or conditions the
+// project first.
 export const OUTCOMES = {
-  DENY: ["DENY", "deny"], REQUIRE: ["REQUIRE", "require"], FLAG: ["FLAG", "flag"],
-  NOT_CHECKED: ["未核查", "not-checked"], PASS: ["PASS", "pass"], NOT_APPLICABLE: ["不适用", "na"],
+  DENY: ["不符合", "deny"], REQUIRE: ["须落实要求", "require"], FLAG: ["需人工核实", "flag"],
+  NOT_CHECKED: ["未核查", "not-checked"], PASS: ["符合", "pass"], NOT_APPLICABLE: ["不适用", "na"],
 };
 
 // project facts a rule may need (completeness.missing_facts) -> what the form calls them

@@ -41,6 +41,19 @@ function tableHTML(group) {
     rows + "</tbody></table></section>";
 }
 
+// The 三线一单 conclusions (red line, quality floor, resource ceiling, entry lists) the reports
+// open the chapter with: one row each, never filtered away.
+function threeLinesHTML(lines) {
+  if (!lines || !lines.length) return "";
+  return '<section class="three-lines"><h3>“三线一单”符合性结论</h3><table class="three-lines-table">' +
+    "<thead><tr><th>三线一单</th><th>本项目情况</th><th>符合性</th></tr></thead><tbody>" +
+    lines.map(function (l) {
+      const cls = JUDGEMENT_CLASSES[l.judgement] || "unknown";
+      return '<tr data-line="' + esc(l.line) + '"><td>' + esc(l.title) + "</td><td>" + esc(l.finding || "") +
+        '</td><td><span class="judgement judgement-' + cls + '">' + esc(l.judgement) + "</span></td></tr>";
+    }).join("") + "</tbody></table></section>";
+}
+
 function applyFilter(box, filter) {
   box.querySelectorAll(".conformity-filters button").forEach(function (b) { b.classList.toggle("active", b.dataset.filter === filter); });
   let shown = 0;
@@ -74,6 +87,7 @@ export function renderConformity(s) {
     esc(conformitySummary(s) || "—") + ' <a href="' + url("/screenings/" + encodeURIComponent(s.id) + "/conformity.xlsx") + '">下载 Excel</a></div>';
   if (c.synthetic) html += '<div class="warnings">部分准入清单条款为演示用合成数据（synthetic），不得用于实际审批。</div>';
   (c.warnings || []).forEach(function (w) { html += '<div class="warnings">' + esc(w) + "</div>"; });
+  html += threeLinesHTML(c.three_lines);
   html += '<div class="conformity-filters" role="group" aria-label="按符合性筛选">' + FILTERS.map(function (f) {
     const n = f[0] === "all" ? "" : "（" + (counts[f[0]] || 0) + "）";
     return '<button type="button" data-filter="' + esc(f[0]) + '">' + esc(f[1]) + n + "</button>";

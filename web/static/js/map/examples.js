@@ -9,10 +9,11 @@ import { clearScreening } from "./screening.js";
 import { map } from "./view.js";
 
 let examples = [];
+let industriesLoaded = Promise.resolve();
 
 // The industries and the tag vocabulary of the rule set in force.
 export function loadIndustries() {
-  return getJSON("/industries").then(function (body) {
+  industriesLoaded = getJSON("/industries").then(function (body) {
     const select = document.getElementById("industry");
     const current = select.value;
     select.innerHTML = (body.industries || []).map(function (ind) {
@@ -21,10 +22,36 @@ export function loadIndustries() {
         esc(ind.name) + (code ? " (" + esc(code) + ")" : "") + "</option>";
     }).join("");
     if (current) select.value = current;
+    if (select.value !== current) setIndustry(null, null); // the code follows the industry shown
     renderTags(body.tags || []);
   }).catch(function () {
     document.getElementById("tag-list").innerHTML = '<p class="muted">无法加载项目标签。</p>'; // the built-in industries stay
   });
+  return industriesLoaded;
+}
+
+// A Promise settled once the industry list and the tags are in the form (a reopened
+// screening fills them after, or the list would replace what it set).
+export function whenIndustriesLoaded() { return industriesLoaded; }
+
+// The industry select and the code field: `code` as given ("" for none), else (null or
+// undefined) the industry's first code.
+// An industry the list lacks (another rule set's) is added, so the form shows what it is.
+export function setIndustry(name, code) {
+  const select = document.getElementById("industry");
+  if (name) {
+    const known = Array.prototype.some.call(select.options, function (o) { return o.value === name; });
+    if (!known) {
+      const o = document.createElement("option");
+      o.value = name;
+      o.dataset.code = code || "";
+      o.textContent = name + "（不在当前规则集的行业表中）";
+      select.appendChild(o);
+    }
+    select.value = name;
+  }
+  const option = select.options[select.selectedIndex];
+  document.getElementById("industry-code").value = code != null ? code : (option && option.dataset.code) || "";
 }
 
 export function loadExamples() {
@@ -48,7 +75,7 @@ function useExample(ev) {
   setProject(f.geometry, "示例：" + (p.description || p.name));
   setOutfall(p.outfall || null);
   document.getElementById("project-name").value = p.name;
-  document.getElementById("industry").value = p.industry;
+  setIndustry(p.industry, p.industry_code);
   document.getElementById("kind").value = p.kind;
   document.getElementById("buffer").value = p.buffer_m || 0;
   const bounds = L.geoJSON(f.geometry).getBounds();
@@ -58,4 +85,7 @@ function useExample(ev) {
 
 export function initExamples() {
   document.getElementById("example").addEventListener("change", useExample);
+  // a new industry brings its own code (the field can then be made more specific)
+  document.getElementById("industry").addEventListener("change", function () { setIndustry(null, null); });
+  setIndustry(null, null);
 }

@@ -64,11 +64,39 @@ export function readFacts() {
   return out;
 }
 
-// Tick exactly `tags` (a reopened screening's); other facts are left as they are.
+// Tick exactly `tags` (a reopened screening's); a tag the vocabulary lacks (another rule
+// set's) gets a box of its own, so that it is shown and sent again.
 export function setTags(tags) {
-  document.querySelectorAll("#tag-list input[name=tags]").forEach(function (el) {
-    el.checked = (tags || []).indexOf(el.value) >= 0;
+  const wanted = tags || [];
+  const box = document.getElementById("tag-list");
+  const known = [];
+  box.querySelectorAll("input[name=tags]").forEach(function (el) {
+    el.checked = wanted.indexOf(el.value) >= 0;
+    known.push(el.value);
   });
+  wanted.forEach(function (t) {
+    if (known.indexOf(t) >= 0) return;
+    if (!box.querySelector("input[name=tags]")) box.innerHTML = ""; // the "loading" or "none" note
+    box.insertAdjacentHTML("beforeend", '<label class="tag" title="' + esc(t + "（不在当前规则集的标签表中）") +
+      '"><input type="checkbox" name="tags" value="' + esc(t) + '" checked> ' + esc(t) + "</label>");
+  });
+}
+
+function setValue(id, v) { document.getElementById(id).value = v == null ? "" : String(v); }
+
+// The form's facts from a stored screening's request echo (its `project`): each field the
+// echo lacks is emptied, so that a re-run sends what the stored one did.
+export function setFacts(project) {
+  const p = project || {};
+  setTags(p.tags);
+  setValue("in-park", p.in_park == null ? "" : String(Boolean(p.in_park)));
+  EMISSIONS.forEach(function (k) { setValue("emission-" + k, p.emissions ? p.emissions[k] : null); });
+  setValue("capacity-value", p.capacity ? p.capacity.value : null);
+  setValue("capacity-unit", p.capacity ? p.capacity.unit : null);
+  setValue("energy-tce", p.energy_tce);
+  setValue("water-m3d", p.water_m3d);
+  const any = ["in_park", "emissions", "capacity", "energy_tce", "water_m3d", "outfall"].some(function (k) { return p[k] != null; });
+  if (any || (p.tags && p.tags.length)) document.getElementById("project-facts").open = true;
 }
 
 // The project's outfall (a GeoJSON Point, or null): the rules on outfalls (入河排污口设置)

@@ -1,9 +1,11 @@
 /* Saved screenings: the history tab's list (GET /screenings) and reopening one. */
 
 import { getJSON } from "./api.js";
+import { setAsOf } from "./asof.js";
 import { localTime, VERDICTS } from "./config.js";
 import { esc } from "./escape.js";
-import { setOutfall, setTags } from "./facts.js";
+import { setIndustry, whenIndustriesLoaded } from "./examples.js";
+import { setFacts, setOutfall } from "./facts.js";
 import { onTabShown, showTab } from "./panel.js";
 import { setProject } from "./project.js";
 import { clearScreening, renderScreening } from "./screening.js";
@@ -22,7 +24,7 @@ function historyPath(offset) {
 function itemHtml(s) {
   const v = VERDICTS[s.verdict] || [s.verdict || "—", "unknown"];
   return '<li class="item" data-id="' + esc(s.id) + '"><span class="badge outcome-' + v[1] + '">' +
-    esc(s.verdict || "—") + "</span> <b>" + esc(s.name || "未命名") + '</b><div class="muted">' +
+    esc(v[0]) + "</span> <b>" + esc(s.name || "未命名") + '</b><div class="muted">' +
     esc(localTime(s.created_at)) + " · " + esc(s.industry || "") + " · " + esc(s.kind || "") + "</div></li>";
 }
 
@@ -58,24 +60,37 @@ function loadHistory(more) {
   });
 }
 
-// A saved screening on the map and in the screening tab (also for a link's ?screening=ID).
+// The screening form as the stored screening `s` was asked: its request echo (`project`;
+// the top level for a screening stored before the echo held a field), so that a re-run
+// screens the same project. Geometry and outfall are the stored ones in WGS84.
+function fillForm(s) {
+  const p = Object.assign({}, s, s.project || {});
+  document.getElementById("project-name").value = p.name || "";
+  setIndustry(p.industry, p.industry_code || ""); // no code stored: none sent again
+  if (p.kind) document.getElementById("kind").value = p.kind;
+  if (p.buffer_m != null) document.getElementById("buffer").value = p.buffer_m;
+  setFacts(p);
+  setOutfall(s.outfall);
+}
+
+// A saved screening on the map and in the screening tab (also for a link's ?screening=ID);
+// the map goes to its 现状日期.
 export function reopen(id) {
-  return getJSON("/screenings/" + encodeURIComponent(id)).then(function (s) {
+  return Promise.all([getJSON("/screenings/" + encodeURIComponent(id)), whenIndustriesLoaded()]).then(function (got) {
+    const s = got[0];
     clearScreening();
     setProject(s.geometry, "已保存的筛查 " + (s.name || id), s.project && s.project.report_crs);
-    document.getElementById("project-name").value = s.name || "";
-    if (s.buffer_m != null) document.getElementById("buffer").value = s.buffer_m;
-    setTags(s.tags);
-    setOutfall(s.outfall);
+    fillForm(s);
     showTab("screen");
-    return renderScreening(s);
+    const layers = setAsOf(s.as_of).catch(function (err) { console.warn("as-of layers: " + err.message); });
+    return Promise.all([renderScreening(s), layers]);
   });
 }
 
 export function initHistory() {
   const verdict = document.getElementById("history-verdict");
   Object.keys(VERDICTS).forEach(function (code) {
-    verdict.insertAdjacentHTML("beforeend", '<option value="' + esc(code) + '">' + esc(code + " " + VERDICTS[code][0]) + "</option>");
+    verdict.insertAdjacentHTML("beforeend", '<option value="' + esc(code) + '">' + esc(VERDICTS[code][0]) + "</option>");
   });
   let typing = null;
   const reload = function () { loadHistory(false); };

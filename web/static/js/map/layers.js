@@ -6,9 +6,11 @@ import { getJSON } from "./api.js";
 import { PAGE_LIMIT, POINT } from "./config.js";
 import { esc } from "./escape.js";
 import { paintSwatches, renderLegend, swatchHTML } from "./legend.js";
-import { openPopup } from "./popups.js";
+import { featuresAt } from "./hits.js";
+import { openPopupAt } from "./popups.js";
 import { state } from "./state.js";
 import { classColor, featureStyle, paneFor } from "./styles.js";
+import { toolActive } from "./tools.js";
 import { map } from "./view.js";
 
 function makeEntry(meta) {
@@ -22,7 +24,11 @@ function makeEntry(meta) {
       return L.circleMarker(latlng, L.extend({ pane: pane, color: "#fff", fillColor: c }, POINT));
     },
     onEachFeature: function (feature, layer) {
-      layer.on("click", function (e) { openPopup(id, feature, e.latlng); });
+      layer.on("click", function (e) {
+        if (toolActive()) return; // the click goes on to the map, and so to the tool
+        L.DomEvent.stopPropagation(e); // the map's own click handler would identify it again
+        identify(e.latlng, { id: id, feature: feature });
+      });
     },
   });
   return {
@@ -30,6 +36,14 @@ function makeEntry(meta) {
     minZoom: meta.min_zoom || 0, loaded: null, abort: null, release: meta.release,
     count: 0, truncated: false,
   };
+}
+
+// The popup of every feature of the visible layers under a click, the most specific first;
+// `clicked` ({ id, feature }: the one Leaflet found) is listed even if the hit test missed it.
+function identify(latlng, clicked) {
+  const hits = featuresAt(latlng);
+  if (clicked && !hits.some(function (h) { return h.feature === clicked.feature; })) hits.unshift(clicked);
+  openPopupAt(hits, latlng);
 }
 
 function layerSource(id, bounds) {
@@ -216,6 +230,9 @@ export function layerNote(text) {
 }
 
 export function initLayers() {
+  // A click where Leaflet finds no feature of its own pane's canvas (a feature drawn on a
+  // lower pane, under another pane's canvas) is identified from the map's click.
+  map.on("click", function (e) { if (!toolActive()) identify(e.latlng); });
   let moveTimer = null;
   map.on("moveend", function () {
     clearTimeout(moveTimer);

@@ -4,6 +4,7 @@
  * server is contacted; Leaflet and leaflet-geoman are vendored classic scripts loaded
  * before this module (window.L). */
 
+import { initAsOf } from "./asof.js";
 import { PHONE } from "./config.js";
 import { esc } from "./escape.js";
 import { initDiff } from "./diff.js";
@@ -12,31 +13,21 @@ import { initFacts } from "./facts.js";
 import { initHistory, reopen } from "./history.js";
 import { initIndicators } from "./indicators.js";
 import { dataBounds, initLayers, layerNote, loadCollections, loadVisible, showCollection } from "./layers.js";
-import { initProgress, refreshProgress } from "./lifecycle.js";
+import { initProgress } from "./lifecycle.js";
 import { readLink, setLinkParam, trackView } from "./link.js";
 import { initPanel, openPanel } from "./panel.js";
 import { initProject } from "./project.js";
 import { loadRasters } from "./rasters.js";
 import { initScreening } from "./screening.js";
 import { initSearch } from "./search.js";
+import { initTools } from "./tools.js";
 import { initTrace } from "./trace.js";
 import { state } from "./state.js";
 import { map } from "./view.js";
 
-function initAsOf() {
-  const asOfInput = document.getElementById("as-of");
-  asOfInput.value = state.asOf;
-  asOfInput.addEventListener("change", function () {
-    if (!asOfInput.value) return;
-    state.asOf = asOfInput.value;
-    setLinkParam("as_of", state.asOf);
-    loadCollections().then(loadVisible).then(refreshProgress);
-    loadRasters();
-  });
-}
-
 const link = readLink(window.location);
 if (link.asOf) state.asOf = link.asOf;
+initTools();
 initLayers();
 initAsOf();
 initSearch();

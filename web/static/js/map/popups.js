@@ -1,8 +1,9 @@
-/* Feature popups: the attribute table (labels from the collection's fields), a station's readings chart (series.js), the
- * 生态环境准入清单 section (clause by clause from the collection's `clauses_path` when
- * its lists are loaded, else its `entry_list` fields), the status timeline of a
- * collection with a `lifecycle`, the release, and the source attributes once the full
- * feature has arrived. Every value is escaped. */
+/* Feature popups: what lies under a click (hits.js) listed, and for the feature picked
+ * (outlined on the map) the attribute table (labels from the collection's fields), a
+ * station's readings chart (series.js), the 生态环境准入清单 section (clause by clause from
+ * the collection's `clauses_path` when its lists are loaded, else its `entry_list` fields),
+ * the status timeline of a collection with a `lifecycle`, the release, and the source
+ * attributes once the full feature has arrived. Every value is escaped. */
 
 import { getJSON } from "./api.js";
 import { clausesHTML, loadClauses } from "./clauses.js";
@@ -64,18 +65,45 @@ function popupHTML(id, props, rel, extra, clauses, timeline) {
   return html + "</div>";
 }
 
-export function openPopup(id, feature, latlng) {
+// A collection's title and a feature's name, for the list of what lies under a click.
+function hitLabel(hit) {
+  const meta = state.collections[hit.id] || { title: hit.id };
+  const props = hit.feature.properties || {};
+  return esc(meta.title) + "：" + esc(props.name || props.code || "（未命名）");
+}
+
+function listHTML(hits) {
+  return '<nav class="popup-hits" aria-label="点击处的要素"><p class="muted">此处有 ' + hits.length +
+    " 个要素（点、线在前，面按范围从小到大）：</p><ol>" + hits.map(function (h, i) {
+      return '<li><button type="button" data-hit="' + i + '">' + hitLabel(h) + "</button></li>";
+    }).join("") + "</ol></nav>";
+}
+
+// the feature whose details the popup shows, outlined on the map
+const highlight = L.geoJSON(null, {
+  pane: "evidence", interactive: false,
+  style: { color: "#ff6f00", weight: 3, fill: false, dashArray: "4 3" },
+  pointToLayer: function (f, latlng) {
+    return L.circleMarker(latlng, { pane: "evidence", interactive: false, radius: 9, color: "#ff6f00", weight: 3, fill: false });
+  },
+}).addTo(map);
+
+// One feature's details in `box` (the popup's detail part); the full feature, its clauses and
+// timeline follow as they arrive, unless `current()` says another feature was picked meanwhile.
+function showDetail(popup, box, id, feature, current) {
   const e = state.entries[id];
   const rel = e && e.release;
-  const popup = L.popup({ maxWidth: 380, minWidth: 240, autoPanPadding: [20, 20] }).setLatLng(latlng)
-    .setContent(popupHTML(id, feature.properties, rel, null)).openOn(map);
-  mountSeries(popup.getElement(), id, feature.properties);
   let full = null, clauses = "", timeline = "";
   function show() {
+    if (!current()) return;
     const props = full ? full.properties : feature.properties;
-    popup.setContent(popupHTML(id, props, rel, full ? full.properties.source_properties : null, clauses, timeline));
-    mountSeries(popup.getElement(), id, props);
+    box.innerHTML = popupHTML(id, props, rel, full ? full.properties.source_properties : null, clauses, timeline);
+    mountSeries(box, id, props);
+    popup.update();
   }
+  show();
+  highlight.clearLayers();
+  highlight.addData(feature);
   timelineHTML(id, feature.properties.code).then(function (t) {
     timeline = t || "";
     if (timeline) show();
@@ -88,4 +116,35 @@ export function openPopup(id, feature, latlng) {
     clauses = clausesHTML(body);
     if (clauses) show();
   }).catch(function (err) { console.warn("entry list: " + err.message); }); // the fields stay shown
+}
+
+/* The popup of what lies under a click: `hits` ([{ id, feature }], the most specific first,
+ * hits.js) listed when there are several, with the first one's details; picking another in
+ * the list shows its details instead. */
+export function openPopupAt(hits, latlng) {
+  if (!hits.length) return;
+  const box = document.createElement("div");
+  box.className = "popup-box";
+  if (hits.length > 1) box.innerHTML = listHTML(hits);
+  const detail = document.createElement("div");
+  detail.className = "popup-detail";
+  box.appendChild(detail);
+  const popup = L.popup({ maxWidth: 380, minWidth: 240, autoPanPadding: [20, 20] }).setLatLng(latlng)
+    .setContent(box).openOn(map);
+  let shown = 0;
+  function select(i) {
+    const ticket = ++shown;
+    box.querySelectorAll("[data-hit]").forEach(function (b) {
+      const on = Number(b.dataset.hit) === i;
+      b.classList.toggle("active", on);
+      b.setAttribute("aria-current", on ? "true" : "false");
+    });
+    showDetail(popup, detail, hits[i].id, hits[i].feature, function () { return ticket === shown && map.hasLayer(popup); });
+  }
+  box.addEventListener("click", function (ev) {
+    const b = ev.target.closest("[data-hit]");
+    if (b) select(Number(b.dataset.hit));
+  });
+  popup.on("remove", function () { highlight.clearLayers(); });
+  select(0);
 }

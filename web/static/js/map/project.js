@@ -49,20 +49,40 @@ function uploadProjectFile(ev) {
   ev.target.value = "";
 }
 
+// geoman's toolbar buttons are links named only by their container's title: give each
+// its own accessible name.
+function nameToolbarButtons() {
+  map.getContainer().querySelectorAll(".leaflet-pm-toolbar .button-container").forEach(function (c) {
+    const button = c.querySelector(".leaflet-buttons-control-button");
+    if (button && c.title) button.setAttribute("aria-label", c.title);
+  });
+}
+
 export function initProject() {
+  // Opt-in: geoman's edit, drag and removal modes act only on layers with pmIgnore: false
+  // (the project), never on the regulatory layers, the evidence or the outfall.
+  L.PM.setOptIn(true);
   map.pm.setLang("zh");
   map.pm.addControls({
     position: "topleft", drawMarker: true, drawPolyline: true, drawPolygon: true, drawRectangle: true,
     drawCircle: false, drawCircleMarker: false, drawText: false, cutPolygon: false, rotateMode: false,
     dragMode: false, editMode: true, removalMode: true,
   });
-  map.pm.setGlobalOptions({ pathOptions: { color: "#0d47a1", fillColor: "#42a5f5", fillOpacity: 0.35 }, snappable: false });
+  // the vertices to drag sit above the project's canvas (in the marker pane, under it, they
+  // could be seen but not grabbed)
+  map.pm.setGlobalOptions({
+    pathOptions: { color: "#0d47a1", fillColor: "#42a5f5", fillOpacity: 0.35 }, snappable: false,
+    panes: { vertexPane: "handles", markerPane: "handles", layerPane: "project" },
+  });
+  nameToolbarButtons();
 
   map.on("pm:create", function (e) {
     const geometry = e.layer.toGeoJSON().geometry;
     map.removeLayer(e.layer); // the project (or outfall) layer draws it: one of each exists
+    // one project, one outfall: the tool is done (geoman's marker mode would go on placing,
+    // and the next click meant for a feature's popup would move the project)
+    map.pm.disableDraw();
     if (state.placing === "outfall" && geometry.type === "Point") {
-      map.pm.disableDraw(); // one outfall: geoman's marker mode would go on placing
       setOutfall(geometry);
       document.getElementById("project-facts").open = true;
     } else {

@@ -31,7 +31,7 @@ export function renderScreening(s) {
   setLinkParam("screening", s.id); // the address reopens it (link.js)
   const v = VERDICTS[s.verdict] || [s.verdict || "—", "unknown"];
   let html = '<div id="verdict-banner" class="verdict-banner verdict-' + v[1] + '" data-verdict="' + esc(s.verdict) + '">' +
-    esc(s.verdict) + " · " + esc(v[0]) + "<small>" + esc(s.name || "") + " ｜ " + esc(s.industry || "") + " ｜ " +
+    esc(v[0]) + "<small>" + esc(s.name || "") + " ｜ " + esc(s.industry || "") + " ｜ " +
     esc(s.kind || "") + " ｜ 缓冲 " + esc(s.buffer_m) + " m ｜ 现状日期 " + esc(s.as_of || "") + "</small></div>";
   html += '<div class="report-links"><a id="report-link" href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report") +
     '" target="_blank" rel="noopener">打开报告</a><a href="' + url("/screenings/" + encodeURIComponent(s.id) + "/report.pdf") +
@@ -155,7 +155,7 @@ function submitScreening(ev) {
     return;
   }
   const industry = document.getElementById("industry");
-  const code = industry.options[industry.selectedIndex].dataset.code;
+  const code = document.getElementById("industry-code").value.trim(); // the industry's, or made more specific
   const body = {
     name: document.getElementById("project-name").value || "拟建项目",
     geometry: state.project,

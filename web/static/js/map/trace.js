@@ -6,6 +6,7 @@
 import { getJSON } from "./api.js";
 import { esc, textEl } from "./escape.js";
 import { state } from "./state.js";
+import { armTool, onPmModeOn } from "./tools.js";
 import { map } from "./view.js";
 
 let armed = false;
@@ -63,9 +64,19 @@ function run(latlng) {
   });
 }
 
+// On, the tool takes the map's clicks (no feature popups, tools.js) and geoman's modes stop.
 function arm(on) {
   armed = on;
-  panel.querySelector("button.trace-toggle").classList.toggle("active", on);
+  armTool("trace", on);
+  if (on) {
+    if (map.pm.globalDrawModeEnabled()) map.pm.disableDraw();
+    if (map.pm.globalEditModeEnabled()) map.pm.disableGlobalEditMode();
+    if (map.pm.globalRemovalModeEnabled()) map.pm.disableGlobalRemovalMode();
+    if (map.pm.globalDragModeEnabled()) map.pm.disableGlobalDragMode();
+  }
+  const toggle = panel.querySelector("button.trace-toggle");
+  toggle.classList.toggle("active", on);
+  toggle.setAttribute("aria-pressed", String(on));
   map.getContainer().style.cursor = on ? "crosshair" : "";
   if (!on && drawn) { map.removeLayer(drawn); drawn = null; }
 }
@@ -76,7 +87,7 @@ const TraceControl = L.Control.extend({
     const div = L.DomUtil.create("div", "map-trace leaflet-bar");
     div.id = "trace-tool";
     div.innerHTML =
-      '<button type="button" class="trace-toggle" title="点击河流，沿河网追溯上下游">上下游追溯</button>' +
+      '<button type="button" class="trace-toggle" aria-pressed="false" title="点击河流，沿河网追溯上下游">上下游追溯</button>' +
       '<div class="trace-form">' +
       '<label>方向 <select name="direction"><option value="upstream">上游</option><option value="downstream">下游</option></select></label> ' +
       '<label>距离 <input name="distance" type="number" min="0.1" max="200" step="0.1" value="10"> km</label>' +
@@ -93,4 +104,5 @@ export function initTrace() {
   panel = control.getContainer();
   panel.querySelector("button.trace-toggle").addEventListener("click", function () { arm(!armed); });
   map.on("click", function (e) { if (armed) run(e.latlng); });
+  onPmModeOn(function () { if (armed) arm(false); }); // drawing the project ends tracing
 }

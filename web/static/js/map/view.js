@@ -20,6 +20,7 @@ map.createPane("points").style.zIndex = 450;
 map.createPane("diff").style.zIndex = 600; // a release diff (版本对比), above the layers it compares
 map.createPane("evidence").style.zIndex = 620;
 map.createPane("project").style.zIndex = 640;
+map.createPane("handles").style.zIndex = 645; // geoman's vertices, above the project's canvas (project.js)
 
 const Coords = L.Control.extend({
   options: { position: "bottomleft" },
@@ -52,14 +53,33 @@ const Legend = L.Control.extend({
 });
 new Legend().addTo(map);
 
+// The legend (bottom right) keeps clear of the controls above it in the right column (the
+// trace tool and its result list): past the room between them it scrolls, never covers them.
+function fitLegend() {
+  const legend = document.getElementById("legend");
+  const above = map.getContainer().querySelector(".leaflet-top.leaflet-right");
+  if (!legend || !above) return;
+  legend.style.maxHeight = "";
+  const cap = parseFloat(getComputedStyle(legend).maxHeight) || Infinity;
+  const room = legend.getBoundingClientRect().bottom - above.getBoundingClientRect().bottom - 10;
+  legend.style.maxHeight = Math.max(40, Math.min(cap, room)) + "px";
+}
+if (window.ResizeObserver) {
+  const watch = new ResizeObserver(function () { fitLegend(); });
+  watch.observe(map.getContainer());
+  watch.observe(map.getContainer().querySelector(".leaflet-top.leaflet-right"));
+}
+
 // a search hit's outline
 export const flashLayer = L.geoJSON(null, { pane: "evidence", style: { color: "#ff6f00", weight: 3, fill: false } }).addTo(map);
 
+// the project: the one layer geoman's edit and removal modes act on (pmIgnore: false, the
+// map being opt-in, project.js)
 export const projectLayer = L.geoJSON(null, {
-  pane: "project",
+  pane: "project", pmIgnore: false,
   style: { color: "#0d47a1", weight: 3, fillColor: "#42a5f5", fillOpacity: 0.35 },
   pointToLayer: function (f, latlng) {
-    return L.circleMarker(latlng, { pane: "project", radius: 8, color: "#0d47a1", weight: 3, fillColor: "#42a5f5", fillOpacity: 0.8 });
+    return L.circleMarker(latlng, { pane: "project", pmIgnore: false, radius: 8, color: "#0d47a1", weight: 3, fillColor: "#42a5f5", fillOpacity: 0.8 });
   },
 }).addTo(map);
 
