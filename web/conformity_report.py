@@ -56,7 +56,7 @@ class ConformityTable:
 
 
 #: The head table of the chapter: the three 三线 conclusions.
-THREE_LINES_COLUMNS = ("三线", "本项目情况", "符合性")
+THREE_LINES_COLUMNS = ("三线一单", "本项目情况", "符合性")
 
 
 @dataclass
@@ -200,7 +200,9 @@ def conformity_sheet(
         cell.font = Font(bold=True)
     for line in chapter.three_lines if chapter is not None else []:
         # the 三线 conclusions first, as EIA reports give them
-        sheet.append(["“三线”符合性结论", "", line.title, "", "", line.finding, line.judgement, ""])
+        sheet.append(
+            ["“三线一单”符合性结论", "", line.title, "", "", line.finding, line.judgement, ""]
+        )
     for table in chapter.tables if chapter is not None else []:
         for row in table.rows:
             sheet.append(

@@ -275,7 +275,7 @@ def render_docx(
         if conformity.synthetic:
             _paragraph(document, SYNTHETIC_LIST_NOTE, bold=True)
         if conformity.three_lines:
-            _heading(document, "“三线”符合性结论", 3)
+            _heading(document, "“三线一单”符合性结论", 3)
             _table(
                 document,
                 THREE_LINES_COLUMNS,

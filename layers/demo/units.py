@@ -148,7 +148,9 @@ def control_units(
             continue
         if red_share[k] >= 0.3:
             klass[k], subtype[k] = PRIORITY, "生态保护红线"
-        elif park_share[k] >= 0.3:
+        elif park_share[k] >= 0.3 or (park_cat[k] == "化工" and park_share[k] > 0.05):
+            # a chemical park is where its plants are to go: the unit round it is the park's
+            # 重点管控 unit, never a 优先保护 unit whose list bans 化工 (连云港's only park was)
             klass[k], subtype[k] = KEY, "产业园区"
     prio = 1.5 * red_share + np.exp(-d_water / 2500) + 0.4 * noise[0]
     key = np.exp(-d_seat / 5000) + 1.5 * park_share + 0.3 * (d_main < 3000) + 0.4 * noise[1]

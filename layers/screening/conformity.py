@@ -17,6 +17,7 @@ A 不符合 on a 空间布局约束 clause makes the verdict DENY (the clause is
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from layers.reads.entry_lists import UNITS, grouped
@@ -126,11 +127,48 @@ def _judge_condition(
     return MANUAL, _NO_CONDITION, evidence  # pragma: no cover - the table's check refuses others
 
 
-def judge(clause: dict[str, Any], p: Prepared, project: dict[str, Any]) -> dict[str, Any]:
-    """A clause's entry in the block: its text and source, judgement, finding and evidence."""
+#: The shortest citation text a clause must quote to be judged by that rule (a clause
+#: quoting 「禁止在长江干支流岸线一公里范围内新建、扩建化工园区和化工项目。」).
+MIN_QUOTE = 12
+#: A rule's outcome -> the judgement of a clause quoting its article.
+BY_RULE = {"DENY": VIOLATES, "REQUIRE": MANUAL, "FLAG": MANUAL, "NOT_CHECKED": MANUAL,
+           "PASS": COMPLIES}  # fmt: skip
+
+
+def _quoting(clause_text: str, results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rule results (not NOT_APPLICABLE) whose article the clause quotes word for word."""
+    found = []
+    for r in results:
+        quote = str((r.get("citation") or {}).get("text") or "").rstrip("。；;. ")
+        if r.get("outcome") in BY_RULE and len(quote) >= MIN_QUOTE and quote in clause_text:
+            found.append(r)
+    return found
+
+
+def judge(
+    clause: dict[str, Any],
+    p: Prepared,
+    project: dict[str, Any],
+    results: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A clause's entry in the block: its text and source, judgement, finding and evidence.
+
+    A clause without machine conditions that quotes the article of a rule this screening
+    judged (``results``) takes that rule's outcome: a unit list that repeats 长江保护法
+    第二十六条 is 不符合 where R-CJBHF-26-2 denies the project, not 需人工核实 beside it.
+    """
     conditions = clause.get("conditions") or []
     out = {k: clause[k] for k in ("clause_no", "text", "source", "synthetic")}
     if not conditions:
+        quoted = _quoting(str(clause.get("text") or ""), results)
+        if quoted:
+            decisive = max(quoted, key=lambda r: _RANK[BY_RULE[r["outcome"]]])
+            judgement = BY_RULE[decisive["outcome"]]
+            named = "、".join(str(r["rule_id"]) for r in quoted)
+            return {**out, "judgement": judgement, "decided_by": "rule",
+                    "finding": f"本条款引用的条文已由规则 {named} 判定为{judgement}，见逐条规则结果。",
+                    "evidence": [{"rule_id": r["rule_id"], "outcome": r["outcome"]}
+                                 for r in quoted]}  # fmt: skip
         return {**out, "judgement": MANUAL, "decided_by": "manual", "finding": _NO_CONDITION,
                 "evidence": []}  # fmt: skip
     judged = [_judge_condition(c, p, project) for c in conditions]
@@ -192,7 +230,9 @@ def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) ->
         elif group["level"] == "element":
             group["zone"] = zones_by_code.get(group["scope"])
         for dimension in group["dimensions"]:
-            dimension["clauses"] = [judge(c, p, project) for c in dimension["clauses"]]
+            dimension["clauses"] = [
+                judge(c, p, project, body["results"]) for c in dimension["clauses"]
+            ]
     warnings = []
     listed = {g["scope"] for g in lists if g["level"] in ("unit", "element")}
     for u in units:

@@ -1,6 +1,6 @@
-"""The 三线 conclusions at the head of a conformity block: red line, quality floor, resource ceiling.
+"""The 三线一单 conclusions at the head of a conformity block: 三线 and the 一单.
 
-EIA reports open their 「三线一单」符合性分析 with three conclusions before the
+EIA reports open their 「三线一单」符合性分析 with these conclusions before the
 clause-by-clause tables; :func:`conclusions` draws them from what the screening already
 found:
 
@@ -13,7 +13,9 @@ found:
   不达标区) and no valid data are 需人工核实 with the reason;
 * **资源利用上线**: the 地下水开采管控区 and 高污染燃料禁燃区 the project touches and every
   资源开发效率要求 clause judged, the worst judgement winning (需人工核实 when there is
-  nothing to judge).
+  nothing to judge, or a zone layer does not cover the project);
+* **生态环境准入清单**: every clause of the lists as the block judged it, the worst
+  winning (a clause quoting a judged rule's article takes the rule's outcome).
 """
 
 from __future__ import annotations
@@ -150,14 +152,41 @@ def _resource(body: dict[str, Any]) -> dict[str, Any]:
     return {"judgement": judgement, "finding": finding, "evidence": evidence}
 
 
+def _entry_list(body: dict[str, Any]) -> dict[str, Any]:
+    """生态环境准入清单: the lists' clauses as the block judged them, the worst winning."""
+    block = body["conformity"]
+    counts = block.get("summary") or {}
+    judged = sum(int(counts.get(j, 0)) for j in (VIOLATES, MANUAL, COMPLIES))
+    evidence = {"summary": counts, "lists": len(block.get("lists") or [])}
+    if not judged:
+        return {
+            "judgement": MANUAL,
+            "finding": "未查到适用于本项目的准入清单条款（或清单、管控单元图层在项目所在地无有效版本），须人工核实。",
+            "evidence": evidence,
+        }
+    judgement = next(j for j in (VIOLATES, MANUAL, COMPLIES) if counts.get(j))
+    finding = (
+        f"准入清单条款 {judged} 条：不符合 {counts.get(VIOLATES, 0)} 条，"
+        f"需人工核实 {counts.get(MANUAL, 0)} 条，符合 {counts.get(COMPLIES, 0)} 条。"
+    )
+    cited = (block.get("denied_by") or []) + (block.get("flagged_by") or [])
+    if judgement == VIOLATES and cited:
+        first = cited[0]
+        finding += (
+            f"不符合：{first.get('scope_name') or first.get('scope')}「{first.get('text')}」。"
+        )
+    return {"judgement": judgement, "finding": finding, "evidence": evidence}
+
+
 def conclusions(
     body: dict[str, Any], rules: LoadedRuleSet, quality: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
-    """The three conclusions, in the order EIA reports give them."""
+    """The four conclusions (三线 and the 一单), in the order EIA reports give them."""
     return [
         {"line": "red_line", "title": "生态保护红线", **_red_line(body, rules)},
         {"line": "quality", "title": "环境质量底线", **_quality(quality)},
         {"line": "resource", "title": "资源利用上线", **_resource(body)},
+        {"line": "entry_list", "title": "生态环境准入清单", **_entry_list(body)},
     ]
 
 

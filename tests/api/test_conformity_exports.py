@@ -46,7 +46,7 @@ def test_html_report_has_the_conformity_chapter(client, screening_id):
     assert CLAUSE in html
     assert "需人工核实" in html
     # the 三线 conclusions come before the lists' tables
-    head = html.index("“三线”符合性结论")
+    head = html.index("“三线一单”符合性结论")
     assert head < html.index("生态保护红线", head) < html.index("环境质量底线", head)
     assert html.index("资源利用上线", head) < html.index(CLAUSE)
 
@@ -62,11 +62,12 @@ def test_docx_report_opens_with_the_clause_table(client, screening_id):
         if [c.text for c in t.rows[0].cells][:2] == ["管控维度", "管控要求（原文）"]
     ]
     assert len(tables) == 3  # province, city, unit
-    lines = next(t for t in document.tables if t.rows[0].cells[0].text == "三线")
+    lines = next(t for t in document.tables if t.rows[0].cells[0].text == "三线一单")
     assert [r.cells[0].text for r in lines.rows[1:]] == [
         "生态保护红线",
         "环境质量底线",
         "资源利用上线",
+        "生态环境准入清单",
     ]
     positions = [t._tbl for t in document.tables]
     assert positions.index(lines._tbl) < positions.index(tables[0]._tbl)
@@ -90,9 +91,14 @@ def test_xlsx_export_lists_every_clause(client, screening_id):
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     header = rows.index(next(r for r in rows if r and r[0] == "清单"))
     body = rows[header + 1 :]
-    # the three 三线 conclusions first, then six clauses and seven dimensions with none
-    assert len(body) == 3 + 6 + 7
-    assert [r[2] for r in body[:3]] == ["生态保护红线", "环境质量底线", "资源利用上线"]
+    # the four 三线一单 conclusions first, then six clauses and seven dimensions with none
+    assert len(body) == 4 + 6 + 7
+    assert [r[2] for r in body[:4]] == [
+        "生态保护红线",
+        "环境质量底线",
+        "资源利用上线",
+        "生态环境准入清单",
+    ]
     assert all(r[6] in ("符合", "不符合", "需人工核实") for r in body[:3])
     ban = next(r for r in body if r[3] and CLAUSE in r[3])
     assert ban[6] == "不符合"

@@ -170,3 +170,32 @@ def test_a_clause_exception_spares_the_project_it_names(db_session, tmp_path):
     glass = screen(db_session, _project("平板玻璃")).body
     assert _clause(glass["conformity"], text)["judgement"] == "不符合"
     assert glass["verdict"] == "DENY"
+
+
+CJBHF_26_2 = "禁止在长江干支流岸线一公里范围内新建、扩建化工园区和化工项目。"
+
+
+def _result(outcome: str) -> dict:
+    return {"rule_id": "R-CJBHF-26-2", "outcome": outcome, "citation": {"text": CJBHF_26_2}}
+
+
+def test_a_clause_quoting_a_judged_rule_takes_its_outcome():
+    """A unit list repeating 长江保护法 第二十六条 agrees with the rule that judged it."""
+    from layers.screening.conformity import judge
+
+    clause = {
+        "clause_no": 1,
+        "text": f"执行《长江保护法》第二十六条「{CJBHF_26_2}」",
+        "source": None,
+        "synthetic": True,
+    }
+    denied = judge(clause, None, {}, [_result("DENY")])
+    assert (denied["judgement"], denied["decided_by"]) == ("不符合", "rule")
+    assert "R-CJBHF-26-2" in denied["finding"] and denied["evidence"][0]["outcome"] == "DENY"
+    assert judge(clause, None, {}, [_result("PASS")])["judgement"] == "符合"
+    assert judge(clause, None, {}, [_result("FLAG")])["judgement"] == "需人工核实"
+    # a rule that does not apply says nothing about the clause; nor does an unquoted one
+    alone = judge(clause, None, {}, [_result("NOT_APPLICABLE")])
+    assert (alone["judgement"], alone["decided_by"]) == ("需人工核实", "manual")
+    other = {**clause, "text": "严格控制沿江化工项目。"}
+    assert judge(other, None, {}, [_result("DENY")])["decided_by"] == "manual"

@@ -261,6 +261,24 @@ def test_unit_codes_classes_and_lists(layers: dict[str, Layer]) -> None:
     )
 
 
+def test_a_chemical_park_lies_in_units_that_admit_chemical_plants(
+    layers: dict[str, Layer],
+) -> None:
+    """Where a 化工园区 is, the units round it do not ban 化工 (except a red line over it).
+
+    The demo once put 连云港's only chemical park in a 优先保护 unit banning 化工: every
+    chemical project there was DENY, in the park or out of it.
+    """
+    units = layers["control_units"].where(lambda p: True)
+    parks = layers["industrial_parks"].where(lambda p: p.get("industry_category") == "化工")
+    assert parks
+    for park, geom in parks:
+        for unit, cell in units:
+            share = cell.intersection(geom).area / geom.area
+            if share > 0.5 and "生态保护红线" not in unit["name"]:
+                assert "化工" not in unit["banned_industries"], (park["name"], unit["name"])
+
+
 # --------------------------------------------------------------------------- clause data files
 
 

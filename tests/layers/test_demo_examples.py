@@ -14,8 +14,8 @@ from web.report import quality_rows
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples.geojson"
 #: The demo's layer releases: 12 base layers, 6 element control zones, 6 sensitive areas,
-#: the sensitive receptors.
-DEMO_LAYERS = 12 + 6 + 6 + 1
+#: the sensitive receptors, the 养殖禁养区.
+DEMO_LAYERS = 12 + 6 + 6 + 1 + 1
 
 
 @pytest.fixture
@@ -120,11 +120,12 @@ def test_every_worked_example_gets_its_expected_verdict(demo_client):
     assert "unit" in {level for level, _ in scopes}
     city = next(g for g in jiangyin["lists"] if g["level"] == "city")
     assert city["dimensions"][0]["clauses"][0]["source"].startswith("《江阴市“十四五”")
-    # the 三线 conclusions head every block
+    # the 三线一单 conclusions head every block
     assert [c["title"] for c in jiangyin["three_lines"]] == [
         "生态保护红线",
         "环境质量底线",
         "资源利用上线",
+        "生态环境准入清单",
     ]
 
 

@@ -1,4 +1,5 @@
-"""The 三线 conclusions at the head of the conformity block: red line, quality floor, resources."""
+"""The 三线一单 conclusions at the head of the conformity block: red line, quality floor,
+resources, entry lists."""
 
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ def test_the_three_conclusions_come_first_in_eia_order(db_session):
         "生态保护红线",
         "环境质量底线",
         "资源利用上线",
+        "生态环境准入清单",
     ]
     for c in block["three_lines"]:
         assert c["judgement"] in ("符合", "不符合", "需人工核实")
@@ -184,4 +186,5 @@ def test_async_path_keeps_the_conclusions(db_session):
         "red_line",
         "quality",
         "resource",
+        "entry_list",
     ]
