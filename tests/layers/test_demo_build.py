@@ -107,7 +107,31 @@ def test_manifest_lists_one_release_per_collection(built: Path, manifest: dict[s
             assert r["note"].startswith(SYNTHETIC_PREFIX)
     assert not manifest["collections"]["water_bodies"][0]["synthetic"]
     assert not manifest["collections"]["admin_divisions"][0]["synthetic"]
-    assert "mixed" in manifest["collections"]["wetlands"][0]["note"]
+    assert "混合发布" in manifest["collections"]["wetlands"][0]["note"]
+
+
+#: Four English words in a row: prose, not a proper name, version or licence identifier.
+ENGLISH_PROSE = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){3,}\b")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_manifest_provenance_is_chinese(manifest: dict[str, Any]) -> None:
+    """Every release's source, licence and note is written for Chinese reviewers."""
+    entries = [r for releases in manifest["collections"].values() for r in releases]
+    entries += manifest["entry_lists"] + manifest["rasters"]
+    for entry in entries:
+        for key in ("source", "licence", "note"):
+            value = entry[key]
+            assert CJK.search(value), (entry.get("collection") or entry.get("level"), key)
+            assert not ENGLISH_PROSE.search(value), (key, ENGLISH_PROSE.search(value))
+            assert "SOURCES.md" not in value and "via PyPI" not in value, (key, value)
+        if entry["synthetic"]:  # labelled synthetic in the data itself, in both languages
+            assert "合成" in entry["note"] and "synthetic" in entry["note"]
+            assert "synthetic" in entry["licence"]
+    receptors = manifest["collections"]["sensitive_receptors"][0]
+    # the attribution's short forms open each "；"-separated part (web map, map file)
+    assert receptors["source"].startswith("GeoNames 居民点（")
+    assert receptors["licence"].startswith("CC BY 4.0（")
 
 
 def test_counts(layers: dict[str, Layer], manifest: dict[str, Any]) -> None:

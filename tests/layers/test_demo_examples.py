@@ -37,7 +37,7 @@ def test_demo_releases_carry_source_licence_and_synthetic_label(demo_client, db_
     assert all(r.source and r.licence for r in rows)
     by_collection = {r.collection: r for r in rows}
     assert by_collection["control_units"].synthetic is True
-    assert by_collection["control_units"].note.startswith("synthetic demo data")
+    assert by_collection["control_units"].note.startswith("合成演示数据（synthetic demo data）")
     assert by_collection["water_bodies"].synthetic is False
     # wetlands mix real lakes and generated marshes: labelled synthetic, per-feature flags kept
     assert by_collection["wetlands"].synthetic is True

@@ -85,7 +85,7 @@ def test_demo_mainstem_is_a_labelled_derived_line_per_polygon_part(mainstem, wat
     manifest = json.loads((water.parent / "manifest.json").read_text(encoding="utf-8"))
     (release,) = manifest["collections"]["water_bodies"]
     assert DERIVED_LABEL in release["note"]
-    assert "派生" in release["source"] and "same terms" in release["licence"]
+    assert "派生" in release["source"] and "同原数据条款" in release["licence"]
 
 
 def test_demo_mainstem_lies_inside_the_ngcc_polygon(mainstem, water):

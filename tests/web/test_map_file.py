@@ -14,7 +14,9 @@ from fastapi.testclient import TestClient
 from fixture_layers import SITE_NEAR_YANGTZE
 from shapely.geometry import mapping
 
-from web.map_file import Evidence, MapFileInputs, render_map_file
+from layers.demo.build import RELEASE_META, SYN_SOURCE
+from layers.demo.mainstem import MAINSTEM_SOURCE
+from web.map_file import Evidence, MapFileInputs, render_map_file, source_credits
 
 EXTERNAL = re.compile(r"(?:https?:)?//", re.IGNORECASE)
 #: The only http(s) strings allowed in the file: inside the inlined Leaflet (its licence
@@ -158,6 +160,8 @@ def test_map_file_is_an_attachment_with_the_evidence_and_no_external_url(client,
     assert 'data-verdict="DENY"' in html
     assert "不予准入" in html
     assert "演示用合成数据" in html
+    # the releases' sources and licences (fixture_layers: SOURCE, LICENCE), short forms
+    assert "数据来源与许可：ecozone 测试夹具（CC0）" in html
     overlays = layer_names(html)
     assert {"项目", "缓冲区（1000 米）", "距离线"} <= set(overlays)
     assert any(name.startswith("证据：") for name in overlays)
@@ -258,6 +262,33 @@ def test_a_screening_without_protection_targets_has_no_target_layer():
     assert "环境保护目标" not in html
     assert "ecozone-synthetic" in html
     assert_self_contained(html)
+
+
+def test_map_file_names_the_sources_and_licences_of_its_releases():
+    demo = [
+        (RELEASE_META[c].source or SYN_SOURCE, RELEASE_META[c].licence)
+        for c in ("water_bodies", "sensitive_receptors", "admin_divisions", "red_lines")
+    ]
+    assert source_credits(demo) == [
+        "国家基础地理信息中心 1:400万全国基础地理数据库（免费公开、未明示再分发许可）",
+        MAINSTEM_SOURCE.split("（")[0] + "（同原数据条款）",
+        "GeoNames 居民点（CC BY 4.0）",
+        "ecozone 演示数据生成器（合成数据、MIT 许可）",
+        "天地图行政区划（© 天地图）",
+    ]
+    html = render_map_file(SCREENING, MapFileInputs([], [], {}, synthetic=True, sources=demo))
+    # the short forms carry no URL (GeoNames' licence names one): still self-contained
+    assert_self_contained(html)
+    line = re.search(r'<div id="ecozone-sources"[^>]*>(.*?)</div>', html)
+    assert line, "no 数据来源与许可 line"
+    assert line.group(1).startswith("数据来源与许可：国家基础地理信息中心")
+    assert "GeoNames 居民点（CC BY 4.0）；" in line.group(1)
+    assert "天地图行政区划（© 天地图）" in line.group(1)
+    # data never becomes markup
+    hostile = [("<b>来源</b>, 说明", "<i>许可</i>（说明）")]
+    html = render_map_file(SCREENING, MapFileInputs([], [], {}, synthetic=False, sources=hostile))
+    assert "&lt;b&gt;来源&lt;/b&gt;（&lt;i&gt;许可&lt;/i&gt;）" in html
+    assert "<b>来源</b>" not in html
 
 
 def test_saved_map_file_opens_offline_in_chromium(

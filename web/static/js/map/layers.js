@@ -150,6 +150,11 @@ function renderLayerList() {
 /* ---------- sources, attribution and the synthetic-data label ---------- */
 
 let attributions = [];
+// A source's or licence's short form: its words before the first comma or parenthesis.
+function shortForm(text) {
+  return (text || "").split(/[,，(（]/)[0].trim();
+}
+
 function showSources(collections) {
   attributions.forEach(function (a) { map.attributionControl.removeAttribution(a); });
   const sources = {};
@@ -157,10 +162,14 @@ function showSources(collections) {
   collections.forEach(function (c) {
     if (!c.release) return;
     if (c.release.synthetic) synthetic.push(c.title);
-    // one attribution per "; "-separated source (e.g. a derived line's own source)
-    (c.release.source || "").split(/[;；]/).forEach(function (part) {
-      const src = part.split(/[,，(（]/)[0].trim();
-      if (src) sources[src] = true;
+    // one attribution per "；"-separated source (e.g. a derived line's own source), with
+    // the short form of the licence part in the same place (or the last part)
+    const licences = (c.release.licence || "").split(/[;；]/);
+    (c.release.source || "").split(/[;；]/).forEach(function (part, i) {
+      const src = shortForm(part);
+      if (!src) return;
+      const licence = shortForm(licences[Math.min(i, licences.length - 1)]);
+      sources[src + (licence ? "（" + licence + "）" : "")] = true;
     });
   });
   attributions = Object.keys(sources).map(function (s) { return "数据：" + esc(s); });
