@@ -29,7 +29,7 @@ from layers.screening.rules import (
     fact_label,
     pollutant_name,
 )
-from layers.store.catalog import COLLECTIONS
+from layers.store.catalog import COLLECTIONS, collection_title
 from layers.store.releases import release_public
 from web import location_report, protection_report
 from web.conformity_report import (
@@ -90,11 +90,10 @@ def environment() -> Environment:
 def sources(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Distinct (source, licence) pairs with the collections that use them."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
-    titles = {c.id: c.title for c in COLLECTIONS}
     for r in releases:
         key = (r.get("source") or "未注明", r.get("licence") or "未注明")
         entry = seen.setdefault(key, {"source": key[0], "licence": key[1], "collections": []})
-        title = titles.get(r["collection"], r["collection"])
+        title = collection_title(r["collection"])
         if title not in entry["collections"]:
             entry["collections"].append(title)
     return list(seen.values())

@@ -13,7 +13,7 @@ import io
 from typing import Any
 
 from gis.civil_time import local_time
-from layers.store.catalog import COLLECTIONS
+from layers.store.catalog import collection_title
 from web import location_report, protection_report
 from web.conformity_report import (
     CHAPTER_TITLE,
@@ -349,14 +349,13 @@ def render_docx(
         )
 
     _heading(document, "五、证据要素", 2)
-    titles = {c.id: c.title for c in COLLECTIONS}
     _table(
         document,
         ("规则", "图层", "要素", "距离", "重叠面积", "重叠比例"),
         [
             [
                 str(e.get("rule_id")),
-                titles.get(str(e.get("collection")), str(e.get("collection"))),
+                collection_title(str(e.get("collection"))),
                 str(e.get("name") or "—"),
                 *evidence_cells(e),
             ]
@@ -371,7 +370,7 @@ def render_docx(
         ("图层", "版本", "生效日期", "数据性质"),
         [
             [
-                titles.get(str(r.get("collection")), str(r.get("collection"))),
+                collection_title(str(r.get("collection"))),
                 str(r.get("name")),
                 str(r.get("valid_from")),
                 "演示合成数据" if r.get("synthetic") else "来源数据",

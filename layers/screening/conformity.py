@@ -31,7 +31,7 @@ COMPLIES, VIOLATES, NOT_CONCERNED, MANUAL = "符合", "不符合", "不涉及", 
 #: The judgements, in the order a summary lists them.
 JUDGEMENTS = (VIOLATES, MANUAL, COMPLIES, NOT_CONCERNED)
 #: Of several conditions of one clause, the worst judgement wins.
-_RANK = {NOT_CONCERNED: 0, COMPLIES: 1, MANUAL: 2, VIOLATES: 3}
+RANK = {NOT_CONCERNED: 0, COMPLIES: 1, MANUAL: 2, VIOLATES: 3}
 _NO_CONDITION = "本条款无可由系统判定的条件，请对照条款原文人工核实。"
 #: The dimension whose 不符合 is a DENY (a ban on where a project may be).
 BAN_DIMENSION = "spatial_constraints"
@@ -162,7 +162,7 @@ def judge(
     if not conditions:
         quoted = _quoting(str(clause.get("text") or ""), results)
         if quoted:
-            decisive = max(quoted, key=lambda r: _RANK[BY_RULE[r["outcome"]]])
+            decisive = max(quoted, key=lambda r: RANK[BY_RULE[r["outcome"]]])
             judgement = BY_RULE[decisive["outcome"]]
             named = "、".join(str(r["rule_id"]) for r in quoted)
             return {**out, "judgement": judgement, "decided_by": "rule",
@@ -172,7 +172,7 @@ def judge(
         return {**out, "judgement": MANUAL, "decided_by": "manual", "finding": _NO_CONDITION,
                 "evidence": []}  # fmt: skip
     judged = [_judge_condition(c, p, project) for c in conditions]
-    worst = max(judged, key=lambda j: _RANK[j[0]])
+    worst = max(judged, key=lambda j: RANK[j[0]])
     return {
         **out,
         "judgement": worst[0],

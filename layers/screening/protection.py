@@ -196,13 +196,11 @@ def scale(population: int | None, grade: str | None, area_m2: float | None) -> s
 
 def targets(
     rows: list[tuple[Any, ...]], p: Prepared, ranges: tuple[MediumRange, ...]
-) -> tuple[int | None, list[dict[str, Any]]]:
-    """The release read and the table's rows: by medium, then distance, then name.
+) -> list[dict[str, Any]]:
+    """The table's rows: by medium, then distance, then name.
 
-    ``rows`` are the plan's: its release row of :data:`RECEPTORS` and its
-    :data:`layers.screening.lookups.TARGET_ROW` rows.
+    ``rows`` are the plan's :data:`layers.screening.lookups.TARGET_ROW` rows among others.
     """
-    release = next((r[3] for r in rows if r[0] == RECEPTORS and r[1] is None), None)
     found = [
         {**r[9], "feature_id": r[1], "name": r[2], "release_id": r[3], "distance_m": r[4]}
         for r in rows
@@ -251,7 +249,7 @@ def targets(
         )
     rank = {m: i for i, m in enumerate(MEDIA)}
     out.sort(key=lambda t: (rank[t["medium"]], t["distance_m"], t["name"] or "", t["feature_id"]))
-    return release, out
+    return out
 
 
 def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) -> None:
@@ -262,7 +260,11 @@ def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) ->
     network is built (``network``).
     """
     ranges = ranges_for(p.labels)
-    release, table = targets(rows, p, ranges)
+    # the plan's release row of the receptors (none when no release is in force): its id
+    # and whether its coverage takes the project in
+    row = next((r for r in rows if r[0] == RECEPTORS and r[1] is None), None)
+    release, covers = (row[3], bool(row[6])) if row is not None else (None, False)
+    table = targets(rows, p, ranges)
     trace = next((r[9] for r in rows if r[0] == TRACE_ROW), None) or {}
     body = result.body
     body["protection_targets"] = table
@@ -271,9 +273,8 @@ def attach(result: ScreeningResult, p: Prepared, rows: list[tuple[Any, ...]]) ->
         if medium["medium"] == SURFACE_WATER:
             medium["measured_along"] = "river" if trace.get("traced") else "circle"
             medium["network"] = bool(trace.get("network"))
-    # the release's coverage (the plan's release row): a table of a layer that does not
-    # cover the project lists nothing because nothing was drawn there, not because nothing is
-    covers = any(r[6] for r in rows if r[0] == RECEPTORS and r[1] is None)
+    # a table of a layer that does not cover the project lists nothing because nothing was
+    # drawn there, not because nothing is
     body["protection_ranges"] = {
         "release_id": release,
         "covers_project": covers,

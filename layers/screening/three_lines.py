@@ -23,11 +23,16 @@ from __future__ import annotations
 from typing import Any
 
 from layers.screening.attainment import stations_text
-from layers.screening.conformity import uncovered
+from layers.screening.conformity import (
+    COMPLIES,
+    MANUAL,
+    NOT_CONCERNED,
+    RANK,
+    VIOLATES,
+    uncovered,
+)
 from layers.screening.rules import LoadedRuleSet
 
-COMPLIES, VIOLATES, MANUAL = "符合", "不符合", "需人工核实"
-_RANK = {"不涉及": 0, COMPLIES: 1, MANUAL: 2, VIOLATES: 3}
 RED_LINES = "red_lines"
 #: The element zones of the resource ceiling (资源利用上线).
 RESOURCE_ZONES = ("groundwater_zones", "fuel_ban_zones")
@@ -138,9 +143,9 @@ def _resource(body: dict[str, Any]) -> dict[str, Any]:
     if not judged:
         finding = where + "未查到资源开发效率要求条款，资源利用上线须人工核实。"
         return {"judgement": MANUAL, "finding": finding, "evidence": evidence}
-    worst = max(judged, key=lambda j: _RANK[j[1]["judgement"]])
+    worst = max(judged, key=lambda j: RANK[j[1]["judgement"]])
     counts = {j: sum(c["judgement"] == j for _, c in judged) for j in (VIOLATES, MANUAL, COMPLIES)}
-    judgement = worst[1]["judgement"] if worst[1]["judgement"] != "不涉及" else COMPLIES
+    judgement = worst[1]["judgement"] if worst[1]["judgement"] != NOT_CONCERNED else COMPLIES
     if gap and judgement == COMPLIES:
         judgement = MANUAL
     finding = (

@@ -1649,6 +1649,12 @@ def read_collection(collection_id: str) -> Collection:
         raise CollectionNotFoundError(collection_id) from None
 
 
+def collection_title(collection_id: str) -> str:
+    """The Chinese title of a collection or read view, or the id itself when unknown."""
+    found = _READABLE.get(collection_id)
+    return found.title if found else collection_id
+
+
 def views_of(collection_id: str) -> tuple[Collection, ...]:
     """The read views over a storage collection (none for a collection of one type)."""
     return tuple(v for v in VIEWS if v.stored_in == collection_id)
